@@ -1,0 +1,34 @@
+package main
+
+import (
+	"github.com/spf13/cobra"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:           "konfig-lsp",
+		Short:         "KCL Konfig toolchain: language server, KCL runner, stack compiler",
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.AddCommand(&cobra.Command{
+		Use:   "version",
+		Short: "Print the version",
+		Run: func(cmd *cobra.Command, args []string) {
+			cmd.Println("konfig-lsp " + version)
+		},
+	})
+	// Subcommands register themselves in files of their own (run.go, fmt.go, …)
+	// through addCommands.
+	for _, add := range subcommands {
+		root.AddCommand(add())
+	}
+	return root
+}
+
+// subcommands lists constructors of the subcommands; each cmd_*.go file adds
+// its own in an init function, so that the files can be written independently.
+var subcommands []func() *cobra.Command
