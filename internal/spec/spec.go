@@ -1,0 +1,31 @@
+// Package spec defines the intent of a stack as the engine consumes it: an
+// ordered list of resources, each with an id, a runtime type, attributes,
+// explicit dependencies and extensions. It is the form of the Konfig goldens
+// (`ci-test/stdout.golden.yaml`): konfig builds it from a compiled stack and
+// the engine previews, applies and destroys it.
+//
+// Construct it directly:
+//
+//	s := &spec.Spec{Resources: []spec.Resource{{ID: "v1:Namespace:demo",
+//		Type: spec.Kubernetes, Attributes: map[string]any{"kind": "Namespace"}}}}
+package spec
+
+// The runtime types of resources.
+const (
+	Kubernetes = "Kubernetes"
+	Terraform  = "Terraform"
+)
+
+// Resource is one resource of a stack's intent.
+type Resource struct {
+	ID         string         `json:"id" yaml:"id"`
+	Type       string         `json:"type" yaml:"type"`
+	Attributes map[string]any `json:"attributes" yaml:"attributes"`
+	DependsOn  []string       `json:"dependsOn,omitempty" yaml:"dependsOn,omitempty"`
+	Extensions map[string]any `json:"extensions,omitempty" yaml:"extensions,omitempty"`
+}
+
+// Spec is the ordered list of a stack's resources.
+type Spec struct {
+	Resources []Resource `json:"resources" yaml:"resources"`
+}
