@@ -1,0 +1,134 @@
+package main
+
+import (
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+
+	"github.com/spf13/cobra"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+)
+
+func init() { subcommands = append(subcommands, newCheckCmd) }
+
+// checkReport is the JSON form of `check --format json`.
+type checkReport struct {
+	Stacks []checkStack `json:"stacks"`
+	Failed int          `json:"failed"`
+}
+
+type checkStack struct {
+	Dir       string           `json:"dir"`
+	Project   string           `json:"project,omitempty"`
+	Name      string           `json:"name"`
+	OK        bool             `json:"ok"`
+	Resources int              `json:"resources"`
+	Problems  []konfig.Problem `json:"problems,omitempty"`
+}
+
+func newCheckCmd() *cobra.Command {
+	var (
+		format string
+		golden bool
+		jobs   int
+	)
+	cmd := &cobra.Command{
+		Use:   "check [dir]...",
+		Short: "Compile every stack below the directories and report errors",
+		Long: `Compile every Konfig stack (directory holding stack.yaml) below the given
+directories (default: the current directory) in parallel, and print each error as
+file:line:col: kind: message. A failed check: block or assert is reported at the
+value that violates it, with the check's own location on the next line. With
+--golden, each stack's output is also compared with its ci-test/stdout.golden.yaml
+(ignoring key and list order). The exit status is 1 when any stack fails.`,
+		RunE: func(cmd *cobra.Command, dirs []string) error {
+			if format != "text" && format != "json" {
+				return fmt.Errorf("check: unknown --format %q (text or json)", format)
+			}
+			if len(dirs) == 0 {
+				dirs = []string{"."}
+			}
+			stacks, err := discoverStacks(cmd, dirs)
+			if err != nil {
+				return fmt.Errorf("check: %w", err)
+			}
+			results := konfig.CompileAll(cmd.Context(), stacks, konfig.CompileAllOptions{Workers: jobs, Golden: golden})
+			cwd, _ := os.Getwd()
+			var rep checkReport
+			for _, r := range results {
+				cs := checkStack{Dir: konfig.RelPath(r.Stack.Dir, cwd), Project: r.Stack.ProjectName(), Name: r.Stack.Name, OK: true}
+				if r.Err != nil {
+					cs.OK = false
+					cs.Problems = konfig.Problems(r.Err, r.Stack.Dir)
+				} else {
+					cs.Resources = len(r.Spec.Resources)
+					if r.GoldenDiff != "" {
+						cs.OK = false
+						cs.Problems = []konfig.Problem{{
+							Location: konfig.Location{File: r.Stack.GoldenPath()},
+							Kind:     "GoldenMismatch",
+							Message:  "the output differs from the golden (-golden +got):\n" + r.GoldenDiff,
+						}}
+					}
+				}
+				if !cs.OK {
+					rep.Failed++
+				}
+				rep.Stacks = append(rep.Stacks, cs)
+			}
+			out := cmd.OutOrStdout()
+			if format == "json" {
+				enc := json.NewEncoder(out)
+				enc.SetIndent("", "  ")
+				if err := enc.Encode(rep); err != nil {
+					return fmt.Errorf("check: %w", err)
+				}
+			} else {
+				for _, cs := range rep.Stacks {
+					for _, p := range cs.Problems {
+						fmt.Fprintln(out, p.Format(cwd))
+					}
+				}
+				fmt.Fprintf(cmd.ErrOrStderr(), "%d stacks checked, %d failed\n", len(rep.Stacks), rep.Failed)
+			}
+			if rep.Failed > 0 {
+				return exitError{code: 1}
+			}
+			return nil
+		},
+	}
+	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().BoolVar(&golden, "golden", false, "also compare each stack with its ci-test/stdout.golden.yaml")
+	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "stacks compiled at once (default: GOMAXPROCS)")
+	return cmd
+}
+
+// discoverStacks returns the stacks below dirs, each once, in order.
+func discoverStacks(cmd *cobra.Command, dirs []string) ([]*konfig.Stack, error) {
+	seen := map[string]bool{}
+	var stacks []*konfig.Stack
+	for _, d := range dirs {
+		repo, err := konfig.Discover(cmd.Context(), d)
+		if err != nil {
+			return nil, err
+		}
+		for _, st := range repo.Stacks {
+			if !seen[st.Dir] {
+				seen[st.Dir] = true
+				stacks = append(stacks, st)
+			}
+		}
+	}
+	return stacks, nil
+}
+
+// displayPath returns path relative to the current directory when below it.
+func displayPath(path string) string {
+	cwd, err := os.Getwd()
+	if err != nil {
+		return path
+	}
+	return filepath.ToSlash(konfig.RelPath(path, cwd))
+}

@@ -1,0 +1,64 @@
+package main
+
+import (
+	"bytes"
+	"fmt"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+)
+
+func init() { subcommands = append(subcommands, newCompileCmd) }
+
+func newCompileCmd() *cobra.Command {
+	var (
+		output string
+		args   []string
+	)
+	cmd := &cobra.Command{
+		Use:   "compile <stackdir> [-o file] [-D key=value]...",
+		Short: "Compile a Konfig stack into its resource list",
+		Long: `Compile a Konfig stack (a directory holding stack.yaml) as Kusion does: read
+kcl.yaml then ci-test/settings.yaml, evaluate the listed KCL files as one main
+package, and print the resources (id, type, attributes, dependsOn, extensions) as
+a YAML list, the form of ci-test/stdout.golden.yaml. The YAML files under the
+project's crd/ directory are appended as resources. Errors are printed as
+file:line:col: kind: message and the exit status is 1.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, pos []string) error {
+			dir := konfig.FindStackDir(pos[0])
+			if dir == "" {
+				return fmt.Errorf("compile: %s is not in a stack (no %s at or above it)", pos[0], konfig.StackFile)
+			}
+			st, err := konfig.LoadStack(dir)
+			if err != nil {
+				return fmt.Errorf("compile: %w", err)
+			}
+			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args})
+			if err != nil {
+				cwd, _ := os.Getwd()
+				for _, p := range konfig.Problems(err, dir) {
+					fmt.Fprintln(cmd.ErrOrStderr(), p.Format(cwd))
+				}
+				return exitError{code: 1}
+			}
+			var buf bytes.Buffer
+			if err := konfig.WriteSpec(&buf, sp); err != nil {
+				return fmt.Errorf("compile: %w", err)
+			}
+			if output != "" {
+				if err := os.WriteFile(output, buf.Bytes(), 0o644); err != nil {
+					return fmt.Errorf("compile: %w", err)
+				}
+				return nil
+			}
+			_, err = cmd.OutOrStdout().Write(buf.Bytes())
+			return err
+		},
+	}
+	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
+	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
+	return cmd
+}

@@ -1,0 +1,95 @@
+package konfig
+
+import (
+	"context"
+	"fmt"
+	"path/filepath"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+)
+
+// Program is the KCL program of a stack as an Evaluator runs it: the files
+// of the main package in order, the module root, and the options.
+type Program struct {
+	// Files are absolute paths, in order; they form one main package.
+	Files []string
+	// WorkDir is the stack directory.
+	WorkDir string
+	// ModRoot is the directory of kcl.mod (${KCL_MOD}, root of imports).
+	ModRoot string
+	// Options are the settings files' kcl_options, in order.
+	Options []Option
+	// Args are `-D key=value` arguments, applied after Options (for a
+	// repeated key the last value wins).
+	Args []string
+	// Overlay maps absolute paths to contents that replace the files on disk
+	// (an editor's unsaved buffers).
+	Overlay map[string][]byte
+	// DisableNone drops None values from the output (`-n`).
+	DisableNone bool
+}
+
+// Evaluator runs a Program and returns its YAML output: the documents of
+// manifests.yaml_stream, or the program's top-level YAML when it does not
+// call it. Errors should carry diagnostics (diag.List or *diag.Diagnostic)
+// so that callers can print positions.
+type Evaluator interface {
+	Evaluate(ctx context.Context, p *Program) ([]byte, error)
+}
+
+// EvaluatorFunc adapts a function to the Evaluator interface.
+type EvaluatorFunc func(ctx context.Context, p *Program) ([]byte, error)
+
+// Evaluate calls f.
+func (f EvaluatorFunc) Evaluate(ctx context.Context, p *Program) ([]byte, error) { return f(ctx, p) }
+
+// CompileOptions tune Compile; the zero value compiles as Kusion does.
+type CompileOptions struct {
+	// Args are extra `-D key=value` options.
+	Args []string
+	// Overlay maps absolute paths to unsaved contents.
+	Overlay map[string][]byte
+	// Evaluator runs the KCL program; nil uses NewKCLEvaluator().
+	Evaluator Evaluator
+}
+
+// Program returns the KCL program that compiles the stack.
+func (s *Stack) Program(opts CompileOptions) *Program {
+	return &Program{
+		Files:       append([]string(nil), s.Files...),
+		WorkDir:     s.Dir,
+		ModRoot:     s.ModRoot,
+		Options:     append([]Option(nil), s.Options...),
+		Args:        append([]string(nil), opts.Args...),
+		Overlay:     opts.Overlay,
+		DisableNone: s.DisableNone,
+	}
+}
+
+// Compile compiles the stack into its spec: it evaluates the stack's files
+// as one main package, turns each document of the output stream into a
+// resource, and appends the YAML files of the project's `crd/` directory.
+// An evaluation error is returned wrapped, so errors.As finds the
+// evaluator's diagnostics.
+func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, error) {
+	ev := opts.Evaluator
+	if ev == nil {
+		ev = NewKCLEvaluator()
+	}
+	out, err := ev.Evaluate(ctx, st.Program(opts))
+	if err != nil {
+		return nil, fmt.Errorf("compile stack %s: %w", st.Dir, err)
+	}
+	res, err := ResourcesFromStream(out)
+	if err != nil {
+		return nil, fmt.Errorf("compile stack %s: output: %w", st.Dir, err)
+	}
+	if st.Project != nil {
+		crds, err := CRDResources(filepath.Join(st.Project.Dir, CRDDir))
+		if err != nil {
+			return nil, fmt.Errorf("compile stack %s: %w", st.Dir, err)
+		}
+		res = append(res, crds...)
+	}
+	return &spec.Spec{Resources: res}, nil
+}

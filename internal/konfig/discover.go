@@ -1,0 +1,238 @@
+package konfig
+
+import (
+	"context"
+	"fmt"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"gopkg.in/yaml.v3"
+)
+
+// Repo is the set of projects and stacks found below a root directory.
+type Repo struct {
+	// Root is the absolute directory that was searched.
+	Root string
+	// Projects are sorted by directory.
+	Projects []*Project
+	// Stacks are sorted by directory.
+	Stacks []*Stack
+}
+
+// Discover walks root and loads every project (`project.yaml`) and stack
+// (`stack.yaml`) below it. Hidden directories are skipped. A stack outside
+// every project below root still gets its project by searching upwards.
+func Discover(ctx context.Context, root string) (*Repo, error) {
+	abs, err := filepath.Abs(root)
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", root, err)
+	}
+	repo := &Repo{Root: abs}
+	var stackDirs []string
+	projects := map[string]*Project{}
+	err = filepath.WalkDir(abs, func(path string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if err := ctx.Err(); err != nil {
+			return err
+		}
+		if !d.IsDir() {
+			return nil
+		}
+		if path != abs && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules") {
+			return filepath.SkipDir
+		}
+		if fileExists(filepath.Join(path, ProjectFile)) {
+			p, err := loadProject(path)
+			if err != nil {
+				return err
+			}
+			projects[path] = p
+			repo.Projects = append(repo.Projects, p)
+		}
+		if fileExists(filepath.Join(path, StackFile)) {
+			stackDirs = append(stackDirs, path)
+		}
+		return nil
+	})
+	if err != nil {
+		return nil, fmt.Errorf("discover %s: %w", root, err)
+	}
+	for _, dir := range stackDirs {
+		st, err := loadStack(dir, projects)
+		if err != nil {
+			return nil, err
+		}
+		repo.Stacks = append(repo.Stacks, st)
+	}
+	sort.Slice(repo.Projects, func(i, j int) bool { return repo.Projects[i].Dir < repo.Projects[j].Dir })
+	sort.Slice(repo.Stacks, func(i, j int) bool { return repo.Stacks[i].Dir < repo.Stacks[j].Dir })
+	return repo, nil
+}
+
+// Stack returns the stack whose directory is dir, or nil.
+func (r *Repo) Stack(dir string) *Stack {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil
+	}
+	for _, s := range r.Stacks {
+		if s.Dir == abs {
+			return s
+		}
+	}
+	return nil
+}
+
+// LoadStack loads the stack in dir (which must hold stack.yaml), its project
+// (the nearest project.yaml at or above dir) and its compile settings.
+func LoadStack(dir string) (*Stack, error) {
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return nil, fmt.Errorf("load stack %s: %w", dir, err)
+	}
+	return loadStack(abs, map[string]*Project{})
+}
+
+// FindStackDir returns the stack directory at or above path (a file or a
+// directory), or "" when path is in no stack.
+func FindStackDir(path string) string {
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return ""
+	}
+	for d := abs; ; {
+		if fileExists(filepath.Join(d, StackFile)) {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return ""
+		}
+		d = parent
+	}
+}
+
+type nameFile struct {
+	Name   string `yaml:"name"`
+	Tenant string `yaml:"tenant"`
+}
+
+func readNameFile(path string) (nameFile, error) {
+	var f nameFile
+	data, err := os.ReadFile(path)
+	if err != nil {
+		return f, fmt.Errorf("read %s: %w", filepath.Base(path), err)
+	}
+	if err := yaml.Unmarshal(data, &f); err != nil {
+		return f, fmt.Errorf("parse %s: %w", path, err)
+	}
+	return f, nil
+}
+
+func loadProject(dir string) (*Project, error) {
+	f, err := readNameFile(filepath.Join(dir, ProjectFile))
+	if err != nil {
+		return nil, err
+	}
+	if f.Name == "" {
+		f.Name = filepath.Base(dir)
+	}
+	return &Project{Name: f.Name, Tenant: f.Tenant, Dir: dir}, nil
+}
+
+// loadStack loads the stack in the absolute dir; known maps project dirs to
+// projects already loaded (it is extended with any project found upwards).
+func loadStack(dir string, known map[string]*Project) (*Stack, error) {
+	f, err := readNameFile(filepath.Join(dir, StackFile))
+	if err != nil {
+		return nil, fmt.Errorf("load stack %s: %w", dir, err)
+	}
+	st := &Stack{Name: f.Name, Dir: dir}
+	if st.Name == "" {
+		st.Name = filepath.Base(dir)
+	}
+	for d := dir; ; {
+		if p, ok := known[d]; ok {
+			st.Project = p
+			break
+		}
+		if fileExists(filepath.Join(d, ProjectFile)) {
+			p, err := loadProject(d)
+			if err != nil {
+				return nil, fmt.Errorf("load stack %s: %w", dir, err)
+			}
+			known[d] = p
+			st.Project = p
+			break
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			break
+		}
+		d = parent
+	}
+	if st.Project != nil {
+		st.Project.Stacks = append(st.Project.Stacks, st)
+	}
+	st.ModRoot = findModRoot(dir)
+	if st.ModRoot == "" {
+		st.ModRoot = dir
+	}
+	if err := st.loadSettings(); err != nil {
+		return nil, fmt.Errorf("load stack %s: %w", dir, err)
+	}
+	return st, nil
+}
+
+// loadSettings reads kcl.yaml then ci-test/settings.yaml.
+func (st *Stack) loadSettings() error {
+	var s settings
+	for _, p := range []string{filepath.Join(st.Dir, KCLFile), filepath.Join(st.Dir, CITestDir, SettingsFile)} {
+		if !fileExists(p) {
+			continue
+		}
+		if err := s.readSettings(p, st.ModRoot); err != nil {
+			return err
+		}
+	}
+	if len(s.files) == 0 {
+		files, err := kclFilesIn(st.Dir)
+		if err != nil {
+			return err
+		}
+		s.files = files
+	}
+	if len(s.files) == 0 {
+		return fmt.Errorf("no KCL files: neither %s lists files nor the stack directory holds .k files", KCLFile)
+	}
+	if !fileExists(filepath.Join(st.Dir, CITestDir, SettingsFile)) {
+		defaults := []Option{{Key: "app", Value: st.ProjectName()}, {Key: "env", Value: st.Name}}
+		if st.Project == nil {
+			defaults = defaults[1:]
+		}
+		for _, d := range defaults {
+			if !hasOption(s.options, d.Key) {
+				s.options = append(s.options, d)
+			}
+		}
+	}
+	st.Files = s.files
+	st.Options = s.options
+	st.Settings = s.read
+	st.DisableNone = s.disableNone
+	return nil
+}
+
+func hasOption(opts []Option, key string) bool {
+	for _, o := range opts {
+		if o.Key == key {
+			return true
+		}
+	}
+	return false
+}

@@ -1,0 +1,177 @@
+package konfig
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+// ReadFileFunc reads a file; the editor passes one that sees unsaved buffers.
+type ReadFileFunc func(path string) ([]byte, error)
+
+// importRef is one import statement: the dotted path and its leading dots.
+type importRef struct {
+	path string
+	dots int
+}
+
+// depGraph resolves the files a stack reads, memoizing per file; one
+// depGraph serves one query.
+type depGraph struct {
+	read    ReadFileFunc
+	imports map[string][]importRef
+	pkgs    map[string][]string // package dir or .k file -> its files
+}
+
+func newDepGraph(read ReadFileFunc) *depGraph {
+	if read == nil {
+		read = os.ReadFile
+	}
+	return &depGraph{read: read, imports: map[string][]importRef{}, pkgs: map[string][]string{}}
+}
+
+// StackFiles returns every KCL file the stack's compile reads: its listed
+// files and the files of every package they import, transitively, sorted.
+// Imports that resolve to no file under the module root (system modules,
+// external packages) are ignored. read may be nil (os.ReadFile).
+func StackFiles(ctx context.Context, st *Stack, read ReadFileFunc) ([]string, error) {
+	return newDepGraph(read).stackFiles(ctx, st)
+}
+
+// StacksIncluding returns the stacks whose compile reads file: it is listed
+// in their settings or reached through imports. read may be nil.
+func (r *Repo) StacksIncluding(ctx context.Context, file string, read ReadFileFunc) ([]*Stack, error) {
+	abs, err := filepath.Abs(file)
+	if err != nil {
+		return nil, fmt.Errorf("stacks including %s: %w", file, err)
+	}
+	g := newDepGraph(read)
+	var out []*Stack
+	for _, st := range r.Stacks {
+		files, err := g.stackFiles(ctx, st)
+		if err != nil {
+			return nil, fmt.Errorf("stacks including %s: %w", file, err)
+		}
+		i := sort.SearchStrings(files, abs)
+		if i < len(files) && files[i] == abs {
+			out = append(out, st)
+		}
+	}
+	return out, nil
+}
+
+func (g *depGraph) stackFiles(ctx context.Context, st *Stack) ([]string, error) {
+	seen := map[string]bool{}
+	queue := append([]string(nil), st.Files...)
+	for _, f := range queue {
+		seen[f] = true
+	}
+	for len(queue) > 0 {
+		if err := ctx.Err(); err != nil {
+			return nil, err
+		}
+		f := queue[0]
+		queue = queue[1:]
+		for _, imp := range g.importsOf(f) {
+			for _, dep := range g.resolve(imp, f, st.ModRoot) {
+				if !seen[dep] {
+					seen[dep] = true
+					queue = append(queue, dep)
+				}
+			}
+		}
+	}
+	files := make([]string, 0, len(seen))
+	for f := range seen {
+		files = append(files, f)
+	}
+	sort.Strings(files)
+	return files, nil
+}
+
+// importsOf returns the imports of a file (none when it cannot be read).
+func (g *depGraph) importsOf(file string) []importRef {
+	if imps, ok := g.imports[file]; ok {
+		return imps
+	}
+	src, err := g.read(file)
+	var imps []importRef
+	if err == nil {
+		imps = parseImports(file, src)
+	}
+	g.imports[file] = imps
+	return imps
+}
+
+// parseImports returns the import statements of a KCL file. It uses the
+// parser, and also scans the lines so that a file the parser cannot read
+// (a broken buffer) still reports the imports it spells out.
+func parseImports(file string, src []byte) []importRef {
+	seen := map[importRef]bool{}
+	var out []importRef
+	add := func(r importRef) {
+		if r.path != "" && !seen[r] {
+			seen[r] = true
+			out = append(out, r)
+		}
+	}
+	f, diags := syntax.ParseFile(file, src)
+	for _, s := range f.Stmts {
+		if imp, ok := s.(*syntax.ImportStmt); ok {
+			add(importRef{path: imp.Path, dots: imp.Dots})
+		}
+	}
+	if len(diags) == 0 {
+		return out
+	}
+	sc := bufio.NewScanner(bytes.NewReader(src))
+	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
+	for sc.Scan() {
+		line := sc.Text()
+		rest, ok := strings.CutPrefix(line, "import")
+		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
+			continue
+		}
+		fields := strings.Fields(rest)
+		if len(fields) == 0 {
+			continue
+		}
+		raw := fields[0]
+		trimmed := strings.TrimLeft(raw, ".")
+		add(importRef{path: trimmed, dots: len(raw) - len(trimmed)})
+	}
+	return out
+}
+
+// resolve returns the files of the package an import names, looked up from
+// the importing file: absolute imports under modRoot, relative ones from
+// the file's directory. A directory package holds its .k files (see
+// kclFilesIn); it is preferred over a same-named .k file.
+func (g *depGraph) resolve(imp importRef, from, modRoot string) []string {
+	base := modRoot
+	if imp.dots > 0 {
+		base = filepath.Dir(from)
+		for i := 1; i < imp.dots; i++ {
+			base = filepath.Dir(base)
+		}
+	}
+	p := filepath.Join(base, filepath.FromSlash(strings.ReplaceAll(imp.path, ".", "/")))
+	if files, ok := g.pkgs[p]; ok {
+		return files
+	}
+	var files []string
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		files, _ = kclFilesIn(p)
+	} else if fileExists(p + ".k") {
+		files = []string{p + ".k"}
+	}
+	g.pkgs[p] = files
+	return files
+}
