@@ -13,6 +13,12 @@ func newRootCmd() *cobra.Command {
 		Short:         "KCL Konfig toolchain: language server, KCL runner, stack compiler",
 		SilenceUsage:  true,
 		SilenceErrors: true,
+		Args:          cobra.NoArgs,
+		// Without a subcommand the binary is a language server on stdio,
+		// which is how editors start it.
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serveStdio(cmd.Context(), "info")
+		},
 	}
 	root.AddCommand(&cobra.Command{
 		Use:   "version",

@@ -1,0 +1,48 @@
+package main
+
+import (
+	"context"
+	"io"
+	"log/slog"
+	"os"
+
+	"github.com/spf13/cobra"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/lsp"
+)
+
+func init() { subcommands = append(subcommands, newServeCmd) }
+
+// stdio joins stdin and stdout into the server's stream.
+type stdio struct {
+	io.Reader
+	io.Writer
+}
+
+func (stdio) Close() error { return os.Stdin.Close() }
+
+func newServeCmd() *cobra.Command {
+	var logLevel string
+	cmd := &cobra.Command{
+		Use:   "serve",
+		Short: "Serve the Language Server Protocol on stdio (the default without a subcommand)",
+		Args:  cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, args []string) error {
+			return serveStdio(cmd.Context(), logLevel)
+		},
+	}
+	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+	return cmd
+}
+
+func serveStdio(ctx context.Context, logLevel string) error {
+	var level slog.Level
+	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
+		level = slog.LevelInfo
+	}
+	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	if ctx == nil {
+		ctx = context.Background()
+	}
+	return lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, lsp.Options{Logger: logger, Version: version})
+}

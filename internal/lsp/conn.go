@@ -1,0 +1,100 @@
+package lsp
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"log/slog"
+	"runtime/debug"
+
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+)
+
+// codec marshals message payloads with the protocol package's union-aware
+// codec; raw messages pass through.
+type codec struct{}
+
+func (codec) Marshal(v any) ([]byte, error) {
+	switch m := v.(type) {
+	case jsonrpc2.RawMessage:
+		if m == nil {
+			return []byte("null"), nil
+		}
+		return m, nil
+	case *jsonrpc2.RawMessage:
+		if m == nil || *m == nil {
+			return []byte("null"), nil
+		}
+		return *m, nil
+	}
+	return protocol.Marshal(v)
+}
+
+func (codec) Unmarshal(data []byte, v any) error {
+	if p, ok := v.(*jsonrpc2.RawMessage); ok {
+		*p = append(jsonrpc2.RawMessage(nil), data...)
+		return nil
+	}
+	return protocol.Unmarshal(data, v)
+}
+
+// Serve speaks LSP over rwc until the client exits, the stream closes or ctx
+// is cancelled. Notifications are handled in wire order on the read loop;
+// requests are released to run concurrently on the snapshot current when
+// they arrive; `$/cancelRequest` cancels a running request's context; a
+// panic in a handler is logged and answered with an error.
+func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
+	ctx, cancel := context.WithCancel(ctx)
+	defer cancel()
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(codec{}))
+	client := protocol.ClientDispatcher(conn)
+	s := newServer(client, opts, cancel)
+	if opts.onServer != nil {
+		opts.onServer(s)
+	}
+	defer s.close()
+	conn.Go(ctx, handler(s, opts.logger()))
+	select {
+	case <-ctx.Done():
+		conn.Close()
+	case <-conn.Done():
+	}
+	if err := conn.Err(); err != nil && err != io.EOF && ctx.Err() == nil {
+		return fmt.Errorf("lsp connection: %w", err)
+	}
+	return nil
+}
+
+// handler builds the message handler chain: cancellation, then ordering
+// (notifications inline, requests released), then panic recovery, then the
+// protocol dispatch onto s.
+func handler(s *server, log *slog.Logger) jsonrpc2.Handler {
+	dispatch := protocol.ServerHandler(s, jsonrpc2.MethodNotFoundHandler)
+	h := func(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
+		if req.IsCall() && req.Method() != protocol.MethodInitialize && req.Method() != protocol.MethodShutdown {
+			// Everything received before this request has been applied
+			// (notifications run inline), so the request sees the right
+			// snapshot; later messages need not wait for it.
+			jsonrpc2.Async(ctx)
+		}
+		defer func() {
+			if p := recover(); p != nil {
+				log.Error("panic in handler", "method", req.Method(), "panic", p, "stack", string(debug.Stack()))
+				err = fmt.Errorf("%w: internal error in %s: %v", jsonrpc2.ErrInternal, req.Method(), p)
+				result = nil
+			}
+		}()
+		result, err = dispatch(ctx, req)
+		if err != nil && !req.IsCall() {
+			// A failed notification has no one to answer: log and go on.
+			log.Warn("notification failed", "method", req.Method(), "error", err)
+			return nil, nil
+		}
+		return result, err
+	}
+	return cancelHandler(h)
+}
+
+// cancelHandler honours `$/cancelRequest` (numeric and string ids).
+func cancelHandler(h jsonrpc2.Handler) jsonrpc2.Handler { return protocol.CancelHandler(h) }

@@ -1,0 +1,250 @@
+package lsp
+
+import (
+	"context"
+	"sort"
+	"sync"
+	"time"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+)
+
+// diagStore holds the diagnostics of every file by layer: syntax (the
+// parser, immediate), semantic (the resolver) and policy (evaluation of the
+// stacks that include the file, keyed by stack). Publishing merges them.
+type diagStore struct {
+	mu    sync.Mutex
+	files map[string]*fileDiags
+}
+
+type fileDiags struct {
+	syntax   []protocol.Diagnostic
+	semantic []protocol.Diagnostic
+	policy   map[string][]protocol.Diagnostic // by stack dir
+}
+
+func (d *diagStore) get(path string) *fileDiags {
+	if d.files == nil {
+		d.files = map[string]*fileDiags{}
+	}
+	f := d.files[path]
+	if f == nil {
+		f = &fileDiags{policy: map[string][]protocol.Diagnostic{}}
+		d.files[path] = f
+	}
+	return f
+}
+
+func (d *diagStore) setSyntax(path string, ds []protocol.Diagnostic) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.get(path).syntax = ds
+}
+
+func (d *diagStore) setSemantic(path string, ds []protocol.Diagnostic) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	d.get(path).semantic = ds
+}
+
+// setPolicy replaces the diagnostics that stack produced, in every file, by
+// byFile; it returns the files whose diagnostics changed.
+func (d *diagStore) setPolicy(stack string, byFile map[string][]protocol.Diagnostic) []string {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	var touched []string
+	for path, f := range d.files {
+		if _, ok := f.policy[stack]; ok {
+			if _, still := byFile[path]; !still {
+				delete(f.policy, stack)
+				touched = append(touched, path)
+			}
+		}
+	}
+	for path, ds := range byFile {
+		d.get(path).policy[stack] = ds
+		touched = append(touched, path)
+	}
+	sort.Strings(touched)
+	return touched
+}
+
+func (d *diagStore) clear(path string) {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if f := d.files[path]; f != nil {
+		f.syntax, f.semantic = nil, nil
+	}
+}
+
+// merged returns all diagnostics of path in a stable order.
+func (d *diagStore) merged(path string) []protocol.Diagnostic {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	f := d.files[path]
+	out := []protocol.Diagnostic{}
+	if f == nil {
+		return out
+	}
+	out = append(out, f.syntax...)
+	out = append(out, f.semantic...)
+	stacks := make([]string, 0, len(f.policy))
+	for k := range f.policy {
+		stacks = append(stacks, k)
+	}
+	sort.Strings(stacks)
+	seen := map[string]bool{}
+	for _, k := range stacks {
+		for _, pd := range f.policy[k] {
+			key := rangeKey(pd.Range) + diagText(pd)
+			if seen[key] { // the same error from several stacks: once
+				continue
+			}
+			seen[key] = true
+			out = append(out, pd)
+		}
+	}
+	return out
+}
+
+func rangeKey(r protocol.Range) string {
+	return string(rune(r.Start.Line)) + ":" + string(rune(r.Start.Character))
+}
+
+func diagText(d protocol.Diagnostic) string {
+	if s, ok := d.Message.(protocol.String); ok {
+		return string(s)
+	}
+	return ""
+}
+
+// publish sends the merged diagnostics of path.
+func (s *server) publish(ctx context.Context, snap *snapshot, path string) {
+	params := &protocol.PublishDiagnosticsParams{URI: pathURI(path), Diagnostics: s.diags.merged(path)}
+	if d := snap.doc(path); d != nil {
+		params.URI = d.uri
+		params.Version = protocol.NewOptional(d.version)
+	}
+	if err := s.client.PublishDiagnostics(context.WithoutCancel(ctx), params); err != nil {
+		s.log.Warn("publishDiagnostics", "path", path, "error", err)
+	}
+}
+
+// syntaxDiagnostics parses the open document path and stores its syntax
+// errors.
+func (s *server) syntaxDiagnostics(snap *snapshot, path string) {
+	d := snap.doc(path)
+	if d == nil {
+		return
+	}
+	f := s.parse(path, d.text.src)
+	s.diags.setSyntax(path, toProtocolDiags(d.text, path, f.diags, "syntax"))
+}
+
+// toProtocolDiags converts KCL diagnostics whose primary message is in path.
+func toProtocolDiags(t *text, path string, ds []*diag.Diagnostic, source string) []protocol.Diagnostic {
+	out := []protocol.Diagnostic{}
+	for _, d := range ds {
+		m := d.Primary()
+		if m.Pos.File != "" && m.Pos.File != path {
+			continue
+		}
+		out = append(out, toProtocolDiag(t, d, m, source, nil))
+	}
+	return out
+}
+
+// toProtocolDiag converts one message of a KCL diagnostic, with the other
+// messages as related information (locate maps a file to its text).
+func toProtocolDiag(t *text, d *diag.Diagnostic, m diag.Message, source string, related []protocol.DiagnosticRelatedInformation) protocol.Diagnostic {
+	start := t.charColPosition(m.Pos.Line, max(m.Pos.Col, 1))
+	end := start
+	if m.End.Line > 0 {
+		end = t.charColPosition(m.End.Line, max(m.End.Col, 1))
+	}
+	if end == start {
+		// Underline to the end of the token or the line.
+		line := t.line(int(start.Line))
+		if m.Pos.Col <= 0 {
+			// No column: underline the line's content.
+			first := 0
+			for first < len(line) && (line[first] == ' ' || line[first] == '\t') {
+				first++
+			}
+			start = protocol.Position{Line: start.Line, Character: uint32(utf16Len(line[:first]))}
+		}
+		end = protocol.Position{Line: start.Line, Character: uint32(utf16Len(line))}
+		if end.Character < start.Character {
+			end = start
+		}
+	}
+	sev := protocol.DiagnosticSeverityError
+	if d.Warning {
+		sev = protocol.DiagnosticSeverityWarning
+	}
+	text := m.Text
+	if m.Note != "" {
+		text += "\n" + m.Note
+	}
+	return protocol.Diagnostic{
+		Range:              lspRange(start, end),
+		Severity:           sev,
+		Code:               protocol.String(string(d.Kind.Code())),
+		Source:             protocol.NewOptional("konfig-lsp " + source),
+		Message:            protocol.String(string(d.Kind) + ": " + text),
+		RelatedInformation: related,
+	}
+}
+
+// scheduleDiagnostics runs the semantic and policy diagnostics for the
+// changed paths after the debounce delay. A newer call cancels an older run
+// that has not finished; the paths of a cancelled run stay pending, so no
+// change is lost.
+func (s *server) scheduleDiagnostics(snap *snapshot, paths ...string) {
+	s.mu.Lock()
+	if s.pendingCancel != nil {
+		s.pendingCancel()
+	}
+	if s.pendingPaths == nil {
+		s.pendingPaths = map[string]bool{}
+	}
+	for _, p := range paths {
+		s.pendingPaths[p] = true
+	}
+	delay := s.opts.Debounce
+	ctx, cancel := context.WithCancel(s.bg)
+	s.pendingCancel = cancel
+	s.mu.Unlock()
+	s.goBackground(func(context.Context) {
+		defer cancel()
+		t := time.NewTimer(delay)
+		defer t.Stop()
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		s.mu.Lock()
+		if ctx.Err() != nil {
+			s.mu.Unlock()
+			return
+		}
+		var todo []string
+		for p := range s.pendingPaths {
+			todo = append(todo, p)
+		}
+		clear(s.pendingPaths)
+		s.mu.Unlock()
+		sort.Strings(todo)
+		if !s.runDiagnostics(ctx, snap, todo) {
+			// Cancelled part-way: hand the paths to the next run.
+			s.mu.Lock()
+			for _, p := range todo {
+				s.pendingPaths[p] = true
+			}
+			s.mu.Unlock()
+		}
+	})
+}

@@ -1,0 +1,102 @@
+package lsp
+
+import (
+	"context"
+	"encoding/json"
+	"time"
+
+	"go.lsp.dev/protocol"
+)
+
+// initOptions are the settings a client passes in initializationOptions (and
+// in the `konfig` section of workspace/configuration).
+type initOptions struct {
+	// DebounceMs is the delay before semantic and policy diagnostics.
+	DebounceMs *int `json:"debounceMs,omitempty"`
+	// Stacks restricts policy evaluation to these stack directories
+	// (absolute or relative to the workspace root); empty means all stacks
+	// that include the edited file.
+	Stacks []string `json:"stacks,omitempty"`
+	// Kubeconfig and Context select the cluster for the engine commands.
+	Kubeconfig string `json:"kubeconfig,omitempty"`
+	Context    string `json:"context,omitempty"`
+	// DisableApply turns off konfig.apply and konfig.destroy.
+	DisableApply bool `json:"disableApply,omitempty"`
+}
+
+func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
+	var roots []string
+	folders, _ := params.WorkspaceFolders.Get()
+	for _, f := range folders {
+		if p, err := uriPath(f.URI); err == nil {
+			roots = append(roots, p)
+		}
+	}
+	if len(roots) == 0 && params.RootURI != nil {
+		if p, err := uriPath(*params.RootURI); err == nil {
+			roots = append(roots, p)
+		}
+	}
+	if len(params.InitializationOptions) > 0 {
+		var o initOptions
+		if err := json.Unmarshal(params.InitializationOptions, &o); err != nil {
+			s.log.Warn("ignoring malformed initializationOptions", "error", err)
+		} else {
+			s.applySettings(o)
+		}
+	}
+	if _, err := s.session.update(func(_ map[string]*document, r *[]string) error {
+		*r = roots
+		return nil
+	}); err != nil {
+		return nil, err
+	}
+	s.log.Info("initialize", "roots", roots, "client", params.ClientInfo.Name)
+	return &protocol.InitializeResult{
+		Capabilities: s.capabilities(),
+		ServerInfo:   protocol.ServerInfo{Name: "konfig-lsp", Version: protocol.NewOptional(s.opts.Version)},
+	}, nil
+}
+
+func (s *server) applySettings(o initOptions) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if o.DebounceMs != nil && *o.DebounceMs >= 0 {
+		s.opts.Debounce = time.Duration(*o.DebounceMs) * time.Millisecond
+	}
+	s.settings = o
+}
+
+func (s *server) capabilities() protocol.ServerCapabilities {
+	incremental := protocol.TextDocumentSyncKindIncremental
+	yes := true
+	return protocol.ServerCapabilities{
+		PositionEncoding: protocol.PositionEncodingKindUTF16,
+		TextDocumentSync: &protocol.TextDocumentSyncOptions{
+			OpenClose: &yes,
+			Change:    &incremental,
+		},
+		DocumentFormattingProvider: protocol.Boolean(true),
+	}
+}
+
+func (s *server) Initialized(ctx context.Context, params *protocol.InitializedParams) error {
+	return nil
+}
+
+func (s *server) SetTrace(ctx context.Context, params *protocol.SetTraceParams) error {
+	return nil
+}
+
+func (s *server) Shutdown(ctx context.Context) error {
+	s.mu.Lock()
+	s.shutdown = true
+	s.mu.Unlock()
+	s.bgCancel()
+	return nil
+}
+
+func (s *server) Exit(ctx context.Context) error {
+	s.stop()
+	return nil
+}

@@ -1,0 +1,88 @@
+package lsp
+
+import (
+	"errors"
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
+)
+
+func writeFiles(t *testing.T, files map[string]string) string {
+	t.Helper()
+	dir := t.TempDir()
+	for name, content := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(content), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	return dir
+}
+
+func TestSyntaxDiagnosticsAppearAndClear(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"main.k": "a = 1\n"})
+	s := startSession(t, dir, Options{})
+	u, _ := s.open("main.k")
+	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	// Break the file: `a = ` with nothing after it.
+	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: 0, Character: 4}, End: protocol.Position{Line: 0, Character: 5}}, "")
+	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) > 0 })
+	if ds[0].Range.Start.Line != 0 {
+		t.Errorf("syntax error on line %d, want 0: %v", ds[0].Range.Start.Line, ds)
+	}
+	s.change(u, 3, protocol.Range{Start: protocol.Position{Line: 0, Character: 4}, End: protocol.Position{Line: 0, Character: 4}}, "2")
+	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+}
+
+// TestChangesStayInOrder sends many incremental edits without waiting; the
+// final buffer must be the in-order result.
+func TestChangesStayInOrder(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"main.k": ""})
+	var srv *server
+	s := startSession(t, dir, Options{onServer: func(x *server) { srv = x }})
+	u, _ := s.open("main.k", "")
+	var want strings.Builder
+	for i := 0; i < 200; i++ {
+		line := fmt.Sprintf("a%d = %d\n", i, i)
+		s.change(u, int32(i+2), protocol.Range{Start: protocol.Position{Line: uint32(i)}, End: protocol.Position{Line: uint32(i)}}, line)
+		want.WriteString(line)
+	}
+	// A request after the notifications is answered after all of them
+	// were applied.
+	if _, err := s.server.Formatting(s.ctx, &protocol.DocumentFormattingParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}}); err != nil {
+		var werr *jsonrpc2.Error
+		if !errors.As(err, &werr) {
+			t.Fatalf("formatting: %v", err)
+		}
+	}
+	path, _ := uriPath(u)
+	d := srv.session.snapshot().doc(path)
+	if d == nil || d.text.src != want.String() || d.version != 201 {
+		t.Fatalf("after 200 ordered edits the buffer differs (version %d):\n%s", d.version, cmp.Diff(want.String(), d.text.src))
+	}
+}
+
+func TestUnknownMethodIsMethodNotFound(t *testing.T) {
+	dir := writeFiles(t, map[string]string{"main.k": "a = 1\n"})
+	s := startSession(t, dir, Options{})
+	var out any
+	_, err := s.conn.Call(s.ctx, "konfig/noSuchMethod", map[string]any{}, &out)
+	var werr *jsonrpc2.Error
+	if !errors.As(err, &werr) || werr.Code != jsonrpc2.MethodNotFound {
+		t.Fatalf("unknown method: got %v, want MethodNotFound", err)
+	}
+	// The server is still alive.
+	if _, err := s.server.Hover(s.ctx, &protocol.HoverParams{}); err == nil {
+		// Hover on an unopened document may answer nil; any answer proves liveness.
+		_ = err
+	}
+}

@@ -1,0 +1,83 @@
+package lsp
+
+import (
+	"context"
+	"log/slog"
+	"sync"
+	"time"
+
+	"go.lsp.dev/protocol"
+)
+
+// Options configure a server.
+type Options struct {
+	// Logger receives the server log (stderr in the binary). nil discards.
+	Logger *slog.Logger
+	// Debounce is the delay between an edit and the semantic and policy
+	// diagnostics it triggers (0: 150ms). Syntax diagnostics are immediate.
+	Debounce time.Duration
+	// Version is reported in serverInfo.
+	Version string
+
+	// onServer, when set (tests), receives the server once it is made.
+	onServer func(*server)
+}
+
+func (o Options) logger() *slog.Logger {
+	if o.Logger == nil {
+		return slog.New(slog.DiscardHandler)
+	}
+	return o.Logger
+}
+
+// server implements protocol.Server; methods it does not implement answer
+// MethodNotFound through the embedded UnimplementedServer.
+type server struct {
+	protocol.UnimplementedServer
+
+	client protocol.Client
+	opts   Options
+	log    *slog.Logger
+	stop   context.CancelFunc // ends Serve (exit)
+
+	mu       sync.Mutex
+	session  *session
+	shutdown bool
+	settings initOptions
+
+	diags         diagStore
+	parses        parseCache
+	pendingCancel context.CancelFunc
+	pendingPaths  map[string]bool
+
+	// bg is the context of background work (diagnostics); cancelled on close.
+	bg       context.Context
+	bgCancel context.CancelFunc
+	wg       sync.WaitGroup
+}
+
+func newServer(client protocol.Client, opts Options, stop context.CancelFunc) *server {
+	if opts.Debounce == 0 {
+		opts.Debounce = 150 * time.Millisecond
+	}
+	bg, cancel := context.WithCancel(context.Background())
+	s := &server{client: client, opts: opts, log: opts.logger(), stop: stop, bg: bg, bgCancel: cancel}
+	s.session = newSession(s.log)
+	return s
+}
+
+// close stops background work and waits for it.
+func (s *server) close() {
+	s.bgCancel()
+	s.wg.Wait()
+}
+
+// goBackground runs f in a goroutine tracked by the server; f must stop when
+// ctx is done.
+func (s *server) goBackground(f func(ctx context.Context)) {
+	s.wg.Add(1)
+	go func() {
+		defer s.wg.Done()
+		f(s.bg)
+	}()
+}
