@@ -1,0 +1,150 @@
+package value
+
+import (
+	"fmt"
+	"math"
+	"strconv"
+	"strings"
+)
+
+// JSONOptions are the options of the JSON printer, as json.encode takes
+// them. Indent 0 prints on one line with Python-like separators (", " and
+// ": "); Indent n > 0 prints one item per line indented n spaces per level.
+// The zero value keeps private keys and None.
+type JSONOptions struct {
+	SortKeys      bool
+	Indent        int
+	IgnorePrivate bool
+	IgnoreNone    bool
+}
+
+// EncodeJSON prints v as JSON the way KCL's json.encode and `${x: #json}`
+// do. v is planned first (see Plan) with the options; a value that plans to
+// nothing prints as null. There is no trailing newline.
+func EncodeJSON(v Value, opts JSONOptions) []byte {
+	p := Plan(v, PlanOptions{DisableNone: opts.IgnoreNone, SortKeys: opts.SortKeys, ShowHidden: !opts.IgnorePrivate})
+	var b strings.Builder
+	jsonWrite(&b, p, opts.Indent, 0)
+	return []byte(b.String())
+}
+
+func jsonNewline(b *strings.Builder, indent, level int) {
+	b.WriteByte('\n')
+	b.WriteString(strings.Repeat(" ", indent*level))
+}
+
+func jsonWrite(b *strings.Builder, v Value, indent, level int) {
+	switch x := v.(type) {
+	case nil, UndefinedType, NoneType:
+		b.WriteString("null")
+	case Bool:
+		if x {
+			b.WriteString("true")
+		} else {
+			b.WriteString("false")
+		}
+	case Int:
+		b.WriteString(strconv.FormatInt(int64(x), 10))
+	case Float:
+		jsonFloat(b, float64(x))
+	case Unit:
+		jsonFloat(b, x.Float)
+	case Str:
+		b.WriteString(JSONQuote(string(x)))
+	case *List:
+		if len(x.Items) == 0 {
+			b.WriteString("[]")
+			return
+		}
+		b.WriteByte('[')
+		for i, it := range x.Items {
+			if i > 0 {
+				b.WriteByte(',')
+				if indent == 0 {
+					b.WriteByte(' ')
+				}
+			}
+			if indent > 0 {
+				jsonNewline(b, indent, level+1)
+			}
+			jsonWrite(b, it, indent, level+1)
+		}
+		if indent > 0 {
+			jsonNewline(b, indent, level)
+		}
+		b.WriteByte(']')
+	case *Dict:
+		if x.Len() == 0 {
+			b.WriteString("{}")
+			return
+		}
+		b.WriteByte('{')
+		for i, e := range x.Entries() {
+			if i > 0 {
+				b.WriteByte(',')
+				if indent == 0 {
+					b.WriteByte(' ')
+				}
+			}
+			if indent > 0 {
+				jsonNewline(b, indent, level+1)
+			}
+			b.WriteString(JSONQuote(e.Key))
+			b.WriteString(": ")
+			jsonWrite(b, e.Value, indent, level+1)
+		}
+		if indent > 0 {
+			jsonNewline(b, indent, level)
+		}
+		b.WriteByte('}')
+	case *Schema:
+		if x.Attrs == nil {
+			b.WriteString("{}")
+			return
+		}
+		jsonWrite(b, x.Attrs, indent, level)
+	default:
+		b.WriteString("null")
+	}
+}
+
+func jsonFloat(b *strings.Builder, f float64) {
+	if math.IsInf(f, 0) || math.IsNaN(f) {
+		b.WriteString("null")
+		return
+	}
+	b.WriteString(FormatFloatRyu(f))
+}
+
+// JSONQuote quotes s as a JSON string: '"', '\\' and control characters
+// are escaped, everything else (non-ASCII included) is kept.
+func JSONQuote(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch r {
+		case '"':
+			b.WriteString(`\"`)
+		case '\\':
+			b.WriteString(`\\`)
+		case '\n':
+			b.WriteString(`\n`)
+		case '\r':
+			b.WriteString(`\r`)
+		case '\t':
+			b.WriteString(`\t`)
+		case '\b':
+			b.WriteString(`\b`)
+		case '\f':
+			b.WriteString(`\f`)
+		default:
+			if r < 0x20 {
+				fmt.Fprintf(&b, `\u%04x`, r)
+			} else {
+				b.WriteRune(r)
+			}
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}

@@ -1,0 +1,84 @@
+package value
+
+import (
+	"sort"
+	"strings"
+)
+
+// PlanOptions selects what Plan keeps: DisableNone drops None values (the
+// -n flag, ignore_none), SortKeys sorts dict keys recursively (-k,
+// sort_keys), ShowHidden keeps keys starting with "_" (-H, and the default
+// of json.encode/yaml.encode).
+type PlanOptions struct {
+	DisableNone bool
+	SortKeys    bool
+	ShowHidden  bool
+}
+
+// Plan returns the output form of v: Undefined values and functions (and
+// schema types used as values) are dropped from dicts and lists, keys
+// starting with "_" are dropped at every level unless ShowHidden, None is
+// dropped when DisableNone, schema instances become dicts and unit values
+// become floats. The result contains only None, Bool, Int, Float, Str,
+// *List and *Dict and shares nothing mutable with v. A top-level value that
+// plans to nothing is returned as Undefined.
+func Plan(v Value, opts PlanOptions) Value {
+	out, ok := planValue(v, opts)
+	if !ok {
+		return Undefined
+	}
+	return out
+}
+
+// planValue plans v; ok is false when v is dropped.
+func planValue(v Value, opts PlanOptions) (Value, bool) {
+	switch x := v.(type) {
+	case nil, UndefinedType, *Func:
+		return nil, false
+	case NoneType:
+		if opts.DisableNone {
+			return nil, false
+		}
+		return None, true
+	case Bool, Int, Float, Str:
+		return x, true
+	case Unit:
+		return Float(x.Float), true
+	case *List:
+		out := &List{Items: make([]Value, 0, len(x.Items))}
+		for _, it := range x.Items {
+			if p, ok := planValue(it, opts); ok {
+				out.Items = append(out.Items, p)
+			}
+		}
+		return out, true
+	case *Dict:
+		return planDict(x, opts), true
+	case *Schema:
+		if x.Attrs == nil {
+			return NewDict(), true
+		}
+		return planDict(x.Attrs, opts), true
+	}
+	return nil, false
+}
+
+func planDict(d *Dict, opts PlanOptions) *Dict {
+	out := NewDict()
+	entries := d.Entries()
+	if opts.SortKeys {
+		sorted := make([]Entry, len(entries))
+		copy(sorted, entries)
+		sort.SliceStable(sorted, func(i, j int) bool { return sorted[i].Key < sorted[j].Key })
+		entries = sorted
+	}
+	for _, e := range entries {
+		if !opts.ShowHidden && strings.HasPrefix(e.Key, "_") {
+			continue
+		}
+		if p, ok := planValue(e.Value, opts); ok {
+			out.Set(e.Key, p)
+		}
+	}
+	return out
+}

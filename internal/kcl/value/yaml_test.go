@@ -1,0 +1,163 @@
+package value
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
+)
+
+var update = flag.Bool("update", false, "rewrite the golden files under testdata")
+
+func TestYAMLStrings(t *testing.T) {
+	tests := []struct {
+		s    string
+		want string
+	}{
+		{"abc", "abc"},
+		{"", "''"},
+		{"on", "'on'"},
+		{"Yes", "'Yes'"},
+		{"y", "'y'"},
+		{"null", "'null'"},
+		{"~", "'~'"},
+		{"1", "'1'"},
+		{"-1", "'-1'"},
+		{"+1", "'+1'"},
+		{"1.0", "'1.0'"},
+		{"1e3", "'1e3'"},
+		{".5", "'.5'"},
+		{"0123", "'0123'"},
+		{"0x1F", "'0x1F'"},
+		{"0xZZ", "0xZZ"},
+		{"1e999", "1e999"},
+		{".inf", "'.inf'"},
+		{"inf", "inf"},
+		{"100m", "100m"},
+		{"1.6.0", "1.6.0"},
+		{"-c", "-c"},
+		{"-", "'-'"},
+		{"- a", "'- a'"},
+		{".status", ".status"},
+		{"a: b", "'a: b'"},
+		{"a:b", "a:b"},
+		{"a:", "'a:'"},
+		{"a #b", "'a #b'"},
+		{"a#b", "a#b"},
+		{"#a", "'#a'"},
+		{"*a", "'*a'"},
+		{"{a}", "'{a}'"},
+		{"a{b}", "a{b}"},
+		{"it's", "it's"},
+		{"'q'", "'''q'''"},
+		{`"bar"`, `'"bar"'`},
+		{" a", "' a'"},
+		{"a ", "'a '"},
+		{"---", "'---'"},
+		{"a\tb", `"a\tb"`},
+		{"同步", "同步"},
+		{"😀", `"\U0001F600"`},
+		{"\x01", `"\x01"`},
+		{"a\n", "|\n  a"},
+		{"a\nb", "|-\n  a\n  b"},
+		{"a\n\n", "|+\n  a\n"},
+		{"\nb", "|2-\n\n  b"},
+		{"  x\ny", "|2-\n    x\n  y"},
+		{"a \nb", `"a \nb"`},
+		{"a\nb ", `"a\nb "`},
+	}
+	for _, tt := range tests {
+		got := strings.TrimSuffix(string(EncodeYAML(Str(tt.s), YAMLOptions{})), "\n")
+		if got != tt.want {
+			t.Errorf("EncodeYAML(%q) = %q, want %q", tt.s, got, tt.want)
+		}
+	}
+}
+
+// TestYAMLGolden decodes each testdata/yaml/*.txtar "in.json" section,
+// prints it with the options named in the archive comment and compares with
+// the "out.yaml" section.
+func TestYAMLGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "yaml", "*.txtar"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(files) == 0 {
+		t.Fatal("no testdata/yaml/*.txtar")
+	}
+	for _, f := range files {
+		t.Run(filepath.Base(f), func(t *testing.T) {
+			ar, err := txtar.ParseFile(f)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in []byte
+			outIdx := -1
+			for i, file := range ar.Files {
+				switch file.Name {
+				case "in.json":
+					in = file.Data
+				case "out.yaml":
+					outIdx = i
+				}
+			}
+			v, err := DecodeJSON(in)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var opts YAMLOptions
+			comment := string(ar.Comment)
+			opts.SortKeys = strings.Contains(comment, "sort_keys")
+			opts.IgnoreNone = strings.Contains(comment, "ignore_none")
+			opts.IgnorePrivate = strings.Contains(comment, "ignore_private")
+			got := EncodeYAML(v, opts)
+			if *update {
+				if outIdx < 0 {
+					ar.Files = append(ar.Files, txtar.File{Name: "out.yaml"})
+					outIdx = len(ar.Files) - 1
+				}
+				ar.Files[outIdx].Data = got
+				if err := os.WriteFile(f, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if outIdx < 0 {
+				t.Fatal("no out.yaml section; run with -update")
+			}
+			if diff := cmp.Diff(string(ar.Files[outIdx].Data), string(got)); diff != "" {
+				t.Errorf("EncodeYAML mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+func TestPlan(t *testing.T) {
+	inner := NewDict()
+	inner.Set("_h", Int(1))
+	inner.Set("b", None)
+	inner.Set("a", Undefined)
+	inner.Set("u", Unit{Raw: 1, Suffix: "Ki", Float: 1024})
+	d := NewDict()
+	d.Set("z", &List{Items: []Value{Int(1), Undefined, None, &Func{Name: "f"}}})
+	d.Set("_x", Int(2))
+	d.Set("s", &Schema{Name: "S", Attrs: inner})
+	tests := []struct {
+		opts PlanOptions
+		want string
+	}{
+		{PlanOptions{}, "z:\n- 1\n- null\ns:\n  b: null\n  u: 1024.0\n"},
+		{PlanOptions{DisableNone: true}, "z:\n- 1\ns:\n  u: 1024.0\n"},
+		{PlanOptions{SortKeys: true, ShowHidden: true}, "_x: 2\ns:\n  _h: 1\n  b: null\n  u: 1024.0\nz:\n- 1\n- null\n"},
+	}
+	for _, tt := range tests {
+		got := string(EncodeYAML(Plan(d, tt.opts), YAMLOptions{}))
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("Plan(%+v) mismatch (-want +got):\n%s", tt.opts, diff)
+		}
+	}
+}
