@@ -1,0 +1,3 @@
+[package]
+name = "repo"
+version = "0.1.0"
