@@ -77,6 +77,8 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 			Change:    &incremental,
 		},
 		DocumentFormattingProvider: protocol.Boolean(true),
+		DocumentSymbolProvider:     protocol.Boolean(true),
+		FoldingRangeProvider:       protocol.Boolean(true),
 	}
 }
 

@@ -1,0 +1,2 @@
+-- KCL files: *.k
+vim.cmd([[autocmd BufRead,BufNewFile *.k setfiletype kcl]])
