@@ -1,0 +1,17 @@
+// Package load turns a `kcl run` command line into an evaluation and its
+// output: it parses the flags (ParseArgs), reads and merges KCL settings
+// files (`-Y`, kcl.yaml: LoadSettings), parses `-D key=value` arguments
+// (ParseArgument), finds the module root (the nearest kcl.mod) and expands
+// ${KCL_MOD} and directory inputs (ModRoot, ExpandFiles), calls the
+// evaluator, selects paths (-S), prints YAML or JSON, and renders errors in
+// the official layout.
+//
+// The CLI and the conformance tests share one entry point:
+//
+//	a, err := load.ParseArgs([]string{"main.k", "-D", "env=prod"})
+//	a.WorkDir = dir
+//	code := load.Run(ctx, a, os.Stdout, os.Stderr) // 0 ok, 1 KCL error
+//
+// Konfig code that only needs a stack's files and options uses
+// LoadSettings("kcl.yaml", "ci-test/settings.yaml").
+package load
