@@ -126,4 +126,3 @@ func absIn(dir, p string) string {
 	}
 	return filepath.Join(dir, p)
 }
-
