@@ -1,0 +1,506 @@
+package sema
+
+import (
+	"fmt"
+	"sync"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+// configCtx is what a config literal is checked against.
+type configCtx struct {
+	schema *SchemaInfo
+	dict   *Type    // the dict type expected, when not a schema
+	defLoc Location // where the expected type was declared (for messages)
+}
+
+// configTarget picks what a config literal with the given entries is
+// checked against, from the expected type.
+func configTarget(expected *Type, e *syntax.ConfigExpr) configCtx {
+	if expected == nil {
+		return configCtx{}
+	}
+	switch expected.Kind {
+	case KSchema:
+		return configCtx{schema: expected.Schema}
+	case KDict:
+		return configCtx{dict: expected}
+	case KUnion:
+		keys := configKeys(e)
+		var schemas []*SchemaInfo
+		var dicts []*Type
+		for _, m := range expected.Members {
+			switch m.Kind {
+			case KSchema:
+				schemas = append(schemas, m.Schema)
+			case KDict:
+				dicts = append(dicts, m)
+			}
+		}
+		for _, s := range schemas {
+			fits := true
+			for _, k := range keys {
+				if s.Attr(k) == nil && s.IndexSig() == nil {
+					fits = false
+					break
+				}
+			}
+			if fits {
+				return configCtx{schema: s}
+			}
+		}
+		if len(dicts) > 0 {
+			var ks, vs []*Type
+			for _, d := range dicts {
+				ks = append(ks, d.Key)
+				vs = append(vs, d.Elem)
+			}
+			return configCtx{dict: DictOf(Union(ks...), Union(vs...))}
+		}
+		if len(schemas) > 0 {
+			return configCtx{schema: schemas[0]}
+		}
+	}
+	return configCtx{}
+}
+
+// configKeys returns the first names of the identifier and string keys.
+func configKeys(e *syntax.ConfigExpr) []string {
+	var out []string
+	var walk func(entries []*syntax.ConfigEntry)
+	walk = func(entries []*syntax.ConfigEntry) {
+		for _, en := range entries {
+			if en == nil {
+				continue
+			}
+			if en.Key == nil {
+				if ci, ok := en.Value.(*syntax.ConfigIfEntry); ok {
+					for c := ci; c != nil; c = c.Else {
+						walk(c.Entries)
+					}
+				}
+				continue
+			}
+			if n := keyName(en.Key); n != "" {
+				out = append(out, n)
+			}
+		}
+	}
+	walk(e.Entries)
+	return out
+}
+
+// keyName returns the first name of a simple key (identifier, dotted name,
+// string literal, or indexed identifier).
+func keyName(k syntax.Expr) string {
+	switch k := k.(type) {
+	case *syntax.Ident:
+		return k.Name
+	case *syntax.StringLit:
+		return k.Value
+	case *syntax.SelectorExpr:
+		if names, ok := syntax.DottedName(k); ok {
+			return names[0]
+		}
+	case *syntax.IndexExpr:
+		return keyName(k.X)
+	}
+	return ""
+}
+
+// config resolves a config literal against the expected type.
+func (st *pkgState) config(e *syntax.ConfigExpr, ev env, expected *Type) *Type {
+	return st.configWith(e, ev, configTarget(expected, e), expected)
+}
+
+func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expected *Type) *Type {
+	f := ev.file
+	st.pkg.configs[f.Filename] = append(st.pkg.configs[f.Filename], e)
+	switch {
+	case cc.schema != nil:
+		st.pkg.expected[e] = InstanceOf(cc.schema)
+	case cc.dict != nil:
+		st.pkg.expected[e] = cc.dict
+	}
+	cs := newScope(ScopeConfig, ev.scope)
+	cs.File, cs.Start, cs.End = f.Filename, e.Start, e.Stop
+	cev := ev.with(cs)
+	cev.schema = ev.schema
+	var keys, vals []*Type
+	for _, en := range e.Entries {
+		k, v := st.entry(en, ev, cev, cs, cc)
+		if k != nil {
+			keys = append(keys, k)
+			vals = append(vals, v)
+		}
+	}
+	if cc.schema != nil {
+		return InstanceOf(cc.schema)
+	}
+	if len(keys) == 0 {
+		if cc.dict != nil {
+			return cc.dict
+		}
+		return TDictStr
+	}
+	return DictOf(Union(keys...), Union(vals...))
+}
+
+func (st *pkgState) configIf(ci *syntax.ConfigIfEntry, ev env, expected *Type, cc *configCtx) {
+	f := ev.file
+	ctx := configCtx{}
+	if cc != nil {
+		ctx = *cc
+	}
+	for c := ci; c != nil; c = c.Else {
+		if c.Cond != nil {
+			st.expr(c.Cond, ev, nil)
+		}
+		cs := newScope(ScopeConfig, ev.scope)
+		cs.File, cs.Start, cs.End = f.Filename, c.Start, c.Stop
+		cev := ev.with(cs)
+		cev.schema = ev.schema
+		for _, en := range c.Entries {
+			st.entry(en, ev, cev, cs, ctx)
+		}
+	}
+}
+
+// entry resolves one config entry; it returns the key and value types for
+// the literal's dict type (nil key for unpacking and if entries).
+func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc configCtx) (*Type, *Type) {
+	if en == nil {
+		return nil, nil
+	}
+	f := cev.file
+	if en.Key == nil {
+		switch v := en.Value.(type) {
+		case *syntax.ConfigIfEntry:
+			st.configIf(v, cev, nil, &cc)
+			st.pkg.types[v] = TDictAny
+		default:
+			if en.Value != nil {
+				st.expr(en.Value, cev, nil)
+			}
+		}
+		return nil, nil
+	}
+	var names []*syntax.Ident
+	var nameStr []string
+	var index syntax.Expr
+	keyExpr := en.Key
+	if ix, ok := keyExpr.(*syntax.IndexExpr); ok {
+		index = ix.Index
+		keyExpr = ix.X
+	}
+	switch k := keyExpr.(type) {
+	case *syntax.Ident:
+		names = []*syntax.Ident{k}
+		nameStr = []string{k.Name}
+	case *syntax.StringLit:
+		names = []*syntax.Ident{{Span: k.Span, Name: k.Value}}
+		nameStr = []string{k.Value}
+	case *syntax.SelectorExpr:
+		if ns, ok := syntax.DottedName(k); ok {
+			nameStr = ns
+			names = dottedIdents(k)
+		}
+	}
+	if index != nil {
+		st.expr(index, cev, nil)
+	}
+	if len(names) == 0 {
+		// computed key
+		kt := st.expr(en.Key, cev, nil)
+		vt := TAny
+		if en.Value != nil {
+			var exp *Type
+			if cc.dict != nil {
+				exp = cc.dict.Elem
+			} else if cc.schema != nil {
+				if ix := cc.schema.IndexSig(); ix != nil {
+					exp = ix.Value
+				}
+			}
+			vt = st.expr(en.Value, cev, exp)
+		}
+		if kt.Kind == KNone || kt.Kind == KDict || kt.Kind == KList {
+			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", typeNameForMsg(kt))
+		}
+		return kt, vt
+	}
+	// walk the key path
+	cur := cc
+	var attrType *Type
+	var defLoc Location
+	var keyType *Type = StrLit(nameStr[0])
+	failedAt := -1
+	for i, id := range names {
+		n := nameStr[i]
+		switch {
+		case cur.schema != nil:
+			a := cur.schema.Attr(n)
+			if a == nil || a.Sym == nil {
+				if ix := cur.schema.IndexSig(); ix != nil {
+					st.occur(f, id, n, nil, false, RoleKey)
+					attrType = ix.Value
+					defLoc = Location{}
+				} else {
+					var cands []string
+					for _, x := range cur.schema.AllAttrs() {
+						if x.Declared {
+							cands = append(cands, x.Name)
+						}
+					}
+					st.unresolved(f, id, n, RoleKey, false, "not an attribute of "+cur.schema.Name)
+					st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to schema '%s'%s", n, cur.schema.Name, didYouMean(n, cands))
+					attrType = nil
+					failedAt = i
+				}
+			} else {
+				st.occur(f, id, n, a.Sym, false, RoleKey)
+				attrType = a.Type
+				defLoc = a.Sym.Loc
+				if i == 0 {
+					if _, ok := cs.Names[n]; !ok {
+						cs.Names[n] = a.Sym
+					}
+				}
+			}
+		case cur.dict != nil:
+			attrType = cur.dict.Elem
+			if i == 0 {
+				keyType = StrLit(n)
+				if !Assignable(keyType, cur.dict.Key) && cur.dict.Key.Kind != KStr {
+					// keys of typed dicts: literal unions
+					st.checkAssignable(f, id, keyType, cur.dict.Key, Location{})
+				}
+			}
+			st.keySym(f, id, n, cs, i == 0)
+		default:
+			attrType = nil
+			st.keySym(f, id, n, cs, i == 0)
+		}
+		if failedAt >= 0 {
+			break
+		}
+		if i < len(names)-1 {
+			if attrType == nil {
+				cur = configCtx{}
+				continue
+			}
+			next := configTargetForPath(attrType)
+			if next.schema == nil && next.dict == nil && !attrType.IsAny() {
+				// a dotted key into a non-config type: check the nested value
+				vt := TAny
+				if en.Value != nil {
+					vt = st.expr(en.Value, cev, nil)
+				}
+				nested := vt
+				for j := len(nameStr) - 1; j > i; j-- {
+					nested = DictOf(StrLit(nameStr[j]), nested)
+				}
+				st.checkAssignable(f, en.Key, nested, attrType, defLoc)
+				return keyType, nested
+			}
+			next.defLoc = defLoc
+			cur = next
+		}
+	}
+	if en.Value == nil {
+		return keyType, TAny
+	}
+	exp := attrType
+	if index != nil && attrType != nil {
+		exp = listElemExpected(attrType)
+	}
+	var vt *Type
+	if ce, ok := en.Value.(*syntax.ConfigExpr); ok && exp != nil {
+		tgt := configTarget(exp, ce)
+		if tgt.schema == nil && tgt.dict != nil {
+			tgt.defLoc = defLoc
+		}
+		vt = st.configWithLoc(ce, cev, tgt, exp, defLoc)
+	} else {
+		vt = st.expr(en.Value, cev, exp)
+	}
+	if failedAt >= 0 || attrType == nil {
+		return keyType, vt
+	}
+	check := attrType
+	if index != nil {
+		if en.Op == syntax.ADD_ASSIGN {
+			check = attrType
+		} else {
+			check = listElemExpected(attrType)
+		}
+	}
+	if check == nil {
+		return keyType, vt
+	}
+	if cc.schema == nil && cc.dict != nil && cc.defLoc.File != "" {
+		defLoc = cc.defLoc
+	}
+	loc := defLoc
+	if en.Op == syntax.ADD_ASSIGN && check.Kind != KList {
+		return keyType, vt
+	}
+	st.checkAssignable(f, en.Key, vt, check, loc)
+	return keyType, vt
+}
+
+// configWithLoc resolves a nested config whose dict entries report type
+// errors against the declaration at defLoc.
+func (st *pkgState) configWithLoc(ce *syntax.ConfigExpr, ev env, tgt configCtx, exp *Type, defLoc Location) *Type {
+	if tgt.dict != nil {
+		tgt.defLoc = defLoc
+	}
+	t := st.configWith(ce, ev, tgt, exp)
+	st.pkg.types[ce] = t
+	return t
+}
+
+func configTargetForPath(t *Type) configCtx {
+	switch t.Kind {
+	case KSchema:
+		return configCtx{schema: t.Schema}
+	case KDict:
+		return configCtx{dict: t}
+	case KUnion:
+		for _, m := range t.Members {
+			if m.Kind == KSchema {
+				return configCtx{schema: m.Schema}
+			}
+		}
+		for _, m := range t.Members {
+			if m.Kind == KDict {
+				return configCtx{dict: m}
+			}
+		}
+	}
+	return configCtx{}
+}
+
+// keySym records a key of a plain dict literal: the first occurrence in the
+// literal defines it, later ones refer to it.
+func (st *pkgState) keySym(f *syntax.File, id *syntax.Ident, n string, cs *Scope, first bool) {
+	if !first {
+		st.occur(f, id, n, nil, false, RoleKey)
+		return
+	}
+	if sym, ok := cs.Names[n]; ok && sym.Kind == SymKey {
+		st.occur(f, id, n, sym, false, RoleKey)
+		return
+	}
+	sym := &Symbol{Name: n, Kind: SymKey, Loc: st.loc(f, id), PkgPath: st.pkg.PkgPath, Type: TAny}
+	cs.Names[n] = sym
+	st.occur(f, id, n, sym, true, RoleKey)
+}
+
+// dottedIdents returns the identifiers of a dotted name, left to right.
+func dottedIdents(e syntax.Expr) []*syntax.Ident {
+	var rev []*syntax.Ident
+	for {
+		switch x := e.(type) {
+		case *syntax.Ident:
+			rev = append(rev, x)
+			out := make([]*syntax.Ident, len(rev))
+			for i := range rev {
+				out[i] = rev[len(rev)-1-i]
+			}
+			return out
+		case *syntax.SelectorExpr:
+			rev = append(rev, x.Name)
+			e = x.X
+		default:
+			return nil
+		}
+	}
+}
+
+// schemaExpr resolves `S(args) {config}`.
+func (st *pkgState) schemaExpr(e *syntax.SchemaExpr, ev env) *Type {
+	f := ev.file
+	t := st.expr(e.Name, ev, nil)
+	var si *SchemaInfo
+	if t.Kind == KSchemaDef {
+		si = t.Schema
+	} else if t.Kind == KSchema {
+		si = t.Schema
+	}
+	var ptypes []*Type
+	if si != nil {
+		for _, p := range si.Params {
+			ptypes = append(ptypes, p.Type)
+		}
+	}
+	var argTypes []*Type
+	for i, a := range e.Args {
+		var exp *Type
+		if i < len(ptypes) {
+			exp = ptypes[i]
+		}
+		argTypes = append(argTypes, st.expr(a, ev, exp))
+	}
+	for _, k := range e.Kwargs {
+		var exp *Type
+		if si != nil && k.Name != nil {
+			for _, p := range si.Params {
+				if p.Name == k.Name.Name {
+					exp = p.Type
+				}
+			}
+		}
+		if k.Value != nil {
+			st.expr(k.Value, ev, exp)
+		}
+	}
+	if si != nil && (e.HasParens || len(si.Params) > 0) {
+		sig := &FuncType{Params: si.Params, Name: si.Name}
+		st.checkArgList(f, e.Name, e.Args, e.Kwargs, sig, si.Name, argTypes)
+	}
+	if e.Config == nil {
+		if si != nil {
+			return InstanceOf(si)
+		}
+		return TAny
+	}
+	if si == nil {
+		st.configWith(e.Config, ev, configCtx{}, nil)
+		st.pkg.types[e.Config] = TAny
+		return TAny
+	}
+	ct := st.configWith(e.Config, ev, configCtx{schema: si}, InstanceOf(si))
+	st.pkg.types[e.Config] = ct
+	return InstanceOf(si)
+}
+
+var (
+	memberSymsOnce sync.Once
+	instancesSymV  *Symbol
+	strMethodSymsV map[string]*Symbol
+)
+
+func initMemberSyms() {
+	memberSymsOnce.Do(func() {
+		b := sharedBuiltins()
+		instancesSymV = &Symbol{Name: "instances", Kind: SymBuiltin, Global: true, Doc: "instances(full_pkg=False) returns the instances of the schema"}
+		strMethodSymsV = map[string]*Symbol{}
+		for n, t := range b.StrMethods {
+			strMethodSymsV[n] = &Symbol{Name: n, Kind: SymBuiltin, Type: t, Global: true}
+		}
+	})
+}
+
+func (p *Program) instancesSym() *Symbol {
+	initMemberSyms()
+	return instancesSymV
+}
+
+func (p *Program) strMethodSym(n string) *Symbol {
+	initMemberSyms()
+	return strMethodSymsV[n]
+}
+
+var _ = fmt.Sprintf

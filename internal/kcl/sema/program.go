@@ -1,0 +1,619 @@
+package sema
+
+import (
+	"context"
+	"crypto/sha256"
+	"fmt"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+// MainPkg is the package path of the main package (the input files).
+const MainPkg = "__main__"
+
+// Config says what to load.
+type Config struct {
+	// ModRoot is the module root (the directory holding kcl.mod); absolute
+	// imports are resolved under it. Empty means the directory of the first
+	// file.
+	ModRoot string
+	// Files are the main-package files, in order.
+	Files []string
+	// Overlay maps absolute file paths to contents that replace the disk
+	// (open editor buffers).
+	Overlay map[string][]byte
+	// Cache shares parse results between loads; nil makes a fresh one.
+	Cache *Cache
+}
+
+// Cache holds parsed files keyed by path and content hash. It is safe for
+// concurrent use and may be shared by many Programs.
+type Cache struct {
+	mu    sync.Mutex
+	files map[string]*parsedFile
+}
+
+// NewCache returns an empty parse cache.
+func NewCache() *Cache { return &Cache{files: map[string]*parsedFile{}} }
+
+type parsedFile struct {
+	path  string
+	hash  [32]byte
+	ast   *syntax.File
+	diags []*diag.Diagnostic
+}
+
+func (c *Cache) parse(path string, src []byte) *parsedFile {
+	h := sha256.Sum256(src)
+	c.mu.Lock()
+	pf, ok := c.files[path]
+	c.mu.Unlock()
+	if ok && pf.hash == h {
+		return pf
+	}
+	f, diags := syntax.ParseFile(path, src)
+	pf = &parsedFile{path: path, hash: h, ast: f, diags: diags}
+	c.mu.Lock()
+	c.files[path] = pf
+	c.mu.Unlock()
+	return pf
+}
+
+// Package is the resolution result of one package. Packages are immutable
+// once built and shared between Program versions when unchanged.
+type Package struct {
+	PkgPath string
+	// Dir is the package directory ("" for the main package).
+	Dir string
+	// Files are the package's parsed files, in order.
+	Files []*syntax.File
+	// Imports are the package paths this package imports (deduplicated).
+	Imports []string
+	// Scope is the package scope (globals).
+	Scope *Scope
+	// FileScopes are the per-file scopes (imports) by file name.
+	FileScopes map[string]*Scope
+	// Schemas by name.
+	Schemas map[string]*SchemaInfo
+	// Diags are the resolver diagnostics (parse diagnostics are in ParseDiags).
+	Diags      []*diag.Diagnostic
+	ParseDiags []*diag.Diagnostic
+	// Unresolved names.
+	Unresolved []Unresolved
+
+	hashes map[string][32]byte
+	index  map[string]*fileIndex
+	types  map[syntax.Expr]*Type
+	// expected maps config expressions to the schema expected there.
+	expected map[*syntax.ConfigExpr]*Type
+	// configs are the config expressions per file in source order.
+	configs map[string][]*syntax.ConfigExpr
+	// sysModule is set for system modules (no files).
+	sysModule bool
+}
+
+// Program is an immutable snapshot of a loaded and resolved program.
+type Program struct {
+	cfg      Config
+	cache    *Cache
+	builtins *Builtins
+	pkgs     map[string]*Package
+	order    []string // package paths in load order, main first
+
+	refsOnce sync.Once
+	refs     map[*Symbol][]*Occurrence
+}
+
+// Load parses the main files and every package they import, and resolves
+// them all.
+func Load(ctx context.Context, cfg Config) (*Program, error) {
+	if len(cfg.Files) == 0 {
+		return nil, fmt.Errorf("sema: no input files")
+	}
+	files := make([]string, len(cfg.Files))
+	for i, f := range cfg.Files {
+		a, err := filepath.Abs(f)
+		if err != nil {
+			return nil, fmt.Errorf("sema: %w", err)
+		}
+		files[i] = a
+	}
+	cfg.Files = files
+	if cfg.ModRoot == "" {
+		cfg.ModRoot = filepath.Dir(files[0])
+	} else if a, err := filepath.Abs(cfg.ModRoot); err == nil {
+		cfg.ModRoot = a
+	}
+	if cfg.Cache == nil {
+		cfg.Cache = NewCache()
+	}
+	p := &Program{cfg: cfg, cache: cfg.Cache, builtins: sharedBuiltins(), pkgs: map[string]*Package{}}
+	if err := p.build(ctx, nil); err != nil {
+		return nil, err
+	}
+	return p, nil
+}
+
+var (
+	builtinsOnce sync.Once
+	builtinsVal  *Builtins
+)
+
+// sharedBuiltins returns the builtin tables, built once; they are never
+// modified after construction.
+func sharedBuiltins() *Builtins {
+	builtinsOnce.Do(func() { builtinsVal = newBuiltins() })
+	return builtinsVal
+}
+
+// Update returns a new Program with overlay applied on top of the current
+// one's overlay (a nil value removes a file from the overlay). Only packages
+// whose files changed, and the packages that depend on them, are resolved
+// again; the others are shared with p.
+func (p *Program) Update(ctx context.Context, overlay map[string][]byte) (*Program, error) {
+	cfg := p.cfg
+	cfg.Overlay = map[string][]byte{}
+	for k, v := range p.cfg.Overlay {
+		cfg.Overlay[k] = v
+	}
+	for k, v := range overlay {
+		if v == nil {
+			delete(cfg.Overlay, k)
+		} else {
+			cfg.Overlay[k] = v
+		}
+	}
+	np := &Program{cfg: cfg, cache: p.cache, builtins: p.builtins, pkgs: map[string]*Package{}}
+	if err := np.build(ctx, p); err != nil {
+		return nil, err
+	}
+	return np, nil
+}
+
+func (p *Program) readFile(path string) ([]byte, error) {
+	if b, ok := p.cfg.Overlay[path]; ok {
+		return b, nil
+	}
+	b, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sema: read %s: %w", path, err)
+	}
+	return b, nil
+}
+
+// pkgSource is a package to load: its path and files.
+type pkgSource struct {
+	pkgpath string
+	dir     string
+	files   []*parsedFile
+	imports []string
+	sys     bool
+	missing bool
+}
+
+// build loads every package reachable from the main files and resolves the
+// ones that are new or changed relative to prev (nil for a cold load).
+func (p *Program) build(ctx context.Context, prev *Program) error {
+	sources := map[string]*pkgSource{}
+	var order []string
+	var queue []string
+	mainSrc := &pkgSource{pkgpath: MainPkg}
+	for _, f := range p.cfg.Files {
+		src, err := p.readFile(f)
+		if err != nil {
+			return err
+		}
+		mainSrc.files = append(mainSrc.files, p.cache.parse(f, src))
+	}
+	sources[MainPkg] = mainSrc
+	order = append(order, MainPkg)
+	queue = append(queue, MainPkg)
+	for len(queue) > 0 {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("sema: load: %w", err)
+		}
+		ps := sources[queue[0]]
+		queue = queue[1:]
+		seen := map[string]bool{}
+		for _, pf := range ps.files {
+			for _, imp := range fileImports(pf.ast) {
+				path := p.importPath(pf.path, imp)
+				if path == "" || seen[path] {
+					continue
+				}
+				seen[path] = true
+				ps.imports = append(ps.imports, path)
+				if _, ok := sources[path]; ok {
+					continue
+				}
+				ns := p.loadSource(path)
+				sources[path] = ns
+				order = append(order, path)
+				queue = append(queue, path)
+			}
+		}
+	}
+	p.order = order
+
+	// Decide which packages need resolving: new, changed files, or a
+	// dependency that is resolved again.
+	dirty := map[string]bool{}
+	for _, path := range order {
+		ps := sources[path]
+		var old *Package
+		if prev != nil {
+			old = prev.pkgs[path]
+		}
+		if old == nil || !sameFiles(old, ps) {
+			dirty[path] = true
+		}
+	}
+	for changed := true; changed; {
+		changed = false
+		for _, path := range order {
+			if dirty[path] {
+				continue
+			}
+			for _, imp := range sources[path].imports {
+				if dirty[imp] {
+					dirty[path] = true
+					changed = true
+					break
+				}
+			}
+		}
+	}
+	var work []*pkgState
+	for _, path := range order {
+		if !dirty[path] {
+			p.pkgs[path] = prev.pkgs[path]
+			continue
+		}
+		st := newPkgState(p, sources[path])
+		p.pkgs[path] = st.pkg
+		work = append(work, st)
+	}
+	for _, st := range work {
+		st.declare()
+	}
+	for _, st := range work {
+		st.link()
+	}
+	for _, st := range work {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("sema: resolve: %w", err)
+		}
+		st.resolve()
+	}
+	for _, st := range work {
+		st.finish()
+	}
+	return nil
+}
+
+func sameFiles(old *Package, ps *pkgSource) bool {
+	if old.sysModule != ps.sys || len(old.Files) != len(ps.files) {
+		return false
+	}
+	for i, pf := range ps.files {
+		if old.Files[i].Filename != pf.path || old.hashes[pf.path] != pf.hash {
+			return false
+		}
+	}
+	return true
+}
+
+func fileImports(f *syntax.File) []*syntax.ImportStmt {
+	var out []*syntax.ImportStmt
+	for _, s := range f.Stmts {
+		if imp, ok := s.(*syntax.ImportStmt); ok {
+			out = append(out, imp)
+		}
+	}
+	return out
+}
+
+// importPath returns the package path an import in file refers to ("" when
+// it cannot be computed).
+func (p *Program) importPath(file string, imp *syntax.ImportStmt) string {
+	if imp.Dots == 0 {
+		if p.builtins.IsSystemModule(imp.Path) {
+			return imp.Path
+		}
+		return imp.Path
+	}
+	dir := filepath.Dir(file)
+	for i := 1; i < imp.Dots; i++ {
+		dir = filepath.Dir(dir)
+	}
+	abs := dir
+	if imp.Path != "" {
+		abs = filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(imp.Path, ".", "/")))
+	}
+	rel, err := filepath.Rel(p.cfg.ModRoot, abs)
+	if err != nil || strings.HasPrefix(rel, "..") {
+		return abs
+	}
+	return strings.ReplaceAll(filepath.ToSlash(rel), "/", ".")
+}
+
+// pkgDir returns the directory or file that holds pkgpath.
+func (p *Program) loadSource(pkgpath string) *pkgSource {
+	ps := &pkgSource{pkgpath: pkgpath}
+	if p.builtins.IsSystemModule(pkgpath) {
+		ps.sys = true
+		return ps
+	}
+	base := pkgpath
+	if !filepath.IsAbs(base) {
+		base = filepath.Join(p.cfg.ModRoot, filepath.FromSlash(strings.ReplaceAll(pkgpath, ".", "/")))
+	}
+	if st, err := os.Stat(base); err == nil && st.IsDir() {
+		ps.dir = base
+		ents, _ := os.ReadDir(base)
+		var names []string
+		for _, e := range ents {
+			n := e.Name()
+			if e.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
+				continue
+			}
+			names = append(names, n)
+		}
+		// open buffers for new files in the directory
+		for path := range p.cfg.Overlay {
+			if filepath.Dir(path) == base {
+				n := filepath.Base(path)
+				if strings.HasSuffix(n, ".k") && !strings.HasPrefix(n, "_") && !strings.HasSuffix(n, "_test.k") && !contains(names, n) {
+					names = append(names, n)
+				}
+			}
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			path := filepath.Join(base, n)
+			src, err := p.readFile(path)
+			if err != nil {
+				continue
+			}
+			ps.files = append(ps.files, p.cache.parse(path, src))
+		}
+		if len(ps.files) > 0 {
+			return ps
+		}
+	}
+	file := base + ".k"
+	if src, err := p.readFile(file); err == nil {
+		ps.dir = filepath.Dir(file)
+		ps.files = append(ps.files, p.cache.parse(file, src))
+		return ps
+	}
+	ps.missing = true
+	return ps
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
+}
+
+// Packages returns the package paths of the program, main first.
+func (p *Program) Packages() []string { return append([]string(nil), p.order...) }
+
+// Package returns the resolved package with the given path (nil if absent).
+func (p *Program) Package(pkgpath string) *Package { return p.pkgs[pkgpath] }
+
+// Builtins returns the builtin signature tables.
+func (p *Program) Builtins() *Builtins { return p.builtins }
+
+// ModRoot returns the module root used for imports.
+func (p *Program) ModRoot() string { return p.cfg.ModRoot }
+
+// Diagnostics returns the parse and resolver diagnostics of every package,
+// main first, each package's in source order.
+func (p *Program) Diagnostics() []*diag.Diagnostic {
+	var out []*diag.Diagnostic
+	for _, path := range p.order {
+		pkg := p.pkgs[path]
+		out = append(out, pkg.ParseDiags...)
+		out = append(out, pkg.Diags...)
+	}
+	return out
+}
+
+// Unresolved returns the unresolved names of every package.
+func (p *Program) Unresolved() []Unresolved {
+	var out []Unresolved
+	for _, path := range p.order {
+		out = append(out, p.pkgs[path].Unresolved...)
+	}
+	return out
+}
+
+// packagesOf returns the packages containing file, main first.
+func (p *Program) packagesOf(file string) []*Package {
+	var out []*Package
+	for _, path := range p.order {
+		pkg := p.pkgs[path]
+		if _, ok := pkg.index[file]; ok {
+			out = append(out, pkg)
+		}
+	}
+	return out
+}
+
+// File returns the parsed file (nil when it is not part of the program).
+func (p *Program) File(file string) *syntax.File {
+	for _, pkg := range p.packagesOf(file) {
+		for _, f := range pkg.Files {
+			if f.Filename == file {
+				return f
+			}
+		}
+	}
+	return nil
+}
+
+// SymbolAt returns the occurrence (definition or reference) at a position:
+// line is 1-based, col is the 1-based byte column (syntax.Pos convention).
+func (p *Program) SymbolAt(file string, line, col int) *Occurrence {
+	f := p.File(file)
+	if f == nil {
+		return nil
+	}
+	return p.SymbolAtOffset(file, offsetOf(f.Src, line, col))
+}
+
+// SymbolAtOffset returns the occurrence at a byte offset of file.
+func (p *Program) SymbolAtOffset(file string, off int) *Occurrence {
+	for _, pkg := range p.packagesOf(file) {
+		if o := pkg.index[file].at(off); o != nil {
+			return o
+		}
+	}
+	return nil
+}
+
+// Occurrences returns every occurrence in file sorted by position.
+func (p *Program) Occurrences(file string) []*Occurrence {
+	pkgs := p.packagesOf(file)
+	if len(pkgs) == 0 {
+		return nil
+	}
+	return append([]*Occurrence(nil), pkgs[0].index[file].occ...)
+}
+
+func offsetOf(src []byte, line, col int) int {
+	l := 1
+	i := 0
+	for i < len(src) && l < line {
+		if src[i] == '\n' {
+			l++
+		}
+		i++
+	}
+	return i + col - 1
+}
+
+// Definition returns where the symbol at the position is defined. Packages
+// give one location per file, at the start of the file.
+func (p *Program) Definition(file string, line, col int) []Location {
+	o := p.SymbolAt(file, line, col)
+	if o == nil || o.Sym == nil {
+		return nil
+	}
+	return p.DefinitionOf(o.Sym)
+}
+
+// DefinitionOf returns where sym is defined.
+func (p *Program) DefinitionOf(sym *Symbol) []Location {
+	if sym.Kind == SymPackage {
+		pkg := p.pkgs[sym.Target]
+		if pkg == nil || pkg.sysModule {
+			return nil
+		}
+		var out []Location
+		for _, f := range pkg.Files {
+			out = append(out, Location{File: f.Filename, Start: syntax.Pos{Line: 1, Col: 1}, End: syntax.Pos{Line: 1, Col: 1}})
+		}
+		return out
+	}
+	if sym.Loc.File == "" {
+		return nil
+	}
+	return []Location{sym.Loc}
+}
+
+// References returns every occurrence of sym in the program (its
+// definition included), sorted by file and position.
+func (p *Program) References(sym *Symbol) []*Occurrence {
+	p.refsOnce.Do(func() {
+		p.refs = map[*Symbol][]*Occurrence{}
+		for _, path := range p.order {
+			pkg := p.pkgs[path]
+			files := make([]string, 0, len(pkg.index))
+			for f := range pkg.index {
+				files = append(files, f)
+			}
+			sort.Strings(files)
+			for _, f := range files {
+				for _, o := range pkg.index[f].occ {
+					if o.Sym != nil {
+						p.refs[o.Sym] = append(p.refs[o.Sym], o)
+					}
+				}
+			}
+		}
+	})
+	return p.refs[sym]
+}
+
+// TypeOf returns the inferred type of an expression of the program (nil
+// when unknown).
+func (p *Program) TypeOf(e syntax.Expr) *Type {
+	for _, path := range p.order {
+		if t, ok := p.pkgs[path].types[e]; ok {
+			return t
+		}
+	}
+	return nil
+}
+
+// Schema returns the schema with the fully qualified name pkgpath.Name (just
+// Name for the main package).
+func (p *Program) Schema(fqn string) *SchemaInfo {
+	pkgpath, name := MainPkg, fqn
+	if i := strings.LastIndexByte(fqn, '.'); i >= 0 {
+		pkgpath, name = fqn[:i], fqn[i+1:]
+	}
+	pkg := p.pkgs[pkgpath]
+	if pkg == nil {
+		return nil
+	}
+	return pkg.Schemas[name]
+}
+
+// Schemas returns every schema of the program, by package order then name.
+func (p *Program) Schemas() []*SchemaInfo {
+	var out []*SchemaInfo
+	for _, path := range p.order {
+		pkg := p.pkgs[path]
+		names := make([]string, 0, len(pkg.Schemas))
+		for n := range pkg.Schemas {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		for _, n := range names {
+			out = append(out, pkg.Schemas[n])
+		}
+	}
+	return out
+}
+
+// ExpectedSchemaAt returns the innermost config expression of file that
+// contains the byte offset and whose expected type is known, with that type.
+func (p *Program) ExpectedSchemaAt(file string, off int) (*syntax.ConfigExpr, *Type) {
+	for _, pkg := range p.packagesOf(file) {
+		var best *syntax.ConfigExpr
+		for _, c := range pkg.configs[file] {
+			if c.Start.Offset < off && off < c.Stop.Offset {
+				if best == nil || c.Start.Offset >= best.Start.Offset {
+					best = c
+				}
+			}
+		}
+		if best != nil {
+			return best, pkg.expected[best]
+		}
+	}
+	return nil, nil
+}

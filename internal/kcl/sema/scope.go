@@ -1,0 +1,85 @@
+package sema
+
+import "github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+
+// ScopeKind classifies a Scope.
+type ScopeKind int
+
+// The scope kinds.
+const (
+	ScopeBuiltin ScopeKind = iota
+	ScopePackage
+	ScopeFile
+	ScopeSchema
+	ScopeLambda
+	ScopeComp // comprehension or quantifier
+	ScopeConfig
+	ScopeCheck
+)
+
+// Scope is a lexical scope: a map from names to symbols with a parent.
+type Scope struct {
+	Kind   ScopeKind
+	Parent *Scope
+	Names  map[string]*Symbol
+	// Schema is the schema whose body (or check block) this scope is; names
+	// not found in Names are looked up as the schema's attributes.
+	Schema *SchemaInfo
+	// File and range of the scope (zero for package and builtin scopes).
+	File       string
+	Start, End syntax.Pos
+	Children   []*Scope
+}
+
+func newScope(kind ScopeKind, parent *Scope) *Scope {
+	s := &Scope{Kind: kind, Parent: parent, Names: map[string]*Symbol{}}
+	if parent != nil && kind != ScopeFile {
+		parent.Children = append(parent.Children, s)
+	}
+	return s
+}
+
+// Lookup finds name in s and its ancestors.
+func (s *Scope) Lookup(name string) *Symbol {
+	for c := s; c != nil; c = c.Parent {
+		if sym, ok := c.Names[name]; ok {
+			return sym
+		}
+		if c.Schema != nil {
+			if a := c.Schema.Attr(name); a != nil && a.Sym != nil {
+				return a.Sym
+			}
+		}
+	}
+	return nil
+}
+
+// define adds sym under its name unless the name is taken in s itself;
+// it returns the symbol now bound.
+func (s *Scope) define(sym *Symbol) *Symbol {
+	if old, ok := s.Names[sym.Name]; ok {
+		return old
+	}
+	s.Names[sym.Name] = sym
+	return sym
+}
+
+// visibleNames returns every name visible from s (innermost first wins).
+func (s *Scope) visibleNames() map[string]*Symbol {
+	out := map[string]*Symbol{}
+	for c := s; c != nil; c = c.Parent {
+		for n, sym := range c.Names {
+			if _, ok := out[n]; !ok {
+				out[n] = sym
+			}
+		}
+		if c.Schema != nil {
+			for _, a := range c.Schema.AllAttrs() {
+				if _, ok := out[a.Name]; !ok && a.Sym != nil {
+					out[a.Name] = a.Sym
+				}
+			}
+		}
+	}
+	return out
+}
