@@ -1,0 +1,579 @@
+// Package engine previews, applies and destroys a stack's resources: the
+// stack's intent (a *spec.Spec) against the last state (.konfig/state.json in
+// the stack directory) and the live objects read through a runtime per
+// resource type (runtime/kubernetes for Kubernetes).
+//
+// Preview is three-way: plan (the spec), prior (the state) and live (the
+// cluster); each resource gets the action Create, Update, Delete or
+// UnChanged, decided on a server-side dry-run apply so that defaults and
+// admission count. Apply walks the dependency graph (graph.New) with bounded
+// parallelism, writes the state after every resource and deletes what left
+// the plan in reverse dependency order. Destroy deletes what the state holds.
+//
+// Construct an Engine per stack:
+//
+//	eng := engine.New(engine.Config{StackDir: dir, Runtimes: runtime.Registry{spec.Kubernetes: kube}})
+//	ch, err := eng.Preview(ctx, sp, engine.PreviewOptions{})
+//	res, err := eng.Apply(ctx, sp, ch, engine.ApplyOptions{OnEvent: func(e engine.Event) {…}})
+package engine
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"log/slog"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/graph"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/state"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+)
+
+// Action is what an operation does to one resource.
+type Action string
+
+// The actions of a preview.
+const (
+	Create      Action = "Create"
+	Update      Action = "Update"
+	Delete      Action = "Delete"
+	UnChanged   Action = "UnChanged"
+	Unsupported Action = "Unsupported" // a type with no runtime: reported, never applied
+)
+
+// Step is the change of one resource.
+type Step struct {
+	ID     string         `json:"id"`
+	Action Action         `json:"action"`
+	From   map[string]any `json:"from"` // live object (server-managed fields and ignored fields left out; Secret values masked)
+	To     map[string]any `json:"to"`   // the object after the change (same treatment)
+	// Note says why a step is special: a conflict with another field
+	// manager, an unresolved reference, a missing runtime.
+	Note string `json:"note,omitempty"`
+
+	res      spec.Resource  // the resource (plan, or state for deletes)
+	live     map[string]any // raw live object
+	result   map[string]any // raw dry-run (or planned) object, for references
+	conflict bool
+}
+
+// Changes is a preview: the steps in dependency order (deletes last).
+type Changes struct {
+	StepKeys    []string         `json:"stepKeys"`
+	ChangeSteps map[string]*Step `json:"changeSteps"`
+}
+
+// Steps returns the steps in StepKeys order.
+func (c *Changes) Steps() []*Step {
+	out := make([]*Step, 0, len(c.StepKeys))
+	for _, k := range c.StepKeys {
+		out = append(out, c.ChangeSteps[k])
+	}
+	return out
+}
+
+// Count returns how many steps have action a.
+func (c *Changes) Count(a Action) int {
+	n := 0
+	for _, s := range c.ChangeSteps {
+		if s.Action == a {
+			n++
+		}
+	}
+	return n
+}
+
+// HasChanges reports whether any step creates, updates or deletes.
+func (c *Changes) HasChanges() bool {
+	return c.Count(Create)+c.Count(Update)+c.Count(Delete) > 0
+}
+
+// JSON encodes the changes as `{stepKeys, changeSteps: {id: {id, action, from, to}}}`.
+func (c *Changes) JSON() ([]byte, error) {
+	data, err := json.MarshalIndent(c, "", "  ")
+	if err != nil {
+		return nil, fmt.Errorf("encode changes: %w", err)
+	}
+	return data, nil
+}
+
+// Config configures an Engine for one stack.
+type Config struct {
+	// StackDir is the stack's directory.
+	StackDir string
+	// StateDir holds state.json and the lock; default StackDir/.konfig.
+	StateDir string
+	// Runtimes maps resource types to runtimes.
+	Runtimes runtime.Registry
+	// Logger receives debug logs; nil means slog.Default().
+	Logger *slog.Logger
+}
+
+// Engine runs operations on one stack.
+type Engine struct {
+	cfg   Config
+	store *state.Store
+	log   *slog.Logger
+}
+
+// New returns the engine of a stack.
+func New(cfg Config) *Engine {
+	if cfg.StateDir == "" {
+		cfg.StateDir = filepath.Join(cfg.StackDir, ".konfig")
+	}
+	if cfg.Logger == nil {
+		cfg.Logger = slog.Default()
+	}
+	return &Engine{cfg: cfg, store: state.NewStore(cfg.StateDir), log: cfg.Logger}
+}
+
+// Store returns the engine's state store.
+func (e *Engine) Store() *state.Store { return e.store }
+
+// PreviewOptions tune a preview.
+type PreviewOptions struct {
+	// IgnoreFields are dot-separated paths (e.g. "metadata.labels",
+	// "spec.replicas") left out of the comparison; lists are walked into.
+	IgnoreFields []string
+	// ForceConflicts previews with conflicts taken over (as apply would).
+	ForceConflicts bool
+	// MaxConcurrent bounds parallel reads and dry-runs; default 10.
+	MaxConcurrent int
+}
+
+// Preview computes the changes that applying sp would make.
+func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions) (*Changes, error) {
+	g, err := graph.New(sp.Resources)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	prior, err := e.store.Load()
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	byID := make(map[string]spec.Resource, len(sp.Resources))
+	for _, r := range sp.Resources {
+		byID[r.ID] = r
+	}
+	// Let runtimes read in bulk.
+	groups := map[runtime.Runtime][]spec.Resource{}
+	for _, r := range sp.Resources {
+		if rt, err := e.cfg.Runtimes.For(r); err == nil {
+			groups[rt] = append(groups[rt], r)
+		}
+	}
+	for _, p := range prior.Resources {
+		if _, ok := byID[p.ID]; !ok {
+			if rt, err := e.cfg.Runtimes.For(p.Resource); err == nil {
+				groups[rt] = append(groups[rt], p.Resource)
+			}
+		}
+	}
+	for rt, rs := range groups {
+		if pf, ok := rt.(runtime.Prefetcher); ok {
+			if err := pf.Prefetch(ctx, rs); err != nil {
+				return nil, fmt.Errorf("preview: %w", err)
+			}
+		}
+	}
+
+	ch := &Changes{ChangeSteps: map[string]*Step{}}
+	var mu sync.Mutex
+	err = walk(ctx, g, g.Order(), maxConc(opts.MaxConcurrent), func(ctx context.Context, id string) error {
+		r := byID[id]
+		mu.Lock()
+		lookup := e.refLookup(ch)
+		mu.Unlock()
+		st, err := e.previewOne(ctx, r, lookup, opts)
+		if err != nil {
+			return err
+		}
+		mu.Lock()
+		ch.ChangeSteps[id] = st
+		mu.Unlock()
+		return nil
+	}, nil)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	ch.StepKeys = g.Order()
+
+	// Deletions: in the state, gone from the plan; dependents first.
+	var gone []spec.Resource
+	for _, p := range prior.Resources {
+		if _, ok := byID[p.ID]; !ok {
+			gone = append(gone, p.Resource)
+		}
+	}
+	delOrder, err := deleteOrder(gone)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
+	for _, r := range delOrder {
+		st := &Step{ID: r.ID, Action: Delete, res: r}
+		rt, err := e.cfg.Runtimes.For(r)
+		if err != nil {
+			st.Action, st.Note = Unsupported, err.Error()
+		} else {
+			live, err := rt.Read(ctx, r)
+			if err != nil {
+				return nil, fmt.Errorf("preview: %w", err)
+			}
+			st.live = live
+			if live != nil {
+				st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
+			} else {
+				st.Note = "already gone"
+			}
+		}
+		maskSecret(st)
+		ch.ChangeSteps[r.ID] = st
+		ch.StepKeys = append(ch.StepKeys, r.ID)
+	}
+	return ch, nil
+}
+
+// refLookup resolves implicit references against the steps computed so far.
+func (e *Engine) refLookup(ch *Changes) func(graph.Ref) (any, bool) {
+	results := make(map[string]map[string]any, len(ch.ChangeSteps))
+	for id, st := range ch.ChangeSteps {
+		results[id] = st.result
+	}
+	return func(ref graph.Ref) (any, bool) {
+		obj := results[ref.ID]
+		if obj == nil {
+			return nil, false
+		}
+		return graph.Lookup(obj, ref.Path)
+	}
+}
+
+func (e *Engine) previewOne(ctx context.Context, r spec.Resource, lookup func(graph.Ref) (any, bool), opts PreviewOptions) (*Step, error) {
+	st := &Step{ID: r.ID, res: r}
+	rt, err := e.cfg.Runtimes.For(r)
+	if err != nil {
+		st.Action, st.Note = Unsupported, err.Error()
+		st.To = r.Attributes
+		maskSecret(st)
+		return st, nil
+	}
+	attrs, unresolved := graph.Resolve(r.Attributes, lookup)
+	r.Attributes = attrs
+	st.res = r
+	live, err := rt.Read(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	st.live = live
+	switch {
+	case live == nil:
+		st.Action = Create
+		st.result = attrs
+		st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
+	case len(unresolved) > 0:
+		st.Action = Update
+		st.result = attrs
+		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
+		st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
+		st.Note = "unresolved reference " + unresolved[0].Raw
+	default:
+		dry, err := rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: opts.ForceConflicts})
+		var ce *runtime.ConflictError
+		if errors.As(err, &ce) {
+			st.conflict = true
+			st.Note = "conflict: " + ce.Message
+			dry, err = rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: true})
+		}
+		if err != nil {
+			return nil, fmt.Errorf("dry-run: %w", err)
+		}
+		st.result = dry
+		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
+		st.To = ignoreFields(rt.Comparable(dry), opts.IgnoreFields)
+		if reflect.DeepEqual(normalizeNumbers(st.From), normalizeNumbers(st.To)) {
+			st.Action = UnChanged
+		} else {
+			st.Action = Update
+		}
+	}
+	maskSecret(st)
+	return st, nil
+}
+
+// normalizeNumbers makes ints and floats of equal value compare equal.
+func normalizeNumbers(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[k] = normalizeNumbers(e)
+		}
+		return m
+	case []any:
+		l := make([]any, len(x))
+		for i, e := range x {
+			l[i] = normalizeNumbers(e)
+		}
+		return l
+	case int:
+		return float64(x)
+	case int32:
+		return float64(x)
+	case int64:
+		return float64(x)
+	case float32:
+		return float64(x)
+	default:
+		return v
+	}
+}
+
+// deleteOrder orders resources so that each comes before the resources it
+// depends on (dependencies among the given set only).
+func deleteOrder(rs []spec.Resource) ([]spec.Resource, error) {
+	if len(rs) == 0 {
+		return nil, nil
+	}
+	in := map[string]bool{}
+	for _, r := range rs {
+		in[r.ID] = true
+	}
+	trimmed := make([]spec.Resource, len(rs))
+	for i, r := range rs {
+		r.DependsOn = nil
+		for _, d := range rs[i].DependsOn {
+			if in[d] {
+				r.DependsOn = append(r.DependsOn, d)
+			}
+		}
+		// References to resources outside the set do not order deletes.
+		r.Attributes = nil
+		trimmed[i] = r
+	}
+	g, err := graph.New(trimmed)
+	if err != nil {
+		return nil, err
+	}
+	order := g.Order()
+	byID := map[string]spec.Resource{}
+	for _, r := range rs {
+		byID[r.ID] = r
+	}
+	out := make([]spec.Resource, 0, len(order))
+	for i := len(order) - 1; i >= 0; i-- {
+		out = append(out, byID[order[i]])
+	}
+	return out, nil
+}
+
+func maxConc(n int) int {
+	if n <= 0 {
+		return 10
+	}
+	return n
+}
+
+// walk runs fn for every id of order once all of its dependencies (deps(id),
+// default g.DependsOn) among order succeeded, at most limit at a time. A
+// failed node's dependents are skipped (reported through skip). It returns
+// the joined errors of failed nodes, or ctx's error.
+func walk(ctx context.Context, g *graph.Graph, order []string, limit int, fn func(ctx context.Context, id string) error, skip func(id string, cause string)) error {
+	return walkDeps(ctx, order, g.DependsOn, limit, fn, skip)
+}
+
+func walkDeps(ctx context.Context, order []string, deps func(string) []string, limit int, fn func(ctx context.Context, id string) error, skip func(id string, cause string)) error {
+	in := make(map[string]bool, len(order))
+	for _, id := range order {
+		in[id] = true
+	}
+	pending := make(map[string]int, len(order))
+	users := map[string][]string{}
+	for _, id := range order {
+		for _, d := range deps(id) {
+			if in[d] {
+				pending[id]++
+				users[d] = append(users[d], id)
+			}
+		}
+	}
+	type result struct {
+		id  string
+		err error
+	}
+	done := make(chan result)
+	sem := make(chan struct{}, limit)
+	var errs []error
+	failed := map[string]string{}
+	remaining := len(order)
+	running := 0
+	var queue []string
+	for _, id := range order {
+		if pending[id] == 0 {
+			queue = append(queue, id)
+		}
+	}
+	start := func(id string) {
+		running++
+		go func() {
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var err error
+			if ctx.Err() != nil {
+				err = ctx.Err()
+			} else {
+				err = fn(ctx, id)
+			}
+			done <- result{id, err}
+		}()
+	}
+	var markSkipped func(id, cause string)
+	markSkipped = func(id, cause string) {
+		for _, u := range users[id] {
+			if _, seen := failed[u]; seen {
+				continue
+			}
+			failed[u] = cause
+			remaining--
+			if skip != nil {
+				skip(u, cause)
+			}
+			markSkipped(u, cause)
+		}
+	}
+	for remaining > 0 {
+		for len(queue) > 0 && ctx.Err() == nil {
+			id := queue[0]
+			queue = queue[1:]
+			if _, f := failed[id]; f {
+				continue
+			}
+			start(id)
+		}
+		if running == 0 {
+			break
+		}
+		r := <-done
+		running--
+		remaining--
+		if r.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.id, r.err))
+			failed[r.id] = "dependency " + r.id + " failed"
+			markSkipped(r.id, "dependency "+r.id+" failed")
+			continue
+		}
+		for _, u := range users[r.id] {
+			pending[u]--
+			if pending[u] == 0 {
+				if _, f := failed[u]; !f {
+					queue = append(queue, u)
+				}
+			}
+		}
+	}
+	for running > 0 {
+		r := <-done
+		running--
+		if r.err != nil {
+			errs = append(errs, fmt.Errorf("%s: %w", r.id, r.err))
+		}
+	}
+	if ctx.Err() != nil {
+		errs = append(errs, ctx.Err())
+	}
+	return errors.Join(errs...)
+}
+
+// ignoreFields removes each dot path from a copy of obj; a list on the way
+// applies the rest of the path to each element.
+func ignoreFields(obj map[string]any, paths []string) map[string]any {
+	if obj == nil || len(paths) == 0 {
+		return obj
+	}
+	out := graph.DeepCopy(obj).(map[string]any)
+	for _, p := range paths {
+		p = strings.TrimSpace(p)
+		if p == "" {
+			continue
+		}
+		removePath(out, strings.Split(p, "."))
+	}
+	return out
+}
+
+func removePath(v any, path []string) {
+	switch x := v.(type) {
+	case map[string]any:
+		if len(path) == 1 {
+			delete(x, path[0])
+			return
+		}
+		if next, ok := x[path[0]]; ok {
+			removePath(next, path[1:])
+		}
+	case []any:
+		for _, e := range x {
+			removePath(e, path)
+		}
+	}
+}
+
+// Masked replaces every Secret data/stringData value in output.
+const Masked = "<masked>"
+
+// MaskedChanged replaces a Secret value that the change modifies.
+const MaskedChanged = "<masked, changed>"
+
+// isSecret reports whether obj is a core/v1 Secret.
+func isSecret(obj map[string]any) bool {
+	if obj == nil {
+		return false
+	}
+	k, _ := obj["kind"].(string)
+	v, _ := obj["apiVersion"].(string)
+	return k == "Secret" && v == "v1"
+}
+
+// maskSecret masks the values of Secret data and stringData in From and To;
+// a value that differs between them is shown as MaskedChanged in To.
+func maskSecret(st *Step) {
+	if !isSecret(st.From) && !isSecret(st.To) {
+		return
+	}
+	from, to := st.From, st.To
+	st.From = MaskSecretObject(from, nil)
+	st.To = MaskSecretObject(to, from)
+}
+
+// MaskSecretObject returns a copy of a Secret obj whose data and stringData
+// values are masked; when against (an unmasked other version) is given,
+// values that differ from it are marked MaskedChanged.
+func MaskSecretObject(obj map[string]any, against map[string]any) map[string]any {
+	if obj == nil {
+		return nil
+	}
+	out := graph.DeepCopy(obj).(map[string]any)
+	for _, field := range []string{"data", "stringData"} {
+		m, ok := out[field].(map[string]any)
+		if !ok {
+			continue
+		}
+		other, _ := against[field].(map[string]any)
+		for k, v := range m {
+			if against != nil && !reflect.DeepEqual(other[k], v) {
+				m[k] = MaskedChanged
+			} else {
+				m[k] = Masked
+			}
+		}
+	}
+	return out
+}
+
+// now is the clock of state timestamps.
+func now() time.Time { return time.Now().UTC() }

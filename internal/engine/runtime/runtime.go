@@ -1,0 +1,83 @@
+// Package runtime defines how the engine talks to the systems that hold
+// resources: one Runtime per resource type (Kubernetes, later Terraform).
+// A runtime reads the live object, applies (or dry-runs) the planned one,
+// deletes, and tells readiness. Implementations live in sub-packages
+// (runtime/kubernetes); the engine picks one by spec.Resource.Type from a
+// Registry:
+//
+//	reg := runtime.Registry{spec.Kubernetes: kubeRuntime}
+//	rt, err := reg.For(res)
+package runtime
+
+import (
+	"context"
+	"fmt"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+)
+
+// ApplyOptions tune one Apply call.
+type ApplyOptions struct {
+	// DryRun asks the system to compute the result without persisting it.
+	DryRun bool
+	// Force takes over fields that another manager owns (conflicts).
+	Force bool
+}
+
+// Runtime manages the resources of one type.
+type Runtime interface {
+	// Read returns the live object of r, or nil when it does not exist
+	// (including when its kind is not known to the system yet).
+	Read(ctx context.Context, r spec.Resource) (map[string]any, error)
+	// Apply applies r's attributes and returns the resulting object.
+	Apply(ctx context.Context, r spec.Resource, opts ApplyOptions) (map[string]any, error)
+	// Delete deletes r; a missing object is not an error.
+	Delete(ctx context.Context, r spec.Resource) error
+	// Ready reports whether the live object obj of r is ready, with a short
+	// reason when it is not.
+	Ready(r spec.Resource, obj map[string]any) (bool, string)
+	// Comparable returns a copy of obj without the fields the system manages
+	// itself (ids, versions, timestamps, status), for diffs.
+	Comparable(obj map[string]any) map[string]any
+}
+
+// Prefetcher is implemented by runtimes that can read many resources in few
+// calls; the engine calls Prefetch before a preview's Reads.
+type Prefetcher interface {
+	Prefetch(ctx context.Context, rs []spec.Resource) error
+}
+
+// ConflictError reports that applying would overwrite fields another manager
+// owns.
+type ConflictError struct {
+	ID      string
+	Message string
+	Err     error
+}
+
+func (e *ConflictError) Error() string {
+	return fmt.Sprintf("%s: conflict: %s (use --force-conflicts to take the fields over)", e.ID, e.Message)
+}
+
+func (e *ConflictError) Unwrap() error { return e.Err }
+
+// NoRuntimeError reports a resource whose type has no runtime.
+type NoRuntimeError struct {
+	ID   string
+	Type string
+}
+
+func (e *NoRuntimeError) Error() string {
+	return fmt.Sprintf("resource %s has type %q, which has no runtime in this engine", e.ID, e.Type)
+}
+
+// Registry maps a resource type to its runtime.
+type Registry map[string]Runtime
+
+// For returns the runtime for r's type or a *NoRuntimeError.
+func (reg Registry) For(r spec.Resource) (Runtime, error) {
+	if rt, ok := reg[r.Type]; ok && rt != nil {
+		return rt, nil
+	}
+	return nil, &NoRuntimeError{ID: r.ID, Type: r.Type}
+}
