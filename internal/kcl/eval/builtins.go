@@ -1,0 +1,184 @@
+package eval
+
+import (
+	"fmt"
+	"io"
+	"strconv"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/stdlib"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// env implements stdlib.Env for one evaluation.
+type env struct{ e *evaluator }
+
+func (v env) ModRoot() string     { return v.e.cfg.ModRoot }
+func (v env) WorkDir() string     { return v.e.cfg.WorkDir }
+func (v env) CurrentFile() string { return v.e.curFile }
+func (v env) Stdout() io.Writer   { return v.e.stdout }
+func (v env) SetStream(text string) {
+	t := text
+	v.e.stream = &t
+}
+
+// Message returns the bare message of the diagnostic (runtime.catch).
+func (k *kclErr) Message() string {
+	if len(k.d.Messages) == 0 {
+		return string(k.d.Kind)
+	}
+	return k.d.Messages[0].Text
+}
+
+func (e *evaluator) makeBuiltins() map[string]value.Value {
+	out := map[string]value.Value{}
+	for name, f := range stdlib.Builtins(env{e}) {
+		out[name] = f
+	}
+	out["option"] = &value.Func{Name: "option", Call: e.option}
+	return out
+}
+
+func (e *evaluator) strMethod(s value.Str, name string) (value.Value, bool) {
+	f, ok := stdlib.StrMethod(s, name)
+	if !ok {
+		return nil, false
+	}
+	return f, true
+}
+
+func (e *evaluator) sysModule(name string) *module {
+	if m, ok := e.sysmods[name]; ok {
+		return m
+	}
+	members, ok := stdlib.Module(name, env{e})
+	if !ok {
+		return nil
+	}
+	m := &module{name: name, path: name, sys: members}
+	e.sysmods[name] = m
+	return m
+}
+
+// option implements option(key, type="", required=False, default=None, help="").
+func (e *evaluator) option(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	var key, typ string
+	required := false
+	var def value.Value = value.None
+	hasDef := false
+	for i, a := range args {
+		switch i {
+		case 0:
+			key = value.ToStr(a)
+		case 1:
+			typ = value.ToStr(a)
+		case 2:
+			required = value.Truthy(a)
+		case 3:
+			def, hasDef = a, true
+		}
+	}
+	for _, kw := range kwargs {
+		switch kw.Key {
+		case "key":
+			key = value.ToStr(kw.Value)
+		case "type":
+			typ = value.ToStr(kw.Value)
+		case "required":
+			required = value.Truthy(kw.Value)
+		case "default":
+			def, hasDef = kw.Value, true
+		}
+	}
+	v, ok := e.options[key]
+	if !ok {
+		if hasDef {
+			return convertOption(def, typ)
+		}
+		if required {
+			return nil, fmt.Errorf("option('%s') must be initialized, try '-D %s=?' argument", key, key)
+		}
+		return value.None, nil
+	}
+	return convertOption(v, typ)
+}
+
+func convertOption(v value.Value, typ string) (value.Value, error) {
+	switch typ {
+	case "", "any":
+		return v, nil
+	case "bool":
+		switch x := v.(type) {
+		case value.Bool:
+			return x, nil
+		case value.Int:
+			return value.Bool(x != 0), nil
+		case value.Float:
+			return value.Bool(x != 0), nil
+		case value.Str:
+			return value.Bool(x == "True" || x == "true"), nil
+		case value.NoneType:
+			return x, nil
+		}
+		return value.Undefined, nil
+	case "int":
+		switch x := v.(type) {
+		case value.Int:
+			return x, nil
+		case value.Float:
+			return value.Int(int64(x)), nil
+		case value.Bool:
+			return value.Int(boolInt(bool(x))), nil
+		case value.Str:
+			n, err := strconv.ParseInt(string(x), 10, 64)
+			if err != nil {
+				return nil, fmt.Errorf("cannot use '%s' as type 'int'", x)
+			}
+			return value.Int(n), nil
+		case value.NoneType:
+			return x, nil
+		}
+		return nil, fmt.Errorf("cannot use '%s' as type 'int'", value.ToStr(v))
+	case "float":
+		switch x := v.(type) {
+		case value.Float:
+			return x, nil
+		case value.Int:
+			return value.Float(float64(x)), nil
+		case value.Str:
+			f, err := strconv.ParseFloat(string(x), 64)
+			if err != nil {
+				return value.Float(0), nil
+			}
+			return value.Float(f), nil
+		case value.NoneType:
+			return x, nil
+		}
+		return nil, fmt.Errorf("cannot use '%s' as type 'float'", value.ToStr(v))
+	case "str":
+		switch x := v.(type) {
+		case value.Str:
+			return x, nil
+		case value.Bool:
+			if x {
+				return value.Str("true"), nil
+			}
+			return value.Str("false"), nil
+		case value.Int, value.Float:
+			return value.Str(value.ToStr(x)), nil
+		case value.NoneType:
+			return x, nil
+		}
+		return nil, fmt.Errorf("cannot use '%s' as type 'str'", value.ToStr(v))
+	case "list":
+		if _, ok := v.(*value.List); ok {
+			return v, nil
+		}
+		return nil, fmt.Errorf("cannot use '%s' as type 'list'", value.ToStr(v))
+	case "dict":
+		if _, ok := v.(*value.Dict); ok {
+			return v, nil
+		}
+		return nil, fmt.Errorf("cannot use '%s' as type 'dict'", value.ToStr(v))
+	}
+	return nil, fmt.Errorf("unknown type '%s'", typ)
+}

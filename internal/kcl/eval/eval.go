@@ -1,0 +1,351 @@
+// Package eval evaluates KCL programs: it parses the main-package files and
+// the packages they import, evaluates top-level statements lazily (a read
+// sees a variable's final value), instantiates schemas with their config
+// operators, inheritance, mixins, decorators and checks, and returns the
+// top-level output value of the main package, ready for planning and
+// printing by package value.
+//
+// Use Run with a Config:
+//
+//	res, err := eval.Run(ctx, eval.Config{Files: []string{"main.k"}, WorkDir: dir})
+//
+// err is a *diag.Diagnostic or a diag.List carrying KCL's error kinds and
+// messages.
+package eval
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"runtime/debug"
+	"sort"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// Option is one option() value (-D key=value or a settings-file kcl_options
+// entry).
+type Option struct {
+	Key   string
+	Value value.Value
+}
+
+// Config describes one evaluation.
+type Config struct {
+	Files       []string          // main-package files in order (paths as given; resolve against WorkDir)
+	Overlay     map[string][]byte // file contents overriding the disk, keyed by absolute path; may be nil
+	WorkDir     string            // working directory (default os.Getwd)
+	ModRoot     string            // module root: dir of the nearest kcl.mod; "" = WorkDir
+	Options     []Option          // option() values in order; the last value of a key wins
+	External    map[string]string // -E name=path external packages
+	StrictRange bool              // -r
+	Debug       bool              // -d
+	Stdout      io.Writer         // print() output (nil = discard)
+	MaxDepth    int               // recursion bound (0 = default)
+	MaxOutput   int               // bound on built list/str sizes (0 = default)
+}
+
+// Result is the outcome of a successful evaluation.
+type Result struct {
+	// Value is the top-level output of the main package, not yet planned:
+	// hidden (`_x`) and Undefined values are still in.
+	Value *value.Dict
+	// Scalar is set when the program's output is a non-dict top-level
+	// expression value (for example a bare list or number); Value is then
+	// empty.
+	Scalar value.Value
+	// Stream is non-nil when manifests.yaml_stream replaced the whole output.
+	Stream *string
+	// Files are the parsed main-package files.
+	Files []*syntax.File
+}
+
+const (
+	defaultMaxDepth  = 2000
+	defaultMaxOutput = 10_000_000
+)
+
+// Run evaluates the program described by cfg.
+func Run(ctx context.Context, cfg Config) (res *Result, err error) {
+	if cfg.WorkDir == "" {
+		wd, werr := os.Getwd()
+		if werr != nil {
+			return nil, fmt.Errorf("eval: working directory: %w", werr)
+		}
+		cfg.WorkDir = wd
+	}
+	if !filepath.IsAbs(cfg.WorkDir) {
+		if abs, aerr := filepath.Abs(cfg.WorkDir); aerr == nil {
+			cfg.WorkDir = abs
+		}
+	}
+	if cfg.ModRoot == "" {
+		cfg.ModRoot = cfg.WorkDir
+	}
+	if cfg.MaxDepth <= 0 {
+		cfg.MaxDepth = defaultMaxDepth
+	}
+	if cfg.MaxOutput <= 0 {
+		cfg.MaxOutput = defaultMaxOutput
+	}
+	e := newEvaluator(ctx, cfg)
+	defer func() {
+		if r := recover(); r != nil {
+			res = nil
+			err = e.recovered(r)
+		}
+	}()
+	return e.run()
+}
+
+// kclError is the panic payload that carries a diagnostic up the stack.
+type kclError struct{ d *diag.Diagnostic }
+
+func (e *evaluator) recovered(r any) error {
+	switch x := r.(type) {
+	case kclError:
+		return x.d
+	case diag.List:
+		return x
+	}
+	if re, ok := r.(error); ok && isStackOverflow(re) {
+		return diag.New(diag.EvaluationError, e.pos, "maximum recursion depth exceeded")
+	}
+	return diag.New(diag.EvaluationError, e.pos, "internal error: %v\n%s", r, debug.Stack())
+}
+
+func isStackOverflow(err error) bool { return strings.Contains(err.Error(), "stack overflow") }
+
+// evaluator holds the state of one Run.
+type evaluator struct {
+	ctx     context.Context
+	cfg     Config
+	arith   value.ArithOptions
+	stdout  io.Writer
+	pkgs    map[string]*pkg // by package path
+	parsed  map[string]*syntax.File
+	main    *pkg
+	stream  *string
+	depth   int
+	steps   int
+	pos     diag.Pos // position of the last statement started (for internal errors)
+	options map[string]value.Value
+	// instances records completed schema instances per definition.
+	instances []instRecord
+	builtins  map[string]value.Value
+	sysmods   map[string]*module
+	curFile   string
+}
+
+type instRecord struct {
+	def *schemaDef
+	v   *value.Schema
+	pkg string
+}
+
+func newEvaluator(ctx context.Context, cfg Config) *evaluator {
+	e := &evaluator{
+		ctx:     ctx,
+		cfg:     cfg,
+		arith:   value.ArithOptions{StrictRange: cfg.StrictRange, Debug: cfg.Debug},
+		stdout:  cfg.Stdout,
+		pkgs:    map[string]*pkg{},
+		parsed:  map[string]*syntax.File{},
+		options: map[string]value.Value{},
+		sysmods: map[string]*module{},
+	}
+	if e.stdout == nil {
+		e.stdout = io.Discard
+	}
+	for _, o := range cfg.Options {
+		e.options[o.Key] = o.Value
+	}
+	e.builtins = e.makeBuiltins()
+	return e
+}
+
+// fail panics with a diagnostic of kind at the node's position. Runtime
+// errors carry no column, as KCL prints them.
+func (e *evaluator) fail(kind diag.Kind, f *syntax.File, n syntax.Node, format string, args ...any) {
+	panic(kclError{e.diagAt(kind, f, n, false, format, args...)})
+}
+
+// failCol is like fail but keeps the column (compile-style errors).
+func (e *evaluator) failCol(kind diag.Kind, f *syntax.File, n syntax.Node, format string, args ...any) {
+	panic(kclError{e.diagAt(kind, f, n, true, format, args...)})
+}
+
+func (e *evaluator) diagAt(kind diag.Kind, f *syntax.File, n syntax.Node, col bool, format string, args ...any) *diag.Diagnostic {
+	return &diag.Diagnostic{Kind: kind, Messages: []diag.Message{{Pos: nodePos(f, n, col), Text: fmt.Sprintf(format, args...)}}}
+}
+
+func nodePos(f *syntax.File, n syntax.Node, col bool) diag.Pos {
+	if f == nil {
+		return diag.Pos{}
+	}
+	if n == nil {
+		return diag.Pos{File: f.Filename, Line: 1, Offset: -1}
+	}
+	p := f.DiagPos(n.Pos())
+	if !col {
+		p.Col = 0
+	}
+	return p
+}
+
+// check panics with an EvaluationError for a non-nil err from a value
+// operation.
+func (e *evaluator) check(err error, f *syntax.File, n syntax.Node) {
+	if err == nil {
+		return
+	}
+	var ke *kclErr
+	if errors.As(err, &ke) {
+		panic(kclError{ke.d})
+	}
+	e.fail(diag.EvaluationError, f, n, "%s", err.Error())
+}
+
+// kclErr wraps a diagnostic as an error (for errors crossing value.Func).
+type kclErr struct{ d *diag.Diagnostic }
+
+func (k *kclErr) Error() string { return k.d.Error() }
+
+// tick is called in loops and calls: it enforces the context and the depth
+// bound.
+func (e *evaluator) tick(f *syntax.File, n syntax.Node) {
+	e.steps++
+	if e.steps&1023 == 0 {
+		if err := e.ctx.Err(); err != nil {
+			e.fail(diag.EvaluationError, f, n, "evaluation timed out: %v", err)
+		}
+	}
+}
+
+func (e *evaluator) enter(f *syntax.File, n syntax.Node) {
+	e.depth++
+	if e.depth > e.cfg.MaxDepth {
+		e.depth = 0
+		e.fail(diag.EvaluationError, f, n, "maximum recursion depth exceeded (%d)", e.cfg.MaxDepth)
+	}
+	e.tick(f, n)
+}
+
+func (e *evaluator) leave() { e.depth-- }
+
+func (e *evaluator) checkSize(n int, f *syntax.File, node syntax.Node) {
+	if n > e.cfg.MaxOutput {
+		e.fail(diag.EvaluationError, f, node, "value too large: %d elements exceed the output bound %d", n, e.cfg.MaxOutput)
+	}
+}
+
+// abs resolves p against the working directory.
+func (e *evaluator) abs(p string) string {
+	if filepath.IsAbs(p) {
+		return filepath.Clean(p)
+	}
+	return filepath.Join(e.cfg.WorkDir, p)
+}
+
+func (e *evaluator) readFile(path string) ([]byte, error) {
+	if src, ok := e.cfg.Overlay[path]; ok {
+		return src, nil
+	}
+	return os.ReadFile(path)
+}
+
+// parse parses path once per Run.
+func (e *evaluator) parse(path, display string) (*syntax.File, error) {
+	if f, ok := e.parsed[path]; ok {
+		return f, nil
+	}
+	src, err := e.readFile(path)
+	if err != nil {
+		return nil, err
+	}
+	f, diags := syntax.ParseFile(display, src)
+	if len(diags) > 0 {
+		return f, diag.List(diags)
+	}
+	e.parsed[path] = f
+	return f, nil
+}
+
+func (e *evaluator) run() (*Result, error) {
+	var files []*syntax.File
+	var errs diag.List
+	for _, name := range e.cfg.Files {
+		path := e.abs(name)
+		st, err := os.Stat(path)
+		if _, ok := e.cfg.Overlay[path]; !ok && err == nil && st.IsDir() {
+			ks, derr := kFilesIn(path)
+			if derr != nil {
+				return nil, diag.New(diag.CompileError, diag.Pos{File: path}, "%v", derr)
+			}
+			for _, k := range ks {
+				f, perr := e.parse(k, k)
+				if perr != nil {
+					errs = append(errs, asDiags(perr, k)...)
+					continue
+				}
+				files = append(files, f)
+			}
+			continue
+		}
+		f, perr := e.parse(path, path)
+		if perr != nil {
+			errs = append(errs, asDiags(perr, path)...)
+			continue
+		}
+		files = append(files, f)
+	}
+	if len(errs) > 0 {
+		return nil, errs
+	}
+	p := e.newPkg("__main__", files, true)
+	e.main = p
+	e.evalPkg(p)
+	res := &Result{Files: files, Stream: e.stream}
+	res.Value, res.Scalar = e.output(p)
+	return res, nil
+}
+
+func asDiags(err error, path string) diag.List {
+	var l diag.List
+	if errors.As(err, &l) {
+		return l
+	}
+	var d *diag.Diagnostic
+	if errors.As(err, &d) {
+		return diag.List{d}
+	}
+	if os.IsNotExist(err) {
+		return diag.List{diag.New(diag.CannotFindModule, diag.Pos{File: path, Line: 1}, "Cannot find the module %s", path)}
+	}
+	return diag.List{diag.New(diag.CompileError, diag.Pos{File: path, Line: 1}, "%v", err)}
+}
+
+// kFilesIn lists the package files of dir: *.k sorted by name, excluding
+// *_test.k and _*.k.
+func kFilesIn(dir string) ([]string, error) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return nil, fmt.Errorf("read package dir: %w", err)
+	}
+	var out []string
+	for _, en := range ents {
+		n := en.Name()
+		if en.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasSuffix(n, "_test.k") || strings.HasPrefix(n, "_") {
+			continue
+		}
+		out = append(out, filepath.Join(dir, n))
+	}
+	sort.Strings(out)
+	return out, nil
+}

@@ -1,0 +1,513 @@
+package eval
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// pkg is one KCL package: the main package or an imported one.
+type pkg struct {
+	path    string // "__main__" or the dotted package path
+	files   []*syntax.File
+	isMain  bool
+	lz      *lazy
+	imports map[*syntax.File]map[string]value.Value
+	aliases map[string]*aliasDef
+	state   int // 0 new, 1 set up, 2 evaluating, 3 done
+	scalars []scalarRec
+	top     *scope
+	fileSc  map[*syntax.File]*scope
+	// schemaExprScalar is the index in scalars of the last schema-expression scalar.
+}
+
+type scalarRec struct {
+	v      value.Value
+	schema bool
+	file   *syntax.File
+	node   syntax.Node
+}
+
+type aliasDef struct {
+	t    *syntax.TypeExpr
+	file *syntax.File
+	pkg  *pkg
+}
+
+// module is an imported package or system module bound to a name.
+type module struct {
+	name string
+	path string
+	pkg  *pkg
+	sys  map[string]value.Value
+}
+
+func (*module) Type() string { return "module" }
+
+func (e *evaluator) newPkg(path string, files []*syntax.File, isMain bool) *pkg {
+	p := &pkg{
+		path:    path,
+		files:   files,
+		isMain:  isMain,
+		lz:      newLazy(),
+		imports: map[*syntax.File]map[string]value.Value{},
+		aliases: map[string]*aliasDef{},
+		fileSc:  map[*syntax.File]*scope{},
+	}
+	p.top = &scope{kind: frPkg, pkg: p}
+	p.lz.run = func(i int) { e.runTop(p, i) }
+	e.pkgs[path] = p
+	return p
+}
+
+func (p *pkg) scopeFor(f *syntax.File) *scope {
+	if s, ok := p.fileSc[f]; ok {
+		return s
+	}
+	s := &scope{kind: frPkg, pkg: p, file: f}
+	p.fileSc[f] = s
+	return s
+}
+
+// setup runs the first two passes: declare every top-level target, define
+// schemas, rules, type aliases and imports.
+func (e *evaluator) setup(p *pkg) {
+	if p.state >= 1 {
+		return
+	}
+	p.state = 1
+	type item struct {
+		st syntax.Stmt
+		f  *syntax.File
+	}
+	var items []item
+	for _, f := range p.files {
+		for _, st := range f.Stmts {
+			items = append(items, item{st, f})
+		}
+	}
+	if p.isMain {
+		// Multi-declaration merge of `x: S {…}` (AST level).
+		stmts := make([]syntax.Stmt, len(items))
+		for i, it := range items {
+			stmts[i] = it.st
+		}
+		merged := mergeDecls(stmts)
+		for i := range items {
+			items[i].st = merged[i]
+		}
+	}
+	e.checkImmutable(p, items2(items, func(it item) (syntax.Stmt, *syntax.File) { return it.st, it.f }))
+	for _, it := range items {
+		if it.st == nil {
+			continue
+		}
+		sc := p.scopeFor(it.f)
+		switch st := it.st.(type) {
+		case *syntax.ImportStmt:
+			e.doImport(p, it.f, st)
+		case *syntax.SchemaStmt:
+			sd := e.newSchemaDef(p, it.f, st, nil)
+			p.lz.vals.Set(st.Name.Name, schemaValue(sd))
+		case *syntax.RuleStmt:
+			sd := e.newSchemaDef(p, it.f, nil, st)
+			p.lz.vals.Set(st.Name.Name, schemaValue(sd))
+		case *syntax.TypeAliasStmt:
+			p.aliases[st.Name.Name] = &aliasDef{t: st.Type, file: it.f, pkg: p}
+		default:
+			names := targetsOf(it.st)
+			p.lz.add(&lstmt{stmt: it.st, sc: sc}, names)
+		}
+	}
+}
+
+func items2[T any](xs []T, f func(T) (syntax.Stmt, *syntax.File)) []stmtFile {
+	out := make([]stmtFile, len(xs))
+	for i, x := range xs {
+		out[i].st, out[i].f = f(x)
+	}
+	return out
+}
+
+type stmtFile struct {
+	st syntax.Stmt
+	f  *syntax.File
+}
+
+// targetsOf lists the top-level names a statement assigns.
+func targetsOf(st syntax.Stmt) []string {
+	var names []string
+	var walk func(st syntax.Stmt)
+	walk = func(st syntax.Stmt) {
+		switch s := st.(type) {
+		case *syntax.AssignStmt:
+			for _, t := range s.Targets {
+				if n := rootName(t); n != "" {
+					names = append(names, n)
+				}
+			}
+		case *syntax.AugAssignStmt:
+			if n := rootName(s.Target); n != "" {
+				names = append(names, n)
+			}
+		case *syntax.UnificationStmt:
+			if n := rootName(s.Target); n != "" {
+				names = append(names, n)
+			}
+		case *syntax.IfStmt:
+			for _, b := range s.Body {
+				walk(b)
+			}
+			for _, b := range s.Else {
+				walk(b)
+			}
+		}
+	}
+	walk(st)
+	return names
+}
+
+// rootName returns the identifier at the root of a target chain.
+func rootName(x syntax.Expr) string {
+	for {
+		switch t := x.(type) {
+		case *syntax.Ident:
+			return t.Name
+		case *syntax.SelectorExpr:
+			x = t.X
+		case *syntax.IndexExpr:
+			x = t.X
+		case *syntax.ParenExpr:
+			x = t.X
+		default:
+			return ""
+		}
+	}
+}
+
+// mergeDecls merges repeated `x: S {…}` declarations (and the first
+// `x = S {…}`) of the main package into the last one; earlier ones become nil.
+func mergeDecls(stmts []syntax.Stmt) []syntax.Stmt {
+	type decl struct{ idx []int }
+	decls := map[string]*decl{}
+	var order []string
+	assigned := map[string]bool{}
+	for i, st := range stmts {
+		switch s := st.(type) {
+		case *syntax.UnificationStmt:
+			id, ok := s.Target.(*syntax.Ident)
+			if !ok || s.Value == nil {
+				continue
+			}
+			d := decls[id.Name]
+			if d == nil {
+				d = &decl{}
+				decls[id.Name] = d
+				order = append(order, id.Name)
+			}
+			d.idx = append(d.idx, i)
+		case *syntax.AssignStmt:
+			if len(s.Targets) != 1 {
+				continue
+			}
+			id, ok := s.Targets[0].(*syntax.Ident)
+			if !ok {
+				continue
+			}
+			if _, ok := s.Value.(*syntax.SchemaExpr); !ok {
+				continue
+			}
+			if strings.HasPrefix(id.Name, "_") {
+				decls[id.Name] = &decl{idx: []int{i}}
+				order = append(order, id.Name)
+				assigned[id.Name] = true
+				continue
+			}
+			if assigned[id.Name] {
+				continue
+			}
+			assigned[id.Name] = true
+			d := decls[id.Name]
+			if d == nil {
+				d = &decl{}
+				decls[id.Name] = d
+				order = append(order, id.Name)
+			}
+			d.idx = append(d.idx, i)
+		}
+	}
+	out := append([]syntax.Stmt(nil), stmts...)
+	for _, name := range order {
+		d := decls[name]
+		if len(d.idx) < 2 {
+			continue
+		}
+		var entries []*syntax.ConfigEntry
+		for _, i := range d.idx {
+			entries = append(entries, schemaExprOf(stmts[i]).Config.Entries...)
+		}
+		last := d.idx[len(d.idx)-1]
+		se := *schemaExprOf(stmts[last])
+		cfg := *se.Config
+		cfg.Entries = entries
+		se.Config = &cfg
+		switch s := stmts[last].(type) {
+		case *syntax.UnificationStmt:
+			n := *s
+			n.Value = &se
+			out[last] = &n
+		case *syntax.AssignStmt:
+			n := *s
+			n.Value = &se
+			out[last] = &n
+		}
+		for _, i := range d.idx[:len(d.idx)-1] {
+			out[i] = nil
+		}
+	}
+	return out
+}
+
+func schemaExprOf(st syntax.Stmt) *syntax.SchemaExpr {
+	switch s := st.(type) {
+	case *syntax.UnificationStmt:
+		return s.Value
+	case *syntax.AssignStmt:
+		se, _ := s.Value.(*syntax.SchemaExpr)
+		return se
+	}
+	return nil
+}
+
+// checkImmutable reports the second assignment of an exported top-level name.
+func (e *evaluator) checkImmutable(p *pkg, items []stmtFile) {
+	type first struct {
+		f    *syntax.File
+		node syntax.Node
+	}
+	seen := map[string]first{}
+	var walk func(st syntax.Stmt, f *syntax.File)
+	walk = func(st syntax.Stmt, f *syntax.File) {
+		switch s := st.(type) {
+		case *syntax.AssignStmt:
+			for _, t := range s.Targets {
+				n := rootName(t)
+				if n == "" || strings.HasPrefix(n, "_") {
+					continue
+				}
+				if fs, ok := seen[n]; ok {
+					e.immutable(f, t, fs.f, fs.node, n, false)
+				}
+				if _, isID := t.(*syntax.Ident); !isID {
+					if _, ok := seen[n]; !ok {
+						continue
+					}
+				}
+				seen[n] = first{f, t}
+			}
+		case *syntax.AugAssignStmt:
+			n := rootName(s.Target)
+			if n == "" || strings.HasPrefix(n, "_") {
+				return
+			}
+			if fs, ok := seen[n]; ok {
+				e.immutable(f, s.Target, fs.f, fs.node, n, true)
+			}
+		case *syntax.UnificationStmt:
+			n := rootName(s.Target)
+			if _, ok := seen[n]; !ok && n != "" && !strings.HasPrefix(n, "_") {
+				seen[n] = first{f, s.Target}
+			}
+		case *syntax.IfStmt:
+			for _, b := range s.Body {
+				walk(b, f)
+			}
+			for _, b := range s.Else {
+				walk(b, f)
+			}
+		}
+	}
+	for _, it := range items {
+		if it.st != nil {
+			walk(it.st, it.f)
+		}
+	}
+}
+
+func (e *evaluator) immutable(f *syntax.File, n syntax.Node, f0 *syntax.File, n0 syntax.Node, name string, aug bool) {
+	d := &diag.Diagnostic{Kind: diag.ImmutableError}
+	if aug {
+		d.Messages = []diag.Message{
+			{Pos: nodePos(f, n, true), Text: "Immutable variable '" + name + "' is modified during compiling"},
+			{Pos: nodePos(f0, n0, true), Text: "The variable '" + name + "' is declared here firstly", Note: "change the variable name to '_" + name + "' to make it mutable"},
+		}
+	} else {
+		d.Messages = []diag.Message{
+			{Pos: nodePos(f, n, true), Text: "Can not change the value of '" + name + "', because it was declared immutable"},
+			{Pos: nodePos(f0, n0, true), Text: "The variable '" + name + "' is declared here", Note: "change the variable name to '_" + name + "' to make it mutable"},
+		}
+	}
+	panic(kclError{d})
+}
+
+// evalPkg evaluates every top-level statement of p (once).
+func (e *evaluator) evalPkg(p *pkg) {
+	e.setup(p)
+	if p.state >= 2 {
+		return
+	}
+	p.state = 2
+	p.lz.runAll()
+	p.state = 3
+}
+
+// runTop runs top-level statement i of p.
+func (e *evaluator) runTop(p *pkg, i int) {
+	st := p.lz.stmts[i]
+	e.pos = nodePos(st.sc.file, st.stmt, false)
+	e.execStmt(st.sc, st.stmt, true)
+}
+
+// output builds the result value of the main package.
+func (e *evaluator) output(p *pkg) (*value.Dict, value.Value) {
+	out := value.NewDict()
+	for _, en := range p.lz.vals.Entries() {
+		switch en.Value.(type) {
+		case *value.Func, *module:
+			continue
+		}
+		out.Set(en.Key, en.Value)
+	}
+	if len(p.scalars) == 0 {
+		return out, nil
+	}
+	// Only the last schema-expression scalar is kept.
+	lastSchema := -1
+	for i, s := range p.scalars {
+		if s.schema {
+			lastSchema = i
+		}
+	}
+	var acc value.Value
+	for i, s := range p.scalars {
+		if s.schema && i != lastSchema {
+			continue
+		}
+		v := s.v
+		if sv, ok := v.(*value.Schema); ok {
+			v = sv.Attrs
+		}
+		if acc == nil {
+			acc = value.Copy(v)
+			continue
+		}
+		r, err := value.Union(acc, value.Copy(v), &value.UnionOptions{Idempotent: true})
+		if err != nil {
+			e.fail(diag.EvaluationError, s.file, s.node, "%s", err.Error())
+		}
+		acc = r
+	}
+	if d, ok := acc.(*value.Dict); ok {
+		for _, en := range d.Entries() {
+			out.SetEntry(en)
+		}
+		return out, nil
+	}
+	return out, acc
+}
+
+// doImport binds an import statement's name in its file.
+func (e *evaluator) doImport(p *pkg, f *syntax.File, st *syntax.ImportStmt) {
+	m := e.importModule(p, f, st)
+	if p.imports[f] == nil {
+		p.imports[f] = map[string]value.Value{}
+	}
+	name := st.Name
+	if st.AsName != nil {
+		name = st.AsName.Name
+	}
+	p.imports[f][name] = m
+}
+
+func (e *evaluator) importModule(p *pkg, f *syntax.File, st *syntax.ImportStmt) *module {
+	path := st.Path
+	if st.Dots == 0 {
+		if m := e.sysModule(path); m != nil {
+			return m
+		}
+		if strings.HasPrefix(path, "kcl_plugin.") || path == "kcl_plugin" {
+			e.failCol(diag.CannotFindModule, f, st, "the plugin package `%s` is not found, please confirm if plugin mode is enabled", path)
+		}
+	}
+	segs := strings.Split(path, ".")
+	var base, pkgPath string
+	if st.Dots > 0 {
+		dir := filepath.Dir(f.Filename)
+		for i := 1; i < st.Dots; i++ {
+			dir = filepath.Dir(dir)
+		}
+		base = filepath.Join(append([]string{dir}, segs...)...)
+		if rel, err := filepath.Rel(e.cfg.ModRoot, base); err == nil && !strings.HasPrefix(rel, "..") {
+			pkgPath = strings.ReplaceAll(filepath.ToSlash(rel), "/", ".")
+		} else {
+			pkgPath = base
+		}
+	} else if ext, ok := e.cfg.External[segs[0]]; ok {
+		base = filepath.Join(append([]string{e.abs(ext)}, segs[1:]...)...)
+		pkgPath = path
+	} else {
+		base = filepath.Join(append([]string{e.cfg.ModRoot}, segs...)...)
+		pkgPath = path
+	}
+	if q, ok := e.pkgs[pkgPath]; ok {
+		e.evalImported(q)
+		return &module{name: segs[len(segs)-1], path: pkgPath, pkg: q}
+	}
+	var files []string
+	if st2, err := os.Stat(base); err == nil && st2.IsDir() {
+		ks, err := kFilesIn(base)
+		if err != nil {
+			e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, base)
+		}
+		if len(ks) == 0 {
+			e.failCol(diag.CannotFindModule, f, st, "No KCL files found in the specified folder")
+		}
+		files = ks
+	} else if _, err := os.Stat(base + ".k"); err == nil {
+		files = []string{base + ".k"}
+	} else if _, ok := e.cfg.Overlay[base+".k"]; ok {
+		files = []string{base + ".k"}
+	} else {
+		e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, base)
+	}
+	var parsed []*syntax.File
+	var errs diag.List
+	for _, k := range files {
+		pf, err := e.parse(k, k)
+		if err != nil {
+			errs = append(errs, asDiags(err, k)...)
+			continue
+		}
+		parsed = append(parsed, pf)
+	}
+	if len(errs) > 0 {
+		panic(errs)
+	}
+	q := e.newPkg(pkgPath, parsed, false)
+	e.evalImported(q)
+	return &module{name: segs[len(segs)-1], path: pkgPath, pkg: q}
+}
+
+// evalImported evaluates an imported package unless it is being evaluated
+// (import cycles read lazily).
+func (e *evaluator) evalImported(q *pkg) {
+	if q.state >= 1 {
+		return
+	}
+	e.setup(q)
+	e.evalPkg(q)
+}

@@ -1,0 +1,702 @@
+package eval
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// schemaDef is a schema, mixin, protocol or rule definition.
+type schemaDef struct {
+	name      string
+	pkg       *pkg
+	file      *syntax.File
+	stmt      *syntax.SchemaStmt
+	rule      *syntax.RuleStmt
+	resolved  bool
+	resolving bool
+	parent    *schemaDef
+	parents   []*schemaDef // rules
+	mixins    []*schemaDef
+	isMixin   bool
+	isProto   bool
+	isRule    bool
+	// attrs are the attributes declared by this definition, in order.
+	attrs []*attrInfo
+	// names are all attribute names this definition sets (declared and
+	// assigned), in order.
+	names []string
+	val   *value.Func
+}
+
+type attrInfo struct {
+	name     string
+	optional bool
+	typ      *syntax.TypeExpr
+	def      *schemaDef
+	decl     *syntax.SchemaAttr
+}
+
+func schemaValue(sd *schemaDef) *value.Func { return sd.val }
+
+func (e *evaluator) newSchemaDef(p *pkg, f *syntax.File, st *syntax.SchemaStmt, rule *syntax.RuleStmt) *schemaDef {
+	sd := &schemaDef{pkg: p, file: f, stmt: st, rule: rule}
+	if st != nil {
+		sd.name = st.Name.Name
+		sd.isMixin = st.IsMixin
+		sd.isProto = st.IsProtocol
+		seen := map[string]bool{}
+		add := func(n string) {
+			if !seen[n] {
+				seen[n] = true
+				sd.names = append(sd.names, n)
+			}
+		}
+		for _, b := range st.Body {
+			if a, ok := b.(*syntax.SchemaAttr); ok {
+				sd.attrs = append(sd.attrs, &attrInfo{name: a.Name.Name, optional: a.Optional, typ: a.Type, def: sd, decl: a})
+				add(a.Name.Name)
+				continue
+			}
+			for _, n := range schemaTargets(b) {
+				add(n)
+			}
+		}
+	} else {
+		sd.name = rule.Name.Name
+		sd.isRule = true
+	}
+	sd.val = &value.Func{Name: sd.name, Def: sd}
+	sd.val.Call = func(args []value.Value, kwargs []value.Entry) (res value.Value, err error) {
+		defer e.catchInto(&err)
+		return e.instantiate(sd, args, kwargs, value.NewDict(), nil, nil, nil, true), nil
+	}
+	return sd
+}
+
+// schemaTargets lists the attribute names a schema-body statement assigns
+// (top-level identifier targets only).
+func schemaTargets(st syntax.Stmt) []string {
+	var names []string
+	var walk func(st syntax.Stmt)
+	walk = func(st syntax.Stmt) {
+		switch s := st.(type) {
+		case *syntax.AssignStmt:
+			for _, t := range s.Targets {
+				if id, ok := t.(*syntax.Ident); ok {
+					names = append(names, id.Name)
+				}
+			}
+		case *syntax.AugAssignStmt:
+			if id, ok := s.Target.(*syntax.Ident); ok {
+				names = append(names, id.Name)
+			}
+		case *syntax.UnificationStmt:
+			if id, ok := s.Target.(*syntax.Ident); ok {
+				names = append(names, id.Name)
+			}
+		case *syntax.IfStmt:
+			for _, b := range s.Body {
+				walk(b)
+			}
+			for _, b := range s.Else {
+				walk(b)
+			}
+		}
+	}
+	walk(st)
+	return names
+}
+
+// catchInto converts a kclError panic into an error for callers outside the
+// evaluator's panic discipline (value.Func.Call).
+func (e *evaluator) catchInto(err *error) {
+	if r := recover(); r != nil {
+		if ke, ok := r.(kclError); ok {
+			*err = &kclErr{ke.d}
+			return
+		}
+		panic(r)
+	}
+}
+
+// resolveSchema resolves the parent and mixins of sd.
+func (e *evaluator) resolveSchema(sd *schemaDef) {
+	if sd.resolved {
+		return
+	}
+	if sd.resolving {
+		e.failCol(diag.CompileError, sd.file, sd.stmt, "There is a circular reference between schemas %s", sd.name)
+	}
+	sd.resolving = true
+	sc := sd.pkg.scopeFor(sd.file)
+	get := func(x syntax.Expr) *schemaDef {
+		v := e.expr(sc, x)
+		f, ok := v.(*value.Func)
+		var p *schemaDef
+		if ok {
+			p, ok = f.Def.(*schemaDef)
+		}
+		if !ok {
+			e.failCol(diag.IllegalInheritError, sd.file, x, "invalid schema inherit object type, expect schema, got '%s'", value.TypeName(v))
+		}
+		return p
+	}
+	if sd.stmt != nil {
+		if sd.stmt.Parent != nil {
+			sd.parent = get(sd.stmt.Parent)
+			e.resolveSchema(sd.parent)
+		}
+		for _, m := range sd.stmt.Mixins {
+			md := get(m)
+			e.resolveSchema(md)
+			sd.mixins = append(sd.mixins, md)
+		}
+	} else {
+		for _, px := range sd.rule.Parents {
+			pd := get(px)
+			e.resolveSchema(pd)
+			sd.parents = append(sd.parents, pd)
+		}
+	}
+	sd.resolving = false
+	sd.resolved = true
+}
+
+// chain returns sd's ancestors, root first, ending with sd.
+func (sd *schemaDef) chain() []*schemaDef {
+	var out []*schemaDef
+	for d := sd; d != nil; d = d.parent {
+		out = append(out, d)
+	}
+	for i, j := 0, len(out)-1; i < j; i, j = i+1, j-1 {
+		out[i], out[j] = out[j], out[i]
+	}
+	return out
+}
+
+// isSubOf reports whether sd is base or derives from it.
+func (sd *schemaDef) isSubOf(base *schemaDef) bool {
+	for d := sd; d != nil; d = d.parent {
+		if d == base {
+			return true
+		}
+	}
+	return false
+}
+
+// attr returns the declaration of an attribute, searching the chain and
+// mixins (latest declaration wins).
+func (in *instance) attr(name string) *attrInfo {
+	return in.attrMap[name]
+}
+
+// instance is a schema instance under construction.
+type instance struct {
+	def     *schemaDef
+	lz      *lazy
+	cfg     *value.Dict
+	attrMap map[string]*attrInfo
+	// cfgApplied tracks config keys applied by an attribute statement.
+	relaxed map[string]bool
+}
+
+// read returns the value of an attribute of the instance.
+func (in *instance) read(name string) (value.Value, bool) {
+	if in.lz.has(name) {
+		return in.lz.read(name), true
+	}
+	if in.attrMap[name] != nil || in.relaxed[name] {
+		v, _ := in.lz.vals.Get(name)
+		if v == nil {
+			v = value.Undefined
+		}
+		return v, true
+	}
+	return nil, false
+}
+
+// schemaExpr evaluates `S(args) {config}`.
+func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
+	sv := e.expr(sc, n.Name)
+	f, ok := sv.(*value.Func)
+	var sd *schemaDef
+	if ok {
+		sd, ok = f.Def.(*schemaDef)
+	}
+	if !ok {
+		// A config expression applied to a non-schema value: union.
+		cfg := e.config(sc, n.Config)
+		if d, isDict := sv.(*value.Dict); isDict {
+			r, err := value.Union(value.Copy(d), cfg, &value.UnionOptions{Schema: e.reinstantiate})
+			e.check(err, sc.file, n)
+			return r
+		}
+		e.failCol(diag.CompileError, sc.file, n.Name, "name '%s' is not a schema", exprText(n.Name))
+	}
+	args, kwargs := e.callArgs(sc, n.Args, n.Kwargs)
+	cfg := e.config(sc, n.Config)
+	return e.instantiate(sd, args, kwargs, cfg, sc.file, n, n.Config, true)
+}
+
+func exprText(x syntax.Expr) string {
+	if names, ok := syntax.DottedName(x); ok {
+		return strings.Join(names, ".")
+	}
+	return fmt.Sprintf("%T", x)
+}
+
+// reinstantiate is the union hook: it builds a new instance of s's schema
+// from the merged config.
+func (e *evaluator) reinstantiate(s *value.Schema, cfg *value.Dict) (value.Value, error) {
+	sd, ok := s.Def.(*schemaDef)
+	if !ok {
+		return nil, fmt.Errorf("cannot re-instantiate schema %s", s.Name)
+	}
+	var err error
+	var out value.Value
+	func() {
+		defer e.catchInto(&err)
+		out = e.instantiate(sd, s.Args, s.Kwargs, cfg, nil, nil, nil, true)
+	}()
+	return out, err
+}
+
+// instantiate builds an instance of sd from the config cfg. site/siteFile
+// locate the instantiation for errors; outer enables the required check.
+func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []value.Entry, cfg *value.Dict, siteFile *syntax.File, site syntax.Node, cfgNode *syntax.ConfigExpr, outer bool) *value.Schema {
+	e.enter(siteFile, site)
+	defer e.leave()
+	e.resolveSchema(sd)
+	if cfg == nil {
+		cfg = value.NewDict()
+	}
+	if sd.isRule {
+		return e.runRule(sd, args, kwargs, cfg, siteFile, site)
+	}
+	chain := sd.chain()
+	var mixins []*schemaDef
+	for _, d := range chain {
+		mixins = append(mixins, d.mixins...)
+	}
+	in := &instance{def: sd, lz: newLazy(), cfg: cfg, attrMap: map[string]*attrInfo{}, relaxed: map[string]bool{}}
+	for _, d := range append(append([]*schemaDef{}, chain...), mixins...) {
+		for _, a := range d.attrs {
+			in.attrMap[a.name] = a
+		}
+		for _, n := range d.names {
+			if _, ok := in.lz.vals.Get(n); !ok {
+				in.lz.vals.Set(n, value.Undefined)
+			}
+		}
+	}
+	// Deprecated schema.
+	if sd.stmt != nil {
+		e.checkDeprecated(sd.stmt.Decorators, sd.name, sd.file, siteFile, site)
+	}
+	// Parameters: each definition binds the arguments to its own parameters.
+	for _, d := range append(append([]*schemaDef{}, chain...), mixins...) {
+		ps := e.bindParams(d, args, kwargs, siteFile, site)
+		dsc := d.pkg.scopeFor(d.file).local(ps)
+		isc := dsc.child(frSchema)
+		isc.inst = in
+		for _, b := range d.stmt.Body {
+			var names []string
+			if a, ok := b.(*syntax.SchemaAttr); ok {
+				names = []string{a.Name.Name}
+			} else {
+				names = schemaTargets(b)
+			}
+			in.lz.add(&lstmt{stmt: b, sc: isc}, names)
+		}
+	}
+	in.lz.run = func(i int) {
+		st := in.lz.stmts[i]
+		e.execStmt(st.sc, st.stmt, false)
+	}
+	// Relaxed config keys (not attributes): index signature or error.
+	idx, idxDef := indexSignature(chain, mixins)
+	for _, en := range cfg.Entries() {
+		if in.attrMap[en.Key] != nil || in.lz.has(en.Key) {
+			continue
+		}
+		if idx == nil {
+			if sd.isProto || sd.isMixin {
+				continue
+			}
+			e.cannotAdd(sd, en.Key, siteFile, site, cfgNode)
+		}
+		var v value.Value = value.Undefined
+		if idx.Value != nil {
+			v = e.expr(idxDef.pkg.scopeFor(idxDef.file), idx.Value)
+		}
+		v = e.applyEntry(v, en, siteFile, site)
+		v = e.convert(idxDef.pkg.scopeFor(idxDef.file), v, idx.ValueType, siteFile, site)
+		in.relaxed[en.Key] = true
+		in.lz.vals.Set(en.Key, v)
+	}
+	in.lz.runAll()
+	// Config keys for attributes that no statement applied (e.g. only
+	// declared in a protocol) were handled by the attribute statements.
+	inst := &value.Schema{Name: sd.name, PkgPath: sd.pkg.path, Attrs: in.lz.vals, Def: sd, Config: cfg, Args: args, Kwargs: kwargs}
+	if outer {
+		e.requiredCheck(inst, siteFile, site)
+	}
+	// Checks: parent, own, mixins.
+	for _, d := range append(append([]*schemaDef{}, chain...), mixins...) {
+		if len(d.stmt.Checks) == 0 {
+			continue
+		}
+		ps := e.bindParams(d, args, kwargs, siteFile, site)
+		csc := d.pkg.scopeFor(d.file).local(ps).child(frSchema)
+		csc.inst = in
+		if idx != nil && idx.KeyName != nil {
+			for k := range in.relaxed {
+				ksc := csc.local(map[string]value.Value{idx.KeyName.Name: value.Str(k)})
+				e.runChecks(ksc, d, d.stmt.Checks, siteFile, site)
+			}
+			if len(in.relaxed) > 0 {
+				continue
+			}
+		}
+		e.runChecks(csc, d, d.stmt.Checks, siteFile, site)
+	}
+	e.instances = append(e.instances, instRecord{def: sd, v: inst, pkg: e.curPkgPath(siteFile)})
+	return inst
+}
+
+func (e *evaluator) curPkgPath(f *syntax.File) string {
+	if f == nil {
+		return "__main__"
+	}
+	for _, p := range e.pkgs {
+		for _, pf := range p.files {
+			if pf == f {
+				return p.path
+			}
+		}
+	}
+	return "__main__"
+}
+
+func indexSignature(chain, mixins []*schemaDef) (*syntax.IndexSignature, *schemaDef) {
+	var sig *syntax.IndexSignature
+	var def *schemaDef
+	for _, d := range append(append([]*schemaDef{}, chain...), mixins...) {
+		if d.stmt.IndexSignature != nil {
+			sig, def = d.stmt.IndexSignature, d
+		}
+	}
+	return sig, def
+}
+
+func (e *evaluator) cannotAdd(sd *schemaDef, key string, f *syntax.File, site syntax.Node, cfgNode *syntax.ConfigExpr) {
+	var at syntax.Node = site
+	if cfgNode != nil {
+		for _, en := range cfgNode.Entries {
+			if en.Key == nil {
+				continue
+			}
+			if names, ok := syntax.DottedName(en.Key); ok && names[0] == key {
+				at = en.Key
+				break
+			}
+			if s, ok := en.Key.(*syntax.StringLit); ok && s.Value == key {
+				at = en.Key
+				break
+			}
+		}
+	}
+	if f == nil {
+		panic(kclError{diag.New(diag.EvaluationError, diag.Pos{}, "Cannot add member '%s' to schema '%s'", key, sd.name)})
+	}
+	e.failCol(diag.CompileError, f, at, "Cannot add member '%s' to schema '%s'", key, sd.name)
+}
+
+// applyEntry applies a config entry (with its operator) to v.
+func (e *evaluator) applyEntry(v value.Value, en value.Entry, f *syntax.File, site syntax.Node) value.Value {
+	d := value.NewDict()
+	d.Set(en.Key, v)
+	en.Value = value.Copy(en.Value)
+	err := value.UnionEntry(d, en, &value.UnionOptions{Schema: e.reinstantiate}, "")
+	if err != nil {
+		e.check(err, f, site)
+	}
+	r, _ := d.Get(en.Key)
+	return r
+}
+
+func (e *evaluator) bindParams(d *schemaDef, args []value.Value, kwargs []value.Entry, f *syntax.File, site syntax.Node) map[string]value.Value {
+	var params []*syntax.Param
+	if d.stmt != nil {
+		params = d.stmt.Params
+	} else {
+		params = d.rule.Params
+	}
+	vars := map[string]value.Value{}
+	if len(params) == 0 {
+		return vars
+	}
+	if len(args) > len(params) {
+		e.failCol(diag.CompileError, f, site, "\"%s\" takes %d positional argument but %d were given", d.name, len(params), len(args))
+	}
+	sc := d.pkg.scopeFor(d.file)
+	for i, p := range params {
+		var v value.Value = value.Undefined
+		set := false
+		if i < len(args) {
+			v, set = args[i], true
+		}
+		for _, kw := range kwargs {
+			if kw.Key == p.Name.Name {
+				v, set = kw.Value, true
+			}
+		}
+		if !set && p.Default != nil {
+			v = e.expr(sc, p.Default)
+		}
+		if p.Type != nil {
+			v = e.convert(sc, v, p.Type, f, site)
+		}
+		vars[p.Name.Name] = v
+	}
+	return vars
+}
+
+// execSchemaAttr runs an attribute declaration in a schema body.
+func (e *evaluator) execSchemaAttr(sc *scope, a *syntax.SchemaAttr) {
+	in := sc.inst
+	name := a.Name.Name
+	ce, inCfg := in.cfg.Lookup(name)
+	var v value.Value = value.Undefined
+	if inCfg {
+		e.checkDeprecated(a.Decorators, name, sc.file, sc.file, a)
+	}
+	if inCfg && ce.Op == value.OpOverride && ce.Index == nil {
+		v = value.Copy(ce.Value)
+	} else {
+		if a.Value != nil {
+			dv := e.expr(sc, a.Value)
+			if a.Op == syntax.OR_ASSIGN {
+				prev, _ := in.read(name)
+				r, err := value.Union(value.Copy(prev), value.Copy(dv), &value.UnionOptions{Schema: e.reinstantiate})
+				e.check(err, sc.file, a)
+				v = r
+			} else {
+				v = value.Copy(dv)
+			}
+		} else {
+			prev, _ := in.read(name)
+			v = prev
+		}
+		if inCfg {
+			v = e.applyEntry(v, ce, sc.file, a)
+		}
+	}
+	if a.Type != nil {
+		v = e.convert(sc, v, a.Type, sc.file, a)
+	}
+	in.lz.store(name, v)
+}
+
+// storeAttr stores an assignment to a schema attribute; the config value
+// of the key still wins.
+func (e *evaluator) storeAttr(sc *scope, name string, v value.Value, n syntax.Node) {
+	in := sc.inst
+	if ce, ok := in.cfg.Lookup(name); ok {
+		v = e.applyEntry(value.Copy(v), ce, sc.file, n)
+	}
+	if a := in.attr(name); a != nil && a.typ != nil {
+		asc := a.def.pkg.scopeFor(a.def.file)
+		v = e.convert(asc, v, a.typ, sc.file, n)
+	}
+	in.lz.store(name, v)
+}
+
+// requiredCheck reports the first required attribute that is None or
+// Undefined, recursively into nested instances.
+func (e *evaluator) requiredCheck(s *value.Schema, f *syntax.File, site syntax.Node) {
+	sd, ok := s.Def.(*schemaDef)
+	if !ok {
+		return
+	}
+	var defs []*schemaDef
+	defs = append(defs, sd.chain()...)
+	for _, d := range sd.chain() {
+		defs = append(defs, d.mixins...)
+	}
+	seen := map[string]bool{}
+	for _, d := range defs {
+		for _, a := range d.attrs {
+			if seen[a.name] {
+				continue
+			}
+			seen[a.name] = true
+		}
+	}
+	optional := map[string]bool{}
+	for _, d := range defs {
+		for _, a := range d.attrs {
+			optional[a.name] = a.optional
+		}
+	}
+	for _, d := range defs {
+		if d.isProto {
+			continue
+		}
+		for _, a := range d.attrs {
+			if optional[a.name] {
+				continue
+			}
+			v, _ := s.Attrs.Get(a.name)
+			switch v.(type) {
+			case nil, value.NoneType, value.UndefinedType:
+				e.fail(diag.EvaluationError, f, site, "attribute '%s' of %s is required and can't be None or Undefined", a.name, sd.name)
+			}
+		}
+	}
+	for _, en := range s.Attrs.Entries() {
+		e.requiredNested(en.Value, f, site)
+	}
+}
+
+func (e *evaluator) requiredNested(v value.Value, f *syntax.File, site syntax.Node) {
+	switch x := v.(type) {
+	case *value.Schema:
+		e.requiredCheck(x, f, site)
+	case *value.List:
+		for _, it := range x.Items {
+			e.requiredNested(it, f, site)
+		}
+	case *value.Dict:
+		for _, en := range x.Entries() {
+			e.requiredNested(en.Value, f, site)
+		}
+	}
+}
+
+// runChecks evaluates check expressions; a false one fails with the
+// two-block layout.
+func (e *evaluator) runChecks(sc *scope, d *schemaDef, checks []*syntax.CheckExpr, f *syntax.File, site syntax.Node) {
+	for _, c := range checks {
+		if c.IfCond != nil && !value.Truthy(e.expr(sc, c.IfCond)) {
+			continue
+		}
+		if value.Truthy(e.expr(sc, c.Test)) {
+			continue
+		}
+		text := "Check failed on the condition"
+		if c.Msg != nil {
+			msg := e.expr(sc, c.Msg)
+			text += ": " + value.ToStr(msg)
+		}
+		dg := &diag.Diagnostic{Kind: diag.EvaluationError}
+		if f != nil {
+			dg.Messages = append(dg.Messages, diag.Message{Pos: nodePos(f, site, true), Text: "Instance check failed"})
+		}
+		dg.Messages = append(dg.Messages, diag.Message{Pos: nodePos(sc.file, c, false), Text: text})
+		panic(kclError{dg})
+	}
+}
+
+// runRule instantiates a rule: its checks (and its parents') run.
+func (e *evaluator) runRule(sd *schemaDef, args []value.Value, kwargs []value.Entry, cfg *value.Dict, f *syntax.File, site syntax.Node) *value.Schema {
+	in := &instance{def: sd, lz: newLazy(), cfg: cfg, attrMap: map[string]*attrInfo{}, relaxed: map[string]bool{}}
+	for _, en := range cfg.Entries() {
+		in.relaxed[en.Key] = true
+		in.lz.vals.Set(en.Key, en.Value)
+	}
+	var run func(d *schemaDef)
+	run = func(d *schemaDef) {
+		for _, p := range d.parents {
+			run(p)
+		}
+		ps := e.bindParams(d, args, kwargs, f, site)
+		csc := d.pkg.scopeFor(d.file).local(ps).child(frSchema)
+		csc.inst = in
+		e.runChecks(csc, d, d.rule.Checks, f, site)
+	}
+	run(sd)
+	inst := &value.Schema{Name: sd.name, PkgPath: sd.pkg.path, Attrs: in.lz.vals, Def: sd, Config: cfg}
+	e.instances = append(e.instances, instRecord{def: sd, v: inst, pkg: e.curPkgPath(f)})
+	return inst
+}
+
+// checkDeprecated reports use of a @deprecated schema or attribute.
+func (e *evaluator) checkDeprecated(decos []*syntax.Decorator, name string, defFile, f *syntax.File, site syntax.Node) {
+	for _, d := range decos {
+		names, _ := syntax.DottedName(d.Name)
+		if len(names) != 1 {
+			continue
+		}
+		switch names[0] {
+		case "deprecated":
+		case "info":
+			continue
+		default:
+			e.failCol(diag.CompileError, defFile, d, "UnKnown decorator %s", names[0])
+		}
+		sc := &scope{kind: frLocal, vars: map[string]value.Value{}}
+		var version, reason string
+		strict := true
+		for _, kw := range d.Kwargs {
+			v := e.expr(sc, kw.Value)
+			switch kw.Name.Name {
+			case "version":
+				version = value.ToStr(v)
+			case "reason":
+				reason = value.ToStr(v)
+			case "strict":
+				strict = value.Truthy(v)
+			}
+		}
+		for i, a := range d.Args {
+			v := e.expr(sc, a)
+			switch i {
+			case 0:
+				version = value.ToStr(v)
+			case 1:
+				reason = value.ToStr(v)
+			case 2:
+				strict = value.Truthy(v)
+			}
+		}
+		if !strict {
+			continue
+		}
+		msg := name + " was deprecated "
+		if version != "" {
+			msg += "since version " + version + ", "
+		}
+		msg += reason
+		if f == nil {
+			panic(kclError{diag.New(diag.EvaluationError, diag.Pos{}, "%s", msg)})
+		}
+		e.fail(diag.EvaluationError, f, site, "%s", msg)
+	}
+}
+
+// instancesFunc returns S.instances.
+func (e *evaluator) instancesFunc(sd *schemaDef) *value.Func {
+	return &value.Func{Name: "instances", Call: func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		full := false
+		if len(args) > 0 {
+			full = value.Truthy(args[0])
+		}
+		for _, kw := range kwargs {
+			if kw.Key == "full_pkg" {
+				full = value.Truthy(kw.Value)
+			}
+		}
+		l := &value.List{}
+		for _, r := range e.instances {
+			if r.def == sd && (full || r.pkg == "__main__") {
+				l.Items = append(l.Items, r.v)
+			}
+		}
+		return l, nil
+	}}
+}
