@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
@@ -17,11 +18,9 @@ type Program struct {
 	WorkDir string
 	// ModRoot is the directory of kcl.mod (${KCL_MOD}, root of imports).
 	ModRoot string
-	// Options are the settings files' kcl_options, in order.
-	Options []Option
-	// Args are `-D key=value` arguments, applied after Options (for a
-	// repeated key the last value wins).
-	Args []string
+	// Options are the settings files' kcl_options then the `-D` arguments,
+	// in order (for a repeated key the last value wins).
+	Options []load.Option
 	// Overlay maps absolute paths to contents that replace the files on disk
 	// (an editor's unsaved buffers).
 	Overlay map[string][]byte
@@ -53,17 +52,26 @@ type CompileOptions struct {
 	Evaluator Evaluator
 }
 
-// Program returns the KCL program that compiles the stack.
-func (s *Stack) Program(opts CompileOptions) *Program {
-	return &Program{
+// Program returns the KCL program that compiles the stack: its files, and
+// its options followed by the `-D` arguments of opts. A malformed argument
+// is a diagnostic error.
+func (s *Stack) Program(opts CompileOptions) (*Program, error) {
+	p := &Program{
 		Files:       append([]string(nil), s.Files...),
 		WorkDir:     s.Dir,
 		ModRoot:     s.ModRoot,
-		Options:     append([]Option(nil), s.Options...),
-		Args:        append([]string(nil), opts.Args...),
+		Options:     append([]load.Option(nil), s.kclOptions...),
 		Overlay:     opts.Overlay,
 		DisableNone: s.DisableNone,
 	}
+	for _, a := range opts.Args {
+		o, err := load.ParseArgument(a)
+		if err != nil {
+			return nil, fmt.Errorf("argument %q: %w", a, err)
+		}
+		p.Options = append(p.Options, o)
+	}
+	return p, nil
 }
 
 // Compile compiles the stack into its spec: it evaluates the stack's files
@@ -76,7 +84,11 @@ func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, e
 	if ev == nil {
 		ev = NewKCLEvaluator()
 	}
-	out, err := ev.Evaluate(ctx, st.Program(opts))
+	prog, err := st.Program(opts)
+	if err != nil {
+		return nil, fmt.Errorf("compile stack %s: %w", st.Dir, err)
+	}
+	out, err := ev.Evaluate(ctx, prog)
 	if err != nil {
 		return nil, fmt.Errorf("compile stack %s: %w", st.Dir, err)
 	}

@@ -183,56 +183,8 @@ func loadStack(dir string, known map[string]*Project) (*Stack, error) {
 	if st.ModRoot == "" {
 		st.ModRoot = dir
 	}
-	if err := st.loadSettings(); err != nil {
+	if err := st.loadSettings(nil); err != nil {
 		return nil, fmt.Errorf("load stack %s: %w", dir, err)
 	}
 	return st, nil
-}
-
-// loadSettings reads kcl.yaml then ci-test/settings.yaml.
-func (st *Stack) loadSettings() error {
-	var s settings
-	for _, p := range []string{filepath.Join(st.Dir, KCLFile), filepath.Join(st.Dir, CITestDir, SettingsFile)} {
-		if !fileExists(p) {
-			continue
-		}
-		if err := s.readSettings(p, st.ModRoot); err != nil {
-			return err
-		}
-	}
-	if len(s.files) == 0 {
-		files, err := kclFilesIn(st.Dir)
-		if err != nil {
-			return err
-		}
-		s.files = files
-	}
-	if len(s.files) == 0 {
-		return fmt.Errorf("no KCL files: neither %s lists files nor the stack directory holds .k files", KCLFile)
-	}
-	if !fileExists(filepath.Join(st.Dir, CITestDir, SettingsFile)) {
-		defaults := []Option{{Key: "app", Value: st.ProjectName()}, {Key: "env", Value: st.Name}}
-		if st.Project == nil {
-			defaults = defaults[1:]
-		}
-		for _, d := range defaults {
-			if !hasOption(s.options, d.Key) {
-				s.options = append(s.options, d)
-			}
-		}
-	}
-	st.Files = s.files
-	st.Options = s.options
-	st.Settings = s.read
-	st.DisableNone = s.disableNone
-	return nil
-}
-
-func hasOption(opts []Option, key string) bool {
-	for _, o := range opts {
-		if o.Key == key {
-			return true
-		}
-	}
-	return false
 }

@@ -15,6 +15,8 @@
 // after projects or stacks are added or removed.
 package konfig
 
+import "github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+
 // File names of the Konfig layout.
 const (
 	ProjectFile  = "project.yaml"
@@ -69,6 +71,9 @@ type Stack struct {
 	Settings []string `json:"settings"`
 	// DisableNone is kcl_cli_configs.disable_none of the settings.
 	DisableNone bool `json:"disableNone,omitempty"`
+
+	// kclOptions are Options as KCL values, for the evaluator.
+	kclOptions []load.Option
 }
 
 // ProjectName returns the name of the stack's project, "" when it has none.

@@ -1,102 +1,92 @@
 package konfig
 
 import (
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
-	"gopkg.in/yaml.v3"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-// settingsFile is the part of a KCL settings file (kcl.yaml, `-Y` files)
-// that a stack compile uses.
-type settingsFile struct {
-	CLI struct {
-		File        []string `yaml:"file"`
-		Files       []string `yaml:"files"`
-		DisableNone *bool    `yaml:"disable_none"`
-	} `yaml:"kcl_cli_configs"`
-	Options []struct {
-		Key   string `yaml:"key"`
-		Value any    `yaml:"value"`
-	} `yaml:"kcl_options"`
-}
-
-// settings is the merge of several settings files.
-type settings struct {
-	files       []string
-	options     []Option
-	disableNone bool
-	read        []string
-}
-
-// readSettings reads the settings file path and merges it into s: a file
-// list replaces the previous one (entries resolved against the file's own
-// directory, ${KCL_MOD} expanded to modRoot), options are appended.
-func (s *settings) readSettings(path, modRoot string) error {
-	data, err := os.ReadFile(path)
+// loadSettings reads the stack's kcl.yaml then ci-test/settings.yaml with
+// the KCL loader (later files set the file list, options concatenate),
+// expands ${KCL_MOD} and relative paths, and defaults the options `app` and
+// `env` to the project and stack names when there is no
+// ci-test/settings.yaml. overlay (may be nil) replaces files on disk.
+func (st *Stack) loadSettings(overlay map[string][]byte) error {
+	var files []string
+	ciSettings := filepath.Join(st.Dir, CITestDir, SettingsFile)
+	for _, p := range []string{filepath.Join(st.Dir, KCLFile), ciSettings} {
+		if _, ok := overlay[p]; ok || fileExists(p) {
+			files = append(files, p)
+		}
+	}
+	s, err := load.LoadSettingsIn(st.Dir, overlay, files...)
 	if err != nil {
-		return fmt.Errorf("read settings: %w", err)
+		return fmt.Errorf("settings: %w", err)
 	}
-	var f settingsFile
-	if err := yaml.Unmarshal(data, &f); err != nil {
-		return fmt.Errorf("settings file %s: %w", path, err)
+	inputs := s.Files
+	if len(inputs) == 0 {
+		inputs = []string{st.Dir}
 	}
-	s.read = append(s.read, path)
-	list := f.CLI.File
-	if len(list) == 0 {
-		list = f.CLI.Files
+	st.Files, err = load.ExpandFiles(inputs, st.Dir, st.ModRoot, false)
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
 	}
-	if len(list) > 0 {
-		dir := filepath.Dir(path)
-		s.files = s.files[:0:0]
-		for _, name := range list {
-			s.files = append(s.files, resolveSettingsPath(name, dir, modRoot))
+	if len(st.Files) == 0 {
+		return fmt.Errorf("no KCL files: neither %s lists files nor the stack directory holds .k files", KCLFile)
+	}
+	opts := append([]load.Option(nil), s.Options...)
+	if _, ok := overlay[ciSettings]; !ok && !fileExists(ciSettings) {
+		defaults := []load.Option{{Key: "app", Value: value.Str(st.ProjectName())}, {Key: "env", Value: value.Str(st.Name)}}
+		if st.Project == nil {
+			defaults = defaults[1:]
+		}
+		for _, d := range defaults {
+			if !hasOption(opts, d.Key) {
+				opts = append(opts, d)
+			}
 		}
 	}
-	if f.CLI.DisableNone != nil {
-		s.disableNone = *f.CLI.DisableNone
+	st.kclOptions = opts
+	st.Options = make([]Option, len(opts))
+	for i, o := range opts {
+		st.Options[i] = Option{Key: o.Key, Value: goValue(o.Value)}
 	}
-	for i, o := range f.Options {
-		if o.Key == "" {
-			return fmt.Errorf("settings file %s: kcl_options[%d] has no key", path, i)
-		}
-		s.options = append(s.options, Option{Key: o.Key, Value: normalizeYAML(o.Value)})
-	}
+	st.Settings = files
+	st.DisableNone = s.DisableNone
 	return nil
 }
 
-// resolveSettingsPath expands ${KCL_MOD} (also written ${konfig:KCL_MOD})
-// and makes a relative path absolute against dir.
-func resolveSettingsPath(name, dir, modRoot string) string {
-	for _, v := range []string{"${KCL_MOD}", "${konfig:KCL_MOD}"} {
-		name = strings.ReplaceAll(name, v, modRoot)
+func hasOption(opts []load.Option, key string) bool {
+	for _, o := range opts {
+		if o.Key == key {
+			return true
+		}
 	}
-	if !filepath.IsAbs(name) {
-		name = filepath.Join(dir, name)
+	return false
+}
+
+// goValue converts a KCL value into a plain Go value (through its JSON
+// form) for display.
+func goValue(v value.Value) any {
+	var out any
+	if err := json.Unmarshal(value.EncodeJSON(v, value.JSONOptions{}), &out); err != nil {
+		return value.ToStr(v)
 	}
-	return filepath.Clean(name)
+	return out
 }
 
 // findModRoot returns the nearest directory at or above dir holding kcl.mod,
 // or "" when there is none.
-func findModRoot(dir string) string {
-	for d := dir; ; {
-		if fileExists(filepath.Join(d, ModFile)) {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
-}
+func findModRoot(dir string) string { return load.FindModRoot(dir) }
 
-// kclFilesIn returns the .k files of dir as KCL expands a directory input:
-// sorted by name, without *_test.k and _-prefixed files.
+// kclFilesIn returns the files of a directory package as KCL imports it:
+// its .k files sorted by name, without *_test.k and _-prefixed files.
 func kclFilesIn(dir string) ([]string, error) {
 	entries, err := os.ReadDir(dir)
 	if err != nil {
