@@ -1,0 +1,823 @@
+package stdlib
+
+import (
+	"errors"
+	"fmt"
+	"io"
+	"math"
+	"math/big"
+	"sort"
+	"strconv"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+type builtins struct {
+	env Env
+}
+
+func (b *builtins) funcs() map[string]*value.Func {
+	fs := []*value.Func{
+		fn("print", b.print),
+		fn("len", builtinLen),
+		fn("abs", builtinAbs),
+		fn("all_true", builtinAllTrue),
+		fn("any_true", builtinAnyTrue),
+		fn("bin", radixFunc("bin", 2, "0b")),
+		fn("oct", radixFunc("oct", 8, "0o")),
+		fn("hex", radixFunc("hex", 16, "0x")),
+		fn("ord", builtinOrd),
+		fn("sorted", builtinSorted),
+		fn("range", builtinRange),
+		fn("max", minMax("max", 1)),
+		fn("min", minMax("min", -1)),
+		fn("sum", builtinSum),
+		fn("pow", builtinPow),
+		fn("round", builtinRound),
+		fn("zip", builtinZip),
+		fn("int", builtinInt),
+		fn("float", builtinFloat),
+		fn("bool", builtinBool),
+		fn("str", builtinStr),
+		fn("list", builtinList),
+		fn("dict", builtinDict),
+		fn("typeof", builtinTypeof),
+		fn("isunique", builtinIsUnique),
+		fn("isnullish", builtinIsNullish),
+		fn("multiplyof", builtinMultiplyOf),
+		fn("reduce", builtinReduce),
+	}
+	m := make(map[string]*value.Func, len(fs))
+	for _, f := range fs {
+		m[f.Name] = f
+	}
+	return m
+}
+
+func (b *builtins) print(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	end := "\n"
+	sep := " "
+	for _, kw := range kwargs {
+		switch kw.Key {
+		case "end":
+			end = value.ToStr(kw.Value)
+		case "sep":
+			sep = value.ToStr(kw.Value)
+		default:
+			return nil, fmt.Errorf("print() got an unexpected keyword argument '%s'", kw.Key)
+		}
+	}
+	parts := make([]string, len(args))
+	for i, a := range args {
+		parts[i] = value.ToStr(a)
+	}
+	w := io.Discard
+	if b.env != nil && b.env.Stdout() != nil {
+		w = b.env.Stdout()
+	}
+	if _, err := io.WriteString(w, strings.Join(parts, sep)+end); err != nil {
+		return nil, fmt.Errorf("print: %w", err)
+	}
+	return value.None, nil
+}
+
+func builtinLen(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("len", args, kwargs, "inval")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "inval")
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case value.Str:
+		return value.Int(len(x)), nil
+	case *value.List:
+		return value.Int(len(x.Items)), nil
+	case *value.Dict:
+		return value.Int(x.Len()), nil
+	case *value.Schema:
+		if x.Attrs == nil {
+			return value.Int(0), nil
+		}
+		return value.Int(x.Attrs.Len()), nil
+	}
+	return nil, fmt.Errorf("object of type '%s' has no len()", value.TypeName(v))
+}
+
+func builtinAbs(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("abs", args, kwargs, "inval")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "inval")
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case value.Int:
+		if x < 0 {
+			return -x, nil
+		}
+		return x, nil
+	case value.Bool:
+		n, _ := toInt(x)
+		return value.Int(n), nil
+	case value.Float:
+		return value.Float(math.Abs(float64(x))), nil
+	}
+	return nil, fmt.Errorf("bad operand type for abs(): '%s'", value.TypeName(v))
+}
+
+// iterItems returns the items iterating v yields: list items, dict and
+// schema keys, str characters.
+func iterItems(v value.Value) ([]value.Value, bool) {
+	switch x := v.(type) {
+	case *value.List:
+		return x.Items, true
+	case *value.Dict:
+		keys := x.Keys()
+		out := make([]value.Value, len(keys))
+		for i, k := range keys {
+			out[i] = value.Str(k)
+		}
+		return out, true
+	case *value.Schema:
+		if x.Attrs == nil {
+			return nil, true
+		}
+		return iterItems(x.Attrs)
+	case value.Str:
+		var out []value.Value
+		for _, r := range string(x) {
+			out = append(out, value.Str(string(r)))
+		}
+		return out, true
+	case value.NoneType, value.UndefinedType:
+		return nil, true
+	}
+	return nil, false
+}
+
+func notIterable(v value.Value) error {
+	return fmt.Errorf("'%s' object is not iterable", value.TypeName(v))
+}
+
+func builtinAllTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return truthQuant("all_true", args, kwargs, true)
+}
+
+func builtinAnyTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return truthQuant("any_true", args, kwargs, false)
+}
+
+func truthQuant(name string, args []value.Value, kwargs []value.Entry, all bool) (value.Value, error) {
+	a, err := bind(name, args, kwargs, "inval")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "inval")
+	if err != nil {
+		return nil, err
+	}
+	items, ok := iterItems(v)
+	if !ok {
+		return nil, notIterable(v)
+	}
+	for _, it := range items {
+		t := value.Truthy(it)
+		if all && !t {
+			return value.Bool(false), nil
+		}
+		if !all && t {
+			return value.Bool(true), nil
+		}
+	}
+	return value.Bool(all), nil
+}
+
+func radixFunc(name string, base int, prefix string) func([]value.Value, []value.Entry) (value.Value, error) {
+	return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind(name, args, kwargs, "number")
+		if err != nil {
+			return nil, err
+		}
+		n, err := a.int(0, "number")
+		if err != nil {
+			return nil, err
+		}
+		if n < 0 {
+			return value.Str("-" + prefix + new(big.Int).Neg(big.NewInt(n)).Text(base)), nil
+		}
+		return value.Str(prefix + strconv.FormatInt(n, base)), nil
+	}
+}
+
+func builtinOrd(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("ord", args, kwargs, "c")
+	if err != nil {
+		return nil, err
+	}
+	s, err := a.str(0, "c")
+	if err != nil {
+		return nil, err
+	}
+	r := []rune(s)
+	if len(r) != 1 {
+		return nil, fmt.Errorf("ord() expected a character, but string of length %d found", len(r))
+	}
+	return value.Int(r[0]), nil
+}
+
+// sortValues sorts vs in place with value.Compare.
+func sortValues(vs []value.Value, reverse bool) error {
+	var cmpErr error
+	sort.SliceStable(vs, func(i, j int) bool {
+		c, err := value.Compare(vs[i], vs[j])
+		if err != nil && cmpErr == nil {
+			cmpErr = err
+		}
+		if reverse {
+			return c > 0
+		}
+		return c < 0
+	})
+	return cmpErr
+}
+
+func builtinSorted(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("sorted", args, kwargs, "inval", "reverse")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "inval")
+	if err != nil {
+		return nil, err
+	}
+	items, ok := iterItems(v)
+	if !ok {
+		return nil, notIterable(v)
+	}
+	out := make([]value.Value, len(items))
+	copy(out, items)
+	if err := sortValues(out, a.bool(1, false)); err != nil {
+		return nil, err
+	}
+	return &value.List{Items: out}, nil
+}
+
+// maxRangeLen bounds range() results.
+const maxRangeLen = 100_000_000
+
+func builtinRange(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("range", args, kwargs, "start", "stop", "step")
+	if err != nil {
+		return nil, err
+	}
+	var start, stop, step int64 = 0, 0, 1
+	switch {
+	case a.has(0) && !a.has(1):
+		if stop, err = a.int(0, "start"); err != nil {
+			return nil, err
+		}
+	default:
+		if start, err = a.optInt(0, "start", 0); err != nil {
+			return nil, err
+		}
+		if stop, err = a.optInt(1, "stop", 0); err != nil {
+			return nil, err
+		}
+	}
+	if step, err = a.optInt(2, "step", 1); err != nil {
+		return nil, err
+	}
+	if step == 0 {
+		return nil, errors.New("range() step argument must not be zero")
+	}
+	l := &value.List{}
+	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
+		if len(l.Items) >= maxRangeLen {
+			return nil, fmt.Errorf("range() result is too large (more than %d items)", maxRangeLen)
+		}
+		l.Items = append(l.Items, value.Int(i))
+	}
+	return l, nil
+}
+
+func minMax(name string, sign int) func([]value.Value, []value.Entry) (value.Value, error) {
+	return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		if len(kwargs) > 0 {
+			return nil, fmt.Errorf("%s() got an unexpected keyword argument '%s'", name, kwargs[0].Key)
+		}
+		items := args
+		if len(args) == 1 {
+			it, ok := iterItems(args[0])
+			if !ok {
+				return nil, notIterable(args[0])
+			}
+			items = it
+		}
+		if len(items) == 0 {
+			return nil, fmt.Errorf("%s() arg is an empty sequence", name)
+		}
+		best := items[0]
+		for _, it := range items[1:] {
+			c, err := value.Compare(it, best)
+			if err != nil {
+				return nil, err
+			}
+			if c*sign > 0 {
+				best = it
+			}
+		}
+		return best, nil
+	}
+}
+
+func builtinSum(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("sum", args, kwargs, "iterable", "start")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "iterable")
+	if err != nil {
+		return nil, err
+	}
+	items, ok := iterItems(v)
+	if !ok {
+		return nil, notIterable(v)
+	}
+	acc := a.get(1, value.Int(0))
+	for _, it := range items {
+		if acc, err = value.Binary("+", acc, it, value.ArithOptions{}); err != nil {
+			return nil, err
+		}
+	}
+	return acc, nil
+}
+
+func builtinPow(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("pow", args, kwargs, "x", "y", "z")
+	if err != nil {
+		return nil, err
+	}
+	x, err := a.required(0, "x")
+	if err != nil {
+		return nil, err
+	}
+	y, err := a.required(1, "y")
+	if err != nil {
+		return nil, err
+	}
+	if a.has(2) {
+		xi, ok1 := toInt(x)
+		yi, ok2 := toInt(y)
+		zi, ok3 := toInt(a.vals[2])
+		if !ok1 || !ok2 || !ok3 {
+			return nil, errors.New("pow() 3rd argument not allowed unless all arguments are integers")
+		}
+		if zi == 0 {
+			return nil, errors.New("pow() 3rd argument cannot be 0")
+		}
+		if yi < 0 {
+			return nil, errors.New("pow() 2nd argument cannot be negative when 3rd argument specified")
+		}
+		r := new(big.Int).Exp(big.NewInt(xi), big.NewInt(yi), big.NewInt(zi))
+		// Python's sign convention: the result has the sign of z.
+		if r.Sign() != 0 && (r.Sign() < 0) != (zi < 0) {
+			r.Add(r, big.NewInt(zi))
+		}
+		return value.Int(r.Int64()), nil
+	}
+	return value.Binary("**", x, y, value.ArithOptions{})
+}
+
+func builtinRound(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("round", args, kwargs, "number", "ndigits")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "number")
+	if err != nil {
+		return nil, err
+	}
+	if i, ok := v.(value.Int); ok {
+		return i, nil
+	}
+	f, ok := toFloat(v)
+	if !ok {
+		return nil, fmt.Errorf("type %s doesn't define __round__ method", value.TypeName(v))
+	}
+	if !a.has(1) || a.vals[1] == value.None {
+		return value.Int(int64(math.RoundToEven(f))), nil
+	}
+	nd, err := a.int(1, "ndigits")
+	if err != nil {
+		return nil, err
+	}
+	s := strconv.FormatFloat(f, 'f', int(max(nd, 0)), 64)
+	r, _ := strconv.ParseFloat(s, 64)
+	if nd < 0 {
+		p := math.Pow(10, float64(-nd))
+		r = math.RoundToEven(f/p) * p
+	}
+	return value.Float(r), nil
+}
+
+func builtinZip(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	if len(kwargs) > 0 {
+		return nil, fmt.Errorf("zip() got an unexpected keyword argument '%s'", kwargs[0].Key)
+	}
+	lists := make([][]value.Value, len(args))
+	n := -1
+	for i, arg := range args {
+		items, ok := iterItems(arg)
+		if !ok {
+			return nil, notIterable(arg)
+		}
+		lists[i] = items
+		if n < 0 || len(items) < n {
+			n = len(items)
+		}
+	}
+	out := &value.List{}
+	for i := 0; i < n; i++ {
+		t := &value.List{Items: make([]value.Value, len(lists))}
+		for j := range lists {
+			t.Items[j] = lists[j][i]
+		}
+		out.Items = append(out.Items, t)
+	}
+	return out, nil
+}
+
+// unitMultipliers maps number-multiplier suffixes to their factors.
+func unitMultiplier(suffix string) (float64, bool) {
+	switch suffix {
+	case "n":
+		return 1e-9, true
+	case "u":
+		return 1e-6, true
+	case "m":
+		return 1e-3, true
+	case "k", "K":
+		return 1e3, true
+	case "M":
+		return 1e6, true
+	case "G":
+		return 1e9, true
+	case "T":
+		return 1e12, true
+	case "P":
+		return 1e15, true
+	case "Ki":
+		return 1 << 10, true
+	case "Mi":
+		return 1 << 20, true
+	case "Gi":
+		return 1 << 30, true
+	case "Ti":
+		return 1 << 40, true
+	case "Pi":
+		return 1 << 50, true
+	}
+	return 0, false
+}
+
+// parseUnitInt parses "1024Mi" and the like.
+func parseUnitInt(s string) (int64, bool) {
+	i := len(s)
+	for i > 0 && (s[i-1] < '0' || s[i-1] > '9') {
+		i--
+	}
+	if i == 0 || i == len(s) {
+		return 0, false
+	}
+	m, ok := unitMultiplier(s[i:])
+	if !ok {
+		return 0, false
+	}
+	n, err := strconv.ParseInt(s[:i], 10, 64)
+	if err != nil {
+		return 0, false
+	}
+	return int64(float64(n) * m), true
+}
+
+func builtinInt(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("int", args, kwargs, "number", "base")
+	if err != nil {
+		return nil, err
+	}
+	v := a.get(0, value.Int(0))
+	base, err := a.optInt(1, "base", 10)
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case value.Int:
+		return x, nil
+	case value.Bool:
+		n, _ := toInt(x)
+		return value.Int(n), nil
+	case value.Float:
+		f := float64(x)
+		if math.IsNaN(f) || math.IsInf(f, 0) {
+			return nil, fmt.Errorf("cannot convert float %s to integer", value.FormatFloat(f))
+		}
+		return value.Int(int64(f)), nil
+	case value.Unit:
+		return value.Int(int64(x.Float)), nil
+	case value.Str:
+		return parseIntStr(string(x), base)
+	}
+	return nil, fmt.Errorf("int() argument must be a string, a bytes-like object or a number, not '%s'", value.TypeName(v))
+}
+
+func parseIntStr(s string, base int64) (value.Value, error) {
+	t := strings.TrimSpace(s)
+	bad := fmt.Errorf("invalid literal for int() with base %d: '%s'", base, s)
+	if base == 10 {
+		if n, ok := parseUnitInt(t); ok {
+			return value.Int(n), nil
+		}
+	}
+	neg := false
+	body := t
+	if strings.HasPrefix(body, "-") {
+		neg = true
+		body = body[1:]
+	} else {
+		body = strings.TrimPrefix(body, "+")
+	}
+	lower := strings.ToLower(body)
+	switch {
+	case base == 16 && strings.HasPrefix(lower, "0x"),
+		base == 8 && strings.HasPrefix(lower, "0o"),
+		base == 2 && strings.HasPrefix(lower, "0b"):
+		body = body[2:]
+	case base == 0:
+		switch {
+		case strings.HasPrefix(lower, "0x"):
+			base, body = 16, body[2:]
+		case strings.HasPrefix(lower, "0o"):
+			base, body = 8, body[2:]
+		case strings.HasPrefix(lower, "0b"):
+			base, body = 2, body[2:]
+		default:
+			base = 10
+		}
+	}
+	if base < 2 || base > 36 {
+		return nil, errors.New("int() base must be >= 2 and <= 36, or 0")
+	}
+	body = strings.ReplaceAll(body, "_", "")
+	n, err := strconv.ParseInt(body, int(base), 64)
+	if err != nil || body == "" {
+		return nil, bad
+	}
+	if neg {
+		n = -n
+	}
+	return value.Int(n), nil
+}
+
+func builtinFloat(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("float", args, kwargs, "number")
+	if err != nil {
+		return nil, err
+	}
+	v := a.get(0, value.Float(0))
+	switch x := v.(type) {
+	case value.Float:
+		return x, nil
+	case value.Int, value.Bool, value.Unit:
+		f, _ := toFloat(x)
+		return value.Float(f), nil
+	case value.Str:
+		t := strings.TrimSpace(string(x))
+		switch strings.ToLower(t) {
+		case "nan", "+nan", "-nan":
+			return value.Float(math.NaN()), nil
+		case "inf", "+inf", "infinity", "+infinity":
+			return value.Float(math.Inf(1)), nil
+		case "-inf", "-infinity":
+			return value.Float(math.Inf(-1)), nil
+		}
+		f, err := strconv.ParseFloat(t, 64)
+		if err != nil {
+			if n, ok := parseUnitInt(t); ok {
+				return value.Float(float64(n)), nil
+			}
+			return nil, fmt.Errorf("invalid literal for float(): '%s'", string(x))
+		}
+		return value.Float(f), nil
+	}
+	return nil, fmt.Errorf("float() argument must be a string or a number, not '%s'", value.TypeName(v))
+}
+
+func builtinBool(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("bool", args, kwargs, "x")
+	if err != nil {
+		return nil, err
+	}
+	return value.Bool(value.Truthy(a.get(0, value.Bool(false)))), nil
+}
+
+func builtinStr(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("str", args, kwargs, "x")
+	if err != nil {
+		return nil, err
+	}
+	if a.vals[0] == nil {
+		return value.Str(""), nil
+	}
+	return value.Str(value.ToStr(a.vals[0])), nil
+}
+
+func builtinList(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("list", args, kwargs, "x")
+	if err != nil {
+		return nil, err
+	}
+	if !a.has(0) {
+		return &value.List{}, nil
+	}
+	items, ok := iterItems(a.vals[0])
+	if !ok {
+		return nil, notIterable(a.vals[0])
+	}
+	out := make([]value.Value, len(items))
+	for i, it := range items {
+		out[i] = value.Copy(it)
+	}
+	return &value.List{Items: out}, nil
+}
+
+func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	if len(args) > 1 {
+		return nil, fmt.Errorf("dict expected at most 1 argument, got %d", len(args))
+	}
+	d := value.NewDict()
+	if len(args) == 1 {
+		switch x := args[0].(type) {
+		case *value.Dict:
+			for _, e := range x.Entries() {
+				d.SetEntry(value.Entry{Key: e.Key, Value: value.Copy(e.Value), Op: e.Op})
+			}
+		case *value.Schema:
+			if x.Attrs != nil {
+				for _, e := range x.Attrs.Entries() {
+					d.Set(e.Key, value.Copy(e.Value))
+				}
+			}
+		case *value.List:
+			for _, it := range x.Items {
+				pair, ok := it.(*value.List)
+				if !ok || len(pair.Items) != 2 {
+					return nil, errors.New("dictionary update sequence element has wrong length; 2 is required")
+				}
+				d.Set(value.ToStr(pair.Items[0]), value.Copy(pair.Items[1]))
+			}
+		case value.NoneType, value.UndefinedType:
+		default:
+			return nil, fmt.Errorf("'%s' object is not iterable", value.TypeName(x))
+		}
+	}
+	for _, kw := range kwargs {
+		d.Set(kw.Key, kw.Value)
+	}
+	return d, nil
+}
+
+func builtinTypeof(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("typeof", args, kwargs, "x", "full_name")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "x")
+	if err != nil {
+		return nil, err
+	}
+	switch x := v.(type) {
+	case *value.Schema:
+		if a.bool(1, false) && x.PkgPath != "" && x.PkgPath != "__main__" {
+			return value.Str(x.PkgPath + "." + x.Name), nil
+		}
+		return value.Str(x.Name), nil
+	case value.Unit:
+		return value.Str(fmt.Sprintf("number_multiplier(%d%s)", x.Raw, x.Suffix)), nil
+	}
+	return value.Str(v.Type()), nil
+}
+
+func builtinIsUnique(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("isunique", args, kwargs, "inval")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "inval")
+	if err != nil {
+		return nil, err
+	}
+	items, ok := iterItems(v)
+	if !ok {
+		return nil, notIterable(v)
+	}
+	for i := range items {
+		for j := i + 1; j < len(items); j++ {
+			if value.Equal(items[i], items[j]) {
+				return value.Bool(false), nil
+			}
+		}
+	}
+	return value.Bool(true), nil
+}
+
+func builtinIsNullish(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("isnullish", args, kwargs, "inval")
+	if err != nil {
+		return nil, err
+	}
+	switch a.get(0, value.Undefined).(type) {
+	case value.NoneType, value.UndefinedType:
+		return value.Bool(true), nil
+	}
+	return value.Bool(false), nil
+}
+
+func builtinMultiplyOf(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("multiplyof", args, kwargs, "a", "b")
+	if err != nil {
+		return nil, err
+	}
+	x, err := a.int(0, "a")
+	if err != nil {
+		return nil, err
+	}
+	y, err := a.int(1, "b")
+	if err != nil {
+		return nil, err
+	}
+	if y == 0 {
+		return nil, errors.New("integer division or modulo by zero")
+	}
+	return value.Bool(x%y == 0), nil
+}
+
+func builtinReduce(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("reduce", args, kwargs, "reducer", "list", "initial")
+	if err != nil {
+		return nil, err
+	}
+	f, ok := a.get(0, value.None).(*value.Func)
+	if !ok || f.Call == nil {
+		return nil, errors.New("reduce() argument 'reducer' must be a function")
+	}
+	v, err := a.required(1, "list")
+	if err != nil {
+		return nil, err
+	}
+	items, ok := iterItems(v)
+	if !ok {
+		return nil, notIterable(v)
+	}
+	var acc value.Value
+	start := 0
+	switch {
+	case a.vals[2] != nil:
+		acc = a.vals[2]
+	case len(items) > 0:
+		acc = items[0]
+		start = 1
+	default:
+		if pt, ok := f.Def.(ParamTyper); ok {
+			types := pt.ParamTypes()
+			if len(types) > 0 && !nullableType(types[0]) {
+				return nil, fmt.Errorf("reduce() empty list with no initial value and non-nullable accumulator type '%s'", types[0])
+			}
+		}
+		return value.None, nil
+	}
+	for _, it := range items[start:] {
+		if acc, err = f.Call([]value.Value{acc, it}, nil); err != nil {
+			return nil, err
+		}
+	}
+	return acc, nil
+}
+
+// nullableType reports whether a declared type admits None.
+func nullableType(t string) bool {
+	if t == "" || t == "any" {
+		return true
+	}
+	for _, part := range strings.Split(t, "|") {
+		if p := strings.TrimSpace(part); p == "None" || p == "any" {
+			return true
+		}
+	}
+	return false
+}

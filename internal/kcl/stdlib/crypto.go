@@ -1,0 +1,77 @@
+package stdlib
+
+import (
+	"crypto/md5"
+	"crypto/rand"
+	"crypto/sha1"
+	"crypto/sha256"
+	"crypto/sha512"
+	"encoding/hex"
+	"fmt"
+	"hash"
+	"os"
+
+	"lukechampine.com/blake3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+func cryptoModule(env Env) map[string]value.Value {
+	digest := func(name string, newHash func() hash.Hash) *value.Func {
+		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+			a, err := bind(name, args, kwargs, "value", "encoding")
+			if err != nil {
+				return nil, err
+			}
+			s, err := a.str(0, "value")
+			if err != nil {
+				return nil, err
+			}
+			h := newHash()
+			h.Write([]byte(s))
+			return value.Str(hex.EncodeToString(h.Sum(nil))), nil
+		})
+	}
+	return members(
+		digest("md5", md5.New),
+		digest("sha1", sha1.New),
+		digest("sha224", sha256.New224),
+		digest("sha256", sha256.New),
+		digest("sha384", sha512.New384),
+		digest("sha512", sha512.New),
+		digest("blake3", func() hash.Hash { return blake3.New(32, nil) }),
+		fn("uuid", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+			if _, err := bind("uuid", args, kwargs); err != nil {
+				return nil, err
+			}
+			var b [16]byte
+			if _, err := rand.Read(b[:]); err != nil {
+				return nil, fmt.Errorf("uuid: %w", err)
+			}
+			b[6] = b[6]&0x0f | 0x40
+			b[8] = b[8]&0x3f | 0x80
+			h := hex.EncodeToString(b[:])
+			return value.Str(h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]), nil
+		}),
+		fn("filesha256", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+			a, err := bind("filesha256", args, kwargs, "filepath")
+			if err != nil {
+				return nil, err
+			}
+			p, err := a.str(0, "filepath")
+			if err != nil {
+				return nil, err
+			}
+			full, err := resolvePath(env, p)
+			if err != nil {
+				return nil, err
+			}
+			data, err := os.ReadFile(full)
+			if err != nil {
+				return nil, fmt.Errorf("failed to access the file '%s': %s", p, osErrText(err))
+			}
+			sum := sha256.Sum256(data)
+			return value.Str(hex.EncodeToString(sum[:])), nil
+		}),
+	)
+}

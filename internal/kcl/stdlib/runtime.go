@@ -1,0 +1,56 @@
+package stdlib
+
+import (
+	"errors"
+	"fmt"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+func runtimeModule(Env) map[string]value.Value {
+	return members(fn("catch", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind("catch", args, kwargs, "func")
+		if err != nil {
+			return nil, err
+		}
+		f, ok := a.get(0, value.None).(*value.Func)
+		if !ok || f.Call == nil {
+			return nil, errors.New("catch() argument 'func' must be a function")
+		}
+		if _, err := f.Call(nil, nil); err != nil {
+			var m Messager
+			if errors.As(err, &m) {
+				return value.Str(m.Message()), nil
+			}
+			return value.Str(err.Error()), nil
+		}
+		return value.Undefined, nil
+	}))
+}
+
+func collectionModule(Env) map[string]value.Value {
+	return members(fn("union_all", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind("union_all", args, kwargs, "num")
+		if err != nil {
+			return nil, err
+		}
+		v, err := a.required(0, "num")
+		if err != nil {
+			return nil, err
+		}
+		l, ok := v.(*value.List)
+		if !ok {
+			return nil, fmt.Errorf("union_all() argument must be a list, not %s", value.TypeName(v))
+		}
+		if len(l.Items) == 0 {
+			return value.NewDict(), nil
+		}
+		acc := value.Copy(l.Items[0])
+		for _, it := range l.Items[1:] {
+			if acc, err = value.Union(acc, value.Copy(it), nil); err != nil {
+				return nil, err
+			}
+		}
+		return acc, nil
+	}))
+}

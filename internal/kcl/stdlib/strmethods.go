@@ -1,0 +1,507 @@
+package stdlib
+
+import (
+	"errors"
+	"fmt"
+	"strings"
+	"unicode"
+	"unicode/utf8"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// StrMethod returns the method name of s bound to s, and false if str has
+// no such method.
+func StrMethod(s value.Str, name string) (*value.Func, bool) {
+	m, ok := strMethodImpl(name)
+	if !ok {
+		return nil, false
+	}
+	str := string(s)
+	return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		return m(str, args, kwargs)
+	}), true
+}
+
+// StrMethodNames returns the names of the str methods.
+func StrMethodNames() []string {
+	return []string{"capitalize", "chars", "count", "endswith", "find", "format", "index", "isalnum",
+		"isalpha", "isdigit", "islower", "isspace", "istitle", "isupper", "join", "lower", "upper",
+		"lstrip", "rstrip", "strip", "replace", "removeprefix", "removesuffix", "rfind", "rindex",
+		"rsplit", "split", "splitlines", "startswith", "title"}
+}
+
+type strMethodFunc func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error)
+
+func strMethodImpl(name string) (strMethodFunc, bool) {
+	switch name {
+	case "capitalize":
+		return noArg(name, func(s string) value.Value { return value.Str(capitalize(s)) }), true
+	case "chars":
+		return noArg(name, func(s string) value.Value {
+			l := &value.List{}
+			for _, r := range s {
+				l.Items = append(l.Items, value.Str(string(r)))
+			}
+			return l
+		}), true
+	case "lower":
+		return noArg(name, func(s string) value.Value { return value.Str(strings.ToLower(s)) }), true
+	case "upper":
+		return noArg(name, func(s string) value.Value { return value.Str(strings.ToUpper(s)) }), true
+	case "title":
+		return noArg(name, func(s string) value.Value { return value.Str(title(s)) }), true
+	case "isalnum":
+		return predicate(name, func(r rune) bool { return unicode.IsLetter(r) || unicode.IsNumber(r) }), true
+	case "isalpha":
+		return predicate(name, unicode.IsLetter), true
+	case "isdigit":
+		return predicate(name, unicode.IsDigit), true
+	case "isspace":
+		return predicate(name, unicode.IsSpace), true
+	case "islower":
+		return noArg(name, func(s string) value.Value { return value.Bool(casedAll(s, unicode.IsLower)) }), true
+	case "isupper":
+		return noArg(name, func(s string) value.Value { return value.Bool(casedAll(s, unicode.IsUpper)) }), true
+	case "istitle":
+		return noArg(name, func(s string) value.Value { return value.Bool(isTitle(s)) }), true
+	case "count":
+		return strCount, true
+	case "find":
+		return findFunc(name, false, false), true
+	case "rfind":
+		return findFunc(name, true, false), true
+	case "index":
+		return findFunc(name, false, true), true
+	case "rindex":
+		return findFunc(name, true, true), true
+	case "startswith":
+		return affixFunc(name, strings.HasPrefix), true
+	case "endswith":
+		return affixFunc(name, strings.HasSuffix), true
+	case "strip":
+		return stripFunc(name, true, true), true
+	case "lstrip":
+		return stripFunc(name, true, false), true
+	case "rstrip":
+		return stripFunc(name, false, true), true
+	case "removeprefix":
+		return oneStr(name, "prefix", func(s, p string) value.Value { return value.Str(strings.TrimPrefix(s, p)) }), true
+	case "removesuffix":
+		return oneStr(name, "suffix", func(s, p string) value.Value { return value.Str(strings.TrimSuffix(s, p)) }), true
+	case "replace":
+		return strReplace, true
+	case "join":
+		return strJoin, true
+	case "split":
+		return splitFunc(name, false), true
+	case "rsplit":
+		return splitFunc(name, true), true
+	case "splitlines":
+		return strSplitLines, true
+	case "format":
+		return strFormatMethod, true
+	}
+	return nil, false
+}
+
+func noArg(name string, f func(string) value.Value) strMethodFunc {
+	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		if _, err := bind(name, args, kwargs); err != nil {
+			return nil, err
+		}
+		return f(s), nil
+	}
+}
+
+func predicate(name string, p func(rune) bool) strMethodFunc {
+	return noArg(name, func(s string) value.Value {
+		if s == "" {
+			return value.Bool(false)
+		}
+		for _, r := range s {
+			if !p(r) {
+				return value.Bool(false)
+			}
+		}
+		return value.Bool(true)
+	})
+}
+
+func oneStr(name, param string, f func(s, arg string) value.Value) strMethodFunc {
+	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind(name, args, kwargs, param)
+		if err != nil {
+			return nil, err
+		}
+		arg, err := a.str(0, param)
+		if err != nil {
+			return nil, err
+		}
+		return f(s, arg), nil
+	}
+}
+
+func capitalize(s string) string {
+	r, n := utf8.DecodeRuneInString(s)
+	if n == 0 {
+		return s
+	}
+	return string(unicode.ToUpper(r)) + strings.ToLower(s[n:])
+}
+
+func title(s string) string {
+	var b strings.Builder
+	prevCased := false
+	for _, r := range s {
+		switch {
+		case unicode.IsLetter(r):
+			if prevCased {
+				b.WriteRune(unicode.ToLower(r))
+			} else {
+				b.WriteRune(unicode.ToTitle(r))
+			}
+			prevCased = true
+		default:
+			b.WriteRune(r)
+			prevCased = false
+		}
+	}
+	return b.String()
+}
+
+func isCased(r rune) bool { return unicode.IsUpper(r) || unicode.IsLower(r) || unicode.IsTitle(r) }
+
+func casedAll(s string, p func(rune) bool) bool {
+	cased := false
+	for _, r := range s {
+		if isCased(r) {
+			if !p(r) {
+				return false
+			}
+			cased = true
+		}
+	}
+	return cased
+}
+
+func isTitle(s string) bool {
+	cased := false
+	prevCased := false
+	for _, r := range s {
+		switch {
+		case unicode.IsUpper(r) || unicode.IsTitle(r):
+			if prevCased {
+				return false
+			}
+			prevCased, cased = true, true
+		case unicode.IsLower(r):
+			if !prevCased {
+				return false
+			}
+			prevCased, cased = true, true
+		default:
+			prevCased = false
+		}
+	}
+	return cased
+}
+
+// sliceBounds resolves Python-style optional start/end arguments against a
+// string of length n (byte offsets).
+func sliceBounds(a *bound, startIdx, endIdx, n int) (int, int, error) {
+	start, err := a.optInt(startIdx, "start", 0)
+	if err != nil {
+		return 0, 0, err
+	}
+	end, err := a.optInt(endIdx, "end", int64(n))
+	if err != nil {
+		return 0, 0, err
+	}
+	adj := func(i int64) int {
+		if i < 0 {
+			i += int64(n)
+			if i < 0 {
+				i = 0
+			}
+		}
+		if i > int64(n) {
+			i = int64(n)
+		}
+		return int(i)
+	}
+	return adj(start), adj(end), nil
+}
+
+func strCount(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("count", args, kwargs, "sub", "start", "end")
+	if err != nil {
+		return nil, err
+	}
+	sub, err := a.str(0, "sub")
+	if err != nil {
+		return nil, err
+	}
+	start, end, err := sliceBounds(a, 1, 2, len(s))
+	if err != nil {
+		return nil, err
+	}
+	if start > end {
+		return value.Int(0), nil
+	}
+	if sub == "" {
+		return value.Int(utf8.RuneCountInString(s[start:end]) + 1), nil
+	}
+	return value.Int(strings.Count(s[start:end], sub)), nil
+}
+
+func findFunc(name string, reverse, mustFind bool) strMethodFunc {
+	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind(name, args, kwargs, "sub", "start", "end")
+		if err != nil {
+			return nil, err
+		}
+		sub, err := a.str(0, "sub")
+		if err != nil {
+			return nil, err
+		}
+		start, end, err := sliceBounds(a, 1, 2, len(s))
+		if err != nil {
+			return nil, err
+		}
+		idx := -1
+		if start <= end {
+			if reverse {
+				idx = strings.LastIndex(s[start:end], sub)
+			} else {
+				idx = strings.Index(s[start:end], sub)
+			}
+			if idx >= 0 {
+				idx += start
+			}
+		}
+		if idx < 0 && mustFind {
+			return nil, errors.New("substring not found")
+		}
+		return value.Int(idx), nil
+	}
+}
+
+func affixFunc(name string, has func(s, affix string) bool) strMethodFunc {
+	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind(name, args, kwargs, "val", "start", "end")
+		if err != nil {
+			return nil, err
+		}
+		v, err := a.required(0, "val")
+		if err != nil {
+			return nil, err
+		}
+		start, end, err := sliceBounds(a, 1, 2, len(s))
+		if err != nil {
+			return nil, err
+		}
+		if start > end {
+			return value.Bool(false), nil
+		}
+		sub := s[start:end]
+		var affixes []value.Value
+		switch x := v.(type) {
+		case value.Str:
+			affixes = []value.Value{x}
+		case *value.List:
+			affixes = x.Items
+		default:
+			return nil, fmt.Errorf("%s first arg must be str or a list of str, not %s", name, value.TypeName(v))
+		}
+		for _, af := range affixes {
+			if has(sub, value.ToStr(af)) {
+				return value.Bool(true), nil
+			}
+		}
+		return value.Bool(false), nil
+	}
+}
+
+func stripFunc(name string, left, right bool) strMethodFunc {
+	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind(name, args, kwargs, "chars")
+		if err != nil {
+			return nil, err
+		}
+		if !a.has(0) || a.vals[0] == value.None {
+			if left {
+				s = strings.TrimLeftFunc(s, unicode.IsSpace)
+			}
+			if right {
+				s = strings.TrimRightFunc(s, unicode.IsSpace)
+			}
+			return value.Str(s), nil
+		}
+		chars, err := a.str(0, "chars")
+		if err != nil {
+			return nil, err
+		}
+		if left {
+			s = strings.TrimLeft(s, chars)
+		}
+		if right {
+			s = strings.TrimRight(s, chars)
+		}
+		return value.Str(s), nil
+	}
+}
+
+func strReplace(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("replace", args, kwargs, "old", "new", "count")
+	if err != nil {
+		return nil, err
+	}
+	old, err := a.str(0, "old")
+	if err != nil {
+		return nil, err
+	}
+	nw, err := a.str(1, "new")
+	if err != nil {
+		return nil, err
+	}
+	count, err := a.optInt(2, "count", -1)
+	if err != nil {
+		return nil, err
+	}
+	return value.Str(strings.Replace(s, old, nw, int(count))), nil
+}
+
+func strJoin(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("join", args, kwargs, "iter")
+	if err != nil {
+		return nil, err
+	}
+	v, err := a.required(0, "iter")
+	if err != nil {
+		return nil, err
+	}
+	items, ok := iterItems(v)
+	if !ok {
+		return nil, notIterable(v)
+	}
+	parts := make([]string, len(items))
+	for i, it := range items {
+		parts[i] = value.ToStr(it)
+	}
+	return value.Str(strings.Join(parts, s)), nil
+}
+
+func splitFunc(name string, reverse bool) strMethodFunc {
+	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		a, err := bind(name, args, kwargs, "sep", "maxsplit")
+		if err != nil {
+			return nil, err
+		}
+		maxsplit, err := a.optInt(1, "maxsplit", -1)
+		if err != nil {
+			return nil, err
+		}
+		if !a.has(0) || a.vals[0] == value.None {
+			return strList(splitWhitespace(s, int(maxsplit), reverse)), nil
+		}
+		sep, err := a.str(0, "sep")
+		if err != nil {
+			return nil, err
+		}
+		if sep == "" {
+			return nil, errors.New("empty separator")
+		}
+		if maxsplit < 0 {
+			return strList(strings.Split(s, sep)), nil
+		}
+		if !reverse {
+			return strList(strings.SplitN(s, sep, int(maxsplit)+1)), nil
+		}
+		var parts []string
+		rest := s
+		for i := int64(0); i < maxsplit; i++ {
+			j := strings.LastIndex(rest, sep)
+			if j < 0 {
+				break
+			}
+			parts = append(parts, rest[j+len(sep):])
+			rest = rest[:j]
+		}
+		parts = append(parts, rest)
+		for i, j := 0, len(parts)-1; i < j; i, j = i+1, j-1 {
+			parts[i], parts[j] = parts[j], parts[i]
+		}
+		return strList(parts), nil
+	}
+}
+
+// splitWhitespace splits on runs of whitespace like Python's str.split()
+// without a separator.
+func splitWhitespace(s string, maxsplit int, reverse bool) []string {
+	fields := strings.Fields(s)
+	if maxsplit < 0 || len(fields) <= maxsplit+1 {
+		return fields
+	}
+	if !reverse {
+		// Keep the remainder after maxsplit fields verbatim (left-trimmed).
+		rest := s
+		var out []string
+		for i := 0; i < maxsplit; i++ {
+			rest = strings.TrimLeftFunc(rest, unicode.IsSpace)
+			j := strings.IndexFunc(rest, unicode.IsSpace)
+			out = append(out, rest[:j])
+			rest = rest[j:]
+		}
+		return append(out, strings.TrimLeftFunc(rest, unicode.IsSpace))
+	}
+	rest := s
+	var out []string
+	for i := 0; i < maxsplit; i++ {
+		rest = strings.TrimRightFunc(rest, unicode.IsSpace)
+		j := strings.LastIndexFunc(rest, unicode.IsSpace)
+		out = append([]string{rest[j+1:]}, out...)
+		rest = rest[:j+1]
+	}
+	return append([]string{strings.TrimRightFunc(rest, unicode.IsSpace)}, out...)
+}
+
+func isLineBreak(r rune) bool {
+	switch r {
+	case '\n', '\r', '\v', '\f', 0x1c, 0x1d, 0x1e, 0x85, 0x2028, 0x2029:
+		return true
+	}
+	return false
+}
+
+func strSplitLines(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	a, err := bind("splitlines", args, kwargs, "keepends")
+	if err != nil {
+		return nil, err
+	}
+	keep := a.bool(0, false)
+	var out []string
+	start := 0
+	for i := 0; i < len(s); {
+		r, n := utf8.DecodeRuneInString(s[i:])
+		if !isLineBreak(r) {
+			i += n
+			continue
+		}
+		end := i + n
+		if r == '\r' && end < len(s) && s[end] == '\n' {
+			end++
+		}
+		if keep {
+			out = append(out, s[start:end])
+		} else {
+			out = append(out, s[start:i])
+		}
+		start = end
+		i = end
+	}
+	if start < len(s) {
+		out = append(out, s[start:])
+	}
+	return strList(out), nil
+}

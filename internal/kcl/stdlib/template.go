@@ -1,0 +1,497 @@
+package stdlib
+
+import (
+	"errors"
+	"fmt"
+	"strconv"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+func templateModule(Env) map[string]value.Value {
+	return members(
+		fn("execute", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+			a, err := bind("execute", args, kwargs, "template", "data")
+			if err != nil {
+				return nil, err
+			}
+			src, err := a.str(0, "template")
+			if err != nil {
+				return nil, err
+			}
+			out, err := ExecuteTemplate(src, a.get(1, value.NewDict()))
+			if err != nil {
+				return nil, err
+			}
+			return value.Str(out), nil
+		}),
+		fn("html_escape", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+			a, err := bind("html_escape", args, kwargs, "data")
+			if err != nil {
+				return nil, err
+			}
+			s, err := a.str(0, "data")
+			if err != nil {
+				return nil, err
+			}
+			return value.Str(htmlEscape(s)), nil
+		}),
+	)
+}
+
+func htmlEscape(s string) string {
+	var b strings.Builder
+	for _, r := range s {
+		switch r {
+		case '&':
+			b.WriteString("&amp;")
+		case '<':
+			b.WriteString("&lt;")
+		case '>':
+			b.WriteString("&gt;")
+		case '"':
+			b.WriteString("&quot;")
+		case '\'':
+			b.WriteString("&#x27;")
+		case '`':
+			b.WriteString("&#x60;")
+		case '=':
+			b.WriteString("&#x3D;")
+		default:
+			b.WriteRune(r)
+		}
+	}
+	return b.String()
+}
+
+// A Handlebars subset: {{path}} (escaped), {{{path}}} and {{raw path}} /
+// {{& path}} (unescaped), {{!comments}}, {{#if}}/{{#unless}}/{{else}},
+// {{#each}} (this, @index, @key, @first, @last), {{#with}}, ../ parent
+// paths, ~ whitespace control and standalone block lines.
+
+type tmplKind uint8
+
+const (
+	tkText tmplKind = iota
+	tkVar
+	tkOpen
+	tkClose
+	tkElse
+	tkComment
+)
+
+type tmplTok struct {
+	kind       tmplKind
+	text       string // text, or the tag body
+	raw        bool   // unescaped output
+	stripLeft  bool   // {{~
+	stripRight bool   // ~}}
+}
+
+func tokenizeTemplate(src string) ([]tmplTok, error) {
+	var toks []tmplTok
+	for {
+		i := strings.Index(src, "{{")
+		if i < 0 {
+			if src != "" {
+				toks = append(toks, tmplTok{kind: tkText, text: src})
+			}
+			return toks, nil
+		}
+		if i > 0 && src[i-1] == '\\' {
+			// \{{ escapes a mustache.
+			toks = append(toks, tmplTok{kind: tkText, text: src[:i-1] + "{{"})
+			src = src[i+2:]
+			continue
+		}
+		if i > 0 {
+			toks = append(toks, tmplTok{kind: tkText, text: src[:i]})
+		}
+		src = src[i:]
+		triple := strings.HasPrefix(src, "{{{")
+		closeTok := "}}"
+		open := 2
+		if triple {
+			closeTok, open = "}}}", 3
+		}
+		body := src[open:]
+		if strings.HasPrefix(body, "!--") {
+			j := strings.Index(body, "--}}")
+			if j < 0 {
+				return nil, errors.New("template: unclosed comment")
+			}
+			toks = append(toks, tmplTok{kind: tkComment})
+			src = body[j+4:]
+			continue
+		}
+		j := strings.Index(body, closeTok)
+		if j < 0 {
+			return nil, errors.New("template: unclosed tag")
+		}
+		inner := body[:j]
+		src = body[j+len(closeTok):]
+		t := tmplTok{raw: triple}
+		if strings.HasPrefix(inner, "~") {
+			t.stripLeft = true
+			inner = inner[1:]
+		}
+		if strings.HasSuffix(inner, "~") {
+			t.stripRight = true
+			inner = inner[:len(inner)-1]
+		}
+		inner = strings.TrimSpace(inner)
+		switch {
+		case strings.HasPrefix(inner, "!"):
+			t.kind = tkComment
+		case strings.HasPrefix(inner, "#"):
+			t.kind, t.text = tkOpen, strings.TrimSpace(inner[1:])
+		case strings.HasPrefix(inner, "/"):
+			t.kind, t.text = tkClose, strings.TrimSpace(inner[1:])
+		case inner == "else" || inner == "^":
+			t.kind = tkElse
+		case strings.HasPrefix(inner, "&"):
+			t.kind, t.text, t.raw = tkVar, strings.TrimSpace(inner[1:]), true
+		default:
+			t.kind, t.text = tkVar, inner
+			if rest, ok := strings.CutPrefix(inner, "raw "); ok {
+				t.text, t.raw = strings.TrimSpace(rest), true
+			}
+		}
+		toks = append(toks, t)
+	}
+}
+
+// stripStandalone removes the whitespace around block tags that stand alone
+// on their line, and applies ~ whitespace control.
+func stripStandalone(toks []tmplTok) {
+	for i := range toks {
+		t := &toks[i]
+		if t.kind == tkText || t.kind == tkVar {
+			continue
+		}
+		// Text before the tag on its line must be blank.
+		beforeOK := true
+		prevLineStart := -1
+		if i > 0 {
+			if toks[i-1].kind != tkText {
+				beforeOK = false
+			} else {
+				p := toks[i-1].text
+				k := strings.LastIndexByte(p, '\n')
+				if strings.TrimLeft(p[k+1:], " \t") != "" {
+					beforeOK = false
+				}
+				if k < 0 && i-1 > 0 {
+					beforeOK = false
+				}
+				prevLineStart = k + 1
+			}
+		}
+		afterOK := true
+		nextCut := -1
+		if i+1 < len(toks) {
+			if toks[i+1].kind != tkText {
+				afterOK = false
+			} else {
+				n := toks[i+1].text
+				k := strings.IndexByte(n, '\n')
+				line := n
+				if k >= 0 {
+					line = n[:k]
+				}
+				if strings.TrimRight(line, " \t\r") != "" {
+					afterOK = false
+				}
+				if k < 0 && i+2 < len(toks) {
+					afterOK = false
+				}
+				if k >= 0 {
+					nextCut = k + 1
+				} else {
+					nextCut = len(n)
+				}
+			}
+		}
+		if beforeOK && afterOK {
+			if i > 0 && prevLineStart >= 0 {
+				toks[i-1].text = toks[i-1].text[:prevLineStart]
+			}
+			if i+1 < len(toks) && nextCut >= 0 {
+				toks[i+1].text = toks[i+1].text[nextCut:]
+			}
+		}
+	}
+	for i := range toks {
+		if toks[i].kind == tkText {
+			continue
+		}
+		if toks[i].stripLeft && i > 0 && toks[i-1].kind == tkText {
+			toks[i-1].text = strings.TrimRight(toks[i-1].text, " \t\r\n")
+		}
+		if toks[i].stripRight && i+1 < len(toks) && toks[i+1].kind == tkText {
+			toks[i+1].text = strings.TrimLeft(toks[i+1].text, " \t\r\n")
+		}
+	}
+}
+
+type tmplNode struct {
+	tok      tmplTok
+	body     []*tmplNode
+	elseBody []*tmplNode
+}
+
+func parseTemplate(toks []tmplTok) ([]*tmplNode, error) {
+	type frame struct {
+		node   *tmplNode
+		inElse bool
+	}
+	root := &tmplNode{}
+	stack := []*frame{{node: root}}
+	add := func(n *tmplNode) {
+		f := stack[len(stack)-1]
+		if f.inElse {
+			f.node.elseBody = append(f.node.elseBody, n)
+		} else {
+			f.node.body = append(f.node.body, n)
+		}
+	}
+	for _, t := range toks {
+		switch t.kind {
+		case tkComment:
+		case tkText, tkVar:
+			add(&tmplNode{tok: t})
+		case tkOpen:
+			n := &tmplNode{tok: t}
+			add(n)
+			stack = append(stack, &frame{node: n})
+		case tkElse:
+			if len(stack) == 1 {
+				return nil, errors.New("template: {{else}} outside a block")
+			}
+			stack[len(stack)-1].inElse = true
+		case tkClose:
+			if len(stack) == 1 {
+				return nil, fmt.Errorf("template: unexpected {{/%s}}", t.text)
+			}
+			open := stack[len(stack)-1].node.tok.text
+			name, _, _ := strings.Cut(open, " ")
+			if name != t.text {
+				return nil, fmt.Errorf("template: {{/%s}} does not close {{#%s}}", t.text, name)
+			}
+			stack = stack[:len(stack)-1]
+		}
+	}
+	if len(stack) != 1 {
+		return nil, fmt.Errorf("template: unclosed {{#%s}}", stack[len(stack)-1].node.tok.text)
+	}
+	return root.body, nil
+}
+
+type tmplCtx struct {
+	this   value.Value
+	parent *tmplCtx
+	vars   map[string]value.Value // @index, @key, ...
+}
+
+// ExecuteTemplate renders a Handlebars template with data.
+func ExecuteTemplate(src string, data value.Value) (string, error) {
+	toks, err := tokenizeTemplate(src)
+	if err != nil {
+		return "", err
+	}
+	stripStandalone(toks)
+	nodes, err := parseTemplate(toks)
+	if err != nil {
+		return "", err
+	}
+	var b strings.Builder
+	root := &tmplCtx{this: data}
+	if err := renderNodes(&b, nodes, root, root); err != nil {
+		return "", err
+	}
+	return b.String(), nil
+}
+
+func renderNodes(b *strings.Builder, nodes []*tmplNode, ctx, root *tmplCtx) error {
+	for _, n := range nodes {
+		switch n.tok.kind {
+		case tkText:
+			b.WriteString(n.tok.text)
+		case tkVar:
+			v := lookupPath(n.tok.text, ctx, root)
+			s := tmplString(v)
+			if !n.tok.raw {
+				s = htmlEscape(s)
+			}
+			b.WriteString(s)
+		case tkOpen:
+			name, arg, _ := strings.Cut(n.tok.text, " ")
+			arg = strings.TrimSpace(arg)
+			v := lookupPath(arg, ctx, root)
+			switch name {
+			case "if", "unless":
+				cond := tmplTruthy(v)
+				if name == "unless" {
+					cond = !cond
+				}
+				body := n.body
+				if !cond {
+					body = n.elseBody
+				}
+				if err := renderNodes(b, body, ctx, root); err != nil {
+					return err
+				}
+			case "with":
+				if !tmplTruthy(v) {
+					if err := renderNodes(b, n.elseBody, ctx, root); err != nil {
+						return err
+					}
+					continue
+				}
+				if err := renderNodes(b, n.body, &tmplCtx{this: v, parent: ctx}, root); err != nil {
+					return err
+				}
+			case "each":
+				if err := renderEach(b, n, v, ctx, root); err != nil {
+					return err
+				}
+			default:
+				return fmt.Errorf("template: unsupported helper '%s'", name)
+			}
+		}
+	}
+	return nil
+}
+
+func renderEach(b *strings.Builder, n *tmplNode, v value.Value, ctx, root *tmplCtx) error {
+	type item struct {
+		key string
+		v   value.Value
+	}
+	var items []item
+	switch x := v.(type) {
+	case *value.List:
+		for i, it := range x.Items {
+			items = append(items, item{strconv.Itoa(i), it})
+		}
+	default:
+		if d, ok := asDict(v); ok {
+			for _, e := range d.Entries() {
+				items = append(items, item{e.Key, e.Value})
+			}
+		}
+	}
+	if len(items) == 0 {
+		return renderNodes(b, n.elseBody, ctx, root)
+	}
+	_, isList := v.(*value.List)
+	for i, it := range items {
+		vars := map[string]value.Value{
+			"first": value.Bool(i == 0),
+			"last":  value.Bool(i == len(items)-1),
+			"index": value.Int(i),
+		}
+		if !isList {
+			vars["key"] = value.Str(it.key)
+		}
+		if err := renderNodes(b, n.body, &tmplCtx{this: it.v, parent: ctx, vars: vars}, root); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func lookupPath(path string, ctx, root *tmplCtx) value.Value {
+	if path == "" {
+		return value.None
+	}
+	if s, err := strconv.Unquote(path); err == nil && (path[0] == '"' || path[0] == '\'') {
+		return value.Str(s)
+	}
+	for strings.HasPrefix(path, "../") {
+		path = path[3:]
+		if ctx.parent != nil {
+			ctx = ctx.parent
+		}
+	}
+	if rest, ok := strings.CutPrefix(path, "@root"); ok {
+		ctx = root
+		path = "this" + rest
+	}
+	if strings.HasPrefix(path, "@") {
+		for c := ctx; c != nil; c = c.parent {
+			if v, ok := c.vars[path[1:]]; ok {
+				return v
+			}
+		}
+		return value.None
+	}
+	parts := strings.Split(path, ".")
+	cur := ctx.this
+	if parts[0] == "this" || parts[0] == "" {
+		parts = parts[1:]
+	}
+	for _, p := range parts {
+		if p == "" {
+			continue
+		}
+		switch x := cur.(type) {
+		case *value.List:
+			i, err := strconv.Atoi(p)
+			if err != nil || i < 0 || i >= len(x.Items) {
+				return value.None
+			}
+			cur = x.Items[i]
+		default:
+			d, ok := asDict(cur)
+			if !ok {
+				return value.None
+			}
+			v, ok := d.Get(p)
+			if !ok {
+				return value.None
+			}
+			cur = v
+		}
+	}
+	return cur
+}
+
+func tmplTruthy(v value.Value) bool {
+	switch x := v.(type) {
+	case *value.Dict:
+		return true
+	case *value.Schema:
+		return true
+	default:
+		return value.Truthy(x)
+	}
+}
+
+// tmplString renders a value as Handlebars does for JSON data.
+func tmplString(v value.Value) string {
+	switch x := v.(type) {
+	case nil, value.NoneType, value.UndefinedType:
+		return ""
+	case value.Str:
+		return string(x)
+	case value.Bool:
+		return strconv.FormatBool(bool(x))
+	case value.Int:
+		return strconv.FormatInt(int64(x), 10)
+	case value.Float:
+		return value.FormatFloatRyu(float64(x))
+	case value.Unit:
+		return value.FormatFloatRyu(x.Float)
+	case *value.List:
+		parts := make([]string, len(x.Items))
+		for i, it := range x.Items {
+			parts[i] = tmplString(it)
+		}
+		return "[" + strings.Join(parts, ", ") + "]"
+	case *value.Dict, *value.Schema:
+		return "[object]"
+	}
+	return ""
+}
