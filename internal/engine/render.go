@@ -106,11 +106,16 @@ func yamlLines(obj map[string]any) ([]string, error) {
 	if obj == nil {
 		return nil, nil
 	}
-	data, err := yaml.Marshal(obj)
-	if err != nil {
+	var b strings.Builder
+	enc := yaml.NewEncoder(&b)
+	enc.SetIndent(2)
+	if err := enc.Encode(obj); err != nil {
 		return nil, fmt.Errorf("render yaml: %w", err)
 	}
-	return strings.Split(strings.TrimSuffix(string(data), "\n"), "\n"), nil
+	if err := enc.Close(); err != nil {
+		return nil, fmt.Errorf("render yaml: %w", err)
+	}
+	return strings.Split(strings.TrimSuffix(b.String(), "\n"), "\n"), nil
 }
 
 type diffLine struct {

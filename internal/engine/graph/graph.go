@@ -30,7 +30,7 @@ type Graph struct {
 	ids   []string            // resource ids in input order
 	index map[string]int      // id -> position in ids
 	deps  map[string][]string // id -> the ids it depends on (sorted, unique)
-	users map[string][]string // id -> the ids that depend on it (sorted, unique)
+	users map[string][]string // id -> the ids that depend on it (input order, unique)
 	order []string            // a topological order, dependencies first
 }
 
@@ -78,7 +78,8 @@ func New(resources []spec.Resource) (*Graph, error) {
 		sort.Strings(g.deps[id])
 	}
 	for id := range g.users {
-		sort.Strings(g.users[id])
+		us := g.users[id]
+		sort.Slice(us, func(i, j int) bool { return g.index[us[i]] < g.index[us[j]] })
 	}
 	order, err := g.topo()
 	if err != nil {

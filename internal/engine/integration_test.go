@@ -1,0 +1,529 @@
+package engine_test
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/base64"
+	"errors"
+	"fmt"
+	"os"
+	"os/exec"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/google/go-cmp/cmp"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/k8stest"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/state"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+)
+
+var cluster k8stest.Cluster
+
+func TestMain(m *testing.M) {
+	if os.Getenv(childEnv) != "" {
+		os.Exit(childApply())
+	}
+	os.Exit(k8stest.Main(m, &cluster))
+}
+
+// secretValue must never appear in any output.
+const secretValue = "s3cr3t-Pa55w0rd"
+
+// stackParams describe a generated test stack.
+type stackParams struct {
+	ns        string
+	image     string
+	configs   int  // number of plain ConfigMaps
+	crd       bool // a CRD and a custom resource of it
+	secretVal string
+}
+
+func obj(apiVersion, kind, ns, name string, extra map[string]any) map[string]any {
+	md := map[string]any{"name": name}
+	if ns != "" {
+		md["namespace"] = ns
+	}
+	o := map[string]any{"apiVersion": apiVersion, "kind": kind, "metadata": md}
+	for k, v := range extra {
+		o[k] = v
+	}
+	return o
+}
+
+func id(apiVersion, kind, ns, name string) string {
+	if ns == "" {
+		return apiVersion + ":" + kind + ":" + name
+	}
+	return apiVersion + ":" + kind + ":" + ns + ":" + name
+}
+
+// makeSpec builds a stack: a Namespace, ConfigMaps, a Secret, a Service, a
+// ConfigMap referring to the Service's cluster IP, a Deployment, a
+// cluster-scoped ClusterRole, and optionally a CRD with a custom resource.
+func makeSpec(p stackParams) *spec.Spec {
+	ns := p.ns
+	nsID := id("v1", "Namespace", "", ns)
+	var rs []spec.Resource
+	add := func(apiVersion, kind, rns, name string, extra map[string]any, deps ...string) string {
+		rid := id(apiVersion, kind, rns, name)
+		rs = append(rs, spec.Resource{ID: rid, Type: spec.Kubernetes, Attributes: obj(apiVersion, kind, rns, name, extra), DependsOn: deps})
+		return rid
+	}
+	add("v1", "Namespace", "", ns, nil)
+	for i := 0; i < p.configs; i++ {
+		add("v1", "ConfigMap", ns, fmt.Sprintf("cfg-%d", i), map[string]any{"data": map[string]any{"index": fmt.Sprint(i)}}, nsID)
+	}
+	add("v1", "Secret", ns, "creds", map[string]any{"type": "Opaque", "stringData": map[string]any{"password": p.secretVal}}, nsID)
+	svc := add("v1", "Service", ns, "web", map[string]any{"spec": map[string]any{
+		"selector": map[string]any{"app": "web"},
+		"ports":    []any{map[string]any{"port": 80, "targetPort": 8080}},
+	}}, nsID)
+	add("v1", "ConfigMap", ns, "endpoint", map[string]any{"data": map[string]any{
+		"ip": "$kusion_path." + svc + ".spec.clusterIP",
+	}}, nsID)
+	add("apps/v1", "Deployment", ns, "web", map[string]any{"spec": map[string]any{
+		"replicas": 2,
+		"selector": map[string]any{"matchLabels": map[string]any{"app": "web"}},
+		"template": map[string]any{
+			"metadata": map[string]any{"labels": map[string]any{"app": "web"}},
+			"spec": map[string]any{"containers": []any{map[string]any{
+				"name": "main", "image": p.image, "ports": []any{map[string]any{"containerPort": 8080}},
+			}}},
+		},
+	}}, nsID)
+	add("rbac.authorization.k8s.io/v1", "ClusterRole", "", "konfig-test-"+ns, map[string]any{"rules": []any{map[string]any{
+		"apiGroups": []any{""}, "resources": []any{"configmaps"}, "verbs": []any{"get"},
+	}}})
+	if p.crd {
+		group := ns + ".konfig.test"
+		crdID := add("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "widgets."+group, map[string]any{"spec": map[string]any{
+			"group": group,
+			"names": map[string]any{"kind": "Widget", "plural": "widgets", "singular": "widget"},
+			"scope": "Namespaced",
+			"versions": []any{map[string]any{
+				"name": "v1", "served": true, "storage": true,
+				"schema": map[string]any{"openAPIV3Schema": map[string]any{
+					"type": "object",
+					"properties": map[string]any{"spec": map[string]any{
+						"type": "object", "properties": map[string]any{"size": map[string]any{"type": "integer"}},
+					}},
+				}},
+			}},
+		}})
+		add(group+"/v1", "Widget", ns, "w1", map[string]any{"spec": map[string]any{"size": 3}}, nsID, crdID)
+	}
+	return &spec.Spec{Resources: rs}
+}
+
+// without returns sp minus the resource with id.
+func without(sp *spec.Spec, rid string) *spec.Spec {
+	out := &spec.Spec{}
+	for _, r := range sp.Resources {
+		if r.ID != rid {
+			out.Resources = append(out.Resources, r)
+		}
+	}
+	return out
+}
+
+type fixture struct {
+	t   *testing.T
+	rt  *kubernetes.Runtime
+	eng *engine.Engine
+	dir string
+}
+
+func newFixture(t *testing.T, dir string) *fixture {
+	t.Helper()
+	c := cluster.Need(t)
+	rt, err := kubernetes.New(kubernetes.Config{Kubeconfig: c.Kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	eng := engine.New(engine.Config{StackDir: dir, Runtimes: runtime.Registry{spec.Kubernetes: rt}})
+	return &fixture{t: t, rt: rt, eng: eng, dir: dir}
+}
+
+// actions maps each id to its action in a preview.
+func (f *fixture) preview(sp *spec.Spec, opts engine.PreviewOptions) (*engine.Changes, map[string]engine.Action) {
+	f.t.Helper()
+	ch, err := f.eng.Preview(context.Background(), sp, opts)
+	if err != nil {
+		f.t.Fatalf("preview: %v", err)
+	}
+	acts := map[string]engine.Action{}
+	for _, s := range ch.Steps() {
+		acts[s.ID] = s.Action
+	}
+	return ch, acts
+}
+
+func (f *fixture) apply(sp *spec.Spec, opts engine.ApplyOptions) *engine.Result {
+	f.t.Helper()
+	res, err := f.eng.Apply(context.Background(), sp, nil, opts)
+	if err != nil {
+		f.t.Fatalf("apply: %v", err)
+	}
+	return res
+}
+
+func (f *fixture) get(apiVersion, kind, ns, name string) (*unstructured.Unstructured, error) {
+	gv, _ := schema.ParseGroupVersion(apiVersion)
+	m, err := f.rt.Mapper().RESTMapping(gv.WithKind(kind).GroupKind(), gv.Version)
+	if err != nil {
+		return nil, err
+	}
+	ri := f.rt.Dynamic().Resource(m.Resource)
+	if ns != "" {
+		return ri.Namespace(ns).Get(context.Background(), name, metav1.GetOptions{})
+	}
+	return ri.Get(context.Background(), name, metav1.GetOptions{})
+}
+
+func allActions(sp *spec.Spec, a engine.Action) map[string]engine.Action {
+	m := map[string]engine.Action{}
+	for _, r := range sp.Resources {
+		m[r.ID] = a
+	}
+	return m
+}
+
+func summary(created, updated, deleted, unchanged int) string {
+	return fmt.Sprintf("%d created, %d updated, %d deleted, %d unchanged", created, updated, deleted, unchanged)
+}
+
+func TestLifecycle(t *testing.T) {
+	f := newFixture(t, t.TempDir())
+	ns := fmt.Sprintf("life-%d", time.Now().UnixNano()%1_000_000)
+	p := stackParams{ns: ns, image: "nginx:1.27", configs: 3, crd: true, secretVal: secretValue}
+	sp := makeSpec(p)
+	n := len(sp.Resources)
+
+	// First apply: everything is created.
+	_, acts := f.preview(sp, engine.PreviewOptions{})
+	if diff := cmp.Diff(allActions(sp, engine.Create), acts); diff != "" {
+		t.Fatalf("first preview (-want +got):\n%s", diff)
+	}
+	var events []engine.Event
+	res := f.apply(sp, engine.ApplyOptions{OnEvent: func(e engine.Event) { events = append(events, e) }})
+	if got, want := res.Summary(), summary(n, 0, 0, 0); got != want {
+		t.Fatalf("first apply summary %q, want %q", got, want)
+	}
+	if last := events[len(events)-1]; last.Done != n || last.Total != n {
+		t.Errorf("last event %d/%d, want %d/%d", last.Done, last.Total, n, n)
+	}
+
+	// The objects are there, the reference was resolved from the live Service.
+	svc, err := f.get("v1", "Service", ns, "web")
+	if err != nil {
+		t.Fatalf("service: %v", err)
+	}
+	ep, err := f.get("v1", "ConfigMap", ns, "endpoint")
+	if err != nil {
+		t.Fatalf("endpoint configmap: %v", err)
+	}
+	ip, _, _ := unstructured.NestedString(svc.Object, "spec", "clusterIP")
+	got, _, _ := unstructured.NestedString(ep.Object, "data", "ip")
+	if ip == "" || got != ip {
+		t.Errorf("endpoint ip = %q, want the service's cluster IP %q", got, ip)
+	}
+	if _, err := f.get(ns+".konfig.test/v1", "Widget", ns, "w1"); err != nil {
+		t.Errorf("custom resource after its CRD: %v", err)
+	}
+	if _, err := f.get("rbac.authorization.k8s.io/v1", "ClusterRole", "", "konfig-test-"+ns); err != nil {
+		t.Errorf("cluster-scoped role: %v", err)
+	}
+	sec, err := f.get("v1", "Secret", ns, "creds")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if v, _, _ := unstructured.NestedString(sec.Object, "data", "password"); v != base64.StdEncoding.EncodeToString([]byte(secretValue)) {
+		t.Errorf("secret data = %q", v)
+	}
+	st, err := f.eng.Store().Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(st.Resources) != n || st.Serial < 1 {
+		t.Errorf("state: %d resources serial %d, want %d resources", len(st.Resources), st.Serial, n)
+	}
+	if data, _ := os.ReadFile(f.eng.Store().Path()); bytes.Contains(data, []byte(secretValue)) {
+		t.Errorf("the state file holds the secret value")
+	}
+
+	// Re-apply: nothing changes.
+	_, acts = f.preview(sp, engine.PreviewOptions{})
+	if diff := cmp.Diff(allActions(sp, engine.UnChanged), acts); diff != "" {
+		t.Fatalf("preview after apply (-want +got):\n%s", diff)
+	}
+	if got, want := f.apply(sp, engine.ApplyOptions{}).Summary(), summary(0, 0, 0, n); got != want {
+		t.Errorf("re-apply summary %q, want %q", got, want)
+	}
+
+	// Change the image: one Update.
+	p2 := p
+	p2.image = "nginx:1.28"
+	sp2 := makeSpec(p2)
+	depID := id("apps/v1", "Deployment", ns, "web")
+	ch, acts := f.preview(sp2, engine.PreviewOptions{})
+	want := allActions(sp2, engine.UnChanged)
+	want[depID] = engine.Update
+	if diff := cmp.Diff(want, acts); diff != "" {
+		t.Fatalf("preview after an image change (-want +got):\n%s", diff)
+	}
+	d, err := engine.StepDiff(ch.ChangeSteps[depID], false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(d, "-        - image: nginx:1.27") || !strings.Contains(d, "+        - image: nginx:1.28") {
+		t.Errorf("diff of the image change:\n%s", d)
+	}
+	if got, want := f.apply(sp2, engine.ApplyOptions{}).Summary(), summary(0, 1, 0, n-1); got != want {
+		t.Errorf("apply of the image change: %q, want %q", got, want)
+	}
+	dep, err := f.get("apps/v1", "Deployment", ns, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctrs, _, _ := unstructured.NestedSlice(dep.Object, "spec", "template", "spec", "containers")
+	if img := ctrs[0].(map[string]any)["image"]; img != "nginx:1.28" {
+		t.Errorf("live image %v, want nginx:1.28", img)
+	}
+
+	// --ignore-fields hides a difference.
+	p3 := p2
+	p3.image = "nginx:1.29"
+	_, acts = f.preview(makeSpec(p3), engine.PreviewOptions{IgnoreFields: []string{"spec.template.spec.containers.image"}})
+	if acts[depID] != engine.UnChanged {
+		t.Errorf("image change with the image ignored: %s, want UnChanged", acts[depID])
+	}
+
+	// Remove a ConfigMap: one Delete.
+	cfgID := id("v1", "ConfigMap", ns, "cfg-1")
+	sp3 := without(sp2, cfgID)
+	_, acts = f.preview(sp3, engine.PreviewOptions{})
+	want = allActions(sp3, engine.UnChanged)
+	want[cfgID] = engine.Delete
+	if diff := cmp.Diff(want, acts); diff != "" {
+		t.Fatalf("preview after removing a resource (-want +got):\n%s", diff)
+	}
+	if got, want := f.apply(sp3, engine.ApplyOptions{}).Summary(), summary(0, 0, 1, n-1); got != want {
+		t.Errorf("apply after removing a resource: %q, want %q", got, want)
+	}
+	if _, err := f.get("v1", "ConfigMap", ns, "cfg-1"); !apierrors.IsNotFound(err) {
+		t.Errorf("removed ConfigMap still there: %v", err)
+	}
+
+	// Drift: a hand edit (as kubectl edit does: an update by another field
+	// manager) shows as an Update with a conflict; apply needs
+	// --force-conflicts and then converges.
+	dep, err = f.get("apps/v1", "Deployment", ns, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	unstructured.SetNestedField(dep.Object, int64(5), "spec", "replicas")
+	m, _ := f.rt.Mapper().RESTMapping(schema.GroupKind{Group: "apps", Kind: "Deployment"}, "v1")
+	if _, err := f.rt.Dynamic().Resource(m.Resource).Namespace(ns).Update(context.Background(), dep, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		t.Fatalf("hand edit: %v", err)
+	}
+	ch, acts = f.preview(sp3, engine.PreviewOptions{})
+	want = allActions(sp3, engine.UnChanged)
+	want[depID] = engine.Update
+	if diff := cmp.Diff(want, acts); diff != "" {
+		t.Fatalf("preview after a hand edit (-want +got):\n%s", diff)
+	}
+	if note := ch.ChangeSteps[depID].Note; !strings.Contains(note, "conflict") {
+		t.Errorf("drift step note %q, want a conflict", note)
+	}
+	d, _ = engine.StepDiff(ch.ChangeSteps[depID], false)
+	if !strings.Contains(d, "-  replicas: 5") || !strings.Contains(d, "+  replicas: 2") {
+		t.Errorf("drift diff:\n%s", d)
+	}
+	_, err = f.eng.Apply(context.Background(), sp3, nil, engine.ApplyOptions{})
+	var ce *runtime.ConflictError
+	if !errors.As(err, &ce) {
+		t.Fatalf("apply over a hand edit without --force-conflicts: err = %v, want a conflict", err)
+	}
+	if got, want := f.apply(sp3, engine.ApplyOptions{PreviewOptions: engine.PreviewOptions{ForceConflicts: true}}).Summary(), summary(0, 1, 0, n-2); got != want {
+		t.Errorf("forced apply: %q, want %q", got, want)
+	}
+	_, acts = f.preview(sp3, engine.PreviewOptions{})
+	if diff := cmp.Diff(allActions(sp3, engine.UnChanged), acts); diff != "" {
+		t.Errorf("preview after the forced apply (-want +got):\n%s", diff)
+	}
+
+	// A changed Secret value shows masked, in every output.
+	p4 := p2
+	p4.secretVal = "n3w-" + secretValue
+	sp4 := without(makeSpec(p4), cfgID)
+	ch, acts = f.preview(sp4, engine.PreviewOptions{})
+	secID := id("v1", "Secret", ns, "creds")
+	if acts[secID] != engine.Update {
+		t.Errorf("secret change: %s, want Update", acts[secID])
+	}
+	var out bytes.Buffer
+	js, err := ch.JSON()
+	if err != nil {
+		t.Fatal(err)
+	}
+	out.Write(js)
+	engine.WriteTable(&out, "s", ch)
+	engine.WriteDiff(&out, ch, true)
+	for _, v := range []string{secretValue, p4.secretVal} {
+		for _, enc := range []string{v, base64.StdEncoding.EncodeToString([]byte(v))} {
+			if strings.Contains(out.String(), enc) {
+				t.Errorf("a secret value appears in the output:\n%s", out.String())
+			}
+		}
+	}
+	if !strings.Contains(out.String(), engine.MaskedChanged) {
+		t.Errorf("the changed secret value is not marked %q", engine.MaskedChanged)
+	}
+
+	// The lock stops a concurrent operation and names the holder.
+	lock, err := f.eng.Store().Lock("apply", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = f.eng.Apply(context.Background(), sp3, nil, engine.ApplyOptions{})
+	var le *state.LockedError
+	if !errors.As(err, &le) || le.Holder.PID != os.Getpid() {
+		t.Errorf("apply under a held lock: err = %v, want a LockedError naming this process", err)
+	}
+	lock.Release()
+
+	// Destroy: nothing left.
+	dch, err := f.eng.DestroyPreview(context.Background())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(dch.StepKeys) != n-1 || dch.StepKeys[len(dch.StepKeys)-1] != id("v1", "Namespace", "", ns) && dch.StepKeys[len(dch.StepKeys)-1] != id("apiextensions.k8s.io/v1", "CustomResourceDefinition", "", "widgets."+ns+".konfig.test") {
+		t.Errorf("destroy order %v: want %d steps ending with a resource others depend on", dch.StepKeys, n-1)
+	}
+	dres, err := f.eng.Destroy(context.Background(), engine.DestroyOptions{})
+	if err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	if got, want := dres.Summary(), summary(0, 0, n-1, 0); got != want {
+		t.Errorf("destroy summary %q, want %q", got, want)
+	}
+	for _, r := range sp3.Resources {
+		live, err := f.rt.Read(context.Background(), r)
+		if err != nil {
+			t.Errorf("read %s after destroy: %v", r.ID, err)
+			continue
+		}
+		if live != nil {
+			// Namespaces (and what is in them) go away through the namespace
+			// controller; being deleted is enough.
+			if ts, _, _ := unstructured.NestedString(live, "metadata", "deletionTimestamp"); ts == "" {
+				t.Errorf("%s still there after destroy", r.ID)
+			}
+		}
+	}
+	st, _ = f.eng.Store().Load()
+	if len(st.Resources) != 0 {
+		t.Errorf("state after destroy holds %d resources", len(st.Resources))
+	}
+}
+
+// --- kill -9 in the middle of an apply --------------------------------------
+
+const childEnv = "KONFIG_ENGINE_TEST_CHILD"
+
+// childApply is the re-executed test binary: it applies the stack named by
+// the environment one resource at a time, printing a line per resource.
+func childApply() int {
+	p := stackParams{ns: os.Getenv("CHILD_NS"), image: "nginx:1.27", configs: 60, secretVal: secretValue}
+	rt, err := kubernetes.New(kubernetes.Config{Kubeconfig: os.Getenv("CHILD_KUBECONFIG")})
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	eng := engine.New(engine.Config{StackDir: os.Getenv("CHILD_DIR"), Runtimes: runtime.Registry{spec.Kubernetes: rt}})
+	_, err = eng.Apply(context.Background(), makeSpec(p), nil, engine.ApplyOptions{
+		PreviewOptions: engine.PreviewOptions{MaxConcurrent: 1},
+		OnEvent: func(e engine.Event) {
+			if e.Type == engine.EventDone {
+				fmt.Printf("done %d\n", e.Done)
+			}
+		},
+	})
+	if err != nil {
+		fmt.Println("error:", err)
+		return 1
+	}
+	return 0
+}
+
+func TestKilledApplyConverges(t *testing.T) {
+	dir := t.TempDir()
+	f := newFixture(t, dir)
+	ns := fmt.Sprintf("kill-%d", time.Now().UnixNano()%1_000_000)
+	sp := makeSpec(stackParams{ns: ns, image: "nginx:1.27", configs: 60, secretVal: secretValue})
+	n := len(sp.Resources)
+
+	cmd := exec.Command(os.Args[0], "-test.run=^$")
+	cmd.Env = append(os.Environ(), childEnv+"=1", "CHILD_NS="+ns, "CHILD_DIR="+dir, "CHILD_KUBECONFIG="+cluster.Kubeconfig)
+	stdout, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	sc := bufio.NewScanner(stdout)
+	killedAt := 0
+	for sc.Scan() {
+		line := sc.Text()
+		if strings.HasPrefix(line, "error:") {
+			t.Fatalf("child: %s", line)
+		}
+		var k int
+		if _, err := fmt.Sscanf(line, "done %d", &k); err == nil && k >= 20 {
+			killedAt = k
+			cmd.Process.Kill() // SIGKILL
+			break
+		}
+	}
+	cmd.Wait()
+	if killedAt == 0 {
+		t.Fatalf("the child finished or died before 20 resources")
+	}
+	// The state file is valid and holds part of the stack.
+	st, err := f.eng.Store().Load()
+	if err != nil {
+		t.Fatalf("state after kill -9: %v", err)
+	}
+	if len(st.Resources) == 0 || len(st.Resources) >= n {
+		t.Errorf("state after kill -9 at %d/%d holds %d resources; want part of the stack", killedAt, n, len(st.Resources))
+	}
+	t.Logf("killed at %d/%d; state holds %d resources (serial %d)", killedAt, n, len(st.Resources), st.Serial)
+
+	// Rerun (the dead process's lock is stale): converges.
+	res := f.apply(sp, engine.ApplyOptions{})
+	if res.Created+res.UnChanged != n || res.Failed != 0 {
+		t.Errorf("rerun: %s; want %d resources created or unchanged", res.Summary(), n)
+	}
+	_, acts := f.preview(sp, engine.PreviewOptions{})
+	if diff := cmp.Diff(allActions(sp, engine.UnChanged), acts); diff != "" {
+		t.Errorf("preview after the rerun (-want +got):\n%s", diff)
+	}
+	st, _ = f.eng.Store().Load()
+	if len(st.Resources) != n {
+		t.Errorf("state after the rerun holds %d resources, want %d", len(st.Resources), n)
+	}
+	if _, err := f.eng.Destroy(context.Background(), engine.DestroyOptions{}); err != nil {
+		t.Errorf("destroy: %v", err)
+	}
+}

@@ -1,0 +1,66 @@
+package engine_test
+
+import (
+	"flag"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
+	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine"
+)
+
+var update = flag.Bool("update", false, "rewrite the want sections of testdata/diff/*.txtar")
+
+func TestStepDiff(t *testing.T) {
+	files, err := filepath.Glob("testdata/diff/*.txtar")
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no test data: %v", err)
+	}
+	for _, file := range files {
+		t.Run(filepath.Base(file), func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatal(err)
+			}
+			var in struct {
+				ID     string         `yaml:"id"`
+				Action engine.Action  `yaml:"action"`
+				From   map[string]any `yaml:"from"`
+				To     map[string]any `yaml:"to"`
+				Ignore []string       `yaml:"ignore"`
+			}
+			wantIdx := -1
+			for i, f := range ar.Files {
+				switch f.Name {
+				case "step.yaml":
+					if err := yaml.Unmarshal(f.Data, &in); err != nil {
+						t.Fatal(err)
+					}
+				case "want":
+					wantIdx = i
+				}
+			}
+			if wantIdx < 0 {
+				t.Fatal("no want section")
+			}
+			got, err := engine.StepDiff(engine.NewStepForTest(in.ID, in.Action, in.From, in.To, in.Ignore), false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if *update {
+				ar.Files[wantIdx].Data = []byte(got)
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			if diff := cmp.Diff(string(ar.Files[wantIdx].Data), got); diff != "" {
+				t.Errorf("diff mismatch (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
