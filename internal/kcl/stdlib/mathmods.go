@@ -230,8 +230,8 @@ func mathModule(Env) map[string]value.Value {
 			i, f := math.Modf(x)
 			return &value.List{Items: []value.Value{value.Float(f), value.Float(i)}}, nil
 		}),
-		flt("exp", math.Exp),
-		flt("expm1", math.Expm1),
+		flt("exp", preciseExp),
+		flt("expm1", preciseExpm1),
 		flt("log1p", math.Log1p),
 		flt("log2", math.Log2),
 		flt("log10", math.Log10),

@@ -1,0 +1,311 @@
+package stdlib
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+func call(t *testing.T, f *value.Func, args []value.Value, kwargs ...value.Entry) (value.Value, error) {
+	t.Helper()
+	return f.Call(args, kwargs)
+}
+
+func moduleFunc(t *testing.T, env Env, mod, name string) *value.Func {
+	t.Helper()
+	m, ok := Module(mod, env)
+	if !ok {
+		t.Fatalf("no module %s", mod)
+	}
+	f, ok := m[name].(*value.Func)
+	if !ok {
+		t.Fatalf("no %s.%s", mod, name)
+	}
+	return f
+}
+
+func TestPrint(t *testing.T) {
+	env := newTestEnv(t)
+	p := Builtins(env)["print"]
+	d := value.NewDict()
+	d.Set("k", value.Str("v"))
+	if _, err := call(t, p, []value.Value{value.Str("Hello"), value.Int(1), value.Float(2), value.None, d}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(t, p, []value.Value{value.Str("x")}, value.Entry{Key: "end", Value: value.Str("")}); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := call(t, p, nil); err != nil {
+		t.Fatal(err)
+	}
+	want := "Hello 1 2.0 None {'k': 'v'}\nx\n"
+	if diff := cmp.Diff(want, env.out.String()); diff != "" {
+		t.Errorf("print output (-want +got):\n%s", diff)
+	}
+}
+
+// TestYAMLStreamManifests rebuilds the inputs of corpus/kcl-manifests as
+// values (schema instances print like dicts) and compares the stream with
+// the byte-exact goldens.
+func TestYAMLStreamManifests(t *testing.T) {
+	cases := []struct {
+		name   string
+		values string
+		opts   string
+	}{
+		{"dict", `[{"name": "kcl"}, {"age": 10}]`, ``},
+		{"dict_ignore_none", `[{"name": "Alice", "age": 10}, {"name": "Bob", "age": null}]`, `{"ignore_none": true}`},
+		{"dict_sort_key", `[{"name": "kcl", "age": 10}, {"age": 10, "name": "kcl"}]`, `{"sort_keys": true}`},
+		{"list", `[{"k1": [1, 2], "k2": [3, 4]}, {"k3": [5, 6], "k4": [7, 8]}, {"k5": [9, 10]}]`, ``},
+		{"schema", `[{"name": "kcl", "age": 1}, {"name": "kcl", "age": 101}]`, ``},
+		{"schema_ignore_none", `[{"name": "kcl", "age": 1}, {"name": "kcl", "age": null}]`, `{"ignore_none": true}`},
+		{"schema_sort_key", `[{"name": "kcl", "age": 1}, {"name": "kcl", "age": 101}]`, `{"sort_keys": true}`},
+	}
+	passed := 0
+	for _, tc := range cases {
+		t.Run(tc.name, func(t *testing.T) {
+			golden, err := os.ReadFile(corpusFile(t, filepath.Join("kcl-manifests", tc.name+".stdout.golden")))
+			if err != nil {
+				t.Fatal(err)
+			}
+			env := newTestEnv(t)
+			args := []value.Value{decodeJSON(t, tc.values)}
+			if tc.opts != "" {
+				args = append(args, decodeJSON(t, tc.opts))
+			}
+			if _, err := call(t, moduleFunc(t, env, "manifests", "yaml_stream"), args); err != nil {
+				t.Fatal(err)
+			}
+			want := strings.TrimSuffix(string(golden), "\n") + "\n"
+			if diff := cmp.Diff(want, env.stream); diff != "" {
+				t.Errorf("yaml_stream (-want +got):\n%s", diff)
+				return
+			}
+			passed++
+		})
+	}
+	t.Logf("kcl-manifests: %d passed, %d failed", passed, len(cases)-passed)
+}
+
+func TestYAMLStreamOptions(t *testing.T) {
+	xyz := value.NewDict()
+	xyz.Set("_bla", value.Str("bla"))
+	d := value.NewDict()
+	d.Set("_foo", value.Str("bar"))
+	d.Set("foo", value.Str("bar"))
+	d.Set("xyz", &value.Schema{Name: "XYZ", Attrs: xyz})
+	d.Set("a", value.None)
+	list := &value.List{Items: []value.Value{d}}
+	tests := []struct {
+		opts value.Value
+		want string
+	}{
+		{decodeJSON(t, `{"ignore_private": false}`), "_foo: bar\nfoo: bar\nxyz:\n  _bla: bla\na: null\n"},
+		{decodeJSON(t, `{"ignore_private": true}`), "foo: bar\nxyz: {}\na: null\n"},
+		{value.None, "foo: bar\nxyz: {}\na: null\n"},
+	}
+	for _, tt := range tests {
+		got, err := YAMLStream(list, tt.opts)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("YAMLStream(opts=%s) (-want +got):\n%s", value.ToStr(tt.opts), diff)
+		}
+	}
+	scalars := decodeJSON(t, `[1, null, 3.0, "literal", true]`).(*value.List)
+	scalars.Items = append(scalars.Items, value.Unit{Raw: 2, Suffix: "Mi", Float: 2097152})
+	got, err := YAMLStream(scalars, decodeJSON(t, `{"sep": "\n---\n"}`))
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "1\n\n---\n\nnull\n\n---\n\n3.0\n\n---\n\nliteral\n\n---\n\ntrue\n\n---\n\n2097152.0\n"
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("YAMLStream scalars (-want +got):\n%s", diff)
+	}
+}
+
+func TestFileModule(t *testing.T) {
+	env := newTestEnv(t)
+	if err := os.WriteFile(filepath.Join(env.root, "test.txt"), []byte("Helloworld"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	str := func(s string) []value.Value { return []value.Value{value.Str(s)} }
+	read := moduleFunc(t, env, "file", "read")
+	got, err := call(t, read, str("test.txt"))
+	if err != nil || got != value.Str("Helloworld") {
+		t.Errorf("file.read = %v, %v", got, err)
+	}
+	_, err = call(t, read, str("not_exist.txt"))
+	if err == nil || !strings.Contains(err.Error(), "failed to access the file 'not_exist.txt': No such file or directory") {
+		t.Errorf("file.read missing file: %v", err)
+	}
+	_, err = call(t, read, str("../outside.txt"))
+	if err == nil || !strings.Contains(err.Error(), "outside the module root") {
+		t.Errorf("file.read outside the root: %v", err)
+	}
+	if err := os.Symlink("/etc", filepath.Join(env.root, "link")); err == nil {
+		if _, err := call(t, read, str("link/hostname")); err == nil || !strings.Contains(err.Error(), "outside the module root") {
+			t.Errorf("file.read through a symlink out of the root: %v", err)
+		}
+	}
+	checks := []struct {
+		fn   string
+		args []value.Value
+		want string // JSON of the result, or "error: …"
+	}{
+		{"exists", str("test.txt"), "true"},
+		{"exists", str("b.k"), "false"},
+		{"size", str("test.txt"), "10"},
+		{"size", str("source_file.txt"), "error: failed to get size of 'source_file.txt': No such file or directory (os error 2)"},
+		{"write", []value.Value{value.Str("w.txt"), value.Str("Hello, world!")}, "null"},
+		{"append", []value.Value{value.Str("w.txt"), value.Str("!")}, "null"},
+		{"read", str("w.txt"), `"Hello, world!!"`},
+		{"cp", []value.Value{value.Str("w.txt"), value.Str("c.txt")}, "null"},
+		{"read", str("c.txt"), `"Hello, world!!"`},
+		{"cp", []value.Value{value.Str("source.txt"), value.Str("destination.txt")}, "error: Failed to copy from 'source.txt' to 'destination.txt': No such file or directory (os error 2)"},
+		{"mv", []value.Value{value.Str("c.txt"), value.Str("m.txt")}, "null"},
+		{"exists", str("c.txt"), "false"},
+		{"mv", []value.Value{value.Str("source.txt"), value.Str("destination.txt")}, "error: Failed to move 'source.txt' to 'destination.txt': No such file or directory (os error 2)"},
+		{"delete", str("m.txt"), "null"},
+		{"delete", str("test_dir"), "error: failed to delete 'test_dir': No such file or directory (os error 2)"},
+		{"mkdir", str("d"), "null"},
+		{"mkdir", str("d"), "error: failed to create directory 'd'"},
+		{"mkdir", []value.Value{value.Str("d"), value.Bool(true)}, "null"},
+		{"glob", str("*.txt"), `["test.txt", "w.txt"]`},
+		{"workdir", nil, `"` + env.root + `"`},
+		{"modpath", nil, `"` + env.root + `"`},
+		{"current", nil, `"` + env.current + `"`},
+	}
+	for _, c := range checks {
+		got, err := call(t, moduleFunc(t, env, "file", c.fn), c.args)
+		if msg, ok := strings.CutPrefix(c.want, "error: "); ok {
+			if err == nil || !strings.Contains(err.Error(), msg) {
+				t.Errorf("file.%s(%v): error %v, want %q", c.fn, c.args, err, msg)
+			}
+			continue
+		}
+		if err != nil {
+			t.Errorf("file.%s(%v): %v", c.fn, c.args, err)
+			continue
+		}
+		if g := string(value.EncodeJSON(got, value.JSONOptions{})); g != c.want {
+			t.Errorf("file.%s(%v) = %s, want %s", c.fn, c.args, g, c.want)
+		}
+	}
+	sum, err := call(t, moduleFunc(t, env, "crypto", "filesha256"), str("test.txt"))
+	if err != nil || len(string(sum.(value.Str))) != 64 {
+		t.Errorf("crypto.filesha256 = %v, %v", sum, err)
+	}
+	t.Setenv("KCL_STDLIB_TEST", "v")
+	got, err = call(t, moduleFunc(t, env, "file", "read_env"), str("KCL_STDLIB_TEST"))
+	if err != nil || got != value.Str("v") {
+		t.Errorf("file.read_env = %v, %v", got, err)
+	}
+}
+
+type posError struct{ msg string }
+
+func (e *posError) Error() string   { return "main.k:1:1: " + e.msg }
+func (e *posError) Message() string { return e.msg }
+
+type typedLambda struct{ types []string }
+
+func (l typedLambda) ParamTypes() []string { return l.types }
+
+func TestFunctionArguments(t *testing.T) {
+	env := newTestEnv(t)
+	catch := moduleFunc(t, env, "runtime", "catch")
+	failing := &value.Func{Name: "lambda", Call: func([]value.Value, []value.Entry) (value.Value, error) {
+		return nil, &posError{msg: "list index out of range: 0"}
+	}}
+	got, err := call(t, catch, []value.Value{failing})
+	if err != nil || got != value.Str("list index out of range: 0") {
+		t.Errorf("runtime.catch(failing) = %v, %v", got, err)
+	}
+	ok := &value.Func{Name: "lambda", Call: func([]value.Value, []value.Entry) (value.Value, error) { return value.Int(1), nil }}
+	got, err = call(t, catch, []value.Value{ok})
+	if err != nil || got != value.Undefined {
+		t.Errorf("runtime.catch(ok) = %v, %v", got, err)
+	}
+
+	reduce := Builtins(env)["reduce"]
+	add := &value.Func{Name: "lambda", Def: typedLambda{[]string{"int", "int"}}, Call: func(args []value.Value, _ []value.Entry) (value.Value, error) {
+		return value.Binary("+", args[0], args[1], value.ArithOptions{})
+	}}
+	list := decodeJSON(t, `[1, 2, 3]`)
+	for _, tc := range []struct {
+		args []value.Value
+		want string
+	}{
+		{[]value.Value{add, list}, "6"},
+		{[]value.Value{add, list, value.Int(10)}, "16"},
+		{[]value.Value{add, &value.List{}, value.Int(5)}, "5"},
+		{[]value.Value{add, &value.List{}}, "error: reduce() empty list with no initial value and non-nullable accumulator type 'int'"},
+	} {
+		got, err := call(t, reduce, tc.args)
+		if msg, isErr := strings.CutPrefix(tc.want, "error: "); isErr {
+			if err == nil || err.Error() != msg {
+				t.Errorf("reduce: error %v, want %q", err, msg)
+			}
+			continue
+		}
+		if err != nil || value.ToStr(got) != tc.want {
+			t.Errorf("reduce = %v, %v; want %s", got, err, tc.want)
+		}
+	}
+	boom := errors.New("reducer error")
+	failingAdd := &value.Func{Name: "lambda", Call: func([]value.Value, []value.Entry) (value.Value, error) { return nil, boom }}
+	if _, err := call(t, reduce, []value.Value{failingAdd, list, value.Int(0)}); !errors.Is(err, boom) {
+		t.Errorf("reduce did not propagate the reducer error: %v", err)
+	}
+
+	typeOf := Builtins(env)["typeof"]
+	s := &value.Schema{Name: "Person", PkgPath: "sub", Attrs: value.NewDict()}
+	for _, tc := range []struct {
+		args   []value.Value
+		kwargs []value.Entry
+		want   string
+	}{
+		{[]value.Value{s}, nil, "Person"},
+		{[]value.Value{s}, []value.Entry{{Key: "full_name", Value: value.Bool(true)}}, "sub.Person"},
+		{[]value.Value{&value.Schema{Name: "P", PkgPath: "__main__"}}, []value.Entry{{Key: "full_name", Value: value.Bool(true)}}, "P"},
+		{[]value.Value{value.Unit{Raw: 1, Suffix: "Ki", Float: 1024}}, nil, "number_multiplier(1Ki)"},
+		{[]value.Value{ok}, nil, "function"},
+	} {
+		got, err := call(t, typeOf, tc.args, tc.kwargs...)
+		if err != nil || got != value.Str(tc.want) {
+			t.Errorf("typeof(%v) = %v, %v; want %s", tc.args, got, err, tc.want)
+		}
+	}
+}
+
+func TestModuleNames(t *testing.T) {
+	env := newTestEnv(t)
+	for _, n := range ModuleNames() {
+		if _, ok := Module(n, env); !ok {
+			t.Errorf("ModuleNames lists %s but Module does not know it", n)
+		}
+	}
+	if _, ok := Module("kcl_plugin", env); ok {
+		t.Error("Module(kcl_plugin) should not exist")
+	}
+	units, _ := Module("units", env)
+	if units["Ki"] != value.Int(1024) || units["n"] != value.Float(1e-9) || units["K"] != value.Int(1000) {
+		t.Errorf("units constants: Ki=%v n=%v K=%v", units["Ki"], units["n"], units["K"])
+	}
+	if len(StrMethodNames()) != 30 {
+		t.Errorf("StrMethodNames has %d names, want 30", len(StrMethodNames()))
+	}
+	for _, n := range StrMethodNames() {
+		if _, ok := StrMethod(value.Str("x"), n); !ok {
+			t.Errorf("StrMethod(%s) missing", n)
+		}
+	}
+}
