@@ -10,8 +10,8 @@ import (
 // ToStr converts v the way KCL's str(), print and string interpolation do:
 // None and Undefined as "None"/"Undefined", booleans as "True"/"False",
 // floats in plain decimal with a ".0" when integral, unit values as written
-// ("1Ki"), lists as "[a, 1]" and dicts and schemas Python-like
-// ("{'k': 'v'}").
+// ("1Ki"), and lists, dicts and schemas Python-like with quoted strings
+// inside ("[1, 'a', True]", "{'k': 'v'}"), as the KCL docs show for print.
 func ToStr(v Value) string {
 	var b strings.Builder
 	writeStr(&b, v, false)
@@ -58,7 +58,7 @@ func writeStr(b *strings.Builder, v Value, quote bool) {
 			if i > 0 {
 				b.WriteString(", ")
 			}
-			writeStr(b, it, quote)
+			writeStr(b, it, true)
 		}
 		b.WriteByte(']')
 	case *Dict:

@@ -27,7 +27,7 @@ func TestToStr(t *testing.T) {
 		{Float(math.Inf(1)), "inf"},
 		{Unit{Raw: 1, Suffix: "Ki", Float: 1024}, "1Ki"},
 		{Str("x"), "x"},
-		{&List{Items: []Value{Str("a"), Int(1)}}, "[a, 1]"},
+		{&List{Items: []Value{Str("a"), Int(1), Bool(true)}}, "['a', 1, True]"},
 		{d, `{'k': 'v', 'n': 1, 'q': "it's", 'l': ['a', None]}`},
 		{&Schema{Name: "S", Attrs: d}, `{'k': 'v', 'n': 1, 'q': "it's", 'l': ['a', None]}`},
 		{&Func{Name: "f"}, "function"},
