@@ -1,0 +1,89 @@
+package main
+
+import (
+	"fmt"
+	"os"
+	"os/signal"
+	"path/filepath"
+	"syscall"
+	"time"
+
+	"github.com/spf13/cobra"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine"
+)
+
+func init() { subcommands = append(subcommands, newApplyCmd) }
+
+func newApplyCmd() *cobra.Command {
+	var f engineFlags
+	var yes, detail, watch, skipUnsupported bool
+	var timeout time.Duration
+	cmd := &cobra.Command{
+		Use:   "apply [stackdir]",
+		Short: "Preview, confirm and apply a stack to the cluster (server-side apply, dependency order)",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
+			defer stop()
+			dir, err := stackDirArg(args)
+			if err != nil {
+				return err
+			}
+			sp, err := f.loadSpec(ctx, dir, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			eng, err := f.newEngine(dir)
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			popts := engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc}
+			ch, err := eng.Preview(ctx, sp, popts)
+			if err != nil {
+				return err
+			}
+			if err := engine.WriteTable(out, filepath.Base(dir), ch); err != nil {
+				return err
+			}
+			if detail {
+				if err := engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out)); err != nil {
+					return err
+				}
+			}
+			if !yes {
+				if !ch.HasChanges() {
+					fmt.Fprintln(out, "Nothing to change.")
+				}
+				ok, err := confirm(cmd.InOrStdin(), out, "Apply these changes?")
+				if err != nil {
+					return err
+				}
+				if !ok {
+					return fmt.Errorf("apply cancelled")
+				}
+			}
+			res, err := eng.Apply(ctx, sp, ch, engine.ApplyOptions{
+				PreviewOptions:  popts,
+				ForceUnlock:     f.forceUnlock,
+				Watch:           watch,
+				WatchTimeout:    timeout,
+				SkipUnsupported: skipUnsupported,
+				OnEvent:         progressPrinter(out),
+			})
+			if res != nil {
+				fmt.Fprintf(out, "Apply: %s\n", res.Summary())
+			}
+			return err
+		},
+	}
+	f.register(cmd, true)
+	fl := cmd.Flags()
+	fl.BoolVarP(&yes, "yes", "y", false, "apply without asking")
+	fl.BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource before asking")
+	fl.BoolVar(&watch, "watch", false, "wait for each applied resource to be ready (Deployments, StatefulSets, Jobs, Services, CRDs)")
+	fl.DurationVar(&timeout, "timeout", 5*time.Minute, "how long --watch waits for one resource")
+	fl.BoolVar(&skipUnsupported, "skip-unsupported", false, "apply the rest when some resources have a type with no runtime (they are reported)")
+	return cmd
+}

@@ -1,0 +1,258 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"path/filepath"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+)
+
+func init() { subcommands = append(subcommands, newPreviewCmd) }
+
+// engineFlags are the flags shared by preview, apply and destroy.
+type engineFlags struct {
+	kubeconfig   string
+	kubeContext  string
+	specFile     string
+	stateDir     string
+	args         []string
+	ignoreFields []string
+	force        bool // --force-conflicts
+	forceUnlock  bool
+	maxConc      int
+	noStyle      bool
+}
+
+func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
+	fl := cmd.Flags()
+	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
+	fl.StringVar(&f.kubeContext, "context", "", "kubeconfig context (default the current one)")
+	fl.StringVar(&f.stateDir, "state-dir", "", "directory of state.json and its lock (default <stack>/.konfig)")
+	fl.BoolVar(&f.forceUnlock, "force-unlock", false, "take the stack's lock even if another operation holds it")
+	fl.IntVar(&f.maxConc, "max-concurrent", 10, "resources processed in parallel")
+	fl.BoolVar(&f.noStyle, "no-style", false, "no colors")
+	if withSpec {
+		fl.StringVar(&f.specFile, "spec", "", "read the resources from this YAML file (a list, or {resources: [...]}) instead of compiling the stack; - is stdin")
+		fl.StringArrayVarP(&f.args, "argument", "D", nil, "KCL option key=value for the compile")
+		fl.StringSliceVar(&f.ignoreFields, "ignore-fields", nil, "dot paths left out of the comparison (e.g. metadata.labels,spec.replicas)")
+		fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
+	}
+}
+
+// stackDirArg returns the stack directory argument (default ".").
+func stackDirArg(args []string) (string, error) {
+	dir := "."
+	if len(args) > 0 {
+		dir = args[0]
+	}
+	abs, err := filepath.Abs(dir)
+	if err != nil {
+		return "", fmt.Errorf("stack dir: %w", err)
+	}
+	return abs, nil
+}
+
+// loadSpec returns the stack's intent: --spec's file, else the compiled stack.
+func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Reader) (*spec.Spec, error) {
+	if f.specFile != "" {
+		var data []byte
+		var err error
+		if f.specFile == "-" {
+			data, err = io.ReadAll(stdin)
+		} else {
+			data, err = os.ReadFile(f.specFile)
+		}
+		if err != nil {
+			return nil, fmt.Errorf("read spec: %w", err)
+		}
+		return parseSpec(data)
+	}
+	st, err := konfig.LoadStack(stackDir)
+	if err != nil {
+		return nil, err
+	}
+	return konfig.Compile(ctx, st, konfig.CompileOptions{Args: f.args})
+}
+
+// parseSpec reads a YAML list of resources or a {resources: [...]} document.
+func parseSpec(data []byte) (*spec.Spec, error) {
+	var list []spec.Resource
+	if err := yaml.Unmarshal(data, &list); err == nil {
+		return &spec.Spec{Resources: normalizeResources(list)}, nil
+	}
+	var sp spec.Spec
+	if err := yaml.Unmarshal(data, &sp); err != nil {
+		return nil, fmt.Errorf("parse spec: %w", err)
+	}
+	sp.Resources = normalizeResources(sp.Resources)
+	return &sp, nil
+}
+
+// normalizeResources converts YAML-decoded values into JSON-compatible ones.
+func normalizeResources(rs []spec.Resource) []spec.Resource {
+	for i := range rs {
+		if m, ok := jsonable(rs[i].Attributes).(map[string]any); ok {
+			rs[i].Attributes = m
+		}
+	}
+	return rs
+}
+
+func jsonable(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			x[k] = jsonable(e)
+		}
+		return x
+	case map[any]any:
+		m := make(map[string]any, len(x))
+		for k, e := range x {
+			m[fmt.Sprint(k)] = jsonable(e)
+		}
+		return m
+	case []any:
+		for i, e := range x {
+			x[i] = jsonable(e)
+		}
+		return x
+	default:
+		return v
+	}
+}
+
+// newEngine connects the Kubernetes runtime and returns the stack's engine.
+func (f *engineFlags) newEngine(stackDir string) (*engine.Engine, error) {
+	kube, err := kubernetes.New(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: slog.Default()})
+	if err != nil {
+		return nil, err
+	}
+	return engine.New(engine.Config{
+		StackDir: stackDir,
+		StateDir: f.stateDir,
+		Runtimes: runtime.Registry{spec.Kubernetes: kube},
+		Logger:   slog.Default(),
+	}), nil
+}
+
+// isTerminal reports whether w is a character device (a terminal).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	fi, err := f.Stat()
+	return err == nil && fi.Mode()&os.ModeCharDevice != 0
+}
+
+func newPreviewCmd() *cobra.Command {
+	var f engineFlags
+	var detail bool
+	var output string
+	cmd := &cobra.Command{
+		Use:   "preview [stackdir]",
+		Short: "Show what apply would change: a three-way diff of the stack, its state and the live cluster",
+		Args:  cobra.MaximumNArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			ctx := cmd.Context()
+			dir, err := stackDirArg(args)
+			if err != nil {
+				return err
+			}
+			sp, err := f.loadSpec(ctx, dir, cmd.InOrStdin())
+			if err != nil {
+				return err
+			}
+			eng, err := f.newEngine(dir)
+			if err != nil {
+				return err
+			}
+			ch, err := eng.Preview(ctx, sp, engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc})
+			if err != nil {
+				return err
+			}
+			out := cmd.OutOrStdout()
+			switch output {
+			case "json":
+				data, err := ch.JSON()
+				if err != nil {
+					return err
+				}
+				_, err = fmt.Fprintf(out, "%s\n", data)
+				return err
+			case "", "table":
+			default:
+				return fmt.Errorf("unknown output format %q (want table or json)", output)
+			}
+			if err := engine.WriteTable(out, filepath.Base(dir), ch); err != nil {
+				return err
+			}
+			if detail {
+				return engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out))
+			}
+			return nil
+		},
+	}
+	f.register(cmd, true)
+	cmd.Flags().BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource")
+	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: table (default) or json ({stepKeys, changeSteps})")
+	return cmd
+}
+
+// confirm asks a yes/no question on in; anything but y/yes is no.
+func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
+	fmt.Fprintf(out, "%s [y/N]: ", question)
+	var b strings.Builder
+	buf := make([]byte, 1)
+	for {
+		n, err := in.Read(buf)
+		if n == 1 {
+			if buf[0] == '\n' {
+				break
+			}
+			b.WriteByte(buf[0])
+		}
+		if err != nil {
+			if errors.Is(err, io.EOF) {
+				break
+			}
+			return false, fmt.Errorf("read answer: %w", err)
+		}
+	}
+	a := strings.ToLower(strings.TrimSpace(b.String()))
+	return a == "y" || a == "yes", nil
+}
+
+// progressPrinter prints apply/destroy events as plain lines.
+func progressPrinter(w io.Writer) func(engine.Event) {
+	return func(e engine.Event) {
+		switch e.Type {
+		case engine.EventStart:
+			return
+		case engine.EventDone:
+			if e.Action == engine.UnChanged {
+				return
+			}
+			fmt.Fprintf(w, "[%d/%d] %s %s: done (%s)\n", e.Done, e.Total, e.Action, e.ID, e.Elapsed.Round(1e6))
+		case engine.EventFailed:
+			fmt.Fprintf(w, "[%d/%d] %s %s: FAILED: %v\n", e.Done, e.Total, e.Action, e.ID, e.Err)
+		case engine.EventSkipped:
+			fmt.Fprintf(w, "[%d/%d] %s: skipped: %s\n", e.Done, e.Total, e.ID, e.Message)
+		case engine.EventWaiting:
+			fmt.Fprintf(w, "%s: applied, waiting for readiness\n", e.ID)
+		}
+	}
+}
