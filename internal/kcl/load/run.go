@@ -1,0 +1,146 @@
+package load
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// Evaluate runs the program of cfg: print() output goes to stdout as it
+// happens, and the planned result (YAML or JSON, or the
+// manifests.yaml_stream text) is returned.
+func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error) {
+	opts := make([]eval.Option, len(cfg.Options))
+	for i, o := range cfg.Options {
+		opts[i] = eval.Option{Key: o.Key, Value: o.Value}
+	}
+	res, err := eval.Run(ctx, eval.Config{
+		Files:       cfg.Files,
+		Overlay:     cfg.Overlay,
+		WorkDir:     cfg.WorkDir,
+		ModRoot:     cfg.ModRoot,
+		Options:     opts,
+		External:    cfg.External,
+		StrictRange: cfg.StrictRange,
+		Debug:       cfg.Debug,
+		Stdout:      stdout,
+	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Stream != nil {
+		return withNewline([]byte(*res.Stream)), nil
+	}
+	var v value.Value = res.Value
+	if res.Scalar != nil || res.Value == nil {
+		v = res.Scalar
+	}
+	if len(cfg.PathSelector) > 0 {
+		v, err = selectPaths(v, cfg.PathSelector, res)
+		if err != nil {
+			return nil, err
+		}
+	}
+	planned := value.Plan(v, value.PlanOptions{DisableNone: cfg.DisableNone, SortKeys: cfg.SortKeys, ShowHidden: cfg.ShowHidden})
+	if isEmptyOutput(planned) {
+		return nil, nil
+	}
+	if cfg.Format == "json" {
+		return withNewline(value.EncodeJSON(planned, value.JSONOptions{Indent: 4})), nil
+	}
+	if l, ok := planned.(*value.List); ok && allConfigs(l) {
+		// A top-level list of configs prints as a YAML stream.
+		return value.EncodeYAMLStream(l.Items, value.YAMLOptions{}, ""), nil
+	}
+	return withNewline(value.EncodeYAML(planned, value.YAMLOptions{})), nil
+}
+
+// isEmptyOutput reports whether a planned result prints nothing: no value
+// or an empty top-level dict.
+func isEmptyOutput(v value.Value) bool {
+	switch x := v.(type) {
+	case nil, value.UndefinedType:
+		return true
+	case *value.Dict:
+		return x.Len() == 0
+	}
+	return false
+}
+
+func allConfigs(l *value.List) bool {
+	if len(l.Items) == 0 {
+		return false
+	}
+	for _, it := range l.Items {
+		if _, ok := it.(*value.Dict); !ok {
+			return false
+		}
+	}
+	return true
+}
+
+func withNewline(b []byte) []byte {
+	if len(b) == 0 || b[len(b)-1] == '\n' {
+		return b
+	}
+	return append(b, '\n')
+}
+
+// Run does everything `konfig-lsp run` does with the parsed command line a:
+// resolve settings and flags, evaluate, print the print() output and then
+// the result to stdout (or the -o file), and render any error to stderr in
+// the official layout. It returns the process exit status: 0 on success, 1
+// on a KCL error.
+func Run(ctx context.Context, a Args, stdout, stderr io.Writer) int {
+	cfg, err := Resolve(a)
+	if err != nil {
+		return fail(stderr, err, a.Overlay)
+	}
+	out, err := Evaluate(ctx, cfg, stdout)
+	if err != nil {
+		return fail(stderr, err, cfg.Overlay)
+	}
+	if cfg.Output != "" {
+		if err := os.WriteFile(cfg.Output, out, 0o644); err != nil {
+			return fail(stderr, fmt.Errorf("write output: %w", err), cfg.Overlay)
+		}
+		return 0
+	}
+	if _, err := stdout.Write(out); err != nil {
+		return fail(stderr, fmt.Errorf("write output: %w", err), cfg.Overlay)
+	}
+	return 0
+}
+
+// Main parses argv (the arguments after `run`) and calls Run.
+func Main(ctx context.Context, argv []string, workDir string, stdout, stderr io.Writer) int {
+	a, err := ParseArgs(argv)
+	if err != nil {
+		fmt.Fprintf(stderr, "error: %v\n", err)
+		return 2
+	}
+	a.WorkDir = workDir
+	return Run(ctx, a, stdout, stderr)
+}
+
+func fail(stderr io.Writer, err error, overlay map[string][]byte) int {
+	var b bytes.Buffer
+	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
+		var d *diag.Diagnostic
+		var l diag.List
+		if !errors.As(err, &d) && !errors.As(err, &l) {
+			err = &diag.Diagnostic{Kind: diag.EvaluationError, Messages: []diag.Message{{
+				Text: fmt.Sprintf("evaluation stopped: %v", err)}}}
+		}
+	}
+	diag.RenderError(&b, err, diag.FileSource{Overlay: overlay})
+	stderr.Write(b.Bytes())
+	return 1
+}
