@@ -2,19 +2,245 @@ package lsp
 
 import (
 	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"sort"
+	"sync"
+
+	"go.lsp.dev/protocol"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
-// runDiagnostics computes the semantic and policy diagnostics that the
-// changes of paths affect and publishes them. It returns false when ctx was
+// stacks caches the Konfig repositories of the workspace roots and the last
+// compile of each stack.
+type stacks struct {
+	mu    sync.Mutex
+	repos map[string]*konfig.Repo // by root
+	// results holds the last compile of each stack, keyed by stack dir.
+	results map[string]*stackResult
+}
+
+// stackResult is one compile of a stack against one snapshot.
+type stackResult struct {
+	snapID uint64
+	stack  *konfig.Stack
+	spec   *spec.Spec
+	err    error
+}
+
+// repos returns the Konfig repositories of the snapshot's roots,
+// discovering them on first use.
+func (s *server) repos(ctx context.Context, snap *snapshot) []*konfig.Repo {
+	st := &s.stacks
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	if st.repos == nil {
+		st.repos = map[string]*konfig.Repo{}
+	}
+	var out []*konfig.Repo
+	for _, root := range snap.roots {
+		r, ok := st.repos[root]
+		if !ok {
+			var err error
+			r, err = konfig.Discover(ctx, root)
+			if err != nil {
+				s.log.Warn("discover stacks", "root", root, "error", err)
+				r = nil
+			}
+			st.repos[root] = r
+		}
+		if r != nil {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// forgetRepos drops the discovered repositories (a project or stack file
+// changed on disk).
+func (s *server) forgetRepos() {
+	s.stacks.mu.Lock()
+	defer s.stacks.mu.Unlock()
+	s.stacks.repos = nil
+}
+
+// stacksIncluding returns the stacks whose compile reads path, honouring
+// the `stacks` setting.
+func (s *server) stacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
+	read := func(p string) ([]byte, error) { return snap.readFile(p) }
+	s.mu.Lock()
+	only := s.settings.Stacks
+	s.mu.Unlock()
+	var out []*konfig.Stack
+	seen := map[string]bool{}
+	for _, r := range s.repos(ctx, snap) {
+		sts, err := r.StacksIncluding(ctx, path, read)
+		if err != nil {
+			s.log.Warn("stacks including", "path", path, "error", err)
+			continue
+		}
+		for _, st := range sts {
+			if seen[st.Dir] || !allowedStack(st.Dir, r.Root, only) {
+				continue
+			}
+			seen[st.Dir] = true
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+func allowedStack(dir, root string, only []string) bool {
+	if len(only) == 0 {
+		return true
+	}
+	for _, o := range only {
+		if !filepath.IsAbs(o) {
+			o = filepath.Join(root, o)
+		}
+		if filepath.Clean(o) == dir {
+			return true
+		}
+	}
+	return false
+}
+
+// compileStack compiles st against snap (reusing the result of the same
+// snapshot).
+func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.Stack) *stackResult {
+	s.stacks.mu.Lock()
+	if r := s.stacks.results[st.Dir]; r != nil && r.snapID == snap.id {
+		s.stacks.mu.Unlock()
+		return r
+	}
+	s.stacks.mu.Unlock()
+	sp, err := konfig.Compile(ctx, st, konfig.CompileOptions{Overlay: snap.overlay()})
+	r := &stackResult{snapID: snap.id, stack: st, spec: sp, err: err}
+	if ctx.Err() != nil {
+		return r // cancelled: not a result to keep
+	}
+	s.stacks.mu.Lock()
+	if s.stacks.results == nil {
+		s.stacks.results = map[string]*stackResult{}
+	}
+	s.stacks.results[st.Dir] = r
+	s.stacks.mu.Unlock()
+	return r
+}
+
+// runDiagnostics evaluates every stack that includes one of the changed
+// paths and publishes its policy diagnostics (failed checks, asserts,
+// runtime errors) at the developer's lines. It returns false when ctx was
 // cancelled before it finished.
 func (s *server) runDiagnostics(ctx context.Context, snap *snapshot, paths []string) bool {
+	todo := map[string]*konfig.Stack{}
 	for _, p := range paths {
+		for _, st := range s.stacksIncluding(ctx, snap, p) {
+			todo[st.Dir] = st
+		}
 		if ctx.Err() != nil {
 			return false
 		}
-		if snap.doc(p) != nil {
+	}
+	dirs := make([]string, 0, len(todo))
+	for d := range todo {
+		dirs = append(dirs, d)
+	}
+	sort.Strings(dirs)
+	touched := map[string]bool{}
+	for _, p := range paths {
+		touched[p] = true
+	}
+	for _, d := range dirs {
+		r := s.compileStack(ctx, snap, todo[d])
+		if ctx.Err() != nil {
+			return false
+		}
+		for _, p := range s.diags.setPolicy(d, s.policyDiagnostics(snap, r)) {
+			touched[p] = true
+		}
+	}
+	for p := range touched {
+		if snap.doc(p) != nil || len(s.diags.merged(p)) > 0 {
 			s.publish(ctx, snap, p)
 		}
 	}
 	return ctx.Err() == nil
+}
+
+// policyDiagnostics converts a stack's compile error into diagnostics by
+// file. A syntax error is left to the syntax layer of its own file.
+func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]protocol.Diagnostic {
+	out := map[string][]protocol.Diagnostic{}
+	if r.err == nil || errors.Is(r.err, context.Canceled) {
+		return out
+	}
+	stackName := r.stack.Name
+	if r.stack.ProjectName() != "" {
+		stackName = r.stack.ProjectName() + "/" + r.stack.Name
+	}
+	for _, p := range konfig.Problems(r.err, r.stack.Dir) {
+		if p.Kind == "InvalidSyntax" || p.Kind == "TabError" || p.Kind == "IndentationError" {
+			continue
+		}
+		file := p.File
+		if file == "" || p.Line <= 0 {
+			continue
+		}
+		t, err := snap.textOf(file)
+		if err != nil {
+			continue
+		}
+		start := t.charColPosition(p.Line, max(p.Col, 1))
+		line := t.line(int(start.Line))
+		if p.Col <= 0 {
+			first := 0
+			for first < len(line) && (line[first] == ' ' || line[first] == '\t') {
+				first++
+			}
+			start.Character = uint32(utf16Len(line[:first]))
+		}
+		end := protocol.Position{Line: start.Line, Character: uint32(utf16Len(line))}
+		if end.Character < start.Character {
+			end = start
+		}
+		var related []protocol.DiagnosticRelatedInformation
+		for _, rel := range p.Related {
+			rt, err := snap.textOf(rel.File)
+			if err != nil || rel.Line <= 0 {
+				continue
+			}
+			pos := rt.charColPosition(rel.Line, max(rel.Col, 1))
+			related = append(related, protocol.DiagnosticRelatedInformation{
+				Location: protocol.Location{URI: pathURI(rel.File), Range: lspRange(pos, protocol.Position{Line: pos.Line, Character: uint32(utf16Len(rt.line(int(pos.Line))))})},
+				Message:  rel.Message,
+			})
+		}
+		msg := fmt.Sprintf("%s: %s", p.Kind, p.Message)
+		for _, rel := range p.Related {
+			if rel.Message != "" && rel.Message != p.Message {
+				msg += "\n" + rel.Message
+			}
+		}
+		if !isUnder(file, r.stack.Dir) {
+			msg += fmt.Sprintf(" (stack %s)", stackName)
+		}
+		out[file] = append(out[file], protocol.Diagnostic{
+			Range:              lspRange(start, end),
+			Severity:           protocol.DiagnosticSeverityError,
+			Code:               protocol.String(p.Code),
+			Source:             protocol.NewOptional("konfig-lsp policy"),
+			Message:            protocol.String(msg),
+			RelatedInformation: related,
+		})
+	}
+	return out
+}
+
+func isUnder(path, dir string) bool {
+	rel, err := filepath.Rel(dir, path)
+	return err == nil && rel != ".." && !filepath.IsAbs(rel) && (len(rel) < 3 || rel[:3] != "../")
 }

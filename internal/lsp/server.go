@@ -47,6 +47,7 @@ type server struct {
 
 	diags         diagStore
 	parses        parseCache
+	stacks        stacks
 	pendingCancel context.CancelFunc
 	pendingPaths  map[string]bool
 

@@ -3,6 +3,7 @@ package lsp
 import (
 	"context"
 	"fmt"
+	"path/filepath"
 
 	"go.lsp.dev/protocol"
 )
@@ -80,6 +81,10 @@ func (s *server) DidChangeWatchedFiles(ctx context.Context, params *protocol.Did
 	for _, ev := range params.Changes {
 		if p, err := uriPath(ev.URI); err == nil {
 			paths = append(paths, p)
+			switch filepath.Base(p) {
+			case "project.yaml", "stack.yaml", "kcl.yaml", "settings.yaml", "kcl.mod":
+				s.forgetRepos()
+			}
 		}
 	}
 	s.scheduleDiagnostics(snap, paths...)
