@@ -230,7 +230,15 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 		}
 		return kt, vt
 	}
-	// walk the key path
+	// walk the key path; the first name becomes visible to later entries
+	var bind *Symbol
+	defer func() {
+		if bind != nil {
+			if _, ok := cs.Names[bind.Name]; !ok {
+				cs.Names[bind.Name] = bind
+			}
+		}
+	}()
 	cur := cc
 	var attrType *Type
 	var defLoc Location
@@ -263,9 +271,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 				attrType = a.Type
 				defLoc = a.Sym.Loc
 				if i == 0 {
-					if _, ok := cs.Names[n]; !ok {
-						cs.Names[n] = a.Sym
-					}
+					bind = a.Sym
 				}
 			}
 		case cur.dict != nil:
@@ -277,10 +283,14 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 					st.checkAssignable(f, id, keyType, cur.dict.Key, Location{})
 				}
 			}
-			st.keySym(f, id, n, cs, i == 0)
+			if ks := st.keySym(f, id, n, cs, i == 0); ks != nil {
+				bind = ks
+			}
 		default:
 			attrType = nil
-			st.keySym(f, id, n, cs, i == 0)
+			if ks := st.keySym(f, id, n, cs, i == 0); ks != nil {
+				bind = ks
+			}
 		}
 		if failedAt >= 0 {
 			break
@@ -384,18 +394,18 @@ func configTargetForPath(t *Type) configCtx {
 
 // keySym records a key of a plain dict literal: the first occurrence in the
 // literal defines it, later ones refer to it.
-func (st *pkgState) keySym(f *syntax.File, id *syntax.Ident, n string, cs *Scope, first bool) {
+func (st *pkgState) keySym(f *syntax.File, id *syntax.Ident, n string, cs *Scope, first bool) *Symbol {
 	if !first {
 		st.occur(f, id, n, nil, false, RoleKey)
-		return
+		return nil
 	}
 	if sym, ok := cs.Names[n]; ok && sym.Kind == SymKey {
 		st.occur(f, id, n, sym, false, RoleKey)
-		return
+		return nil
 	}
 	sym := &Symbol{Name: n, Kind: SymKey, Loc: st.loc(f, id), PkgPath: st.pkg.PkgPath, Type: TAny}
-	cs.Names[n] = sym
 	st.occur(f, id, n, sym, true, RoleKey)
+	return sym
 }
 
 // dottedIdents returns the identifiers of a dotted name, left to right.

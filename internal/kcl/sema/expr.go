@@ -216,6 +216,11 @@ func (st *pkgState) listItem(x syntax.Expr, ev env, elem *Type) []*Type {
 func (st *pkgState) ident(id *syntax.Ident, ev env) *Type {
 	f := ev.file
 	sym := ev.scope.Lookup(id.Name)
+	if sym == nil && ev.schema != nil && ev.schema.Kind == SchemaMixin && ev.schema.Protocol == nil {
+		// a mixin without a protocol reads its host's attributes
+		st.unresolved(f, id, id.Name, RoleName, true, "host attribute of a mixin without protocol")
+		return TAny
+	}
 	if sym == nil {
 		st.unresolved(f, id, id.Name, RoleName, false, "not defined")
 		st.notDefined(f, ev, id, id.Name)

@@ -17,6 +17,7 @@ type pkgState struct {
 	src  *pkgSource
 
 	fileScopes map[*syntax.File]*Scope
+	pkgImports *Scope
 	stmtFile   map[syntax.Stmt]*syntax.File
 	stmtState  map[syntax.Stmt]int // 1 busy, 2 done
 	schemaDecl map[*SchemaInfo]schemaDecl
@@ -168,7 +169,11 @@ func sharedBuiltinScope() *Scope {
 
 func (st *pkgState) declare() {
 	pkg := st.pkg
-	pkg.Scope = &Scope{Kind: ScopePackage, Parent: st.prog.builtinScope(), Names: map[string]*Symbol{}}
+	// Imports of any file of the package are visible in every file (after
+	// the file's own imports and the package's globals), as the Konfig
+	// corpus relies on.
+	st.pkgImports = &Scope{Kind: ScopeFile, Parent: st.prog.builtinScope(), Names: map[string]*Symbol{}}
+	pkg.Scope = &Scope{Kind: ScopePackage, Parent: st.pkgImports, Names: map[string]*Symbol{}}
 	if st.src.sys {
 		for name, t := range st.prog.builtins.Modules[st.src.pkgpath] {
 			kind := SymBuiltin
@@ -200,6 +205,7 @@ func (st *pkgState) declareStmts(f *syntax.File, fs *Scope, stmts []syntax.Stmt)
 			sym := &Symbol{Name: s.Name, Kind: SymPackage, Loc: st.loc(f, n), PkgPath: st.pkg.PkgPath,
 				Target: target, Type: &Type{Kind: KModule, Module: target}, Global: true, decl: s}
 			fs.define(sym)
+			st.pkgImports.define(sym)
 		case *syntax.AssignStmt:
 			for _, t := range s.Targets {
 				if id, ok := t.(*syntax.Ident); ok {

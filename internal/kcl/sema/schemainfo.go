@@ -82,7 +82,7 @@ func (s *SchemaInfo) IsSubOf(o *SchemaInfo) bool {
 	seen := map[*SchemaInfo]bool{}
 	for c := s; c != nil && !seen[c]; c = c.Parent {
 		seen[c] = true
-		if c == o || (c.Name == o.Name && c.PkgPath == o.PkgPath) {
+		if c.same(o) {
 			return true
 		}
 	}
@@ -192,4 +192,19 @@ func (s *SchemaInfo) IndexSig() *IndexSignature {
 		}
 	}
 	return nil
+}
+
+// same reports whether s and o are the same declaration (a file can belong
+// to two packages, e.g. `frontend` and `frontend.server`).
+func (s *SchemaInfo) same(o *SchemaInfo) bool {
+	if s == o {
+		return true
+	}
+	if s == nil || o == nil || s.Name != o.Name {
+		return false
+	}
+	if s.PkgPath == o.PkgPath {
+		return true
+	}
+	return s.Sym != nil && o.Sym != nil && s.Sym.Loc.File == o.Sym.Loc.File && s.Sym.Loc.Start.Offset == o.Sym.Loc.Start.Offset
 }

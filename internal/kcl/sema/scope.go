@@ -39,9 +39,20 @@ func newScope(kind ScopeKind, parent *Scope) *Scope {
 	return s
 }
 
-// Lookup finds name in s and its ancestors.
+// Lookup finds name in s and its ancestors. Keys of enclosing config
+// literals are a fallback: a name defined anywhere else wins over them.
 func (s *Scope) Lookup(name string) *Symbol {
+	if sym := s.lookup(name, false); sym != nil {
+		return sym
+	}
+	return s.lookup(name, true)
+}
+
+func (s *Scope) lookup(name string, configs bool) *Symbol {
 	for c := s; c != nil; c = c.Parent {
+		if (c.Kind == ScopeConfig) != configs {
+			continue
+		}
 		if sym, ok := c.Names[name]; ok {
 			return sym
 		}

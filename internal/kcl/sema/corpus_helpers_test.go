@@ -1,0 +1,81 @@
+package sema
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"gopkg.in/yaml.v3"
+)
+
+// corpusDir returns ../shared/corpus relative to the repository root (the
+// directory holding go.mod), skipping the test when it is absent.
+func corpusDir(tb testing.TB) string {
+	tb.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		tb.Fatal(err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			tb.Skip("corpus: no go.mod above the test directory")
+		}
+		dir = parent
+	}
+	c := filepath.Join(dir, "..", "shared", "corpus")
+	if _, err := os.Stat(c); err != nil {
+		tb.Skipf("corpus not found at %s (tests read ../shared/corpus relative to the repository root)", c)
+	}
+	return c
+}
+
+// stackFiles reads a Konfig stack's kcl.yaml and returns its file list with
+// ${KCL_MOD} expanded and relative paths made absolute.
+func stackFiles(stackDir, modRoot string) ([]string, error) {
+	b, err := os.ReadFile(filepath.Join(stackDir, "kcl.yaml"))
+	if err != nil {
+		return nil, err
+	}
+	var doc struct {
+		Configs struct {
+			File []string `yaml:"file"`
+		} `yaml:"kcl_cli_configs"`
+	}
+	if err := yaml.Unmarshal(b, &doc); err != nil {
+		return nil, err
+	}
+	var out []string
+	for _, f := range doc.Configs.File {
+		f = strings.ReplaceAll(f, "${KCL_MOD}", modRoot)
+		if !filepath.IsAbs(f) {
+			f = filepath.Join(stackDir, f)
+		}
+		out = append(out, filepath.Clean(f))
+	}
+	return out, nil
+}
+
+// konfigStacks returns the stack directories of the Konfig corpus (those
+// with a kcl.yaml), sorted.
+func konfigStacks(tb testing.TB, root string) []string {
+	tb.Helper()
+	var out []string
+	err := filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && d.Name() == "kcl.yaml" {
+			out = append(out, filepath.Dir(path))
+		}
+		return nil
+	})
+	if err != nil {
+		tb.Fatal(err)
+	}
+	return out
+}
