@@ -245,6 +245,14 @@ const (
 // together do, and returns the text to write for the inline styles (for
 // yamlLiteral and yamlComplex the raw string).
 func yamlScalarStyle(s string, key bool) (yamlStyle, string) {
+	if yamlSimple(s) {
+		// No indicator, space, quote or special character: plain unless it
+		// would read back as another type.
+		if yamlReadsAsNonString(s) {
+			return yamlSingle, "'" + s + "'"
+		}
+		return yamlPlain, s
+	}
 	a := yamlAnalyze(s)
 	if key && (a.multiline || len(s) > 128) {
 		return yamlComplex, s
@@ -279,6 +287,25 @@ func yamlScalarStyle(s string, key bool) (yamlStyle, string) {
 		return style, yamlDoubleQuote(s)
 	}
 	return style, s
+}
+
+// yamlSimple reports whether s is non-empty, at most 128 bytes, made of
+// ASCII letters, digits and "_./-", and starts with a letter, a digit or
+// '_': such a string is plain-safe for libyaml in every context.
+func yamlSimple(s string) bool {
+	if s == "" || len(s) > 128 {
+		return false
+	}
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '_':
+		case (c == '.' || c == '/' || c == '-') && i > 0:
+		default:
+			return false
+		}
+	}
+	return true
 }
 
 type yamlAnalysis struct {
