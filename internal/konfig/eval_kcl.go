@@ -2,12 +2,43 @@ package konfig
 
 import (
 	"context"
-	"errors"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-// NewKCLEvaluator returns the Evaluator backed by our KCL implementation.
+// NewKCLEvaluator returns the Evaluator backed by our KCL implementation
+// (internal/kcl/eval). It returns the manifests.yaml_stream text when the
+// program calls it, and otherwise the program's top-level YAML.
 func NewKCLEvaluator() Evaluator {
-	return EvaluatorFunc(func(ctx context.Context, p *Program) ([]byte, error) {
-		return nil, errors.New("the KCL evaluator is not available yet")
+	return EvaluatorFunc(evalKCL)
+}
+
+func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
+	opts := make([]eval.Option, len(p.Options))
+	for i, o := range p.Options {
+		opts[i] = eval.Option{Key: o.Key, Value: o.Value}
+	}
+	res, err := eval.Run(ctx, eval.Config{
+		Files:   p.Files,
+		Overlay: p.Overlay,
+		WorkDir: p.WorkDir,
+		ModRoot: p.ModRoot,
+		Options: opts,
 	})
+	if err != nil {
+		return nil, err
+	}
+	if res.Stream != nil {
+		return []byte(*res.Stream), nil
+	}
+	var v value.Value = res.Value
+	if res.Scalar != nil || res.Value == nil {
+		v = res.Scalar
+	}
+	planned := value.Plan(v, value.PlanOptions{DisableNone: p.DisableNone})
+	if planned == value.Undefined {
+		return nil, nil
+	}
+	return value.EncodeYAML(planned, value.YAMLOptions{IgnoreNone: p.DisableNone}), nil
 }
