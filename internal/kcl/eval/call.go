@@ -71,7 +71,7 @@ func (e *evaluator) callValue(sc *scope, fv value.Value, args []value.Value, kwa
 	case *closure:
 		return e.callLambda(d, args, kwargs, sc.file, n)
 	case *schemaDef:
-		return e.instantiate(d, args, kwargs, value.NewDict(), sc.file, n, nil, true)
+		return e.instantiate(d, args, kwargs, value.NewDict(), sc.file, n, nil, !nestedScope(sc) && e.inSchema == 0)
 	}
 	e.enter(sc.file, n)
 	defer e.leave()

@@ -58,7 +58,7 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 			e.fail(diag.EvaluationError, sc.file, en, "only dict and schema can be used ** unpack, got '%s'", value.TypeName(v))
 		}
 		for _, se := range src.Entries() {
-			e.unionEntry(sc, d, value.Entry{Key: se.Key, Value: value.Copy(se.Value), Op: value.OpUnion}, false, en)
+			e.unionEntry(sc, d, value.Entry{Key: se.Key, Value: value.Copy(se.Value), Op: se.Op, Index: se.Index}, false, en)
 		}
 		return
 	}
@@ -86,6 +86,9 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 			e.putKey(sc, d, e.expr(sc, k), en, op, e.expr(sc, en.Value))
 			return
 		}
+		if kv, isComp := e.compVar(sc, names[0]); isComp {
+			names = append([]string{keyString(kv)}, names[1:]...)
+		}
 		v := e.expr(sc, en.Value)
 		inner := value.Entry{Key: names[len(names)-1], Value: v, Op: op}
 		for i := len(names) - 2; i >= 0; i-- {
@@ -96,8 +99,9 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 		e.unionEntry(sc, d, inner, true, en)
 	case *syntax.IndexExpr:
 		names, ok := syntax.DottedName(k.X)
-		if !ok {
-			e.failCol(diag.CompileError, sc.file, k, "invalid config key")
+		if _, isComp := e.compVar(sc, rootName(k.X)); !ok || isComp {
+			e.putKey(sc, d, e.expr(sc, k), en, op, e.expr(sc, en.Value))
+			return
 		}
 		iv := e.expr(sc, k.Index)
 		idx, isInt := iv.(value.Int)

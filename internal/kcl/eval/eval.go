@@ -141,6 +141,7 @@ type evaluator struct {
 	builtins  map[string]value.Value
 	sysmods   map[string]*module
 	curFile   string
+	inSchema  int // depth of schema bodies being run
 }
 
 type instRecord struct {

@@ -43,6 +43,11 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 					return v, true
 				}
 			}
+			for _, f := range p.files {
+				if v, ok := p.imports[f][name]; ok {
+					return v, true
+				}
+			}
 		}
 	}
 	if v, ok := e.builtins[name]; ok {
@@ -116,26 +121,9 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 			return e.expr(sc, n.Body)
 		}
 		return e.expr(sc, n.Else)
-	case *syntax.SelectorExpr:
-		v := e.expr(sc, n.X)
-		if n.Optional && !value.Truthy(v) {
-			return value.None
-		}
-		return e.selector(sc, v, n.Name.Name, n)
-	case *syntax.IndexExpr:
-		v := e.expr(sc, n.X)
-		if n.Optional && !value.Truthy(v) {
-			return value.None
-		}
-		return e.index(sc, v, e.expr(sc, n.Index), n)
-	case *syntax.SliceExpr:
-		v := e.expr(sc, n.X)
-		if n.Optional && !value.Truthy(v) {
-			return value.None
-		}
-		return e.slice(sc, v, n)
-	case *syntax.CallExpr:
-		return e.call(sc, n)
+	case *syntax.SelectorExpr, *syntax.IndexExpr, *syntax.SliceExpr, *syntax.CallExpr:
+		v, _ := e.chain(sc, x)
+		return v
 	case *syntax.ListExpr:
 		l := &value.List{Items: make([]value.Value, 0, len(n.Elts))}
 		e.listElts(sc, l, n.Elts)
@@ -160,7 +148,7 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 		}
 		e.comp(sc, n.Clauses, 0, func(s *scope) {
 			k := e.expr(s, n.Key)
-			v := e.expr(s, n.Value)
+			v := value.Copy(e.expr(s, n.Value))
 			ks, ok := k.(value.Str)
 			if !ok {
 				ks = value.Str(value.ToStr(k))
@@ -186,6 +174,48 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 	}
 	e.failCol(diag.CompileError, sc.file, x, "unsupported expression %T", x)
 	return nil
+}
+
+// chain evaluates a primary expression chain; a `?.`/`?[` on a falsy
+// value short-circuits the rest of the chain to None.
+func (e *evaluator) chain(sc *scope, x syntax.Expr) (value.Value, bool) {
+	switch n := x.(type) {
+	case *syntax.SelectorExpr:
+		v, short := e.chain(sc, n.X)
+		if short {
+			return v, true
+		}
+		if n.Optional && !value.Truthy(v) {
+			return value.None, true
+		}
+		return e.selector(sc, v, n.Name.Name, n), false
+	case *syntax.IndexExpr:
+		v, short := e.chain(sc, n.X)
+		if short {
+			return v, true
+		}
+		if n.Optional && !value.Truthy(v) {
+			return value.None, true
+		}
+		return e.index(sc, v, e.expr(sc, n.Index), n), false
+	case *syntax.SliceExpr:
+		v, short := e.chain(sc, n.X)
+		if short {
+			return v, true
+		}
+		if n.Optional && !value.Truthy(v) {
+			return value.None, true
+		}
+		return e.slice(sc, v, n), false
+	case *syntax.CallExpr:
+		fv, short := e.chain(sc, n.Func)
+		if short {
+			return fv, true
+		}
+		args, kwargs := e.callArgs(sc, n.Args, n.Kwargs)
+		return e.callValue(sc, fv, args, kwargs, n), false
+	}
+	return e.expr(sc, x), false
 }
 
 func (e *evaluator) number(sc *scope, n *syntax.NumberLit) value.Value {

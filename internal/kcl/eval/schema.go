@@ -230,6 +230,11 @@ func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
 	if !ok {
 		// A config expression applied to a non-schema value: union.
 		cfg := e.config(sc, n.Config)
+		if si, isSchema := sv.(*value.Schema); isSchema {
+			r, err := value.Union(value.Copy(si), cfg, &value.UnionOptions{Schema: e.reinstantiate})
+			e.check(err, sc.file, n)
+			return r
+		}
 		if d, isDict := sv.(*value.Dict); isDict {
 			r, err := value.Union(value.Copy(d), cfg, &value.UnionOptions{Schema: e.reinstantiate})
 			e.check(err, sc.file, n)
@@ -239,7 +244,18 @@ func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
 	}
 	args, kwargs := e.callArgs(sc, n.Args, n.Kwargs)
 	cfg := e.config(sc, n.Config)
-	return e.instantiate(sd, args, kwargs, cfg, sc.file, n, n.Config, true)
+	return e.instantiate(sd, args, kwargs, cfg, sc.file, n, n.Config, !nestedScope(sc) && e.inSchema == 0)
+}
+
+// nestedScope reports whether code runs inside a schema body or a config
+// value, where instances are not outermost (no required check of their own).
+func nestedScope(sc *scope) bool {
+	for s := sc; s != nil; s = s.parent {
+		if s.kind == frSchema || s.kind == frConfig {
+			return true
+		}
+	}
+	return false
 }
 
 func exprText(x syntax.Expr) string {
@@ -270,6 +286,8 @@ func (e *evaluator) reinstantiate(s *value.Schema, cfg *value.Dict) (value.Value
 func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []value.Entry, cfg *value.Dict, siteFile *syntax.File, site syntax.Node, cfgNode *syntax.ConfigExpr, outer bool) *value.Schema {
 	e.enter(siteFile, site)
 	defer e.leave()
+	e.inSchema++
+	defer func() { e.inSchema-- }()
 	e.resolveSchema(sd)
 	if cfg == nil {
 		cfg = value.NewDict()
@@ -330,8 +348,12 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 			e.cannotAdd(sd, en.Key, siteFile, site, cfgNode)
 		}
 		var v value.Value = value.Undefined
+		isc := idxDef.pkg.scopeFor(idxDef.file)
+		if idx.KeyName != nil {
+			isc = isc.local(map[string]value.Value{idx.KeyName.Name: value.Str(en.Key)})
+		}
 		if idx.Value != nil {
-			v = e.expr(idxDef.pkg.scopeFor(idxDef.file), idx.Value)
+			v = e.expr(isc, idx.Value)
 		}
 		v = e.applyEntry(v, en, siteFile, site)
 		v = e.convert(idxDef.pkg.scopeFor(idxDef.file), v, idx.ValueType, siteFile, site)
@@ -342,6 +364,8 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	// Config keys for attributes that no statement applied (e.g. only
 	// declared in a protocol) were handled by the attribute statements.
 	inst := &value.Schema{Name: sd.name, PkgPath: sd.pkg.path, Attrs: in.lz.vals, Def: sd, Config: cfg, Args: args, Kwargs: kwargs}
+	e.inSchema--
+	defer func() { e.inSchema++ }()
 	if outer {
 		e.requiredCheck(inst, siteFile, site)
 	}
@@ -488,6 +512,8 @@ func (e *evaluator) execSchemaAttr(sc *scope, a *syntax.SchemaAttr) {
 			} else {
 				v = value.Copy(dv)
 			}
+		} else if a.Type != nil && a.Type.Kind == syntax.LiteralType {
+			v = e.expr(sc, a.Type.Literal)
 		} else {
 			prev, _ := in.read(name)
 			v = prev

@@ -40,7 +40,13 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 		return r
 	case *syntax.UnificationStmt:
 		v := e.schemaExpr(sc, s.Value)
-		if id, ok := s.Target.(*syntax.Ident); ok && sc.kind == frPkg && !sc.pkg.isMain {
+		if id, ok := s.Target.(*syntax.Ident); ok && sc.kind == frSchema {
+			if prev, ok := sc.inst.read(id.Name); ok && value.Truthy(prev) {
+				r, err := value.Union(value.Copy(prev), v, &value.UnionOptions{Schema: e.reinstantiate})
+				e.check(err, sc.file, s)
+				v = r
+			}
+		} else if ok && sc.kind == frPkg && !sc.pkg.isMain {
 			lz := sc.pkg.lz
 			if lz.maxIdx[id.Name] > 0 {
 				prev, _ := lz.vals.Get(id.Name)

@@ -55,6 +55,7 @@ func union(a, b Value, o *UnionOptions, path string) (Value, error) {
 		if y, ok := b.(*List); ok {
 			inner := *o
 			inner.Idempotent = false
+			inner.Operator = false
 			for i, it := range y.Items {
 				if i < len(x.Items) {
 					r, err := union(x.Items[i], it, &inner, path)
@@ -80,7 +81,9 @@ func union(a, b Value, o *UnionOptions, path string) (Value, error) {
 			if y.Attrs != nil {
 				attrs = y.Attrs
 			}
-			if err := unionDict(x, attrs, o, path); err != nil {
+			lax := *o
+			lax.Idempotent = false
+			if err := unionDict(x, attrs, &lax, path); err != nil {
 				return nil, err
 			}
 			n := *y
@@ -178,7 +181,7 @@ func joinPath(path, key string) string {
 // unionDict merges the entries of b into a, honouring each entry's operator.
 func unionDict(a, b *Dict, o *UnionOptions, path string) error {
 	for _, e := range b.entries {
-		if err := UnionEntry(a, e, o, path); err != nil {
+		if err := unionEntry(a, e, o, path, false); err != nil {
 			return err
 		}
 	}
@@ -191,8 +194,21 @@ func UnionEntry(d *Dict, e Entry, o *UnionOptions, path string) error {
 	if o == nil {
 		o = &UnionOptions{}
 	}
+	return unionEntry(d, e, o, path, true)
+}
+
+// unionEntry merges e into d; with copyOld the existing value is copied
+// before it is modified (it may be shared with a variable).
+func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) error {
 	old, exists := d.Lookup(e.Key)
+	if exists && copyOld {
+		old.Value = Copy(old.Value)
+		d.SetEntry(old)
+	}
 	p := joinPath(path, e.Key)
+	if e.Index != nil && e.Op == OpInsert && (!exists || isNullish(old.Value)) {
+		e.Index = nil
+	}
 	if e.Index != nil {
 		l, ok := old.Value.(*List)
 		if !exists || !ok {
