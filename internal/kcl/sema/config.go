@@ -253,7 +253,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 				if ix := cur.schema.IndexSig(); ix != nil {
 					st.occur(f, id, n, nil, false, RoleKey)
 					attrType = ix.Value
-					defLoc = Location{}
+					defLoc = cur.defLoc
 				} else {
 					var cands []string
 					for _, x := range cur.schema.AllAttrs() {
@@ -276,11 +276,13 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 			}
 		case cur.dict != nil:
 			attrType = cur.dict.Elem
+			defLoc = cur.defLoc
 			if i == 0 {
 				keyType = StrLit(n)
-				if !Assignable(keyType, cur.dict.Key) && cur.dict.Key.Kind != KStr {
-					// keys of typed dicts: literal unions
-					st.checkAssignable(f, id, keyType, cur.dict.Key, Location{})
+				if !Assignable(keyType, cur.dict.Key) {
+					d := st.errorf(diag.TypeError, f, id, "expected %s, got %s", cur.dict, keyType)
+					st.addMsg(d, cur.defLoc, fmt.Sprintf("variable is defined here, its type is %s, but got %s", cur.dict, keyType))
+					failedAt = i
 				}
 			}
 			if ks := st.keySym(f, id, n, cs, i == 0); ks != nil {
@@ -328,9 +330,6 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 	var vt *Type
 	if ce, ok := en.Value.(*syntax.ConfigExpr); ok && exp != nil {
 		tgt := configTarget(exp, ce)
-		if tgt.schema == nil && tgt.dict != nil {
-			tgt.defLoc = defLoc
-		}
 		vt = st.configWithLoc(ce, cev, tgt, exp, defLoc)
 	} else {
 		vt = st.expr(en.Value, cev, exp)
@@ -349,9 +348,6 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 	if check == nil {
 		return keyType, vt
 	}
-	if cc.schema == nil && cc.dict != nil && cc.defLoc.File != "" {
-		defLoc = cc.defLoc
-	}
 	loc := defLoc
 	if en.Op == syntax.ADD_ASSIGN && check.Kind != KList {
 		return keyType, vt
@@ -363,9 +359,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 // configWithLoc resolves a nested config whose dict entries report type
 // errors against the declaration at defLoc.
 func (st *pkgState) configWithLoc(ce *syntax.ConfigExpr, ev env, tgt configCtx, exp *Type, defLoc Location) *Type {
-	if tgt.dict != nil {
-		tgt.defLoc = defLoc
-	}
+	tgt.defLoc = defLoc
 	t := st.configWith(ce, ev, tgt, exp)
 	st.pkg.types[ce] = t
 	return t

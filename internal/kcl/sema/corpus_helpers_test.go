@@ -41,6 +41,11 @@ func stackFiles(stackDir, modRoot string) ([]string, error) {
 	if err != nil {
 		return nil, err
 	}
+	return stackFilesYAML(b, stackDir, modRoot)
+}
+
+// stackFilesYAML reads kcl_cli_configs.file of a settings file.
+func stackFilesYAML(b []byte, stackDir, modRoot string) ([]string, error) {
 	var doc struct {
 		Configs struct {
 			File []string `yaml:"file"`

@@ -33,7 +33,7 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 		if e.Name == nil {
 			return TAny
 		}
-		return st.member(f, xt, e.Name, ev)
+		return st.member(f, xt, e.Name, ev, e)
 	case *syntax.IndexExpr:
 		xt := st.expr(e.X, ev, nil)
 		it := st.expr(e.Index, ev, nil)
@@ -98,7 +98,11 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 				if fv.Spec != "" {
 					spec := strings.TrimSpace(fv.Spec)
 					if spec != "#json" && spec != "#yaml" {
-						st.errorf(diag.CompileError, f, fv, "%s is a invalid format spec", spec)
+						var at syntax.Node = fv
+						if fv.X != nil {
+							at = fv.X
+						}
+						st.errorf(diag.CompileError, f, at, "%s is a invalid format spec", spec)
 					}
 				}
 			}
@@ -274,20 +278,49 @@ func didYouMean(name string, cands []string) string {
 }
 
 func similar(a, b string) bool {
-	la, lb := strings.ToLower(a), strings.ToLower(b)
-	if len(la) >= 3 && len(lb) >= 3 && (strings.Contains(la, lb) || strings.Contains(lb, la)) {
-		return true
+	m := max(len(a), len(b))
+	return jaro(a, b) >= 0.7 && editDistance(a, b) <= m/2
+}
+
+// jaro is the Jaro similarity of a and b (0 … 1).
+func jaro(a, b string) float64 {
+	ra, rb := []rune(a), []rune(b)
+	if len(ra) == 0 || len(rb) == 0 {
+		return 0
 	}
-	d := editDistance(la, lb)
-	m := len(a)
-	if len(b) > m {
-		m = len(b)
+	md := max(len(ra), len(rb))/2 - 1
+	if md < 0 {
+		md = 0
 	}
-	limit := m / 3
-	if limit < 1 {
-		limit = 1
+	ma, mb := make([]bool, len(ra)), make([]bool, len(rb))
+	m := 0
+	for i := range ra {
+		for j := max(0, i-md); j < min(len(rb), i+md+1); j++ {
+			if !mb[j] && ra[i] == rb[j] {
+				ma[i], mb[j] = true, true
+				m++
+				break
+			}
+		}
 	}
-	return d <= limit
+	if m == 0 {
+		return 0
+	}
+	t, k := 0, 0
+	for i := range ra {
+		if !ma[i] {
+			continue
+		}
+		for !mb[k] {
+			k++
+		}
+		if ra[i] != rb[k] {
+			t++
+		}
+		k++
+	}
+	fm := float64(m)
+	return (fm/float64(len(ra)) + fm/float64(len(rb)) + (fm-float64(t)/2)/fm) / 3
 }
 
 // editDistance is the Damerau–Levenshtein (optimal string alignment) distance.
@@ -317,7 +350,7 @@ func editDistance(a, b string) int {
 }
 
 // member resolves `x.name` given the type of x.
-func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env) *Type {
+func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env, at syntax.Node) *Type {
 	n := name.Name
 	switch xt.Kind {
 	case KModule:
@@ -329,7 +362,7 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env)
 		sym := pkg.Scope.Names[n]
 		if sym == nil {
 			st.unresolved(f, name, n, RoleAttr, false, "not found in package")
-			st.errorf(diag.TypeError, f, name, "attribute '%s' not found in 'module '%s''", n, xt.Module)
+			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in 'module '%s''", n, xt.Module)
 			return TAny
 		}
 		st.occur(f, name, n, sym, false, RoleAttr)
@@ -346,7 +379,7 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env)
 			for _, a := range xt.Schema.AllAttrs() {
 				cands = append(cands, a.Name)
 			}
-			st.errorf(diag.TypeError, f, name, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, cands))
+			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, cands))
 			return TAny
 		}
 		st.occur(f, name, n, a.Sym, false, RoleAttr)
@@ -360,7 +393,7 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env)
 			return &Type{Kind: KFunc, Func: &FuncType{Name: "instances", Params: []Param{{Name: "full_pkg", Type: TBool, Optional: true}}, Result: ListOf(InstanceOf(xt.Schema))}}
 		}
 		st.unresolved(f, name, n, RoleAttr, false, "schema type member not found")
-		st.errorf(diag.TypeError, f, name, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, []string{"instances"}))
+		st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, []string{"instances"}))
 		return TAny
 	case KStr, KStrLit:
 		if t, ok := st.prog.builtins.StrMethods[n]; ok {
@@ -539,14 +572,14 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 	}
 	nPos := len(args)
 	if nPos > len(sig.Params) {
-		st.errorf(diag.CompileError, f, at, "\"%s\" takes %d positional argument but %d were given", name, len(sig.Params), nPos)
+		st.errorf(diag.CompileError, f, args[len(sig.Params)], "\"%s\" takes %d positional argument but %d were given", name, len(sig.Params), nPos)
 		return
 	}
 	set := map[string]bool{}
 	for i := 0; i < nPos; i++ {
 		set[sig.Params[i].Name] = true
-		if i < len(argTypes) && sig.Params[i].Type != nil && !Assignable(argTypes[i], sig.Params[i].Type) {
-			st.errorf(diag.TypeError, f, args[i], "expected %s, got %s", sig.Params[i].Type, argTypes[i])
+		if i < len(argTypes) && sig.Params[i].Type != nil {
+			st.checkAssignable(f, args[i], argTypes[i], sig.Params[i].Type, sig.Params[i].Loc)
 		}
 	}
 	var names []string
@@ -563,6 +596,13 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 		if !found {
 			st.errorf(diag.CompileError, f, k.Name, "\"%s\" got an unexpected keyword argument '%s'%s", name, k.Name.Name, didYouMean(k.Name.Name, names))
 			return
+		}
+		for _, p := range sig.Params {
+			if p.Name == k.Name.Name && k.Value != nil {
+				if vt, ok := st.pkg.types[k.Value]; ok && p.Type != nil {
+					st.checkAssignable(f, k.Value, vt, p.Type, p.Loc)
+				}
+			}
 		}
 		set[k.Name.Name] = true
 	}
@@ -607,7 +647,7 @@ func (st *pkgState) lambda(e *syntax.LambdaExpr, ev env) *Type {
 		sym := &Symbol{Name: p.Name.Name, Kind: SymParam, Loc: st.loc(f, p.Name), PkgPath: st.pkg.PkgPath, Type: pt}
 		ls.define(sym)
 		st.occur(f, p.Name, p.Name.Name, sym, true, RoleDecl)
-		ft.Params = append(ft.Params, Param{Name: p.Name.Name, Type: pt, Optional: p.Default != nil})
+		ft.Params = append(ft.Params, Param{Name: p.Name.Name, Type: pt, Optional: p.Default != nil, Loc: st.loc(f, p.Name)})
 	}
 	if e.ReturnType != nil {
 		ft.Result = st.typeExpr(f, ev, e.ReturnType)

@@ -3,6 +3,7 @@ package sema
 import (
 	"fmt"
 	"sort"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -265,11 +266,9 @@ func (st *pkgState) declareSchema(f *syntax.File, name *syntax.Ident, si *Schema
 		Schema: si, Type: &Type{Kind: KSchemaDef, Schema: si}, Global: true, decl: decl}
 	si.Sym = sym
 	if old, ok := st.pkg.Scope.Names[si.Name]; ok {
-		d := st.errorf(diag.UniqueKeyError, f, decl, "Unique key error name '%s'", si.Name)
-		d.Messages = append(d.Messages, diag.Message{Pos: f.DiagPos(name.Pos()), End: f.DiagPos(name.End()), Text: d.Messages[0].Text})
-		_ = old
-		st.occur(f, name, si.Name, sym, true, RoleDecl)
-		return
+		st.errorf(diag.UniqueKeyError, f, decl, "Unique key error name '%s'", si.Name)
+		d := st.errorf(diag.UniqueKeyError, f, name, "Unique key error name '%s'", si.Name)
+		st.addMsg(d, old.Loc, fmt.Sprintf("The variable '%s' is declared here", si.Name))
 	}
 	st.pkg.Scope.Names[si.Name] = sym
 	st.pkg.Schemas[si.Name] = si
@@ -379,6 +378,7 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 				a := &AttrInfo{Name: b.Name.Name, Optional: b.Optional, Owner: si, Declared: true, HasDefault: b.Value != nil}
 				if b.Type != nil {
 					a.Type = st.typeExpr(f, tenv, b.Type)
+					a.TypeText = b.Type.Text
 				} else {
 					a.Type = TAny
 				}
@@ -416,7 +416,7 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 			}
 		}
 		if ix := s.IndexSignature; ix != nil {
-			sig := &IndexSignature{AnyOther: ix.AnyOther, Key: TStr, Value: TAny}
+			sig := &IndexSignature{AnyOther: ix.AnyOther, Key: TStr, Value: TAny, Loc: st.loc(f, ix)}
 			if ix.KeyName != nil {
 				sig.KeyName = ix.KeyName.Name
 			}
@@ -457,7 +457,7 @@ func (st *pkgState) params(f *syntax.File, ev env, ps []*syntax.Param) []Param {
 		if p == nil || p.Name == nil {
 			continue
 		}
-		q := Param{Name: p.Name.Name, Type: TAny, Optional: p.Default != nil}
+		q := Param{Name: p.Name.Name, Type: TAny, Optional: p.Default != nil, Loc: st.loc(f, p.Name)}
 		if p.Type != nil {
 			q.Type = st.typeExpr(f, ev, p.Type)
 		}
@@ -475,48 +475,31 @@ func (st *pkgState) checkCycle(si *SchemaInfo) {
 	for c := si; c != nil; c = c.Parent {
 		if seen[c] {
 			if c != si {
-				return // reported from the schema on the cycle
+				return // reported from the schemas on the cycle
 			}
-			// report once, from the first member in declaration order
-			names := make([]string, 0, len(chain))
-			for _, x := range chain {
-				names = append(names, x.qualName(st.pkg.PkgPath))
+			members := append([]*SchemaInfo(nil), chain...)
+			sort.SliceStable(members, func(a, b int) bool {
+				la, lb := members[a].Sym.Loc, members[b].Sym.Loc
+				if la.File != lb.File {
+					return la.File < lb.File
+				}
+				return la.Start.Offset < lb.Start.Offset
+			})
+			names := make([]string, len(members))
+			for i, x := range members {
+				names[i] = x.qualName(st.pkg.PkgPath)
 			}
-			// order the names by position as KCL does: start from the earliest
-			start := 0
-			for i, x := range chain {
-				if x.Sym.Loc.File < chain[start].Sym.Loc.File || (x.Sym.Loc.File == chain[start].Sym.Loc.File && x.Sym.Loc.Start.Offset < chain[start].Sym.Loc.Start.Offset) {
-					start = i
+			text := "There is a circular reference between schemas " + strings.Join(names, ", ")
+			for _, x := range members {
+				if xf := st.prog.fileByName(x.Sym.Loc.File); xf != nil {
+					st.pkg.Diags = append(st.pkg.Diags, &diag.Diagnostic{Kind: diag.CompileError,
+						Messages: []diag.Message{{Pos: xf.DiagPos(x.Sym.Loc.Start), End: xf.DiagPos(x.Sym.Loc.End), Text: text}}})
 				}
 			}
-			if chain[start] != si {
-				return
+			// break the cycle so that lookups terminate
+			for _, x := range members {
+				x.Parent = nil
 			}
-			_ = names
-			// KCL lists the cycle starting from the earliest schema, following
-			// child → parent order reversed (parent first).
-			ordered := make([]string, 0, len(chain))
-			for i := 0; i < len(chain); i++ {
-				x := chain[(start-i+len(chain))%len(chain)]
-				ordered = append(ordered, x.qualName(st.pkg.PkgPath))
-			}
-			text := "There is a circular reference between schemas " + strings.Join(ordered, ", ")
-			f := st.prog.fileByName(si.Sym.Loc.File)
-			d := &diag.Diagnostic{Kind: diag.CompileError}
-			for i := 0; i < len(chain) && i < 2; i++ {
-				x := chain[(start-i+len(chain))%len(chain)]
-				if i == 1 {
-					x = chain[(start+1)%len(chain)]
-				}
-				xf := st.prog.fileByName(x.Sym.Loc.File)
-				if xf == nil {
-					xf = f
-				}
-				d.Messages = append(d.Messages, diag.Message{Pos: xf.DiagPos(x.Sym.Loc.Start), Text: text})
-			}
-			st.pkg.Diags = append(st.pkg.Diags, d)
-			// break the cycle so lookups terminate
-			si.Parent = nil
 			return
 		}
 		seen[c] = true
@@ -550,9 +533,9 @@ func (st *pkgState) checkAttrOverrides(si *SchemaInfo) {
 		if attrDecl == nil {
 			continue
 		}
-		if attrDecl.Type != nil && pa.Type != nil && a.Type != nil && !pa.Type.IsAny() && a.Type.String() != "any" {
-			if !sameType(pa.Type, a.Type) {
-				st.errorf(diag.TypeError, d.file, attrDecl.Name, "can't change schema field type of '%s' from %s to %s", a.Name, typeDisplay(pa.Type), typeDisplay(a.Type))
+		if attrDecl.Type != nil && pa.TypeText != "" && a.TypeText != "" && !pa.Type.IsAny() && a.Type.String() != "any" {
+			if strings.ReplaceAll(pa.TypeText, " ", "") != strings.ReplaceAll(a.TypeText, " ", "") {
+				st.errorf(diag.TypeError, d.file, attrDecl.Name, "can't change schema field type of '%s' from %s to %s", a.Name, typeDisplay(a.Type), typeDisplay(a.Type))
 				continue
 			}
 		}
@@ -681,7 +664,7 @@ func (st *pkgState) namedType(f *syntax.File, ev env, te *syntax.TypeExpr) *Type
 		sym = pkg.Scope.Names[names[len(names)-1]]
 		if sym == nil {
 			st.unresolved(f, n.Name, n.Name.Name, RoleType, false, "not found in package")
-			st.errorf(diag.TypeError, f, n.Name, "attribute '%s' not found in 'module '%s''", n.Name.Name, psym.Target)
+			st.errorf(diag.TypeError, f, n, "attribute '%s' not found in 'module '%s''", n.Name.Name, psym.Target)
 			return TAny
 		}
 		st.occur(f, n.Name, n.Name.Name, sym, false, RoleType)
@@ -755,11 +738,7 @@ func literalType(e syntax.Expr) *Type {
 }
 
 func formatFloatLit(v float64) string {
-	s := fmt.Sprint(v)
-	if !strings.ContainsAny(s, ".eE") && !strings.Contains(s, "Inf") && !strings.Contains(s, "NaN") {
-		s += ".0"
-	}
-	return s
+	return strconv.FormatFloat(v, 'g', -1, 64)
 }
 
 func leftmostIdent(e syntax.Expr) *syntax.Ident {
@@ -994,6 +973,13 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 			} else {
 				st.occur(f, t, t.Name, sym, false, RoleName)
 				st.checkImmutable(f, t, s, sym, aug)
+				if first, ok := sym.decl.(*syntax.AssignStmt); ok && first.Type == nil && !aug && declared == nil && strings.HasPrefix(t.Name, "_") {
+					if _, isAssign := s.(*syntax.AssignStmt); isAssign {
+						if ft := st.globalType(sym); ft != nil && !ft.IsAny() && ft.Kind != KNone {
+							st.checkAssignable(f, t, vt, ft.Widen(), Location{})
+						}
+					}
+				}
 			}
 			if declared == nil && sym.Type != nil && !isDecl {
 				if as, ok := sym.decl.(*syntax.AssignStmt); ok && as.Type != nil {
@@ -1011,7 +997,7 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 				if a.Declared {
 					st.occur(f, t, t.Name, a.Sym, false, RoleName)
 					if !aug {
-						st.checkAttrValue(f, t, vt, a)
+						st.checkAssignable(f, t, vt, a.Type, Location{})
 					}
 				} else if a.Sym.Loc.Start == t.Start && a.Sym.Loc.File == f.Filename {
 					if a.Sym.Type == nil || a.Sym.Type.IsAny() {
@@ -1039,7 +1025,7 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 		st.expr(t, ev, nil)
 		if ev.top {
 			if root := leftmostIdent(rootOf(t)); root != nil {
-				if sym := ev.scope.Lookup(root.Name); sym != nil && (sym.Kind == SymPackage) {
+				if sym := ev.scope.Lookup(root.Name); sym != nil && (sym.Kind == SymPackage || (sym.Kind == SymVar && sym.Global && !strings.HasPrefix(sym.Name, "_"))) {
 					d := st.errorf(diag.ImmutableError, f, root, "Can not change the value of '%s', because it was declared immutable", root.Name)
 					st.addMsg(d, sym.Loc, fmt.Sprintf("The variable '%s' is declared here", root.Name))
 					d.Messages[len(d.Messages)-1].Note = fmt.Sprintf("change the variable name to '_%s' to make it mutable", root.Name)
@@ -1078,7 +1064,8 @@ func (st *pkgState) checkImmutable(f *syntax.File, t *syntax.Ident, s syntax.Stm
 		}
 	}
 	if aug {
-		st.errorf(diag.ImmutableError, f, t, "Immutable variable '%s' is modified during compiling", t.Name)
+		d := st.errorf(diag.ImmutableError, f, t, "Immutable variable '%s' is modified during compiling", t.Name)
+		st.addMsg(d, sym.Loc, fmt.Sprintf("The variable '%s' is declared here firstly", t.Name))
 		return
 	}
 	// the first assignment of the name is its declaration
@@ -1129,7 +1116,8 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 	bev := ev.with(sc)
 	bev.schema = si
 	// parameters
-	seenDefault := false
+	var defaults []syntax.Expr
+	reported := map[syntax.Expr]bool{}
 	for i, p := range s.Params {
 		if p == nil || p.Name == nil {
 			continue
@@ -1142,11 +1130,17 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 		sc.define(psym)
 		st.occur(f, p.Name, p.Name.Name, psym, true, RoleDecl)
 		if p.Default != nil {
-			seenDefault = true
+			defaults = append(defaults, p.Default)
 			st.expr(p.Default, ev, pt)
-		} else if seenDefault {
-			d := st.errorf(diag.IllegalParameterError, f, p, "non-default argument follows default argument")
-			d.Messages[0].Note = "A default argument"
+		} else {
+			for j := len(defaults) - 1; j >= 0; j-- {
+				if reported[defaults[j]] {
+					continue
+				}
+				reported[defaults[j]] = true
+				d := st.errorf(diag.IllegalParameterError, f, defaults[j], "non-default argument follows default argument")
+				d.Messages[0].Note = "A default argument"
+			}
 		}
 	}
 	// names assigned in the body are visible everywhere in it

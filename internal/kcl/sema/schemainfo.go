@@ -43,6 +43,8 @@ type AttrInfo struct {
 	Name     string
 	Type     *Type
 	Optional bool
+	// TypeText is the annotation as written ("" when absent).
+	TypeText string
 	// HasDefault reports whether the declaration has `= expr` / `|= expr`.
 	HasDefault bool
 	// Default is the default expression as source text.
@@ -66,6 +68,8 @@ type IndexSignature struct {
 	Key      *Type
 	Value    *Type
 	AnyOther bool // `[...str]`
+	// Loc is the range of the declaration.
+	Loc Location
 }
 
 // FQN returns the fully qualified name pkgpath.Name (just Name in __main__).

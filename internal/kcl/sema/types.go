@@ -72,6 +72,8 @@ type Param struct {
 	Optional bool // has a default value
 	// Default is the default as source text, if known.
 	Default string
+	// Loc is where the parameter is declared (zero for builtins).
+	Loc Location
 }
 
 // Predeclared basic types.
