@@ -31,6 +31,10 @@ type Args struct {
 	ErrorFormat  string   // --error_format (only "pretty" is produced)
 	Help         bool     // -h
 
+	// Resolve says when the resolver's compile-time errors are consulted
+	// (not a flag; the default is ResolveOnError).
+	Resolve ResolveMode
+
 	// WorkDir is the directory relative paths are resolved against and
 	// where kcl.yaml is looked for; "" means the process's working directory.
 	WorkDir string

@@ -26,6 +26,7 @@ type Config struct {
 	StrictRange  bool
 	Debug        bool
 	Overlay      map[string][]byte
+	Resolve      ResolveMode
 }
 
 // Resolve merges the settings files named by a (kcl.yaml in the working
@@ -70,6 +71,7 @@ func Resolve(a Args) (*Config, error) {
 		Options:      append([]Option(nil), s.Options...),
 		External:     map[string]string{},
 		Overlay:      a.Overlay,
+		Resolve:      a.Resolve,
 	}
 	if cfg.Format == "" {
 		cfg.Format = "yaml"

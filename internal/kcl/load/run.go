@@ -10,6 +10,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -17,6 +18,11 @@ import (
 // happens, and the planned result (YAML or JSON, or the
 // manifests.yaml_stream text) is returned.
 func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error) {
+	if cfg.Resolve == ResolveFirst {
+		if err := resolveProgram(ctx, cfg); err != nil {
+			return nil, err
+		}
+	}
 	opts := make([]eval.Option, len(cfg.Options))
 	for i, o := range cfg.Options {
 		opts[i] = eval.Option{Key: o.Key, Value: o.Value}
@@ -33,6 +39,11 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		Stdout:      stdout,
 	})
 	if err != nil {
+		if cfg.Resolve == ResolveOnError {
+			if rerr := resolveProgram(ctx, cfg); rerr != nil {
+				return nil, rerr
+			}
+		}
 		return nil, err
 	}
 	if res.Stream != nil {
@@ -143,4 +154,40 @@ func fail(stderr io.Writer, err error, overlay map[string][]byte) int {
 	diag.RenderError(&b, err, diag.FileSource{Overlay: overlay})
 	stderr.Write(b.Bytes())
 	return 1
+}
+
+// ResolveMode says when a run consults the resolver (package sema) for
+// compile-time errors.
+type ResolveMode int
+
+const (
+	// ResolveOnError resolves only when the evaluation fails, and then
+	// reports the resolver's errors, when it has any, instead of the
+	// evaluator's: the official compiler would have stopped at them. This
+	// keeps the resolver's false positives from failing good programs
+	// while it matures; compile-time errors of programs that evaluate
+	// fine go unreported.
+	ResolveOnError ResolveMode = iota
+	// ResolveFirst resolves before evaluating and stops at resolver
+	// errors, as the official compiler does.
+	ResolveFirst
+	// ResolveNever evaluates only.
+	ResolveNever
+)
+
+// resolveProgram runs the resolver over the program, as the official
+// compiler does before evaluating, and returns its errors (all of them,
+// parse errors first) as a diag.List.
+func resolveProgram(ctx context.Context, cfg *Config) error {
+	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, Overlay: cfg.Overlay})
+	if err != nil {
+		return fmt.Errorf("resolve: %w", err)
+	}
+	var errs diag.List
+	for _, d := range prog.Diagnostics() {
+		if !d.Warning {
+			errs = append(errs, d)
+		}
+	}
+	return errs.Err()
 }
