@@ -79,6 +79,14 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 		DocumentFormattingProvider: protocol.Boolean(true),
 		DocumentSymbolProvider:     protocol.Boolean(true),
 		FoldingRangeProvider:       protocol.Boolean(true),
+		DefinitionProvider:         protocol.Boolean(true),
+		ReferencesProvider:         protocol.Boolean(true),
+		DocumentHighlightProvider:  protocol.Boolean(true),
+		HoverProvider:              protocol.Boolean(true),
+		RenameProvider:             &protocol.RenameOptions{PrepareProvider: &yes},
+		CompletionProvider: &protocol.CompletionOptions{
+			TriggerCharacters: []string{".", "=", ":", " ", "\"", "{"},
+		},
 	}
 }
 

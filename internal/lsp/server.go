@@ -48,6 +48,7 @@ type server struct {
 	diags         diagStore
 	parses        parseCache
 	stacks        stacks
+	progs         programs
 	pendingCancel context.CancelFunc
 	pendingPaths  map[string]bool
 

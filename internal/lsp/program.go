@@ -1,0 +1,135 @@
+package lsp
+
+import (
+	"context"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/schema"
+)
+
+// unit is the set of files resolved together for a file: the stack's main
+// package when the file is listed in a stack's settings, else the file's
+// own package directory.
+type unit struct {
+	key     string
+	modRoot string
+	files   []string
+	stack   *konfig.Stack // nil for a package unit
+}
+
+// programs caches a resolved program per unit; each is updated
+// incrementally (sema.Program.Update) when the snapshot changes.
+type programs struct {
+	mu    sync.Mutex
+	byKey map[string]*programEntry
+	cache *sema.Cache
+}
+
+type programEntry struct {
+	snapID  uint64
+	prog    *sema.Program
+	catalog *schema.Catalog
+	overlay map[string][]byte
+}
+
+// unitFor returns the unit of path.
+func (s *server) unitFor(path string) unit {
+	if dir := konfig.FindStackDir(path); dir != "" {
+		if st, err := konfig.LoadStack(dir); err == nil {
+			for _, f := range st.Files {
+				if f == path {
+					return unit{key: "stack:" + st.Dir, modRoot: st.ModRoot, files: st.Files, stack: st}
+				}
+			}
+		}
+	}
+	dir := filepath.Dir(path)
+	var files []string
+	if entries, err := os.ReadDir(dir); err == nil {
+		for _, e := range entries {
+			n := e.Name()
+			if e.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
+				continue
+			}
+			files = append(files, filepath.Join(dir, n))
+		}
+	}
+	found := false
+	for _, f := range files {
+		found = found || f == path
+	}
+	if !found {
+		files = append(files, path)
+	}
+	sort.Strings(files)
+	return unit{key: "pkg:" + dir, modRoot: modRoot(dir), files: files}
+}
+
+// modRoot returns the directory of the nearest kcl.mod at or above dir
+// (dir itself when there is none).
+func modRoot(dir string) string {
+	for d := dir; ; {
+		if _, err := os.Stat(filepath.Join(d, "kcl.mod")); err == nil {
+			return d
+		}
+		parent := filepath.Dir(d)
+		if parent == d {
+			return dir
+		}
+		d = parent
+	}
+}
+
+// program returns the resolved program and schema catalog of path's unit
+// for snap.
+func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sema.Program, *schema.Catalog, error) {
+	u := s.unitFor(path)
+	ov := snap.overlay()
+	ps := &s.progs
+	ps.mu.Lock()
+	if ps.byKey == nil {
+		ps.byKey = map[string]*programEntry{}
+		ps.cache = sema.NewCache()
+	}
+	e := ps.byKey[u.key]
+	cache := ps.cache
+	ps.mu.Unlock()
+	if e != nil && e.snapID == snap.id {
+		return e.prog, e.catalog, nil
+	}
+	var prog *sema.Program
+	var err error
+	if e != nil {
+		// Pass the differences: changed buffers, and closed ones (nil).
+		diff := map[string][]byte{}
+		for k, v := range ov {
+			if old, ok := e.overlay[k]; !ok || string(old) != string(v) {
+				diff[k] = v
+			}
+		}
+		for k := range e.overlay {
+			if _, ok := ov[k]; !ok {
+				diff[k] = nil
+			}
+		}
+		prog, err = e.prog.Update(ctx, diff)
+	} else {
+		prog, err = sema.Load(ctx, sema.Config{ModRoot: u.modRoot, Files: u.files, Overlay: ov, Cache: cache})
+	}
+	if err != nil {
+		return nil, nil, err
+	}
+	ne := &programEntry{snapID: snap.id, prog: prog, catalog: schema.New(prog), overlay: ov}
+	ps.mu.Lock()
+	if cur := ps.byKey[u.key]; cur == nil || cur.snapID <= snap.id {
+		ps.byKey[u.key] = ne
+	}
+	ps.mu.Unlock()
+	return ne.prog, ne.catalog, nil
+}
