@@ -35,6 +35,22 @@ func (e *evaluator) makeBuiltins() map[string]value.Value {
 		out[name] = f
 	}
 	out["option"] = &value.Func{Name: "option", Call: e.option}
+	if tf, ok := out["typeof"].(*value.Func); ok {
+		inner := tf.Call
+		out["typeof"] = &value.Func{Name: "typeof", Call: func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+			if len(args) > 0 {
+				if f, ok := args[0].(*value.Func); ok {
+					if _, isSchema := f.Def.(*schemaDef); isSchema {
+						return value.Str("type"), nil
+					}
+				}
+				if _, ok := args[0].(*module); ok {
+					return value.Str("module"), nil
+				}
+			}
+			return inner(args, kwargs)
+		}}
+	}
 	return out
 }
 

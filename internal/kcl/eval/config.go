@@ -14,6 +14,7 @@ func (e *evaluator) config(sc *scope, n *syntax.ConfigExpr) *value.Dict {
 	d := value.NewDict()
 	csc := sc.child(frConfig)
 	csc.cfg = d
+	csc.cfgNames = map[string]bool{}
 	e.configEntries(csc, d, n.Entries)
 	return d
 }
@@ -80,6 +81,9 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 			return
 		}
 		e.unionEntry(sc, d, value.Entry{Key: name, Value: e.expr(sc, en.Value), Op: op}, true, en)
+		if sc.cfgNames != nil {
+			sc.cfgNames[name] = true
+		}
 	case *syntax.SelectorExpr:
 		names, ok := syntax.DottedName(k)
 		if !ok {
@@ -97,6 +101,9 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 			inner = value.Entry{Key: names[i], Value: nd, Op: value.OpUnion}
 		}
 		e.unionEntry(sc, d, inner, true, en)
+		if sc.cfgNames != nil {
+			sc.cfgNames[names[0]] = true
+		}
 	case *syntax.IndexExpr:
 		names, ok := syntax.DottedName(k.X)
 		if _, isComp := e.compVar(sc, rootName(k.X)); !ok || isComp {

@@ -109,7 +109,7 @@ func caseRun(dir string, opts []string, timeout time.Duration) (string, string, 
 		v = res.Scalar
 	}
 	p := value.Plan(v, plan)
-	if l, ok := p.(*value.List); ok && res.Scalar != nil {
+	if l, ok := p.(*value.List); ok && res.Scalar != nil && allDicts(l) {
 		out.Write(value.EncodeYAMLStream(l.Items, value.YAMLOptions{}, ""))
 	} else if d, ok := p.(*value.Dict); !ok || d.Len() > 0 {
 		out.Write(value.EncodeYAML(p, value.YAMLOptions{}))
@@ -248,4 +248,13 @@ func TestGrammarCorpus(t *testing.T) {
 	if *runFilter == "" && pass < grammarFloor {
 		t.Errorf("passes %d under the floor %d", pass, grammarFloor)
 	}
+}
+
+func allDicts(l *value.List) bool {
+	for _, it := range l.Items {
+		if _, ok := it.(*value.Dict); !ok {
+			return false
+		}
+	}
+	return len(l.Items) > 0
 }

@@ -23,8 +23,10 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 				return v, true
 			}
 		case frConfig:
-			if v, ok := s.cfg.Get(name); ok {
-				return v, true
+			if s.cfgNames[name] {
+				if v, ok := s.cfg.Get(name); ok {
+					return v, true
+				}
 			}
 		case frSchema:
 			if v, ok := s.inst.read(name); ok {

@@ -276,7 +276,7 @@ func (e *evaluator) reinstantiate(s *value.Schema, cfg *value.Dict) (value.Value
 	var out value.Value
 	func() {
 		defer e.catchInto(&err)
-		out = e.instantiate(sd, s.Args, s.Kwargs, cfg, nil, nil, nil, true)
+		out = e.instantiate(sd, s.Args, s.Kwargs, cfg, nil, nil, nil, e.inSchema == 0)
 	}()
 	return out, err
 }
@@ -504,6 +504,13 @@ func (e *evaluator) execSchemaAttr(sc *scope, a *syntax.SchemaAttr) {
 	} else {
 		if a.Value != nil {
 			dv := e.expr(sc, a.Value)
+			if isUnifyAttr(a) {
+				if prev, _ := in.read(name); value.Truthy(prev) {
+					r, err := value.Union(value.Copy(prev), dv, &value.UnionOptions{Schema: e.reinstantiate})
+					e.check(err, sc.file, a)
+					dv = r
+				}
+			}
 			if a.Op == syntax.OR_ASSIGN {
 				prev, _ := in.read(name)
 				r, err := value.Union(value.Copy(prev), value.Copy(dv), &value.UnionOptions{Schema: e.reinstantiate})
@@ -526,6 +533,13 @@ func (e *evaluator) execSchemaAttr(sc *scope, a *syntax.SchemaAttr) {
 		v = e.convert(sc, v, a.Type, sc.file, a)
 	}
 	in.lz.store(name, v)
+}
+
+// isUnifyAttr reports whether a is written `name: S {…}` (a unification
+// of the attribute rather than a default).
+func isUnifyAttr(a *syntax.SchemaAttr) bool {
+	se, ok := a.Value.(*syntax.SchemaExpr)
+	return ok && a.Type != nil && se.Pos() == a.Type.Pos()
 }
 
 // storeAttr stores an assignment to a schema attribute; the config value
@@ -719,7 +733,7 @@ func (e *evaluator) instancesFunc(sd *schemaDef) *value.Func {
 		}
 		l := &value.List{}
 		for _, r := range e.instances {
-			if r.def == sd && (full || r.pkg == "__main__") {
+			if r.def.isSubOf(sd) && (full || r.pkg == "__main__") {
 				l.Items = append(l.Items, r.v)
 			}
 		}

@@ -81,7 +81,14 @@ func (l *lazy) runAll() {
 // read returns the value of name, running setters as needed.
 func (l *lazy) read(name string) value.Value {
 	set := l.setters[name]
-	for k := len(set) - 1; k >= 0; k-- {
+	start := len(set) - 1
+	for k := start; k >= 0; k-- {
+		if l.stmts[set[k]].state == stRunning {
+			start = k - 1
+			break
+		}
+	}
+	for k := start; k >= 0; k-- {
 		i := set[k]
 		st := l.stmts[i]
 		if st.state == stPending {
@@ -128,9 +135,12 @@ type scope struct {
 	kind   int
 	vars   map[string]value.Value // frLocal
 	cfg    *value.Dict            // frConfig
-	inst   *instance              // frSchema
-	pkg    *pkg                   // frPkg (and every frame: the package of the code)
-	file   *syntax.File           // the file of the code running in this frame
+	// cfgNames are the identifier keys written in the config so far (visible
+	// to later entries).
+	cfgNames map[string]bool
+	inst     *instance    // frSchema
+	pkg      *pkg         // frPkg (and every frame: the package of the code)
+	file     *syntax.File // the file of the code running in this frame
 	// assign is true for frames that take assignments (lambda bodies).
 	assign bool
 	// comp marks comprehension and quantifier frames (their variables are

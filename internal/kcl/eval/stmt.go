@@ -107,6 +107,36 @@ func firstStmt(f *syntax.File) syntax.Stmt {
 
 // assign stores v into target.
 func (e *evaluator) assign(sc *scope, target syntax.Expr, v value.Value, st syntax.Node) {
+	e.assignTarget(sc, target, v, st)
+	if _, isID := target.(*syntax.Ident); isID {
+		return
+	}
+	// A nested assignment in a schema body: the config value still wins.
+	if as := assignFrame(sc); as != nil && as.kind == frSchema {
+		root := rootName(target)
+		if _, inCfg := as.inst.cfg.Lookup(root); inCfg {
+			cur, _ := as.inst.read(root)
+			e.storeAttr(as, root, cur, st)
+		}
+	}
+}
+
+// assignFrame returns the innermost frame that takes assignments.
+func assignFrame(sc *scope) *scope {
+	for s := sc; s != nil; s = s.parent {
+		switch s.kind {
+		case frLocal:
+			if s.assign {
+				return s
+			}
+		case frSchema, frPkg:
+			return s
+		}
+	}
+	return nil
+}
+
+func (e *evaluator) assignTarget(sc *scope, target syntax.Expr, v value.Value, st syntax.Node) {
 	switch t := target.(type) {
 	case *syntax.Ident:
 		e.assignName(sc, t.Name, v, st)

@@ -110,7 +110,13 @@ func union(a, b Value, o *UnionOptions, path string) (Value, error) {
 				if err := unionDict(merged, cfg, &UnionOptions{Schema: o.Schema}, path); err != nil {
 					return nil, err
 				}
-				return o.Schema(x, merged)
+				target := x
+				if ys, ok := b.(*Schema); ok && (len(ys.Args) > 0 || len(ys.Kwargs) > 0) {
+					t := *x
+					t.Args, t.Kwargs = ys.Args, ys.Kwargs
+					target = &t
+				}
+				return o.Schema(target, merged)
 			}
 			if x.Attrs == nil {
 				x.Attrs = NewDict()
@@ -275,6 +281,7 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 		items = append(items, ol.Items...)
 		items = append(items, nl.Items...)
 		old.Value = &List{Items: items}
+		old.Op = OpInsert
 		d.SetEntry(old)
 	default:
 		if !exists {
