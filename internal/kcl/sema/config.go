@@ -157,8 +157,12 @@ func (st *pkgState) configIf(ci *syntax.ConfigIfEntry, ev env, expected *Type, c
 		if c.Cond != nil {
 			st.expr(c.Cond, ev, nil)
 		}
-		cs := newScope(ScopeConfig, ev.scope)
-		cs.File, cs.Start, cs.End = f.Filename, c.Start, c.Stop
+		// entries of an if block belong to the enclosing config literal
+		cs := ev.scope
+		if cs.Kind != ScopeConfig {
+			cs = newScope(ScopeConfig, ev.scope)
+			cs.File, cs.Start, cs.End = f.Filename, c.Start, c.Stop
+		}
 		cev := ev.with(cs)
 		cev.schema = ev.schema
 		for _, en := range c.Entries {
@@ -271,7 +275,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 				attrType = a.Type
 				defLoc = a.Sym.Loc
 				if i == 0 {
-					bind = a.Sym
+					bind = &Symbol{Name: n, Kind: SymKey, Loc: st.loc(f, id), PkgPath: st.pkg.PkgPath, Type: a.Type, Attr: a, Doc: a.Doc}
 				}
 			}
 		case cur.dict != nil:

@@ -1157,10 +1157,6 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 				st.decorator(f, dec, bev)
 			}
 			a := si.OwnAttr(b.Name.Name)
-			if b.Type != nil {
-				// record the names in the type annotation
-				st.typeExpr(f, env{file: f, scope: st.fileScopes[f], top: true}, b.Type)
-			}
 			if b.Value != nil {
 				var at *Type
 				if a != nil {
@@ -1189,12 +1185,6 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 			ksym := &Symbol{Name: ix.KeyName.Name, Kind: SymParam, Loc: st.loc(f, ix.KeyName), PkgPath: st.pkg.PkgPath, Type: TStr}
 			sc.define(ksym)
 			st.occur(f, ix.KeyName, ksym.Name, ksym, true, RoleDecl)
-		}
-		if ix.KeyType != nil {
-			st.typeExpr(f, env{file: f, scope: st.fileScopes[f], top: true}, ix.KeyType)
-		}
-		if ix.ValueType != nil {
-			st.typeExpr(f, env{file: f, scope: st.fileScopes[f], top: true}, ix.ValueType)
 		}
 		if ix.Value != nil {
 			st.expr(ix.Value, bev, si.Index.Value)

@@ -39,19 +39,17 @@ func newScope(kind ScopeKind, parent *Scope) *Scope {
 	return s
 }
 
-// Lookup finds name in s and its ancestors. Keys of enclosing config
-// literals are a fallback: a name defined anywhere else wins over them.
+// Lookup finds name in s and its ancestors. Of the config literals around
+// s only the innermost one contributes its (earlier) keys: a key is visible
+// in the values of its siblings, not inside nested config literals.
 func (s *Scope) Lookup(name string) *Symbol {
-	if sym := s.lookup(name, false); sym != nil {
-		return sym
-	}
-	return s.lookup(name, true)
-}
-
-func (s *Scope) lookup(name string, configs bool) *Symbol {
+	seenConfig := false
 	for c := s; c != nil; c = c.Parent {
-		if (c.Kind == ScopeConfig) != configs {
-			continue
+		if c.Kind == ScopeConfig {
+			if seenConfig {
+				continue
+			}
+			seenConfig = true
 		}
 		if sym, ok := c.Names[name]; ok {
 			return sym
