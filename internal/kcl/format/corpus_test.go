@@ -1,0 +1,235 @@
+package format
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"reflect"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+// corpusPassFloor is the number of corpus files that must pass the formatter
+// acceptance checks (idempotent, AST-preserving, no comment lost); the test
+// fails when fewer pass.
+const corpusPassFloor = 1991
+
+// corpusDir returns ../shared/corpus relative to the module root, or skips.
+func corpusDir(t testing.TB) string {
+	t.Helper()
+	dir, err := os.Getwd()
+	if err != nil {
+		t.Fatalf("getwd: %v", err)
+	}
+	for {
+		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+			break
+		}
+		parent := filepath.Dir(dir)
+		if parent == dir {
+			t.Skip("go.mod not found above the test directory; corpus unavailable")
+		}
+		dir = parent
+	}
+	c := filepath.Join(dir, "..", "shared", "corpus")
+	if _, err := os.Stat(c); err != nil {
+		t.Skipf("corpus not found at %s: skipping corpus test", c)
+	}
+	return c
+}
+
+// corpusFiles lists every .k file of the corpus folders the formatter is
+// judged on.
+func corpusFiles(t testing.TB, corpus string) []string {
+	t.Helper()
+	var files []string
+	for _, sub := range []string{"konfig", "kcl-grammar", "kcl-parser"} {
+		err := filepath.WalkDir(filepath.Join(corpus, sub), func(path string, d os.DirEntry, err error) error {
+			if err != nil {
+				return err
+			}
+			if !d.IsDir() && strings.HasSuffix(path, ".k") {
+				files = append(files, path)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatalf("walk %s: %v", sub, err)
+		}
+	}
+	sort.Strings(files)
+	return files
+}
+
+// checkFormat runs the acceptance checks on one source: it returns
+// skip=true when the source does not parse, and otherwise a description of
+// the first failed check ("" when all pass).
+func checkFormat(name string, src []byte) (skip bool, problem string) {
+	f, diags := syntax.ParseFile(name, src)
+	if hasErrors(diags) {
+		return true, ""
+	}
+	out, err := File(f)
+	if err != nil {
+		return false, fmt.Sprintf("format: %v", err)
+	}
+	f2, diags2 := syntax.ParseFile(name, out)
+	if hasErrors(diags2) {
+		return false, fmt.Sprintf("formatted output does not parse: %v\n%s", diags2[0], out)
+	}
+	if d := cmp.Diff(astText(f), astText(f2)); d != "" {
+		return false, fmt.Sprintf("AST changed (-source +formatted):\n%s", d)
+	}
+	if d := cmp.Diff(commentTexts(f), commentTexts(f2)); d != "" {
+		return false, fmt.Sprintf("comments changed (-source +formatted):\n%s", d)
+	}
+	out2, err := File(f2)
+	if err != nil {
+		return false, fmt.Sprintf("second format: %v", err)
+	}
+	if d := cmp.Diff(string(out), string(out2)); d != "" {
+		return false, fmt.Sprintf("not idempotent (-fmt(x) +fmt(fmt(x))):\n%s", d)
+	}
+	return false, ""
+}
+
+func hasErrors(diags []*diag.Diagnostic) bool {
+	for _, d := range diags {
+		if d != nil && !d.Warning {
+			return true
+		}
+	}
+	return false
+}
+
+// commentTexts returns the sorted texts of a file's comments (the multiset
+// the formatter must keep), without trailing white space.
+func commentTexts(f *syntax.File) []string {
+	var texts []string
+	for _, c := range f.Comments {
+		texts = append(texts, strings.TrimRight(c.Text, " \t\r\n\f"))
+	}
+	sort.Strings(texts)
+	return texts
+}
+
+var (
+	spanType = reflect.TypeOf(syntax.Span{})
+	posType  = reflect.TypeOf(syntax.Pos{})
+)
+
+// astText renders a tree without positions, comments or source-spelling
+// fields (TypeExpr.Text keeps the source spacing of a type), so that two
+// trees that differ only in layout render equally. Nil and empty slices
+// render alike.
+func astText(n syntax.Node) string {
+	var b strings.Builder
+	writeAST(&b, reflect.ValueOf(n), 0)
+	return b.String()
+}
+
+func writeAST(b *strings.Builder, v reflect.Value, level int) {
+	pad := strings.Repeat("  ", level)
+	for v.Kind() == reflect.Interface || v.Kind() == reflect.Pointer {
+		if v.IsNil() {
+			b.WriteString("nil\n")
+			return
+		}
+		v = v.Elem()
+	}
+	switch v.Kind() {
+	case reflect.Struct:
+		t := v.Type()
+		b.WriteString(t.Name() + "\n")
+		for i := 0; i < t.NumField(); i++ {
+			ft := t.Field(i)
+			if ft.Type == spanType || ft.Type == posType || !ft.IsExported() {
+				continue
+			}
+			switch ft.Name {
+			case "Src", "Comments", "Filename":
+				if t.Name() == "File" {
+					continue
+				}
+			case "Text":
+				if t.Name() == "TypeExpr" {
+					continue
+				}
+			}
+			fv := v.Field(i)
+			if fv.IsZero() && !(fv.Kind() == reflect.Slice) {
+				continue
+			}
+			if fv.Kind() == reflect.Slice && fv.Len() == 0 {
+				continue
+			}
+			b.WriteString(pad + "  " + ft.Name + ": ")
+			writeAST(b, fv, level+1)
+		}
+	case reflect.Slice:
+		b.WriteString(fmt.Sprintf("[%d]\n", v.Len()))
+		for i := 0; i < v.Len(); i++ {
+			b.WriteString(pad + "  - ")
+			writeAST(b, v.Index(i), level+1)
+		}
+	default:
+		if tok, ok := v.Interface().(syntax.Token); ok {
+			b.WriteString(tok.String() + "\n")
+			return
+		}
+		fmt.Fprintf(b, "%#v\n", v.Interface())
+	}
+}
+
+func TestCorpus(t *testing.T) {
+	corpus := corpusDir(t)
+	files := corpusFiles(t, corpus)
+	trace := os.Getenv("FORMAT_CORPUS_TRACE") != "" // name each file before it is checked (to find a hang)
+	passed, failed, skipped, unchanged, konfig := 0, 0, 0, 0, 0
+	var failures []string
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatalf("read %s: %v", file, err)
+		}
+		rel, _ := filepath.Rel(corpus, file)
+		if trace {
+			fmt.Fprintln(os.Stderr, "format corpus:", rel)
+		}
+		skip, problem := checkFormat(rel, src)
+		switch {
+		case skip:
+			skipped++
+		case problem != "":
+			failed++
+			failures = append(failures, rel+": "+problem)
+		default:
+			passed++
+			if strings.HasPrefix(rel, "konfig"+string(filepath.Separator)) {
+				konfig++
+				if out, err := Source(rel, src); err == nil && string(out) == string(src) {
+					unchanged++
+				}
+			}
+		}
+	}
+	for i, f := range failures {
+		if i == 10 {
+			t.Logf("... and %d more failures", len(failures)-10)
+			break
+		}
+		t.Log(f)
+	}
+	t.Logf("%d passed, %d failed (%d files skipped: they do not parse)", passed, failed, skipped)
+	t.Logf("konfig files already in our style (fmt leaves them unchanged): %d of %d", unchanged, konfig)
+	fmt.Printf("format corpus: %d passed, %d failed\n", passed, failed)
+	if passed < corpusPassFloor {
+		t.Errorf("%d corpus files passed, below the floor of %d", passed, corpusPassFloor)
+	}
+}

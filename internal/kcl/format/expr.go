@@ -1,0 +1,583 @@
+package format
+
+import (
+	"strconv"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+func (p *printer) ident(id *syntax.Ident) {
+	if id == nil {
+		p.fail("missing name")
+		return
+	}
+	if id.Dollar {
+		p.write("$")
+	}
+	p.write(id.Name)
+}
+
+// expr prints an expression.
+func (p *printer) expr(e syntax.Expr) {
+	if e == nil {
+		p.fail("missing expression")
+		return
+	}
+	p.interior(e)
+	switch e := e.(type) {
+	case *syntax.Ident:
+		p.ident(e)
+	case *syntax.SelectorExpr:
+		p.expr(e.X)
+		if e.Optional {
+			p.write("?.")
+		} else {
+			p.write(".")
+		}
+		p.ident(e.Name)
+	case *syntax.IndexExpr:
+		p.expr(e.X)
+		p.openIndex(e.Optional)
+		p.expr(e.Index)
+		p.depth--
+		p.write("]")
+	case *syntax.SliceExpr:
+		p.expr(e.X)
+		p.openIndex(e.Optional)
+		if e.Lo != nil {
+			p.expr(e.Lo)
+		}
+		p.write(":")
+		if e.Hi != nil {
+			p.expr(e.Hi)
+		}
+		if e.Step != nil {
+			p.write(":")
+			p.expr(e.Step)
+		}
+		p.depth--
+		p.write("]")
+	case *syntax.CallExpr:
+		p.expr(e.Func)
+		open := -1
+		if e.Func != nil {
+			open = p.findTok(e.Func.End().Offset, "(")
+		}
+		p.seq("(", ")", open, closeOff(e), argItems(e.Args, e.Kwargs), true, p.arg)
+	case *syntax.StarredExpr:
+		if e.Op == syntax.POW {
+			p.write("**")
+		} else {
+			p.write("*")
+		}
+		p.expr(e.X)
+	case *syntax.UnaryExpr:
+		if e.Op == syntax.KW_NOT {
+			p.write("not ")
+		} else {
+			p.write(e.Op.String())
+		}
+		p.expr(e.X)
+	case *syntax.BinaryExpr:
+		p.expr(e.X)
+		p.opSep(endOff(e.X), startOff(e.Y), e.Op.String())
+		p.expr(e.Y)
+	case *syntax.CompareExpr:
+		p.expr(e.Left)
+		prev := syntax.Node(e.Left)
+		for i, op := range e.Ops {
+			if i < len(e.Comparators) {
+				p.opSep(endOff(prev), startOff(e.Comparators[i]), op.String())
+				p.expr(e.Comparators[i])
+				prev = e.Comparators[i]
+			} else {
+				p.write(" " + op.String() + " ")
+			}
+		}
+	case *syntax.AsExpr:
+		p.expr(e.X)
+		p.write(" as ")
+		p.typ(e.Type)
+	case *syntax.IfExpr:
+		p.expr(e.Body)
+		p.opSep(endOff(e.Body), startOff(e.Cond), "if")
+		p.expr(e.Cond)
+		p.opSep(endOff(e.Cond), startOff(e.Else), "else")
+		p.expr(e.Else)
+	case *syntax.ParenExpr:
+		p.write("(")
+		p.depth++
+		p.expr(e.X)
+		p.depth--
+		p.write(")")
+	case *syntax.NumberLit:
+		p.write(numberText(e))
+	case *syntax.StringLit:
+		if e.Raw != "" {
+			p.write(e.Raw)
+		} else {
+			p.write(strconv.Quote(e.Value))
+		}
+	case *syntax.JoinedString:
+		p.write(e.Raw)
+	case *syntax.FormattedValue:
+		p.write("${")
+		p.expr(e.X)
+		if e.Spec != "" {
+			p.write(": " + e.Spec)
+		}
+		p.write("}")
+	case *syntax.NameConstant:
+		p.write(e.Value.String())
+	case *syntax.ListExpr:
+		items := make([]syntax.Node, len(e.Elts))
+		for i, x := range e.Elts {
+			items[i] = x
+		}
+		p.seq("[", "]", e.Pos().Offset, closeOff(e), items, false, p.listElt)
+	case *syntax.ListIfItem:
+		p.ifItem(e.Pos().Offset, "if ", e.Cond, listIfItems(e), listIfElse(e), -1)
+	case *syntax.ListComp:
+		p.write("[")
+		p.depth++
+		p.expr(e.Elt)
+		p.compClauses(e.Elt, e.Clauses)
+		p.depth--
+		p.write("]")
+	case *syntax.DictComp:
+		p.write("{")
+		p.depth++
+		p.expr(e.Key)
+		p.write(entryOp(e.Op))
+		p.expr(e.Value)
+		p.compClauses(e.Value, e.Clauses)
+		p.depth--
+		p.write("}")
+	case *syntax.ConfigExpr:
+		p.config(e)
+	case *syntax.ConfigIfEntry:
+		p.ifItem(e.Pos().Offset, "if ", e.Cond, configIfItems(e), configIfElse(e), -1)
+	case *syntax.SchemaExpr:
+		p.schemaExpr(e)
+	case *syntax.LambdaExpr:
+		p.lambda(e)
+	case *syntax.QuantExpr:
+		p.quant(e)
+	case *syntax.BadExpr:
+		p.fail("cannot format a broken expression at line %d", e.Pos().Line)
+	default:
+		p.fail("cannot print expression %T", e)
+	}
+	p.setLast(e)
+}
+
+func (p *printer) openIndex(optional bool) {
+	if optional {
+		p.write("?[")
+	} else {
+		p.write("[")
+	}
+	p.depth++
+}
+
+func numberText(n *syntax.NumberLit) string {
+	if n.Raw != "" {
+		return n.Raw
+	}
+	if n.Kind == syntax.FloatNumber {
+		return strconv.FormatFloat(n.Float, 'g', -1, 64) + n.Suffix
+	}
+	return strconv.FormatInt(n.Int, 10) + n.Suffix
+}
+
+// entryOp returns the spelling of a config entry operator with its spaces.
+func entryOp(op syntax.Token) string {
+	switch op {
+	case syntax.COLON:
+		return ": "
+	case syntax.ADD_ASSIGN:
+		return " += "
+	default:
+		return " = "
+	}
+}
+
+// startOff and endOff return a node's start and end offsets (-1 for nil).
+func startOff(n syntax.Node) int {
+	if n == nil || !n.Pos().IsValid() {
+		return -1
+	}
+	return n.Pos().Offset
+}
+
+func endOff(n syntax.Node) int {
+	if n == nil || !n.End().IsValid() {
+		return -1
+	}
+	return n.End().Offset
+}
+
+// compClauses prints the `for` clauses of a comprehension after prev.
+func (p *printer) compClauses(prev syntax.Node, cs []*syntax.CompClause) {
+	for _, c := range cs {
+		p.opSep(endOff(prev), startOff(c), "for")
+		p.compClauseBody(c)
+		prev = c
+	}
+}
+
+func (p *printer) compClause(c *syntax.CompClause) {
+	p.write("for ")
+	p.compClauseBody(c)
+}
+
+func (p *printer) compClauseBody(c *syntax.CompClause) {
+	for i, t := range c.Targets {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.ident(t)
+	}
+	p.write(" in ")
+	p.expr(c.Iter)
+	prev := syntax.Node(c.Iter)
+	for _, cond := range c.Ifs {
+		p.opSep(endOff(prev), startOff(cond), "if")
+		p.expr(cond)
+		prev = cond
+	}
+}
+
+func (p *printer) listElt(n syntax.Node) {
+	p.expr(n.(syntax.Expr))
+}
+
+func (p *printer) config(c *syntax.ConfigExpr) {
+	items := make([]syntax.Node, len(c.Entries))
+	for i, e := range c.Entries {
+		items[i] = e
+	}
+	p.seq("{", "}", c.Pos().Offset, closeOff(c), items, false, func(n syntax.Node) {
+		p.configEntry(n.(*syntax.ConfigEntry), -1)
+	})
+}
+
+func (p *printer) configEntry(e *syntax.ConfigEntry, _ int) {
+	switch {
+	case e.Op == syntax.IF:
+		if ie, ok := e.Value.(*syntax.ConfigIfEntry); ok {
+			p.expr(ie)
+			return
+		}
+		p.fail("malformed if entry")
+	case e.Key == nil && e.Op == syntax.POW:
+		p.write("**")
+		p.expr(e.Value)
+	case e.Key == nil:
+		p.expr(e.Value)
+	default:
+		p.expr(e.Key)
+		if e.Value != nil {
+			p.write(entryOp(e.Op))
+			p.expr(e.Value)
+		}
+	}
+}
+
+// The branches of `if` entries in configs and lists, in a common form.
+
+func configIfItems(e *syntax.ConfigIfEntry) []syntax.Node {
+	items := make([]syntax.Node, len(e.Entries))
+	for i, x := range e.Entries {
+		items[i] = x
+	}
+	return items
+}
+
+func configIfElse(e *syntax.ConfigIfEntry) *ifBranch {
+	if e.Else == nil {
+		return nil
+	}
+	return &ifBranch{start: e.Else.Pos().Offset, cond: e.Else.Cond, items: configIfItems(e.Else), next: configIfElse(e.Else)}
+}
+
+func listIfItems(e *syntax.ListIfItem) []syntax.Node {
+	items := make([]syntax.Node, len(e.Elts))
+	for i, x := range e.Elts {
+		items[i] = x
+	}
+	return items
+}
+
+func listIfElse(e *syntax.ListIfItem) *ifBranch {
+	if e.Else == nil {
+		return nil
+	}
+	return &ifBranch{start: e.Else.Pos().Offset, cond: e.Else.Cond, items: listIfItems(e.Else), next: listIfElse(e.Else)}
+}
+
+// ifBranch is an `elif` (cond set) or `else` branch of an if entry.
+type ifBranch struct {
+	start int
+	cond  syntax.Expr
+	items []syntax.Node
+	next  *ifBranch
+}
+
+func (p *printer) entryItem(n syntax.Node) {
+	switch n := n.(type) {
+	case *syntax.ConfigEntry:
+		p.configEntry(n, -1)
+	case syntax.Expr:
+		p.expr(n)
+	}
+}
+
+// ifItem prints an `if` entry of a config or list: `if cond: item` on one
+// line when the source had a single item on the header line, a block of
+// items one level deeper otherwise; then its elif/else branches.
+func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.Node, els *ifBranch, _ int) {
+	p.write(kw)
+	colon := start
+	if cond != nil {
+		p.expr(cond)
+		colon = cond.End().Offset
+	}
+	colon = p.findColon(colon)
+	inline := len(items) > 0
+	for _, it := range items {
+		if p.src != nil && (p.startLine(it) != p.lineOf(colon) || p.endLine(it) != p.lineOf(colon)) {
+			inline = false
+		}
+	}
+	if len(items) == 1 && p.startLine(items[0]) == p.lineOf(colon) {
+		inline = true // a single item may span lines (a nested config)
+	}
+	limit := -1
+	if els != nil {
+		// The else keyword: look for it after the last item.
+		if len(items) > 0 {
+			if off := p.findTok(items[len(items)-1].End().Offset, "el"); off >= 0 {
+				els.start = off
+			}
+		}
+		limit = els.start
+	} else if len(items) > 0 {
+		limit = items[len(items)-1].End().Offset
+	}
+	if inline {
+		p.write(": ")
+		p.setLastOff(colon)
+		for i, it := range items {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.entryItem(it)
+		}
+	} else {
+		p.body(start, colon, items, limit, func(n syntax.Node, _ int) { p.entryItem(n) })
+	}
+	if els == nil {
+		return
+	}
+	p.flushComments(els.start)
+	if p.src != nil && inline && p.lineOf(els.start) == p.lastLine {
+		p.write(" ")
+	} else {
+		p.newline()
+	}
+	if els.cond != nil {
+		p.ifItem(els.start, "elif ", els.cond, els.items, els.next, -1)
+		return
+	}
+	p.ifItem(els.start, "else", nil, els.items, nil, -1)
+}
+
+func (p *printer) schemaExpr(e *syntax.SchemaExpr) {
+	p.expr(e.Name)
+	if e.HasParens {
+		open, close := -1, -1
+		if e.Name != nil {
+			open = p.findTok(e.Name.End().Offset, "(")
+		}
+		items := argItems(e.Args, e.Kwargs)
+		if open >= 0 {
+			from := open + 1
+			if len(items) > 0 {
+				from = items[len(items)-1].End().Offset
+			}
+			close = p.findTok(from, ")")
+			if close < 0 {
+				// A trailing comma before the closing parenthesis.
+				if c := p.findTok(from, ","); c >= 0 {
+					close = p.findTok(c+1, ")")
+				}
+			}
+		}
+		p.seq("(", ")", open, close, items, true, p.arg)
+	}
+	p.write(" ")
+	if e.Config == nil {
+		p.write("{}")
+		return
+	}
+	p.config(e.Config)
+}
+
+func (p *printer) lambda(l *syntax.LambdaExpr) {
+	p.write("lambda")
+	from := l.Pos().Offset + len("lambda")
+	if len(l.Params) > 0 {
+		p.write(" ")
+		p.params(l.Params)
+		from = l.Params[len(l.Params)-1].End().Offset
+	}
+	if l.ReturnType != nil {
+		p.write(" -> ")
+		p.typ(l.ReturnType)
+		from = l.ReturnType.End().Offset
+	}
+	p.write(" ")
+	open := p.findTok(from, "{")
+	close := closeOff(l)
+	items := p.stmtItems(l.Body)
+	vertical := p.vertical(open, close, items) || len(items) > 1
+	for _, it := range items {
+		switch it.(type) {
+		case *syntax.IfStmt, *syntax.SchemaStmt, *syntax.RuleStmt:
+			vertical = true
+		}
+	}
+	if len(items) == 0 && !(open >= 0 && p.hasCommentBefore(close)) {
+		p.write("{}")
+		return
+	}
+	if !vertical {
+		p.write("{ ")
+		p.depth++
+		p.stmt(l.Body[0], close)
+		p.depth--
+		p.write(" }")
+		return
+	}
+	p.write("{")
+	depth := p.depth
+	p.depth = 0 // statements: line breaks are significant again
+	p.lastLine = p.lineOf(open)
+	p.indent++
+	p.block(items, blockOpts{limit: close}, p.printStmtItem)
+	p.indent--
+	p.depth = depth
+	p.write("}")
+	p.setLastOff(close)
+}
+
+func (p *printer) quant(q *syntax.QuantExpr) {
+	p.write(q.Op.String() + " ")
+	for i, v := range q.Vars {
+		if i > 0 {
+			p.write(", ")
+		}
+		p.ident(v)
+	}
+	p.write(" in ")
+	p.expr(q.Target)
+	p.write(" ")
+	open := -1
+	if q.Target != nil {
+		open = p.findTok(q.Target.End().Offset, "{")
+	}
+	close := closeOff(q)
+	end := q.Test.End()
+	if q.IfCond != nil {
+		end = q.IfCond.End()
+	}
+	body := &spanNode{Span: syntax.Span{Start: q.Test.Pos(), Stop: end}, print: func(int) {
+		p.expr(q.Test)
+		if q.IfCond != nil {
+			p.write(" if ")
+			p.expr(q.IfCond)
+		}
+	}}
+	p.depth++
+	if p.vertical(open, close, []syntax.Node{body}) {
+		p.write("{")
+		p.lastLine = p.lineOf(open)
+		p.indent++
+		p.block([]syntax.Node{body}, blockOpts{limit: close}, func(_ syntax.Node, next int) { body.print(next) })
+		p.indent--
+		p.write("}")
+	} else {
+		p.write("{ ")
+		body.print(close)
+		p.write(" }")
+	}
+	p.depth--
+	p.setLastOff(close)
+}
+
+// typ prints a type annotation.
+func (p *printer) typ(t *syntax.TypeExpr) {
+	if t == nil {
+		p.fail("missing type")
+		return
+	}
+	switch t.Kind {
+	case syntax.AnyType:
+		p.write("any")
+	case syntax.BasicType, syntax.NamedType:
+		switch {
+		case t.Name != "":
+			p.write(t.Name)
+		case t.NameExpr != nil:
+			p.expr(t.NameExpr)
+		default:
+			p.write(strings.TrimSpace(t.Text))
+		}
+	case syntax.ListType:
+		p.write("[")
+		if t.Elem != nil {
+			p.typ(t.Elem)
+		}
+		p.write("]")
+	case syntax.DictType:
+		p.write("{")
+		if t.Key != nil {
+			p.typ(t.Key)
+		}
+		p.write(":")
+		if t.Value != nil {
+			p.typ(t.Value)
+		}
+		p.write("}")
+	case syntax.UnionType:
+		for i, u := range t.Union {
+			if i > 0 {
+				p.write(" | ")
+			}
+			p.typ(u)
+		}
+	case syntax.LiteralType:
+		if t.Literal != nil {
+			p.expr(t.Literal)
+		} else {
+			p.write(strings.TrimSpace(t.Text))
+		}
+	case syntax.FunctionType:
+		p.write("(")
+		for i, a := range t.Params {
+			if i > 0 {
+				p.write(", ")
+			}
+			p.typ(a)
+		}
+		p.write(")")
+		if t.Ret != nil {
+			p.write(" -> ")
+			p.typ(t.Ret)
+		}
+	default:
+		p.write(strings.TrimSpace(t.Text))
+	}
+}

@@ -1,0 +1,732 @@
+package format
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+// indentUnit is one level of indentation.
+const indentUnit = "    "
+
+// printer accumulates formatted output. It walks the tree in source order and
+// interleaves the file's comments by offset: a comment is printed before the
+// first node that starts after it, at the end of the current line when it
+// was written on the line of the last printed token (a trailing comment),
+// on a line of its own otherwise.
+type printer struct {
+	src   []byte
+	lines []int // byte offset of the start of each line (lines[0] = 0)
+	out   []byte
+
+	indent int // current indentation level
+
+	comments []*syntax.Comment
+	ci       int // index of the next comment to print
+
+	// lastLine is the source line of the last token printed (0 when unknown);
+	// a comment on that line is a trailing comment.
+	lastLine int
+	// blockStart is set while nothing has been printed in the current block,
+	// to suppress blank lines at the top of a block.
+	blockStart bool
+	// needNL is set after a trailing comment: the line must end before
+	// anything else is written.
+	needNL bool
+	// depth counts the enclosing brackets of the current expression; only
+	// inside brackets may a comment break an expression across lines.
+	depth int
+
+	err error
+}
+
+func newPrinter(src []byte, comments []*syntax.Comment) *printer {
+	p := &printer{src: src, comments: comments, blockStart: true}
+	if src != nil {
+		p.lines = append(p.lines, 0)
+		for i, c := range src {
+			if c == '\n' {
+				p.lines = append(p.lines, i+1)
+			}
+		}
+	}
+	return p
+}
+
+// bytes returns the output, ending in exactly one newline (or empty).
+func (p *printer) bytes() []byte {
+	out := p.out
+	for len(out) > 0 && (out[len(out)-1] == '\n' || out[len(out)-1] == ' ') {
+		out = out[:len(out)-1]
+	}
+	if len(out) == 0 {
+		return []byte{}
+	}
+	return append(out, '\n')
+}
+
+func (p *printer) fail(format string, args ...any) {
+	if p.err == nil {
+		p.err = fmt.Errorf(format, args...)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Source positions
+
+// lineOf returns the 1-based source line of byte offset off, or 0 when the
+// printer has no source or off is invalid.
+func (p *printer) lineOf(off int) int {
+	if p.src == nil || off < 0 || off > len(p.src) {
+		return 0
+	}
+	return sort.Search(len(p.lines), func(i int) bool { return p.lines[i] > off })
+}
+
+// colOf returns the 1-based byte column of offset off (0 when unknown).
+func (p *printer) colOf(off int) int {
+	l := p.lineOf(off)
+	if l == 0 {
+		return 0
+	}
+	return off - p.lines[l-1] + 1
+}
+
+func (p *printer) startLine(n syntax.Node) int {
+	if !n.Pos().IsValid() {
+		return 0
+	}
+	return p.lineOf(n.Pos().Offset)
+}
+
+func (p *printer) endLine(n syntax.Node) int {
+	if !n.End().IsValid() {
+		return p.startLine(n)
+	}
+	off := n.End().Offset - 1
+	if off < n.Pos().Offset {
+		off = n.Pos().Offset
+	}
+	return p.lineOf(off)
+}
+
+// closeOff returns the offset of the closing bracket of a node that ends with
+// one (its last byte).
+func closeOff(n syntax.Node) int {
+	if !n.End().IsValid() {
+		return -1
+	}
+	return n.End().Offset - 1
+}
+
+func (p *printer) setLast(n syntax.Node) {
+	if l := p.endLine(n); l > p.lastLine {
+		p.lastLine = l
+	}
+}
+
+func (p *printer) setLastOff(off int) {
+	if l := p.lineOf(off); l > p.lastLine {
+		p.lastLine = l
+	}
+}
+
+// skipSpace returns the offset of the first byte at or after off that is
+// not white space, a line continuation or part of a comment.
+func (p *printer) skipSpace(off int) int {
+	src := p.src
+	for off < len(src) {
+		switch c := src[off]; {
+		case c == ' ' || c == '\t' || c == '\r' || c == '\n' || c == '\f':
+			off++
+		case c == '\\' && off+1 < len(src) && (src[off+1] == '\n' || src[off+1] == '\r'):
+			off += 2
+		case c == '#':
+			for off < len(src) && src[off] != '\n' {
+				off++
+			}
+		default:
+			return off
+		}
+	}
+	return off
+}
+
+// findTok returns the offset of tok when it is the next token at or after
+// off, and -1 otherwise.
+func (p *printer) findTok(off int, tok string) int {
+	if p.src == nil || off < 0 {
+		return -1
+	}
+	off = p.skipSpace(off)
+	if strings.HasPrefix(string(p.src[off:min(len(p.src), off+len(tok))]), tok) {
+		return off
+	}
+	return -1
+}
+
+// findColon returns the offset of the first ':' at bracket depth 0 at or
+// after off, skipping strings and comments, or -1.
+func (p *printer) findColon(off int) int {
+	if p.src == nil || off < 0 {
+		return -1
+	}
+	src := p.src
+	depth := 0
+	for off < len(src) {
+		c := src[off]
+		switch {
+		case c == '#':
+			for off < len(src) && src[off] != '\n' {
+				off++
+			}
+			continue
+		case c == '"' || c == '\'':
+			off = skipString(src, off)
+			continue
+		case c == '(' || c == '[' || c == '{':
+			depth++
+		case c == ')' || c == ']' || c == '}':
+			depth--
+		case c == ':' && depth <= 0:
+			return off
+		}
+		off++
+	}
+	return -1
+}
+
+// skipString returns the offset after the string literal starting at off.
+func skipString(src []byte, off int) int {
+	q := src[off]
+	if off+2 < len(src) && src[off+1] == q && src[off+2] == q {
+		end := strings.Index(string(src[off+3:]), string([]byte{q, q, q}))
+		if end < 0 {
+			return len(src)
+		}
+		return off + 3 + end + 3
+	}
+	for i := off + 1; i < len(src); i++ {
+		switch src[i] {
+		case '\\':
+			i++
+		case q, '\n':
+			return i + 1
+		}
+	}
+	return len(src)
+}
+
+// ---------------------------------------------------------------------------
+// Output
+
+func (p *printer) atLineStart() bool {
+	return len(p.out) == 0 || p.out[len(p.out)-1] == '\n'
+}
+
+// write appends s, indenting first when at the start of a line.
+func (p *printer) write(s string) {
+	if s == "" {
+		return
+	}
+	if p.needNL {
+		// Only reached for a comment inside an expression: continue the
+		// expression on the next line, one level deeper.
+		p.needNL = false
+		p.out = append(p.out, '\n')
+		for i := 0; i <= p.indent; i++ {
+			p.out = append(p.out, indentUnit...)
+		}
+	} else if p.atLineStart() {
+		for i := 0; i < p.indent; i++ {
+			p.out = append(p.out, indentUnit...)
+		}
+	}
+	p.out = append(p.out, s...)
+	p.blockStart = false
+}
+
+// newline ends the current line, if anything is on it.
+func (p *printer) newline() {
+	p.needNL = false
+	if !p.atLineStart() {
+		p.out = append(p.out, '\n')
+	}
+}
+
+// blankLine ends the current line and leaves one empty line, except at the
+// start of the output or of a block.
+func (p *printer) blankLine() {
+	p.newline()
+	if p.blockStart || len(p.out) == 0 {
+		return
+	}
+	if len(p.out) >= 2 && p.out[len(p.out)-2] == '\n' {
+		return
+	}
+	p.out = append(p.out, '\n')
+}
+
+// backslashIn returns the offset of a line continuation (backslash before
+// a newline) in src[from:to], outside comments, or -1.
+func (p *printer) backslashIn(from, to int) int {
+	if p.src == nil || from < 0 || to > len(p.src) {
+		return -1
+	}
+	for i := from; i < to; i++ {
+		switch p.src[i] {
+		case '#':
+			for i < to && p.src[i] != '\n' {
+				i++
+			}
+		case '\\':
+			if i+1 < len(p.src) && (p.src[i+1] == '\n' || p.src[i+1] == '\r') {
+				return i
+			}
+		}
+	}
+	return -1
+}
+
+// opSep writes the binary operator or keyword op between two operands that
+// end and start at the given offsets: " op ", or, where the source continued
+// the line with a backslash, the same with the line break kept on the side
+// of op where it was.
+func (p *printer) opSep(leftEnd, rightStart int, op string) {
+	bs := p.backslashIn(leftEnd, rightStart)
+	if bs < 0 {
+		p.write(" " + op + " ")
+		return
+	}
+	if opOff := p.skipSpace(leftEnd); bs < opOff {
+		p.write(" \\")
+		p.continuation()
+		p.write(op + " ")
+		return
+	}
+	p.write(" " + op + " \\")
+	p.continuation()
+}
+
+// continuation starts a continuation line, one level deeper.
+func (p *printer) continuation() {
+	p.out = append(p.out, '\n')
+	for i := 0; i <= p.indent; i++ {
+		p.out = append(p.out, indentUnit...)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Comments
+
+func (p *printer) nextComment() *syntax.Comment {
+	if p.ci < len(p.comments) {
+		return p.comments[p.ci]
+	}
+	return nil
+}
+
+func (p *printer) hasCommentBefore(limit int) bool {
+	c := p.nextComment()
+	return c != nil && c.Pos().Offset < limit
+}
+
+func commentText(c *syntax.Comment) string {
+	return strings.TrimRight(c.Text, " \t\r\n\f")
+}
+
+// emitComment prints the next comment, trailing the current line when it was
+// written on the line of the last printed token, on its own line otherwise.
+func (p *printer) emitComment() {
+	c := p.comments[p.ci]
+	p.ci++
+	line := p.lineOf(c.Pos().Offset)
+	if !p.atLineStart() && !p.needNL && line == p.lastLine {
+		p.out = append(p.out, "  "...)
+		p.out = append(p.out, commentText(c)...)
+		p.needNL = true
+		return
+	}
+	p.newline()
+	if p.lastLine > 0 && line-p.lastLine > 1 {
+		p.blankLine()
+	}
+	p.write(commentText(c))
+	p.newline()
+	p.lastLine = line
+}
+
+// flushComments prints the comments that start before limit.
+func (p *printer) flushComments(limit int) {
+	for p.hasCommentBefore(limit) {
+		p.emitComment()
+	}
+}
+
+// flushTrailing prints the next comment if it trails the last printed line
+// and starts before limit.
+func (p *printer) flushTrailing(limit int) {
+	if c := p.nextComment(); c != nil && c.Pos().Offset < limit && !p.atLineStart() &&
+		p.lineOf(c.Pos().Offset) == p.lastLine {
+		p.emitComment()
+	}
+}
+
+// flushBlockEnd prints the comments before limit that are indented at least
+// to column minCol: they close the current block. Others belong to the
+// enclosing block.
+func (p *printer) flushBlockEnd(limit, minCol int) {
+	p.flushTrailing(limit)
+	for {
+		c := p.nextComment()
+		if c == nil || c.Pos().Offset >= limit || p.colOf(c.Pos().Offset) < minCol {
+			return
+		}
+		p.emitComment()
+	}
+}
+
+// interior handles comments found inside an expression that is printed on
+// one line: inside brackets the expression is broken after the comment;
+// outside brackets the comment is left for the end of the statement.
+func (p *printer) interior(n syntax.Node) {
+	if p.depth > 0 && n.Pos().IsValid() && p.hasCommentBefore(n.Pos().Offset) {
+		p.flushComments(n.Pos().Offset)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// Blocks
+
+// blockOpts describe a sequence of items printed one per line.
+type blockOpts struct {
+	limit  int    // offset bounding the block: comments before it may belong to it
+	minCol int    // end-of-block comments belong to the block when at or right of this column
+	sep    string // written after every item but the last
+	// sepLast writes sep after the last item too (a trailing comma).
+	sepLast bool
+	top     bool // top-level statements (blank-line rules of the style guide)
+	// blank reports whether the style requires a blank line between two items.
+	blank func(prev, cur syntax.Node) bool
+}
+
+// block prints items one per line at the current indentation, with the
+// comments before and between them, keeping at most one blank line where the
+// source had blank lines.
+func (p *printer) block(items []syntax.Node, o blockOpts, printItem func(n syntax.Node, next int)) {
+	p.blockStart = true
+	for i, it := range items {
+		next := o.limit
+		if i+1 < len(items) {
+			next = items[i+1].Pos().Offset
+		}
+		if o.blank != nil && i > 0 && o.blank(items[i-1], it) {
+			p.flushTrailing(it.Pos().Offset)
+			p.blankLine()
+		}
+		p.flushComments(it.Pos().Offset)
+		p.newline()
+		if p.lastLine > 0 && p.startLine(it)-p.lastLine > 1 {
+			p.blankLine()
+		}
+		printItem(it, next)
+		if o.sep != "" && (i < len(items)-1 || o.sepLast) {
+			p.write(o.sep)
+		}
+		p.setLast(it)
+		p.flushTrailing(next)
+	}
+	if o.top && len(items) > 0 && isDefinition(items[len(items)-1]) && p.hasCommentBefore(o.limit) {
+		p.flushTrailing(o.limit)
+		p.blankLine()
+	}
+	p.flushBlockEnd(o.limit, o.minCol)
+	p.newline()
+}
+
+func isIfItem(n syntax.Node) bool {
+	switch n := n.(type) {
+	case *syntax.ListIfItem:
+		return true
+	case *syntax.ConfigEntry:
+		return n.Op == syntax.IF
+	}
+	return false
+}
+
+func isDefinition(n syntax.Node) bool {
+	switch n.(type) {
+	case *syntax.SchemaStmt, *syntax.RuleStmt:
+		return true
+	}
+	return false
+}
+
+func isImport(n syntax.Node) bool {
+	_, ok := n.(*syntax.ImportStmt)
+	return ok
+}
+
+// forceBlank reports whether the style requires a blank line between two
+// top-level statements: after the import block and around definitions.
+func forceBlank(prev, cur syntax.Node) bool {
+	if isImport(prev) && !isImport(cur) {
+		return true
+	}
+	return isDefinition(prev) || isDefinition(cur)
+}
+
+// sortNodes sorts nodes by start offset (stable).
+func sortNodes(nodes []syntax.Node) {
+	sort.SliceStable(nodes, func(i, j int) bool { return nodes[i].Pos().Offset < nodes[j].Pos().Offset })
+}
+
+// vertical reports whether a bracketed sequence with the given opening and
+// closing bracket offsets is printed one item per line: when the source had a
+// line break between the opening bracket and the first item, between two
+// items, or between the last item and the closing bracket.
+func (p *printer) vertical(open, close int, items []syntax.Node) bool {
+	if p.src == nil || open < 0 || close < 0 {
+		return false
+	}
+	prev := p.lineOf(open)
+	for _, it := range items {
+		if !it.Pos().IsValid() {
+			return false
+		}
+		if isIfItem(it) && p.startLine(it) != p.endLine(it) {
+			return true // an if entry over several lines is printed as a block
+		}
+		if p.startLine(it) != prev {
+			return true
+		}
+		prev = p.endLine(it)
+	}
+	return p.lineOf(close) != prev
+}
+
+// commaAfter reports whether the source has a comma right after n.
+func (p *printer) commaAfter(n syntax.Node) bool {
+	return n.End().IsValid() && p.findTok(n.End().Offset, ",") >= 0
+}
+
+// seq prints a bracketed sequence, one item per line or on one line (items
+// separated by ", "). One per line, items are separated by commas when
+// commas is set (call arguments) or when the source separated them with
+// commas (lists, configs), and the last item keeps a trailing comma when the
+// source had one.
+func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.Node, commas bool, printItem func(syntax.Node)) {
+	p.write(openTok)
+	p.depth++
+	if p.vertical(open, close, items) {
+		o := blockOpts{limit: close}
+		if n := len(items); n > 0 {
+			if commas || (n > 1 && p.commaAfter(items[0])) {
+				o.sep = ","
+			}
+			if p.commaAfter(items[n-1]) {
+				o.sep, o.sepLast = ",", true
+			}
+		}
+		p.lastLine = p.lineOf(open)
+		p.indent++
+		p.block(items, o, func(n syntax.Node, _ int) { printItem(n) })
+		p.indent--
+		p.write(closeTok)
+	} else {
+		for i, it := range items {
+			if i > 0 {
+				p.write(", ")
+			}
+			printItem(it)
+		}
+		p.write(closeTok)
+	}
+	p.depth--
+	if close >= 0 {
+		p.setLastOff(close)
+	}
+}
+
+// ---------------------------------------------------------------------------
+// File and statements
+
+func (p *printer) file(f *syntax.File) error {
+	items := make([]syntax.Node, 0, len(f.Stmts))
+	for _, s := range f.Stmts {
+		items = append(items, s)
+	}
+	p.block(items, blockOpts{limit: len(p.src) + 1, top: true, blank: forceBlank}, func(n syntax.Node, next int) {
+		p.stmt(n.(syntax.Stmt), next)
+	})
+	// Comments are normally all printed; any left over (which only a tree
+	// inconsistent with its comments can cause) are kept at the end.
+	for p.nextComment() != nil {
+		p.emitComment()
+	}
+	return p.err
+}
+
+// node prints any node without comments (for Node).
+func (p *printer) node(n syntax.Node) error {
+	switch n := n.(type) {
+	case syntax.Stmt:
+		p.stmt(n, -1)
+	case syntax.Expr:
+		p.expr(n)
+	case *syntax.TypeExpr:
+		p.typ(n)
+	case *syntax.ConfigEntry:
+		p.configEntry(n, -1)
+	case *syntax.CheckExpr:
+		p.check(n)
+	case *syntax.Param:
+		p.param(n)
+	case *syntax.Keyword:
+		p.keyword(n)
+	case *syntax.Decorator:
+		p.decorator(n)
+	case *syntax.CompClause:
+		p.compClause(n)
+	case *syntax.IndexSignature:
+		p.indexSignature(n)
+	case *syntax.Comment:
+		p.write(commentText(n))
+	default:
+		p.fail("cannot print %T", n)
+	}
+	return p.err
+}
+
+// stmt prints a statement; limit bounds the comments it may own (the start
+// of the next statement).
+func (p *printer) stmt(s syntax.Stmt, limit int) {
+	switch s := s.(type) {
+	case *syntax.ExprStmt:
+		p.expr(s.X)
+	case *syntax.AssignStmt:
+		for i, t := range s.Targets {
+			if i > 0 {
+				p.write(" = ")
+			}
+			p.expr(t)
+		}
+		if s.Type != nil {
+			p.write(": ")
+			p.typ(s.Type)
+		}
+		if s.Value != nil {
+			p.write(" = ")
+			p.expr(s.Value)
+		}
+	case *syntax.AugAssignStmt:
+		p.expr(s.Target)
+		p.write(" " + s.Op.String() + " ")
+		p.expr(s.Value)
+	case *syntax.UnificationStmt:
+		p.expr(s.Target)
+		p.write(": ")
+		if s.Value != nil {
+			p.expr(s.Value)
+		}
+	case *syntax.ImportStmt:
+		p.write("import " + s.Rawpath)
+		if s.AsName != nil {
+			p.write(" as ")
+			p.ident(s.AsName)
+		}
+	case *syntax.IfStmt:
+		p.ifStmt(s, limit, "if ")
+	case *syntax.AssertStmt:
+		p.write("assert ")
+		p.expr(s.Test)
+		if s.IfCond != nil {
+			p.write(" if ")
+			p.expr(s.IfCond)
+		}
+		if s.Msg != nil {
+			p.write(", ")
+			p.expr(s.Msg)
+		}
+	case *syntax.TypeAliasStmt:
+		p.write("type ")
+		p.ident(s.Name)
+		p.write(" = ")
+		p.typ(s.Type)
+	case *syntax.SchemaStmt:
+		p.schemaStmt(s, limit)
+	case *syntax.SchemaAttr:
+		p.schemaAttr(s)
+	case *syntax.RuleStmt:
+		p.ruleStmt(s, limit)
+	case *syntax.BadStmt:
+		p.fail("cannot format a broken statement at line %d", s.Pos().Line)
+	case nil:
+		p.fail("nil statement")
+	default:
+		p.fail("cannot print statement %T", s)
+	}
+}
+
+// body prints the statements of a compound statement whose header (ending
+// in ':' at offset colon) has just been written, one level deeper.
+func (p *printer) body(headerStart, colon int, items []syntax.Node, limit int, printItem func(n syntax.Node, next int)) {
+	p.bodyWith(headerStart, colon, items, blockOpts{limit: limit}, printItem)
+}
+
+// bodyWith is body with extra block options (blank-line rules).
+func (p *printer) bodyWith(headerStart, colon int, items []syntax.Node, o blockOpts, printItem func(n syntax.Node, next int)) {
+	p.write(":")
+	p.setLastOff(colon)
+	p.indent++
+	if c := p.colOf(headerStart); c > 0 {
+		o.minCol = c + 1
+	}
+	p.block(items, o, printItem)
+	p.indent--
+}
+
+func (p *printer) stmtItems(list []syntax.Stmt) []syntax.Node {
+	items := make([]syntax.Node, len(list))
+	for i, s := range list {
+		items[i] = s
+	}
+	return items
+}
+
+func (p *printer) printStmtItem(n syntax.Node, next int) { p.stmt(n.(syntax.Stmt), next) }
+
+func (p *printer) ifStmt(s *syntax.IfStmt, limit int, kw string) {
+	p.write(kw)
+	p.expr(s.Cond)
+	colon := -1
+	if s.Cond != nil {
+		colon = p.findColon(s.Cond.End().Offset)
+	}
+	bodyLimit := limit
+	var elseOff int = -1
+	if len(s.Else) > 0 {
+		if len(s.Body) > 0 {
+			elseOff = p.findTok(s.Body[len(s.Body)-1].End().Offset, "el")
+		}
+		if elseOff < 0 {
+			elseOff = s.Else[0].Pos().Offset
+		}
+		bodyLimit = elseOff
+	}
+	p.body(s.Pos().Offset, colon, p.stmtItems(s.Body), bodyLimit, p.printStmtItem)
+	if len(s.Else) == 0 {
+		return
+	}
+	p.flushComments(elseOff)
+	p.newline()
+	if elif, ok := s.Else[0].(*syntax.IfStmt); ok && elif.IsElif && len(s.Else) == 1 {
+		p.ifStmt(elif, limit, "elif ")
+		return
+	}
+	p.write("else")
+	p.setLastOff(elseOff)
+	p.body(elseOff, p.findColon(elseOff), p.stmtItems(s.Else), limit, p.printStmtItem)
+}
