@@ -18,6 +18,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/k8stest"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
@@ -184,4 +185,67 @@ func TestKonfigCorpusStacks(t *testing.T) {
 	if passed < corpusFloor {
 		t.Errorf("%d stacks passed, below the floor of %d", passed, corpusFloor)
 	}
+}
+
+// exampleFloor is the number of the repository's examples/ stacks that must
+// apply, re-preview as all UnChanged and destroy.
+const exampleFloor = 0
+
+// TestExampleStacks applies the repository's own examples/ stacks: compiled
+// with konfig.Compile, or from their ci-test/stdout.golden.yaml while the
+// compile fails (logged).
+func TestExampleStacks(t *testing.T) {
+	c := cluster.Need(t)
+	root, err := k8stest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	stacks, err := filepath.Glob(filepath.Join(root, "examples", "*", "*", "stack.yaml"))
+	if err != nil || len(stacks) == 0 {
+		t.Skipf("no examples/ stacks (%v)", err)
+	}
+	rt, err := kubernetes.New(kubernetes.Config{Kubeconfig: c.Kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	passed, failed := 0, 0
+	for _, sf := range stacks {
+		dir := filepath.Dir(sf)
+		rel, _ := filepath.Rel(root, dir)
+		sp, how, err := compileOrGolden(dir)
+		if err != nil {
+			failed++
+			t.Logf("FAIL %s: %v", rel, err)
+			continue
+		}
+		sum := sha256.Sum256([]byte(rel))
+		summary, err := checkStack(rt, t.TempDir(), isolate(sp, hex.EncodeToString(sum[:3])))
+		if err != nil {
+			failed++
+			t.Logf("FAIL %s (%s): %v", rel, how, err)
+			continue
+		}
+		passed++
+		t.Logf("ok   %s (%s): %s", rel, how, summary)
+	}
+	fmt.Printf("examples stacks on a real API server: %d passed, %d failed\n", passed, failed)
+	if passed < exampleFloor {
+		t.Errorf("%d example stacks passed, below the floor of %d", passed, exampleFloor)
+	}
+}
+
+func compileOrGolden(dir string) (*spec.Spec, string, error) {
+	st, err := konfig.LoadStack(dir)
+	if err == nil {
+		var sp *spec.Spec
+		if sp, err = konfig.Compile(context.Background(), st, konfig.CompileOptions{}); err == nil {
+			return sp, "compiled", nil
+		}
+	}
+	sp, gerr := loadGolden(filepath.Join(dir, "ci-test", "stdout.golden.yaml"))
+	if gerr != nil {
+		return nil, "", fmt.Errorf("compile: %v; golden: %w", err, gerr)
+	}
+	first := strings.SplitN(err.Error(), "\n", 2)[0]
+	return sp, "golden; compile failed: " + first, nil
 }

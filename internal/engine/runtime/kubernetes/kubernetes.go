@@ -214,29 +214,41 @@ func (rt *Runtime) Prefetch(ctx context.Context, rs []spec.Resource) error {
 		ids[k] = append(ids[k], r.ID)
 	}
 	fetched := map[string]map[string]any{}
+	var fmu sync.Mutex
+	var wg sync.WaitGroup
+	sem := make(chan struct{}, 10)
 	for k, ts := range groups {
 		if len(ts) < 3 {
 			continue
 		}
-		var list *unstructured.UnstructuredList
-		var err error
-		if k.ns == "" {
-			list, err = rt.dyn.Resource(k.gvr).List(ctx, metav1.ListOptions{})
-		} else {
-			list, err = rt.dyn.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
-		}
-		if err != nil {
-			rt.log.Debug("prefetch list failed", "resource", k.gvr, "namespace", k.ns, "err", err)
-			continue
-		}
-		byName := make(map[string]map[string]any, len(list.Items))
-		for i := range list.Items {
-			byName[list.Items[i].GetName()] = list.Items[i].Object
-		}
-		for i, t := range ts {
-			fetched[ids[k][i]] = byName[t.name] // nil: absent
-		}
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			sem <- struct{}{}
+			defer func() { <-sem }()
+			var list *unstructured.UnstructuredList
+			var err error
+			if k.ns == "" {
+				list, err = rt.dyn.Resource(k.gvr).List(ctx, metav1.ListOptions{})
+			} else {
+				list, err = rt.dyn.Resource(k.gvr).Namespace(k.ns).List(ctx, metav1.ListOptions{})
+			}
+			if err != nil {
+				rt.log.Debug("prefetch list failed", "resource", k.gvr, "namespace", k.ns, "err", err)
+				return
+			}
+			byName := make(map[string]map[string]any, len(list.Items))
+			for i := range list.Items {
+				byName[list.Items[i].GetName()] = list.Items[i].Object
+			}
+			fmu.Lock()
+			for i, t := range ts {
+				fetched[ids[k][i]] = byName[t.name] // nil: absent
+			}
+			fmu.Unlock()
+		}()
 	}
+	wg.Wait()
 	rt.mu.Lock()
 	rt.fetched = fetched
 	rt.mu.Unlock()
