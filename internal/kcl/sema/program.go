@@ -105,6 +105,11 @@ type Program struct {
 	builtins *Builtins
 	pkgs     map[string]*Package
 	order    []string // package paths in load order, main first
+	sources  map[string]*pkgSource
+
+	// changed lists the files an Update touched (nil for Load): other files
+	// are taken from the previous Program without reading the disk.
+	changed map[string]bool
 
 	refsOnce sync.Once
 	refs     map[*Symbol][]*Occurrence
@@ -170,6 +175,11 @@ func (p *Program) Update(ctx context.Context, overlay map[string][]byte) (*Progr
 		}
 	}
 	np := &Program{cfg: cfg, cache: p.cache, builtins: p.builtins, pkgs: map[string]*Package{}}
+	changed := map[string]bool{}
+	for k := range overlay {
+		changed[k] = true
+	}
+	np.changed = changed
 	if err := np.build(ctx, p); err != nil {
 		return nil, err
 	}
@@ -204,7 +214,18 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 	var order []string
 	var queue []string
 	mainSrc := &pkgSource{pkgpath: MainPkg}
+	var prevMain map[string]*parsedFile
+	if prev != nil && p.changed != nil {
+		prevMain = map[string]*parsedFile{}
+		for _, pf := range prev.sources[MainPkg].files {
+			prevMain[pf.path] = pf
+		}
+	}
 	for _, f := range p.cfg.Files {
+		if pf, ok := prevMain[f]; ok && !p.changed[f] {
+			mainSrc.files = append(mainSrc.files, pf)
+			continue
+		}
 		src, err := p.readFile(f)
 		if err != nil {
 			return err
@@ -232,7 +253,10 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 				if _, ok := sources[path]; ok {
 					continue
 				}
-				ns := p.loadSource(path)
+				ns := p.reuseSource(prev, path)
+				if ns == nil {
+					ns = p.loadSource(path)
+				}
 				sources[path] = ns
 				order = append(order, path)
 				queue = append(queue, path)
@@ -240,6 +264,7 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 		}
 	}
 	p.order = order
+	p.sources = sources
 
 	// Decide which packages need resolving: new, changed files, or a
 	// dependency that is resolved again.
@@ -295,6 +320,29 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 		st.finish()
 	}
 	return nil
+}
+
+// reuseSource returns the previous Program's source of pkgpath when an
+// Update touched none of its files (nil otherwise).
+func (p *Program) reuseSource(prev *Program, pkgpath string) *pkgSource {
+	if prev == nil || p.changed == nil {
+		return nil
+	}
+	old := prev.sources[pkgpath]
+	if old == nil || old.missing {
+		return nil
+	}
+	for _, pf := range old.files {
+		if p.changed[pf.path] {
+			return nil
+		}
+	}
+	for path := range p.changed {
+		if old.dir != "" && filepath.Dir(path) == old.dir {
+			return nil // a file of the directory was added or removed
+		}
+	}
+	return &pkgSource{pkgpath: old.pkgpath, dir: old.dir, files: old.files, sys: old.sys}
 }
 
 func sameFiles(old *Package, ps *pkgSource) bool {
