@@ -61,7 +61,7 @@ value that violates it, with the check's own location on the next line. With
 				cs := checkStack{Dir: konfig.RelPath(r.Stack.Dir, cwd), Project: r.Stack.ProjectName(), Name: r.Stack.Name, OK: true}
 				if r.Err != nil {
 					cs.OK = false
-					cs.Problems = konfig.Problems(r.Err, r.Stack.Dir)
+					cs.Problems = r.Stack.Problems(r.Err)
 				} else {
 					cs.Resources = len(r.Spec.Resources)
 					if r.GoldenDiff != "" {

@@ -39,7 +39,7 @@ file:line:col: kind: message and the exit status is 1.`,
 			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args})
 			if err != nil {
 				cwd, _ := os.Getwd()
-				for _, p := range konfig.Problems(err, dir) {
+				for _, p := range st.Problems(err) {
 					fmt.Fprintln(cmd.ErrOrStderr(), p.Format(cwd))
 				}
 				return exitError{code: 1}

@@ -74,6 +74,15 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 	return p, nil
 }
 
+// compileError is an error of Compile: the stack directory and the cause.
+type compileError struct {
+	dir string
+	err error
+}
+
+func (e *compileError) Error() string { return "compile stack " + e.dir + ": " + e.err.Error() }
+func (e *compileError) Unwrap() error { return e.err }
+
 // Compile compiles the stack into its spec: it evaluates the stack's files
 // as one main package, turns each document of the output stream into a
 // resource, and appends the YAML files of the project's `crd/` directory.
@@ -86,20 +95,20 @@ func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, e
 	}
 	prog, err := st.Program(opts)
 	if err != nil {
-		return nil, fmt.Errorf("compile stack %s: %w", st.Dir, err)
+		return nil, &compileError{dir: st.Dir, err: err}
 	}
 	out, err := ev.Evaluate(ctx, prog)
 	if err != nil {
-		return nil, fmt.Errorf("compile stack %s: %w", st.Dir, err)
+		return nil, &compileError{dir: st.Dir, err: err}
 	}
 	res, err := ResourcesFromStream(out)
 	if err != nil {
-		return nil, fmt.Errorf("compile stack %s: output: %w", st.Dir, err)
+		return nil, &compileError{dir: st.Dir, err: fmt.Errorf("output: %w", err)}
 	}
 	if st.Project != nil {
 		crds, err := CRDResources(filepath.Join(st.Project.Dir, CRDDir))
 		if err != nil {
-			return nil, fmt.Errorf("compile stack %s: %w", st.Dir, err)
+			return nil, &compileError{dir: st.Dir, err: err}
 		}
 		res = append(res, crds...)
 	}

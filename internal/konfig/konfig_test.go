@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"flag"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -412,4 +413,26 @@ func TestGoldenRoundTrip(t *testing.T) {
 			t.Errorf("%s: round trip mismatch (-golden +written):\n%s", st.GoldenPath(), diff)
 		}
 	}
+}
+
+// TestCheckFailureLocation compiles the testdata/policy stacks, whose
+// values break the model's check: blocks, and compares the problems (as
+// `check` prints them) with testdata/policy.golden: each must point at the
+// developer's value, with the check beside it.
+func TestCheckFailureLocation(t *testing.T) {
+	repo, err := Discover(context.Background(), filepath.Join("testdata", "policy"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var buf bytes.Buffer
+	for _, r := range CompileAll(context.Background(), repo.Stacks, CompileAllOptions{}) {
+		fmt.Fprintf(&buf, "# %s\n", filepath.ToSlash(RelPath(r.Stack.Dir, repo.Root)))
+		if r.Err == nil {
+			fmt.Fprintf(&buf, "ok: %d resources\n", len(r.Spec.Resources))
+		}
+		for _, p := range r.Stack.Problems(r.Err) {
+			buf.WriteString(filepath.ToSlash(p.Format(repo.Root)) + "\n")
+		}
+	}
+	checkGolden(t, filepath.Join("testdata", "policy.golden"), buf.Bytes())
 }

@@ -71,7 +71,12 @@ func Problems(err error, fallbackFile string) []Problem {
 		out = append(out, p)
 	}
 	if len(out) == 0 {
-		out = []Problem{{Location: Location{File: fallbackFile}, Kind: "error", Message: err.Error()}}
+		msg := err.Error()
+		var ce *compileError
+		if errors.As(err, &ce) {
+			msg = ce.err.Error()
+		}
+		out = []Problem{{Location: Location{File: fallbackFile}, Kind: "error", Message: msg}}
 	}
 	return out
 }

@@ -1,0 +1,266 @@
+package konfig
+
+import (
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+// Texts of the evaluator's check-failure messages.
+const (
+	checkFailedText   = "Check failed on the condition"
+	instanceCheckText = "Instance check failed"
+)
+
+// Problems returns the problems of a compile error of this stack (see the
+// package function Problems), with failed `check:` conditions moved to the
+// developer's value: when the evaluator reports a failed check only at the
+// check itself or at the instantiation of the schema, the problem is placed
+// on the config entry of the stack's own files (those of its project) that
+// sets an attribute the check reads, keeping the check and the
+// instantiation as related locations. When several entries set it, the last
+// one in the compile order wins, as it does in KCL's multi-file merge; when
+// the evaluator already points at such an entry, the problem is unchanged.
+func (st *Stack) Problems(err error) []Problem {
+	probs := Problems(err, st.Dir)
+	for i := range probs {
+		probs[i] = st.locateCheckFailure(probs[i])
+	}
+	return probs
+}
+
+// locateCheckFailure moves a check-failure problem to the developer's value
+// when it can find it.
+func (st *Stack) locateCheckFailure(p Problem) Problem {
+	all := append([]Related{{Location: p.Location, Message: p.Message}}, p.Related...)
+	var check, site *Related
+	for i := range all {
+		switch {
+		case strings.HasPrefix(all[i].Message, checkFailedText) && check == nil:
+			check = &all[i]
+		case all[i].Message == instanceCheckText && site == nil:
+			site = &all[i]
+		}
+	}
+	if check == nil || check.File == "" {
+		return p
+	}
+	attrs := checkAttributes(check.File, check.Line)
+	if len(attrs) == 0 {
+		return p
+	}
+	cands := st.attributeEntries(attrs)
+	if len(cands) == 0 {
+		return p
+	}
+	for _, c := range cands {
+		if c.File == p.File && c.Line == p.Line {
+			return p // already at a value
+		}
+	}
+	if site != nil {
+		if target := topLevelTarget(site.File, site.Line); target != "" {
+			var same []entryLoc
+			for _, c := range cands {
+				if c.target == target {
+					same = append(same, c)
+				}
+			}
+			if len(same) > 0 {
+				cands = same
+			}
+		}
+	}
+	best := cands[len(cands)-1]
+	out := Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, Message: check.Message}
+	out.Related = append(out.Related, Related{Location: check.Location, Message: "the check: " + checkSource(check.File, check.Line)})
+	if site != nil {
+		out.Related = append(out.Related, Related{Location: site.Location, Message: "the instance: " + site.Message})
+	}
+	return out
+}
+
+// entryLoc is a config entry that sets an attribute: its location, and the
+// top-level variable whose declaration holds it ("" if none).
+type entryLoc struct {
+	Location
+	attr   string
+	target string
+}
+
+// parseFile parses a KCL file from disk (nil when unreadable).
+func parseFile(path string) *syntax.File {
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil
+	}
+	f, _ := syntax.ParseFile(path, src)
+	return f
+}
+
+// checkAttributes returns the names of the schema attributes that the check
+// expression on line reads (the identifiers of its condition that the
+// enclosing schema declares).
+func checkAttributes(file string, line int) []string {
+	f := parseFile(file)
+	if f == nil {
+		return nil
+	}
+	var names []string
+	syntax.Inspect(f, func(n syntax.Node) bool {
+		s, ok := n.(*syntax.SchemaStmt)
+		if !ok {
+			return n != nil && len(names) == 0
+		}
+		declared := map[string]bool{}
+		for _, st := range s.Body {
+			if a, ok := st.(*syntax.SchemaAttr); ok && a.Name != nil {
+				declared[a.Name.Name] = true
+			}
+		}
+		for _, c := range s.Checks {
+			if c.Pos().Line != line {
+				continue
+			}
+			seen := map[string]bool{}
+			for _, e := range []syntax.Expr{c.Test, c.IfCond} {
+				if e == nil {
+					continue
+				}
+				syntax.Inspect(e, func(n syntax.Node) bool {
+					switch x := n.(type) {
+					case *syntax.SelectorExpr:
+						syntax.Inspect(x.X, func(m syntax.Node) bool { return collectIdent(m, declared, seen, &names) })
+						return false
+					case *syntax.Ident:
+						collectIdent(x, declared, seen, &names)
+					}
+					return true
+				})
+			}
+		}
+		return false
+	})
+	return names
+}
+
+func collectIdent(n syntax.Node, declared, seen map[string]bool, names *[]string) bool {
+	if id, ok := n.(*syntax.Ident); ok && declared[id.Name] && !seen[id.Name] {
+		seen[id.Name] = true
+		*names = append(*names, id.Name)
+	}
+	return true
+}
+
+// checkSource returns the source text of the check expression on line.
+func checkSource(file string, line int) string {
+	src, err := os.ReadFile(file)
+	if err != nil {
+		return "line " + strconv.Itoa(line)
+	}
+	lines := strings.Split(string(src), "\n")
+	if line < 1 || line > len(lines) {
+		return "line " + strconv.Itoa(line)
+	}
+	return strings.TrimSpace(lines[line-1])
+}
+
+// ownFiles are the stack's files that belong to its project (or to the
+// stack directory when it has none): the developer's files, as opposed to
+// the shared model library.
+func (st *Stack) ownFiles() []string {
+	root := st.Dir
+	if st.Project != nil {
+		root = st.Project.Dir
+	}
+	var out []string
+	for _, f := range st.Files {
+		if rel, err := filepath.Rel(root, f); err == nil && !strings.HasPrefix(rel, "..") {
+			out = append(out, f)
+		}
+	}
+	return out
+}
+
+// attributeEntries returns, in compile order, the config entries of the
+// stack's own files whose key is one of attrs (a name, or the last name of
+// a dotted key).
+func (st *Stack) attributeEntries(attrs []string) []entryLoc {
+	want := map[string]bool{}
+	for _, a := range attrs {
+		want[a] = true
+	}
+	var out []entryLoc
+	for _, file := range st.ownFiles() {
+		f := parseFile(file)
+		if f == nil {
+			continue
+		}
+		for _, stmt := range f.Stmts {
+			target := stmtTarget(stmt)
+			syntax.Inspect(stmt, func(n syntax.Node) bool {
+				e, ok := n.(*syntax.ConfigEntry)
+				if !ok || e.Key == nil {
+					return true
+				}
+				name := keyName(e.Key)
+				if want[name] && (e.Op == syntax.ASSIGN || e.Op == syntax.COLON) {
+					p := f.DiagPos(e.Pos())
+					out = append(out, entryLoc{Location: Location{File: file, Line: p.Line, Col: p.Col}, attr: name, target: target})
+				}
+				return true
+			})
+		}
+	}
+	return out
+}
+
+// keyName returns the attribute a config key sets: the identifier, or the
+// last name of a dotted key.
+func keyName(k syntax.Expr) string {
+	switch x := k.(type) {
+	case *syntax.Ident:
+		return x.Name
+	case *syntax.SelectorExpr:
+		if x.Name != nil {
+			return x.Name.Name
+		}
+	}
+	return ""
+}
+
+// stmtTarget returns the top-level variable a statement declares ("" if
+// it declares none).
+func stmtTarget(s syntax.Stmt) string {
+	switch x := s.(type) {
+	case *syntax.UnificationStmt:
+		if id, ok := x.Target.(*syntax.Ident); ok {
+			return id.Name
+		}
+	case *syntax.AssignStmt:
+		if len(x.Targets) == 1 {
+			if id, ok := x.Targets[0].(*syntax.Ident); ok {
+				return id.Name
+			}
+		}
+	}
+	return ""
+}
+
+// topLevelTarget returns the variable declared by the top-level statement
+// of file that spans line.
+func topLevelTarget(file string, line int) string {
+	f := parseFile(file)
+	if f == nil {
+		return ""
+	}
+	for _, s := range f.Stmts {
+		if s.Pos().Line <= line && line <= s.End().Line {
+			return stmtTarget(s)
+		}
+	}
+	return ""
+}
