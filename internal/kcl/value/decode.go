@@ -15,8 +15,10 @@ import (
 
 // DecodeYAML parses one YAML document into a Value: mappings become ordered
 // dicts (keys converted with ToStr), sequences lists, and scalars None,
-// Bool, Int (Float when out of the i64 range), Float or Str. Aliases are
-// resolved. An empty document gives None.
+// Bool, Int (Float when out of the i64 range), Float or Str, typed with
+// serde_yaml's rules (see yamlResolvePlain), as KCL's yaml.decode does.
+// Aliases are resolved; "<<" merge keys are kept as ordinary keys. An empty
+// document gives None.
 func DecodeYAML(data []byte) (Value, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
@@ -77,14 +79,6 @@ func yamlNodeValue(n *yaml.Node, depth int) (Value, error) {
 		d := NewDict()
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			if k.Kind == yaml.ScalarNode && k.Tag == "!!merge" {
-				mv, err := yamlNodeValue(v, depth+1)
-				if err != nil {
-					return nil, err
-				}
-				yamlMerge(d, mv)
-				continue
-			}
 			kv, err := yamlNodeValue(k, depth+1)
 			if err != nil {
 				return nil, err
@@ -102,23 +96,14 @@ func yamlNodeValue(n *yaml.Node, depth int) (Value, error) {
 	return None, nil
 }
 
-// yamlMerge applies a `<<` merge key: keys already present win.
-func yamlMerge(d *Dict, v Value) {
-	switch x := v.(type) {
-	case *Dict:
-		for _, e := range x.Entries() {
-			if _, ok := d.Get(e.Key); !ok {
-				d.Set(e.Key, e.Value)
-			}
-		}
-	case *List:
-		for _, it := range x.Items {
-			yamlMerge(d, it)
-		}
-	}
-}
-
 func yamlScalarValue(n *yaml.Node) (Value, error) {
+	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+		return Str(n.Value), nil
+	}
+	if n.Style&yaml.TaggedStyle == 0 {
+		// "<<" is an ordinary key: serde_yaml does not apply merge keys.
+		return yamlResolvePlain(n.Value), nil
+	}
 	switch n.ShortTag() {
 	case "!!null":
 		return None, nil
@@ -137,7 +122,7 @@ func yamlScalarValue(n *yaml.Node) (Value, error) {
 		if err := n.Decode(&f); err == nil {
 			return Float(f), nil
 		}
-		return Str(n.Value), nil
+		return nil, fmt.Errorf("decode yaml int %q: invalid value", n.Value)
 	case "!!float":
 		var f float64
 		if err := n.Decode(&f); err != nil {
@@ -146,6 +131,79 @@ func yamlScalarValue(n *yaml.Node) (Value, error) {
 		return Float(f), nil
 	}
 	return Str(n.Value), nil
+}
+
+// yamlResolvePlain gives a plain (unquoted, untagged) scalar its type the
+// way serde_yaml does for KCL's yaml.decode: null (~, null, Null, NULL,
+// empty), bool (true/True/TRUE, false/False/FALSE), int (decimal, 0x, 0o,
+// 0b, optional sign; a leading zero makes a string), float (Rust's float
+// syntax and the .inf/.nan spellings), otherwise a string.
+func yamlResolvePlain(s string) Value {
+	switch s {
+	case "", "~", "null", "Null", "NULL":
+		return None
+	case "true", "True", "TRUE":
+		return Bool(true)
+	case "false", "False", "FALSE":
+		return Bool(false)
+	}
+	if yamlLeadingZeroDigits(s) {
+		return Str(s)
+	}
+	if yamlParsesAsInt(s) {
+		if v, ok := yamlParseInt(s); ok {
+			return v
+		}
+	}
+	if yamlParsesAsFloat(s) {
+		u := strings.TrimPrefix(s, "+")
+		switch u {
+		case ".inf", ".Inf", ".INF":
+			return Float(math.Inf(1))
+		case "-.inf", "-.Inf", "-.INF":
+			return Float(math.Inf(-1))
+		case ".nan", ".NaN", ".NAN":
+			return Float(math.NaN())
+		}
+		if f, err := strconv.ParseFloat(u, 64); err == nil {
+			return Float(f)
+		}
+	}
+	return Str(s)
+}
+
+// yamlParseInt parses an int that yamlParsesAsInt accepted; values beyond
+// i64 become floats.
+func yamlParseInt(s string) (Value, bool) {
+	neg := false
+	u := s
+	switch {
+	case strings.HasPrefix(u, "+"):
+		u = u[1:]
+	case strings.HasPrefix(u, "-"):
+		neg, u = true, u[1:]
+	}
+	base := 10
+	switch {
+	case strings.HasPrefix(u, "0x"):
+		base, u = 16, u[2:]
+	case strings.HasPrefix(u, "0o"):
+		base, u = 8, u[2:]
+	case strings.HasPrefix(u, "0b"):
+		base, u = 2, u[2:]
+	}
+	if neg {
+		u = "-" + u
+	}
+	if i, err := strconv.ParseInt(u, base, 64); err == nil {
+		return Int(i), true
+	}
+	if base == 10 {
+		if f, err := strconv.ParseFloat(u, 64); err == nil {
+			return Float(f), true
+		}
+	}
+	return nil, false
 }
 
 // DecodeJSON parses one JSON value into a Value with ordered dicts; numbers
