@@ -258,3 +258,38 @@ func allDicts(l *value.List) bool {
 	}
 	return len(l.Items) > 0
 }
+
+// evalSnapshotFloor is the number of byte-exact kcl-evaluator-snapshots
+// cases that must pass.
+const evalSnapshotFloor = 0
+
+func TestEvaluatorSnapshots(t *testing.T) {
+	root := filepath.Join(corpusDir(t), "kcl-evaluator-snapshots")
+	ents, err := os.ReadDir(root)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pass, failN := 0, 0
+	for _, en := range ents {
+		dir := filepath.Join(root, en.Name())
+		want, err := os.ReadFile(filepath.Join(dir, "stdout.golden"))
+		if err != nil {
+			continue
+		}
+		got, stderr, failed := caseRun(dir, nil, 10*time.Second)
+		if !failed && got == string(want) {
+			pass++
+			continue
+		}
+		failN++
+		if *verbose {
+			t.Logf("FAIL %s: %s\n--- got\n%s\n--- want\n%s", en.Name(), stderr, got, want)
+		} else {
+			t.Logf("FAIL %s", en.Name())
+		}
+	}
+	fmt.Printf("%d passed, %d failed\n", pass, failN)
+	if pass < evalSnapshotFloor {
+		t.Errorf("passes %d under the floor %d", pass, evalSnapshotFloor)
+	}
+}

@@ -412,10 +412,12 @@ func (e *evaluator) output(p *pkg) (*value.Dict, value.Value) {
 		acc = r
 	}
 	if d, ok := acc.(*value.Dict); ok {
-		for _, en := range d.Entries() {
-			out.SetEntry(en)
+		for _, en := range out.Entries() {
+			if _, exists := d.Get(en.Key); !exists {
+				d.SetEntry(en)
+			}
 		}
-		return out, nil
+		return d, nil
 	}
 	return out, acc
 }

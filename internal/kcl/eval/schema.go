@@ -181,7 +181,7 @@ func (sd *schemaDef) chain() []*schemaDef {
 // isSubOf reports whether sd is base or derives from it.
 func (sd *schemaDef) isSubOf(base *schemaDef) bool {
 	for d := sd; d != nil; d = d.parent {
-		if d == base {
+		if d == base || (d.stmt != nil && d.stmt == base.stmt) || (d.rule != nil && d.rule == base.rule) {
 			return true
 		}
 	}

@@ -321,7 +321,14 @@ func (e *evaluator) matchNamed(sc *scope, v value.Value, t *syntax.TypeExpr, nes
 		if d != nil && (d.isSubOf(sd) || sd.isProto) {
 			return v, true
 		}
-		return v, false
+		// An instance of another schema converts through its attributes.
+		cfg := value.NewDict()
+		for _, en := range x.Attrs.Entries() {
+			if _, undef := en.Value.(value.UndefinedType); !undef {
+				cfg.Set(en.Key, en.Value)
+			}
+		}
+		return e.tryInstantiate(sd, cfg)
 	case *value.Dict:
 		if sd.isProto {
 			return v, true
@@ -329,4 +336,19 @@ func (e *evaluator) matchNamed(sc *scope, v value.Value, t *syntax.TypeExpr, nes
 		return e.instantiate(sd, nil, nil, x, nil, nil, nil, false), true
 	}
 	return v, false
+}
+
+// tryInstantiate instantiates sd from cfg, reporting failure instead of
+// raising it.
+func (e *evaluator) tryInstantiate(sd *schemaDef, cfg *value.Dict) (r value.Value, ok bool) {
+	defer func() {
+		if rec := recover(); rec != nil {
+			if _, isK := rec.(kclError); isK {
+				r, ok = nil, false
+				return
+			}
+			panic(rec)
+		}
+	}()
+	return e.instantiate(sd, nil, nil, cfg, nil, nil, nil, false), true
 }
