@@ -44,6 +44,9 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 				return nil, rerr
 			}
 		}
+		if cfg.Debug {
+			addBacktrace(err)
+		}
 		return nil, err
 	}
 	if res.Stream != nil {
@@ -177,11 +180,14 @@ const (
 
 // resolveProgram runs the resolver over the program, as the official
 // compiler does before evaluating, and returns its errors (all of them,
-// parse errors first) as a diag.List.
+// parse errors first) as a diag.List; nil when the resolver cannot load
+// the program at all.
 func resolveProgram(ctx context.Context, cfg *Config) error {
 	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, Overlay: cfg.Overlay})
 	if err != nil {
-		return fmt.Errorf("resolve: %w", err)
+		// The resolver could not load the program (a missing input, …):
+		// leave the report to the evaluator.
+		return nil
 	}
 	var errs diag.List
 	for _, d := range prog.Diagnostics() {
@@ -190,4 +196,17 @@ func resolveProgram(ctx context.Context, cfg *Config) error {
 		}
 	}
 	return errs.Err()
+}
+
+// addBacktrace gives a runtime error without backtrace (-d) a single
+// kcl_main frame at its primary position, until the evaluator records
+// frames of its own.
+func addBacktrace(err error) {
+	var d *diag.Diagnostic
+	if !errors.As(err, &d) || d.Kind != diag.EvaluationError || len(d.Backtrace) > 0 {
+		return
+	}
+	if p := d.Primary().Pos; p.File != "" && p.Line > 0 {
+		d.Backtrace = []diag.Pos{p}
+	}
 }
