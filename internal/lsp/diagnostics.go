@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"fmt"
 	"sort"
 	"sync"
 	"time"
@@ -89,28 +90,33 @@ func (d *diagStore) merged(path string) []protocol.Diagnostic {
 		return out
 	}
 	out = append(out, f.syntax...)
-	out = append(out, f.semantic...)
+	// The resolver and the evaluator can report the same error: once.
+	seen := map[string]bool{}
+	addOnce := func(d protocol.Diagnostic) {
+		key := rangeKey(d.Range) + diagText(d)
+		if !seen[key] {
+			seen[key] = true
+			out = append(out, d)
+		}
+	}
+	for _, d := range f.semantic {
+		addOnce(d)
+	}
 	stacks := make([]string, 0, len(f.policy))
 	for k := range f.policy {
 		stacks = append(stacks, k)
 	}
 	sort.Strings(stacks)
-	seen := map[string]bool{}
 	for _, k := range stacks {
-		for _, pd := range f.policy[k] {
-			key := rangeKey(pd.Range) + diagText(pd)
-			if seen[key] { // the same error from several stacks: once
-				continue
-			}
-			seen[key] = true
-			out = append(out, pd)
+		for _, d := range f.policy[k] {
+			addOnce(d)
 		}
 	}
 	return out
 }
 
 func rangeKey(r protocol.Range) string {
-	return string(rune(r.Start.Line)) + ":" + string(rune(r.Start.Character))
+	return fmt.Sprintf("%d:", r.Start.Line)
 }
 
 func diagText(d protocol.Diagnostic) string {

@@ -84,6 +84,9 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 		DocumentHighlightProvider:  protocol.Boolean(true),
 		HoverProvider:              protocol.Boolean(true),
 		RenameProvider:             &protocol.RenameOptions{PrepareProvider: &yes},
+		CodeActionProvider:         &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix}},
+		CodeLensProvider:           &protocol.CodeLensOptions{},
+		ExecuteCommandProvider:     protocol.ExecuteCommandOptions{Commands: allCommands},
 		CompletionProvider: &protocol.CompletionOptions{
 			TriggerCharacters: []string{".", "=", ":", " ", "\"", "{"},
 		},

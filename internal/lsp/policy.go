@@ -10,6 +10,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
@@ -136,6 +137,11 @@ func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.St
 // runtime errors) at the developer's lines. It returns false when ctx was
 // cancelled before it finished.
 func (s *server) runDiagnostics(ctx context.Context, snap *snapshot, paths []string) bool {
+	for _, p := range paths {
+		if snap.doc(p) != nil {
+			s.semanticDiagnostics(ctx, snap, p)
+		}
+	}
 	todo := map[string]*konfig.Stack{}
 	for _, p := range paths {
 		for _, st := range s.stacksIncluding(ctx, snap, p) {
@@ -243,4 +249,24 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 func isUnder(path, dir string) bool {
 	rel, err := filepath.Rel(dir, path)
 	return err == nil && rel != ".." && !filepath.IsAbs(rel) && (len(rel) < 3 || rel[:3] != "../")
+}
+
+// semanticDiagnostics stores the resolver's diagnostics of the open file
+// path (its parse errors are the syntax layer's).
+func (s *server) semanticDiagnostics(ctx context.Context, snap *snapshot, path string) {
+	prog, _, err := s.program(ctx, snap, path)
+	if err != nil {
+		s.log.Warn("resolve", "path", path, "error", err)
+		return
+	}
+	t := snap.doc(path).text
+	var ds []*diag.Diagnostic
+	for _, d := range prog.Diagnostics() {
+		switch d.Kind {
+		case diag.InvalidSyntax, diag.TabError, diag.IndentationError:
+			continue
+		}
+		ds = append(ds, d)
+	}
+	s.diags.setSemantic(path, toProtocolDiags(t, path, ds, "resolve"))
 }

@@ -1,0 +1,252 @@
+package lsp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"path/filepath"
+	"sync/atomic"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/preview"
+)
+
+// The commands the server executes (workspace/executeCommand). Each takes
+// one argument: a document URI or a stack directory.
+const (
+	cmdPreview = "konfig.preview" // the stack's rendered resources
+	cmdDiff    = "konfig.diff"    // the three-way diff against the cluster
+	cmdApply   = "konfig.apply"   // apply, after the user confirms
+	cmdDestroy = "konfig.destroy" // destroy, after the user confirms
+)
+
+var allCommands = []string{cmdPreview, cmdDiff, cmdApply, cmdDestroy}
+
+// commandResult is what the commands return: a title, a text to show (YAML
+// or diff) and, for apply and destroy, the summary.
+type commandResult struct {
+	Stack   string `json:"stack"`
+	Title   string `json:"title"`
+	Text    string `json:"text"`
+	Summary string `json:"summary,omitempty"`
+}
+
+// CodeLens answers textDocument/codeLens: "Preview resources", "Preview
+// diff" and "Apply" on the entry files of a stack (the files of its
+// settings that live in the stack directory).
+func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
+	path, err := uriPath(params.TextDocument.URI)
+	if err != nil {
+		return nil, err
+	}
+	u := s.unitFor(path)
+	if u.stack == nil || filepath.Dir(path) != u.stack.Dir {
+		return []protocol.CodeLens{}, nil
+	}
+	arg, _ := json.Marshal(string(params.TextDocument.URI))
+	r := lspRange(protocol.Position{}, protocol.Position{})
+	lens := func(title, cmd string) protocol.CodeLens {
+		return protocol.CodeLens{Range: r, Command: protocol.Command{Title: title, Command: cmd, Arguments: []protocol.LSPAny{arg}}}
+	}
+	out := []protocol.CodeLens{lens("Preview resources", cmdPreview), lens("Preview diff", cmdDiff)}
+	s.mu.Lock()
+	disabled := s.settings.DisableApply
+	s.mu.Unlock()
+	if !disabled {
+		out = append(out, lens("Apply", cmdApply))
+	}
+	return out, nil
+}
+
+// ExecuteCommand runs one of the konfig.* commands.
+func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+	if len(params.Arguments) != 1 {
+		return nil, fmt.Errorf("%s takes one argument (a document URI or a stack directory), got %d", params.Command, len(params.Arguments))
+	}
+	var arg string
+	if err := json.Unmarshal(params.Arguments[0], &arg); err != nil {
+		return nil, fmt.Errorf("%s: argument: %w", params.Command, err)
+	}
+	st, err := s.stackOf(arg)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", params.Command, err)
+	}
+	var res *commandResult
+	switch params.Command {
+	case cmdPreview:
+		res, err = s.previewCommand(ctx, st)
+	case cmdDiff:
+		res, err = s.diffCommand(ctx, st)
+	case cmdApply, cmdDestroy:
+		s.mu.Lock()
+		disabled := s.settings.DisableApply
+		s.mu.Unlock()
+		if disabled {
+			return nil, fmt.Errorf("%s is disabled by the disableApply setting", params.Command)
+		}
+		res, err = s.applyCommand(ctx, st, params.Command == cmdDestroy)
+	default:
+		return nil, fmt.Errorf("unknown command %q", params.Command)
+	}
+	if err != nil {
+		return nil, err
+	}
+	b, err := json.Marshal(res)
+	if err != nil {
+		return nil, fmt.Errorf("%s: %w", params.Command, err)
+	}
+	return b, nil
+}
+
+// stackOf returns the stack of a document URI or directory argument.
+func (s *server) stackOf(arg string) (*konfig.Stack, error) {
+	path := arg
+	if u, err := uri.Parse(arg); err == nil && u.IsFile() {
+		path = u.FsPath()
+	}
+	abs, err := filepath.Abs(path)
+	if err != nil {
+		return nil, err
+	}
+	dir := konfig.FindStackDir(abs)
+	if dir == "" {
+		return nil, fmt.Errorf("%s is not in a stack (no stack.yaml at or above it)", abs)
+	}
+	return konfig.LoadStack(dir)
+}
+
+func (s *server) compiled(ctx context.Context, st *konfig.Stack) (*stackResult, error) {
+	r := s.compileStack(ctx, s.session.snapshot(), st)
+	if r.err != nil {
+		return nil, fmt.Errorf("stack %s does not compile: %w", st.Name, r.err)
+	}
+	return r, nil
+}
+
+func (s *server) previewCommand(ctx context.Context, st *konfig.Stack) (*commandResult, error) {
+	r, err := s.compiled(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	return &commandResult{Stack: st.Dir, Title: fmt.Sprintf("Resources of %s (%d)", stackLabel(st), len(r.spec.Resources)),
+		Text: preview.YAML(r.spec.Resources)}, nil
+}
+
+func stackLabel(st *konfig.Stack) string {
+	if p := st.ProjectName(); p != "" {
+		return p + "/" + st.Name
+	}
+	return st.Name
+}
+
+// engineFor returns the stack's engine on the configured cluster.
+func (s *server) engineFor(st *konfig.Stack) (*engine.Engine, error) {
+	s.mu.Lock()
+	kc := kubernetes.Config{Kubeconfig: s.settings.Kubeconfig, Context: s.settings.Context, Logger: s.log}
+	s.mu.Unlock()
+	return engine.NewKubernetes(st.Dir, kc)
+}
+
+func (s *server) diffCommand(ctx context.Context, st *konfig.Stack) (*commandResult, error) {
+	r, err := s.compiled(ctx, st)
+	if err != nil {
+		return nil, err
+	}
+	e, err := s.engineFor(st)
+	if err != nil {
+		return nil, err
+	}
+	ch, err := e.Preview(ctx, r.spec, engine.PreviewOptions{})
+	if err != nil {
+		return nil, err
+	}
+	var b bytes.Buffer
+	if err := engine.WriteTable(&b, stackLabel(st), ch); err != nil {
+		return nil, err
+	}
+	b.WriteString("\n")
+	if err := engine.WriteDiff(&b, ch, false); err != nil {
+		return nil, err
+	}
+	return &commandResult{Stack: st.Dir, Title: "Diff of " + stackLabel(st), Text: b.String()}, nil
+}
+
+var progressSeq atomic.Int64
+
+// applyCommand previews, asks the user, then applies (or destroys) with
+// $/progress reports.
+func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy bool) (*commandResult, error) {
+	e, err := s.engineFor(st)
+	if err != nil {
+		return nil, err
+	}
+	verb := "Apply"
+	var ch *engine.Changes
+	var r *stackResult
+	if destroy {
+		verb = "Destroy"
+		ch, err = e.DestroyPreview(ctx)
+	} else {
+		if r, err = s.compiled(ctx, st); err != nil {
+			return nil, err
+		}
+		ch, err = e.Preview(ctx, r.spec, engine.PreviewOptions{})
+	}
+	if err != nil {
+		return nil, err
+	}
+	var table bytes.Buffer
+	_ = engine.WriteTable(&table, stackLabel(st), ch)
+	if !ch.HasChanges() {
+		return &commandResult{Stack: st.Dir, Title: verb + " " + stackLabel(st), Text: table.String(), Summary: "nothing to do"}, nil
+	}
+	answer, err := s.client.ShowMessageRequest(ctx, &protocol.ShowMessageRequestParams{
+		Type:    protocol.MessageTypeWarning,
+		Message: fmt.Sprintf("%s stack %s?\n%s", verb, stackLabel(st), table.String()),
+		Actions: []protocol.MessageActionItem{{Title: verb}, {Title: "Cancel"}},
+	})
+	if err != nil {
+		return nil, fmt.Errorf("asking the user: %w", err)
+	}
+	if answer == nil || answer.Title != verb {
+		return &commandResult{Stack: st.Dir, Title: verb + " " + stackLabel(st), Text: table.String(), Summary: "cancelled"}, nil
+	}
+	token := protocol.String(fmt.Sprintf("konfig-%d", progressSeq.Add(1)))
+	progress := s.client.WorkDoneProgressCreate(ctx, &protocol.WorkDoneProgressCreateParams{Token: token}) == nil
+	report := func(v any) {
+		if !progress {
+			return
+		}
+		b, _ := json.Marshal(v)
+		_ = s.client.Progress(context.WithoutCancel(ctx), &protocol.ProgressParams{Token: token, Value: b})
+	}
+	report(map[string]any{"kind": "begin", "title": verb + " " + stackLabel(st), "percentage": 0})
+	onEvent := func(ev engine.Event) {
+		pct := 0
+		if ev.Total > 0 {
+			pct = ev.Done * 100 / ev.Total
+		}
+		report(map[string]any{"kind": "report", "message": fmt.Sprintf("%s %s %s", ev.Type, ev.Action, ev.ID), "percentage": pct})
+	}
+	var res *engine.Result
+	if destroy {
+		res, err = e.Destroy(ctx, engine.DestroyOptions{OnEvent: onEvent})
+	} else {
+		res, err = e.Apply(ctx, r.spec, ch, engine.ApplyOptions{OnEvent: onEvent})
+	}
+	summary := ""
+	if res != nil {
+		summary = res.Summary()
+	}
+	report(map[string]any{"kind": "end", "message": summary})
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", verb, stackLabel(st), err)
+	}
+	return &commandResult{Stack: st.Dir, Title: verb + " " + stackLabel(st), Text: table.String(), Summary: summary}, nil
+}
