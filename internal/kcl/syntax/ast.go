@@ -558,6 +558,24 @@ const (
 	FunctionType                 // (A, B) -> R  (Params, Ret)
 )
 
+var typeKindNames = [...]string{"any", "basic", "named", "list", "dict", "union", "literal", "function"}
+
+// String returns the kind's name.
+func (k TypeKind) String() string {
+	if int(k) < len(typeKindNames) {
+		return typeKindNames[k]
+	}
+	return "TypeKind(?)"
+}
+
+// String returns "int" or "float".
+func (k NumberKind) String() string {
+	if k == FloatNumber {
+		return "float"
+	}
+	return "int"
+}
+
 // TypeExpr is a type annotation. Text is its source text with the spacing of
 // the source (useful in error messages and hover).
 type TypeExpr struct {
