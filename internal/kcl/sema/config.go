@@ -2,6 +2,7 @@ package sema
 
 import (
 	"fmt"
+	"strings"
 	"sync"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
@@ -11,6 +12,7 @@ import (
 // configCtx is what a config literal is checked against.
 type configCtx struct {
 	schema *SchemaInfo
+	union  []*SchemaInfo // all candidates when none of a union's schemas fits
 	dict   *Type    // the dict type expected, when not a schema
 	defLoc Location // where the expected type was declared (for messages)
 }
@@ -57,6 +59,9 @@ func configTarget(expected *Type, e *syntax.ConfigExpr) configCtx {
 				vs = append(vs, d.Elem)
 			}
 			return configCtx{dict: DictOf(Union(ks...), Union(vs...))}
+		}
+		if len(schemas) > 1 {
+			return configCtx{schema: schemas[0], union: schemas}
 		}
 		if len(schemas) > 0 {
 			return configCtx{schema: schemas[0]}
@@ -142,7 +147,7 @@ func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expec
 		if cc.dict != nil {
 			return cc.dict
 		}
-		return TDictStr
+		return TDictAny
 	}
 	return DictOf(Union(keys...), Union(vals...))
 }
@@ -266,7 +271,15 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 						}
 					}
 					st.unresolved(f, id, n, RoleKey, false, "not an attribute of "+cur.schema.Name)
-					st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to schema '%s'%s", n, cur.schema.Name, didYouMean(n, cands))
+					if len(cur.union) > 1 && i == 0 {
+						qs := make([]string, len(cur.union))
+						for k, u := range cur.union {
+							qs[k] = fmt.Sprintf("%q", u.Name)
+						}
+						st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to 'schemas [%s]'", n, strings.Join(qs, ", "))
+					} else {
+						st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to schema '%s'%s", n, cur.schema.Name, didYouMean(n, cands))
+					}
 					attrType = nil
 					failedAt = i
 				}

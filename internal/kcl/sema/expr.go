@@ -78,8 +78,12 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 		}
 		return TBool
 	case *syntax.AsExpr:
-		st.expr(e.X, ev, nil)
-		return st.typeExpr(f, ev, e.Type)
+		xt := st.expr(e.X, ev, nil)
+		tt := st.typeExpr(f, ev, e.Type)
+		if !xt.IsAny() && !tt.IsAny() && !castable(xt, tt) {
+			st.errorf(diag.TypeError, f, e, "Conversion of type '%s' to type '%s' may be a mistake because neither type sufficiently overlaps with the other", xt, tt)
+		}
+		return tt
 	case *syntax.IfExpr:
 		st.expr(e.Cond, ev, nil)
 		a := st.expr(e.Body, ev, expected)
@@ -278,8 +282,7 @@ func didYouMean(name string, cands []string) string {
 }
 
 func similar(a, b string) bool {
-	m := max(len(a), len(b))
-	return jaro(a, b) >= 0.7 && editDistance(a, b) <= m/2
+	return 2*editDistance(a, b) < len(a)
 }
 
 // jaro is the Jaro similarity of a and b (0 … 1).
@@ -579,7 +582,7 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 	for i := 0; i < nPos; i++ {
 		set[sig.Params[i].Name] = true
 		if i < len(argTypes) && sig.Params[i].Type != nil {
-			st.checkAssignable(f, args[i], argTypes[i], sig.Params[i].Type, sig.Params[i].Loc)
+			st.checkAssignable(f, args[i], argTypes[i], sig.Params[i].Type, Location{})
 		}
 	}
 	var names []string
@@ -600,7 +603,7 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 		for _, p := range sig.Params {
 			if p.Name == k.Name.Name && k.Value != nil {
 				if vt, ok := st.pkg.types[k.Value]; ok && p.Type != nil {
-					st.checkAssignable(f, k.Value, vt, p.Type, p.Loc)
+					st.checkAssignable(f, k.Value, vt, p.Type, Location{})
 				}
 			}
 		}
@@ -623,7 +626,7 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 		if required == 1 {
 			plural = ""
 		}
-		st.errorf(diag.CompileError, f, at, "expected %d positional argument%s, found %d", required, plural, nPos)
+		st.errorf(diag.CompileError, f, at, "expected %d positional argument%s, found %d", required, plural, required-missing)
 	}
 }
 
@@ -775,8 +778,37 @@ func (st *pkgState) checkCompare(f *syntax.File, e *syntax.CompareExpr, op synta
 		return
 	}
 	num := func(t *Type) bool { return t.Kind == KInt || t.Kind == KFloat || t.Kind == KBool }
-	if (num(l) && num(r)) || (l.Kind == r.Kind && (l.Kind == KStr || l.Kind == KList)) {
+	if (num(l) && num(r)) || (l.Kind == r.Kind && l.Kind == KStr) || l.Kind == KNone || r.Kind == KNone {
 		return
 	}
 	st.errorf(diag.TypeError, f, e.Left, "unsupported operand type(s) for %s: '%s' and '%s'", op, lt, rt)
+}
+
+// castable reports whether `x as T` can succeed: some member of one side
+// fits the other.
+func castable(x, t *Type) bool {
+	if Assignable(x, t) || Assignable(t, x) {
+		return true
+	}
+	if x.Kind == KUnion {
+		for _, m := range x.Members {
+			if castable(m, t) {
+				return true
+			}
+		}
+		return false
+	}
+	if t.Kind == KUnion {
+		for _, m := range t.Members {
+			if castable(x, m) {
+				return true
+			}
+		}
+		return false
+	}
+	// schema <-> dict and subclass casts
+	if (x.Kind == KSchema || x.Kind == KDict) && (t.Kind == KSchema || t.Kind == KDict) {
+		return true
+	}
+	return false
 }

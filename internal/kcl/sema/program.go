@@ -311,6 +311,13 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 		st.link()
 	}
 	for _, st := range work {
+		for si := range st.schemaDecl {
+			if si.Parent != nil && si.Parent.broken {
+				si.Parent = nil
+			}
+		}
+	}
+	for _, st := range work {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("sema: resolve: %w", err)
 		}

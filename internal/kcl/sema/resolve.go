@@ -496,9 +496,11 @@ func (st *pkgState) checkCycle(si *SchemaInfo) {
 						Messages: []diag.Message{{Pos: xf.DiagPos(x.Sym.Loc.Start), End: xf.DiagPos(x.Sym.Loc.End), Text: text}}})
 				}
 			}
-			// break the cycle so that lookups terminate
+			// break the cycle so that lookups terminate; schemas on a cycle
+			// are not inherited from
 			for _, x := range members {
 				x.Parent = nil
+				x.broken = true
 			}
 			return
 		}

@@ -36,6 +36,8 @@ type SchemaInfo struct {
 	Checks []string
 	// Decorators are the decorator names on the schema.
 	Decorators []string
+
+	broken bool // on an inheritance cycle
 }
 
 // AttrInfo is one attribute declared in a schema body.
