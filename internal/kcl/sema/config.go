@@ -13,8 +13,8 @@ import (
 type configCtx struct {
 	schema *SchemaInfo
 	union  []*SchemaInfo // all candidates when none of a union's schemas fits
-	dict   *Type    // the dict type expected, when not a schema
-	defLoc Location // where the expected type was declared (for messages)
+	dict   *Type         // the dict type expected, when not a schema
+	defLoc Location      // where the expected type was declared (for messages)
 }
 
 // configTarget picks what a config literal with the given entries is
