@@ -629,9 +629,19 @@ func (p *parser) parseSimpleStmt(inSchema bool, decos []*Decorator) Stmt {
 	case t == COLON:
 		p.next()
 		typ := p.parseType()
-		if p.tok.tok == LBRACE && typ.Kind == NamedType {
-			cfg := p.parseConfig()
-			se := &SchemaExpr{Span: Span{typ.Pos(), cfg.End()}, Name: typ.NameExpr, Config: cfg}
+		if (p.tok.tok == LBRACE || p.tok.tok == LPAREN) && typ.Kind == NamedType {
+			se := &SchemaExpr{Name: typ.NameExpr}
+			if p.tok.tok == LPAREN {
+				se.HasParens = true
+				se.Args, se.Kwargs = p.parseCallArgs()
+			}
+			if p.tok.tok == LBRACE {
+				se.Config = p.parseConfig()
+			} else {
+				p.expectedOneOf("{")
+				se.Config = &ConfigExpr{Span: Span{p.tok.pos, p.tok.pos}}
+			}
+			se.Span = Span{typ.Pos(), p.prevEnd}
 			s := &UnificationStmt{Span: Span{start, p.prevEnd}, Target: x, Value: se}
 			p.endStmt()
 			return s
