@@ -603,7 +603,7 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 		for _, p := range sig.Params {
 			if p.Name == k.Name.Name && k.Value != nil {
 				if vt, ok := st.pkg.types[k.Value]; ok && p.Type != nil {
-					st.checkAssignable(f, k.Value, vt, p.Type, Location{})
+					st.checkAssignable(f, k.Value, vt, p.Type, p.Loc)
 				}
 			}
 		}
@@ -698,7 +698,7 @@ func (st *pkgState) binary(e *syntax.BinaryExpr, ev env) *Type {
 		return TAny
 	}
 	num := func(t *Type) bool {
-		return t.Kind == KInt || t.Kind == KFloat || t.Kind == KBool || t.Kind == KNumberMultiplier
+		return t.Kind == KInt || t.Kind == KFloat || t.Kind == KNumberMultiplier
 	}
 	bad := func() *Type {
 		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt)
@@ -787,7 +787,7 @@ func (st *pkgState) checkCompare(f *syntax.File, e *syntax.CompareExpr, op synta
 // castable reports whether `x as T` can succeed: some member of one side
 // fits the other.
 func castable(x, t *Type) bool {
-	if Assignable(x, t) || Assignable(t, x) {
+	if (Assignable(x, t) || Assignable(t, x)) && !numPromotion(x, t) {
 		return true
 	}
 	if x.Kind == KUnion {
@@ -811,4 +811,10 @@ func castable(x, t *Type) bool {
 		return true
 	}
 	return false
+}
+
+// numPromotion reports an int → float pair, which casts do not accept.
+func numPromotion(x, t *Type) bool {
+	x, t = x.Base(), t.Base()
+	return (x.Kind == KInt && t.Kind == KFloat) || (x.Kind == KFloat && t.Kind == KInt)
 }
