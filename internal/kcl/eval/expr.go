@@ -16,6 +16,7 @@ var unitScale = map[string]float64{
 // lookup resolves a name through the scope chain, the package, the file's
 // imports and the builtins.
 func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
+	seenConfig := false
 	for s := sc; s != nil; s = s.parent {
 		switch s.kind {
 		case frLocal:
@@ -23,6 +24,10 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 				return v, true
 			}
 		case frConfig:
+			if seenConfig {
+				continue
+			}
+			seenConfig = true
 			if s.cfgNames[name] {
 				if v, ok := s.cfg.Get(name); ok {
 					return v, true
