@@ -64,7 +64,7 @@ func (p *printer) expr(e syntax.Expr) {
 		if e.Func != nil {
 			open = p.findTok(e.Func.End().Offset, "(")
 		}
-		p.seq("(", ")", open, closeOff(e), argItems(e.Args, e.Kwargs), true, p.arg)
+		p.seq("(", ")", open, closeOff(e), argItems(e.Args, e.Kwargs), commasAlways, p.arg)
 	case *syntax.StarredExpr:
 		if e.Op == syntax.POW {
 			p.write("**")
@@ -135,25 +135,21 @@ func (p *printer) expr(e syntax.Expr) {
 		for i, x := range e.Elts {
 			items[i] = x
 		}
-		p.seq("[", "]", e.Pos().Offset, closeOff(e), items, false, p.listElt)
+		p.seq("[", "]", e.Pos().Offset, closeOff(e), items, commasAsSource, p.listElt)
 	case *syntax.ListIfItem:
 		p.ifItem(e.Pos().Offset, "if ", e.Cond, listIfItems(e), listIfElse(e), -1)
 	case *syntax.ListComp:
-		p.write("[")
-		p.depth++
-		p.expr(e.Elt)
-		p.compClauses(e.Elt, e.Clauses)
-		p.depth--
-		p.write("]")
+		p.comprehension(e, "[", "]", e.Elt, lastClause(e.Elt, e.Clauses), func() {
+			p.expr(e.Elt)
+			p.compClauses(e.Elt, e.Clauses)
+		})
 	case *syntax.DictComp:
-		p.write("{")
-		p.depth++
-		p.expr(e.Key)
-		p.write(entryOp(e.Op))
-		p.expr(e.Value)
-		p.compClauses(e.Value, e.Clauses)
-		p.depth--
-		p.write("}")
+		p.comprehension(e, "{", "}", e.Key, lastClause(e.Value, e.Clauses), func() {
+			p.expr(e.Key)
+			p.write(entryOp(e.Op))
+			p.expr(e.Value)
+			p.compClauses(e.Value, e.Clauses)
+		})
 	case *syntax.ConfigExpr:
 		p.config(e)
 	case *syntax.ConfigIfEntry:
@@ -201,6 +197,37 @@ func entryOp(op syntax.Token) string {
 	default:
 		return " = "
 	}
+}
+
+// comprehension prints a list or dict comprehension: on the bracket lines
+// when the source started its element on the line of the opening bracket,
+// else on a line of its own between the brackets.
+func (p *printer) comprehension(e syntax.Expr, openTok, closeTok string, first syntax.Expr, last syntax.Node, body func()) {
+	open, close := startOff(e), closeOff(e)
+	inner := &spanNode{Span: syntax.Span{Start: first.Pos(), Stop: last.End()}}
+	if p.src != nil && open >= 0 && first != nil && p.startLine(first) != p.lineOf(open) {
+		p.write(openTok)
+		p.depth++
+		p.lastLine = p.lineOf(open)
+		p.indent++
+		p.block([]syntax.Node{inner}, blockOpts{limit: close}, func(syntax.Node, int) { body() })
+		p.indent--
+		p.write(closeTok)
+		p.depth--
+		return
+	}
+	p.write(openTok)
+	p.depth++
+	body()
+	p.depth--
+	p.write(closeTok)
+}
+
+func lastClause(elt syntax.Expr, cs []*syntax.CompClause) syntax.Node {
+	if len(cs) > 0 {
+		return cs[len(cs)-1]
+	}
+	return elt
 }
 
 // startOff and endOff return a node's start and end offsets (-1 for nil).
@@ -258,7 +285,7 @@ func (p *printer) config(c *syntax.ConfigExpr) {
 	for i, e := range c.Entries {
 		items[i] = e
 	}
-	p.seq("{", "}", c.Pos().Offset, closeOff(c), items, false, func(n syntax.Node) {
+	p.seq("{", "}", c.Pos().Offset, closeOff(c), items, commasNever, func(n syntax.Node) {
 		p.configEntry(n.(*syntax.ConfigEntry), -1)
 	})
 }
@@ -415,7 +442,7 @@ func (p *printer) schemaExpr(e *syntax.SchemaExpr) {
 				}
 			}
 		}
-		p.seq("(", ")", open, close, items, true, p.arg)
+		p.seq("(", ")", open, close, items, commasAlways, p.arg)
 	}
 	p.write(" ")
 	if e.Config == nil {

@@ -79,7 +79,13 @@ func File(f *syntax.File) ([]byte, error) {
 	if f == nil {
 		return nil, errors.New("format: nil file")
 	}
-	p := newPrinter(f.Src, f.Comments)
+	comments := f.Comments
+	if f.Src != nil {
+		// The printer finds the comments in the source itself, so that it
+		// does not depend on the parser having recorded every one of them.
+		comments = scanComments(f.Src)
+	}
+	p := newPrinter(f.Src, comments)
 	if err := p.file(f); err != nil {
 		return nil, fmt.Errorf("format %s: %w", f.Filename, err)
 	}

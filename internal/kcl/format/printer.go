@@ -198,6 +198,46 @@ func (p *printer) findColon(off int) int {
 	return -1
 }
 
+// scanComments returns the comments of a KCL source, in order: every `#`
+// outside a string literal up to the end of its line.
+func scanComments(src []byte) []*syntax.Comment {
+	var comments []*syntax.Comment
+	line, lineStart := 1, 0
+	for i := 0; i < len(src); {
+		switch c := src[i]; c {
+		case '\n':
+			line++
+			i++
+			lineStart = i
+		case '"', '\'':
+			end := skipString(src, i)
+			for j := i; j < end; j++ {
+				if src[j] == '\n' {
+					line++
+					lineStart = j + 1
+				}
+			}
+			i = end
+		case '#':
+			end := i
+			for end < len(src) && src[end] != '\n' {
+				end++
+			}
+			comments = append(comments, &syntax.Comment{
+				Span: syntax.Span{
+					Start: syntax.Pos{Offset: i, Line: line, Col: i - lineStart + 1},
+					Stop:  syntax.Pos{Offset: end, Line: line, Col: end - lineStart + 1},
+				},
+				Text: string(src[i:end]),
+			})
+			i = end
+		default:
+			i++
+		}
+	}
+	return comments
+}
+
 // skipString returns the offset after the string literal starting at off.
 func skipString(src []byte, off int) int {
 	q := src[off]
@@ -507,27 +547,37 @@ func (p *printer) vertical(open, close int, items []syntax.Node) bool {
 	return p.lineOf(close) != prev
 }
 
+// commaStyle says how the items of a sequence printed one per line are
+// separated.
+type commaStyle uint8
+
+const (
+	commasNever    commaStyle = iota // newlines only (config entries, as the official printer)
+	commasAlways                     // call arguments, mixins
+	commasAsSource                   // lists: commas when the source used them
+)
+
 // commaAfter reports whether the source has a comma right after n.
 func (p *printer) commaAfter(n syntax.Node) bool {
 	return n.End().IsValid() && p.findTok(n.End().Offset, ",") >= 0
 }
 
 // seq prints a bracketed sequence, one item per line or on one line (items
-// separated by ", "). One per line, items are separated by commas when
-// commas is set (call arguments) or when the source separated them with
-// commas (lists, configs), and the last item keeps a trailing comma when the
-// source had one.
-func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.Node, commas bool, printItem func(syntax.Node)) {
+// separated by ", "). One per line, items are separated as commas says; the
+// last item keeps a trailing comma when the source had one.
+func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.Node, commas commaStyle, printItem func(syntax.Node)) {
 	p.write(openTok)
 	p.depth++
-	if p.vertical(open, close, items) {
+	if p.vertical(open, close, items) && (len(items) > 0 || p.hasCommentBefore(close)) {
 		o := blockOpts{limit: close}
 		if n := len(items); n > 0 {
-			if commas || (n > 1 && p.commaAfter(items[0])) {
+			switch {
+			case commas == commasAlways:
 				o.sep = ","
-			}
-			if p.commaAfter(items[n-1]) {
-				o.sep, o.sepLast = ",", true
+				o.sepLast = p.commaAfter(items[n-1])
+			case commas == commasAsSource && p.commaAfter(items[0]):
+				o.sep = ","
+				o.sepLast = p.commaAfter(items[n-1])
 			}
 		}
 		p.lastLine = p.lineOf(open)

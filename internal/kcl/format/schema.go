@@ -41,7 +41,7 @@ func (p *printer) decorator(d *syntax.Decorator) {
 		if d.Name != nil {
 			open = p.findTok(d.Name.End().Offset, "(")
 		}
-		p.seq("(", ")", open, closeOff(d), argItems(d.Args, d.Kwargs), true, p.arg)
+		p.seq("(", ")", open, closeOff(d), argItems(d.Args, d.Kwargs), commasAlways, p.arg)
 	}
 }
 
@@ -238,7 +238,7 @@ func (p *printer) mixinsNode(mixins []syntax.Expr, after int) *spanNode {
 	}
 	return &spanNode{Span: syntax.Span{Start: start, Stop: end}, print: func(int) {
 		p.write("mixin ")
-		p.seq("[", "]", open, close, items, true, func(n syntax.Node) { p.expr(n.(syntax.Expr)) })
+		p.seq("[", "]", open, close, items, commasAlways, func(n syntax.Node) { p.expr(n.(syntax.Expr)) })
 	}}
 }
 
@@ -291,6 +291,13 @@ func (p *printer) schemaAttr(a *syntax.SchemaAttr) {
 	}
 	if a.Optional {
 		p.write("?")
+	}
+	if se, ok := a.Value.(*syntax.SchemaExpr); ok && a.Type != nil && a.Type.Pos().IsValid() &&
+		se.Pos().Offset == a.Type.Pos().Offset && !se.HasParens {
+		// `name: S {…}`: the type and the schema expression share the name.
+		p.write(": ")
+		p.expr(se)
+		return
 	}
 	if a.Type != nil {
 		p.write(": ")

@@ -1,0 +1,170 @@
+package format
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"golang.org/x/tools/txtar"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+)
+
+var update = flag.Bool("update", false, "rewrite the expected output of the golden tests")
+
+// TestGolden formats the `input.k` section of each testdata/*.txtar archive
+// and compares the result with its `output.k` section, or, for input that
+// does not parse, the error with its `error` section. It also checks the
+// acceptance properties on every case (see checkFormat).
+func TestGolden(t *testing.T) {
+	files, err := filepath.Glob(filepath.Join("testdata", "*.txtar"))
+	if err != nil || len(files) == 0 {
+		t.Fatalf("no golden files in testdata: %v", err)
+	}
+	for _, file := range files {
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) {
+			ar, err := txtar.ParseFile(file)
+			if err != nil {
+				t.Fatalf("parse %s: %v", file, err)
+			}
+			input := section(ar, "input.k")
+			if input == nil {
+				t.Fatalf("%s: no input.k section", file)
+			}
+			out, ferr := Source("input.k", input)
+			name, got := "output.k", out
+			if ferr != nil {
+				var se *SyntaxError
+				if !errors.As(ferr, &se) {
+					t.Fatalf("format error is not a *SyntaxError: %v", ferr)
+				}
+				if out != nil {
+					t.Errorf("output %q returned with an error", out)
+				}
+				name, got = "error", []byte(ferr.Error()+"\n")
+			}
+			if *update {
+				setSection(ar, name, got)
+				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
+					t.Fatal(err)
+				}
+				return
+			}
+			want := section(ar, name)
+			if want == nil {
+				t.Fatalf("%s: got %s but the archive has no %s section (run with -update)", file, name, name)
+			}
+			if d := cmp.Diff(string(want), string(got)); d != "" {
+				t.Errorf("%s mismatch (-want +got):\n%s", name, d)
+			}
+			if ferr == nil {
+				if skip, problem := checkFormat("input.k", input); skip || problem != "" {
+					t.Errorf("acceptance check failed (skip=%v): %s", skip, problem)
+				}
+			}
+		})
+	}
+}
+
+func section(ar *txtar.Archive, name string) []byte {
+	for _, f := range ar.Files {
+		if f.Name == name {
+			return f.Data
+		}
+	}
+	return nil
+}
+
+func setSection(ar *txtar.Archive, name string, data []byte) {
+	for i, f := range ar.Files {
+		if f.Name == name {
+			ar.Files[i].Data = data
+			return
+		}
+	}
+	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
+}
+
+// TestNode prints single nodes, parsed and hand-built.
+func TestNode(t *testing.T) {
+	for _, src := range []string{
+		`a + b * c`,
+		`{a = 1, b: [1, 2]}`,
+		`[x for x in xs if x]`,
+		`app.Server(x=1) {name = "n"}`,
+		`lambda x: int -> int { x + 1 }`,
+	} {
+		e, err := syntax.ParseExpr(src)
+		if err != nil {
+			t.Fatalf("ParseExpr(%q): %v", src, err)
+		}
+		got, err := Node(e)
+		if err != nil {
+			t.Fatalf("Node(%q): %v", src, err)
+		}
+		if got != src {
+			t.Errorf("Node(ParseExpr(%q)) = %q", src, got)
+		}
+	}
+
+	// A tree built by hand, without positions.
+	id := func(n string) *syntax.Ident { return &syntax.Ident{Name: n} }
+	str := func(s string) *syntax.StringLit { return &syntax.StringLit{Value: s} }
+	tree := &syntax.AssignStmt{
+		Targets: []syntax.Expr{id("app")},
+		Type:    &syntax.TypeExpr{Kind: syntax.NamedType, Name: "frontend.Server"},
+		Value: &syntax.SchemaExpr{
+			Name: &syntax.SelectorExpr{X: id("frontend"), Name: id("Server")},
+			Config: &syntax.ConfigExpr{Entries: []*syntax.ConfigEntry{
+				{Key: id("image"), Op: syntax.ASSIGN, Value: str("nginx")},
+				{Key: &syntax.SelectorExpr{X: id("labels"), Name: id("tier")}, Op: syntax.COLON, Value: str("web")},
+				{Op: syntax.POW, Value: id("base")},
+			}},
+		},
+	}
+	got, err := Node(tree)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := `app: frontend.Server = frontend.Server {image = "nginx", labels.tier: "web", **base}`
+	if got != want {
+		t.Errorf("Node(hand-built) =\n%s\nwant\n%s", got, want)
+	}
+}
+
+// TestBroken checks that a broken tree is refused rather than printed.
+func TestBroken(t *testing.T) {
+	f, diags := syntax.ParseFile("broken.k", []byte("a = \nb = 1\n"))
+	if len(diags) == 0 {
+		t.Fatal("expected a syntax error")
+	}
+	if out, err := File(f); err == nil {
+		t.Errorf("File(broken tree) = %q, want an error", out)
+	}
+	if _, err := Source("broken.k", []byte("a = \nb = 1\n")); err == nil || !strings.HasPrefix(err.Error(), "broken.k:1:") {
+		t.Errorf("Source(broken) error = %v, want broken.k:1:…", err)
+	}
+}
+
+// TestEmpty: empty and blank files format to nothing; a file of comments
+// keeps them.
+func TestEmpty(t *testing.T) {
+	for src, want := range map[string]string{
+		"":              "",
+		"\n\n   \n":     "",
+		"# c\n\n\n# d ": "# c\n\n# d\n",
+	} {
+		got, err := Source("e.k", []byte(src))
+		if err != nil {
+			t.Fatalf("Source(%q): %v", src, err)
+		}
+		if !bytes.Equal(got, []byte(want)) {
+			t.Errorf("Source(%q) = %q, want %q", src, got, want)
+		}
+	}
+}
