@@ -110,6 +110,9 @@ type kclError struct{ d *diag.Diagnostic }
 func (e *evaluator) recovered(r any) error {
 	switch x := r.(type) {
 	case kclError:
+		if e.cfg.Debug && x.d.Kind == diag.EvaluationError && len(x.d.Messages) > 0 && len(x.d.Backtrace) == 0 {
+			x.d.Backtrace = []diag.Pos{x.d.Messages[0].Pos}
+		}
 		return x.d
 	case diag.List:
 		return x

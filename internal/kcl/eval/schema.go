@@ -196,10 +196,12 @@ func (in *instance) attr(name string) *attrInfo {
 
 // instance is a schema instance under construction.
 type instance struct {
-	def     *schemaDef
-	lz      *lazy
-	cfg     *value.Dict
-	attrMap map[string]*attrInfo
+	siteFile *syntax.File
+	site     syntax.Node
+	def      *schemaDef
+	lz       *lazy
+	cfg      *value.Dict
+	attrMap  map[string]*attrInfo
 	// cfgApplied tracks config keys applied by an attribute statement.
 	relaxed map[string]bool
 }
@@ -300,7 +302,7 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	for _, d := range chain {
 		mixins = append(mixins, d.mixins...)
 	}
-	in := &instance{def: sd, lz: newLazy(), cfg: cfg, attrMap: map[string]*attrInfo{}, relaxed: map[string]bool{}}
+	in := &instance{def: sd, lz: newLazy(), cfg: cfg, attrMap: map[string]*attrInfo{}, relaxed: map[string]bool{}, siteFile: siteFile, site: site}
 	for _, d := range append(append([]*schemaDef{}, chain...), mixins...) {
 		for _, a := range d.attrs {
 			in.attrMap[a.name] = a
@@ -364,6 +366,9 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	// Config keys for attributes that no statement applied (e.g. only
 	// declared in a protocol) were handled by the attribute statements.
 	inst := &value.Schema{Name: sd.name, PkgPath: sd.pkg.path, Attrs: in.lz.vals, Def: sd, Config: cfg, Args: args, Kwargs: kwargs}
+	if siteFile != nil {
+		inst.Site = siteRec{siteFile, site}
+	}
 	e.inSchema--
 	defer func() { e.inSchema++ }()
 	if outer {
@@ -497,7 +502,7 @@ func (e *evaluator) execSchemaAttr(sc *scope, a *syntax.SchemaAttr) {
 	ce, inCfg := in.cfg.Lookup(name)
 	var v value.Value = value.Undefined
 	if inCfg {
-		e.checkDeprecated(a.Decorators, name, sc.file, sc.file, a)
+		e.checkDeprecated(a.Decorators, name, sc.file, in.siteFile, in.site)
 	}
 	if inCfg && ce.Op == value.OpOverride && ce.Index == nil {
 		v = value.Copy(ce.Value)
@@ -556,12 +561,21 @@ func (e *evaluator) storeAttr(sc *scope, name string, v value.Value, n syntax.No
 	in.lz.store(name, v)
 }
 
+// siteRec is where an instance was created.
+type siteRec struct {
+	file *syntax.File
+	node syntax.Node
+}
+
 // requiredCheck reports the first required attribute that is None or
 // Undefined, recursively into nested instances.
 func (e *evaluator) requiredCheck(s *value.Schema, f *syntax.File, site syntax.Node) {
 	sd, ok := s.Def.(*schemaDef)
 	if !ok {
 		return
+	}
+	if sr, ok := s.Site.(siteRec); ok {
+		f, site = sr.file, sr.node
 	}
 	var defs []*schemaDef
 	defs = append(defs, sd.chain()...)
@@ -637,7 +651,11 @@ func (e *evaluator) runChecks(sc *scope, d *schemaDef, checks []*syntax.CheckExp
 		if f != nil {
 			dg.Messages = append(dg.Messages, diag.Message{Pos: nodePos(f, site, true), Text: "Instance check failed"})
 		}
-		dg.Messages = append(dg.Messages, diag.Message{Pos: nodePos(sc.file, c, false), Text: text})
+		var at syntax.Node = c
+		if c.Test != nil {
+			at = endNode{c.Test.End()}
+		}
+		dg.Messages = append(dg.Messages, diag.Message{Pos: nodePos(sc.file, at, false), Text: text})
 		panic(kclError{dg})
 	}
 }
@@ -740,3 +758,9 @@ func (e *evaluator) instancesFunc(sd *schemaDef) *value.Func {
 		return l, nil
 	}}
 }
+
+// endNode is a Node positioned at the end of another node.
+type endNode struct{ p syntax.Pos }
+
+func (n endNode) Pos() syntax.Pos { return n.p }
+func (n endNode) End() syntax.Pos { return n.p }

@@ -27,6 +27,9 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 		v := e.expr(sc, s.Value)
 		if s.Type != nil {
 			v = e.convert(sc, v, s.Type, sc.file, s)
+			if typeHasSchema(s.Type) && !nestedScope(sc) && e.inSchema == 0 {
+				e.requiredNested(v, sc.file, s)
+			}
 		}
 		for _, t := range s.Targets {
 			e.assign(sc, t, value.Copy(v), s)

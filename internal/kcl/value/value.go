@@ -103,6 +103,9 @@ type Schema struct {
 	Args []Value
 	// Kwargs are keyword arguments of S(k=v) {…}, in order.
 	Kwargs []Entry
+	// Site is the evaluator's record of where the instance was created
+	// (opaque here; kept by Copy).
+	Site any
 }
 
 // Func is a callable: a builtin, a system-module function or a lambda.
