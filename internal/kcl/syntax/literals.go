@@ -132,7 +132,8 @@ func (p *parser) parseString() Expr {
 	contentOff := t.pos.Offset + open
 	var offs []int // source offset of each content byte after dedent (nil: identity)
 	if triple {
-		content, offs = dedent(content, contentOff)
+		needOffs := !raw && strings.Contains(content, "${")
+		content, offs = dedent(content, contentOff, needOffs)
 	}
 	span := Span{t.pos, t.end}
 	if raw || !strings.Contains(content, "${") {
@@ -224,7 +225,7 @@ func (p *parser) parseInterpolation(base Pos, text string, exprOff, startOff, en
 		return fv
 	}
 	sub := &parser{filename: p.filename, src: p.src, errs: p.errs, nest: p.nest}
-	sub.sc = newScanner(p.src, exprOff, exprOff+len(text), exprPos, func(pos Pos, kind diag.Kind, msg string) {
+	sub.sc = newScanner(p.src, p.sc.str, exprOff, exprOff+len(text), exprPos, func(pos Pos, kind diag.Kind, msg string) {
 		sub.addErr(pos, kind, msg)
 	})
 	sub.sc.noIndent = true
@@ -238,7 +239,7 @@ func (p *parser) parseInterpolation(base Pos, text string, exprOff, startOff, en
 	switch sub.tok.tok {
 	case EOF:
 	case COLON:
-		fv.Spec = strings.TrimSpace(string(p.src[sub.tok.end.Offset : exprOff+len(text)]))
+		fv.Spec = strings.TrimSpace(p.sc.str[sub.tok.end.Offset : exprOff+len(text)])
 	default:
 		p.errorAt(exprPos, "invalid string interpolation expression: '"+text+"'")
 	}
@@ -250,7 +251,7 @@ func (p *parser) parseInterpolation(base Pos, text string, exprOff, startOff, en
 // indentation of the non-blank lines (and of a whitespace-only last line) is
 // removed from every line. It returns the new content and, when it changed,
 // the source offset of each remaining byte.
-func dedent(content string, off int) (string, []int) {
+func dedent(content string, off int, needOffs bool) (string, []int) {
 	start := 0
 	if strings.HasPrefix(content, "\n") {
 		start = 1
@@ -286,7 +287,11 @@ func dedent(content string, off int) (string, []int) {
 		minInd = 0
 	}
 	var sb strings.Builder
-	offs := make([]int, 0, len(body))
+	sb.Grow(len(body))
+	var offs []int
+	if needOffs {
+		offs = make([]int, 0, len(body))
+	}
 	pos := off + start
 	for li, ln := range lines {
 		cut := 0
@@ -294,13 +299,17 @@ func dedent(content string, off int) (string, []int) {
 			cut++
 		}
 		sb.WriteString(ln[cut:])
-		for k := cut; k < len(ln); k++ {
-			offs = append(offs, pos+k)
+		if needOffs {
+			for k := cut; k < len(ln); k++ {
+				offs = append(offs, pos+k)
+			}
 		}
 		pos += len(ln)
 		if li != len(lines)-1 {
 			sb.WriteByte('\n')
-			offs = append(offs, pos)
+			if needOffs {
+				offs = append(offs, pos)
+			}
 			pos++
 		}
 	}

@@ -91,7 +91,7 @@ type parser struct {
 func newParser(filename string, src []byte, start, end int, startPos Pos, exprMode bool) *parser {
 	errs := make([]syntaxErr, 0)
 	p := &parser{filename: filename, src: src, errs: &errs}
-	p.sc = newScanner(src, start, end, startPos, func(pos Pos, kind diag.Kind, msg string) {
+	p.sc = newScanner(src, string(src), start, end, startPos, func(pos Pos, kind diag.Kind, msg string) {
 		p.addErr(pos, kind, msg)
 	})
 	p.sc.noIndent = exprMode
@@ -1843,7 +1843,7 @@ func (p *parser) parseType() *TypeExpr {
 		u.Union = append(u.Union, p.parseTypeAtom())
 	}
 	u.Span = Span{start, p.prevEnd}
-	u.Text = string(p.src[start.Offset:p.prevEnd.Offset])
+	u.Text = p.sc.str[start.Offset:p.prevEnd.Offset]
 	return u
 }
 
@@ -1858,8 +1858,12 @@ func (p *parser) parseTypeAtom() *TypeExpr {
 	case IDENT, PROTOCOL, RULE, MIXIN, CHECK:
 		name := p.parseDottedName()
 		t.NameExpr = name
-		names, _ := DottedName(name)
-		t.Name = strings.Join(names, ".")
+		if id, ok := name.(*Ident); ok {
+			t.Name = id.Name
+		} else {
+			names, _ := DottedName(name)
+			t.Name = strings.Join(names, ".")
+		}
 		switch t.Name {
 		case "str", "int", "float", "bool":
 			t.Kind = BasicType
@@ -1925,6 +1929,6 @@ func (p *parser) parseTypeAtom() *TypeExpr {
 		return t
 	}
 	t.Span = Span{start, p.prevEnd}
-	t.Text = string(p.src[start.Offset:p.prevEnd.Offset])
+	t.Text = p.sc.str[start.Offset:p.prevEnd.Offset]
 	return t
 }

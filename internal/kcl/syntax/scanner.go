@@ -48,7 +48,7 @@ type scanner struct {
 	comments   []*Comment
 	keepComm   bool
 	err        errorHandler
-	interned   map[string]string
+	str        string // the source as a string: token texts are substrings of it
 	pendingPos Pos
 	// modes saves the bracket depth and indentation stack of enclosing
 	// contexts while a lambda body (block mode) is scanned.
@@ -104,7 +104,7 @@ func (s *scanner) closeBlock() tokenInfo {
 	return tokenInfo{tok: RBRACE, pos: p, end: s.posAt(s.off)}
 }
 
-func newScanner(src []byte, start, end int, startPos Pos, err errorHandler) *scanner {
+func newScanner(src []byte, str string, start, end int, startPos Pos, err errorHandler) *scanner {
 	s := &scanner{
 		src:       src,
 		end:       end,
@@ -115,7 +115,7 @@ func newScanner(src []byte, start, end int, startPos Pos, err errorHandler) *sca
 		atBOL:     true,
 		lastTok:   NEWLINE,
 		err:       err,
-		interned:  make(map[string]string, 64),
+		str:       str,
 	}
 	return s
 }
@@ -139,16 +139,6 @@ func (s *scanner) newline() {
 	s.off++
 	s.line++
 	s.lineStart = s.off
-}
-
-// intern returns a string for b, sharing storage for repeated names.
-func (s *scanner) intern(b []byte) string {
-	if str, ok := s.interned[string(b)]; ok {
-		return str
-	}
-	str := string(b)
-	s.interned[str] = str
-	return str
 }
 
 // next returns the next token.
@@ -330,7 +320,7 @@ func (s *scanner) comment() {
 	if s.keepComm {
 		s.comments = append(s.comments, &Comment{
 			Span: Span{Start: p, Stop: s.posAt(e)},
-			Text: string(s.src[start:e]),
+			Text: s.str[start:e],
 		})
 	}
 }
@@ -374,13 +364,13 @@ func (s *scanner) token() tokenInfo {
 		for s.off < s.end && (isLetter(s.src[s.off]) || isDigit(s.src[s.off])) {
 			s.off++
 		}
-		name := s.src[idStart:s.off]
+		name := s.str[idStart:s.off]
 		if !dollar {
-			if kw := lookupKeywordBytes(name); kw != IDENT {
+			if kw := lookupKeyword(name); kw != IDENT {
 				return tokenInfo{tok: kw, pos: p, end: s.posAt(s.off), lit: kw.String()}
 			}
 		}
-		return tokenInfo{tok: IDENT, pos: p, end: s.posAt(s.off), lit: s.intern(name), dollar: dollar}
+		return tokenInfo{tok: IDENT, pos: p, end: s.posAt(s.off), lit: s.str[idStart:s.off], dollar: dollar}
 	case isDigit(c) || c == '.' && isDigit(peek(1)):
 		return s.number(start, p)
 	case c == '"' || c == '\'':
@@ -534,14 +524,14 @@ func (s *scanner) token() tokenInfo {
 	}
 	s.off += n
 	s.errorf(p, "unexpected character %q", string(s.src[start:s.off]))
-	return tokenInfo{tok: ILLEGAL, pos: p, end: s.posAt(s.off), lit: string(s.src[start:s.off])}
+	return tokenInfo{tok: ILLEGAL, pos: p, end: s.posAt(s.off), lit: s.str[start:s.off]}
 }
 
-func lookupKeywordBytes(b []byte) Token {
-	if len(b) < 2 || len(b) > 9 {
+func lookupKeyword(b string) Token {
+	if len(b) < 2 || len(b) > 9 || b[0] < 'a' && b[0] != 'F' && b[0] != 'N' && b[0] != 'T' && b[0] != 'U' {
 		return IDENT
 	}
-	if t, ok := keywords[string(b)]; ok {
+	if t, ok := keywords[b]; ok {
 		return t
 	}
 	return IDENT
@@ -557,7 +547,7 @@ func (s *scanner) number(start int, p Pos) tokenInfo {
 		for s.off < s.end && (isDigit(s.src[s.off]) || isLetter(s.src[s.off])) {
 			s.off++
 		}
-		return tokenInfo{tok: INT, pos: p, end: s.posAt(s.off), lit: string(s.src[start:s.off])}
+		return tokenInfo{tok: INT, pos: p, end: s.posAt(s.off), lit: s.str[start:s.off]}
 	}
 	for s.off < s.end && (isDigit(s.src[s.off]) || s.src[s.off] == '_') {
 		s.off++
@@ -586,7 +576,7 @@ func (s *scanner) number(start int, p Pos) tokenInfo {
 	for s.off < s.end && (isLetter(s.src[s.off]) || isDigit(s.src[s.off])) {
 		s.off++
 	}
-	return tokenInfo{tok: tok, pos: p, end: s.posAt(s.off), lit: string(s.src[start:s.off])}
+	return tokenInfo{tok: tok, pos: p, end: s.posAt(s.off), lit: s.str[start:s.off]}
 }
 
 // string scans a string literal (with optional r prefix), single or triple
@@ -641,5 +631,5 @@ func (s *scanner) string(start int, p Pos) tokenInfo {
 		}
 		s.off++
 	}
-	return tokenInfo{tok: STRING, pos: p, end: s.posAt(s.off), lit: string(s.src[start:s.off])}
+	return tokenInfo{tok: STRING, pos: p, end: s.posAt(s.off), lit: s.str[start:s.off]}
 }
