@@ -5,6 +5,7 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
+	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -209,7 +210,13 @@ func yamlModule(env Env) map[string]value.Value {
 				if _, isList := data.(*value.List); !ok || !isList {
 					return nil, fmt.Errorf("%s() argument 'data' must be a list, not %s", name, value.TypeName(data))
 				}
-				out = value.EncodeYAMLStream(items, opts, "---")
+				// Unlike manifests.yaml_stream, encode_all keeps each
+				// document's final newline before the "\n---\n" separator.
+				docs := make([]string, len(items))
+				for i, it := range items {
+					docs[i] = string(value.EncodeYAML(it, opts))
+				}
+				out = []byte(strings.Join(docs, "\n---\n"))
 			} else {
 				out = value.EncodeYAML(data, opts)
 			}

@@ -257,12 +257,9 @@ func fileModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			if a.bool(1, false) {
-				err = os.MkdirAll(full, 0o755)
-			} else {
-				err = os.Mkdir(full, 0o755)
-			}
-			if err != nil {
+			// Creating a directory that already exists is not an error
+			// ("create … if it doesn't already exist").
+			if err := os.MkdirAll(full, 0o755); err != nil {
 				return nil, fmt.Errorf("failed to create directory '%s': %s", p, osErrText(err))
 			}
 			return value.None, nil

@@ -162,64 +162,48 @@ func tokenizeTemplate(src string) ([]tmplTok, error) {
 	}
 }
 
-// stripStandalone removes the whitespace around block tags that stand alone
-// on their line, and applies ~ whitespace control.
+// stripStandalone handles block tags ({{#…}}, {{/…}}, {{else}}, comments)
+// that stand alone on their line, the way the KCL runtime's Handlebars
+// engine does: the blank text before the tag, blank lines and the previous
+// line break included, is removed, and the line break after the tag is
+// kept, so that in effect the tag's line disappears and a blank line
+// before it too (corpus builtins/template/execute_2). Then ~ whitespace
+// control applies.
 func stripStandalone(toks []tmplTok) {
-	for i := range toks {
-		t := &toks[i]
+	standalone := make([]bool, len(toks))
+	for i, t := range toks {
 		if t.kind == tkText || t.kind == tkVar {
 			continue
 		}
-		// Text before the tag on its line must be blank.
-		beforeOK := true
-		prevLineStart := -1
-		if i > 0 {
-			if toks[i-1].kind != tkText {
-				beforeOK = false
-			} else {
-				p := toks[i-1].text
-				k := strings.LastIndexByte(p, '\n')
-				if strings.TrimLeft(p[k+1:], " \t") != "" {
-					beforeOK = false
-				}
-				if k < 0 && i-1 > 0 {
-					beforeOK = false
-				}
-				prevLineStart = k + 1
-			}
+		before := i == 0
+		if i > 0 && toks[i-1].kind == tkText {
+			p := toks[i-1].text
+			k := strings.LastIndexByte(p, '\n')
+			before = strings.TrimLeft(p[k+1:], " \t") == "" && (k >= 0 || i-1 == 0)
 		}
-		afterOK := true
-		nextCut := -1
-		if i+1 < len(toks) {
-			if toks[i+1].kind != tkText {
-				afterOK = false
-			} else {
-				n := toks[i+1].text
-				k := strings.IndexByte(n, '\n')
-				line := n
-				if k >= 0 {
-					line = n[:k]
-				}
-				if strings.TrimRight(line, " \t\r") != "" {
-					afterOK = false
-				}
-				if k < 0 && i+2 < len(toks) {
-					afterOK = false
-				}
-				if k >= 0 {
-					nextCut = k + 1
-				} else {
-					nextCut = len(n)
-				}
-			}
+		after := i == len(toks)-1
+		if i+1 < len(toks) && toks[i+1].kind == tkText {
+			n := toks[i+1].text
+			line, _, found := strings.Cut(n, "\n")
+			after = strings.TrimRight(line, " \t\r") == "" && (found || i+1 == len(toks)-1)
 		}
-		if beforeOK && afterOK {
-			if i > 0 && prevLineStart >= 0 {
-				toks[i-1].text = toks[i-1].text[:prevLineStart]
+		standalone[i] = before && after
+	}
+	for i := range toks {
+		if !standalone[i] {
+			continue
+		}
+		if i > 0 && toks[i-1].kind == tkText {
+			toks[i-1].text = strings.TrimRight(toks[i-1].text, " \t\r\n")
+		}
+		if i+1 < len(toks) && toks[i+1].kind == tkText {
+			n := toks[i+1].text
+			if k := strings.IndexByte(n, '\n'); k >= 0 {
+				n = n[k:]
+			} else {
+				n = ""
 			}
-			if i+1 < len(toks) && nextCut >= 0 {
-				toks[i+1].text = toks[i+1].text[nextCut:]
-			}
+			toks[i+1].text = n
 		}
 	}
 	for i := range toks {

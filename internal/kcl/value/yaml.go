@@ -498,15 +498,22 @@ func yamlDoubleQuote(s string) string {
 	return b.String()
 }
 
-// yamlReadsAsNonString reports whether a plain s would be read back as
-// null, a bool, an int or a float, so that the printer must quote it
-// (serde_yaml's rules plus the YAML 1.1 words KCL also quotes).
+// yamlReadsAsNonString reports whether the printer requests single quotes
+// for s: when a plain s would be read back as null, a bool, an int or a
+// float (serde_yaml's rules), is one of the YAML 1.1 words KCL also quotes,
+// or starts with a digit, '-', '+' or '.'.
 func yamlReadsAsNonString(s string) bool {
 	if s == "" {
 		return true
 	}
 	switch strings.ToLower(s) {
 	case "~", "null", "true", "false", "y", "yes", "n", "no", "on", "off", "nil", "nan":
+		return true
+	}
+	// KCL's printer also quotes every string that starts like a number
+	// ("5m" prints as '5m'; corpus builtins/template/raw_multiline_0).
+	switch s[0] {
+	case '0', '1', '2', '3', '4', '5', '6', '7', '8', '9', '-', '+', '.':
 		return true
 	}
 	if yamlLeadingZeroDigits(s) {
