@@ -241,8 +241,12 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 	}
 	// walk the key path; the first name becomes visible to later entries
 	var bind *Symbol
+	var bindType *Type
 	defer func() {
 		if bind != nil {
+			if bind.Kind == SymKey && bind.Attr == nil && bindType != nil {
+				bind.Type = bindType.Widen()
+			}
 			if _, ok := cs.Names[bind.Name]; !ok {
 				cs.Names[bind.Name] = bind
 			}
@@ -351,6 +355,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 	} else {
 		vt = st.expr(en.Value, cev, exp)
 	}
+	bindType = vt
 	if failedAt >= 0 || attrType == nil {
 		return keyType, vt
 	}

@@ -199,7 +199,7 @@ func (st *pkgState) declareStmts(f *syntax.File, fs *Scope, stmts []syntax.Stmt)
 		switch s := s.(type) {
 		case *syntax.ImportStmt:
 			target := st.prog.importPath(f.Filename, s)
-			var n syntax.Node = s
+			var n syntax.Node = spanNode{s.PathPos, s.PathEnd}
 			if s.AsName != nil {
 				n = s.AsName
 			}
