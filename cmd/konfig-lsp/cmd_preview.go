@@ -236,8 +236,13 @@ func confirm(in io.Reader, out io.Writer, question string) (bool, error) {
 	return a == "y" || a == "yes", nil
 }
 
-// progressPrinter prints apply/destroy events as plain lines.
+// progressPrinter prints apply/destroy events: on a terminal, a progress bar
+// redrawn in place (failures and skips on lines of their own); otherwise,
+// plain lines.
 func progressPrinter(w io.Writer) func(engine.Event) {
+	if isTerminal(w) {
+		return progressBar(w)
+	}
 	return func(e engine.Event) {
 		switch e.Type {
 		case engine.EventStart:
@@ -253,6 +258,30 @@ func progressPrinter(w io.Writer) func(engine.Event) {
 			fmt.Fprintf(w, "[%d/%d] %s: skipped: %s\n", e.Done, e.Total, e.ID, e.Message)
 		case engine.EventWaiting:
 			fmt.Fprintf(w, "%s: applied, waiting for readiness\n", e.ID)
+		}
+	}
+}
+
+func progressBar(w io.Writer) func(engine.Event) {
+	const width = 30
+	return func(e engine.Event) {
+		switch e.Type {
+		case engine.EventFailed:
+			fmt.Fprintf(w, "\r\x1b[K%s %s: FAILED: %v\n", e.Action, e.ID, e.Err)
+		case engine.EventSkipped:
+			fmt.Fprintf(w, "\r\x1b[K%s: skipped: %s\n", e.ID, e.Message)
+		}
+		filled := 0
+		if e.Total > 0 {
+			filled = e.Done * width / e.Total
+		}
+		label := e.ID
+		if len(label) > 50 {
+			label = "…" + label[len(label)-49:]
+		}
+		fmt.Fprintf(w, "\r\x1b[K[%s%s] %d/%d %s", strings.Repeat("=", filled), strings.Repeat(" ", width-filled), e.Done, e.Total, label)
+		if e.Total > 0 && e.Done == e.Total {
+			fmt.Fprintln(w)
 		}
 	}
 }

@@ -527,3 +527,35 @@ func TestKilledApplyConverges(t *testing.T) {
 		t.Errorf("destroy: %v", err)
 	}
 }
+
+// TestWatch applies with --watch: Namespaces, ConfigMaps and Services are
+// ready at once (a Service once it has a cluster IP); a Deployment never
+// becomes available on a cluster without controllers and nodes, so the
+// watch times out and reports it.
+func TestWatch(t *testing.T) {
+	f := newFixture(t, t.TempDir())
+	ns := fmt.Sprintf("watch-%d", time.Now().UnixNano()%1_000_000)
+	full := makeSpec(stackParams{ns: ns, image: "nginx:1.27", configs: 2, secretVal: secretValue})
+	depID := id("apps/v1", "Deployment", ns, "web")
+	sp := without(full, depID)
+	waiting := 0
+	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: time.Minute,
+		OnEvent: func(e engine.Event) {
+			if e.Type == engine.EventWaiting {
+				waiting++
+			}
+		}})
+	if err != nil {
+		t.Fatalf("apply --watch: %v", err)
+	}
+	if res.Created != len(sp.Resources) || waiting != len(sp.Resources) {
+		t.Errorf("apply --watch: %s, %d waits; want %d created and waited for", res.Summary(), waiting, len(sp.Resources))
+	}
+	_, err = f.eng.Apply(context.Background(), full, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 2 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), "not ready after 2s") || !strings.Contains(err.Error(), depID) {
+		t.Errorf("apply --watch of a Deployment that cannot become available: err = %v, want a readiness timeout naming it", err)
+	}
+	if _, err := f.eng.Destroy(context.Background(), engine.DestroyOptions{}); err != nil {
+		t.Errorf("destroy: %v", err)
+	}
+}
