@@ -145,6 +145,12 @@ type evaluator struct {
 	sysmods   map[string]*module
 	curFile   string
 	inSchema  int // depth of schema bodies being run
+	// stmtFile/stmtNode are the statement being run (for errors raised
+	// without a better position).
+	stmtFile *syntax.File
+	stmtNode syntax.Node
+	// convDetail explains the last failed dict-to-schema conversion.
+	convDetail string
 }
 
 type instRecord struct {

@@ -278,7 +278,7 @@ func (e *evaluator) reinstantiate(s *value.Schema, cfg *value.Dict) (value.Value
 	var out value.Value
 	func() {
 		defer e.catchInto(&err)
-		out = e.instantiate(sd, s.Args, s.Kwargs, cfg, nil, nil, nil, e.inSchema == 0)
+		out = e.instantiate(sd, s.Args, s.Kwargs, cfg, e.stmtFile, e.stmtNode, nil, e.inSchema == 0)
 	}()
 	return out, err
 }
@@ -339,6 +339,17 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	}
 	// Relaxed config keys (not attributes): index signature or error.
 	idx, idxDef := indexSignature(chain, mixins)
+	if idx == nil && !sd.isProto && !sd.isMixin {
+		var bad []string
+		for _, en := range cfg.Entries() {
+			if in.attrMap[en.Key] == nil && !in.lz.has(en.Key) {
+				bad = append(bad, en.Key)
+			}
+		}
+		if len(bad) > 0 {
+			e.cannotAddAll(sd, bad, siteFile, site, cfgNode)
+		}
+	}
 	for _, en := range cfg.Entries() {
 		if in.attrMap[en.Key] != nil || in.lz.has(en.Key) {
 			continue
@@ -422,6 +433,29 @@ func indexSignature(chain, mixins []*schemaDef) (*syntax.IndexSignature, *schema
 	return sig, def
 }
 
+// cannotAddAll reports every config key that is not an attribute.
+func (e *evaluator) cannotAddAll(sd *schemaDef, keys []string, f *syntax.File, site syntax.Node, cfgNode *syntax.ConfigExpr) {
+	if len(keys) == 1 || f == nil {
+		e.cannotAdd(sd, keys[0], f, site, cfgNode)
+	}
+	var l diag.List
+	for _, k := range keys {
+		func() {
+			defer func() {
+				if r := recover(); r != nil {
+					if ke, ok := r.(kclError); ok {
+						l = append(l, ke.d)
+						return
+					}
+					panic(r)
+				}
+			}()
+			e.cannotAdd(sd, k, f, site, cfgNode)
+		}()
+	}
+	panic(l)
+}
+
 func (e *evaluator) cannotAdd(sd *schemaDef, key string, f *syntax.File, site syntax.Node, cfgNode *syntax.ConfigExpr) {
 	var at syntax.Node = site
 	if cfgNode != nil {
@@ -440,6 +474,9 @@ func (e *evaluator) cannotAdd(sd *schemaDef, key string, f *syntax.File, site sy
 		}
 	}
 	if f == nil {
+		if e.stmtFile != nil {
+			e.fail(diag.EvaluationError, e.stmtFile, e.stmtNode, "Cannot add member '%s' to schema '%s'", key, sd.name)
+		}
 		panic(kclError{diag.New(diag.EvaluationError, diag.Pos{}, "Cannot add member '%s' to schema '%s'", key, sd.name)})
 	}
 	e.failCol(diag.CompileError, f, at, "Cannot add member '%s' to schema '%s'", key, sd.name)

@@ -10,6 +10,9 @@ import (
 // an expression's value, an assignment's value, Undefined otherwise.
 func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 	e.tick(sc.file, st)
+	pf, pn := e.stmtFile, e.stmtNode
+	e.stmtFile, e.stmtNode = sc.file, st
+	defer func() { e.stmtFile, e.stmtNode = pf, pn }()
 	switch s := st.(type) {
 	case *syntax.ExprStmt:
 		v := e.expr(sc, s.X)

@@ -15,8 +15,12 @@ func (e *evaluator) convert(sc *scope, v value.Value, t *syntax.TypeExpr, f *syn
 	if t == nil {
 		return v
 	}
+	e.convDetail = ""
 	r, ok := e.match(sc, v, t, false)
 	if !ok {
+		if e.convDetail != "" && t.Kind == syntax.NamedType {
+			e.fail(diag.EvaluationError, f, n, "expect %s, got %s. For details:%s", typeText(t), value.TypeName(v), e.convDetail)
+		}
 		e.fail(diag.EvaluationError, f, n, "expect %s, got %s", typeText(t), value.TypeName(v))
 	}
 	return r
@@ -333,9 +337,53 @@ func (e *evaluator) matchNamed(sc *scope, v value.Value, t *syntax.TypeExpr, nes
 		if sd.isProto {
 			return v, true
 		}
+		if d := e.schemaMismatch(sd, x); d != "" {
+			e.convDetail = d
+			return v, false
+		}
 		return e.instantiate(sd, nil, nil, x, nil, nil, nil, false), true
 	}
 	return v, false
+}
+
+// schemaMismatch describes why the dict cfg cannot become an instance of sd
+// (unknown keys; then missing required attributes), or "".
+func (e *evaluator) schemaMismatch(sd *schemaDef, cfg *value.Dict) string {
+	e.resolveSchema(sd)
+	chain := sd.chain()
+	var mixins []*schemaDef
+	for _, d := range chain {
+		mixins = append(mixins, d.mixins...)
+	}
+	if sig, _ := indexSignature(chain, mixins); sig != nil {
+		return ""
+	}
+	known := map[string]bool{}
+	for _, d := range append(chain, mixins...) {
+		for _, n := range d.names {
+			known[n] = true
+		}
+	}
+	var b strings.Builder
+	for _, k := range cfg.Keys() {
+		if !known[k] {
+			b.WriteString("\nSchema " + sd.name + " does not contain attribute " + k)
+		}
+	}
+	if b.Len() == 0 {
+		return ""
+	}
+	for _, d := range chain {
+		for _, a := range d.attrs {
+			if a.optional || a.decl.Value != nil {
+				continue
+			}
+			if _, ok := cfg.Get(a.name); !ok {
+				b.WriteString("\nSchema " + sd.name + "'s attribute " + a.name + " is missing")
+			}
+		}
+	}
+	return b.String()
 }
 
 // tryInstantiate instantiates sd from cfg, reporting failure instead of
