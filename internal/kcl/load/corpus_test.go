@@ -30,10 +30,11 @@ const (
 )
 
 var (
-	caseFilter  = flag.String("case", "", "run only corpus cases whose path contains this substring")
-	caseTimeout = flag.Duration("case-timeout", 20*time.Second, "time limit of one corpus case")
-	listFails   = flag.Bool("failures", false, "print every failing corpus case with its reason")
-	failuresOut = flag.String("failures-out", "", "also append the failing corpus cases to this file")
+	caseFilter   = flag.String("case", "", "run only corpus cases whose path contains this substring")
+	caseTimeout  = flag.Duration("case-timeout", 20*time.Second, "time limit of one corpus case")
+	listFails    = flag.Bool("failures", false, "print every failing corpus case with its reason")
+	resolveFirst = flag.Bool("resolve-first", false, "run the corpus with the resolver before evaluation (ResolveFirst)")
+	failuresOut  = flag.String("failures-out", "", "also append the failing corpus cases to this file")
 )
 
 // corpusDir returns ../shared/corpus/<sub> relative to the repository root
@@ -174,7 +175,17 @@ func runCase(c *corpusCase) runResult {
 				done <- 101
 			}
 		}()
-		done <- Main(ctx, c.argv, c.dir, &stdout, &stderr)
+		a, err := ParseArgs(c.argv)
+		if err != nil {
+			fmt.Fprintf(&stderr, "error: %v\n", err)
+			done <- 2
+			return
+		}
+		a.WorkDir = c.dir
+		if *resolveFirst {
+			a.Resolve = ResolveFirst
+		}
+		done <- Run(ctx, a, &stdout, &stderr)
 	}()
 	select {
 	case code := <-done:
