@@ -1029,7 +1029,11 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 			if root := leftmostIdent(rootOf(t)); root != nil {
 				if sym := ev.scope.Lookup(root.Name); sym != nil && (sym.Kind == SymPackage || (sym.Kind == SymVar && sym.Global && !strings.HasPrefix(sym.Name, "_"))) {
 					d := st.errorf(diag.ImmutableError, f, root, "Can not change the value of '%s', because it was declared immutable", root.Name)
-					st.addMsg(d, sym.Loc, fmt.Sprintf("The variable '%s' is declared here", root.Name))
+					loc := sym.Loc
+					if imp, ok := sym.decl.(*syntax.ImportStmt); ok {
+						loc = Location{File: sym.Loc.File, Start: imp.Start, End: imp.Stop}
+					}
+					st.addMsg(d, loc, fmt.Sprintf("The variable '%s' is declared here", root.Name))
 					d.Messages[len(d.Messages)-1].Note = fmt.Sprintf("change the variable name to '_%s' to make it mutable", root.Name)
 				}
 			}
