@@ -24,17 +24,24 @@ const (
 // instantiation as related locations. When several entries set it, the last
 // one in the compile order wins, as it does in KCL's multi-file merge; when
 // the evaluator already points at such an entry, the problem is unchanged.
-func (st *Stack) Problems(err error) []Problem {
+func (st *Stack) Problems(err error) []Problem { return st.ProblemsWith(err, nil) }
+
+// ProblemsWith is Problems reading sources through read (an editor's
+// unsaved buffers over the disk); nil reads the disk.
+func (st *Stack) ProblemsWith(err error, read ReadFileFunc) []Problem {
+	if read == nil {
+		read = os.ReadFile
+	}
 	probs := Problems(err, st.Dir)
 	for i := range probs {
-		probs[i] = st.locateCheckFailure(probs[i])
+		probs[i] = st.locateCheckFailure(probs[i], read)
 	}
 	return probs
 }
 
 // locateCheckFailure moves a check-failure problem to the developer's value
 // when it can find it.
-func (st *Stack) locateCheckFailure(p Problem) Problem {
+func (st *Stack) locateCheckFailure(p Problem, read ReadFileFunc) Problem {
 	all := append([]Related{{Location: p.Location, Message: p.Message}}, p.Related...)
 	var check, site *Related
 	for i := range all {
@@ -48,11 +55,11 @@ func (st *Stack) locateCheckFailure(p Problem) Problem {
 	if check == nil || check.File == "" {
 		return p
 	}
-	attrs := checkAttributes(check.File, check.Line)
+	attrs := checkAttributes(read, check.File, check.Line)
 	if len(attrs) == 0 {
 		return p
 	}
-	cands := st.attributeEntries(attrs)
+	cands := st.attributeEntries(read, attrs)
 	if len(cands) == 0 {
 		return p
 	}
@@ -62,7 +69,7 @@ func (st *Stack) locateCheckFailure(p Problem) Problem {
 		}
 	}
 	if site != nil {
-		if target := topLevelTarget(site.File, site.Line); target != "" {
+		if target := topLevelTarget(read, site.File, site.Line); target != "" {
 			var same []entryLoc
 			for _, c := range cands {
 				if c.target == target {
@@ -76,7 +83,7 @@ func (st *Stack) locateCheckFailure(p Problem) Problem {
 	}
 	best := cands[len(cands)-1]
 	out := Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, Message: check.Message}
-	out.Related = append(out.Related, Related{Location: check.Location, Message: "the check: " + checkSource(check.File, check.Line)})
+	out.Related = append(out.Related, Related{Location: check.Location, Message: "the check: " + checkSource(read, check.File, check.Line)})
 	if site != nil {
 		out.Related = append(out.Related, Related{Location: site.Location, Message: "the instance: " + site.Message})
 	}
@@ -91,9 +98,9 @@ type entryLoc struct {
 	target string
 }
 
-// parseFile parses a KCL file from disk (nil when unreadable).
-func parseFile(path string) *syntax.File {
-	src, err := os.ReadFile(path)
+// parseFile parses a KCL file read through read (nil when unreadable).
+func parseFile(read ReadFileFunc, path string) *syntax.File {
+	src, err := read(path)
 	if err != nil {
 		return nil
 	}
@@ -104,8 +111,8 @@ func parseFile(path string) *syntax.File {
 // checkAttributes returns the names of the schema attributes that the check
 // expression on line reads (the identifiers of its condition that the
 // enclosing schema declares).
-func checkAttributes(file string, line int) []string {
-	f := parseFile(file)
+func checkAttributes(read ReadFileFunc, file string, line int) []string {
+	f := parseFile(read, file)
 	if f == nil {
 		return nil
 	}
@@ -156,8 +163,8 @@ func collectIdent(n syntax.Node, declared, seen map[string]bool, names *[]string
 }
 
 // checkSource returns the source text of the check expression on line.
-func checkSource(file string, line int) string {
-	src, err := os.ReadFile(file)
+func checkSource(read ReadFileFunc, file string, line int) string {
+	src, err := read(file)
 	if err != nil {
 		return "line " + strconv.Itoa(line)
 	}
@@ -188,14 +195,14 @@ func (st *Stack) ownFiles() []string {
 // attributeEntries returns, in compile order, the config entries of the
 // stack's own files whose key is one of attrs (a name, or the last name of
 // a dotted key).
-func (st *Stack) attributeEntries(attrs []string) []entryLoc {
+func (st *Stack) attributeEntries(read ReadFileFunc, attrs []string) []entryLoc {
 	want := map[string]bool{}
 	for _, a := range attrs {
 		want[a] = true
 	}
 	var out []entryLoc
 	for _, file := range st.ownFiles() {
-		f := parseFile(file)
+		f := parseFile(read, file)
 		if f == nil {
 			continue
 		}
@@ -252,8 +259,8 @@ func stmtTarget(s syntax.Stmt) string {
 
 // topLevelTarget returns the variable declared by the top-level statement
 // of file that spans line.
-func topLevelTarget(file string, line int) string {
-	f := parseFile(file)
+func topLevelTarget(read ReadFileFunc, file string, line int) string {
+	f := parseFile(read, file)
 	if f == nil {
 		return ""
 	}
