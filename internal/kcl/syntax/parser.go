@@ -231,6 +231,17 @@ func (p *parser) progress(last *int) bool {
 	return true
 }
 
+// atStop reports tokens that end any bracketed construct: EOF and the
+// layout tokens, which only occur inside brackets after the scanner gave up
+// on an unclosed bracket.
+func (p *parser) atStop() bool {
+	switch p.tok.tok {
+	case EOF, NEWLINE, INDENT, DEDENT:
+		return true
+	}
+	return false
+}
+
 func (p *parser) bad(pos Pos) *BadExpr {
 	return &BadExpr{Span{pos, pos}}
 }
@@ -254,8 +265,13 @@ func (p *parser) endStmt() {
 		p.next()
 	case EOF, DEDENT:
 	default:
+		// Report the token, skip it and let the next statement start on
+		// the same line (like the reference parser's recovery).
 		p.unexpected()
-		p.syncLine()
+		if p.tok.tok == INDENT {
+			p.strayIndents++
+		}
+		p.next()
 	}
 }
 
@@ -716,7 +732,7 @@ func (p *parser) parseSchemaAttr(start Pos, name *Ident, quoted bool, decos []*D
 
 func (p *parser) parseParams(close Token) []*Param {
 	params := []*Param{}
-	for p.tok.tok != close && p.tok.tok != EOF && p.tok.tok != NEWLINE {
+	for p.tok.tok != close && !p.atStop() {
 		start := p.tok.pos
 		if p.tok.tok != IDENT {
 			p.expectedOneOf("identifier")
@@ -822,7 +838,7 @@ func (p *parser) parseSchemaBody(s *SchemaStmt) {
 		case MIXIN:
 			p.next()
 			if p.expect(LBRACK) {
-				for p.tok.tok != RBRACK && p.tok.tok != EOF {
+				for p.tok.tok != RBRACK && !p.atStop() {
 					before := p.tok.pos.Offset
 					s.Mixins = append(s.Mixins, p.parseDottedName())
 					if !p.got(COMMA) {
@@ -1042,7 +1058,7 @@ func (p *parser) parseRuleStmt(decos []*Decorator) Stmt {
 		p.expect(RBRACK)
 	}
 	if p.got(LPAREN) {
-		for p.tok.tok != RPAREN && p.tok.tok != EOF && p.tok.tok != NEWLINE {
+		for p.tok.tok != RPAREN && !p.atStop() {
 			r.Parents = append(r.Parents, p.parseDottedName())
 			if !p.got(COMMA) {
 				break
@@ -1365,7 +1381,7 @@ func (p *parser) parseCallArgs() ([]Expr, []*Keyword) {
 	defer func() { p.nlStop, p.noBrace, p.notIsNot = saveNL, saveNB, saveNI }()
 	var args []Expr
 	var kwargs []*Keyword
-	for p.tok.tok != RPAREN && p.tok.tok != EOF {
+	for p.tok.tok != RPAREN && !p.atStop() {
 		before := p.tok.pos.Offset
 		var a Expr
 		if p.tok.tok == MUL || p.tok.tok == POW {
@@ -1561,7 +1577,7 @@ func (p *parser) parseList() Expr {
 	defer func() { p.nlStop, p.noBrace, p.notIsNot = saveNL, saveNB, saveNI }()
 	var elts []Expr
 	last := -1
-	for p.tok.tok != RBRACK && p.tok.tok != EOF {
+	for p.tok.tok != RBRACK && !p.atStop() {
 		if !p.progress(&last) {
 			continue
 		}
@@ -1596,7 +1612,7 @@ func (p *parser) parseList() Expr {
 // skipItem skips tokens of a broken list element or config entry, up to a
 // comma, the closing token or a line break.
 func (p *parser) skipItem(close Token) {
-	for p.tok.tok != close && p.tok.tok != EOF {
+	for p.tok.tok != close && !p.atStop() {
 		if p.got(COMMA) {
 			return
 		}
@@ -1633,7 +1649,7 @@ func (p *parser) parseListIfItem() *ListIfItem {
 	p.expect(COLON)
 	first := true
 	last := -1
-	for p.tok.tok != RBRACK && p.tok.tok != EOF {
+	for p.tok.tok != RBRACK && !p.atStop() {
 		if !p.progress(&last) {
 			continue
 		}
@@ -1718,7 +1734,7 @@ func (p *parser) parseConfigOrComp() Expr {
 	defer func() { p.nlStop, p.noBrace, p.notIsNot = saveNL, saveNB, saveNI }()
 	var entries []*ConfigEntry
 	last := -1
-	for p.tok.tok != RBRACE && p.tok.tok != EOF {
+	for p.tok.tok != RBRACE && !p.atStop() {
 		if !p.progress(&last) {
 			continue
 		}
@@ -1767,7 +1783,7 @@ func (p *parser) parseConfigEntry() *ConfigEntry {
 	case COLON, ASSIGN, ADD_ASSIGN:
 		e.Op = p.tok.tok
 		p.next()
-		if p.tok.tok == RBRACE || p.tok.tok == COMMA || p.tok.tok == EOF || p.tok.nlBefore {
+		if p.tok.tok == RBRACE || p.tok.tok == COMMA || p.atStop() || p.tok.nlBefore {
 			p.expectedOneOf("identifier", "literal", "(", "[", "{")
 			e.Value = p.bad(p.tok.pos)
 		} else {
@@ -1794,7 +1810,7 @@ func (p *parser) parseConfigIfEntry() *ConfigIfEntry {
 	}
 	p.expect(COLON)
 	last := -1
-	for p.tok.tok != RBRACE && p.tok.tok != EOF {
+	for p.tok.tok != RBRACE && !p.atStop() {
 		if !p.progress(&last) {
 			continue
 		}
@@ -1906,7 +1922,7 @@ func (p *parser) parseTypeAtom() *TypeExpr {
 	case LPAREN:
 		t.Kind = FunctionType
 		p.next()
-		for p.tok.tok != RPAREN && p.tok.tok != EOF {
+		for p.tok.tok != RPAREN && !p.atStop() {
 			before := p.tok.pos.Offset
 			t.Params = append(t.Params, p.parseType())
 			if !p.got(COMMA) {

@@ -50,14 +50,22 @@ type scanner struct {
 	err        errorHandler
 	str        string // the source as a string: token texts are substrings of it
 	pendingPos Pos
+	// lineIndent is the indentation column of the current logical line;
+	// outerIndent and outerPos describe the line and position of the
+	// outermost open bracket (for recovering from unclosed brackets).
+	lineIndent  int
+	outerIndent int
+	outerPos    Pos
 	// modes saves the bracket depth and indentation stack of enclosing
 	// contexts while a lambda body (block mode) is scanned.
 	modes []savedMode
 }
 
 type savedMode struct {
-	depth   int
-	indents []indentLevel
+	depth       int
+	indents     []indentLevel
+	outerIndent int
+	outerPos    Pos
 }
 
 // pushBlock switches to block mode after a lambda's `{` has been scanned:
@@ -68,7 +76,7 @@ func (s *scanner) pushBlock() {
 	if d < 0 {
 		d = 0
 	}
-	s.modes = append(s.modes, savedMode{depth: d, indents: s.indents})
+	s.modes = append(s.modes, savedMode{depth: d, indents: s.indents, outerIndent: s.outerIndent, outerPos: s.outerPos})
 	col, alt := 0, 0
 	for i := s.lineStart; i < s.end && (s.src[i] == ' ' || s.src[i] == '\t'); i++ {
 		if s.src[i] == ' ' {
@@ -81,6 +89,7 @@ func (s *scanner) pushBlock() {
 	s.depth = 0
 	s.indents = make([]indentLevel, 1, 8)
 	s.indents[0] = indentLevel{col, alt}
+	s.lineIndent = col
 	s.lastTok = LBRACE
 }
 
@@ -99,6 +108,7 @@ func (s *scanner) closeBlock() tokenInfo {
 	s.modes = s.modes[:len(s.modes)-1]
 	s.depth = m.depth
 	s.indents = m.indents
+	s.outerIndent, s.outerPos = m.outerIndent, m.outerPos
 	s.atBOL = false
 	s.off++
 	return tokenInfo{tok: RBRACE, pos: p, end: s.posAt(s.off)}
@@ -183,8 +193,17 @@ func (s *scanner) scan() tokenInfo {
 			continue
 		case c == '\n':
 			if s.depth > 0 || s.noIndent {
+				p := s.pos()
 				s.newline()
 				s.nlBefore = true
+				if s.depth > 0 && !s.noIndent && s.unclosedAtLine() {
+					if s.err != nil {
+						s.err(s.outerPos, diag.InvalidSyntax, "unclosed bracket: expected a closing bracket before the next statement")
+					}
+					s.depth = 0
+					s.atBOL = true
+					return tokenInfo{tok: NEWLINE, pos: p, end: Pos{Offset: p.Offset + 1, Line: p.Line, Col: p.Col + 1}}
+				}
 				continue
 			}
 			p := s.pos()
@@ -267,6 +286,9 @@ func (s *scanner) lineStartTokens() (tokenInfo, bool) {
 		}
 		s.off = i
 		s.atBOL = false
+		if s.depth == 0 {
+			s.lineIndent = col
+		}
 		if s.depth > 0 || (c == '}' && len(s.modes) > 0) {
 			return tokenInfo{}, false
 		}
@@ -325,6 +347,50 @@ func (s *scanner) comment() {
 	}
 }
 
+// open counts an opening bracket at p.
+func (s *scanner) open(p Pos) {
+	if s.depth == 0 {
+		s.outerIndent = s.lineIndent
+		s.outerPos = p
+	}
+	s.depth++
+}
+
+// unclosedAtLine reports whether the line starting at s.off (inside
+// brackets) looks like the start of a new statement: it is indented no
+// deeper than the line that opened the outermost bracket and starts with a
+// name or a decorator. Then the bracket is taken as unclosed.
+func (s *scanner) unclosedAtLine() bool {
+	col := 0
+	i := s.off
+	for i < s.end && (s.src[i] == ' ' || s.src[i] == '\t') {
+		if s.src[i] == ' ' {
+			col++
+		} else {
+			col = (col/8 + 1) * 8
+		}
+		i++
+	}
+	if i >= s.end || col > s.outerIndent {
+		return false
+	}
+	c := s.src[i]
+	if !(isLetter(c) || c == '@' || c == '$') {
+		return false
+	}
+	// A keyword that continues an expression (`for`, `if`, `else`, `in`,
+	// `and`, `or`, `not`, `is`, `as`) does not start a statement.
+	j := i
+	for j < s.end && (isLetter(s.src[j]) || isDigit(s.src[j])) {
+		j++
+	}
+	switch s.str[i:j] {
+	case "for", "if", "elif", "else", "in", "and", "or", "not", "is", "as":
+		return false
+	}
+	return true
+}
+
 func isLetter(c byte) bool {
 	return c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c == '_'
 }
@@ -378,7 +444,7 @@ func (s *scanner) token() tokenInfo {
 	}
 	switch c {
 	case '(':
-		s.depth++
+		s.open(p)
 		return mk(LPAREN, 1)
 	case ')':
 		if s.depth > 0 {
@@ -386,7 +452,7 @@ func (s *scanner) token() tokenInfo {
 		}
 		return mk(RPAREN, 1)
 	case '[':
-		s.depth++
+		s.open(p)
 		return mk(LBRACK, 1)
 	case ']':
 		if s.depth > 0 {
@@ -394,7 +460,7 @@ func (s *scanner) token() tokenInfo {
 		}
 		return mk(RBRACK, 1)
 	case '{':
-		s.depth++
+		s.open(p)
 		return mk(LBRACE, 1)
 	case '}':
 		if s.depth == 0 && len(s.modes) > 0 {
@@ -424,7 +490,7 @@ func (s *scanner) token() tokenInfo {
 			return mk(QDOT, 2)
 		}
 		if peek(1) == '[' {
-			s.depth++
+			s.open(p)
 			return mk(QLBRACK, 2)
 		}
 		return mk(QUESTION, 1)
