@@ -245,14 +245,20 @@ func mathModule(Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			if !a.has(1) {
-				return value.Float(math.Log(x)), nil
+			r := math.Log(x)
+			if a.has(1) {
+				base, err := a.float(1, "e")
+				if err != nil {
+					return nil, err
+				}
+				r /= math.Log(base)
 			}
-			base, err := a.float(1, "e")
-			if err != nil {
-				return nil, err
+			// KCL returns an int (truncated) for an int argument:
+			// math.log(10) is 2 (corpus kcl-evaluator-snapshots/import_stmt_3).
+			if _, isInt := a.vals[0].(value.Int); isInt && !math.IsInf(r, 0) && !math.IsNaN(r) {
+				return value.Int(int64(r)), nil
 			}
-			return value.Float(math.Log(x) / math.Log(base)), nil
+			return value.Float(r), nil
 		}),
 		fn("pow", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 			a, err := bind("pow", args, kwargs, "x", "y")

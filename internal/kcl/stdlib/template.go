@@ -162,13 +162,12 @@ func tokenizeTemplate(src string) ([]tmplTok, error) {
 	}
 }
 
-// stripStandalone handles block tags ({{#…}}, {{/…}}, {{else}}, comments)
-// that stand alone on their line, the way the KCL runtime's Handlebars
-// engine does: the blank text before the tag, blank lines and the previous
-// line break included, is removed, and the line break after the tag is
-// kept, so that in effect the tag's line disappears and a blank line
-// before it too (corpus builtins/template/execute_2). Then ~ whitespace
-// control applies.
+// stripStandalone applies the Handlebars standalone rule: a block tag
+// ({{#…}}, {{/…}}, {{else}}, a comment) alone on its line takes the blanks
+// before it on that line and the line break after it with it. Whether a
+// tag is standalone is decided on the original text, before any trimming,
+// so that consecutive block lines all disappear. Then ~ whitespace control
+// applies.
 func stripStandalone(toks []tmplTok) {
 	standalone := make([]bool, len(toks))
 	for i, t := range toks {
@@ -194,16 +193,16 @@ func stripStandalone(toks []tmplTok) {
 			continue
 		}
 		if i > 0 && toks[i-1].kind == tkText {
-			toks[i-1].text = strings.TrimRight(toks[i-1].text, " \t\r\n")
+			p := toks[i-1].text
+			toks[i-1].text = p[:strings.LastIndexByte(p, '\n')+1]
 		}
 		if i+1 < len(toks) && toks[i+1].kind == tkText {
 			n := toks[i+1].text
 			if k := strings.IndexByte(n, '\n'); k >= 0 {
-				n = n[k:]
+				toks[i+1].text = n[k+1:]
 			} else {
-				n = ""
+				toks[i+1].text = ""
 			}
-			toks[i+1].text = n
 		}
 	}
 	for i := range toks {
