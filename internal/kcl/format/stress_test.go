@@ -1,0 +1,109 @@
+package format
+
+import (
+	"fmt"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
+
+// injectedPassFloor is the number of corpus files with injected comments
+// that must pass the acceptance checks.
+const injectedPassFloor = 3658
+
+// injectComments returns src with a comment added at the end of every line
+// (trailing) or before every line (own-line, at the line's indentation),
+// except after a line continuation, where a comment is not allowed.
+func injectComments(src string, ownLine bool) string {
+	lines := strings.Split(src, "\n")
+	var b strings.Builder
+	for i, l := range lines {
+		prevContinues := i > 0 && strings.HasSuffix(strings.TrimRight(lines[i-1], " \t\r"), "\\")
+		continues := strings.HasSuffix(strings.TrimRight(l, " \t\r"), "\\")
+		if ownLine && !prevContinues && strings.TrimSpace(l) != "" {
+			indent := l[:len(l)-len(strings.TrimLeft(l, " \t"))]
+			fmt.Fprintf(&b, "%s# own %d\n", indent, i)
+		}
+		b.WriteString(l)
+		if !ownLine && !continues && strings.TrimSpace(l) != "" {
+			fmt.Fprintf(&b, "  # trail %d", i)
+		}
+		if i < len(lines)-1 {
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
+}
+
+// TestInjectedComments adds comments everywhere a comment may go in the
+// corpus files and checks that formatting keeps every one of them, keeps
+// the AST and is idempotent. Inputs that no longer parse (a comment inside
+// an unfinished construct the parser does not accept) are skipped.
+func TestInjectedComments(t *testing.T) {
+	corpus := corpusDir(t)
+	var files []string
+	for _, sub := range []string{"konfig", "kcl-grammar"} {
+		filepath.WalkDir(filepath.Join(corpus, sub), func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && strings.HasSuffix(path, ".k") {
+				files = append(files, path)
+			}
+			return err
+		})
+	}
+	passed, failed, skipped := 0, 0, 0
+	var failures []string
+	for _, file := range files {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		rel, _ := filepath.Rel(corpus, file)
+		for _, own := range []bool{false, true} {
+			in := injectComments(string(src), own)
+			skip, problem := checkFormat(rel, []byte(in))
+			switch {
+			case skip:
+				skipped++
+			case problem != "":
+				failed++
+				failures = append(failures, fmt.Sprintf("%s (own-line=%v): %s", rel, own, problem))
+			default:
+				passed++
+			}
+		}
+	}
+	for i, f := range failures {
+		if i == 5 {
+			t.Logf("... and %d more failures", len(failures)-5)
+			break
+		}
+		t.Log(f)
+	}
+	t.Logf("injected comments: %d passed, %d failed (%d skipped: they do not parse)", passed, failed, skipped)
+	if passed < injectedPassFloor {
+		t.Errorf("%d passed, below the floor of %d", passed, injectedPassFloor)
+	}
+}
+
+// FuzzSource checks the acceptance properties on arbitrary input: whatever
+// parses must format to output that parses to the same AST, with the same
+// comments, and formats to itself. Seeded with the golden inputs.
+func FuzzSource(f *testing.F) {
+	files, _ := filepath.Glob(filepath.Join("testdata", "*.txtar"))
+	for _, file := range files {
+		data, err := os.ReadFile(file)
+		if err != nil {
+			f.Fatal(err)
+		}
+		if _, in, ok := strings.Cut(string(data), "-- input.k --\n"); ok {
+			in, _, _ = strings.Cut(in, "\n-- ")
+			f.Add(in)
+		}
+	}
+	f.Fuzz(func(t *testing.T, src string) {
+		if skip, problem := checkFormat("fuzz.k", []byte(src)); !skip && problem != "" {
+			t.Errorf("input %q: %s", src, problem)
+		}
+	})
+}
