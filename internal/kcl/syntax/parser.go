@@ -444,7 +444,7 @@ func (p *parser) parseImport() Stmt {
 			p.expectedOneOf("identifier")
 		}
 	}
-	s.Span = Span{start, p.prevEnd}
+	s.Span = p.spanFrom(start)
 	p.endStmt()
 	return s
 }
@@ -474,7 +474,7 @@ func (p *parser) parseTypeAlias() Stmt {
 	} else {
 		s.Type = &TypeExpr{Span: Span{p.tok.pos, p.tok.pos}, Kind: AnyType}
 	}
-	s.Span = Span{start, p.prevEnd}
+	s.Span = p.spanFrom(start)
 	p.endStmt()
 	return s
 }
@@ -497,7 +497,7 @@ func (p *parser) parseIfStmt(inSchema, elif bool) Stmt {
 			s.Else = p.parseBlock(inSchema)
 		}
 	}
-	s.Span = Span{start, p.prevEnd}
+	s.Span = p.spanFrom(start)
 	return s
 }
 
@@ -540,7 +540,7 @@ func (p *parser) parseAssert() Stmt {
 	p.next()
 	s := &AssertStmt{}
 	s.Test, s.IfCond, s.Msg = p.parseCheckParts()
-	s.Span = Span{start, p.prevEnd}
+	s.Span = p.spanFrom(start)
 	p.endStmt()
 	return s
 }
@@ -582,7 +582,7 @@ func (p *parser) parseDecorators() []*Decorator {
 			d.HasParens = true
 			d.Args, d.Kwargs = p.parseCallArgs()
 		}
-		d.Span = Span{start, p.prevEnd}
+		d.Span = p.spanFrom(start)
 		ds = append(ds, d)
 		if !p.got(NEWLINE) {
 			p.expectedOneOf("newline")
@@ -632,14 +632,14 @@ func (p *parser) parseSimpleStmt(inSchema bool, decos []*Decorator) Stmt {
 			}
 			s.Value = v
 		}
-		s.Span = Span{start, p.prevEnd}
+		s.Span = p.spanFrom(start)
 		p.endStmt()
 		return s
 	case t.IsAugAssign():
 		s := &AugAssignStmt{Target: x, Op: t}
 		p.next()
 		s.Value = p.parseTest()
-		s.Span = Span{start, p.prevEnd}
+		s.Span = p.spanFrom(start)
 		p.endStmt()
 		return s
 	case t == COLON:
@@ -657,8 +657,8 @@ func (p *parser) parseSimpleStmt(inSchema bool, decos []*Decorator) Stmt {
 				p.expectedOneOf("{")
 				se.Config = &ConfigExpr{Span: Span{p.tok.pos, p.tok.pos}}
 			}
-			se.Span = Span{typ.Pos(), p.prevEnd}
-			s := &UnificationStmt{Span: Span{start, p.prevEnd}, Target: x, Value: se}
+			se.Span = p.spanFrom(typ.Pos())
+			s := &UnificationStmt{Span: p.spanFrom(start), Target: x, Value: se}
 			p.endStmt()
 			return s
 		}
@@ -677,11 +677,11 @@ func (p *parser) parseSimpleStmt(inSchema bool, decos []*Decorator) Stmt {
 			p.expectedOneOf("=")
 			s.Value = p.bad(p.tok.pos)
 		}
-		s.Span = Span{start, p.prevEnd}
+		s.Span = p.spanFrom(start)
 		p.endStmt()
 		return s
 	}
-	s := &ExprStmt{Span: Span{start, p.prevEnd}, X: x}
+	s := &ExprStmt{Span: p.spanFrom(start), X: x}
 	p.endStmt()
 	return s
 }
@@ -722,7 +722,7 @@ func (p *parser) parseSchemaAttr(start Pos, name *Ident, quoted bool, decos []*D
 			a.Value = &SchemaExpr{Span: Span{a.Type.Pos(), cfg.End()}, Name: a.Type.NameExpr, Config: cfg}
 		}
 	}
-	a.Span = Span{start, p.prevEnd}
+	a.Span = p.spanFrom(start)
 	p.endStmt()
 	return a
 }
@@ -746,7 +746,7 @@ func (p *parser) parseParams(close Token) []*Param {
 		if p.got(ASSIGN) {
 			pr.Default = p.parseTest()
 		}
-		pr.Span = Span{start, p.prevEnd}
+		pr.Span = p.spanFrom(start)
 		params = append(params, pr)
 		if !p.got(COMMA) {
 			break
@@ -791,7 +791,7 @@ func (p *parser) parseSchemaStmt(decos []*Decorator) Stmt {
 		s.ForProtocol = p.parseDottedName()
 	}
 	p.parseSchemaBody(s)
-	s.Span = Span{start, p.prevEnd}
+	s.Span = p.spanFrom(start)
 	return s
 }
 
@@ -923,7 +923,7 @@ func (p *parser) parseCheckExpr() *CheckExpr {
 	start := p.tok.pos
 	c := &CheckExpr{}
 	c.Test, c.IfCond, c.Msg = p.parseCheckParts()
-	c.Span = Span{start, p.prevEnd}
+	c.Span = p.spanFrom(start)
 	p.endStmt()
 	return c
 }
@@ -1034,7 +1034,7 @@ func (p *parser) parseIndexSignature() *IndexSignature {
 		p.next()
 		sig.Value = p.parseTest()
 	}
-	sig.Span = Span{start, p.prevEnd}
+	sig.Span = p.spanFrom(start)
 	p.endStmt()
 	return sig
 }
@@ -1098,7 +1098,7 @@ func (p *parser) parseRuleStmt(decos []*Decorator) Stmt {
 	} else {
 		r.Checks = p.parseCheckExprs()
 	}
-	r.Span = Span{start, p.prevEnd}
+	r.Span = p.spanFrom(start)
 	return r
 }
 
@@ -1121,7 +1121,7 @@ func (p *parser) parseTest() Expr {
 		} else {
 			els = p.bad(p.tok.pos)
 		}
-		return &IfExpr{Span: Span{x.Pos(), p.prevEnd}, Body: x, Cond: cond, Else: els}
+		return &IfExpr{Span: p.spanFrom(x.Pos()), Body: x, Cond: cond, Else: els}
 	}
 	return x
 }
@@ -1315,7 +1315,7 @@ func (p *parser) parsePrimary() Expr {
 				return x
 			}
 			args, kwargs := p.parseCallArgs()
-			x = &CallExpr{Span: Span{x.Pos(), p.prevEnd}, Func: x, Args: args, Kwargs: kwargs}
+			x = &CallExpr{Span: p.spanFrom(x.Pos()), Func: x, Args: args, Kwargs: kwargs}
 		case LBRACE:
 			if p.noBrace || (p.nlStop && p.tok.nlBefore) {
 				return x
@@ -1363,14 +1363,14 @@ func (p *parser) parseIndexOrSlice(x Expr) Expr {
 		p.expectedOneOf("]")
 	}
 	if isSlice {
-		return &SliceExpr{Span: Span{x.Pos(), p.prevEnd}, X: x, Lo: parts[0], Hi: parts[1], Step: parts[2], Optional: opt}
+		return &SliceExpr{Span: p.spanFrom(x.Pos()), X: x, Lo: parts[0], Hi: parts[1], Step: parts[2], Optional: opt}
 	}
 	idx := parts[0]
 	if idx == nil {
 		p.errorAt(p.prevEnd, "expected expression in index")
 		idx = p.bad(p.prevEnd)
 	}
-	return &IndexExpr{Span: Span{x.Pos(), p.prevEnd}, X: x, Index: idx, Optional: opt}
+	return &IndexExpr{Span: p.spanFrom(x.Pos()), X: x, Index: idx, Optional: opt}
 }
 
 // parseCallArgs parses `(args)`; the current token is `(`.
@@ -1456,7 +1456,7 @@ func (p *parser) parseOperand() Expr {
 		if !p.got(RPAREN) {
 			p.expectedOneOf(")")
 		}
-		return &ParenExpr{Span: Span{start, p.prevEnd}, X: x}
+		return &ParenExpr{Span: p.spanFrom(start), X: x}
 	case LBRACK:
 		return p.parseList()
 	case LBRACE:
@@ -1506,7 +1506,7 @@ func (p *parser) parseQuant() Expr {
 	} else {
 		q.Test = p.bad(p.tok.pos)
 	}
-	q.Span = Span{start, p.prevEnd}
+	q.Span = p.spanFrom(start)
 	return q
 }
 
@@ -1527,7 +1527,7 @@ func (p *parser) parseLambda() Expr {
 	}
 	if p.tok.tok != LBRACE {
 		p.expectedOneOf("{")
-		l.Span = Span{start, p.prevEnd}
+		l.Span = p.spanFrom(start)
 		return l
 	}
 	// Switch the scanner into block mode for the body. The `{` is the
@@ -1564,7 +1564,7 @@ func (p *parser) parseLambda() Expr {
 		p.errorAt(p.tok.pos, "invalid lambda body")
 		p.next()
 	}
-	l.Span = Span{start, p.prevEnd}
+	l.Span = p.spanFrom(start)
 	return l
 }
 
@@ -1588,7 +1588,7 @@ func (p *parser) parseList() Expr {
 			if !p.got(RBRACK) {
 				p.expectedOneOf("]")
 			}
-			return &ListComp{Span: Span{start, p.prevEnd}, Elt: e, Clauses: clauses}
+			return &ListComp{Span: p.spanFrom(start), Elt: e, Clauses: clauses}
 		}
 		elts = append(elts, e)
 		if p.got(COMMA) {
@@ -1606,7 +1606,7 @@ func (p *parser) parseList() Expr {
 	if !p.got(RBRACK) {
 		p.expectedOneOf("]")
 	}
-	return &ListExpr{Span: Span{start, p.prevEnd}, Elts: elts}
+	return &ListExpr{Span: p.spanFrom(start), Elts: elts}
 }
 
 // skipItem skips tokens of a broken list element or config entry, up to a
@@ -1676,7 +1676,7 @@ func (p *parser) parseListIfItem() *ListIfItem {
 	if (p.tok.tok == ELIF || p.tok.tok == ELSE) && (!p.tok.nlBefore || p.tok.pos.Col == ifCol) {
 		item.Else = p.parseListIfItem()
 	}
-	item.Span = Span{start, p.prevEnd}
+	item.Span = p.spanFrom(start)
 	return item
 }
 
@@ -1710,7 +1710,7 @@ func (p *parser) parseCompClauses() []*CompClause {
 			c.Ifs = append(c.Ifs, p.parseOrTest())
 			p.nlStop = saveNL
 		}
-		c.Span = Span{start, p.prevEnd}
+		c.Span = p.spanFrom(start)
 		out = append(out, c)
 	}
 	return out
@@ -1745,7 +1745,7 @@ func (p *parser) parseConfigOrComp() Expr {
 			if !p.got(RBRACE) {
 				p.expectedOneOf("}")
 			}
-			return &DictComp{Span: Span{start, p.prevEnd}, Key: e.Key, Value: e.Value, Op: e.Op, Clauses: clauses}
+			return &DictComp{Span: p.spanFrom(start), Key: e.Key, Value: e.Value, Op: e.Op, Clauses: clauses}
 		}
 		entries = append(entries, e)
 		if p.got(COMMA) {
@@ -1763,7 +1763,7 @@ func (p *parser) parseConfigOrComp() Expr {
 	if !p.got(RBRACE) {
 		p.expectedOneOf("}")
 	}
-	return &ConfigExpr{Span: Span{start, p.prevEnd}, Entries: entries}
+	return &ConfigExpr{Span: p.spanFrom(start), Entries: entries}
 }
 
 func (p *parser) parseConfigEntry() *ConfigEntry {
@@ -1794,7 +1794,7 @@ func (p *parser) parseConfigEntry() *ConfigEntry {
 			p.expectedOneOf(":", "=", "+=")
 		}
 	}
-	e.Span = Span{start, p.prevEnd}
+	e.Span = p.spanFrom(start)
 	return e
 }
 
@@ -1837,7 +1837,7 @@ func (p *parser) parseConfigIfEntry() *ConfigIfEntry {
 	if (p.tok.tok == ELIF || p.tok.tok == ELSE) && (!p.tok.nlBefore || p.tok.pos.Col == ifCol) {
 		ie.Else = p.parseConfigIfEntry()
 	}
-	ie.Span = Span{start, p.prevEnd}
+	ie.Span = p.spanFrom(start)
 	return ie
 }
 
@@ -1858,7 +1858,7 @@ func (p *parser) parseType() *TypeExpr {
 	for p.got(OR) {
 		u.Union = append(u.Union, p.parseTypeAtom())
 	}
-	u.Span = Span{start, p.prevEnd}
+	u.Span = p.spanFrom(start)
 	u.Text = p.sc.str[start.Offset:p.prevEnd.Offset]
 	return u
 }
@@ -1944,7 +1944,16 @@ func (p *parser) parseTypeAtom() *TypeExpr {
 		t.Span = Span{start, start}
 		return t
 	}
-	t.Span = Span{start, p.prevEnd}
+	t.Span = p.spanFrom(start)
 	t.Text = p.sc.str[start.Offset:p.prevEnd.Offset]
 	return t
+}
+
+// spanFrom returns the span from start to the end of the last consumed
+// token (never ending before start).
+func (p *parser) spanFrom(start Pos) Span {
+	if p.prevEnd.Offset < start.Offset {
+		return Span{start, start}
+	}
+	return Span{start, p.prevEnd}
 }

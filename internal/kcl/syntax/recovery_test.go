@@ -130,7 +130,7 @@ func (p *rdParser) value() *rdValue {
 // rdShape describes an expected Node: its variant name and range (Rust: 1-based
 // line, 0-based character column).
 type rdShape struct {
-	Kind                   string
+	Kind                  string
 	Line, Col, EndL, EndC int
 }
 

@@ -313,6 +313,12 @@ func (s *scanner) lineStartTokens() (tokenInfo, bool) {
 				n++
 			}
 			top = s.indents[len(s.indents)-1]
+			if col != top.col && n > 0 {
+				// Between two levels: stay in the inner block (the
+				// popped level's storage is still in place).
+				s.indents = s.indents[:len(s.indents)+1]
+				n--
+			}
 			if col != top.col {
 				s.errorf(p, "invalid indentation with %d spaces, try to align indents by adding or removing spaces", alt)
 			} else if alt != top.alt {
