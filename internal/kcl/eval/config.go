@@ -11,9 +11,17 @@ import (
 // config evaluates a config literal into an ordered dict that keeps each
 // key's operator.
 func (e *evaluator) config(sc *scope, n *syntax.ConfigExpr) *value.Dict {
+	return e.configExpr(sc, n, false)
+}
+
+// configExpr evaluates a config literal; with visible, its literal keys are
+// visible as names to later entries (plain dict literals, not schema
+// configs).
+func (e *evaluator) configExpr(sc *scope, n *syntax.ConfigExpr, schemaCfg bool) *value.Dict {
 	d := value.NewDict()
 	csc := sc.child(frConfig)
 	csc.cfg = d
+	csc.schemaCfg = schemaCfg
 	csc.cfgNames = map[string]bool{}
 	e.configEntries(csc, d, n.Entries)
 	return d
@@ -126,6 +134,9 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 		e.unionEntry(sc, d, inner, true, en)
 	case *syntax.StringLit:
 		e.unionEntry(sc, d, value.Entry{Key: k.Value, Value: e.expr(sc, en.Value), Op: op}, true, en)
+		if sc.cfgNames != nil {
+			sc.cfgNames[k.Value] = true
+		}
 	default:
 		kv := e.expr(sc, key)
 		e.putKey(sc, d, kv, en, op, e.expr(sc, en.Value))

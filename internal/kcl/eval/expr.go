@@ -16,7 +16,7 @@ var unitScale = map[string]float64{
 // lookup resolves a name through the scope chain, the package, the file's
 // imports and the builtins.
 func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
-	seenConfig := false
+	nested := false
 	for s := sc; s != nil; s = s.parent {
 		switch s.kind {
 		case frLocal:
@@ -24,15 +24,12 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 				return v, true
 			}
 		case frConfig:
-			if seenConfig {
-				continue
-			}
-			seenConfig = true
-			if s.cfgNames[name] {
+			if s.cfgNames[name] && !(s.schemaCfg && nested) && !schemaAttrAbove(s, name) {
 				if v, ok := s.cfg.Get(name); ok {
 					return v, true
 				}
 			}
+			nested = true
 		case frSchema:
 			if v, ok := s.inst.read(name); ok {
 				return v, true
@@ -61,6 +58,17 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 		return v, true
 	}
 	return nil, false
+}
+
+// schemaAttrAbove reports whether an enclosing schema body (above s) has
+// the attribute name: attributes win over config-local names there.
+func schemaAttrAbove(s *scope, name string) bool {
+	for p := s.parent; p != nil; p = p.parent {
+		if p.kind == frSchema {
+			return p.inst.attrMap[name] != nil || p.inst.lz.has(name)
+		}
+	}
+	return false
 }
 
 func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {

@@ -245,7 +245,8 @@ func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
 		e.failCol(diag.CompileError, sc.file, n.Name, "name '%s' is not a schema", exprText(n.Name))
 	}
 	args, kwargs := e.callArgs(sc, n.Args, n.Kwargs)
-	cfg := e.config(sc, n.Config)
+	cfg := e.configExpr(sc, n.Config, true)
+	_ = cfg
 	return e.instantiate(sd, args, kwargs, cfg, sc.file, n, n.Config, !nestedScope(sc) && e.inSchema == 0)
 }
 

@@ -138,9 +138,12 @@ type scope struct {
 	// cfgNames are the identifier keys written in the config so far (visible
 	// to later entries).
 	cfgNames map[string]bool
-	inst     *instance    // frSchema
-	pkg      *pkg         // frPkg (and every frame: the package of the code)
-	file     *syntax.File // the file of the code running in this frame
+	// schemaCfg marks a schema expression's config: its keys are visible
+	// only at its own level, not in nested configs.
+	schemaCfg bool
+	inst      *instance    // frSchema
+	pkg       *pkg         // frPkg (and every frame: the package of the code)
+	file      *syntax.File // the file of the code running in this frame
 	// assign is true for frames that take assignments (lambda bodies).
 	assign bool
 	// comp marks comprehension and quantifier frames (their variables are
