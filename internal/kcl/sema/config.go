@@ -205,6 +205,24 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 	}
 	switch k := keyExpr.(type) {
 	case *syntax.Ident:
+		if sym := cev.scope.Lookup(k.Name); sym != nil && sym.Kind == SymLoopVar && index == nil {
+			// a comprehension variable as a key is evaluated
+			st.occur(f, k, k.Name, sym, false, RoleName)
+			kt := sym.Type
+			st.pkg.types[k] = kt
+			if kt != nil && !kt.IsAny() && !kt.IsStrLike() {
+				st.errorf(diag.IllegalAttributeError, f, k, "A attribute must be string type, got '%s'", kt)
+			}
+			vt := TAny
+			if en.Value != nil {
+				var exp *Type
+				if cc.dict != nil {
+					exp = cc.dict.Elem
+				}
+				vt = st.expr(en.Value, cev, exp)
+			}
+			return TStr, vt
+		}
 		names = []*syntax.Ident{k}
 		nameStr = []string{k.Name}
 	case *syntax.StringLit:

@@ -254,7 +254,9 @@ func (st *pkgState) symType(sym *Symbol) *Type {
 func (st *pkgState) notDefined(f *syntax.File, ev env, n syntax.Node, name string) {
 	var cands []string
 	for k := range ev.scope.visibleNames() {
-		cands = append(cands, k)
+		if k != ev.assigning {
+			cands = append(cands, k)
+		}
 	}
 	st.errorf(diag.CompileError, f, n, "name '%s' is not defined%s", name, didYouMean(name, cands))
 }

@@ -46,6 +46,9 @@ type env struct {
 	schema *SchemaInfo
 	// ret is the declared return type of the enclosing lambda.
 	ret *Type
+	// assigning is the name a schema-body assignment defines (not offered
+	// as a suggestion inside its own value).
+	assigning string
 }
 
 func (e env) with(s *Scope) env { e.scope = s; e.top = false; return e }
@@ -230,7 +233,8 @@ func (st *pkgState) declareStmts(f *syntax.File, fs *Scope, stmts []syntax.Stmt)
 			}
 			si := &SchemaInfo{Name: s.Name.Name, PkgPath: st.pkg.PkgPath, Doc: s.Doc}
 			switch {
-			case s.IsMixin:
+			case s.IsMixin || strings.HasSuffix(s.Name.Name, "Mixin"):
+				// a schema named …Mixin is a mixin
 				si.Kind = SchemaMixin
 			case s.IsProtocol:
 				si.Kind = SchemaProtocol
@@ -358,8 +362,8 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 				continue
 			}
 			if !strings.HasSuffix(mi.Name, "Mixin") {
-				d := st.errorf(diag.NameError, f, m, "a valid mixin name should end with 'Mixin', got '%s'", mi.Name)
-				d.Messages = append(d.Messages, diag.Message{Pos: f.DiagPos(m.Pos()), Text: fmt.Sprintf("illegal schema mixin object type, expected mixin, got '%s'", mi.Name)})
+				st.errorf(diag.NameError, f, m, "a valid mixin name should end with 'Mixin', got '%s'", mi.Name)
+				st.errorf(diag.IllegalInheritError, f, m, "illegal schema mixin object type, expected mixin, got '%s'", mi.Name)
 				continue
 			}
 			si.Mixins = append(si.Mixins, mi)
@@ -916,6 +920,13 @@ func (st *pkgState) assign(s *syntax.AssignStmt, ev env) *Type {
 	var declared *Type
 	if s.Type != nil {
 		declared = st.typeExpr(ev.file, ev, s.Type)
+	}
+	if ev.schema != nil {
+		for _, t := range s.Targets {
+			if id, ok := t.(*syntax.Ident); ok {
+				ev.assigning = id.Name
+			}
+		}
 	}
 	expected := declared
 	if expected == nil && len(s.Targets) == 1 {
