@@ -234,3 +234,70 @@ func TestCorpus(t *testing.T) {
 		t.Errorf("%d corpus files passed, below the floor of %d", passed, corpusPassFloor)
 	}
 }
+
+// BenchmarkKonfigPrint prints the parsed Konfig corpus (no parsing) per
+// iteration and reports lines per second.
+func BenchmarkKonfigPrint(b *testing.B) {
+	corpus := corpusDir(b)
+	var files []*syntax.File
+	lines := 0
+	for _, file := range corpusFiles(b, corpus) {
+		if !strings.Contains(file, string(filepath.Separator)+"konfig"+string(filepath.Separator)) {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		f, diags := syntax.ParseFile(file, src)
+		if hasErrors(diags) {
+			continue
+		}
+		files = append(files, f)
+		lines += strings.Count(string(src), "\n") + 1
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for _, f := range files {
+			if _, err := File(f); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}
+
+// BenchmarkKonfig formats every file of the Konfig corpus (parse + print)
+// per iteration and reports lines per second.
+func BenchmarkKonfig(b *testing.B) {
+	corpus := corpusDir(b)
+	var srcs [][]byte
+	var names []string
+	lines := 0
+	for _, file := range corpusFiles(b, corpus) {
+		if !strings.Contains(file, string(filepath.Separator)+"konfig"+string(filepath.Separator)) {
+			continue
+		}
+		src, err := os.ReadFile(file)
+		if err != nil {
+			b.Fatal(err)
+		}
+		if _, err := Source(file, src); err != nil {
+			continue
+		}
+		srcs = append(srcs, src)
+		names = append(names, file)
+		lines += strings.Count(string(src), "\n") + 1
+	}
+	b.ReportAllocs()
+	b.ResetTimer()
+	for b.Loop() {
+		for i, src := range srcs {
+			if _, err := Source(names[i], src); err != nil {
+				b.Fatal(err)
+			}
+		}
+	}
+	b.ReportMetric(float64(lines)*float64(b.N)/b.Elapsed().Seconds(), "lines/s")
+}

@@ -1,6 +1,7 @@
 package format
 
 import (
+	"bytes"
 	"fmt"
 	"sort"
 	"strings"
@@ -45,6 +46,7 @@ type printer struct {
 func newPrinter(src []byte, comments []*syntax.Comment) *printer {
 	p := &printer{src: src, comments: comments, blockStart: true}
 	if src != nil {
+		p.out = make([]byte, 0, len(src)+len(src)/8)
 		p.lines = append(p.lines, 0)
 		for i, c := range src {
 			if c == '\n' {
@@ -161,7 +163,7 @@ func (p *printer) findTok(off int, tok string) int {
 		return -1
 	}
 	off = p.skipSpace(off)
-	if strings.HasPrefix(string(p.src[off:min(len(p.src), off+len(tok))]), tok) {
+	if bytes.HasPrefix(p.src[off:], []byte(tok)) {
 		return off
 	}
 	return -1
@@ -242,7 +244,7 @@ func scanComments(src []byte) []*syntax.Comment {
 func skipString(src []byte, off int) int {
 	q := src[off]
 	if off+2 < len(src) && src[off+1] == q && src[off+2] == q {
-		end := strings.Index(string(src[off+3:]), string([]byte{q, q, q}))
+		end := bytes.Index(src[off+3:], []byte{q, q, q})
 		if end < 0 {
 			return len(src)
 		}
