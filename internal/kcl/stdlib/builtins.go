@@ -268,8 +268,9 @@ func builtinSorted(args []value.Value, kwargs []value.Entry) (value.Value, error
 	return &value.List{Items: out}, nil
 }
 
-// maxRangeLen bounds range() results.
-const maxRangeLen = 100_000_000
+// maxRangeLen bounds range() results (the evaluator's default output
+// bound).
+const maxRangeLen = 10_000_000
 
 func builtinRange(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("range", args, kwargs, "start", "stop", "step")
@@ -296,12 +297,25 @@ func builtinRange(args []value.Value, kwargs []value.Entry) (value.Value, error)
 	if step == 0 {
 		return nil, errors.New("range() step argument must not be zero")
 	}
-	l := &value.List{}
-	for i := start; (step > 0 && i < stop) || (step < 0 && i > stop); i += step {
-		if len(l.Items) >= maxRangeLen {
+	// Number of items, computed in big arithmetic to avoid overflow.
+	span := new(big.Int).Sub(big.NewInt(stop), big.NewInt(start))
+	bstep := big.NewInt(step)
+	if step < 0 {
+		span.Neg(span)
+		bstep.Neg(bstep)
+	}
+	n := int64(0)
+	if span.Sign() > 0 {
+		cnt := new(big.Int).Add(span, new(big.Int).Sub(bstep, big.NewInt(1)))
+		cnt.Quo(cnt, bstep)
+		if !cnt.IsInt64() || cnt.Int64() > maxRangeLen {
 			return nil, fmt.Errorf("range() result is too large (more than %d items)", maxRangeLen)
 		}
-		l.Items = append(l.Items, value.Int(i))
+		n = cnt.Int64()
+	}
+	l := &value.List{Items: make([]value.Value, n)}
+	for k := int64(0); k < n; k++ {
+		l.Items[k] = value.Int(start + k*step)
 	}
 	return l, nil
 }

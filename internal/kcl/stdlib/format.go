@@ -192,6 +192,10 @@ func formatGet(v value.Value, key value.Value) (value.Value, error) {
 	return nil, fmt.Errorf("'%s' object is not subscriptable", value.TypeName(v))
 }
 
+// maxFormatWidth bounds the width and precision of a format spec so that a
+// spec cannot allocate an unbounded string.
+const maxFormatWidth = 10_000_000
+
 // formatSpec applies a Python format spec to v.
 func formatSpec(v value.Value, spec string) (string, error) {
 	if spec == "" {
@@ -223,7 +227,7 @@ func formatSpec(v value.Value, spec string) (string, error) {
 	}
 	width := 0
 	for i < len(spec) && spec[i] >= '0' && spec[i] <= '9' {
-		width = width*10 + int(spec[i]-'0')
+		width = min(width*10+int(spec[i]-'0'), maxFormatWidth+1)
 		i++
 	}
 	comma := false
@@ -236,7 +240,7 @@ func formatSpec(v value.Value, spec string) (string, error) {
 		i++
 		prec = 0
 		for i < len(spec) && spec[i] >= '0' && spec[i] <= '9' {
-			prec = prec*10 + int(spec[i]-'0')
+			prec = min(prec*10+int(spec[i]-'0'), maxFormatWidth+1)
 			i++
 		}
 	}
@@ -247,6 +251,9 @@ func formatSpec(v value.Value, spec string) (string, error) {
 	}
 	if i != len(spec) {
 		return "", errors.New("Invalid format specifier")
+	}
+	if width > maxFormatWidth || prec > maxFormatWidth {
+		return "", fmt.Errorf("format width or precision too large (more than %d)", maxFormatWidth)
 	}
 	var body string
 	numeric := false

@@ -199,10 +199,12 @@ func mathModule(Env) map[string]value.Value {
 			if n < 0 {
 				return nil, errors.New("factorial() not defined for negative values")
 			}
-			r := new(big.Int).MulRange(1, max(n, 1))
-			if !r.IsInt64() {
-				return nil, fmt.Errorf("%s: A 64 bit integer overflow", r.String())
+			// 20! is the largest factorial that fits in 64 bits; do not
+			// compute huge ones only to reject them.
+			if n > 20 {
+				return nil, fmt.Errorf("factorial(%d): A 64 bit integer overflow", n)
 			}
+			r := new(big.Int).MulRange(1, max(n, 1))
 			return value.Int(r.Int64()), nil
 		}),
 		fn("gcd", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
