@@ -35,6 +35,15 @@ func (e *evaluator) makeBuiltins() map[string]value.Value {
 		out[name] = f
 	}
 	out["option"] = &value.Func{Name: "option", Call: e.option}
+	if rf, ok := out["range"].(*value.Func); ok {
+		inner := rf.Call
+		out["range"] = &value.Func{Name: "range", Call: func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+			if n := rangeLen(args); n > int64(e.cfg.MaxOutput) {
+				return nil, fmt.Errorf("value too large: range of %d elements would exceed the output bound %d", n, e.cfg.MaxOutput)
+			}
+			return inner(args, kwargs)
+		}}
+	}
 	if tf, ok := out["typeof"].(*value.Func); ok {
 		inner := tf.Call
 		out["typeof"] = &value.Func{Name: "typeof", Call: func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
@@ -197,4 +206,38 @@ func convertOption(v value.Value, typ string) (value.Value, error) {
 		return nil, fmt.Errorf("cannot use '%s' as type 'dict'", value.ToStr(v))
 	}
 	return nil, fmt.Errorf("unknown type '%s'", typ)
+}
+
+// rangeLen returns the number of elements range(args...) would produce
+// (0 when the arguments are not all ints).
+func rangeLen(args []value.Value) int64 {
+	ints := make([]int64, 0, 3)
+	for _, a := range args {
+		n, ok := a.(value.Int)
+		if !ok {
+			return 0
+		}
+		ints = append(ints, int64(n))
+	}
+	start, stop, step := int64(0), int64(0), int64(1)
+	switch len(ints) {
+	case 1:
+		stop = ints[0]
+	case 2:
+		start, stop = ints[0], ints[1]
+	case 3:
+		start, stop, step = ints[0], ints[1], ints[2]
+	default:
+		return 0
+	}
+	if step == 0 {
+		return 0
+	}
+	if step > 0 && stop > start {
+		return (stop - start + step - 1) / step
+	}
+	if step < 0 && stop < start {
+		return (start - stop - step - 1) / -step
+	}
+	return 0
 }

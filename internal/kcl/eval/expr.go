@@ -321,6 +321,9 @@ func (e *evaluator) binop(sc *scope, op syntax.Token, a, b value.Value, n syntax
 			return r
 		}
 	}
+	if op == syntax.MUL {
+		e.checkSize(repeatSize(a, b)+repeatSize(b, a), sc.file, n)
+	}
 	r, err := value.Binary(binOpString(op), a, b, e.arith)
 	e.check(err, sc.file, n)
 	if l, ok := r.(*value.List); ok {
@@ -329,6 +332,30 @@ func (e *evaluator) binop(sc *scope, op syntax.Token, a, b value.Value, n syntax
 		e.checkSize(len(s), sc.file, n)
 	}
 	return r
+}
+
+// repeatSize is the size of `seq * n` (0 when not a repetition).
+func repeatSize(seq, n value.Value) int {
+	k, ok := n.(value.Int)
+	if !ok || k <= 0 {
+		return 0
+	}
+	var l int
+	switch x := seq.(type) {
+	case value.Str:
+		l = len(x)
+	case *value.List:
+		l = len(x.Items)
+	default:
+		return 0
+	}
+	if l == 0 {
+		return 0
+	}
+	if int64(k) > int64(1<<40)/int64(l) {
+		return 1 << 40
+	}
+	return l * int(k)
 }
 
 func (e *evaluator) compare(sc *scope, n *syntax.CompareExpr) value.Value {

@@ -191,9 +191,7 @@ func repeat(v Value, n int64) (Value, bool) {
 	case *List:
 		items := make([]Value, 0, len(x.Items)*int(n))
 		for i := int64(0); i < n; i++ {
-			for _, it := range x.Items {
-				items = append(items, Copy(it))
-			}
+			items = append(items, x.Items...)
 		}
 		return &List{Items: items}, true
 	}
