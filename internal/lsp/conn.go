@@ -72,10 +72,13 @@ func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 func handler(s *server, log *slog.Logger) jsonrpc2.Handler {
 	dispatch := protocol.ServerHandler(s, jsonrpc2.MethodNotFoundHandler)
 	h := func(ctx context.Context, req *jsonrpc2.Request) (result any, err error) {
-		if req.IsCall() && req.Method() != protocol.MethodInitialize && req.Method() != protocol.MethodShutdown {
+		if req.IsCall() {
 			// Everything received before this request has been applied
 			// (notifications run inline), so the request sees the right
-			// snapshot; later messages need not wait for it.
+			// snapshot; later messages need not wait for it. Releasing
+			// every call also keeps its context valid for as long as the
+			// cancellation machinery holds it (a call that is not released
+			// is recycled by jsonrpc2 when its handler returns).
 			jsonrpc2.Async(ctx)
 		}
 		defer func() {

@@ -47,7 +47,11 @@ func (s *server) repos(ctx context.Context, snap *snapshot) []*konfig.Repo {
 		if !ok {
 			var err error
 			r, err = konfig.Discover(ctx, root)
-			if err != nil {
+			switch {
+			case ctx.Err() != nil:
+				// Cancelled: try again on the next run.
+				continue
+			case err != nil:
 				s.log.Warn("discover stacks", "root", root, "error", err)
 				r = nil
 			}
@@ -160,8 +164,10 @@ func (s *server) runDiagnostics(ctx context.Context, snap *snapshot, paths []str
 	for _, p := range paths {
 		touched[p] = true
 	}
+	s.log.Debug("diagnostics run", "snapshot", snap.id, "paths", paths, "stacks", dirs)
 	for _, d := range dirs {
 		r := s.compileStack(ctx, snap, todo[d])
+		s.log.Debug("stack compiled", "snapshot", snap.id, "stack", d, "error", r.err)
 		if ctx.Err() != nil {
 			return false
 		}
@@ -188,7 +194,7 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 	if r.stack.ProjectName() != "" {
 		stackName = r.stack.ProjectName() + "/" + r.stack.Name
 	}
-	for _, p := range konfig.Problems(r.err, r.stack.Dir) {
+	for _, p := range r.stack.ProblemsWith(r.err, func(p string) ([]byte, error) { return snap.readFile(p) }) {
 		if p.Kind == "InvalidSyntax" || p.Kind == "TabError" || p.Kind == "IndentationError" {
 			continue
 		}

@@ -1,2 +1,2 @@
--- KCL files: *.k
-vim.cmd([[autocmd BufRead,BufNewFile *.k setfiletype kcl]])
+-- KCL files: *.k (Neovim's own table maps *.k to kwt; KCL wins here).
+vim.cmd([[autocmd BufRead,BufNewFile *.k set filetype=kcl]])

@@ -1,0 +1,176 @@
+-- End-to-end test of konfig-lsp in a real Neovim (0.7.2+), run headless by
+-- e2e_test.go:
+--
+--   KONFIG_LSP=<binary> KONFIG_STACK=<stack dir> \
+--     nvim --headless --clean -n -i NONE --cmd 'set rtp+=<editors/nvim>' -c 'luafile e2e.lua'
+--
+-- It opens the stack's main.k and checks completion inside the Server block,
+-- a hover preview, a policy diagnostic after an edit, a quick fix and
+-- :KonfigPreview. Each step prints one line; the last line is PASS or the
+-- script exits with status 1 after printing FAIL and the reason.
+local out = io.stdout
+local function say(...)
+  out:write(table.concat({ ... }, ' ') .. '\n')
+  out:flush()
+end
+local function fail(msg)
+  say('FAIL', msg)
+  vim.cmd('cquit 1')
+end
+local function check(cond, msg)
+  if not cond then
+    fail(msg)
+  end
+end
+
+local ok, err = pcall(function()
+  local bin = os.getenv('KONFIG_LSP')
+  local stack = os.getenv('KONFIG_STACK')
+  check(bin and stack, 'KONFIG_LSP and KONFIG_STACK must be set')
+  require('konfig').setup({ cmd = { bin, 'serve', '--log-level', os.getenv('KONFIG_LOG') or 'warn' }, settings = { debounceMs = 50 } })
+  vim.cmd('edit ' .. stack .. '/main.k')
+  local buf = vim.api.nvim_get_current_buf()
+  check(vim.bo[buf].filetype == 'kcl', 'filetype is ' .. tostring(vim.bo[buf].filetype))
+
+  local client
+  check(vim.wait(20000, function()
+    for _, c in pairs(vim.lsp.buf_get_clients(buf)) do
+      if c.name == 'konfig-lsp' and c.initialized then
+        client = c
+        return true
+      end
+    end
+    return false
+  end, 50), 'the client never attached')
+  say('ATTACHED', client.name)
+
+  local lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  local function find(pat)
+    for i, l in ipairs(lines) do
+      local s = l:find(pat, 1, true)
+      if s then
+        return i - 1, s - 1
+      end
+    end
+    fail('pattern not found: ' .. pat)
+  end
+  local function request(method, params)
+    local res = vim.lsp.buf_request_sync(buf, method, params, 20000)
+    check(res, method .. ' timed out')
+    for _, r in pairs(res) do
+      check(not r.err, method .. ': ' .. vim.inspect(r.err))
+      return r.result
+    end
+  end
+  local uri = vim.uri_from_bufnr(buf)
+
+  -- 1. Completion inside the Server block, on a new line after the image.
+  local iline = find('image = ')
+  vim.api.nvim_buf_set_lines(buf, iline + 1, iline + 1, false, { '    ' })
+  local result = request('textDocument/completion', { textDocument = { uri = uri }, position = { line = iline + 1, character = 4 } })
+  local items = result.items or result
+  local labels = {}
+  for _, it in ipairs(items) do
+    labels[it.label] = true
+  end
+  check(labels['replicas'], 'completion lacks replicas')
+  check(not labels['image'], 'completion offers image, which is already set')
+  say('COMPLETION', 'replicas', 'ports', tostring(labels['ports'] ~= nil))
+  vim.api.nvim_buf_set_lines(buf, iline + 1, iline + 2, false, {})
+  lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+
+  -- 2. Hover on the instance name previews its resources.
+  local hl, hc = find(': frontend.Server')
+  local hover = request('textDocument/hover', { textDocument = { uri = uri }, position = { line = hl, character = 1 } })
+  local value = hover and hover.contents and (hover.contents.value or hover.contents) or ''
+  check(type(value) == 'string' and value:find('kind: Deployment', 1, true), 'hover lacks the Deployment preview: ' .. vim.inspect(value))
+  check(not value:find('s3cr3t', 1, true), 'hover shows a secret value')
+  say('HOVER', 'preview with Deployment')
+
+  -- 3. A policy diagnostic after an edit: the latest tag is not allowed.
+  iline = find('image = ')
+  local old = lines[iline + 1]
+  local new = old:gsub(':[%w%.%-]+"', ':latest"')
+  vim.api.nvim_buf_set_lines(buf, iline, iline + 1, false, { new })
+  local want = 'the latest tag is not allowed'
+  local found
+  check(vim.wait(30000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.message:find(want, 1, true) then
+        found = d
+        return true
+      end
+    end
+    return false
+  end, 50), 'no policy diagnostic: ' .. vim.inspect(vim.diagnostic.get(buf)))
+  check(found.lnum == iline, 'policy diagnostic on line ' .. found.lnum .. ', want ' .. iline)
+  say('POLICY', found.lnum, want)
+  vim.api.nvim_buf_set_lines(buf, iline, iline + 1, false, { old })
+  check(vim.wait(30000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.message:find(want, 1, true) then
+        return false
+      end
+    end
+    return true
+  end, 50), 'the policy diagnostic stayed after the fix')
+  say('POLICY_CLEARED')
+
+  -- 4. A quick fix: a misspelled attribute gets a did-you-mean.
+  vim.api.nvim_buf_set_lines(buf, iline + 1, iline + 1, false, { '    replicsa = 2' })
+  local typo
+  check(vim.wait(30000, function()
+    for _, d in ipairs(vim.diagnostic.get(buf)) do
+      if d.message:find('replicsa', 1, true) then
+        typo = d
+        return true
+      end
+    end
+    return false
+  end, 50), 'no diagnostic for the misspelled attribute: ' .. vim.inspect(vim.diagnostic.get(buf)))
+  local lsp_diag = {
+    range = { start = { line = typo.lnum, character = typo.col }, ['end'] = { line = typo.end_lnum, character = typo.end_col } },
+    message = typo.message,
+    severity = typo.severity,
+  }
+  local actions = request('textDocument/codeAction', {
+    textDocument = { uri = uri },
+    range = lsp_diag.range,
+    context = { diagnostics = { lsp_diag } },
+  })
+  local fix
+  for _, a in ipairs(actions or {}) do
+    if a.title:find("to 'replicas'", 1, true) then
+      fix = a
+    end
+  end
+  check(fix, 'no did-you-mean fix: ' .. vim.inspect(actions))
+  vim.lsp.util.apply_workspace_edit(fix.edit, 'utf-16')
+  local fixed = vim.api.nvim_buf_get_lines(buf, iline + 1, iline + 2, false)[1]
+  check(fixed == '    replicas = 2', 'after the fix the line is ' .. vim.inspect(fixed))
+  say('QUICKFIX', fix.title)
+  vim.api.nvim_buf_set_lines(buf, iline + 1, iline + 2, false, {})
+
+  -- 5. :KonfigPreview opens the rendered resources.
+  local before = #vim.api.nvim_list_bufs()
+  vim.cmd('KonfigPreview')
+  local pbuf
+  check(vim.wait(30000, function()
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_get_name(b):find('konfig://preview', 1, true) then
+        pbuf = b
+        return true
+      end
+    end
+    return false
+  end, 50), ':KonfigPreview opened nothing (' .. before .. ' buffers)')
+  local text = table.concat(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false), '\n')
+  check(text:find('kind: Deployment', 1, true), ':KonfigPreview buffer lacks the Deployment: ' .. text:sub(1, 400))
+  check(vim.bo[pbuf].filetype == 'yaml', 'preview filetype is ' .. vim.bo[pbuf].filetype)
+  say('PREVIEW', 'kind: Deployment')
+end)
+if not ok then
+  fail(tostring(err))
+end
+say('PASS')
+vim.cmd('qall!')
