@@ -24,6 +24,10 @@ const (
 // instantiation as related locations. When several entries set it, the last
 // one in the compile order wins, as it does in KCL's multi-file merge; when
 // the evaluator already points at such an entry, the problem is unchanged.
+// A failed `assert` of the model library is moved the same way, using the
+// names its condition reads. This is a source-level search: it finds the
+// entry that sets the attribute, not necessarily the list item whose value
+// failed when several items set it.
 func (st *Stack) Problems(err error) []Problem { return st.ProblemsWith(err, nil) }
 
 // ProblemsWith is Problems reading sources through read (an editor's
@@ -53,7 +57,7 @@ func (st *Stack) locateCheckFailure(p Problem, read ReadFileFunc) Problem {
 		}
 	}
 	if check == nil || check.File == "" {
-		return p
+		return st.locateAssertFailure(p, read)
 	}
 	attrs := checkAttributes(read, check.File, check.Line)
 	if len(attrs) == 0 {
@@ -88,6 +92,66 @@ func (st *Stack) locateCheckFailure(p Problem, read ReadFileFunc) Problem {
 		out.Related = append(out.Related, Related{Location: site.Location, Message: "the instance: " + site.Message})
 	}
 	return out
+}
+
+// locateAssertFailure moves a problem raised by a failed `assert` of the
+// model library to the developer's value: the last config entry of the
+// stack's own files whose key is a name the assert's condition reads (an
+// identifier, or the last name of a selector such as `config.image`).
+func (st *Stack) locateAssertFailure(p Problem, read ReadFileFunc) Problem {
+	if p.File == "" || p.Line <= 0 || st.isOwnFile(p.File) {
+		return p
+	}
+	f := parseFile(read, p.File)
+	if f == nil {
+		return p
+	}
+	var test syntax.Expr
+	syntax.Inspect(f, func(n syntax.Node) bool {
+		if a, ok := n.(*syntax.AssertStmt); ok && a.Pos().Line == p.Line && test == nil {
+			test = a.Test
+		}
+		return n != nil && test == nil
+	})
+	if test == nil {
+		return p
+	}
+	var names []string
+	seen := map[string]bool{}
+	add := func(name string) {
+		if name != "" && !seen[name] {
+			seen[name] = true
+			names = append(names, name)
+		}
+	}
+	syntax.Inspect(test, func(n syntax.Node) bool {
+		switch x := n.(type) {
+		case *syntax.Ident:
+			add(x.Name)
+		case *syntax.SelectorExpr:
+			if x.Name != nil {
+				add(x.Name.Name)
+			}
+		}
+		return true
+	})
+	cands := st.attributeEntries(read, names)
+	if len(cands) == 0 {
+		return p
+	}
+	best := cands[len(cands)-1]
+	return Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, Message: p.Message,
+		Related: append([]Related{{Location: p.Location, Message: "the assert: " + checkSource(read, p.File, p.Line)}}, p.Related...)}
+}
+
+// isOwnFile reports whether path is one of the stack's own files.
+func (st *Stack) isOwnFile(path string) bool {
+	for _, f := range st.ownFiles() {
+		if f == path {
+			return true
+		}
+	}
+	return false
 }
 
 // entryLoc is a config entry that sets an attribute: its location, and the
