@@ -3,6 +3,7 @@ package load
 import (
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/spf13/pflag"
 )
@@ -29,7 +30,12 @@ type Args struct {
 	Profile      bool     // -p (no-op)
 	Target       string   // --target (no-op)
 	ErrorFormat  string   // --error_format (only "pretty" is produced)
+	Quiet        bool     // -q: print nothing but errors
+	NoStyle      bool     // --no_style (no-op: output has no colors)
 	Help         bool     // -h
+	// Timeout bounds the evaluation time (--timeout; 0 = no bound). Not
+	// an official flag.
+	Timeout time.Duration
 
 	// Resolve says when the resolver's compile-time errors are consulted
 	// (not a flag; the default is ResolveOnError).
@@ -74,6 +80,9 @@ func FlagSet(a *Args) *pflag.FlagSet {
 	fs.BoolVarP(&a.Profile, "profile", "p", false, "profile (no-op)")
 	fs.StringVar(&a.Target, "target", "", "target (no-op)")
 	fs.StringVar(&a.ErrorFormat, "error_format", "pretty", "error format (only pretty)")
+	fs.BoolVarP(&a.Quiet, "quiet", "q", false, "print nothing but errors")
+	fs.BoolVar(&a.NoStyle, "no_style", false, "no colors in the output (no-op)")
+	fs.DurationVar(&a.Timeout, "timeout", 0, "stop the evaluation with an EvaluationError after this time (0: no limit)")
 	fs.BoolVarP(&a.Help, "help", "h", false, "help for run")
 	return fs
 }

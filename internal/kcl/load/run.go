@@ -117,9 +117,20 @@ func Run(ctx context.Context, a Args, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err, a.Overlay)
 	}
+	if a.Timeout > 0 {
+		var cancel context.CancelFunc
+		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
+		defer cancel()
+	}
+	if a.Quiet {
+		stdout = io.Discard
+	}
 	out, err := Evaluate(ctx, cfg, stdout)
 	if err != nil {
 		return fail(stderr, err, cfg.Overlay)
+	}
+	if a.Quiet {
+		return 0
 	}
 	if cfg.Output != "" {
 		if err := os.WriteFile(cfg.Output, out, 0o644); err != nil {
