@@ -97,10 +97,10 @@ func yamlNodeValue(n *yaml.Node, depth int) (Value, error) {
 }
 
 func yamlScalarValue(n *yaml.Node) (Value, error) {
-	if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
-		return Str(n.Value), nil
-	}
 	if n.Style&yaml.TaggedStyle == 0 {
+		if n.Style&(yaml.DoubleQuotedStyle|yaml.SingleQuotedStyle|yaml.LiteralStyle|yaml.FoldedStyle) != 0 {
+			return Str(n.Value), nil
+		}
 		// "<<" is an ordinary key: serde_yaml does not apply merge keys.
 		return yamlResolvePlain(n.Value), nil
 	}
