@@ -18,19 +18,24 @@ func newCompileCmd() *cobra.Command {
 		args   []string
 	)
 	cmd := &cobra.Command{
-		Use:   "compile <stackdir> [-o file] [-D key=value]...",
+		Use:   "compile [stackdir] [-o file] [-D key=value]...",
 		Short: "Compile a Konfig stack into its resource list",
 		Long: `Compile a Konfig stack (a directory holding stack.yaml) as Kusion does: read
 kcl.yaml then ci-test/settings.yaml, evaluate the listed KCL files as one main
 package, and print the resources (id, type, attributes, dependsOn, extensions) as
 a YAML list, the form of ci-test/stdout.golden.yaml. The YAML files under the
 project's crd/ directory are appended as resources. Errors are printed as
-file:line:col: kind: message and the exit status is 1.`,
-		Args: cobra.ExactArgs(1),
+file:line:col: kind: message and the exit status is 1. The stack is the one
+holding stackdir (default: the current directory).`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
-			dir := konfig.FindStackDir(pos[0])
+			target := "."
+			if len(pos) == 1 {
+				target = pos[0]
+			}
+			dir := konfig.FindStackDir(target)
 			if dir == "" {
-				return fmt.Errorf("compile: %s is not in a stack (no %s at or above it)", pos[0], konfig.StackFile)
+				return fmt.Errorf("compile: %s is not in a stack (no %s at or above it)", target, konfig.StackFile)
 			}
 			st, err := konfig.LoadStack(dir)
 			if err != nil {

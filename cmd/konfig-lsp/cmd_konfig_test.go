@@ -103,6 +103,12 @@ func TestCompileOutputFileAndArgs(t *testing.T) {
 	if _, _, code := execRoot(t, "compile", t.TempDir()); code != 1 {
 		t.Errorf("compile of a directory outside any stack: exit %d, want 1", code)
 	}
+	// Without an argument, compile the stack holding the current directory.
+	t.Chdir(filepath.Join(dir, "ci-test"))
+	out2, errOut, code := execRoot(t, "compile", "-D", "env=qa")
+	if code != 0 || out2 != string(data) {
+		t.Errorf("compile in ci-test/: exit %d, stderr %q; output differs from compile <stackdir>:\n%s", code, errOut, out2)
+	}
 }
 
 func TestLsExamples(t *testing.T) {
