@@ -24,8 +24,8 @@ import (
 // The conformance floors: a corpus test fails when fewer cases pass. Raise
 // them as the implementation improves (they are the figures last reached).
 const (
-	grammarFloor   = 1097
-	snapshotsFloor = 89
+	grammarFloor   = 1139
+	snapshotsFloor = 91
 	manifestsFloor = 7
 )
 
