@@ -50,7 +50,7 @@ func jsonWrite(b *strings.Builder, v Value, indent, level int) {
 	case Unit:
 		jsonFloat(b, x.Float)
 	case Str:
-		b.WriteString(JSONQuote(string(x)))
+		jsonQuoteTo(b, string(x))
 	case *List:
 		if len(x.Items) == 0 {
 			b.WriteString("[]")
@@ -89,7 +89,7 @@ func jsonWrite(b *strings.Builder, v Value, indent, level int) {
 			if indent > 0 {
 				jsonNewline(b, indent, level+1)
 			}
-			b.WriteString(JSONQuote(e.Key))
+			jsonQuoteTo(b, e.Key)
 			b.WriteString(": ")
 			jsonWrite(b, e.Value, indent, level+1)
 		}
@@ -120,9 +120,20 @@ func jsonFloat(b *strings.Builder, f float64) {
 // are escaped, everything else (non-ASCII included) is kept.
 func JSONQuote(s string) string {
 	var b strings.Builder
+	jsonQuoteTo(&b, s)
+	return b.String()
+}
+
+func jsonQuoteTo(b *strings.Builder, s string) {
 	b.WriteByte('"')
-	for _, r := range s {
-		switch r {
+	start := 0
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if c >= 0x20 && c != '"' && c != '\\' {
+			continue
+		}
+		b.WriteString(s[start:i])
+		switch c {
 		case '"':
 			b.WriteString(`\"`)
 		case '\\':
@@ -138,13 +149,10 @@ func JSONQuote(s string) string {
 		case '\f':
 			b.WriteString(`\f`)
 		default:
-			if r < 0x20 {
-				fmt.Fprintf(&b, `\u%04x`, r)
-			} else {
-				b.WriteRune(r)
-			}
+			fmt.Fprintf(b, `\u%04x`, c)
 		}
+		start = i + 1
 	}
+	b.WriteString(s[start:])
 	b.WriteByte('"')
-	return b.String()
 }
