@@ -14,6 +14,7 @@
 package eval
 
 import (
+	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -23,6 +24,8 @@ import (
 	"runtime/debug"
 	"sort"
 	"strings"
+	"sync"
+	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
@@ -49,6 +52,71 @@ type Config struct {
 	Stdout      io.Writer         // print() output (nil = discard)
 	MaxDepth    int               // recursion bound (0 = default)
 	MaxOutput   int               // bound on built list/str sizes (0 = default)
+	// Cache, when set, shares parsed files between runs (keyed by path and
+	// content); nil parses every file once per run.
+	Cache *Cache
+}
+
+// Cache holds parsed files for reuse across runs. It is safe for concurrent
+// use; construct it with NewCache.
+type Cache struct {
+	mu    sync.Mutex
+	files map[string]cacheEntry
+}
+
+type cacheEntry struct {
+	src  []byte
+	f    *syntax.File
+	mod  time.Time
+	size int64
+}
+
+// NewCache returns an empty parse cache.
+func NewCache() *Cache { return &Cache{files: map[string]cacheEntry{}} }
+
+func (c *Cache) get(path string, src []byte) *syntax.File {
+	if c == nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if en, ok := c.files[path]; ok && bytes.Equal(en.src, src) {
+		return en.f
+	}
+	return nil
+}
+
+// getStat returns the cached file for path when the file on disk still has
+// the modification time and size it had when cached.
+func (c *Cache) getStat(path string) *syntax.File {
+	if c == nil {
+		return nil
+	}
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if en, ok := c.files[path]; ok && !en.mod.IsZero() && en.mod.Equal(st.ModTime()) && en.size == st.Size() {
+		return en.f
+	}
+	return nil
+}
+
+func (c *Cache) put(path string, src []byte, f *syntax.File, disk bool) {
+	if c == nil {
+		return
+	}
+	en := cacheEntry{src: src, f: f}
+	if disk {
+		if st, err := os.Stat(path); err == nil && st.Size() == int64(len(src)) {
+			en.mod, en.size = st.ModTime(), st.Size()
+		}
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.files[path] = en
 }
 
 // Result is the outcome of a successful evaluation.
@@ -275,15 +343,27 @@ func (e *evaluator) parse(path, display string) (*syntax.File, error) {
 	if f, ok := e.parsed[path]; ok {
 		return f, nil
 	}
+	_, inOverlay := e.cfg.Overlay[path]
+	if !inOverlay {
+		if f := e.cfg.Cache.getStat(path); f != nil && f.Filename == display {
+			e.parsed[path] = f
+			return f, nil
+		}
+	}
 	src, err := e.readFile(path)
 	if err != nil {
 		return nil, err
+	}
+	if f := e.cfg.Cache.get(path, src); f != nil && f.Filename == display {
+		e.parsed[path] = f
+		return f, nil
 	}
 	f, diags := syntax.ParseFile(display, src)
 	if len(diags) > 0 {
 		return f, diag.List(diags)
 	}
 	e.parsed[path] = f
+	e.cfg.Cache.put(path, src, f, !inOverlay)
 	return f, nil
 }
 

@@ -163,7 +163,10 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 		}
 		e.comp(sc, n.Clauses, 0, func(s *scope) {
 			k := e.expr(s, n.Key)
-			v := value.Copy(e.expr(s, n.Value))
+			v := e.expr(s, n.Value)
+			if !isFresh(n.Value) {
+				v = value.Copy(v)
+			}
 			ks, ok := k.(value.Str)
 			if !ok {
 				ks = value.Str(value.ToStr(k))
@@ -316,7 +319,12 @@ func (e *evaluator) binop(sc *scope, op syntax.Token, a, b value.Value, n syntax
 		_, ai := a.(value.Int)
 		_, bi := b.(value.Int)
 		if !(ai && bi) {
-			r, err := value.Union(value.Copy(a), value.Copy(b), &value.UnionOptions{Operator: true, Schema: e.reinstantiate})
+			// A schema on the left is re-instantiated, not modified; other
+			// collections are merged in place into a copy.
+			if _, isSchema := a.(*value.Schema); !isSchema {
+				a = value.Copy(a)
+			}
+			r, err := value.Union(a, b, &value.UnionOptions{Operator: true, Schema: e.reinstantiate})
 			e.check(err, sc.file, n)
 			return r
 		}

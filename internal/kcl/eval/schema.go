@@ -559,6 +559,8 @@ func (e *evaluator) execSchemaAttr(sc *scope, a *syntax.SchemaAttr) {
 				r, err := value.Union(value.Copy(prev), value.Copy(dv), &value.UnionOptions{Schema: e.reinstantiate})
 				e.check(err, sc.file, a)
 				v = r
+			} else if isFresh(a.Value) {
+				v = dv
 			} else {
 				v = value.Copy(dv)
 			}
@@ -590,7 +592,7 @@ func isUnifyAttr(a *syntax.SchemaAttr) bool {
 func (e *evaluator) storeAttr(sc *scope, name string, v value.Value, n syntax.Node) {
 	in := sc.inst
 	if ce, ok := in.cfg.Lookup(name); ok {
-		v = e.applyEntry(value.Copy(v), ce, sc.file, n)
+		v = e.applyEntry(v, ce, sc.file, n)
 	}
 	if a := in.attr(name); a != nil && a.typ != nil {
 		asc := a.def.pkg.scopeFor(a.def.file)

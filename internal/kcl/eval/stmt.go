@@ -34,8 +34,13 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 				e.requiredNested(v, sc.file, s)
 			}
 		}
-		for _, t := range s.Targets {
-			e.assign(sc, t, value.Copy(v), s)
+		fresh := isFresh(s.Value)
+		for i, t := range s.Targets {
+			tv := v
+			if !fresh || i > 0 {
+				tv = value.Copy(v)
+			}
+			e.assign(sc, t, tv, s)
 		}
 		return v
 	case *syntax.AugAssignStmt:
@@ -212,4 +217,27 @@ func (e *evaluator) assignName(sc *scope, name string, v value.Value, st syntax.
 			return
 		}
 	}
+}
+
+// isFresh reports whether x always evaluates to a new value that nothing
+// else references, so assigning it needs no copy.
+func isFresh(x syntax.Expr) bool {
+	switch n := x.(type) {
+	case *syntax.ConfigExpr, *syntax.SchemaExpr, *syntax.ListComp, *syntax.DictComp,
+		*syntax.LambdaExpr, *syntax.NumberLit, *syntax.StringLit, *syntax.JoinedString,
+		*syntax.NameConstant, *syntax.CompareExpr, *syntax.UnaryExpr, *syntax.QuantExpr:
+		return true
+	case *syntax.ListExpr:
+		for _, el := range n.Elts {
+			if !isFresh(el) {
+				return false
+			}
+		}
+		return true
+	case *syntax.BinaryExpr:
+		return n.Op != syntax.KW_AND && n.Op != syntax.KW_OR && n.Op != syntax.OR
+	case *syntax.ParenExpr:
+		return isFresh(n.X)
+	}
+	return false
 }
