@@ -2,6 +2,7 @@ package stdlib
 
 import (
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
@@ -91,6 +92,7 @@ func TestYAMLStreamManifests(t *testing.T) {
 		})
 	}
 	t.Logf("kcl-manifests: %d passed, %d failed", passed, len(cases)-passed)
+	fmt.Printf("kcl-manifests yaml_stream: %d passed, %d failed\n", passed, len(cases)-passed)
 }
 
 func TestYAMLStreamOptions(t *testing.T) {

@@ -2,6 +2,7 @@ package value
 
 import (
 	"bytes"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -83,6 +84,7 @@ func checkRoundTrip(t *testing.T, name string, files []string, floor int, strict
 		passed++
 	}
 	t.Logf("%s: %d passed, %d failed", name, passed, failed)
+	fmt.Printf("%s round trip: %d passed, %d failed\n", name, passed, failed)
 	for i, f := range failures {
 		if i >= 10 && !testing.Verbose() {
 			break
