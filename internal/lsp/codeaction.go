@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -274,9 +275,14 @@ func placeholder(a *schema.Attribute) string {
 		return "[]"
 	case strings.HasPrefix(ty, "{"):
 		return "{}"
-	case strings.HasPrefix(ty, `"`) || strings.HasPrefix(ty, "'"):
+	case strings.HasPrefix(ty, "str(") || strings.HasPrefix(ty, "int(") || strings.HasPrefix(ty, "float(") || strings.HasPrefix(ty, "bool("):
 		// A literal union: its first member.
-		return strings.TrimSpace(strings.Split(ty, "|")[0])
+		first := strings.TrimSpace(strings.Split(ty, "|")[0])
+		lit := first[strings.IndexByte(first, '(')+1 : len(first)-1]
+		if strings.HasPrefix(first, "str(") {
+			return strconv.Quote(lit)
+		}
+		return lit
 	case a.SchemaType != "":
 		return "{}"
 	}

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"sort"
+	"strconv"
 	"strings"
 
 	"go.lsp.dev/protocol"
@@ -190,22 +191,30 @@ func (c *completer) attributes(exp *schema.Expected) {
 	}
 }
 
-// values offers the values of literal-union and bool attribute types.
+// values offers the values of literal-union and bool attribute types
+// (types print as `str(TCP) | str(UDP)`, `int(1)`, `bool`).
 func (c *completer) values(a *schema.Attribute, inString bool) {
 	for _, part := range strings.Split(a.Type, "|") {
 		v := strings.TrimSpace(part)
 		switch {
-		case v == "bool":
+		case v == "bool" && !inString:
 			c.addValue("True")
 			c.addValue("False")
+		case strings.HasPrefix(v, "str(") && strings.HasSuffix(v, ")"):
+			lit := v[len("str(") : len(v)-1]
+			if inString {
+				c.addValue(lit)
+			} else {
+				c.addValue(strconv.Quote(lit))
+			}
+		case !inString && (strings.HasPrefix(v, "int(") || strings.HasPrefix(v, "float(") || strings.HasPrefix(v, "bool(")) && strings.HasSuffix(v, ")"):
+			c.addValue(v[strings.IndexByte(v, '(')+1 : len(v)-1])
 		case strings.HasPrefix(v, `"`) || strings.HasPrefix(v, "'"):
 			if inString {
 				c.addValue(strings.Trim(v, `"'`))
 			} else {
 				c.addValue(v)
 			}
-		case !inString && v != "" && (v[0] >= '0' && v[0] <= '9' || v == "True" || v == "False" || v == "None"):
-			c.addValue(v)
 		}
 	}
 }
@@ -380,7 +389,7 @@ func (c *completer) imports(prefix string) {
 		case !e.IsDir() && strings.HasSuffix(n, ".k") && !strings.HasSuffix(n, "_test.k"):
 			label = strings.TrimSuffix(n, ".k")
 		}
-		if label == "" {
+		if label == "" || filepath.Join(dir, n) == c.path {
 			continue
 		}
 		full := label

@@ -87,6 +87,13 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 		CodeActionProvider:         &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix}},
 		CodeLensProvider:           &protocol.CodeLensOptions{},
 		ExecuteCommandProvider:     protocol.ExecuteCommandOptions{Commands: allCommands},
+		WorkspaceSymbolProvider:    protocol.Boolean(true),
+		SignatureHelpProvider:      &protocol.SignatureHelpOptions{TriggerCharacters: []string{"(", ","}},
+		InlayHintProvider:          protocol.Boolean(true),
+		SemanticTokensProvider: &protocol.SemanticTokensOptions{
+			Legend: protocol.SemanticTokensLegend{TokenTypes: tokenTypes, TokenModifiers: tokenModifiers},
+			Full:   protocol.Boolean(true),
+		},
 		CompletionProvider: &protocol.CompletionOptions{
 			TriggerCharacters: []string{".", "=", ":", " ", "\"", "{"},
 		},
