@@ -51,7 +51,7 @@ func benchDirs(b *testing.B, corpus string, argvOf func(dir string) []string) {
 	b.ResetTimer()
 	for b.Loop() {
 		for _, r := range runs {
-			Main(ctx, r.argv, r.dir, io.Discard, io.Discard)
+			runArgv(ctx, r.argv, r.dir, io.Discard, io.Discard)
 		}
 	}
 	b.ReportMetric(float64(len(runs)), "programs/op")

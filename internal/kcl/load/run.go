@@ -175,16 +175,15 @@ func fail(stderr io.Writer, err error, overlay map[string][]byte) int {
 type ResolveMode int
 
 const (
+	// ResolveFirst resolves before evaluating and stops at resolver
+	// errors, as the official compiler does. It is the default.
+	ResolveFirst ResolveMode = iota
 	// ResolveOnError resolves only when the evaluation fails, and then
 	// reports the resolver's errors, when it has any, instead of the
-	// evaluator's: the official compiler would have stopped at them. This
-	// keeps the resolver's false positives from failing good programs
-	// while it matures; compile-time errors of programs that evaluate
-	// fine go unreported.
-	ResolveOnError ResolveMode = iota
-	// ResolveFirst resolves before evaluating and stops at resolver
-	// errors, as the official compiler does.
-	ResolveFirst
+	// evaluator's: the official compiler would have stopped at them. It
+	// keeps resolver false positives from failing good programs, at the
+	// price of missing compile-time errors in programs that evaluate.
+	ResolveOnError
 	// ResolveNever evaluates only.
 	ResolveNever
 )
