@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // maxKonfigUnresolved is the ceiling on non-dynamic unresolved names over
@@ -30,7 +32,9 @@ func TestKonfigResolves(t *testing.T) {
 	dynamic := map[key]Unresolved{}
 	diags := map[string]string{}
 	stacks := konfigStacks(t, root)
-	for _, dir := range stacks {
+	var prev *Program
+	shared := 0
+	for i, dir := range stacks {
 		files, err := stackFiles(dir, root)
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
@@ -39,6 +43,23 @@ func TestKonfigResolves(t *testing.T) {
 		if err != nil {
 			t.Fatalf("%s: %v", dir, err)
 		}
+		// Loading with the previous stack's packages reused must give the
+		// same result as a cold load.
+		reused, err := Load(context.Background(), Config{ModRoot: root, Files: files, Cache: cache, Reuse: prev})
+		if err != nil {
+			t.Fatalf("%s: %v", dir, err)
+		}
+		for _, p := range reused.Packages() {
+			if prev != nil && reused.Package(p) == prev.Package(p) {
+				shared++
+			}
+		}
+		if i < 6 {
+			if diff := cmp.Diff(dumpProgram(prog, root, files), dumpProgram(reused, root, files)); diff != "" {
+				t.Errorf("%s: load reusing the previous stack differs from a cold load (-cold +reuse):\n%s", dir, diff)
+			}
+		}
+		prev = reused
 		for _, u := range prog.Unresolved() {
 			k := key{u.File, u.Start.Offset}
 			if u.Dynamic {
@@ -75,7 +96,7 @@ func TestKonfigResolves(t *testing.T) {
 	for _, s := range dg {
 		t.Logf("diagnostic: %s", s)
 	}
-	fmt.Printf("konfig: %d stacks, %d unresolved, %d dynamic, %d diagnostics\n", len(stacks), len(ul), len(dl), len(dg))
+	fmt.Printf("konfig: %d stacks, %d unresolved, %d dynamic, %d diagnostics (%d packages shared between consecutive stacks)\n", len(stacks), len(ul), len(dl), len(dg), shared)
 	if len(ul) > maxKonfigUnresolved {
 		t.Errorf("%d unresolved names, ceiling %d", len(ul), maxKonfigUnresolved)
 	}

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
 	"sync"
@@ -30,6 +31,10 @@ type Config struct {
 	Overlay map[string][]byte
 	// Cache shares parse results between loads; nil makes a fresh one.
 	Cache *Cache
+	// Reuse is a Program of the same module (another stack, an earlier
+	// version): its packages whose files and dependencies are unchanged are
+	// shared instead of resolved again. Optional.
+	Reuse *Program
 }
 
 // Cache holds parsed files keyed by path and content hash. It is safe for
@@ -138,8 +143,13 @@ func Load(ctx context.Context, cfg Config) (*Program, error) {
 	if cfg.Cache == nil {
 		cfg.Cache = NewCache()
 	}
+	reuse := cfg.Reuse
+	cfg.Reuse = nil
+	if reuse != nil && reuse.cfg.ModRoot != cfg.ModRoot {
+		reuse = nil
+	}
 	p := &Program{cfg: cfg, cache: cfg.Cache, builtins: sharedBuiltins(), pkgs: map[string]*Package{}}
-	if err := p.build(ctx, nil); err != nil {
+	if err := p.build(ctx, reuse); err != nil {
 		return nil, err
 	}
 	return p, nil
@@ -212,7 +222,6 @@ type pkgSource struct {
 func (p *Program) build(ctx context.Context, prev *Program) error {
 	sources := map[string]*pkgSource{}
 	var order []string
-	var queue []string
 	mainSrc := &pkgSource{pkgpath: MainPkg}
 	var prevMain map[string]*parsedFile
 	if prev != nil && p.changed != nil {
@@ -234,34 +243,56 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 	}
 	sources[MainPkg] = mainSrc
 	order = append(order, MainPkg)
-	queue = append(queue, MainPkg)
-	for len(queue) > 0 {
+	// Breadth-first over the imports; the packages discovered at one level
+	// are read and parsed concurrently.
+	frontier := []string{MainPkg}
+	for len(frontier) > 0 {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("sema: load: %w", err)
 		}
-		ps := sources[queue[0]]
-		queue = queue[1:]
-		seen := map[string]bool{}
-		for _, pf := range ps.files {
-			for _, imp := range fileImports(pf.ast) {
-				path := p.importPath(pf.path, imp)
-				if path == "" || seen[path] {
-					continue
+		var next []string
+		pending := map[string]bool{}
+		for _, path := range frontier {
+			ps := sources[path]
+			seen := map[string]bool{}
+			for _, pf := range ps.files {
+				for _, imp := range fileImports(pf.ast) {
+					ipath := p.importPath(pf.path, imp)
+					if ipath == "" || seen[ipath] {
+						continue
+					}
+					seen[ipath] = true
+					ps.imports = append(ps.imports, ipath)
+					if _, ok := sources[ipath]; ok || pending[ipath] {
+						continue
+					}
+					pending[ipath] = true
+					next = append(next, ipath)
 				}
-				seen[path] = true
-				ps.imports = append(ps.imports, path)
-				if _, ok := sources[path]; ok {
-					continue
-				}
+			}
+		}
+		loaded := make([]*pkgSource, len(next))
+		var wg sync.WaitGroup
+		sem := make(chan struct{}, max(runtime.GOMAXPROCS(0), 1))
+		for i, path := range next {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				sem <- struct{}{}
+				defer func() { <-sem }()
 				ns := p.reuseSource(prev, path)
 				if ns == nil {
 					ns = p.loadSource(path)
 				}
-				sources[path] = ns
-				order = append(order, path)
-				queue = append(queue, path)
-			}
+				loaded[i] = ns
+			}()
 		}
+		wg.Wait()
+		for i, path := range next {
+			sources[path] = loaded[i]
+			order = append(order, path)
+		}
+		frontier = next
 	}
 	p.order = order
 	p.sources = sources
