@@ -217,6 +217,12 @@ func (p *parser) enter() bool {
 
 func (p *parser) leave() { p.nest-- }
 
+// lineBreakStops reports whether the current token starts a new item of a
+// list or config: it is on a new line while line breaks separate items.
+func (p *parser) lineBreakStops() bool {
+	return p.nlStop && p.tok.nlBefore
+}
+
 // progress guards loops against not consuming input: when the current token
 // is the same as in the previous iteration, it reports it, skips it and
 // returns false.
@@ -1128,7 +1134,7 @@ func (p *parser) parseTest() Expr {
 
 func (p *parser) parseOrTest() Expr {
 	x := p.parseAndTest()
-	for p.tok.tok == KW_OR {
+	for p.tok.tok == KW_OR && !p.lineBreakStops() {
 		opPos := p.tok.pos
 		p.next()
 		y := p.parseAndTest()
@@ -1139,7 +1145,7 @@ func (p *parser) parseOrTest() Expr {
 
 func (p *parser) parseAndTest() Expr {
 	x := p.parseNotTest()
-	for p.tok.tok == KW_AND {
+	for p.tok.tok == KW_AND && !p.lineBreakStops() {
 		opPos := p.tok.pos
 		p.next()
 		y := p.parseNotTest()
@@ -1163,6 +1169,9 @@ func (p *parser) parseNotTest() Expr {
 }
 
 func (p *parser) compOp() (Token, bool) {
+	if p.lineBreakStops() {
+		return ILLEGAL, false
+	}
 	switch t := p.tok.tok; t {
 	case EQ, NE, LT, LE, GT, GE, IN:
 		p.next()
@@ -1211,7 +1220,7 @@ func (p *parser) parseComparison() Expr {
 
 func (p *parser) parseAsExpr() Expr {
 	x := p.parseBinary(1)
-	for p.tok.tok == AS {
+	for p.tok.tok == AS && !p.lineBreakStops() {
 		p.next()
 		t := p.parseType()
 		x = &AsExpr{Span: Span{x.Pos(), t.End()}, X: x, Type: t}
@@ -1245,7 +1254,7 @@ func (p *parser) parseBinary(minPrec int) Expr {
 		if prec == 0 || prec < minPrec {
 			return x
 		}
-		if p.nlStop && p.tok.nlBefore && (op == MUL) {
+		if p.lineBreakStops() {
 			return x
 		}
 		opPos := p.tok.pos
