@@ -51,6 +51,11 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 	}); err != nil {
 		return nil, err
 	}
+	if ws := params.Capabilities.Workspace; ws != nil && ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration != nil {
+		s.mu.Lock()
+		s.clientCanWatch = *ws.DidChangeWatchedFiles.DynamicRegistration
+		s.mu.Unlock()
+	}
 	s.log.Info("initialize", "roots", roots, "client", params.ClientInfo.Name)
 	return &protocol.InitializeResult{
 		Capabilities: s.capabilities(),
@@ -101,6 +106,7 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 }
 
 func (s *server) Initialized(ctx context.Context, params *protocol.InitializedParams) error {
+	s.watchFiles(ctx)
 	return nil
 }
 

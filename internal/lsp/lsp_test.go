@@ -86,3 +86,61 @@ func TestUnknownMethodIsMethodNotFound(t *testing.T) {
 		_ = err
 	}
 }
+
+// copyExamples copies the repository's examples/ into a temporary dir.
+func copyExamples(t *testing.T) string {
+	t.Helper()
+	src, err := filepath.Abs("../../examples")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dst := t.TempDir()
+	err = filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		rel, _ := filepath.Rel(src, p)
+		target := filepath.Join(dst, rel)
+		if d.IsDir() {
+			return os.MkdirAll(target, 0o755)
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		return os.WriteFile(target, b, 0o644)
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return dst
+}
+
+// TestExternalChangeReevaluates edits a model file on disk (not open in
+// the editor): fsnotify picks it up and the stacks are evaluated again.
+func TestExternalChangeReevaluates(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{Debounce: 1})
+	u, _ := s.open("shop/dev/main.k")
+	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	model := filepath.Join(dir, "models", "frontend", "server.k")
+	b, err := os.ReadFile(model)
+	if err != nil {
+		t.Fatal(err)
+	}
+	broken := strings.Replace(string(b), `not image.endswith(":latest")`, `not image.startswith("ghcr.io")`, 1)
+	if broken == string(b) {
+		t.Fatal("the model's image check was not found")
+	}
+	if err := os.WriteFile(model, []byte(broken), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+		for _, d := range ds {
+			if strings.Contains(diagText(d), "the latest tag is not allowed") {
+				return true
+			}
+		}
+		return false
+	})
+}

@@ -44,6 +44,8 @@ type server struct {
 	session  *session
 	shutdown bool
 	settings initOptions
+	// clientCanWatch: the client registers file watchers dynamically.
+	clientCanWatch bool
 
 	diags         diagStore
 	parses        parseCache

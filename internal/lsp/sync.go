@@ -3,7 +3,6 @@ package lsp
 import (
 	"context"
 	"fmt"
-	"path/filepath"
 
 	"go.lsp.dev/protocol"
 )
@@ -73,21 +72,13 @@ func (s *server) DidSave(ctx context.Context, params *protocol.DidSaveTextDocume
 }
 
 func (s *server) DidChangeWatchedFiles(ctx context.Context, params *protocol.DidChangeWatchedFilesParams) error {
-	snap, err := s.session.update(func(map[string]*document, *[]string) error { return nil })
-	if err != nil {
-		return err
-	}
 	var paths []string
 	for _, ev := range params.Changes {
 		if p, err := uriPath(ev.URI); err == nil {
 			paths = append(paths, p)
-			switch filepath.Base(p) {
-			case "project.yaml", "stack.yaml", "kcl.yaml", "settings.yaml", "kcl.mod":
-				s.forgetRepos()
-			}
 		}
 	}
-	s.scheduleDiagnostics(snap, paths...)
+	s.filesChanged(paths)
 	return nil
 }
 
