@@ -69,6 +69,9 @@ type corpusCase struct {
 	argv  []string
 	check func(c *corpusCase, r runResult) failure
 	failure
+	// exact is set for stdout cases whose output equals the golden byte
+	// for byte (trailing newlines trimmed): report-only formatting fidelity.
+	exact, stdoutCase bool
 }
 
 // failure says why a case failed: key groups like failures (kind and
@@ -129,6 +132,9 @@ func runCorpus(t *testing.T, cases []*corpusCase, floor int) {
 	passed := len(selected) - len(failed)
 	t.Logf("%d passed, %d failed", passed, len(failed))
 	fmt.Printf("%s: %d passed, %d failed\n", t.Name(), passed, len(failed))
+	if n, exact := countExact(selected); n > 0 {
+		t.Logf("exact mode (report only): %d of %d stdout cases byte-identical to the golden", exact, n)
+	}
 	if len(failed) > 0 {
 		t.Log(summarizeFailures(failed))
 	}
@@ -147,6 +153,18 @@ func runCorpus(t *testing.T, cases []*corpusCase, floor int) {
 	if *caseFilter == "" && passed < floor {
 		t.Errorf("%d cases pass, below the floor of %d", passed, floor)
 	}
+}
+
+func countExact(cases []*corpusCase) (n, exact int) {
+	for _, c := range cases {
+		if c.stdoutCase {
+			n++
+			if c.exact {
+				exact++
+			}
+		}
+	}
+	return n, exact
 }
 
 func appendFile(path, text string) error {
@@ -372,6 +390,8 @@ func checkGrammar(c *corpusCase, r runResult) failure {
 		if r.code != 0 {
 			return newFailure("unexpected error", primaryMessage(r.stderr), firstLines(r.stderr, 10))
 		}
+		c.stdoutCase = true
+		c.exact = strings.TrimRight(string(golden), "\n") == strings.TrimRight(r.stdout, "\n")
 		if msg := compareYAMLStreams(string(golden), r.stdout); msg != "" {
 			return failure{key: "wrong stdout", detail: msg}
 		}
