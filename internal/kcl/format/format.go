@@ -12,7 +12,8 @@
 //
 // A syntax error yields a *SyntaxError ("file:line:col: message") and no
 // output. Print an already parsed file with File, or any single node
-// (expression, statement, type) without comments with Node.
+// (expression, statement, type) without comments with Node (on as few lines
+// as the syntax allows) or NodeSource (laid out as in its source).
 //
 // Layout decisions follow the source where the style leaves a choice: a
 // bracketed construct (config, list, call arguments) is printed one item per
@@ -104,6 +105,21 @@ func Node(node syntax.Node) (string, error) {
 		return string(out), err
 	}
 	p := newPrinter(nil, nil)
+	if err := p.node(node); err != nil {
+		return "", fmt.Errorf("format: %w", err)
+	}
+	return strings.TrimSuffix(string(p.bytes()), "\n"), nil
+}
+
+// NodeSource prints a node of a tree parsed from src like Node, but lays out
+// bracketed constructs as the source did (one item per line where the source
+// had line breaks), for previews of multi-line code. Comments are not printed.
+func NodeSource(node syntax.Node, src []byte) (string, error) {
+	if f, ok := node.(*syntax.File); ok {
+		out, err := File(f)
+		return string(out), err
+	}
+	p := newPrinter(src, nil)
 	if err := p.node(node); err != nil {
 		return "", fmt.Errorf("format: %w", err)
 	}

@@ -137,6 +137,30 @@ func TestNode(t *testing.T) {
 	}
 }
 
+// TestNodeSource prints a statement of a parsed file with its source layout.
+func TestNodeSource(t *testing.T) {
+	src := []byte("import x\n\napp = x.S {\n  # comment\n  a=1\n  b: [1,2]\n}\n")
+	f, diags := syntax.ParseFile("n.k", src)
+	if hasErrors(diags) {
+		t.Fatal(diags)
+	}
+	got, err := NodeSource(f.Stmts[1], src)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := "app = x.S {\n    a = 1\n    b: [1, 2]\n}"
+	if d := cmp.Diff(want, got); d != "" {
+		t.Errorf("NodeSource (-want +got):\n%s", d)
+	}
+	flat, err := Node(f.Stmts[1])
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := "app = x.S {a = 1, b: [1, 2]}"; flat != want {
+		t.Errorf("Node = %q, want %q", flat, want)
+	}
+}
+
 // TestBroken checks that a broken tree is refused rather than printed.
 func TestBroken(t *testing.T) {
 	f, diags := syntax.ParseFile("broken.k", []byte("a = \nb = 1\n"))
