@@ -250,9 +250,13 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 					exp = ix.Value
 				}
 			}
-			vt = st.expr(en.Value, cev, exp)
+			if ce, ok := en.Value.(*syntax.ConfigExpr); ok && exp != nil {
+				vt = st.configWithLoc(ce, cev, configTarget(exp, ce), exp, cc.defLoc)
+			} else {
+				vt = st.expr(en.Value, cev, exp)
+			}
 		}
-		if kt.Kind == KNone || kt.Kind == KDict || kt.Kind == KList {
+		if !kt.IsAny() && !kt.IsStrLike() && kt.Kind != KUnion {
 			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", typeNameForMsg(kt))
 		}
 		return kt, vt

@@ -66,7 +66,7 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 		}
 		return xt
 	case *syntax.BinaryExpr:
-		return st.binary(e, ev)
+		return st.binary(e, ev, expected)
 	case *syntax.CompareExpr:
 		lt := st.expr(e.Left, ev, nil)
 		for i, c := range e.Comparators {
@@ -479,7 +479,7 @@ func (st *pkgState) compScope(clauses []*syntax.CompClause, ev env, start, stop 
 
 func (st *pkgState) loopVars(f *syntax.File, sc *Scope, vars []*syntax.Ident, it *Type, at syntax.Node) {
 	if len(vars) > 2 {
-		st.errorf(diag.CompileError, f, vars[0], "the number of loop variables is %d, which can only be 1 or 2", len(vars))
+		st.errorf(diag.CompileError, f, spanNode{vars[1].End(), vars[1].End()}, "the number of loop variables is %d, which can only be 1 or 2", len(vars))
 	}
 	var types []*Type
 	switch it.Kind {
@@ -679,84 +679,100 @@ func (st *pkgState) lambda(e *syntax.LambdaExpr, ev env) *Type {
 
 // binary infers the type of a binary expression and reports impossible
 // operand types.
-func (st *pkgState) binary(e *syntax.BinaryExpr, ev env) *Type {
+func (st *pkgState) binary(e *syntax.BinaryExpr, ev env, expected *Type) *Type {
 	lt := st.expr(e.X, ev, nil)
-	rt := st.expr(e.Y, ev, nil)
-	switch e.Op {
+	var rexp *Type
+	if e.Op == syntax.OR {
+		// `schema | {config}` checks the config against the schema; an
+		// expected schema type does the same for config operands
+		if lt.Kind == KSchema {
+			rexp = lt
+		} else if expected != nil && expected.Kind == KSchema {
+			rexp = expected
+		}
+	}
+	rt := st.expr(e.Y, ev, rexp)
+	t, ok := binaryType(e.Op, lt, rt)
+	if !ok {
+		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt)
+	}
+	return t
+}
+
+// binaryType infers the result type of `l op r`; ok is false when the
+// operand types cannot be combined.
+func binaryType(op syntax.Token, lt, rt *Type) (*Type, bool) {
+	switch op {
 	case syntax.KW_AND, syntax.KW_OR:
-		return Union(lt, rt)
+		return Union(lt, rt), true
 	}
 	l, r := lt.Widen(), rt.Widen()
 	if l.IsAny() || r.IsAny() || l.Kind == KUnion || r.Kind == KUnion {
 		switch {
-		case e.Op == syntax.ADD && (l.Kind == KStr || r.Kind == KStr):
-			return TStr
-		case e.Op == syntax.ADD && (l.Kind == KList || r.Kind == KList):
+		case op == syntax.ADD && (l.Kind == KStr || r.Kind == KStr):
+			return TStr, true
+		case op == syntax.ADD && (l.Kind == KList || r.Kind == KList):
 			if l.Kind == KList {
-				return l
+				return l, true
 			}
-			return r
+			return r, true
 		}
-		return TAny
+		return TAny, true
 	}
 	num := func(t *Type) bool {
 		return t.Kind == KInt || t.Kind == KFloat || t.Kind == KNumberMultiplier
 	}
-	bad := func() *Type {
-		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt)
-		return TAny
-	}
-	switch e.Op {
+	switch op {
 	case syntax.ADD:
 		switch {
 		case num(l) && num(r):
-			return numResult(l, r)
+			return numResult(l, r), true
 		case l.Kind == KStr && r.Kind == KStr:
-			return TStr
+			return TStr, true
 		case l.Kind == KList && r.Kind == KList:
-			return ListOf(Union(l.Elem, r.Elem))
+			return ListOf(Union(l.Elem, r.Elem)), true
 		}
-		return bad()
+		return TAny, false
 	case syntax.SUB, syntax.MUL, syntax.DIV, syntax.MOD, syntax.POW, syntax.FLOORDIV:
 		switch {
 		case num(l) && num(r):
-			if e.Op == syntax.DIV {
-				return TFloat
+			if op == syntax.DIV {
+				return TFloat, true
 			}
-			return numResult(l, r)
-		case e.Op == syntax.MUL && ((l.Kind == KStr || l.Kind == KList) && r.Kind == KInt):
-			return l
-		case e.Op == syntax.MUL && ((r.Kind == KStr || r.Kind == KList) && l.Kind == KInt):
-			return r
-		case e.Op == syntax.MOD && l.Kind == KStr:
-			return TStr
+			return numResult(l, r), true
+		case op == syntax.MUL && ((l.Kind == KStr || l.Kind == KList) && r.Kind == KInt):
+			return l, true
+		case op == syntax.MUL && ((r.Kind == KStr || r.Kind == KList) && l.Kind == KInt):
+			return r, true
+		case op == syntax.MOD && l.Kind == KStr:
+			return TStr, true
 		}
-		return bad()
+		return TAny, false
 	case syntax.SHL, syntax.SHR, syntax.AND, syntax.XOR:
 		if l.Kind == KInt && r.Kind == KInt {
-			return TInt
+			return TInt, true
 		}
-		return bad()
+		return TAny, false
 	case syntax.OR:
 		switch {
 		case l.Kind == KInt && r.Kind == KInt:
-			return TInt
+			return TInt, true
 		case l.Kind == KNone:
-			return rt
+			return rt, true
 		case r.Kind == KNone:
-			return lt
+			return lt, true
 		case l.Kind == KList && r.Kind == KList:
-			return ListOf(Union(l.Elem, r.Elem))
+			return ListOf(Union(l.Elem, r.Elem)), true
 		case l.Kind == KDict && r.Kind == KDict:
-			return DictOf(Union(l.Key, r.Key), Union(l.Elem, r.Elem))
+			return DictOf(Union(l.Key, r.Key), Union(l.Elem, r.Elem)), true
 		case l.Kind == KSchema && (r.Kind == KDict || r.Kind == KSchema):
-			return lt
+			return lt, true
 		case l.Kind == KDict && r.Kind == KSchema:
-			return rt
+			return rt, true
 		}
-		return bad()
+		return TAny, false
 	}
-	return TAny
+	return TAny, true
 }
 
 func numResult(l, r *Type) *Type {

@@ -843,7 +843,23 @@ func (st *pkgState) stmt(s syntax.Stmt, ev env) *Type {
 	case *syntax.AssignStmt:
 		return st.assign(s, ev)
 	case *syntax.AugAssignStmt:
-		vt := st.expr(s.Value, ev, nil)
+		var before *Type
+		if id, ok := s.Target.(*syntax.Ident); ok {
+			if sym := ev.scope.Lookup(id.Name); sym != nil && sym.Kind == SymVar {
+				before = st.symType(sym)
+			}
+		}
+		var vexp *Type
+		if before != nil && before.Kind == KSchema && s.Op == syntax.OR_ASSIGN {
+			vexp = before
+		}
+		vt := st.expr(s.Value, ev, vexp)
+		if before != nil && !before.IsAny() {
+			op := s.Op.BinaryOf()
+			if _, ok := binaryType(op, before.Widen(), vt); !ok {
+				st.errorf(diag.TypeError, f, s.Target, "unsupported operand type(s) for %s: '%s' and '%s'", op, before.Widen(), vt)
+			}
+		}
 		st.assignTarget(s.Target, s, ev, vt, nil, true)
 		return vt
 	case *syntax.UnificationStmt:
