@@ -67,7 +67,11 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 			e.fail(diag.EvaluationError, sc.file, en, "only dict and schema can be used ** unpack, got '%s'", value.TypeName(v))
 		}
 		for _, se := range src.Entries() {
-			e.unionEntry(sc, d, value.Entry{Key: se.Key, Value: value.Copy(se.Value), Op: se.Op, Index: se.Index}, false, en)
+			op := se.Op
+			if op == value.OpOverride {
+				op = value.OpUnion
+			}
+			e.unionEntry(sc, d, value.Entry{Key: se.Key, Value: value.Copy(se.Value), Op: op, Index: se.Index}, false, en)
 		}
 		return
 	}

@@ -16,6 +16,9 @@ var unitScale = map[string]float64{
 // lookup resolves a name through the scope chain, the package, the file's
 // imports and the builtins.
 func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
+	// A key of the innermost config literal wins; a key of an outer config
+	// literal is used only when nothing else defines the name.
+	var candidate value.Value
 	nested := false
 	for s := sc; s != nil; s = s.parent {
 		switch s.kind {
@@ -24,9 +27,12 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 				return v, true
 			}
 		case frConfig:
-			if s.cfgNames[name] && !(s.schemaCfg && nested) && !schemaAttrAbove(s, name) {
+			if candidate == nil && s.cfgNames[name] {
 				if v, ok := s.cfg.Get(name); ok {
-					return v, true
+					if !nested {
+						return v, true
+					}
+					candidate = v
 				}
 			}
 			nested = true
@@ -54,21 +60,13 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 			}
 		}
 	}
+	if candidate != nil {
+		return candidate, true
+	}
 	if v, ok := e.builtins[name]; ok {
 		return v, true
 	}
 	return nil, false
-}
-
-// schemaAttrAbove reports whether an enclosing schema body (above s) has
-// the attribute name: attributes win over config-local names there.
-func schemaAttrAbove(s *scope, name string) bool {
-	for p := s.parent; p != nil; p = p.parent {
-		if p.kind == frSchema {
-			return p.inst.attrMap[name] != nil || p.inst.lz.has(name)
-		}
-	}
-	return false
 }
 
 func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
@@ -248,7 +246,6 @@ func (e *evaluator) number(sc *scope, n *syntax.NumberLit) value.Value {
 	if n.Suffix != "" {
 		return value.Unit{Raw: n.Int, Suffix: n.Suffix, Float: float64(n.Int) * unitScale[n.Suffix]}
 	}
-	e.check(value.CheckInt(n.Int, e.arith), sc.file, n)
 	return value.Int(n.Int)
 }
 

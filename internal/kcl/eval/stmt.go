@@ -17,10 +17,10 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 	case *syntax.ExprStmt:
 		v := e.expr(sc, s.X)
 		if top && sc.kind == frPkg {
+			if lit, isStr := s.X.(*syntax.StringLit); isStr && lit.Triple && st == firstStmt(sc.file) {
+				return v // module docstring
+			}
 			if _, isCall := s.X.(*syntax.CallExpr); !isCall {
-				if _, isStr := s.X.(*syntax.StringLit); isStr && s == firstStmt(sc.file) {
-					return v // module docstring
-				}
 				_, isSchema := s.X.(*syntax.SchemaExpr)
 				sc.pkg.scalars = append(sc.pkg.scalars, scalarRec{v: v, schema: isSchema, file: sc.file, node: s})
 			}
@@ -163,6 +163,12 @@ func (e *evaluator) assignTarget(sc *scope, target syntax.Expr, v value.Value, s
 			o.Set(t.Name.Name, v)
 		case *value.Schema:
 			o.Attrs.Set(t.Name.Name, v)
+			// Keep the assignment in the instance's config so that a later
+			// re-instantiation (union) sees it.
+			if o.Config == nil {
+				o.Config = value.NewDict()
+			}
+			o.Config.SetEntry(value.Entry{Key: t.Name.Name, Value: v, Op: value.OpOverride})
 		case *module:
 			e.fail(diag.EvaluationError, sc.file, t, "%s.%s is immutable", o.name, t.Name.Name)
 		default:

@@ -281,7 +281,9 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 		items = append(items, ol.Items...)
 		items = append(items, nl.Items...)
 		old.Value = &List{Items: items}
-		old.Op = OpInsert
+		if old.Op != OpOverride {
+			old.Op = OpInsert
+		}
 		d.SetEntry(old)
 	default:
 		if !exists {
