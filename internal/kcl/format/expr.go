@@ -137,7 +137,7 @@ func (p *printer) expr(e syntax.Expr) {
 		}
 		p.seq("[", "]", e.Pos().Offset, closeOff(e), items, commasAsSource, p.listElt)
 	case *syntax.ListIfItem:
-		p.ifItem(e.Pos().Offset, "if ", e.Cond, listIfItems(e), listIfElse(e), -1)
+		p.ifItem(e.Pos().Offset, "if ", e.Cond, listIfItems(e), listIfElse(e))
 	case *syntax.ListComp:
 		p.comprehension(e, "[", "]", e.Elt, lastClause(e.Elt, e.Clauses), func() {
 			p.expr(e.Elt)
@@ -153,7 +153,7 @@ func (p *printer) expr(e syntax.Expr) {
 	case *syntax.ConfigExpr:
 		p.config(e)
 	case *syntax.ConfigIfEntry:
-		p.ifItem(e.Pos().Offset, "if ", e.Cond, configIfItems(e), configIfElse(e), -1)
+		p.ifItem(e.Pos().Offset, "if ", e.Cond, configIfItems(e), configIfElse(e))
 	case *syntax.SchemaExpr:
 		p.schemaExpr(e)
 	case *syntax.LambdaExpr:
@@ -286,11 +286,11 @@ func (p *printer) config(c *syntax.ConfigExpr) {
 		items[i] = e
 	}
 	p.seq("{", "}", c.Pos().Offset, closeOff(c), items, commasNever, func(n syntax.Node) {
-		p.configEntry(n.(*syntax.ConfigEntry), -1)
+		p.configEntry(n.(*syntax.ConfigEntry))
 	})
 }
 
-func (p *printer) configEntry(e *syntax.ConfigEntry, _ int) {
+func (p *printer) configEntry(e *syntax.ConfigEntry) {
 	switch {
 	case e.Op == syntax.IF:
 		if ie, ok := e.Value.(*syntax.ConfigIfEntry); ok {
@@ -355,7 +355,7 @@ type ifBranch struct {
 func (p *printer) entryItem(n syntax.Node) {
 	switch n := n.(type) {
 	case *syntax.ConfigEntry:
-		p.configEntry(n, -1)
+		p.configEntry(n)
 	case syntax.Expr:
 		p.expr(n)
 	}
@@ -364,7 +364,7 @@ func (p *printer) entryItem(n syntax.Node) {
 // ifItem prints an `if` entry of a config or list: `if cond: item` on one
 // line when the source had a single item on the header line, a block of
 // items one level deeper otherwise; then its elif/else branches.
-func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.Node, els *ifBranch, _ int) {
+func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.Node, els *ifBranch) {
 	p.write(kw)
 	colon := start
 	if cond != nil {
@@ -415,10 +415,10 @@ func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.
 		p.newline()
 	}
 	if els.cond != nil {
-		p.ifItem(els.start, "elif ", els.cond, els.items, els.next, -1)
+		p.ifItem(els.start, "elif ", els.cond, els.items, els.next)
 		return
 	}
-	p.ifItem(els.start, "else", nil, els.items, nil, -1)
+	p.ifItem(els.start, "else", nil, els.items, nil)
 }
 
 func (p *printer) schemaExpr(e *syntax.SchemaExpr) {
@@ -468,7 +468,7 @@ func (p *printer) lambda(l *syntax.LambdaExpr) {
 	p.write(" ")
 	open := p.findTok(from, "{")
 	close := closeOff(l)
-	items := p.stmtItems(l.Body)
+	items := stmtItems(l.Body)
 	vertical := p.vertical(open, close, items) || len(items) > 1
 	for _, it := range items {
 		switch it.(type) {

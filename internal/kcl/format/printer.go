@@ -631,7 +631,7 @@ func (p *printer) node(n syntax.Node) error {
 	case *syntax.TypeExpr:
 		p.typ(n)
 	case *syntax.ConfigEntry:
-		p.configEntry(n, -1)
+		p.configEntry(n)
 	case *syntax.CheckExpr:
 		p.check(n)
 	case *syntax.Param:
@@ -740,7 +740,7 @@ func (p *printer) bodyWith(headerStart, colon int, items []syntax.Node, o blockO
 	p.indent--
 }
 
-func (p *printer) stmtItems(list []syntax.Stmt) []syntax.Node {
+func stmtItems(list []syntax.Stmt) []syntax.Node {
 	items := make([]syntax.Node, len(list))
 	for i, s := range list {
 		items[i] = s
@@ -768,7 +768,7 @@ func (p *printer) ifStmt(s *syntax.IfStmt, limit int, kw string) {
 		}
 		bodyLimit = elseOff
 	}
-	p.body(s.Pos().Offset, colon, p.stmtItems(s.Body), bodyLimit, p.printStmtItem)
+	p.body(s.Pos().Offset, colon, stmtItems(s.Body), bodyLimit, p.printStmtItem)
 	if len(s.Else) == 0 {
 		return
 	}
@@ -780,5 +780,5 @@ func (p *printer) ifStmt(s *syntax.IfStmt, limit int, kw string) {
 	}
 	p.write("else")
 	p.setLastOff(elseOff)
-	p.body(elseOff, p.findColon(elseOff), p.stmtItems(s.Else), limit, p.printStmtItem)
+	p.body(elseOff, p.findColon(elseOff), stmtItems(s.Else), limit, p.printStmtItem)
 }

@@ -111,8 +111,7 @@ func headerEnd(nodes ...syntax.Node) int {
 }
 
 func (p *printer) schemaStmt(s *syntax.SchemaStmt, limit int) {
-	var first syntax.Node = s.Name
-	p.decorators(s.Decorators, first)
+	p.decorators(s.Decorators, nodeOrNil(s.Name))
 	switch {
 	case s.IsMixin:
 		p.write("mixin ")
