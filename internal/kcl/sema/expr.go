@@ -767,8 +767,6 @@ func binaryType(op syntax.Token, lt, rt *Type) (*Type, bool) {
 			return DictOf(Union(l.Key, r.Key), Union(l.Elem, r.Elem)), true
 		case l.Kind == KSchema && (r.Kind == KDict || r.Kind == KSchema):
 			return lt, true
-		case l.Kind == KDict && r.Kind == KSchema:
-			return rt, true
 		}
 		return TAny, false
 	}

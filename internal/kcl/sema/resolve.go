@@ -991,12 +991,9 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 			if isDecl {
 				if declared != nil {
 					sym.Type = declared
-				} else if _, uni := s.(*syntax.UnificationStmt); uni {
-					sym.Type = vt
-				} else if aug {
-					sym.Type = vt
 				} else {
-					sym.Type = vt
+					// variables have the widened type of their value
+					sym.Type = vt.Widen()
 				}
 				st.occur(f, t, t.Name, sym, true, RoleDecl)
 			} else {
@@ -1044,7 +1041,7 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 			st.occur(f, t, t.Name, sym, false, RoleName)
 			return
 		}
-		sym := &Symbol{Name: t.Name, Kind: SymVar, Loc: st.loc(f, t), PkgPath: st.pkg.PkgPath, Type: vt}
+		sym := &Symbol{Name: t.Name, Kind: SymVar, Loc: st.loc(f, t), PkgPath: st.pkg.PkgPath, Type: vt.Widen()}
 		if declared != nil {
 			sym.Type = declared
 		}
