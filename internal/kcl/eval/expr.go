@@ -428,7 +428,7 @@ func (e *evaluator) selector(sc *scope, v value.Value, name string, n syntax.Nod
 			}
 		}
 	case value.NoneType, value.UndefinedType:
-		return value.None
+		e.fail(diag.EvaluationError, sc.file, n, "invalid value '%s' to load attribute '%s'", value.TypeName(v), name)
 	}
 	e.fail(diag.EvaluationError, sc.file, n, "'%s' object has no attribute '%s'", value.TypeName(v), name)
 	return nil

@@ -314,9 +314,11 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 			}
 		}
 	}
-	// Deprecated schema.
-	if sd.stmt != nil {
-		e.checkDeprecated(sd.stmt.Decorators, sd.name, sd.file, siteFile, site)
+	// Deprecated schema (or parent).
+	for _, d := range chain {
+		if d.stmt != nil {
+			e.checkDeprecated(d.stmt.Decorators, d.name, d.file, siteFile, site)
+		}
 	}
 	// Parameters: each definition binds the arguments to its own parameters.
 	for _, d := range append(append([]*schemaDef{}, chain...), mixins...) {

@@ -28,11 +28,15 @@ func (e *evaluator) convert(sc *scope, v value.Value, t *syntax.TypeExpr, f *syn
 
 // convertStrict is convert for `as` casts.
 func (e *evaluator) convertStrict(sc *scope, v value.Value, t *syntax.TypeExpr, n syntax.Node) value.Value {
+	e.convDetail = ""
 	r, ok := e.match(sc, v, t, false)
 	if !ok {
 		got := value.TypeName(v)
 		if s, isS := v.(*value.Schema); isS && s.PkgPath != "__main__" && s.PkgPath != "" {
 			got = s.PkgPath + "." + s.Name
+		}
+		if e.convDetail != "" {
+			e.fail(diag.EvaluationError, sc.file, n, "expect %s, got %s. For details:%s", typeText(t), got, e.convDetail)
 		}
 		e.fail(diag.EvaluationError, sc.file, n, "expect %s, got %s", typeText(t), got)
 	}
@@ -160,12 +164,12 @@ func sameKind(a, b value.Value) bool {
 	case value.Str:
 		_, ok := b.(value.Str)
 		return ok
-	case value.Int, value.Float:
-		switch b.(type) {
-		case value.Int, value.Float:
-			return true
-		}
-		return false
+	case value.Int:
+		_, ok := b.(value.Int)
+		return ok
+	case value.Float:
+		_, ok := b.(value.Float)
+		return ok
 	case value.Unit:
 		_, ok := b.(value.Unit)
 		return ok
@@ -332,6 +336,10 @@ func (e *evaluator) matchNamed(sc *scope, v value.Value, t *syntax.TypeExpr, nes
 				cfg.Set(en.Key, en.Value)
 			}
 		}
+		if d := e.schemaMismatch(sd, cfg); d != "" {
+			e.convDetail = d
+			return v, false
+		}
 		return e.tryInstantiate(sd, cfg)
 	case *value.Dict:
 		if sd.isProto {
@@ -375,7 +383,7 @@ func (e *evaluator) schemaMismatch(sd *schemaDef, cfg *value.Dict) string {
 	}
 	for _, d := range chain {
 		for _, a := range d.attrs {
-			if a.optional || a.decl.Value != nil {
+			if a.optional {
 				continue
 			}
 			if _, ok := cfg.Get(a.name); !ok {
