@@ -281,7 +281,11 @@ func manifestsModule(env Env) map[string]value.Value {
 		if err != nil {
 			return nil, err
 		}
-		text, err := YAMLStream(a.get(0, value.None), a.get(1, value.None))
+		var adjust func(*value.YAMLOptions)
+		if so, ok := env.(StreamOptioner); ok {
+			adjust = so.StreamOptions
+		}
+		text, err := yamlStream(a.get(0, value.None), a.get(1, value.None), adjust)
 		if err != nil {
 			return nil, err
 		}
@@ -299,6 +303,10 @@ func manifestsModule(env Env) map[string]value.Value {
 // means the defaults. The text ends with a newline unless there are no
 // documents.
 func YAMLStream(values, opts value.Value) (string, error) {
+	return yamlStream(values, opts, nil)
+}
+
+func yamlStream(values, opts value.Value, adjust func(*value.YAMLOptions)) (string, error) {
 	o := value.YAMLOptions{IgnorePrivate: true}
 	sep := "---"
 	if d, ok := asDict(opts); ok {
@@ -322,6 +330,9 @@ func YAMLStream(values, opts value.Value) (string, error) {
 		if _, undef := opts.(value.UndefinedType); !undef {
 			return "", errors.New("yaml_stream() argument 'opts' must be a dict")
 		}
+	}
+	if adjust != nil {
+		adjust(&o)
 	}
 	var items []value.Value
 	if l, ok := values.(*value.List); ok {

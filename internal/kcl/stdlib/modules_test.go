@@ -312,3 +312,28 @@ func TestModuleNames(t *testing.T) {
 		}
 	}
 }
+
+// dropEnv asks yaml_stream for the kclvm 0.4 empty-list rule.
+type dropEnv struct{ *testEnv }
+
+func (dropEnv) StreamOptions(o *value.YAMLOptions) { o.DropEmptyLists = true }
+
+func TestYAMLStreamOptioner(t *testing.T) {
+	list := decodeJSON(t, `[{"a": [], "b": 1}]`)
+	plain, drop := newTestEnv(t), dropEnv{newTestEnv(t)}
+	for _, tc := range []struct {
+		env    Env
+		stream *string
+		want   string
+	}{
+		{plain, &plain.stream, "a: []\nb: 1\n"},
+		{drop, &drop.stream, "b: 1\n"},
+	} {
+		if _, err := call(t, moduleFunc(t, tc.env, "manifests", "yaml_stream"), []value.Value{list}); err != nil {
+			t.Fatal(err)
+		}
+		if *tc.stream != tc.want {
+			t.Errorf("yaml_stream with %T = %q, want %q", tc.env, *tc.stream, tc.want)
+		}
+	}
+}

@@ -49,6 +49,13 @@ type ParamTyper interface {
 	ParamTypes() []string
 }
 
+// StreamOptioner may be implemented by an Env to adjust the options that
+// manifests.yaml_stream prints with, after the call's own opts are applied;
+// for example to set DropEmptyLists for parity with kclvm 0.4 output.
+type StreamOptioner interface {
+	StreamOptions(o *value.YAMLOptions)
+}
+
 // Messager may be implemented by errors that carry a position: Message
 // returns the bare message, which runtime.catch returns.
 type Messager interface {

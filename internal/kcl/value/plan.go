@@ -9,10 +9,17 @@ import (
 // -n flag, ignore_none), SortKeys sorts dict keys recursively (-k,
 // sort_keys), ShowHidden keeps keys starting with "_" (-H, and the default
 // of json.encode/yaml.encode).
+//
+// DropEmptyLists drops dict and schema entries whose planned value is an
+// empty list. This is the behaviour of kclvm 0.4, which produced the Konfig
+// goldens (a Konfig stack prints no `volumeMounts: []`); KCL 0.11 keeps
+// empty lists (corpus kcl-evaluator-snapshots/binary_expr_1), so it is off
+// by default.
 type PlanOptions struct {
-	DisableNone bool
-	SortKeys    bool
-	ShowHidden  bool
+	DisableNone    bool
+	SortKeys       bool
+	ShowHidden     bool
+	DropEmptyLists bool
 }
 
 // Plan returns the output form of v: Undefined values and functions (and
@@ -77,6 +84,9 @@ func planDict(d *Dict, opts PlanOptions) *Dict {
 			continue
 		}
 		if p, ok := planValue(e.Value, opts); ok {
+			if l, isList := p.(*List); isList && opts.DropEmptyLists && len(l.Items) == 0 {
+				continue
+			}
 			out.Set(e.Key, p)
 		}
 	}

@@ -14,6 +14,8 @@ type YAMLOptions struct {
 	SortKeys      bool
 	IgnorePrivate bool
 	IgnoreNone    bool
+	// DropEmptyLists: see PlanOptions.
+	DropEmptyLists bool
 }
 
 // EncodeYAML prints v as one YAML document the way the official KCL printer
@@ -24,7 +26,7 @@ type YAMLOptions struct {
 // with the options; a value that plans to nothing prints as null. The
 // output ends with a newline.
 func EncodeYAML(v Value, opts YAMLOptions) []byte {
-	p := Plan(v, PlanOptions{DisableNone: opts.IgnoreNone, SortKeys: opts.SortKeys, ShowHidden: !opts.IgnorePrivate})
+	p := Plan(v, PlanOptions{DisableNone: opts.IgnoreNone, SortKeys: opts.SortKeys, ShowHidden: !opts.IgnorePrivate, DropEmptyLists: opts.DropEmptyLists})
 	e := &yamlEmitter{}
 	e.node(p, -1, yamlRoot)
 	if !e.atLineStart() {

@@ -164,3 +164,25 @@ func TestPlan(t *testing.T) {
 		}
 	}
 }
+
+func TestPlanDropEmptyLists(t *testing.T) {
+	c := NewDict()
+	c.Set("name", Str("main"))
+	c.Set("volumeMounts", &List{})
+	c.Set("env", NewDict())
+	d := NewDict()
+	d.Set("containers", &List{Items: []Value{&Schema{Name: "Container", Attrs: c}}})
+	d.Set("args", &List{})
+	for _, tt := range []struct {
+		drop bool
+		want string
+	}{
+		{false, "containers:\n- name: main\n  volumeMounts: []\n  env: {}\nargs: []\n"},
+		{true, "containers:\n- name: main\n  env: {}\n"},
+	} {
+		got := string(EncodeYAML(d, YAMLOptions{DropEmptyLists: tt.drop}))
+		if diff := cmp.Diff(tt.want, got); diff != "" {
+			t.Errorf("DropEmptyLists=%v (-want +got):\n%s", tt.drop, diff)
+		}
+	}
+}
