@@ -86,7 +86,11 @@ func isRangeErr(err error) bool {
 // after base (walking the source to count lines).
 func (p *parser) posAfter(base Pos, off int) Pos {
 	pos := base
-	for i := base.Offset; i < off && i < len(p.src); i++ {
+	if c := p.posCache; c.IsValid() && c.Offset >= base.Offset && c.Offset <= off {
+		pos = c
+	}
+	defer func() { p.posCache = pos }()
+	for i := pos.Offset; i < off && i < len(p.src); i++ {
 		if p.src[i] == '\n' {
 			pos.Line++
 			pos.Col = 1
@@ -217,8 +221,9 @@ func oddBackslashes(s string) bool {
 // parseInterpolation parses the expression text of `${text}` found at source
 // offset exprOff.
 func (p *parser) parseInterpolation(base Pos, text string, exprOff, startOff, endOff int) *FormattedValue {
-	fv := &FormattedValue{Span: Span{p.posAfter(base, startOff), p.posAfter(base, endOff)}}
+	startPos := p.posAfter(base, startOff)
 	exprPos := p.posAfter(base, exprOff)
+	fv := &FormattedValue{Span: Span{startPos, p.posAfter(base, endOff)}}
 	if strings.TrimSpace(text) == "" || exprOff+len(text) > len(p.src) {
 		p.errorAt(exprPos, "invalid string interpolation expression: '"+text+"'")
 		fv.X = p.bad(exprPos)

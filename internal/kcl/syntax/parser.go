@@ -84,6 +84,8 @@ type parser struct {
 	notIsNot bool
 	// lambdaDepth counts enclosing lambda bodies.
 	lambdaDepth int
+	// posCache speeds up posAfter for successive offsets in one token.
+	posCache Pos
 	// strayIndents counts unexpected INDENT tokens whose DEDENT is dropped.
 	strayIndents int
 }
@@ -959,7 +961,8 @@ func (p *parser) bracedParams(off int) bool {
 // src[off], skipping strings and comments, or -1.
 func matchBracket(src []byte, off int) int {
 	depth := 0
-	for i := off; i < len(src); i++ {
+	limit := min(len(src), off+4096) // lambda parameter lists are short
+	for i := off; i < limit; i++ {
 		switch c := src[i]; c {
 		case '[', '(', '{':
 			depth++
