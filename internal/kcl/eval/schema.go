@@ -277,9 +277,13 @@ func (e *evaluator) reinstantiate(s *value.Schema, cfg *value.Dict) (value.Value
 	}
 	var err error
 	var out value.Value
+	sf, sn := e.stmtFile, e.stmtNode
+	if sr, ok := s.Site.(siteRec); ok {
+		sf, sn = sr.file, sr.node
+	}
 	func() {
 		defer e.catchInto(&err)
-		out = e.instantiate(sd, s.Args, s.Kwargs, cfg, e.stmtFile, e.stmtNode, nil, e.inSchema == 0)
+		out = e.instantiate(sd, s.Args, s.Kwargs, cfg, sf, sn, nil, e.inSchema == 0)
 	}()
 	return out, err
 }
@@ -656,6 +660,32 @@ func (e *evaluator) requiredCheck(s *value.Schema, f *syntax.File, site syntax.N
 	}
 	for _, en := range s.Attrs.Entries() {
 		e.requiredNested(en.Value, f, site)
+	}
+}
+
+// requiredNestedAt is requiredNested that reports a dict entry's nested
+// instance at the entry of the config literal x it came from.
+func (e *evaluator) requiredNestedAt(v value.Value, f *syntax.File, site syntax.Node, x syntax.Expr) {
+	cfg, ok := x.(*syntax.ConfigExpr)
+	d, isDict := v.(*value.Dict)
+	if !ok || !isDict {
+		e.requiredNested(v, f, site)
+		return
+	}
+	for _, en := range d.Entries() {
+		var at syntax.Node = site
+		var sub syntax.Expr
+		for _, ce := range cfg.Entries {
+			if ce.Key == nil {
+				continue
+			}
+			if names, ok := syntax.DottedName(ce.Key); ok && names[0] == en.Key {
+				at, sub = ce, ce.Value
+			} else if sl, ok := ce.Key.(*syntax.StringLit); ok && sl.Value == en.Key {
+				at, sub = ce, ce.Value
+			}
+		}
+		e.requiredNestedAt(en.Value, f, at, sub)
 	}
 }
 

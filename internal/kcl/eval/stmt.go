@@ -31,7 +31,7 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 		if s.Type != nil {
 			v = e.convert(sc, v, s.Type, sc.file, s)
 			if typeHasSchema(s.Type) && !nestedScope(sc) && e.inSchema == 0 {
-				e.requiredNested(v, sc.file, s)
+				e.requiredNestedAt(v, sc.file, s, s.Value)
 			}
 		}
 		fresh := isFresh(s.Value)

@@ -43,7 +43,34 @@ func (e *evaluator) convertStrict(sc *scope, v value.Value, t *syntax.TypeExpr, 
 	return r
 }
 
+// typeText renders a type as KCL prints it in runtime errors.
 func typeText(t *syntax.TypeExpr) string {
+	if t == nil {
+		return "any"
+	}
+	switch t.Kind {
+	case syntax.AnyType:
+		return "any"
+	case syntax.BasicType, syntax.NamedType:
+		if t.Name != "" {
+			return t.Name
+		}
+	case syntax.ListType:
+		if t.Elem == nil {
+			return "[]"
+		}
+		return "[" + typeText(t.Elem) + "]"
+	case syntax.DictType:
+		if t.Key != nil && t.Value != nil {
+			return "{" + typeText(t.Key) + ":" + typeText(t.Value) + "}"
+		}
+	case syntax.UnionType:
+		parts := make([]string, len(t.Union))
+		for i, m := range t.Union {
+			parts[i] = typeText(m)
+		}
+		return strings.Join(parts, " | ")
+	}
 	s := t.Text
 	if s == "" {
 		s = t.Name
