@@ -20,6 +20,10 @@ type Repo struct {
 	Projects []*Project
 	// Stacks are sorted by directory.
 	Stacks []*Stack
+
+	// imports caches the imports of each file by content, for
+	// StacksIncluding.
+	imports importCache
 }
 
 // Discover walks root and loads every project (`project.yaml`) and stack

@@ -5,10 +5,12 @@ import (
 	"bytes"
 	"context"
 	"fmt"
+	"hash/maphash"
 	"os"
 	"path/filepath"
 	"sort"
 	"strings"
+	"sync"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
@@ -22,19 +24,62 @@ type importRef struct {
 	dots int
 }
 
+// importCache maps a file's path to its imports, valid while the file's
+// content hashes the same; it is safe for concurrent use.
+type importCache struct {
+	mu    sync.Mutex
+	seed  maphash.Seed
+	files map[string]cachedImports
+}
+
+type cachedImports struct {
+	sum  uint64
+	imps []importRef
+}
+
+// get returns the imports of the file with content src, parsing it only
+// when the cache has no entry for this path and content.
+func (c *importCache) get(path string, src []byte) []importRef {
+	c.mu.Lock()
+	if c.files == nil {
+		c.files = map[string]cachedImports{}
+		c.seed = maphash.MakeSeed()
+	}
+	seed := c.seed
+	c.mu.Unlock()
+	sum := maphash.Bytes(seed, src)
+	c.mu.Lock()
+	e, ok := c.files[path]
+	c.mu.Unlock()
+	if ok && e.sum == sum {
+		return e.imps
+	}
+	imps := parseImports(path, src)
+	c.mu.Lock()
+	c.files[path] = cachedImports{sum: sum, imps: imps}
+	c.mu.Unlock()
+	return imps
+}
+
 // depGraph resolves the files a stack reads, memoizing per file; one
 // depGraph serves one query.
 type depGraph struct {
 	read    ReadFileFunc
+	cache   *importCache
 	imports map[string][]importRef
 	pkgs    map[string][]string // package dir or .k file -> its files
 }
 
-func newDepGraph(read ReadFileFunc) *depGraph {
+// newDepGraph returns a graph reading files with read (nil: the disk) and
+// parsing imports through cache (nil: no cache across queries).
+func newDepGraph(read ReadFileFunc, cache *importCache) *depGraph {
 	if read == nil {
 		read = os.ReadFile
 	}
-	return &depGraph{read: read, imports: map[string][]importRef{}, pkgs: map[string][]string{}}
+	if cache == nil {
+		cache = &importCache{}
+	}
+	return &depGraph{read: read, cache: cache, imports: map[string][]importRef{}, pkgs: map[string][]string{}}
 }
 
 // StackFiles returns every KCL file the stack's compile reads: its listed
@@ -42,17 +87,20 @@ func newDepGraph(read ReadFileFunc) *depGraph {
 // Imports that resolve to no file under the module root (system modules,
 // external packages) are ignored. read may be nil (os.ReadFile).
 func StackFiles(ctx context.Context, st *Stack, read ReadFileFunc) ([]string, error) {
-	return newDepGraph(read).stackFiles(ctx, st)
+	return newDepGraph(read, nil).stackFiles(ctx, st)
 }
 
 // StacksIncluding returns the stacks whose compile reads file: it is listed
-// in their settings or reached through imports. read may be nil.
+// in their settings or reached through imports. read may be nil. The
+// imports of each file are cached in the Repo by content, so repeated
+// queries parse only the files that changed; it is safe to call
+// concurrently.
 func (r *Repo) StacksIncluding(ctx context.Context, file string, read ReadFileFunc) ([]*Stack, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return nil, fmt.Errorf("stacks including %s: %w", file, err)
 	}
-	g := newDepGraph(read)
+	g := newDepGraph(read, &r.imports)
 	var out []*Stack
 	for _, st := range r.Stacks {
 		files, err := g.stackFiles(ctx, st)
@@ -104,7 +152,7 @@ func (g *depGraph) importsOf(file string) []importRef {
 	src, err := g.read(file)
 	var imps []importRef
 	if err == nil {
-		imps = parseImports(file, src)
+		imps = g.cache.get(file, src)
 	}
 	g.imports[file] = imps
 	return imps

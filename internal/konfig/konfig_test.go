@@ -436,3 +436,20 @@ func TestCheckFailureLocation(t *testing.T) {
 	}
 	checkGolden(t, filepath.Join("testdata", "policy.golden"), buf.Bytes())
 }
+
+// BenchmarkStacksIncluding answers "which corpus stacks include
+// container_port.k" (all imports of all stacks resolved, files parsed once
+// per call).
+func BenchmarkStacksIncluding(b *testing.B) {
+	dir := corpusKonfig(b)
+	repo, err := Discover(context.Background(), dir)
+	if err != nil {
+		b.Fatal(err)
+	}
+	file := filepath.Join(dir, "base", "pkg", "kusion_models", "kube", "frontend", "container", "port", "container_port.k")
+	for b.Loop() {
+		if _, err := repo.StacksIncluding(context.Background(), file, nil); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
