@@ -38,7 +38,7 @@ type Args struct {
 	Timeout time.Duration
 
 	// Resolve says when the resolver's compile-time errors are consulted
-	// (not a flag; the default is ResolveFirst).
+	// (not a flag; the default is ResolveOnError).
 	Resolve ResolveMode
 
 	// WorkDir is the directory relative paths are resolved against and
