@@ -272,6 +272,9 @@ func (p *parser) endStmt() {
 	case NEWLINE, SEMICOLON:
 		p.next()
 	case EOF, DEDENT:
+	case ELSE, ELIF:
+		// `if c: a = 1 else: …` on one line: let the if statement take it.
+		p.unexpected()
 	default:
 		// Report the token, skip it and let the next statement start on
 		// the same line (like the reference parser's recovery).
@@ -1268,6 +1271,18 @@ func (p *parser) parseBinary(minPrec int) Expr {
 }
 
 func (p *parser) parseUnary() Expr {
+	if p.tok.tok == ILLEGAL && p.tok.lit == "!" {
+		// `!x`: report and read it as `not x`.
+		if !p.enter() {
+			return p.bad(p.tok.pos)
+		}
+		defer p.leave()
+		start := p.tok.pos
+		p.errorAt(start, "invalid token '!', consider using 'not'")
+		p.next()
+		x := p.parseUnary()
+		return &UnaryExpr{Span: Span{start, x.End()}, Op: KW_NOT, X: x}
+	}
 	switch p.tok.tok {
 	case ADD, SUB, INV:
 		if !p.enter() {

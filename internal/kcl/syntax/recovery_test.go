@@ -181,6 +181,10 @@ func rustKind(n Node) string {
 	case *Ident:
 		return "Identifier"
 	case *SelectorExpr:
+		// The reference AST keeps dotted names as one Identifier.
+		if isDottedName(n.(*SelectorExpr)) {
+			return "Identifier"
+		}
 		return "Selector"
 	case *IndexExpr, *SliceExpr:
 		return "Subscript"
