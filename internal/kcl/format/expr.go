@@ -137,7 +137,7 @@ func (p *printer) expr(e syntax.Expr) {
 		}
 		p.seq("[", "]", e.Pos().Offset, closeOff(e), items, commasAsSource, p.listElt)
 	case *syntax.ListIfItem:
-		p.ifItem(e.Pos().Offset, "if ", e.Cond, listIfItems(e), listIfElse(e))
+		p.ifItem(e.Pos().Offset, "if ", e.Cond, listIfItems(e), listIfElse(e), p.itemLimit)
 	case *syntax.ListComp:
 		p.comprehension(e, "[", "]", e.Elt, lastClause(e.Elt, e.Clauses), func() {
 			p.expr(e.Elt)
@@ -153,7 +153,7 @@ func (p *printer) expr(e syntax.Expr) {
 	case *syntax.ConfigExpr:
 		p.config(e)
 	case *syntax.ConfigIfEntry:
-		p.ifItem(e.Pos().Offset, "if ", e.Cond, configIfItems(e), configIfElse(e))
+		p.ifItem(e.Pos().Offset, "if ", e.Cond, configIfItems(e), configIfElse(e), p.itemLimit)
 	case *syntax.SchemaExpr:
 		p.schemaExpr(e)
 	case *syntax.LambdaExpr:
@@ -364,7 +364,10 @@ func (p *printer) entryItem(n syntax.Node) {
 // ifItem prints an `if` entry of a config or list: `if cond: item` on one
 // line when the source had a single item on the header line, a block of
 // items one level deeper otherwise; then its elif/else branches.
-func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.Node, els *ifBranch) {
+//
+// outer bounds the comments that the last branch may own (the start of the
+// next item of the enclosing config or list, or its closing bracket).
+func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.Node, els *ifBranch, outer int) {
 	p.write(kw)
 	colon := start
 	if cond != nil {
@@ -390,6 +393,8 @@ func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.
 			}
 		}
 		limit = els.start
+	} else if outer >= 0 {
+		limit = outer
 	} else if len(items) > 0 {
 		limit = items[len(items)-1].End().Offset
 	}
@@ -415,10 +420,10 @@ func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.
 		p.newline()
 	}
 	if els.cond != nil {
-		p.ifItem(els.start, "elif ", els.cond, els.items, els.next)
+		p.ifItem(els.start, "elif ", els.cond, els.items, els.next, outer)
 		return
 	}
-	p.ifItem(els.start, "else", nil, els.items, nil)
+	p.ifItem(els.start, "else", nil, els.items, nil, outer)
 }
 
 func (p *printer) schemaExpr(e *syntax.SchemaExpr) {

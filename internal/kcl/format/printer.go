@@ -36,6 +36,10 @@ type printer struct {
 	// needNL is set after a trailing comment: the line must end before
 	// anything else is written.
 	needNL bool
+	// itemLimit is the start of the item after the one being printed in a
+	// bracketed sequence printed one item per line (-1 elsewhere).
+	itemLimit int
+
 	// depth counts the enclosing brackets of the current expression; only
 	// inside brackets may a comment break an expression across lines.
 	depth int
@@ -44,7 +48,7 @@ type printer struct {
 }
 
 func newPrinter(src []byte, comments []*syntax.Comment) *printer {
-	p := &printer{src: src, comments: comments, blockStart: true}
+	p := &printer{src: src, comments: comments, blockStart: true, itemLimit: -1}
 	if src != nil {
 		p.out = make([]byte, 0, len(src)+len(src)/8)
 		p.lines = append(p.lines, 0)
@@ -584,7 +588,11 @@ func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.
 		}
 		p.lastLine = p.lineOf(open)
 		p.indent++
-		p.block(items, o, func(n syntax.Node, _ int) { printItem(n) })
+		p.block(items, o, func(n syntax.Node, next int) {
+			p.itemLimit = next
+			printItem(n)
+			p.itemLimit = -1
+		})
 		p.indent--
 		p.write(closeTok)
 	} else {
