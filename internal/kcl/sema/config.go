@@ -13,6 +13,8 @@ import (
 type configCtx struct {
 	schema *SchemaInfo
 	union  []*SchemaInfo // all candidates when none of a union's schemas fits
+	nested bool          // the literal is the value of a config entry
+	noDef  bool          // report type errors without the declaration site
 	dict   *Type         // the dict type expected, when not a schema
 	defLoc Location      // where the expected type was declared (for messages)
 }
@@ -134,6 +136,15 @@ func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expec
 	cev.schema = ev.schema
 	var keys, vals []*Type
 	for _, en := range e.Entries {
+		if en != nil && en.Key == nil {
+			if ci, ok := en.Value.(*syntax.ConfigIfEntry); ok {
+				ks, vs := st.configIf(ci, cev, nil, &cc)
+				st.pkg.types[ci] = TDictAny
+				keys = append(keys, ks...)
+				vals = append(vals, vs...)
+				continue
+			}
+		}
 		k, v := st.entry(en, ev, cev, cs, cc)
 		if k != nil {
 			keys = append(keys, k)
@@ -152,7 +163,7 @@ func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expec
 	return DictOf(Union(keys...), Union(vals...))
 }
 
-func (st *pkgState) configIf(ci *syntax.ConfigIfEntry, ev env, expected *Type, cc *configCtx) {
+func (st *pkgState) configIf(ci *syntax.ConfigIfEntry, ev env, expected *Type, cc *configCtx) (keys, vals []*Type) {
 	f := ev.file
 	ctx := configCtx{}
 	if cc != nil {
@@ -171,9 +182,13 @@ func (st *pkgState) configIf(ci *syntax.ConfigIfEntry, ev env, expected *Type, c
 		cev := ev.with(cs)
 		cev.schema = ev.schema
 		for _, en := range c.Entries {
-			st.entry(en, ev, cev, cs, ctx)
+			if k, v := st.entry(en, ev, cev, cs, ctx); k != nil {
+				keys = append(keys, k)
+				vals = append(vals, v)
+			}
 		}
 	}
+	return keys, vals
 }
 
 // entry resolves one config entry; it returns the key and value types for
@@ -297,7 +312,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 						}
 					}
 					st.unresolved(f, id, n, RoleKey, false, "not an attribute of "+cur.schema.Name)
-					if len(cur.union) > 1 && i == 0 {
+					if len(cur.union) > 1 {
 						qs := make([]string, len(cur.union))
 						for k, u := range cur.union {
 							qs[k] = fmt.Sprintf("%q", u.Name)
@@ -322,7 +337,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 			defLoc = cur.defLoc
 			if i == 0 {
 				keyType = StrLit(n)
-				if !Assignable(keyType, cur.dict.Key) {
+				if cur.nested && !Assignable(keyType, cur.dict.Key) {
 					d := st.errorf(diag.TypeError, f, id, "expected %s, got %s", cur.dict, keyType)
 					st.addMsg(d, cur.defLoc, fmt.Sprintf("variable is defined here, its type is %s, but got %s", cur.dict, keyType))
 					failedAt = i
@@ -345,7 +360,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 				cur = configCtx{}
 				continue
 			}
-			next := configTargetForPath(attrType)
+			next := configTargetForPath(attrType, nameStr[i+1])
 			if next.schema == nil && next.dict == nil && !attrType.IsAny() {
 				// a dotted key into a non-config type: check the nested value
 				vt := TAny
@@ -393,6 +408,9 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 		return keyType, vt
 	}
 	loc := defLoc
+	if cc.noDef {
+		loc = Location{}
+	}
 	if en.Op == syntax.ADD_ASSIGN && check.Kind != KList {
 		return keyType, vt
 	}
@@ -404,22 +422,33 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 // errors against the declaration at defLoc.
 func (st *pkgState) configWithLoc(ce *syntax.ConfigExpr, ev env, tgt configCtx, exp *Type, defLoc Location) *Type {
 	tgt.defLoc = defLoc
+	tgt.nested = true
 	t := st.configWith(ce, ev, tgt, exp)
 	st.pkg.types[ce] = t
 	return t
 }
 
-func configTargetForPath(t *Type) configCtx {
+func configTargetForPath(t *Type, next string) configCtx {
 	switch t.Kind {
 	case KSchema:
 		return configCtx{schema: t.Schema}
 	case KDict:
 		return configCtx{dict: t}
 	case KUnion:
+		var schemas []*SchemaInfo
 		for _, m := range t.Members {
 			if m.Kind == KSchema {
-				return configCtx{schema: m.Schema}
+				if m.Schema.Attr(next) != nil {
+					return configCtx{schema: m.Schema}
+				}
+				schemas = append(schemas, m.Schema)
 			}
+		}
+		if len(schemas) > 1 {
+			return configCtx{schema: schemas[0], union: schemas}
+		}
+		if len(schemas) == 1 {
+			return configCtx{schema: schemas[0]}
 		}
 		for _, m := range t.Members {
 			if m.Kind == KDict {

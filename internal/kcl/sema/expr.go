@@ -691,7 +691,15 @@ func (st *pkgState) binary(e *syntax.BinaryExpr, ev env, expected *Type) *Type {
 			rexp = expected
 		}
 	}
-	rt := st.expr(e.Y, ev, rexp)
+	var rt *Type
+	if ce, ok := e.Y.(*syntax.ConfigExpr); ok && rexp != nil {
+		tgt := configTarget(rexp, ce)
+		tgt.noDef = true
+		rt = st.configWith(ce, ev, tgt, rexp)
+		st.pkg.types[ce] = rt
+	} else {
+		rt = st.expr(e.Y, ev, rexp)
+	}
 	t, ok := binaryType(e.Op, lt, rt)
 	if !ok {
 		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt)

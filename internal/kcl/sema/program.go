@@ -349,6 +349,11 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 		}
 	}
 	for _, st := range work {
+		for _, si := range st.linked {
+			st.checkAttrOverrides(si)
+		}
+	}
+	for _, st := range work {
 		if err := ctx.Err(); err != nil {
 			return fmt.Errorf("sema: resolve: %w", err)
 		}

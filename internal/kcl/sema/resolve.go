@@ -19,6 +19,7 @@ type pkgState struct {
 
 	fileScopes map[*syntax.File]*Scope
 	pkgImports *Scope
+	linked     []*SchemaInfo // schemas in declaration order
 	stmtFile   map[syntax.Stmt]*syntax.File
 	stmtState  map[syntax.Stmt]int // 1 busy, 2 done
 	schemaDecl map[*SchemaInfo]schemaDecl
@@ -310,9 +311,7 @@ func (st *pkgState) link() {
 	for _, si := range sis {
 		st.checkCycle(si)
 	}
-	for _, si := range sis {
-		st.checkAttrOverrides(si)
-	}
+	st.linked = sis
 }
 
 func (st *pkgState) fileIndexOf(f *syntax.File) int {
@@ -948,7 +947,15 @@ func (st *pkgState) assign(s *syntax.AssignStmt, ev env) *Type {
 	if expected == nil && len(s.Targets) == 1 {
 		expected = st.targetDeclaredType(s.Targets[0], ev)
 	}
-	vt := st.expr(s.Value, ev, expected)
+	var vt *Type
+	if ce, ok := s.Value.(*syntax.ConfigExpr); ok && declared != nil && ev.top && len(s.Targets) == 1 {
+		tgt := configTarget(declared, ce)
+		tgt.defLoc = st.loc(ev.file, s.Targets[0])
+		vt = st.configWith(ce, ev, tgt, declared)
+		st.pkg.types[ce] = vt
+	} else {
+		vt = st.expr(s.Value, ev, expected)
+	}
 	for _, t := range s.Targets {
 		st.assignTarget(t, s, ev, vt, declared, false)
 	}
@@ -999,7 +1006,7 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 			} else {
 				st.occur(f, t, t.Name, sym, false, RoleName)
 				st.checkImmutable(f, t, s, sym, aug)
-				if first, ok := sym.decl.(*syntax.AssignStmt); ok && first.Type == nil && !aug && declared == nil && strings.HasPrefix(t.Name, "_") {
+				if first, ok := sym.decl.(*syntax.AssignStmt); ok && first.Type == nil && !aug && declared == nil {
 					if _, isAssign := s.(*syntax.AssignStmt); isAssign {
 						if ft := st.globalType(sym); ft != nil && !ft.IsAny() && ft.Kind != KNone {
 							st.checkAssignable(f, t, vt, ft.Widen(), Location{})
