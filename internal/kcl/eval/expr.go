@@ -29,7 +29,7 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 		case frConfig:
 			if candidate == nil && s.cfgNames[name] {
 				if v, ok := s.cfg.Get(name); ok {
-					if !nested {
+					if !nested || !s.schemaCfg {
 						return v, true
 					}
 					candidate = v

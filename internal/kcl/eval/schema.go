@@ -278,7 +278,7 @@ func (e *evaluator) reinstantiate(s *value.Schema, cfg *value.Dict) (value.Value
 	var err error
 	var out value.Value
 	sf, sn := e.stmtFile, e.stmtNode
-	if sr, ok := s.Site.(siteRec); ok {
+	if sr, ok := s.Site.(siteRec); ok && e.inSchema > 0 {
 		sf, sn = sr.file, sr.node
 	}
 	func() {
