@@ -213,7 +213,9 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 	}
 	p := joinPath(path, e.Key)
 	if e.Index != nil && e.Op == OpInsert && (!exists || isNullish(old.Value)) {
-		e.Index = nil
+		old = Entry{Key: e.Key, Value: &List{}, Op: OpInsert}
+		exists = true
+		d.SetEntry(old)
 	}
 	if e.Index != nil {
 		l, ok := old.Value.(*List)
@@ -230,7 +232,10 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 		}
 		switch e.Op {
 		case OpInsert:
-			if idx < 0 || idx > n {
+			if idx < 0 {
+				return &UnionError{Msg: "index out of bounds"}
+			}
+			if idx > n {
 				return &UnionError{Msg: fmt.Sprintf("insertion index (is %d) should be <= len (is %d)", *e.Index, n)}
 			}
 			var ins []Value
