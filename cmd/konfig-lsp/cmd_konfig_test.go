@@ -137,6 +137,9 @@ func TestLsExamples(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ls mismatch (-want +got):\n%s", diff)
 	}
+	if strings.Contains(out, "dev-password-123") || !strings.Contains(out, `"value": "******"`) {
+		t.Errorf("ls --format json should mask the db_password option; output:\n%s", out)
+	}
 	table, _, code := execRoot(t, "ls", examples)
 	if code != 0 || !strings.Contains(table, "shop") || !strings.Contains(table, "blog/prod") {
 		t.Errorf("ls table (exit %d):\n%s", code, table)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
@@ -81,7 +82,7 @@ stack's ordered KCL files and options.`,
 func lsProjects(repo *konfig.Repo) []lsProject {
 	var out []lsProject
 	stack := func(s *konfig.Stack) lsStack {
-		ls := lsStack{Name: s.Name, Dir: displayPath(s.Dir), Options: s.Options,
+		ls := lsStack{Name: s.Name, Dir: displayPath(s.Dir), Options: maskOptions(s.Options),
 			rel: filepath.ToSlash(konfig.RelPath(s.Dir, repo.Root))}
 		for _, f := range s.Files {
 			ls.Files = append(ls.Files, displayPath(f))
@@ -103,6 +104,22 @@ func lsProjects(repo *konfig.Repo) []lsProject {
 	}
 	if len(orphans) > 0 {
 		out = append(out, lsProject{Dir: displayPath(repo.Root), Stacks: orphans})
+	}
+	return out
+}
+
+// maskOptions returns opts with the values of secret-looking keys
+// (password, secret, token, credential) replaced by "******".
+func maskOptions(opts []konfig.Option) []konfig.Option {
+	out := make([]konfig.Option, len(opts))
+	for i, o := range opts {
+		out[i] = o
+		k := strings.ToLower(o.Key)
+		for _, w := range []string{"password", "secret", "token", "credential"} {
+			if strings.Contains(k, w) {
+				out[i].Value = "******"
+			}
+		}
 	}
 	return out
 }
