@@ -272,7 +272,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 			}
 		}
 		if !kt.IsAny() && !kt.IsStrLike() && kt.Kind != KUnion {
-			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", typeNameForMsg(kt))
+			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", kt)
 		}
 		return kt, vt
 	}

@@ -694,7 +694,7 @@ func (st *pkgState) binary(e *syntax.BinaryExpr, ev env, expected *Type) *Type {
 	var rt *Type
 	if ce, ok := e.Y.(*syntax.ConfigExpr); ok && rexp != nil {
 		tgt := configTarget(rexp, ce)
-		tgt.noDef = true
+		tgt.noDef = lt.Kind != KSchema
 		rt = st.configWith(ce, ev, tgt, rexp)
 		st.pkg.types[ce] = rt
 	} else {
