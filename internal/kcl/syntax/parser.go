@@ -176,7 +176,11 @@ func (p *parser) expectedOneOf(want ...string) {
 	for i, w := range want {
 		q[i] = fmt.Sprintf("%q", w)
 	}
-	p.errorAt(p.tok.pos, fmt.Sprintf("expected one of [%s] got %s", strings.Join(q, ", "), tokDesc(p.tok)))
+	got := tokDesc(p.tok)
+	if p.tok.tok.IsKeyword() {
+		got = "identifier" // as the reference parser words it
+	}
+	p.errorAt(p.tok.pos, fmt.Sprintf("expected one of [%s] got %s", strings.Join(q, ", "), got))
 }
 
 func (p *parser) unexpected() {
@@ -1433,7 +1437,7 @@ func (p *parser) parseCallArgs() ([]Expr, []*Keyword) {
 			v := p.parseTest()
 			kwargs = append(kwargs, &Keyword{Span: Span{id.Pos(), v.End()}, Name: id, Value: v})
 		} else {
-			if len(kwargs) > 0 {
+			if _, starred := a.(*StarredExpr); len(kwargs) > 0 && !starred {
 				p.errorAt(a.Pos(), "positional argument follows keyword argument")
 			}
 			args = append(args, a)
@@ -1852,7 +1856,7 @@ func (p *parser) parseConfigIfEntry() *ConfigIfEntry {
 		if p.got(COMMA) {
 			continue
 		}
-		if p.tok.tok == RBRACE || p.tok.nlBefore || p.tok.tok == EOF {
+		if p.tok.tok == RBRACE || p.tok.nlBefore || p.tok.tok == EOF || p.tok.tok == ELIF || p.tok.tok == ELSE {
 			continue
 		}
 		p.expectedOneOf("}")
