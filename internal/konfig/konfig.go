@@ -11,6 +11,11 @@
 //	st, err := konfig.LoadStack("/path/to/konfig/appops/wordpress/dev")
 //	sp, err := konfig.Compile(ctx, st, konfig.CompileOptions{})
 //
+// CompileAll compiles many stacks in parallel (the `check` command);
+// Stack.Problems turns a compile error into located problems, placing a
+// failed `check:` or `assert` at the developer's value; Repo.StacksIncluding
+// answers which stacks read a file (listed, or reached through imports).
+//
 // A Repo is a snapshot: it does not watch the file system; discover again
 // after projects or stacks are added or removed.
 package konfig
