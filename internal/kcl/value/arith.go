@@ -191,7 +191,9 @@ func repeat(v Value, n int64) (Value, bool) {
 	case *List:
 		items := make([]Value, 0, len(x.Items)*int(n))
 		for i := int64(0); i < n; i++ {
-			items = append(items, x.Items...)
+			for _, it := range x.Items {
+				items = append(items, Copy(it))
+			}
 		}
 		return &List{Items: items}, true
 	}

@@ -1,3 +1,5 @@
+// Command dumpast prints the AST of a KCL file (a development aid for the
+// evaluator).
 package main
 
 import (

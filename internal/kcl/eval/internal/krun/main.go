@@ -1,0 +1,15 @@
+// Command krun runs `konfig-lsp run` through package load without the rest
+// of the binary (a development aid for the evaluator).
+package main
+
+import (
+	"context"
+	"os"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+)
+
+func main() {
+	wd, _ := os.Getwd()
+	os.Exit(load.Main(context.Background(), os.Args[1:], wd, os.Stdout, os.Stderr))
+}
