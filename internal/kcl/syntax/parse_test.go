@@ -114,6 +114,8 @@ func TestParseExpr(t *testing.T) {
 		{src: `{"a": [1, 2]}`, want: "ConfigExpr"},
 		{src: "{\n  a = 1\n  b = 2\n}", want: "ConfigExpr"},
 		{src: `a.b + 1`, want: "BinaryExpr"},
+		{src: "lambda x {\n    y = x + 1\n    if y:\n        y = 2\n    y\n}", want: "LambdaExpr"},
+		{src: "[\n    1\n    lambda {\n        1\n    }\n]", want: "ListExpr"},
 		{src: `a +`, want: "BinaryExpr", err: true},
 		{src: `a b`, want: "Ident", err: true},
 	} {

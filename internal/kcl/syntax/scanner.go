@@ -62,6 +62,7 @@ type scanner struct {
 }
 
 type savedMode struct {
+	noIndent    bool
 	depth       int
 	indents     []indentLevel
 	outerIndent int
@@ -76,7 +77,7 @@ func (s *scanner) pushBlock() {
 	if d < 0 {
 		d = 0
 	}
-	s.modes = append(s.modes, savedMode{depth: d, indents: s.indents, outerIndent: s.outerIndent, outerPos: s.outerPos})
+	s.modes = append(s.modes, savedMode{noIndent: s.noIndent, depth: d, indents: s.indents, outerIndent: s.outerIndent, outerPos: s.outerPos})
 	col, alt := 0, 0
 	for i := s.lineStart; i < s.end && (s.src[i] == ' ' || s.src[i] == '\t'); i++ {
 		if s.src[i] == ' ' {
@@ -87,6 +88,7 @@ func (s *scanner) pushBlock() {
 		alt++
 	}
 	s.depth = 0
+	s.noIndent = false
 	s.indents = make([]indentLevel, 1, 8)
 	s.indents[0] = indentLevel{col, alt}
 	s.lineIndent = col
@@ -107,6 +109,7 @@ func (s *scanner) closeBlock() tokenInfo {
 	m := s.modes[len(s.modes)-1]
 	s.modes = s.modes[:len(s.modes)-1]
 	s.depth = m.depth
+	s.noIndent = m.noIndent
 	s.indents = m.indents
 	s.outerIndent, s.outerPos = m.outerIndent, m.outerPos
 	s.atBOL = false
