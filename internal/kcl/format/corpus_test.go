@@ -89,6 +89,9 @@ func checkFormat(name string, src []byte) (skip bool, problem string) {
 	if d := cmp.Diff(commentTexts(src), commentTexts(out)); d != "" {
 		return false, fmt.Sprintf("comments changed (-source +formatted):\n%s", d)
 	}
+	if d := cmp.Diff(commentPlaces(src), commentPlaces(out)); d != "" {
+		return false, fmt.Sprintf("comments moved (-source +formatted):\n%s", d)
+	}
 	out2, err := File(f2)
 	if err != nil {
 		return false, fmt.Sprintf("second format: %v", err)
@@ -118,6 +121,52 @@ func commentTexts(src []byte) []string {
 	}
 	sort.Strings(texts)
 	return texts
+}
+
+// commentPlaces describes where each comment of a source is: trailing code
+// or on a line of its own, and the significant characters just before and
+// just after it (white space, line continuations, commas and other comments
+// skipped). Formatting must not change any of it.
+func commentPlaces(src []byte) []string {
+	comments := scanComments(src)
+	isComment := make([]bool, len(src))
+	for _, c := range comments {
+		for i := c.Pos().Offset; i < c.End().Offset; i++ {
+			isComment[i] = true
+		}
+	}
+	insignificant := func(i int) bool {
+		switch src[i] {
+		case ' ', '\t', '\r', '\n', '\f', ',', '\\':
+			return true
+		}
+		return isComment[i]
+	}
+	var places []string
+	for _, c := range comments {
+		kind := "own-line"
+		for i := c.Pos().Offset - 1; i >= 0 && src[i] != '\n'; i-- {
+			if src[i] != ' ' && src[i] != '\t' {
+				kind = "trailing"
+				break
+			}
+		}
+		before, after := "BOF", "EOF"
+		for i := c.Pos().Offset - 1; i >= 0; i-- {
+			if !insignificant(i) {
+				before = string(src[i])
+				break
+			}
+		}
+		for i := c.End().Offset; i < len(src); i++ {
+			if !insignificant(i) {
+				after = string(src[i])
+				break
+			}
+		}
+		places = append(places, fmt.Sprintf("%s %s after %q before %q", strings.TrimRight(c.Text, " \t\r"), kind, before, after))
+	}
+	return places
 }
 
 var (

@@ -408,7 +408,11 @@ func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.
 			p.entryItem(it)
 		}
 	} else {
-		p.body(start, colon, items, limit, func(n syntax.Node, _ int) { p.entryItem(n) })
+		p.body(start, colon, items, limit, func(n syntax.Node, next int) {
+			p.itemLimit = next
+			p.entryItem(n)
+			p.itemLimit = -1
+		})
 	}
 	if els == nil {
 		return
@@ -462,8 +466,25 @@ func (p *printer) lambda(l *syntax.LambdaExpr) {
 	from := l.Pos().Offset + len("lambda")
 	if len(l.Params) > 0 {
 		p.write(" ")
-		p.params(l.Params)
-		from = l.Params[len(l.Params)-1].End().Offset
+		last := l.Params[len(l.Params)-1]
+		from = last.End().Offset
+		// Parameters may be written in braces: `lambda {a: int} -> T {…}`.
+		if pb := p.findTok(l.Pos().Offset+len("lambda"), "{"); pb >= 0 && pb < l.Params[0].Pos().Offset {
+			close := p.findTok(from, "}")
+			if c := p.findTok(from, ","); close < 0 && c >= 0 {
+				close = p.findTok(c+1, "}")
+			}
+			items := make([]syntax.Node, len(l.Params))
+			for i, a := range l.Params {
+				items[i] = a
+			}
+			p.seq("{", "}", pb, close, items, commasAlways, func(n syntax.Node) { p.param(n.(*syntax.Param)) })
+			if close >= 0 {
+				from = close + 1
+			}
+		} else {
+			p.params(l.Params)
+		}
 	}
 	if l.ReturnType != nil {
 		p.write(" -> ")
