@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
 )
 
 // injectedPassFloor is the number of corpus files with injected comments
@@ -107,3 +109,99 @@ func FuzzSource(f *testing.F) {
 		}
 	})
 }
+
+// respace returns src with extra white space between tokens: every space
+// outside strings, comments and indentation doubled, and a space added
+// after commas and opening brackets and before closing brackets.
+func respace(src []byte) []byte {
+	var out []byte
+	lineStart := true
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '"' || c == '\'':
+			end := skipString(src, i)
+			out = append(out, src[i:end]...)
+			i = end
+			lineStart = false
+			continue
+		case c == '#':
+			for i < len(src) && src[i] != '\n' {
+				out = append(out, src[i])
+				i++
+			}
+			continue
+		case c == '\n':
+			lineStart = true
+		case c == ' ' || c == '\t':
+			if !lineStart && i+1 < len(src) && src[i+1] != '\n' && src[i+1] != '\r' {
+				out = append(out, ' ')
+			}
+		case c == '\\':
+			// keep line continuations exactly
+		default:
+			lineStart = false
+		}
+		out = append(out, c)
+		next := byte('\n')
+		if i+1 < len(src) {
+			next = src[i+1]
+		}
+		if !lineStart && next != '\n' && next != '\r' && next != '\\' && next != '#' {
+			switch c {
+			case ',', '(', '[', '{':
+				out = append(out, ' ')
+			}
+		}
+		if !lineStart && i+1 < len(src) {
+			switch next {
+			case ')', ']', '}':
+				if c != '\n' && c != ' ' {
+					out = append(out, ' ')
+				}
+			}
+		}
+		i++
+	}
+	return out
+}
+
+// TestRespaced checks that spacing is normalized: formatting a corpus file
+// with extra white space between its tokens gives the same result as
+// formatting the file itself.
+func TestRespaced(t *testing.T) {
+	corpus := corpusDir(t)
+	passed, failed, skipped := 0, 0, 0
+	for _, file := range corpusFiles(t, corpus) {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Source(file, src)
+		if err != nil {
+			continue // does not parse: not judged
+		}
+		got, err := Source(file, respace(src))
+		if err != nil {
+			skipped++ // the extra spaces broke a construct the parser is strict about
+			continue
+		}
+		if d := cmp.Diff(string(want), string(got)); d != "" {
+			failed++
+			if failed <= 5 {
+				rel, _ := filepath.Rel(corpus, file)
+				t.Logf("%s: fmt(respaced) != fmt(source) (-want +got):\n%s", rel, d)
+			}
+			continue
+		}
+		passed++
+	}
+	t.Logf("respaced: %d passed, %d failed (%d skipped: respaced input does not parse)", passed, failed, skipped)
+	if passed < respacedPassFloor {
+		t.Errorf("%d passed, below the floor of %d", passed, respacedPassFloor)
+	}
+}
+
+// respacedPassFloor is the number of corpus files whose respaced form must
+// format like the file itself.
+const respacedPassFloor = 2028
