@@ -154,13 +154,27 @@ func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expec
 	if cc.schema != nil {
 		return InstanceOf(cc.schema)
 	}
+	var fields map[string]*Symbol
+	for n, sym := range cs.Names {
+		if sym.Kind == SymKey && sym.Attr == nil {
+			if fields == nil {
+				fields = map[string]*Symbol{}
+			}
+			fields[n] = sym
+		}
+	}
 	if len(keys) == 0 {
 		if cc.dict != nil {
 			return cc.dict
 		}
+		if fields != nil {
+			return &Type{Kind: KDict, Key: TAny, Elem: TAny, Fields: fields}
+		}
 		return TDictAny
 	}
-	return DictOf(Union(keys...), Union(vals...))
+	d := DictOf(Union(keys...), Union(vals...))
+	d.Fields = fields
+	return d
 }
 
 func (st *pkgState) configIf(ci *syntax.ConfigIfEntry, ev env, expected *Type, cc *configCtx) (keys, vals []*Type) {

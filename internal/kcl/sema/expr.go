@@ -426,6 +426,13 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env,
 		}
 		return TAny
 	case KDict:
+		if sym := xt.Fields[n]; sym != nil {
+			st.occur(f, name, n, sym, false, RoleAttr)
+			if sym.Type != nil {
+				return sym.Type
+			}
+			return xt.Elem
+		}
 		st.unresolved(f, name, n, RoleAttr, true, "key of a dict")
 		return xt.Elem
 	}

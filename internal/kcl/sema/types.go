@@ -52,6 +52,9 @@ type Type struct {
 	// Name is the alias name when the type came from a `type X = …` alias
 	// (for display only).
 	Name string
+	// Fields are the keys of the dict literal a KDict type was inferred
+	// from (for resolving `d.key` to the key's definition); nil otherwise.
+	Fields map[string]*Symbol
 }
 
 // FuncType is the signature of a function, lambda or schema constructor.
@@ -243,7 +246,9 @@ func (t *Type) Widen() *Type {
 	case KList:
 		return ListOf(t.Elem.Widen())
 	case KDict:
-		return DictOf(t.Key.Widen(), t.Elem.Widen())
+		d := DictOf(t.Key.Widen(), t.Elem.Widen())
+		d.Fields = t.Fields
+		return d
 	case KUnion:
 		ms := make([]*Type, len(t.Members))
 		for i, m := range t.Members {
