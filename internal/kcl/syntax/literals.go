@@ -264,31 +264,40 @@ func dedent(content string, off int, needOffs bool) (string, []int) {
 		start = 2
 	}
 	body := content[start:]
-	if !strings.Contains(body, "\n") && start == 0 {
+	if start == 0 && strings.IndexByte(body, '\n') < 0 {
 		return content, nil
 	}
+	// The minimum indentation of the non-blank lines; a whitespace-only
+	// last line (the closing quotes' indentation) counts too.
 	minInd := -1
-	lines := strings.Split(body, "\n")
-	for li, ln := range lines {
+	for i := 0; ; {
+		j := strings.IndexByte(body[i:], '\n')
+		last := j < 0
+		if last {
+			j = len(body)
+		} else {
+			j += i
+		}
+		ln := body[i:j]
 		ind := 0
 		for ind < len(ln) && (ln[ind] == ' ' || ln[ind] == '\t') {
 			ind++
 		}
-		blank := ind == len(ln) || strings.TrimSpace(ln) == ""
-		if blank && li != len(lines)-1 {
-			continue
+		blank := strings.TrimSpace(ln) == ""
+		if !blank || (last && ln != "") {
+			if minInd < 0 || ind < minInd {
+				minInd = ind
+			}
 		}
-		if blank && li == len(lines)-1 && ln == "" {
-			continue
+		if last || minInd == 0 {
+			break
 		}
-		if minInd < 0 || ind < minInd {
-			minInd = ind
-		}
+		i = j + 1
 	}
-	if minInd <= 0 && start == 0 {
-		return content, nil
-	}
-	if minInd < 0 {
+	if minInd <= 0 {
+		if start == 0 {
+			return content, nil
+		}
 		minInd = 0
 	}
 	var sb strings.Builder
@@ -298,7 +307,15 @@ func dedent(content string, off int, needOffs bool) (string, []int) {
 		offs = make([]int, 0, len(body))
 	}
 	pos := off + start
-	for li, ln := range lines {
+	for i := 0; ; {
+		j := strings.IndexByte(body[i:], '\n')
+		last := j < 0
+		if last {
+			j = len(body)
+		} else {
+			j += i
+		}
+		ln := body[i:j]
 		cut := 0
 		for cut < minInd && cut < len(ln) && (ln[cut] == ' ' || ln[cut] == '\t') {
 			cut++
@@ -310,13 +327,15 @@ func dedent(content string, off int, needOffs bool) (string, []int) {
 			}
 		}
 		pos += len(ln)
-		if li != len(lines)-1 {
-			sb.WriteByte('\n')
-			if needOffs {
-				offs = append(offs, pos)
-			}
-			pos++
+		if last {
+			break
 		}
+		sb.WriteByte('\n')
+		if needOffs {
+			offs = append(offs, pos)
+		}
+		pos++
+		i = j + 1
 	}
 	return sb.String(), offs
 }
