@@ -205,3 +205,69 @@ func TestRespaced(t *testing.T) {
 // respacedPassFloor is the number of corpus files whose respaced form must
 // format like the file itself.
 const respacedPassFloor = 2028
+
+// moreBlankLines returns src with every blank line outside strings
+// tripled.
+func moreBlankLines(src []byte) []byte {
+	var out []byte
+	for i := 0; i < len(src); {
+		c := src[i]
+		switch {
+		case c == '"' || c == '\'':
+			end := skipString(src, i)
+			out = append(out, src[i:end]...)
+			i = end
+			continue
+		case c == '#':
+			for i < len(src) && src[i] != '\n' {
+				out = append(out, src[i])
+				i++
+			}
+			continue
+		case c == '\n' && i+1 < len(src) && src[i+1] == '\n' && (i == 0 || src[i-1] != '\\'):
+			out = append(out, '\n', '\n')
+		}
+		out = append(out, c)
+		i++
+	}
+	return out
+}
+
+// TestMoreBlankLines checks that runs of blank lines collapse to one: a
+// corpus file with its blank lines tripled formats like the file itself.
+func TestMoreBlankLines(t *testing.T) {
+	corpus := corpusDir(t)
+	passed, failed := 0, 0
+	for _, file := range corpusFiles(t, corpus) {
+		src, err := os.ReadFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		want, err := Source(file, src)
+		if err != nil {
+			continue
+		}
+		got, err := Source(file, moreBlankLines(src))
+		if err != nil {
+			failed++
+			t.Logf("%s: %v", file, err)
+			continue
+		}
+		if d := cmp.Diff(string(want), string(got)); d != "" {
+			failed++
+			if failed <= 5 {
+				t.Logf("%s (-want +got):\n%s", file, d)
+			}
+			continue
+		}
+		passed++
+	}
+	t.Logf("more blank lines: %d passed, %d failed", passed, failed)
+	if passed < moreBlankLinesPassFloor {
+		t.Errorf("%d passed, below the floor of %d", passed, moreBlankLinesPassFloor)
+	}
+}
+
+// moreBlankLinesPassFloor is the number of corpus files that must pass
+// TestMoreBlankLines.
+const moreBlankLinesPassFloor = 2028
