@@ -524,6 +524,18 @@ func (st *pkgState) loopVars(f *syntax.File, sc *Scope, vars []*syntax.Ident, it
 // call resolves a call and checks it against the callee's signature.
 func (st *pkgState) call(e *syntax.CallExpr, ev env) *Type {
 	f := ev.file
+	// `(lambda x {…})(arg)`: the arguments give the untyped parameters
+	// their types
+	var pre []*Type
+	if lam, ok := syntax.Unparen(e.Func).(*syntax.LambdaExpr); ok {
+		for _, a := range e.Args {
+			pre = append(pre, st.expr(a, ev, nil))
+		}
+		if st.argHints == nil {
+			st.argHints = map[*syntax.LambdaExpr][]*Type{}
+		}
+		st.argHints[lam] = pre
+	}
 	ft := st.expr(e.Func, ev, nil)
 	var sig *FuncType
 	var result *Type = TAny
@@ -540,6 +552,10 @@ func (st *pkgState) call(e *syntax.CallExpr, ev env) *Type {
 	}
 	var argTypes []*Type
 	for i, a := range e.Args {
+		if pre != nil {
+			argTypes = append(argTypes, pre[i])
+			continue
+		}
 		var exp *Type
 		if sig != nil && i < len(sig.Params) {
 			exp = sig.Params[i].Type
@@ -645,13 +661,16 @@ func (st *pkgState) lambda(e *syntax.LambdaExpr, ev env) *Type {
 	ls := newScope(ScopeLambda, ev.scope)
 	ls.File, ls.Start, ls.End = f.Filename, e.Start, e.Stop
 	ft := &FuncType{Result: TAny}
-	for _, p := range e.Params {
+	hints := st.argHints[e]
+	for i, p := range e.Params {
 		if p == nil || p.Name == nil {
 			continue
 		}
 		pt := TAny
 		if p.Type != nil {
 			pt = st.typeExpr(f, ev, p.Type)
+		} else if i < len(hints) && hints[i] != nil {
+			pt = hints[i].Widen()
 		}
 		if p.Default != nil {
 			st.expr(p.Default, ev, pt)
