@@ -21,7 +21,7 @@ type pkgState struct {
 	pkgImports *Scope
 	linked     []*SchemaInfo // schemas in declaration order
 	// argHints are the argument types of immediately called lambdas.
-	argHints map[*syntax.LambdaExpr][]*Type
+	argHints   map[*syntax.LambdaExpr][]*Type
 	stmtFile   map[syntax.Stmt]*syntax.File
 	stmtState  map[syntax.Stmt]int // 1 busy, 2 done
 	schemaDecl map[*SchemaInfo]schemaDecl
