@@ -250,6 +250,10 @@ func (p *parser) atStop() bool {
 	switch p.tok.tok {
 	case EOF, NEWLINE, INDENT, DEDENT:
 		return true
+	case RPAREN, RBRACK, RBRACE:
+		// a closing bracket ends the innermost construct even when it is
+		// of the wrong kind, so that the enclosing one can take it
+		return true
 	}
 	return false
 }
