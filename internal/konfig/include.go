@@ -8,6 +8,7 @@ import (
 	"hash/maphash"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 	"sync"
@@ -90,8 +91,9 @@ func StackFiles(ctx context.Context, st *Stack, read ReadFileFunc) ([]string, er
 	return newDepGraph(read, nil).stackFiles(ctx, st)
 }
 
-// StacksIncluding returns the stacks whose compile reads file: it is listed
-// in their settings or reached through imports. read may be nil. The
+// StacksIncluding returns the stacks whose compile reads file: it is one of
+// their settings files (kcl.yaml, ci-test/settings.yaml), it is listed in
+// their settings, or it is reached through imports. read may be nil. The
 // imports of each file are cached in the Repo by content, so repeated
 // queries parse only the files that changed; it is safe to call
 // concurrently.
@@ -103,6 +105,10 @@ func (r *Repo) StacksIncluding(ctx context.Context, file string, read ReadFileFu
 	g := newDepGraph(read, &r.imports)
 	var out []*Stack
 	for _, st := range r.Stacks {
+		if slices.Contains(st.Settings, abs) {
+			out = append(out, st)
+			continue
+		}
 		files, err := g.stackFiles(ctx, st)
 		if err != nil {
 			return nil, fmt.Errorf("stacks including %s: %w", file, err)

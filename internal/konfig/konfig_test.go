@@ -263,6 +263,8 @@ func TestStacksIncluding(t *testing.T) {
 		{"beta/test/a_test.k", nil},                                // test files are excluded
 		{"alpha/base/base.k", []string{"alpha/dev", "alpha/prod"}}, // shared base
 		{"alpha/dev/stack.yaml", nil},                              // not KCL
+		{"alpha/dev/kcl.yaml", []string{"alpha/dev"}},
+		{"alpha/dev/ci-test/settings.yaml", []string{"alpha/dev"}},
 	}
 	for _, c := range cases {
 		stacks, err := repo.StacksIncluding(context.Background(), filepath.Join(repo.Root, c.file), nil)
