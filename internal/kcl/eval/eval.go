@@ -19,6 +19,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"os"
 	"path/filepath"
 	"runtime/debug"
@@ -188,7 +189,8 @@ func (e *evaluator) recovered(r any) error {
 	if re, ok := r.(error); ok && isStackOverflow(re) {
 		return diag.New(diag.EvaluationError, e.pos, "maximum recursion depth exceeded")
 	}
-	return diag.New(diag.EvaluationError, e.pos, "internal error: %v\n%s", r, debug.Stack())
+	slog.Error("kcl evaluator panic", "panic", r, "stack", string(debug.Stack()))
+	return diag.New(diag.EvaluationError, e.pos, "internal error: %v", r)
 }
 
 func isStackOverflow(err error) bool { return strings.Contains(err.Error(), "stack overflow") }
