@@ -593,5 +593,3 @@ func (p *Program) strMethodSym(n string) *Symbol {
 	initMemberSyms()
 	return strMethodSymsV[n]
 }
-
-var _ = fmt.Sprintf

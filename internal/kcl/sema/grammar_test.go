@@ -105,8 +105,6 @@ func stackFilesFrom(settings, dir string) ([]string, error) {
 	if _, err := os.Stat(settings); err != nil {
 		return nil, err
 	}
-	tmp := filepath.Dir(settings)
-	_ = tmp
 	b, err := os.ReadFile(settings)
 	if err != nil {
 		return nil, err

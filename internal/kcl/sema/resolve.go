@@ -552,13 +552,6 @@ func (st *pkgState) checkAttrOverrides(si *SchemaInfo) {
 	}
 }
 
-func sameType(a, b *Type) bool {
-	if a.Kind == KSchema && b.Kind == KSchema {
-		return a.Schema == b.Schema
-	}
-	return a.String() == b.String()
-}
-
 // typeDisplay prints a type as used in messages (aliases by name).
 func typeDisplay(t *Type) string {
 	if t == nil {
@@ -692,9 +685,6 @@ func (st *pkgState) namedType(f *syntax.File, ev env, te *syntax.TypeExpr) *Type
 func (p *Program) aliasType(sym *Symbol) *Type {
 	if sym.Type != nil {
 		return sym.Type
-	}
-	for _, pkg := range p.pkgs {
-		_ = pkg
 	}
 	st := sym.pkg
 	if st == nil {
@@ -1126,13 +1116,6 @@ func (st *pkgState) checkAssignable(f *syntax.File, at syntax.Node, vt, dst *Typ
 	return false
 }
 
-func (st *pkgState) checkAttrValue(f *syntax.File, at syntax.Node, vt *Type, a *AttrInfo) {
-	if a == nil || a.Type == nil {
-		return
-	}
-	st.checkAssignable(f, at, vt, a.Type, a.Sym.Loc)
-}
-
 // ---------------------------------------------------------------------------
 // Schema bodies
 
@@ -1370,9 +1353,6 @@ func (st *pkgState) finish() {
 		if sym.pkg == st {
 			sym.pkg = nil
 		}
-	}
-	for _, fs := range st.fileScopes {
-		_ = fs
 	}
 }
 
