@@ -1992,3 +1992,24 @@ func (p *parser) spanFrom(start Pos) Span {
 	}
 	return Span{start, p.prevEnd}
 }
+
+// ParseType parses a type annotation such as `{str:[int]} | None`. The
+// error, when not nil, wraps the syntax diagnostics as a diag.List.
+func ParseType(src string) (t *TypeExpr, err error) {
+	b := []byte(src)
+	p := newParser("<type>", b, 0, len(b), Pos{Offset: 0, Line: 1, Col: 1}, true)
+	defer func() {
+		if r := recover(); r != nil {
+			t = nil
+			err = fmt.Errorf("parse type: internal parser error: %v", r)
+		}
+	}()
+	t = p.parseType()
+	if p.tok.tok != EOF {
+		p.unexpected()
+	}
+	if ds := p.diags(); len(ds) > 0 {
+		return t, fmt.Errorf("parse type %q: %w", src, diag.List(ds))
+	}
+	return t, nil
+}

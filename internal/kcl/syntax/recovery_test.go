@@ -141,6 +141,9 @@ func rdNodeShape(n *rdValue) (rdShape, bool) {
 	var sh rdShape
 	if inner := n.Fields["node"]; inner != nil {
 		sh.Kind = inner.Name
+		if sh.Kind == "" {
+			sh.Kind = inner.Scalar // unit variant such as Any
+		}
 	}
 	at := func(k string) int {
 		if v := n.Fields[k]; v != nil {
@@ -230,6 +233,10 @@ func rustKind(n Node) string {
 	return fmt.Sprintf("%T", n)
 }
 
+func rustTypeKind(k TypeKind) string {
+	return [...]string{"Any", "Basic", "Named", "List", "Dict", "Union", "Literal", "Function"}[k]
+}
+
 func ourShape(n Node, src []byte) rdShape {
 	return rdShape{
 		Kind: rustKind(n),
@@ -261,13 +268,15 @@ func TestErrorRecovery(t *testing.T) {
 	tallies := map[string]*tally{}
 	var mismatches []string
 	for _, c := range cases {
-		if c.Suite != "error_recovery" && c.Suite != "expr" {
-			continue
-		}
-		if c.Macro != "parse_expr_snapshot" && c.Macro != "parse_module_snapshot" {
+		switch c.Macro {
+		case "parse_expr_snapshot", "parse_module_snapshot", "parse_file_snapshot", "parse_type_snapshot":
+		default:
 			continue
 		}
 		key := c.Suite + "/" + strings.TrimSuffix(strings.TrimPrefix(c.Macro, "parse_"), "_snapshot")
+		if c.Macro == "parse_file_snapshot" && !c.HasSnapshot {
+			continue
+		}
 		tl := tallies[key]
 		if tl == nil {
 			tl = &tally{}
@@ -281,7 +290,19 @@ func TestErrorRecovery(t *testing.T) {
 		var got []rdShape
 		internal := false
 		nErrs := 0
-		if c.Macro == "parse_module_snapshot" {
+		switch c.Macro {
+		case "parse_type_snapshot":
+			ty, err := ParseType(string(src))
+			if err != nil {
+				nErrs = 1
+				internal = strings.Contains(err.Error(), "internal parser error")
+			}
+			if ty != nil {
+				sh := ourShape(ty, src)
+				sh.Kind = rustTypeKind(ty.Kind)
+				got = append(got, sh)
+			}
+		case "parse_module_snapshot", "parse_file_snapshot":
 			f, errs := ParseFile("", src)
 			nErrs = len(errs)
 			for _, e := range errs {
@@ -292,7 +313,7 @@ func TestErrorRecovery(t *testing.T) {
 			for _, s := range f.Stmts {
 				got = append(got, ourShape(s, src))
 			}
-		} else {
+		default:
 			x, err := ParseExpr(string(src))
 			if err != nil {
 				nErrs = 1
@@ -314,14 +335,38 @@ func TestErrorRecovery(t *testing.T) {
 		if err != nil {
 			continue
 		}
-		rp := &rdParser{s: string(exp)}
-		root := rp.value()
-		if rp.err != nil {
-			t.Logf("%s: cannot read expected AST: %v", c.Name, rp.err)
-			continue
-		}
 		var want []rdShape
-		if c.Macro == "parse_module_snapshot" {
+		var root *rdValue
+		if c.Macro == "parse_file_snapshot" {
+			// the file suite stores JSON
+			var m struct {
+				Body []struct {
+					Node      map[string]any
+					Line      int
+					Column    int
+					EndLine   int `json:"end_line"`
+					EndColumn int `json:"end_column"`
+				}
+			}
+			if err := json.Unmarshal(exp, &m); err != nil {
+				t.Logf("%s: cannot read expected AST: %v", c.Name, err)
+				continue
+			}
+			for _, b := range m.Body {
+				kind, _ := b.Node["type"].(string)
+				want = append(want, rdShape{Kind: kind, Line: b.Line, Col: b.Column, EndL: b.EndLine, EndC: b.EndColumn})
+			}
+		} else {
+			rp := &rdParser{s: string(exp)}
+			root = rp.value()
+			if rp.err != nil {
+				t.Logf("%s: cannot read expected AST: %v", c.Name, rp.err)
+				continue
+			}
+		}
+		if c.Macro == "parse_file_snapshot" {
+			// want is set
+		} else if c.Macro == "parse_module_snapshot" {
 			if body := root.Fields["body"]; body != nil {
 				for _, it := range body.Items {
 					if sh, ok := rdNodeShape(it); ok {
