@@ -228,7 +228,8 @@ func decodeOption(n *yaml.Node) (Option, error) {
 			opt.Key = v.Value
 			haveKey = true
 		case "value":
-			val, err := yamlToValue(v)
+			budget := maxOptionNodes
+			val, err := yamlToValue(v, &budget)
 			if err != nil {
 				return Option{}, err
 			}
@@ -241,20 +242,29 @@ func decodeOption(n *yaml.Node) (Option, error) {
 	return opt, nil
 }
 
+// maxOptionNodes bounds the size of one option value once YAML aliases are
+// expanded (against alias bombs).
+const maxOptionNodes = 1 << 20
+
 // yamlToValue converts a YAML node into a KCL value, keeping mapping order.
-func yamlToValue(n *yaml.Node) (value.Value, error) {
+// budget is the number of nodes it may still produce.
+func yamlToValue(n *yaml.Node, budget *int) (value.Value, error) {
+	*budget--
+	if *budget < 0 {
+		return nil, fmt.Errorf("line %d: option value too large", n.Line)
+	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return value.None, nil
 		}
-		return yamlToValue(n.Content[0])
+		return yamlToValue(n.Content[0], budget)
 	case yaml.AliasNode:
-		return yamlToValue(n.Alias)
+		return yamlToValue(n.Alias, budget)
 	case yaml.SequenceNode:
 		l := &value.List{Items: make([]value.Value, 0, len(n.Content))}
 		for _, c := range n.Content {
-			v, err := yamlToValue(c)
+			v, err := yamlToValue(c, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -268,7 +278,7 @@ func yamlToValue(n *yaml.Node) (value.Value, error) {
 			if k.Kind != yaml.ScalarNode {
 				return nil, fmt.Errorf("line %d: a mapping key must be a scalar", k.Line)
 			}
-			v, err := yamlToValue(n.Content[i+1])
+			v, err := yamlToValue(n.Content[i+1], budget)
 			if err != nil {
 				return nil, err
 			}
