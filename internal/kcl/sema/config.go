@@ -2,6 +2,7 @@ package sema
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 	"sync"
 
@@ -135,7 +136,22 @@ func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expec
 	cev := ev.with(cs)
 	cev.schema = ev.schema
 	var keys, vals []*Type
+	unpacked := map[string]*Symbol{}
 	for _, en := range e.Entries {
+		if en != nil && en.Key == nil && en.Op == syntax.POW && en.Value != nil {
+			ut := st.expr(en.Value, cev, nil)
+			if ut.Kind == KDict && ut.Fields != nil {
+				for n, sym := range ut.Fields {
+					if _, ok := unpacked[n]; !ok {
+						unpacked[n] = sym
+					}
+				}
+				if cc.schema != nil {
+					st.checkUnpack(f, en.Value, ut, cc.schema, map[*Type]bool{})
+				}
+			}
+			continue
+		}
 		if en != nil && en.Key == nil {
 			if ci, ok := en.Value.(*syntax.ConfigIfEntry); ok {
 				ks, vs := st.configIf(ci, cev, nil, &cc)
@@ -160,6 +176,14 @@ func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expec
 			if fields == nil {
 				fields = map[string]*Symbol{}
 			}
+			fields[n] = sym
+		}
+	}
+	for n, sym := range unpacked {
+		if fields == nil {
+			fields = map[string]*Symbol{}
+		}
+		if _, ok := fields[n]; !ok {
 			fields[n] = sym
 		}
 	}
@@ -592,4 +616,54 @@ func (p *Program) instancesSym() *Symbol {
 func (p *Program) strMethodSym(n string) *Symbol {
 	initMemberSyms()
 	return strMethodSymsV[n]
+}
+
+// checkUnpack checks the keys of a dict literal unpacked with `**` into a
+// config of schema s (recursively for nested schema attributes).
+func (st *pkgState) checkUnpack(f *syntax.File, at syntax.Node, dt *Type, s *SchemaInfo, seen map[*Type]bool) {
+	if seen[dt] {
+		return
+	}
+	seen[dt] = true
+	fields := make([]*Symbol, 0, len(dt.Fields))
+	for _, sym := range dt.Fields {
+		fields = append(fields, sym)
+	}
+	sort.Slice(fields, func(i, j int) bool {
+		a, b := fields[i].Loc, fields[j].Loc
+		if a.File != b.File {
+			return a.File < b.File
+		}
+		return a.Start.Offset < b.Start.Offset
+	})
+	for _, fs := range fields {
+		a := s.Attr(fs.Name)
+		if a == nil {
+			if s.IndexSig() != nil {
+				continue
+			}
+			var cands []string
+			for _, x := range s.AllAttrs() {
+				if x.Declared {
+					cands = append(cands, x.Name)
+				}
+			}
+			d := st.errorf(diag.CompileError, f, at, "Cannot add member '%s' to schema '%s'%s", fs.Name, s.Name, didYouMean(fs.Name, cands))
+			st.addMsg(d, fs.Loc, "config attribute is defined here")
+			continue
+		}
+		ft := fs.Type
+		if ft == nil || ft.IsAny() || a.Type == nil {
+			continue
+		}
+		if a.Type.Kind == KSchema && ft.Kind == KDict && ft.Fields != nil {
+			st.checkUnpack(f, at, ft, a.Type.Schema, seen)
+			continue
+		}
+		if !Assignable(ft, a.Type) {
+			d := st.errorf(diag.TypeError, f, at, "expected %s, got %s", a.Type, ft)
+			st.addMsg(d, a.Sym.Loc, fmt.Sprintf("variable is defined here, its type is %s, but got %s", a.Type, ft))
+			st.addMsg(d, fs.Loc, "config attribute is defined here")
+		}
+	}
 }
