@@ -124,7 +124,8 @@ func (e *evaluator) callLambda(cl *closure, args []value.Value, kwargs []value.E
 			if p.Default != nil {
 				v = e.expr(cl.sc, p.Default)
 			} else {
-				e.fail(diag.EvaluationError, f, n, "missing a required argument: '%s'", p.Name.Name)
+				e.checkArity(lam.Params, args, kwargs, f, n)
+				v = value.Undefined
 			}
 		}
 		if p.Type != nil {

@@ -167,7 +167,7 @@ func (e *evaluator) putKey(sc *scope, d *value.Dict, k value.Value, en *syntax.C
 	switch x := k.(type) {
 	case value.Str:
 		key = string(x)
-	case value.Int, value.Float, value.Bool, value.NoneType, value.UndefinedType:
+	case value.Int, value.Float, value.Bool:
 		key = value.ToStr(x)
 	default:
 		e.failCol(diag.IllegalAttributeError, sc.file, en.Key, "A attribute must be string type, got '%s'", value.TypeName(k))

@@ -177,6 +177,21 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 type kclError struct{ d *diag.Diagnostic }
 
 func (e *evaluator) recovered(r any) error {
+	err := e.recovered1(r)
+	if len(e.pending) == 0 {
+		return err
+	}
+	l := append(diag.List{}, e.pending...)
+	switch x := err.(type) {
+	case *diag.Diagnostic:
+		l = append(l, x)
+	case diag.List:
+		l = append(l, x...)
+	}
+	return l
+}
+
+func (e *evaluator) recovered1(r any) error {
 	switch x := r.(type) {
 	case kclError:
 		if e.cfg.Debug && x.d.Kind == diag.EvaluationError && len(x.d.Messages) > 0 && len(x.d.Backtrace) == 0 {
@@ -221,6 +236,9 @@ type evaluator struct {
 	stmtNode syntax.Node
 	// convDetail explains the last failed dict-to-schema conversion.
 	convDetail string
+	// pending are definition errors found while setting packages up; they
+	// are reported with (before) any evaluation error.
+	pending diag.List
 }
 
 type instRecord struct {
@@ -403,6 +421,9 @@ func (e *evaluator) run() (*Result, error) {
 	p := e.newPkg("__main__", files, true)
 	e.main = p
 	e.evalPkg(p)
+	if len(e.pending) > 0 {
+		return nil, e.pending
+	}
 	res := &Result{Files: files, Stream: e.stream}
 	res.Value, res.Scalar = e.output(p)
 	return res, nil

@@ -69,6 +69,13 @@ func (e *evaluator) newSchemaDef(p *pkg, f *syntax.File, st *syntax.SchemaStmt, 
 		sd.name = rule.Name.Name
 		sd.isRule = true
 	}
+	var params []*syntax.Param
+	if st != nil {
+		params = st.Params
+	} else {
+		params = rule.Params
+	}
+	e.checkParamOrder(f, params)
 	sd.val = &value.Func{Name: sd.name, Def: sd}
 	sd.val.Call = func(args []value.Value, kwargs []value.Entry) (res value.Value, err error) {
 		defer e.catchInto(&err)
@@ -298,6 +305,9 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	e.resolveSchema(sd)
 	if cfg == nil {
 		cfg = value.NewDict()
+	}
+	if sd.stmt != nil {
+		e.checkArity(sd.stmt.Params, args, kwargs, siteFile, site)
 	}
 	if sd.isRule {
 		return e.runRule(sd, args, kwargs, cfg, siteFile, site)
@@ -836,3 +846,56 @@ type endNode struct{ p syntax.Pos }
 
 func (n endNode) Pos() syntax.Pos { return n.p }
 func (n endNode) End() syntax.Pos { return n.p }
+
+// checkParamOrder records an IllegalParameterError for every parameter
+// with a default that is followed by one without (last first, as KCL
+// reports them).
+func (e *evaluator) checkParamOrder(f *syntax.File, params []*syntax.Param) {
+	lastRequired := -1
+	for i, p := range params {
+		if p.Default == nil {
+			lastRequired = i
+		}
+	}
+	for i := lastRequired - 1; i >= 0; i-- {
+		p := params[i]
+		if p.Default == nil {
+			continue
+		}
+		e.pending = append(e.pending, &diag.Diagnostic{Kind: diag.IllegalParameterError, Messages: []diag.Message{{
+			Pos: nodePos(f, p.Default, true), Text: "non-default argument follows default argument", Note: "A default argument"}}})
+	}
+}
+
+// checkArity reports a call that leaves a parameter without a default
+// unset.
+func (e *evaluator) checkArity(params []*syntax.Param, args []value.Value, kwargs []value.Entry, f *syntax.File, site syntax.Node) {
+	required := 0
+	missing := false
+	for i, p := range params {
+		if p.Default != nil {
+			continue
+		}
+		required++
+		if i < len(args) {
+			continue
+		}
+		found := false
+		for _, kw := range kwargs {
+			if kw.Key == p.Name.Name {
+				found = true
+			}
+		}
+		if !found {
+			missing = true
+		}
+	}
+	if !missing || f == nil {
+		return
+	}
+	plural := "s"
+	if required == 1 {
+		plural = ""
+	}
+	e.failCol(diag.CompileError, f, site, "expected %d positional argument%s, found %d", required, plural, len(args))
+}
