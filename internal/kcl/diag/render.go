@@ -65,8 +65,8 @@ func RenderError(w io.Writer, err error, src SourceReader) {
 //	note: …
 //
 // A message whose position has no column (runtime errors) gets no caret:
-// `  |  text`. A message without a file is printed as plain text under the
-// header. When the source cannot be read the block is `---> File pos: text`.
+// `  |  text` (`  | ` for an empty text). A message without a file is
+// printed as plain text under the header. When the source cannot be read the block is `---> File pos: text`.
 // Backtrace frames (for -d) follow as `note: backtrace:`.
 func Render(w io.Writer, d *Diagnostic, src SourceReader) {
 	var b strings.Builder
@@ -113,7 +113,11 @@ func renderMessage(b *strings.Builder, m Message, src SourceReader) {
 		fmt.Fprintf(b, "%s | %s\n", num, line)
 	}
 	if m.Pos.Col <= 0 {
-		fmt.Fprintf(b, "%s |  %s\n", pad, m.Text)
+		if m.Text == "" {
+			fmt.Fprintf(b, "%s | \n", pad)
+		} else {
+			fmt.Fprintf(b, "%s |  %s\n", pad, m.Text)
+		}
 	} else {
 		col := m.Pos.Col - 1
 		if n := utf8.RuneCountInString(line); col >= n {
