@@ -244,6 +244,11 @@ func (s *server) scheduleDiagnostics(snap *snapshot, paths ...string) {
 		clear(s.pendingPaths)
 		s.mu.Unlock()
 		sort.Strings(todo)
+		// One run at a time: a cancelled run finishes (or notices the
+		// cancellation) before a newer one publishes, so stale results
+		// never land after fresh ones.
+		s.runMu.Lock()
+		defer s.runMu.Unlock()
 		if !s.runDiagnostics(ctx, snap, todo) {
 			// Cancelled part-way: hand the paths to the next run.
 			s.mu.Lock()

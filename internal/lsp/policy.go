@@ -22,6 +22,11 @@ type stacks struct {
 	repos map[string]*konfig.Repo // by root
 	// results holds the last compile of each stack, keyed by stack dir.
 	results map[string]*stackResult
+	// units caches the unit of each file; including caches the stacks
+	// that include each file. Both are dropped when the repository model
+	// or an import changes.
+	units     map[string]unit
+	including map[string][]*konfig.Stack
 }
 
 // stackResult is one compile of a stack against one snapshot.
@@ -70,11 +75,40 @@ func (s *server) forgetRepos() {
 	s.stacks.mu.Lock()
 	defer s.stacks.mu.Unlock()
 	s.stacks.repos = nil
+	s.stacks.units = nil
+	s.stacks.including = nil
+}
+
+// forgetIncludes drops the cached "stacks including a file" answers (an
+// import changed).
+func (s *server) forgetIncludes() {
+	s.stacks.mu.Lock()
+	defer s.stacks.mu.Unlock()
+	s.stacks.including = nil
 }
 
 // stacksIncluding returns the stacks whose compile reads path, honouring
 // the `stacks` setting.
 func (s *server) stacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
+	s.stacks.mu.Lock()
+	cached, ok := s.stacks.including[path]
+	s.stacks.mu.Unlock()
+	if ok {
+		return cached
+	}
+	out := s.findStacksIncluding(ctx, snap, path)
+	if ctx.Err() == nil {
+		s.stacks.mu.Lock()
+		if s.stacks.including == nil {
+			s.stacks.including = map[string][]*konfig.Stack{}
+		}
+		s.stacks.including[path] = out
+		s.stacks.mu.Unlock()
+	}
+	return out
+}
+
+func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
 	read := func(p string) ([]byte, error) { return snap.readFile(p) }
 	s.mu.Lock()
 	only := s.settings.Stacks

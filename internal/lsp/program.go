@@ -38,8 +38,26 @@ type programEntry struct {
 	overlay map[string][]byte
 }
 
-// unitFor returns the unit of path.
+// unitFor returns the unit of path (cached until a project, stack or
+// settings file changes).
 func (s *server) unitFor(path string) unit {
+	s.stacks.mu.Lock()
+	u, ok := s.stacks.units[path]
+	s.stacks.mu.Unlock()
+	if ok {
+		return u
+	}
+	u = s.findUnit(path)
+	s.stacks.mu.Lock()
+	if s.stacks.units == nil {
+		s.stacks.units = map[string]unit{}
+	}
+	s.stacks.units[path] = u
+	s.stacks.mu.Unlock()
+	return u
+}
+
+func (s *server) findUnit(path string) unit {
 	if dir := konfig.FindStackDir(path); dir != "" {
 		if st, err := konfig.LoadStack(dir); err == nil {
 			for _, f := range st.Files {

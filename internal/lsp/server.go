@@ -53,6 +53,8 @@ type server struct {
 	progs         programs
 	pendingCancel context.CancelFunc
 	pendingPaths  map[string]bool
+	// runMu serializes diagnostic runs.
+	runMu sync.Mutex
 
 	// bg is the context of background work (diagnostics); cancelled on close.
 	bg       context.Context

@@ -18,6 +18,11 @@ type document struct {
 	path    string
 	version int32
 	text    *text
+	data    []byte // text.src as bytes, shared by every snapshot's overlay
+}
+
+func newDocument(u uri.URI, path string, version int32, src string) *document {
+	return &document{uri: u, path: path, version: version, text: newText(src), data: []byte(src)}
 }
 
 // snapshot is an immutable view of the workspace: the workspace roots and
@@ -26,6 +31,9 @@ type snapshot struct {
 	id    uint64
 	roots []string
 	docs  map[string]*document // by absolute path
+
+	overlayOnce sync.Once
+	overlayMap  map[string][]byte
 }
 
 // doc returns the open document for path, or nil.
@@ -35,7 +43,7 @@ func (s *snapshot) doc(path string) *document { return s.docs[path] }
 // else the file on disk.
 func (s *snapshot) readFile(path string) ([]byte, error) {
 	if d := s.docs[path]; d != nil {
-		return []byte(d.text.src), nil
+		return d.data, nil
 	}
 	b, err := os.ReadFile(path)
 	if err != nil {
@@ -58,12 +66,15 @@ func (s *snapshot) textOf(path string) (*text, error) {
 
 // overlay returns the open buffers keyed by absolute path, for the KCL
 // packages that read files.
+// The map is made once per snapshot and must not be modified.
 func (s *snapshot) overlay() map[string][]byte {
-	m := make(map[string][]byte, len(s.docs))
-	for p, d := range s.docs {
-		m[p] = []byte(d.text.src)
-	}
-	return m
+	s.overlayOnce.Do(func() {
+		s.overlayMap = make(map[string][]byte, len(s.docs))
+		for p, d := range s.docs {
+			s.overlayMap[p] = d.data
+		}
+	})
+	return s.overlayMap
 }
 
 // openPaths returns the paths of the open documents, sorted.

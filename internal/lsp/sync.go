@@ -3,8 +3,11 @@ package lsp
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
 func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocumentParams) error {
@@ -13,7 +16,7 @@ func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocume
 		return err
 	}
 	snap, err := s.session.update(func(docs map[string]*document, _ *[]string) error {
-		docs[path] = &document{uri: params.TextDocument.URI, path: path, version: params.TextDocument.Version, text: newText(params.TextDocument.Text)}
+		docs[path] = newDocument(params.TextDocument.URI, path, params.TextDocument.Version, params.TextDocument.Text)
 		return nil
 	})
 	if err != nil {
@@ -28,8 +31,12 @@ func (s *server) DidChange(ctx context.Context, params *protocol.DidChangeTextDo
 	if err != nil {
 		return err
 	}
+	var before string
 	snap, err := s.session.update(func(docs map[string]*document, _ *[]string) error {
 		old := docs[path]
+		if old != nil {
+			before = old.text.src
+		}
 		if old == nil {
 			return fmt.Errorf("didChange for %s, which is not open", path)
 		}
@@ -37,14 +44,29 @@ func (s *server) DidChange(ctx context.Context, params *protocol.DidChangeTextDo
 		if err != nil {
 			return fmt.Errorf("%s: %w", path, err)
 		}
-		docs[path] = &document{uri: old.uri, path: path, version: params.TextDocument.Version, text: newText(src)}
+		docs[path] = newDocument(old.uri, path, params.TextDocument.Version, src)
 		return nil
 	})
 	if err != nil {
 		return err
 	}
+	if s.importsOf(path, before) != s.importsOf(path, snap.doc(path).text.src) {
+		s.forgetIncludes()
+	}
 	s.changed(ctx, snap, path)
 	return nil
+}
+
+// importsOf returns the import paths of src, one per line.
+func (s *server) importsOf(path, src string) string {
+	var b strings.Builder
+	for _, st := range s.parse(path, src).file.Stmts {
+		if im, ok := st.(*syntax.ImportStmt); ok {
+			b.WriteString(im.Rawpath)
+			b.WriteByte('\n')
+		}
+	}
+	return b.String()
 }
 
 func (s *server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocumentParams) error {
@@ -59,6 +81,7 @@ func (s *server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocu
 	if err != nil {
 		return err
 	}
+	s.forgetIncludes()
 	// The file's own diagnostics go with the buffer; stacks re-evaluate
 	// against the disk content.
 	s.diags.clear(path)
