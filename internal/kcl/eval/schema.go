@@ -496,7 +496,7 @@ func (e *evaluator) cannotAdd(sd *schemaDef, key string, f *syntax.File, site sy
 		}
 		panic(kclError{diag.New(diag.EvaluationError, diag.Pos{}, "Cannot add member '%s' to schema '%s'", key, sd.name)})
 	}
-	e.failCol(diag.CompileError, f, at, "Cannot add member '%s' to schema '%s'", key, sd.name)
+	e.failCol(diag.CompileError, f, at, "Cannot add member '%s' to schema '%s'%s", key, sd.name, suggestion(key, sd.allNames()))
 }
 
 // applyEntry applies a config entry (with its operator) to v.
@@ -870,7 +870,7 @@ func (e *evaluator) checkParamOrder(f *syntax.File, params []*syntax.Param) {
 // checkArity reports a call that leaves a parameter without a default
 // unset.
 func (e *evaluator) checkArity(params []*syntax.Param, args []value.Value, kwargs []value.Entry, f *syntax.File, site syntax.Node) {
-	required := 0
+	required, provided := 0, 0
 	missing := false
 	for i, p := range params {
 		if p.Default != nil {
@@ -878,6 +878,7 @@ func (e *evaluator) checkArity(params []*syntax.Param, args []value.Value, kwarg
 		}
 		required++
 		if i < len(args) {
+			provided++
 			continue
 		}
 		found := false
@@ -886,7 +887,9 @@ func (e *evaluator) checkArity(params []*syntax.Param, args []value.Value, kwarg
 				found = true
 			}
 		}
-		if !found {
+		if found {
+			provided++
+		} else {
 			missing = true
 		}
 	}
@@ -897,5 +900,27 @@ func (e *evaluator) checkArity(params []*syntax.Param, args []value.Value, kwarg
 	if required == 1 {
 		plural = ""
 	}
-	e.failCol(diag.CompileError, f, site, "expected %d positional argument%s, found %d", required, plural, len(args))
+	e.failCol(diag.CompileError, f, site, "expected %d positional argument%s, found %d", required, plural, provided)
+}
+
+// allNames lists the attribute names of sd with its parents and mixins, in
+// declaration order.
+func (sd *schemaDef) allNames() []string {
+	var out []string
+	seen := map[string]bool{}
+	chain := sd.chain()
+	var defs []*schemaDef
+	defs = append(defs, chain...)
+	for _, d := range chain {
+		defs = append(defs, d.mixins...)
+	}
+	for _, d := range defs {
+		for _, n := range d.names {
+			if !seen[n] {
+				seen[n] = true
+				out = append(out, n)
+			}
+		}
+	}
+	return out
 }
