@@ -1,12 +1,17 @@
 package konfig
 
 import (
+	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
+	"time"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
 // Texts of the evaluator's check-failure messages.
@@ -59,11 +64,11 @@ func (st *Stack) locateCheckFailure(p Problem, read ReadFileFunc) Problem {
 	if check == nil || check.File == "" {
 		return st.locateAssertFailure(p, read)
 	}
-	attrs := checkAttributes(read, check.File, check.Line)
-	if len(attrs) == 0 {
+	info := checkAttributes(read, check.File, check.Line)
+	if len(info.attrs) == 0 {
 		return p
 	}
-	cands := st.attributeEntries(read, attrs)
+	cands := st.attributeEntries(read, info.attrs)
 	if len(cands) == 0 {
 		return p
 	}
@@ -86,6 +91,16 @@ func (st *Stack) locateCheckFailure(p Problem, read ReadFileFunc) Problem {
 		}
 	}
 	best := cands[len(cands)-1]
+	if len(cands) > 1 && len(info.attrs) == 1 {
+		// Several entries set the attribute (list items, or several
+		// declarations): prefer the last one whose own value fails the check.
+		for i := len(cands) - 1; i >= 0; i-- {
+			if violates(st, check.File, info, cands[i]) {
+				best = cands[i]
+				break
+			}
+		}
+	}
 	out := Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, Message: check.Message}
 	out.Related = append(out.Related, Related{Location: check.Location, Message: "the check: " + checkSource(read, check.File, check.Line)})
 	if site != nil {
@@ -160,6 +175,7 @@ type entryLoc struct {
 	Location
 	attr   string
 	target string
+	value  string // source of the entry's value
 }
 
 // parseFile parses a KCL file read through read (nil when unreadable).
@@ -172,19 +188,32 @@ func parseFile(read ReadFileFunc, path string) *syntax.File {
 	return f
 }
 
-// checkAttributes returns the names of the schema attributes that the check
-// expression on line reads (the identifiers of its condition that the
-// enclosing schema declares).
-func checkAttributes(read ReadFileFunc, file string, line int) []string {
+// checkInfo describes the check expression on a line of a schema: the
+// attributes its condition reads (identifiers the schema declares), the
+// source of its test and `if` condition, and the imports of its file.
+type checkInfo struct {
+	attrs   []string
+	test    string
+	cond    string
+	imports []string
+}
+
+// checkAttributes returns what the check expression on line reads.
+func checkAttributes(read ReadFileFunc, file string, line int) checkInfo {
+	var info checkInfo
 	f := parseFile(read, file)
 	if f == nil {
-		return nil
+		return info
 	}
-	var names []string
+	for _, st := range f.Stmts {
+		if imp, ok := st.(*syntax.ImportStmt); ok {
+			info.imports = append(info.imports, nodeSource(f, imp))
+		}
+	}
 	syntax.Inspect(f, func(n syntax.Node) bool {
 		s, ok := n.(*syntax.SchemaStmt)
 		if !ok {
-			return n != nil && len(names) == 0
+			return n != nil && len(info.attrs) == 0
 		}
 		declared := map[string]bool{}
 		for _, st := range s.Body {
@@ -196,6 +225,10 @@ func checkAttributes(read ReadFileFunc, file string, line int) []string {
 			if c.Pos().Line != line {
 				continue
 			}
+			info.test = nodeSource(f, c.Test)
+			if c.IfCond != nil {
+				info.cond = nodeSource(f, c.IfCond)
+			}
 			seen := map[string]bool{}
 			for _, e := range []syntax.Expr{c.Test, c.IfCond} {
 				if e == nil {
@@ -204,10 +237,10 @@ func checkAttributes(read ReadFileFunc, file string, line int) []string {
 				syntax.Inspect(e, func(n syntax.Node) bool {
 					switch x := n.(type) {
 					case *syntax.SelectorExpr:
-						syntax.Inspect(x.X, func(m syntax.Node) bool { return collectIdent(m, declared, seen, &names) })
+						syntax.Inspect(x.X, func(m syntax.Node) bool { return collectIdent(m, declared, seen, &info.attrs) })
 						return false
 					case *syntax.Ident:
-						collectIdent(x, declared, seen, &names)
+						collectIdent(x, declared, seen, &info.attrs)
 					}
 					return true
 				})
@@ -215,7 +248,16 @@ func checkAttributes(read ReadFileFunc, file string, line int) []string {
 		}
 		return false
 	})
-	return names
+	return info
+}
+
+// nodeSource returns the source text of a node of f.
+func nodeSource(f *syntax.File, n syntax.Node) string {
+	start, end := n.Pos().Offset, n.End().Offset
+	if start < 0 || end > len(f.Src) || start > end {
+		return ""
+	}
+	return string(f.Src[start:end])
 }
 
 func collectIdent(n syntax.Node, declared, seen map[string]bool, names *[]string) bool {
@@ -280,7 +322,7 @@ func (st *Stack) attributeEntries(read ReadFileFunc, attrs []string) []entryLoc 
 				name := keyName(e.Key)
 				if want[name] && (e.Op == syntax.ASSIGN || e.Op == syntax.COLON) {
 					p := f.DiagPos(e.Pos())
-					out = append(out, entryLoc{Location: Location{File: file, Line: p.Line, Col: p.Col}, attr: name, target: target})
+					out = append(out, entryLoc{Location: Location{File: file, Line: p.Line, Col: p.Col}, attr: name, target: target, value: nodeSource(f, e.Value)})
 				}
 				return true
 			})
@@ -334,4 +376,39 @@ func topLevelTarget(read ReadFileFunc, file string, line int) string {
 		}
 	}
 	return ""
+}
+
+// violates reports whether the candidate entry's own value fails the check
+// (a one-attribute check): it evaluates the check's condition in a small
+// program that binds the attribute to the entry's value source, next to the
+// check's file so that its imports resolve. Values that cannot be evaluated
+// on their own (they read other variables) count as not violating.
+func violates(st *Stack, checkFile string, info checkInfo, c entryLoc) bool {
+	if c.value == "" || info.test == "" {
+		return false
+	}
+	var b strings.Builder
+	for _, imp := range info.imports {
+		b.WriteString(imp + "\n")
+	}
+	fmt.Fprintf(&b, "%s = %s\n", info.attrs[0], c.value)
+	if info.cond != "" {
+		fmt.Fprintf(&b, "konfig_check_ok = bool(%s) if %s else True\n", info.test, info.cond)
+	} else {
+		fmt.Fprintf(&b, "konfig_check_ok = bool(%s)\n", info.test)
+	}
+	path := filepath.Join(filepath.Dir(checkFile), "__konfig_check__.k")
+	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)
+	defer cancel()
+	res, err := eval.Run(ctx, eval.Config{
+		Files:   []string{path},
+		Overlay: map[string][]byte{path: []byte(b.String())},
+		WorkDir: filepath.Dir(checkFile),
+		ModRoot: st.ModRoot,
+	})
+	if err != nil || res.Value == nil {
+		return false
+	}
+	ok, found := res.Value.Get("konfig_check_ok")
+	return found && ok == value.Bool(false)
 }
