@@ -111,6 +111,8 @@ type Program struct {
 	pkgs     map[string]*Package
 	order    []string // package paths in load order, main first
 	sources  map[string]*pkgSource
+	// cycles maps each package on an import cycle to the cycle's members.
+	cycles map[string][]string
 
 	// changed lists the files an Update touched (nil for Load): other files
 	// are taken from the previous Program without reading the disk.
@@ -296,6 +298,7 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 	}
 	p.order = order
 	p.sources = sources
+	p.cycles = importCycles(order, sources)
 
 	// Decide which packages need resolving: new, changed files, or a
 	// dependency that is resolved again.
@@ -363,6 +366,45 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 		st.finish()
 	}
 	return nil
+}
+
+// importCycles finds the import cycles among the packages (the main
+// package cannot be imported, so it is never on one): each member maps to
+// the cycle's members, starting from the earliest loaded.
+func importCycles(order []string, sources map[string]*pkgSource) map[string][]string {
+	out := map[string][]string{}
+	for _, start := range order {
+		if start == MainPkg || out[start] != nil {
+			continue
+		}
+		// depth-first search for a path back to start
+		var path []string
+		seen := map[string]bool{}
+		var dfs func(p string) bool
+		dfs = func(p string) bool {
+			path = append(path, p)
+			seen[p] = true
+			for _, q := range sources[p].imports {
+				if q == start {
+					return true
+				}
+				if !seen[q] && sources[q] != nil && dfs(q) {
+					return true
+				}
+			}
+			path = path[:len(path)-1]
+			return false
+		}
+		if dfs(start) {
+			cyc := append([]string(nil), path...)
+			for _, m := range cyc {
+				if out[m] == nil {
+					out[m] = cyc
+				}
+			}
+		}
+	}
+	return out
 }
 
 // reuseSource returns the previous Program's source of pkgpath when an

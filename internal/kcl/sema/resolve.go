@@ -901,6 +901,13 @@ func (st *pkgState) importStmt(f *syntax.File, s *syntax.ImportStmt, ev env) {
 	if s.AsName != nil {
 		st.occur(f, node, s.Name, sym, true, RoleDecl)
 	}
+	if cyc := st.prog.cycles[st.pkg.PkgPath]; cyc != nil && contains(cyc, sym.Target) {
+		names := make([]string, len(cyc))
+		for i, c := range cyc {
+			names[i] = c[strings.LastIndexByte(c, '.')+1:]
+		}
+		st.errorf(diag.CompileError, f, s, "There is a circular reference between modules %s", strings.Join(names, ", "))
+	}
 	if pkg := st.prog.pkgs[sym.Target]; pkg == nil || (!pkg.sysModule && len(pkg.Files) == 0) {
 		if strings.HasPrefix(s.Path, "kcl_plugin") {
 			return
