@@ -2,6 +2,7 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -38,7 +39,7 @@ source is printed; with -w files whose formatting changes are rewritten in place
 A file that does not parse is reported as file:line:col: message and left untouched;
 the exit status is then 1.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
-			return runFmt(cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), opts, args)
+			return runFmt(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), opts, args)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.write, "write", "w", false, "write the result to the source file instead of standard output")
@@ -48,7 +49,11 @@ the exit status is then 1.`,
 
 // runFmt formats the files named by paths (or stdin when there are none). It
 // reports every failure on stderr and returns exitError{1} when any occurred.
-func runFmt(stdin io.Reader, stdout, stderr io.Writer, opts fmtOptions, paths []string) error {
+// It stops between files when ctx is cancelled.
+func runFmt(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, opts fmtOptions, paths []string) error {
+	if ctx == nil {
+		ctx = context.Background()
+	}
 	failed := false
 	report := func(err error) {
 		failed = true
@@ -84,6 +89,10 @@ func runFmt(stdin io.Reader, stdout, stderr io.Writer, opts fmtOptions, paths []
 		report(err)
 	}
 	for _, file := range files {
+		if err := ctx.Err(); err != nil {
+			report(fmt.Errorf("fmt: %w", err))
+			break
+		}
 		if err := fmtFile(stdout, opts, file); err != nil {
 			report(err)
 		}
