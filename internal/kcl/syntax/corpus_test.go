@@ -122,9 +122,13 @@ func TestCorpus(t *testing.T) {
 		if err != nil {
 			t.Fatalf("read %s: %v", path, err)
 		}
-		_, errs := ParseFile(path, src)
+		f, errs := ParseFile(path, src)
 		if len(errs) > 0 {
 			fail("konfig %s: %d errors, first: %v", path, len(errs), errs[0])
+			continue
+		}
+		if err := checkInvariants(f); err != nil {
+			fail("konfig %s: %v", path, err)
 			continue
 		}
 		passed++

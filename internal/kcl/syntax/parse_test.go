@@ -205,12 +205,9 @@ func FuzzParse(f *testing.F) {
 				t.Fatalf("internal error: %v", e)
 			}
 		}
-		Inspect(file, func(n Node) bool {
-			if n != nil && n.End().Offset < n.Pos().Offset {
-				t.Fatalf("%T: end %v before start %v", n, n.End(), n.Pos())
-			}
-			return true
-		})
+		if err := checkInvariants(file); err != nil {
+			t.Fatal(err)
+		}
 		_ = Dump(file)
 		_, _ = ParseExpr(string(src))
 	})

@@ -313,6 +313,9 @@ func TestErrorRecovery(t *testing.T) {
 			for _, s := range f.Stmts {
 				got = append(got, ourShape(s, src))
 			}
+			if err := checkInvariants(f); err != nil {
+				t.Errorf("%s: %v", c.Name, err)
+			}
 		default:
 			x, err := ParseExpr(string(src))
 			if err != nil {
