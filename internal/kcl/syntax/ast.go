@@ -212,7 +212,7 @@ type SchemaAttr struct {
 	NameQuoted bool   // written as a string literal
 	Optional   bool   // `name?: T`
 	Type       *TypeExpr
-	Op         Token // ASSIGN, OR_ASSIGN (|=) or ADD_ASSIGN; ILLEGAL (0) when there is no value
+	Op         Token // ASSIGN or an augmented assignment (usually OR_ASSIGN `|=`); ILLEGAL (0) when there is no value
 	Value      Expr  // nil when there is no default
 	Decorators []*Decorator
 }

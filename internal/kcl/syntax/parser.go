@@ -728,12 +728,12 @@ func (p *parser) parseSchemaAttr(start Pos, name *Ident, quoted bool, decos []*D
 	} else {
 		a.Type = &TypeExpr{Span: Span{p.tok.pos, p.tok.pos}, Kind: AnyType}
 	}
-	switch p.tok.tok {
-	case ASSIGN, OR_ASSIGN, ADD_ASSIGN:
-		a.Op = p.tok.tok
+	switch t := p.tok.tok; {
+	case t == ASSIGN || t.IsAugAssign():
+		a.Op = t
 		p.next()
 		a.Value = p.parseTest()
-	case LBRACE:
+	case t == LBRACE:
 		// `name: S {…}` in a schema: an attribute with a schema value
 		if a.Type.Kind == NamedType {
 			cfg := p.parseConfig()
