@@ -335,7 +335,7 @@ func Assignable(src, dst *Type) bool {
 		if src.Kind == KDict {
 			return Assignable(src.Key, dst.Key) && Assignable(src.Elem, dst.Elem)
 		}
-		return src.Kind == KSchema
+		return false
 	case KSchema:
 		switch src.Kind {
 		case KSchema:
