@@ -171,6 +171,40 @@ func (e *evaluator) resolveSchema(sd *schemaDef) {
 	}
 	sd.resolving = false
 	sd.resolved = true
+	if sd.stmt != nil && sd.stmt.IndexSignature != nil {
+		e.checkIndexSignature(sd)
+	}
+}
+
+// checkIndexSignature reports attributes that conflict with the schema's
+// index signature (name clash with the key alias, or a basic type other
+// than the signature's value type).
+func (e *evaluator) checkIndexSignature(sd *schemaDef) {
+	sig := sd.stmt.IndexSignature
+	if sig.KeyName != nil {
+		for _, a := range sd.attrs {
+			if a.name == sig.KeyName.Name {
+				e.failCol(diag.IndexSignatureError, sd.file, sig, "index signature attribute name '%s' cannot have the same name as schema attributes", a.name)
+			}
+		}
+	}
+	vt := sig.ValueType
+	if vt == nil || vt.Kind != syntax.BasicType || sig.AnyOther {
+		return
+	}
+	for _, a := range sd.attrs {
+		if a.typ == nil || a.typ.Kind != syntax.BasicType || a.typ.Name == vt.Name {
+			continue
+		}
+		if a.typ.Name == "int" && vt.Name == "float" {
+			continue
+		}
+		sigText := "[" + typeText(sig.KeyType) + "]: " + typeText(vt)
+		if sig.KeyName != nil {
+			sigText = "[" + sig.KeyName.Name + ": " + typeText(sig.KeyType) + "]: " + typeText(vt)
+		}
+		e.failCol(diag.IndexSignatureError, sd.file, a.decl, "the type '%s' of schema attribute '%s' does not meet the index signature definition %s", typeText(a.typ), a.name, sigText)
+	}
 }
 
 // chain returns sd's ancestors, root first, ending with sd.
@@ -356,6 +390,15 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	}
 	// Relaxed config keys (not attributes): index signature or error.
 	idx, idxDef := indexSignature(chain, mixins)
+	if idx == nil && !sd.isProto && !sd.isMixin && cfgNode != nil && siteFile != nil {
+		var bad diag.List
+		e.checkLiteralKeys(sd, in, siteFile, cfgNode.Entries, &bad)
+		if len(bad) == 1 {
+			panic(kclError{bad[0]})
+		} else if len(bad) > 1 {
+			panic(bad)
+		}
+	}
 	if idx == nil && !sd.isProto && !sd.isMixin {
 		var bad []string
 		for _, en := range cfg.Entries() {
@@ -448,6 +491,42 @@ func indexSignature(chain, mixins []*schemaDef) (*syntax.IndexSignature, *schema
 		}
 	}
 	return sig, def
+}
+
+// checkLiteralKeys reports literal keys of a schema config (including those
+// inside `if` entries, whatever the condition) that are not attributes.
+func (e *evaluator) checkLiteralKeys(sd *schemaDef, in *instance, f *syntax.File, entries []*syntax.ConfigEntry, bad *diag.List) {
+	for _, en := range entries {
+		if en.Op == syntax.IF {
+			for it, _ := en.Value.(*syntax.ConfigIfEntry); it != nil; it = it.Else {
+				e.checkLiteralKeys(sd, in, f, it.Entries, bad)
+			}
+			continue
+		}
+		if en.Key == nil {
+			continue
+		}
+		var key string
+		switch k := en.Key.(type) {
+		case *syntax.StringLit:
+			key = k.Value
+		default:
+			names, ok := syntax.DottedName(en.Key)
+			if !ok {
+				if ix, isIdx := en.Key.(*syntax.IndexExpr); isIdx {
+					names, ok = syntax.DottedName(ix.X)
+				}
+			}
+			if !ok {
+				continue
+			}
+			key = names[0]
+		}
+		if in.attrMap[key] != nil || in.lz.has(key) {
+			continue
+		}
+		*bad = append(*bad, e.diagAt(diag.CompileError, f, en.Key, true, "Cannot add member '%s' to schema '%s'%s", key, sd.name, suggestion(key, sd.allNames())))
+	}
 }
 
 // cannotAddAll reports every config key that is not an attribute.
