@@ -234,3 +234,21 @@ func fuzzCorpusDir() string {
 		dir = parent
 	}
 }
+
+// TestPathEnclosing checks the node path at a cursor inside a partial config.
+func TestPathEnclosing(t *testing.T) {
+	src := []byte("import frontend\n\napp = frontend.Server {\n    ima\n\nother = 1\n")
+	f, _ := ParseFile("p.k", src)
+	off := strings.Index(string(src), "ima") + 3
+	var kinds []string
+	for _, n := range PathEnclosing(f, off) {
+		kinds = append(kinds, fmt.Sprintf("%T", n))
+	}
+	want := []string{"*syntax.File", "*syntax.AssignStmt", "*syntax.SchemaExpr", "*syntax.ConfigExpr", "*syntax.ConfigEntry", "*syntax.Ident"}
+	if diff := cmp.Diff(want, kinds); diff != "" {
+		t.Errorf("path (-want +got):\n%s", diff)
+	}
+	if len(f.Stmts) != 3 {
+		t.Errorf("got %d statements, want 3 (import, app, other)", len(f.Stmts))
+	}
+}

@@ -320,3 +320,22 @@ func walkChildren(v Visitor, n Node) {
 		walkType(v, x.Ret)
 	}
 }
+
+// PathEnclosing returns the nodes whose span contains the byte offset off
+// (start <= off <= end), from root down to the innermost one; nil when root
+// does not contain off. It is meant for editor features (hover, completion)
+// that start from a cursor position.
+func PathEnclosing(root Node, off int) []Node {
+	var path []Node
+	Inspect(root, func(n Node) bool {
+		if n == nil {
+			return false
+		}
+		if _, isFile := n.(*File); !isFile && (off < n.Pos().Offset || off > n.End().Offset) {
+			return false
+		}
+		path = append(path, n)
+		return true
+	})
+	return path
+}
