@@ -417,14 +417,16 @@ func unescape(s string) string {
 			sb.WriteByte('\v')
 			i += 2
 		case 'x', 'u', 'U':
-			n := map[byte]int{'x': 2, 'u': 4, 'U': 8}[e]
+			n := 2
+			switch e {
+			case 'u':
+				n = 4
+			case 'U':
+				n = 8
+			}
 			if i+2+n <= len(s) {
 				if v, err := strconv.ParseUint(s[i+2:i+2+n], 16, 32); err == nil {
-					if e == 'x' {
-						sb.WriteRune(rune(v))
-					} else {
-						sb.WriteRune(rune(v))
-					}
+					sb.WriteRune(rune(v))
 					i += 2 + n
 					continue
 				}
