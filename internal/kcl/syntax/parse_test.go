@@ -159,6 +159,14 @@ func TestWalkVisitsAll(t *testing.T) {
 	}
 }
 
+// TestBOM checks that a UTF-8 byte order mark is ignored.
+func TestBOM(t *testing.T) {
+	f, errs := ParseFile("bom.k", []byte("\xEF\xBB\xBFa = 1\n"))
+	if len(errs) > 0 || len(f.Stmts) != 1 {
+		t.Errorf("errors %v, %d statements", errs, len(f.Stmts))
+	}
+}
+
 // TestCharCol checks the character column of positions after multi-byte text.
 func TestCharCol(t *testing.T) {
 	src := []byte("a = \"中文\" + b\n")

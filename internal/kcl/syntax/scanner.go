@@ -130,6 +130,9 @@ func newScanner(src []byte, str string, start, end int, startPos Pos, err errorH
 		err:       err,
 		str:       str,
 	}
+	if start == 0 && len(src) >= 3 && src[0] == 0xEF && src[1] == 0xBB && src[2] == 0xBF {
+		s.off = 3 // skip a UTF-8 byte order mark
+	}
 	return s
 }
 
