@@ -1894,7 +1894,7 @@ func (p *parser) parseType() *TypeExpr {
 		u.Union = append(u.Union, p.parseTypeAtom())
 	}
 	u.Span = p.spanFrom(start)
-	u.Text = p.sc.str[start.Offset:p.prevEnd.Offset]
+	u.Text = p.sc.str[start.Offset:max(start.Offset, p.prevEnd.Offset)]
 	return u
 }
 
@@ -1980,7 +1980,7 @@ func (p *parser) parseTypeAtom() *TypeExpr {
 		return t
 	}
 	t.Span = p.spanFrom(start)
-	t.Text = p.sc.str[start.Offset:p.prevEnd.Offset]
+	t.Text = p.sc.str[start.Offset:max(start.Offset, p.prevEnd.Offset)]
 	return t
 }
 
