@@ -413,6 +413,9 @@ func (e *evaluator) selector(sc *scope, v value.Value, name string, n syntax.Nod
 		if r, ok := x.Attrs.Get(name); ok {
 			return r
 		}
+		if sd, ok := x.Def.(*schemaDef); ok && !sd.hasIndexSignature() {
+			e.failCol(diag.TypeError, sc.file, n, "attribute '%s' not found in '%s'%s", name, x.Name, suggestion(name, sd.allNames()))
+		}
 		return value.Undefined
 	case *module:
 		return e.moduleAttr(sc, x, name, n)
@@ -426,6 +429,7 @@ func (e *evaluator) selector(sc *scope, v value.Value, name string, n syntax.Nod
 			if name == "instances" {
 				return e.instancesFunc(sd)
 			}
+			e.failCol(diag.TypeError, sc.file, n, "attribute '%s' not found in '%s'%s", name, sd.name, suggestion(name, []string{"instances"}))
 		}
 	case value.NoneType, value.UndefinedType:
 		e.fail(diag.EvaluationError, sc.file, n, "invalid value '%s' to load attribute '%s'", value.TypeName(v), name)

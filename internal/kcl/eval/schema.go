@@ -1003,3 +1003,15 @@ func (sd *schemaDef) allNames() []string {
 	}
 	return out
 }
+
+// hasIndexSignature reports whether sd, a parent or a mixin declares an
+// index signature.
+func (sd *schemaDef) hasIndexSignature() bool {
+	chain := sd.chain()
+	var mixins []*schemaDef
+	for _, d := range chain {
+		mixins = append(mixins, d.mixins...)
+	}
+	sig, _ := indexSignature(chain, mixins)
+	return sig != nil
+}

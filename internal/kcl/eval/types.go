@@ -326,7 +326,11 @@ func (e *evaluator) resolveNamed(sc *scope, t *syntax.TypeExpr) (*schemaDef, *al
 			if m.pkg.lz.has(n) {
 				v = m.pkg.lz.read(n)
 			} else {
-				v, _ = m.pkg.lz.vals.Get(n)
+				var found bool
+				v, found = m.pkg.lz.vals.Get(n)
+				if !found && sc.file != nil {
+					e.failCol(diag.TypeError, sc.file, t, "attribute '%s' not found in 'module '%s''", n, m.path)
+				}
 			}
 		}
 	}
