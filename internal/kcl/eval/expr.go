@@ -74,7 +74,7 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 	case *syntax.Ident:
 		v, ok := e.lookup(sc, n.Name)
 		if !ok {
-			e.failCol(diag.NameError, sc.file, n, "name '%s' is not defined", n.Name)
+			e.failCol(diag.CompileError, sc.file, n, "name '%s' is not defined", n.Name)
 		}
 		return v
 	case *syntax.NumberLit:
@@ -91,7 +91,7 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 				v := e.expr(sc, p.X)
 				s, err := value.Format(p.Spec, v)
 				if err != nil {
-					e.failCol(diag.CompileError, sc.file, p, "%s", err.Error())
+					e.failCol(diag.CompileError, sc.file, p.X, "%s", err.Error())
 				}
 				b.WriteString(s)
 			default:

@@ -290,12 +290,30 @@ func (e *evaluator) checkImmutable(p *pkg, items []stmtFile) {
 		node syntax.Node
 	}
 	seen := map[string]first{}
+	imports := map[*syntax.File]map[string]*syntax.ImportStmt{}
+	for _, it := range items {
+		if is, ok := it.st.(*syntax.ImportStmt); ok {
+			if imports[it.f] == nil {
+				imports[it.f] = map[string]*syntax.ImportStmt{}
+			}
+			name := is.Name
+			if is.AsName != nil {
+				name = is.AsName.Name
+			}
+			imports[it.f][name] = is
+		}
+	}
 	var walk func(st syntax.Stmt, f *syntax.File)
 	walk = func(st syntax.Stmt, f *syntax.File) {
 		switch s := st.(type) {
 		case *syntax.AssignStmt:
 			for _, t := range s.Targets {
 				n := rootName(t)
+				if is, ok := imports[f][n]; ok {
+					if _, isID := t.(*syntax.Ident); !isID {
+						e.immutable(f, t, f, is, n, false)
+					}
+				}
 				if n == "" || strings.HasPrefix(n, "_") {
 					continue
 				}

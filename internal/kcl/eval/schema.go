@@ -856,7 +856,7 @@ func (e *evaluator) checkDeprecated(decos []*syntax.Decorator, name string, defF
 		case "info":
 			continue
 		default:
-			e.failCol(diag.CompileError, defFile, d, "UnKnown decorator %s", names[0])
+			e.failCol(diag.CompileError, defFile, d.Name, "UnKnown decorator %s", names[0])
 		}
 		sc := &scope{kind: frLocal, vars: map[string]value.Value{}}
 		var version, reason string
