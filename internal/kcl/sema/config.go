@@ -431,6 +431,9 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 		vt = st.expr(en.Value, cev, exp)
 	}
 	bindType = vt
+	for j := len(nameStr) - 1; j >= 1; j-- {
+		bindType = DictOf(StrLit(nameStr[j]), bindType)
+	}
 	if failedAt >= 0 || attrType == nil {
 		return keyType, vt
 	}

@@ -101,7 +101,7 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 				st.expr(fv.X, ev, nil)
 				if fv.Spec != "" {
 					spec := strings.TrimSpace(fv.Spec)
-					if spec != "#json" && spec != "#yaml" {
+					if ls := strings.ToLower(spec); ls != "#json" && ls != "#yaml" {
 						var at syntax.Node = fv
 						if fv.X != nil {
 							at = fv.X

@@ -541,7 +541,7 @@ func (st *pkgState) checkAttrOverrides(si *SchemaInfo) {
 			continue
 		}
 		if attrDecl.Type != nil && pa.TypeText != "" && a.TypeText != "" && !pa.Type.IsAny() && a.Type.String() != "any" {
-			if strings.ReplaceAll(pa.TypeText, " ", "") != strings.ReplaceAll(a.TypeText, " ", "") {
+			if !sameType(pa.Type, a.Type) {
 				st.errorf(diag.TypeError, d.file, attrDecl.Name, "can't change schema field type of '%s' from %s to %s", a.Name, typeDisplay(a.Type), typeDisplay(a.Type))
 				continue
 			}
@@ -708,7 +708,7 @@ func literalType(e syntax.Expr) *Type {
 		return StrLit(l.Value)
 	case *syntax.NumberLit:
 		if l.Suffix != "" {
-			return TNum
+			return &Type{Kind: KNumberMultiplier, Lit: fmt.Sprint(l.Int) + l.Suffix}
 		}
 		if l.Kind == syntax.FloatNumber {
 			return FloatLit(formatFloatLit(l.Float))
@@ -1370,4 +1370,13 @@ func (st *pkgState) fileOrder(name string) int {
 		}
 	}
 	return len(st.pkg.Files)
+}
+
+// sameType reports whether two declared types are the same (schemas by
+// declaration, other types by their printed form).
+func sameType(a, b *Type) bool {
+	if a.Kind == KSchema && b.Kind == KSchema {
+		return a.Schema.same(b.Schema)
+	}
+	return a.String() == b.String()
 }

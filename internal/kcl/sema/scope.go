@@ -39,14 +39,24 @@ func newScope(kind ScopeKind, parent *Scope) *Scope {
 	return s
 }
 
-// Lookup finds name in s and its ancestors. Of the config literals around
-// s only the innermost one contributes its (earlier) keys: a key is visible
-// in the values of its siblings, not inside nested config literals.
+// Lookup finds name in s and its ancestors. The earlier keys of the
+// innermost config literal around s are visible with priority (a key is
+// visible in the values of its siblings); keys of outer config literals
+// only when the name is not defined anywhere else.
 func (s *Scope) Lookup(name string) *Symbol {
+	if sym := s.lookup(name, false); sym != nil {
+		return sym
+	}
+	return s.lookup(name, true)
+}
+
+// lookup walks the scope chain; the keys of enclosing config literals other
+// than the innermost one are consulted only when outer is set.
+func (s *Scope) lookup(name string, outer bool) *Symbol {
 	seenConfig := false
 	for c := s; c != nil; c = c.Parent {
 		if c.Kind == ScopeConfig {
-			if seenConfig {
+			if seenConfig && !outer {
 				continue
 			}
 			seenConfig = true

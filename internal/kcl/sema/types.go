@@ -211,6 +211,9 @@ func (t *Type) String() string {
 	case KModule:
 		return "module '" + t.Module + "'"
 	case KNumberMultiplier:
+		if t.Lit != "" {
+			return "number_multiplier(" + t.Lit + ")"
+		}
 		return "number_multiplier"
 	}
 	return "any"
@@ -243,6 +246,8 @@ func (t *Type) Widen() *Type {
 	switch t.Kind {
 	case KBoolLit, KIntLit, KFloatLit, KStrLit:
 		return t.Base()
+	case KNumberMultiplier:
+		return TNum
 	case KList:
 		return ListOf(t.Elem.Widen())
 	case KDict:
@@ -313,9 +318,9 @@ func Assignable(src, dst *Type) bool {
 	case KBool:
 		return src.Kind == KBool || src.Kind == KBoolLit
 	case KInt:
-		return src.Kind == KInt || src.Kind == KIntLit
+		return src.Kind == KInt || src.Kind == KIntLit || src.Kind == KNumberMultiplier
 	case KFloat:
-		return src.Kind == KFloat || src.Kind == KFloatLit || src.Kind == KInt || src.Kind == KIntLit
+		return src.Kind == KFloat || src.Kind == KFloatLit || src.Kind == KInt || src.Kind == KIntLit || src.Kind == KNumberMultiplier
 	case KStr:
 		return src.Kind == KStr || src.Kind == KStrLit
 	case KBoolLit, KIntLit, KFloatLit, KStrLit:
@@ -347,6 +352,9 @@ func Assignable(src, dst *Type) bool {
 	case KSchemaDef:
 		return src.Kind == KSchemaDef && src.Schema.IsSubOf(dst.Schema)
 	case KNumberMultiplier:
+		if dst.Lit != "" {
+			return src.Kind == KNumberMultiplier && src.Lit == dst.Lit
+		}
 		return src.Kind == KNumberMultiplier || src.Kind == KInt || src.Kind == KIntLit
 	case KFunc:
 		return src.Kind == KFunc
