@@ -264,7 +264,20 @@ func (in *instance) read(name string) (value.Value, bool) {
 
 // schemaExpr evaluates `S(args) {config}`.
 func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
-	sv := e.expr(sc, n.Name)
+	var sv value.Value
+	if id, isID := n.Name.(*syntax.Ident); isID {
+		if _, found := e.lookup(sc, id.Name); !found {
+			// A type alias naming a schema.
+			if a, ok := sc.pkg.aliases[id.Name]; ok && a.t.Kind == syntax.NamedType {
+				if sd, _ := e.resolveNamed(a.pkg.scopeFor(a.file), a.t); sd != nil {
+					sv = sd.val
+				}
+			}
+		}
+	}
+	if sv == nil {
+		sv = e.expr(sc, n.Name)
+	}
 	f, ok := sv.(*value.Func)
 	var sd *schemaDef
 	if ok {
@@ -341,6 +354,7 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 		cfg = value.NewDict()
 	}
 	if sd.stmt != nil {
+		e.checkArgs(sd, args, kwargs, siteFile, site)
 		e.checkArity(sd.stmt.Params, args, kwargs, siteFile, site)
 	}
 	if sd.isRule {
@@ -1014,4 +1028,50 @@ func (sd *schemaDef) hasIndexSignature() bool {
 	}
 	sig, _ := indexSignature(chain, mixins)
 	return sig != nil
+}
+
+// checkArgs reports surplus positional arguments and unknown keyword
+// arguments of a schema instantiation, at the offending argument.
+func (e *evaluator) checkArgs(sd *schemaDef, args []value.Value, kwargs []value.Entry, f *syntax.File, site syntax.Node) {
+	if f == nil {
+		return
+	}
+	params := sd.stmt.Params
+	var argNodes []syntax.Expr
+	var kwNodes []*syntax.Keyword
+	switch n := site.(type) {
+	case *syntax.SchemaExpr:
+		argNodes, kwNodes = n.Args, n.Kwargs
+	case *syntax.CallExpr:
+		argNodes, kwNodes = n.Args, n.Kwargs
+	}
+	if len(args) > len(params) {
+		var at syntax.Node = site
+		if len(params) < len(argNodes) {
+			at = argNodes[len(params)]
+		}
+		e.failCol(diag.CompileError, f, at, "\"%s\" takes %d positional argument but %d were given", sd.name, len(params), len(args))
+	}
+	for _, kw := range kwargs {
+		known := false
+		for _, p := range params {
+			if p.Name.Name == kw.Key {
+				known = true
+			}
+		}
+		if known {
+			continue
+		}
+		var at syntax.Node = site
+		for _, kn := range kwNodes {
+			if kn.Name.Name == kw.Key {
+				at = kn
+			}
+		}
+		names := make([]string, len(params))
+		for i, p := range params {
+			names[i] = p.Name.Name
+		}
+		e.failCol(diag.CompileError, f, at, "\"%s\" got an unexpected keyword argument '%s'%s", sd.name, kw.Key, suggestion(kw.Key, names))
+	}
 }

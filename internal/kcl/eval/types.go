@@ -296,6 +296,17 @@ func (e *evaluator) resolveNamed(sc *scope, t *syntax.TypeExpr) (*schemaDef, *al
 		}
 		v, ok := e.lookup(sc, names[0])
 		if !ok {
+			if sc.file != nil && sc.pkg != nil {
+				var cands []string
+				for _, en := range sc.pkg.lz.vals.Entries() {
+					if f, isF := en.Value.(*value.Func); isF {
+						if _, isS := f.Def.(*schemaDef); isS {
+							cands = append(cands, en.Key)
+						}
+					}
+				}
+				e.failCol(diag.CompileError, sc.file, t, "name '%s' is not defined%s", names[0], suggestion(names[0], cands))
+			}
 			return nil, nil
 		}
 		if f, ok := v.(*value.Func); ok {
