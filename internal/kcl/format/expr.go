@@ -40,8 +40,8 @@ func (p *printer) expr(e syntax.Expr) {
 		p.expr(e.X)
 		p.openIndex(e.Optional)
 		p.expr(e.Index)
+		p.closeBracket("]", closeOff(e))
 		p.depth--
-		p.write("]")
 	case *syntax.SliceExpr:
 		p.expr(e.X)
 		p.openIndex(e.Optional)
@@ -56,8 +56,8 @@ func (p *printer) expr(e syntax.Expr) {
 			p.write(":")
 			p.expr(e.Step)
 		}
+		p.closeBracket("]", closeOff(e))
 		p.depth--
-		p.write("]")
 	case *syntax.CallExpr:
 		p.expr(e.Func)
 		open := -1
@@ -109,8 +109,8 @@ func (p *printer) expr(e syntax.Expr) {
 		p.write("(")
 		p.depth++
 		p.expr(e.X)
+		p.closeBracket(")", closeOff(e))
 		p.depth--
-		p.write(")")
 	case *syntax.NumberLit:
 		p.write(numberText(e))
 	case *syntax.StringLit:
@@ -219,8 +219,8 @@ func (p *printer) comprehension(e syntax.Expr, openTok, closeTok string, first s
 	p.write(openTok)
 	p.depth++
 	body()
+	p.closeBracket(closeTok, close)
 	p.depth--
-	p.write(closeTok)
 }
 
 func lastClause(elt syntax.Expr, cs []*syntax.CompClause) syntax.Node {
@@ -510,8 +510,12 @@ func (p *printer) lambda(l *syntax.LambdaExpr) {
 		p.write("{ ")
 		p.depth++
 		p.stmt(l.Body[0], close)
+		if p.hasCommentBefore(close) {
+			p.closeBracket("}", close)
+		} else {
+			p.write(" }")
+		}
 		p.depth--
-		p.write(" }")
 		return
 	}
 	p.write("{")
@@ -564,7 +568,11 @@ func (p *printer) quant(q *syntax.QuantExpr) {
 	} else {
 		p.write("{ ")
 		body.print(close)
-		p.write(" }")
+		if p.hasCommentBefore(close) {
+			p.closeBracket("}", close)
+		} else {
+			p.write(" }")
+		}
 	}
 	p.depth--
 	p.setLastOff(close)

@@ -443,6 +443,16 @@ func (p *printer) interior(n syntax.Node) {
 	}
 }
 
+// closeBracket writes the closing bracket tok at source offset off, after
+// the comments that precede it inside the brackets (they can only trail
+// the inner lines).
+func (p *printer) closeBracket(tok string, off int) {
+	if off >= 0 && p.hasCommentBefore(off) {
+		p.flushComments(off)
+	}
+	p.write(tok)
+}
+
 // ---------------------------------------------------------------------------
 // Blocks
 
@@ -602,7 +612,7 @@ func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.
 			}
 			printItem(it)
 		}
-		p.write(closeTok)
+		p.closeBracket(closeTok, close)
 	}
 	p.depth--
 	if close >= 0 {
