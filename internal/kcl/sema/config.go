@@ -253,6 +253,17 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 	var index syntax.Expr
 	keyExpr := en.Key
 	if ix, ok := keyExpr.(*syntax.IndexExpr); ok {
+		if id, ok := ix.X.(*syntax.Ident); ok {
+			if sym := cev.scope.Lookup(id.Name); sym != nil && sym.Kind == SymLoopVar {
+				// `v[...]: …` with a loop variable: a computed key
+				kt := st.expr(en.Key, cev, nil)
+				vt := TAny
+				if en.Value != nil {
+					vt = st.expr(en.Value, cev, nil)
+				}
+				return kt, vt
+			}
+		}
 		index = ix.Index
 		keyExpr = ix.X
 	}

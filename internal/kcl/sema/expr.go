@@ -224,6 +224,11 @@ func (st *pkgState) listItem(x syntax.Expr, ev env, elem *Type) []*Type {
 func (st *pkgState) ident(id *syntax.Ident, ev env) *Type {
 	f := ev.file
 	sym := ev.scope.Lookup(id.Name)
+	if sym == nil && ev.schema != nil && ev.schema.IndexSig() != nil {
+		// a relaxed key of a schema with an index signature
+		st.unresolved(f, id, id.Name, RoleName, true, "index signature key")
+		return ev.schema.IndexSig().Value
+	}
 	if sym == nil && ev.schema != nil && ev.schema.Kind == SchemaMixin && ev.schema.Protocol == nil {
 		// a mixin without a protocol reads its host's attributes
 		st.unresolved(f, id, id.Name, RoleName, true, "host attribute of a mixin without protocol")
@@ -718,6 +723,7 @@ func (st *pkgState) binary(e *syntax.BinaryExpr, ev env, expected *Type) *Type {
 		}
 	}
 	var rt *Type
+	fromContext := rexp != nil && lt.Kind != KSchema
 	if ce, ok := e.Y.(*syntax.ConfigExpr); ok && rexp != nil {
 		tgt := configTarget(rexp, ce)
 		tgt.noDef = lt.Kind != KSchema
@@ -727,6 +733,10 @@ func (st *pkgState) binary(e *syntax.BinaryExpr, ev env, expected *Type) *Type {
 		rt = st.expr(e.Y, ev, rexp)
 	}
 	t, ok := binaryType(e.Op, lt, rt)
+	if !ok && fromContext && lt.Kind == KDict && rt.Kind == KSchema {
+		// `dict | {config}` where the context expects a schema
+		t, ok = rt, true
+	}
 	if !ok {
 		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt)
 	}

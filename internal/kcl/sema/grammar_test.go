@@ -242,7 +242,7 @@ func fmtGold(g goldenDiag) string {
 
 // maxFalsePositives is the ceiling on grammar cases that run successfully
 // upstream (stdout.golden) but get a resolver error here.
-const maxFalsePositives = 7
+const maxFalsePositives = 3
 
 // TestGrammarNoFalsePositives resolves the grammar cases that succeed
 // upstream and counts those where the resolver reports an error.

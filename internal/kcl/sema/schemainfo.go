@@ -196,6 +196,9 @@ func (s *SchemaInfo) IndexSig() *IndexSignature {
 		if c.Index != nil {
 			return c.Index
 		}
+		if c.Protocol != nil && c.Protocol.Index != nil {
+			return c.Protocol.Index
+		}
 	}
 	return nil
 }
