@@ -104,6 +104,9 @@ type Message struct {
 	Text string
 	// Note is printed after the block as `note: …` (optional).
 	Note string
+	// Suggestions are printed after the note, one `suggestion: …` line
+	// each (optional), e.g. for CannotFindModule.
+	Suggestions []string
 }
 
 // Diagnostic is one error or warning with one or more located messages.

@@ -80,6 +80,9 @@ func Render(w io.Writer, d *Diagnostic, src SourceReader) {
 		if m.Note != "" {
 			fmt.Fprintf(&b, "note: %s\n", m.Note)
 		}
+		for _, sg := range m.Suggestions {
+			fmt.Fprintf(&b, "suggestion: %s\n", sg)
+		}
 	}
 	if len(d.Backtrace) > 0 {
 		b.WriteString("note: backtrace:\n")
