@@ -172,6 +172,9 @@ func tokDesc(t tokenInfo) string {
 }
 
 func (p *parser) expectedOneOf(want ...string) {
+	if len(*p.errs) >= maxErrors {
+		return
+	}
 	q := make([]string, len(want))
 	for i, w := range want {
 		q[i] = fmt.Sprintf("%q", w)
@@ -184,6 +187,9 @@ func (p *parser) expectedOneOf(want ...string) {
 }
 
 func (p *parser) unexpected() {
+	if len(*p.errs) >= maxErrors {
+		return
+	}
 	p.errorAt(p.tok.pos, fmt.Sprintf("unexpected token '%s'", tokDesc(p.tok)))
 }
 

@@ -49,6 +49,7 @@ type scanner struct {
 	keepComm   bool
 	err        errorHandler
 	str        string // the source as a string: token texts are substrings of it
+	nerr       int    // errors reported (formatting stops after maxErrors)
 	pendingPos Pos
 	// lineIndent is the indentation column of the current logical line;
 	// outerIndent and outerPos describe the line and position of the
@@ -145,7 +146,8 @@ func (s *scanner) posAt(off int) Pos {
 }
 
 func (s *scanner) errorf(p Pos, format string, args ...any) {
-	if s.err != nil {
+	s.nerr++
+	if s.err != nil && s.nerr <= maxErrors {
 		s.err(p, diag.InvalidSyntax, fmt.Sprintf(format, args...))
 	}
 }
