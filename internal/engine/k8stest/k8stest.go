@@ -7,6 +7,9 @@
 // test suite); KONFIG_K8S=0 skips them. With KONFIG_K8S=1 and no binaries,
 // Start builds them (several minutes).
 //
+// KONFIG_K8S_KUBECONFIG=path uses a cluster that is already running instead
+// (started by hand with hack/k8s/start.sh); it is not stopped.
+//
 // Use one cluster per test binary from TestMain:
 //
 //	func TestMain(m *testing.M) { os.Exit(k8stest.Main(m, &cluster)) }
@@ -116,6 +119,12 @@ func Main(m *testing.M, c *Cluster) int {
 }
 
 func (c *Cluster) start() error {
+	if kc := os.Getenv("KONFIG_K8S_KUBECONFIG"); kc != "" {
+		// A cluster someone else started (e.g. hack/k8s/start.sh by hand).
+		c.Kubeconfig = kc
+		c.BinDir = BinDir()
+		return nil
+	}
 	switch os.Getenv("KONFIG_K8S") {
 	case "0":
 		return errors.New("KONFIG_K8S=0")
