@@ -249,18 +249,20 @@ const maxFalsePositives = 3
 func TestGrammarNoFalsePositives(t *testing.T) {
 	root := filepath.Join(corpusDir(t), "kcl-grammar")
 	var dirs []string
-	filepath.WalkDir(root, func(path string, d os.DirEntry, err error) error {
-		if err == nil && !d.IsDir() && d.Name() == "stdout.golden" {
-			if _, err := os.Stat(filepath.Join(filepath.Dir(path), "main.k")); err == nil {
-				dirs = append(dirs, filepath.Dir(path))
+	for _, sub := range []string{"kcl-grammar", "kcl-evaluator-snapshots"} {
+		filepath.WalkDir(filepath.Join(corpusDir(t), sub), func(path string, d os.DirEntry, err error) error {
+			if err == nil && !d.IsDir() && d.Name() == "stdout.golden" {
+				if _, err := os.Stat(filepath.Join(filepath.Dir(path), "main.k")); err == nil {
+					dirs = append(dirs, filepath.Dir(path))
+				}
 			}
-		}
-		return nil
-	})
+			return nil
+		})
+	}
 	sort.Strings(dirs)
 	clean, flagged := 0, 0
 	for _, dir := range dirs {
-		prog, err := Load(context.Background(), Config{ModRoot: modRootOf(dir, root), Files: caseFiles(dir)})
+		prog, err := Load(context.Background(), Config{ModRoot: modRootOf(dir, filepath.Dir(filepath.Dir(dir))), Files: caseFiles(dir)})
 		if err != nil {
 			continue
 		}
@@ -278,7 +280,7 @@ func TestGrammarNoFalsePositives(t *testing.T) {
 		rel, _ := filepath.Rel(root, dir)
 		t.Logf("%s: %s", rel, strings.Join(errs, "; "))
 	}
-	fmt.Printf("grammar successful cases: %d without resolver errors, %d with (false positives)\n", clean, flagged)
+	fmt.Printf("grammar and evaluator-snapshot successful cases: %d without resolver errors, %d with (false positives)\n", clean, flagged)
 	if flagged > maxFalsePositives {
 		t.Errorf("%d false positives, ceiling %d", flagged, maxFalsePositives)
 	}
