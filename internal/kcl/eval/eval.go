@@ -239,6 +239,8 @@ type evaluator struct {
 	// pending are definition errors found while setting packages up; they
 	// are reported with (before) any evaluation error.
 	pending diag.List
+	// resolveStack is the chain of schemas whose parents are being resolved.
+	resolveStack []*schemaDef
 }
 
 type instRecord struct {

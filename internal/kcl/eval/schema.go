@@ -18,6 +18,7 @@ type schemaDef struct {
 	rule      *syntax.RuleStmt
 	resolved  bool
 	resolving bool
+	inCycle   bool
 	parent    *schemaDef
 	parents   []*schemaDef // rules
 	mixins    []*schemaDef
@@ -136,9 +137,12 @@ func (e *evaluator) resolveSchema(sd *schemaDef) {
 		return
 	}
 	if sd.resolving {
-		e.failCol(diag.CompileError, sd.file, sd.stmt, "There is a circular reference between schemas %s", sd.name)
+		e.reportCycle(sd)
+		return
 	}
 	sd.resolving = true
+	e.resolveStack = append(e.resolveStack, sd)
+	defer func() { e.resolveStack = e.resolveStack[:len(e.resolveStack)-1] }()
 	sc := sd.pkg.scopeFor(sd.file)
 	get := func(x syntax.Expr) *schemaDef {
 		v := e.expr(sc, x)
@@ -154,8 +158,11 @@ func (e *evaluator) resolveSchema(sd *schemaDef) {
 	}
 	if sd.stmt != nil {
 		if sd.stmt.Parent != nil {
-			sd.parent = get(sd.stmt.Parent)
-			e.resolveSchema(sd.parent)
+			p := get(sd.stmt.Parent)
+			e.resolveSchema(p)
+			if !p.inCycle {
+				sd.parent = p
+			}
 		}
 		for _, m := range sd.stmt.Mixins {
 			md := get(m)
@@ -205,6 +212,43 @@ func (e *evaluator) checkIndexSignature(sd *schemaDef) {
 		}
 		e.failCol(diag.IndexSignatureError, sd.file, a.decl, "the type '%s' of schema attribute '%s' does not meet the index signature definition %s", typeText(a.typ), a.name, sigText)
 	}
+}
+
+// reportCycle records an error at every schema of the inheritance cycle
+// that reaches sd again, and marks them so the cycle is cut.
+func (e *evaluator) reportCycle(sd *schemaDef) {
+	start := -1
+	for i, d := range e.resolveStack {
+		if d == sd {
+			start = i
+		}
+	}
+	if start < 0 {
+		return
+	}
+	cycle := e.resolveStack[start:]
+	names := make([]string, len(cycle))
+	for i, d := range cycle {
+		names[i] = d.qualName()
+	}
+	msg := "There is a circular reference between schemas " + strings.Join(names, ", ")
+	for _, d := range cycle {
+		d.inCycle = true
+		var at syntax.Node = d.stmt
+		if d.stmt != nil && d.stmt.Name != nil {
+			at = d.stmt.Name
+		}
+		e.pending = append(e.pending, e.diagAt(diag.CompileError, d.file, at, true, "%s", msg))
+	}
+}
+
+// qualName is the schema name qualified with its package path outside the
+// main package.
+func (sd *schemaDef) qualName() string {
+	if sd.pkg == nil || sd.pkg.isMain {
+		return sd.name
+	}
+	return sd.pkg.path + "." + sd.name
 }
 
 // chain returns sd's ancestors, root first, ending with sd.
