@@ -125,7 +125,7 @@ func commentTexts(src []byte) []string {
 
 // commentPlaces describes where each comment of a source is: trailing code
 // or on a line of its own, and the significant characters just before and
-// just after it (white space, line continuations, commas and other comments
+// just after it (white space, line continuations, commas, semicolons and comments
 // skipped). Formatting must not change any of it.
 func commentPlaces(src []byte) []string {
 	comments := scanComments(src)
@@ -137,7 +137,7 @@ func commentPlaces(src []byte) []string {
 	}
 	insignificant := func(i int) bool {
 		switch src[i] {
-		case ' ', '\t', '\r', '\n', '\f', ',', '\\':
+		case ' ', '\t', '\r', '\n', '\f', ',', ';', '\\':
 			return true
 		}
 		return isComment[i]
@@ -146,7 +146,7 @@ func commentPlaces(src []byte) []string {
 	for _, c := range comments {
 		kind := "own-line"
 		for i := c.Pos().Offset - 1; i >= 0 && src[i] != '\n'; i-- {
-			if src[i] != ' ' && src[i] != '\t' {
+			if src[i] != ' ' && src[i] != '\t' && src[i] != ';' {
 				kind = "trailing"
 				break
 			}
