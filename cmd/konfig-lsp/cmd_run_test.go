@@ -23,6 +23,11 @@ func TestRunCommand(t *testing.T) {
 	write("main.k", "name = option(\"name\")\nport = 8080\n_hidden = 1\n")
 	write("bad.k", "a = 1\nb = a + \"x\"\n")
 	write("slow.k", "a = sum([1 for i in range(100000) for j in range(100000) if False])\n")
+	if err := os.MkdirAll(filepath.Join(dir, "lib"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	write("lib/lib.k", "greeting = \"hi\"\n")
+	write("ext.k", "import mylib\nmsg = mylib.greeting\n")
 	write("settings.yaml", "kcl_options:\n  - key: name\n    value: from-settings\n")
 
 	tests := []struct {
@@ -40,6 +45,8 @@ func TestRunCommand(t *testing.T) {
 		{name: "json", args: []string{"main.k", "--format", "json", "-D", "name=x"}, wantOut: "{\n    \"name\": \"x\",\n    \"port\": 8080\n}\n"},
 		{name: "error", args: []string{"bad.k"}, wantErr: "error[E", wantCode: 1},
 		{name: "bad -D", args: []string{"main.k", "-D", "=1"}, wantErr: "EvaluationError\nInvalid value for top level arguments", wantCode: 1},
+		{name: "external package", args: []string{"ext.k", "-E", "mylib=lib"}, wantOut: "msg: hi\n"},
+		{name: "directory input", args: []string{"lib"}, wantOut: "greeting: hi\n"},
 		{name: "timeout", args: []string{"slow.k", "--timeout", "200ms"}, wantErr: "evaluation timed out", wantCode: 1},
 		{name: "quiet", args: []string{"main.k", "-q"}},
 		{name: "usage error", args: []string{"main.k", "--no-such-flag"}, wantErr: "unknown flag", wantCode: 2},
