@@ -19,6 +19,9 @@ func (st *pkgState) expr(e syntax.Expr, ev env, expected *Type) *Type {
 	if t == nil {
 		t = TAny
 	}
+	if _, seen := st.pkg.types[e]; !seen && ev.file != nil {
+		st.pkg.exprs[ev.file.Filename] = append(st.pkg.exprs[ev.file.Filename], e)
+	}
 	st.pkg.types[e] = t
 	return t
 }

@@ -95,6 +95,7 @@ type Package struct {
 	hashes map[string][32]byte
 	index  map[string]*fileIndex
 	types  map[syntax.Expr]*Type
+	exprs  map[string][]syntax.Expr // typed expressions per file
 	// expected maps config expressions to the schema expected there.
 	expected map[*syntax.ConfigExpr]*Type
 	// configs are the config expressions per file in source order.

@@ -66,6 +66,7 @@ func newPkgState(p *Program, src *pkgSource) *pkgState {
 		hashes:     map[string][32]byte{},
 		index:      map[string]*fileIndex{},
 		types:      map[syntax.Expr]*Type{},
+		exprs:      map[string][]syntax.Expr{},
 		expected:   map[*syntax.ConfigExpr]*Type{},
 		configs:    map[string][]*syntax.ConfigExpr{},
 		sysModule:  src.sys,
@@ -1221,7 +1222,7 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 	}
 	if len(s.Checks) > 0 {
 		cs := newScope(ScopeCheck, sc)
-		cs.File = f.Filename
+		cs.File, cs.Start, cs.End = f.Filename, s.Checks[0].Start, s.Stop
 		cev := bev.with(cs)
 		cev.schema = si
 		for _, c := range s.Checks {
