@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 	"time"
 
@@ -23,7 +22,7 @@ func newApplyCmd() *cobra.Command {
 		Use:   "apply [stackdir]",
 		Short: "Preview, confirm and apply a stack to the cluster (server-side apply, dependency order)",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			dir, err := stackDirArg(args)
@@ -44,7 +43,7 @@ func newApplyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := engine.WriteTable(out, filepath.Base(dir), ch); err != nil {
+			if err := engine.WriteTable(out, stackName(dir), ch); err != nil {
 				return err
 			}
 			if detail {
@@ -76,7 +75,7 @@ func newApplyCmd() *cobra.Command {
 				fmt.Fprintf(out, "Apply: %s\n", res.Summary())
 			}
 			return err
-		},
+		}),
 	}
 	f.register(cmd, true)
 	fl := cmd.Flags()

@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
-	"path/filepath"
 	"syscall"
 
 	"github.com/spf13/cobra"
@@ -21,7 +20,7 @@ func newDestroyCmd() *cobra.Command {
 		Use:   "destroy [stackdir]",
 		Short: "Delete every resource the stack's state holds, dependents first",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
 			dir, err := stackDirArg(args)
@@ -37,7 +36,7 @@ func newDestroyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := engine.WriteTable(out, filepath.Base(dir), ch); err != nil {
+			if err := engine.WriteTable(out, stackName(dir), ch); err != nil {
 				return err
 			}
 			if detail {
@@ -63,7 +62,7 @@ func newDestroyCmd() *cobra.Command {
 				fmt.Fprintf(out, "Destroy: %s\n", res.Summary())
 			}
 			return err
-		},
+		}),
 	}
 	f.register(cmd, false)
 	cmd.Flags().BoolVarP(&yes, "yes", "y", false, "destroy without asking")

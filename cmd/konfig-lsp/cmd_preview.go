@@ -52,6 +52,27 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 	}
 }
 
+// printingErrors wraps a RunE so that its error is printed on stderr (the
+// root command prints none) and the process exits with status 1.
+func printingErrors(run func(cmd *cobra.Command, args []string) error) func(cmd *cobra.Command, args []string) error {
+	return func(cmd *cobra.Command, args []string) error {
+		err := run(cmd, args)
+		if err == nil {
+			return nil
+		}
+		if _, ok := err.(exitError); ok {
+			return err
+		}
+		cmd.PrintErrln("Error:", err)
+		return exitError{code: 1}
+	}
+}
+
+// stackName names the stack in output: project/stack.
+func stackName(dir string) string {
+	return filepath.Base(filepath.Dir(dir)) + "/" + filepath.Base(dir)
+}
+
 // stackDirArg returns the stack directory argument (default ".").
 func stackDirArg(args []string) (string, error) {
 	dir := "."
@@ -166,7 +187,7 @@ func newPreviewCmd() *cobra.Command {
 		Use:   "preview [stackdir]",
 		Short: "Show what apply would change: a three-way diff of the stack, its state and the live cluster",
 		Args:  cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, args []string) error {
+		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			dir, err := stackDirArg(args)
 			if err != nil {
@@ -197,14 +218,14 @@ func newPreviewCmd() *cobra.Command {
 			default:
 				return fmt.Errorf("unknown output format %q (want table or json)", output)
 			}
-			if err := engine.WriteTable(out, filepath.Base(dir), ch); err != nil {
+			if err := engine.WriteTable(out, stackName(dir), ch); err != nil {
 				return err
 			}
 			if detail {
 				return engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out))
 			}
 			return nil
-		},
+		}),
 	}
 	f.register(cmd, true)
 	cmd.Flags().BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource")
