@@ -677,15 +677,16 @@ func (p *printer) stmt(s syntax.Stmt, limit int) {
 	case *syntax.ExprStmt:
 		p.expr(s.X)
 	case *syntax.AssignStmt:
+		// `a = b = value`, or `a: T = b = value` (the type follows the first target).
 		for i, t := range s.Targets {
 			if i > 0 {
 				p.write(" = ")
 			}
 			p.expr(t)
-		}
-		if s.Type != nil {
-			p.write(": ")
-			p.typ(s.Type)
+			if i == 0 && s.Type != nil {
+				p.write(": ")
+				p.typ(s.Type)
+			}
 		}
 		if s.Value != nil {
 			p.write(" = ")
