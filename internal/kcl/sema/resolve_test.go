@@ -196,3 +196,44 @@ func TestUpdateIncremental(t *testing.T) {
 		t.Errorf("the edit introduces a type error, but no diagnostic was reported")
 	}
 }
+
+// TestConcurrentUpdates derives several Programs from one base at the same
+// time while querying the base; run with -race.
+func TestConcurrentUpdates(t *testing.T) {
+	ar, err := txtar.ParseFile("testdata/incremental.txtar")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := writeArchive(t, ar)
+	files := mainFiles(ar, dir)
+	ctx := context.Background()
+	base, err := Load(ctx, Config{ModRoot: dir, Files: files})
+	if err != nil {
+		t.Fatal(err)
+	}
+	app := filepath.Join(dir, "app", "app.k")
+	errs := make(chan error, 8)
+	for i := range 8 {
+		go func() {
+			src := fmt.Appendf(nil, "import lib\n\nserver = lib.Server {\n    port = %d\n}\n", 8000+i)
+			next, err := base.Update(ctx, map[string][]byte{app: src})
+			if err == nil {
+				if o := next.SymbolAt(app, 4, 5); o == nil || o.Sym == nil || o.Sym.Name != "port" {
+					err = fmt.Errorf("update %d: port does not resolve: %+v", i, o)
+				} else {
+					_ = base.References(o.Sym)
+					_ = next.References(o.Sym)
+				}
+			}
+			errs <- err
+		}()
+	}
+	for range 8 {
+		if err := <-errs; err != nil {
+			t.Error(err)
+		}
+	}
+	if len(base.Diagnostics()) != 0 {
+		t.Errorf("the base program changed: %v", base.Diagnostics())
+	}
+}
