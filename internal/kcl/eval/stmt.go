@@ -169,6 +169,15 @@ func (e *evaluator) assignTarget(sc *scope, target syntax.Expr, v value.Value, s
 				o.Config = value.NewDict()
 			}
 			o.Config.SetEntry(value.Entry{Key: t.Name.Name, Value: v, Op: value.OpOverride})
+			// The instance is re-run (defaults that depend on the attribute,
+			// checks) and updated in place.
+			if _, isDef := o.Def.(*schemaDef); isDef && len(o.Args) == 0 {
+				nv, err := e.reinstantiate(o, value.Copy(o.Config).(*value.Dict))
+				e.check(err, sc.file, t)
+				if ns, ok := nv.(*value.Schema); ok {
+					o.Attrs = ns.Attrs
+				}
+			}
 		case *module:
 			e.fail(diag.EvaluationError, sc.file, t, "%s.%s is immutable", o.name, t.Name.Name)
 		default:
