@@ -114,11 +114,9 @@ func startSession(t *testing.T, root string, opts Options) *testSession {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ru := uri.File(abs)
-	if _, err := server.Initialize(cctx, &protocol.InitializeParams{
-		RootURI:      &ru,
-		Capabilities: protocol.ClientCapabilities{},
-	}); err != nil {
+	params := &protocol.InitializeParams{Capabilities: protocol.ClientCapabilities{}}
+	params.WorkspaceFolders = protocol.NewNullable([]protocol.WorkspaceFolder{{URI: uri.File(abs), Name: filepath.Base(abs)}})
+	if _, err := server.Initialize(cctx, params); err != nil {
 		t.Fatalf("initialize: %v", err)
 	}
 	if err := server.Initialized(cctx, &protocol.InitializedParams{}); err != nil {

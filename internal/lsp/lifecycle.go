@@ -32,8 +32,9 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 			roots = append(roots, p)
 		}
 	}
-	if len(roots) == 0 && params.RootURI != nil {
-		if p, err := uriPath(*params.RootURI); err == nil {
+	//lint:ignore SA1019 clients without workspace folders (Neovim 0.7) send only rootUri
+	if root := params.RootURI; len(roots) == 0 && root != nil {
+		if p, err := uriPath(*root); err == nil {
 			roots = append(roots, p)
 		}
 	}

@@ -5,7 +5,6 @@ import (
 	"log/slog"
 	"os"
 	"path/filepath"
-	"sort"
 	"sync"
 
 	"go.lsp.dev/protocol"
@@ -75,16 +74,6 @@ func (s *snapshot) overlay() map[string][]byte {
 		}
 	})
 	return s.overlayMap
-}
-
-// openPaths returns the paths of the open documents, sorted.
-func (s *snapshot) openPaths() []string {
-	paths := make([]string, 0, len(s.docs))
-	for p := range s.docs {
-		paths = append(paths, p)
-	}
-	sort.Strings(paths)
-	return paths
 }
 
 // session owns the current snapshot and makes new ones on edits.

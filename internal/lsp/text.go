@@ -26,9 +26,6 @@ func newText(src string) *text {
 	return &text{src: src, lines: lines}
 }
 
-// lineCount returns the number of lines (a final line without newline counts).
-func (t *text) lineCount() int { return len(t.lines) }
-
 // line returns the text of 0-based line n without its newline.
 func (t *text) line(n int) string {
 	if n < 0 || n >= len(t.lines) {

@@ -112,8 +112,9 @@ func run(server, root, rel string, n int) error {
 	cl := &client{}
 	cctx, conn, srv := protocol.NewClient(ctx, cl, jsonrpc2.NewHeaderStream(rwc{stdout, stdin}))
 	defer conn.Close()
-	ru := uri.File(root)
-	if _, err := srv.Initialize(cctx, &protocol.InitializeParams{RootURI: &ru, InitializationOptions: []byte(`{"debounceMs": 0}`)}); err != nil {
+	params := &protocol.InitializeParams{InitializationOptions: []byte(`{"debounceMs": 0}`)}
+	params.WorkspaceFolders = protocol.NewNullable([]protocol.WorkspaceFolder{{URI: uri.File(root), Name: filepath.Base(root)}})
+	if _, err := srv.Initialize(cctx, params); err != nil {
 		return fmt.Errorf("initialize: %w", err)
 	}
 	if err := srv.Initialized(cctx, &protocol.InitializedParams{}); err != nil {
