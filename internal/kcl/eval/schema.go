@@ -813,6 +813,14 @@ func (e *evaluator) requiredCheck(s *value.Schema, f *syntax.File, site syntax.N
 // requiredNestedAt is requiredNested that reports a dict entry's nested
 // instance at the entry of the config literal x it came from.
 func (e *evaluator) requiredNestedAt(v value.Value, f *syntax.File, site syntax.Node, x syntax.Expr) {
+	if le, isList := x.(*syntax.ListExpr); isList {
+		if l, ok := v.(*value.List); ok && len(le.Elts) == len(l.Items) {
+			for i, it := range l.Items {
+				e.requiredNestedAt(it, f, site, le.Elts[i])
+			}
+			return
+		}
+	}
 	cfg, ok := x.(*syntax.ConfigExpr)
 	d, isDict := v.(*value.Dict)
 	if !ok || !isDict {
