@@ -2,6 +2,7 @@ package syntax
 
 import (
 	"fmt"
+	"sort"
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
@@ -119,6 +120,9 @@ func (p *parser) diags() []*diag.Diagnostic {
 	if len(es) == 0 {
 		return nil
 	}
+	// Report in source order (the scanner may find an unclosed bracket
+	// after the parser reported errors further on).
+	sort.SliceStable(es, func(i, j int) bool { return es[i].pos.Offset < es[j].pos.Offset })
 	out := make([]*diag.Diagnostic, len(es))
 	for i, e := range es {
 		dp := diag.Pos{File: p.filename, Line: e.pos.Line, Col: e.pos.CharCol(p.src), Offset: e.pos.Offset}

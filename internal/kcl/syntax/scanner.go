@@ -38,7 +38,8 @@ type scanner struct {
 	line      int
 	lineStart int // offset of the first byte of the current line
 
-	depth      int // bracket nesting
+	depth      int    // bracket nesting (len(kinds))
+	kinds      []byte // open brackets, innermost last: '(', '[' or '{'
 	indents    []indentLevel
 	pending    int  // pending DEDENT tokens
 	atBOL      bool // at beginning of a logical line (indentation must be measured)
@@ -65,6 +66,7 @@ type scanner struct {
 type savedMode struct {
 	noIndent    bool
 	depth       int
+	kinds       []byte
 	indents     []indentLevel
 	outerIndent int
 	outerPos    Pos
@@ -78,7 +80,11 @@ func (s *scanner) pushBlock() {
 	if d < 0 {
 		d = 0
 	}
-	s.modes = append(s.modes, savedMode{noIndent: s.noIndent, depth: d, indents: s.indents, outerIndent: s.outerIndent, outerPos: s.outerPos})
+	kinds := s.kinds
+	if len(kinds) > 0 {
+		kinds = kinds[:len(kinds)-1]
+	}
+	s.modes = append(s.modes, savedMode{noIndent: s.noIndent, depth: d, kinds: kinds, indents: s.indents, outerIndent: s.outerIndent, outerPos: s.outerPos})
 	col, alt := 0, 0
 	for i := s.lineStart; i < s.end && (s.src[i] == ' ' || s.src[i] == '\t'); i++ {
 		if s.src[i] == ' ' {
@@ -89,6 +95,7 @@ func (s *scanner) pushBlock() {
 		alt++
 	}
 	s.depth = 0
+	s.kinds = nil
 	s.noIndent = false
 	s.indents = make([]indentLevel, 1, 8)
 	s.indents[0] = indentLevel{col, alt}
@@ -110,6 +117,7 @@ func (s *scanner) closeBlock() tokenInfo {
 	m := s.modes[len(s.modes)-1]
 	s.modes = s.modes[:len(s.modes)-1]
 	s.depth = m.depth
+	s.kinds = m.kinds
 	s.noIndent = m.noIndent
 	s.indents = m.indents
 	s.outerIndent, s.outerPos = m.outerIndent, m.outerPos
@@ -209,6 +217,7 @@ func (s *scanner) scan() tokenInfo {
 						s.err(s.outerPos, diag.InvalidSyntax, "unclosed bracket: expected a closing bracket before the next statement")
 					}
 					s.depth = 0
+					s.kinds = s.kinds[:0]
 					s.atBOL = true
 					return tokenInfo{tok: NEWLINE, pos: p, end: Pos{Offset: p.Offset + 1, Line: p.Line, Col: p.Col + 1}}
 				}
@@ -361,13 +370,27 @@ func (s *scanner) comment() {
 	}
 }
 
-// open counts an opening bracket at p.
-func (s *scanner) open(p Pos) {
+// open records an opening bracket of the given kind at p.
+func (s *scanner) open(p Pos, kind byte) {
 	if s.depth == 0 {
 		s.outerIndent = s.lineIndent
 		s.outerPos = p
 	}
-	s.depth++
+	s.kinds = append(s.kinds, kind)
+	s.depth = len(s.kinds)
+}
+
+// close records a closing bracket matching the opener kind: it closes the
+// innermost such bracket (and any unclosed ones inside it); a closer with no
+// matching opener is ignored.
+func (s *scanner) close(kind byte) {
+	for i := len(s.kinds) - 1; i >= 0; i-- {
+		if s.kinds[i] == kind {
+			s.kinds = s.kinds[:i]
+			s.depth = len(s.kinds)
+			return
+		}
+	}
 }
 
 // unclosedAtLine reports whether the line starting at s.off (inside
@@ -458,31 +481,25 @@ func (s *scanner) token() tokenInfo {
 	}
 	switch c {
 	case '(':
-		s.open(p)
+		s.open(p, '(')
 		return mk(LPAREN, 1)
 	case ')':
-		if s.depth > 0 {
-			s.depth--
-		}
+		s.close('(')
 		return mk(RPAREN, 1)
 	case '[':
-		s.open(p)
+		s.open(p, '[')
 		return mk(LBRACK, 1)
 	case ']':
-		if s.depth > 0 {
-			s.depth--
-		}
+		s.close('[')
 		return mk(RBRACK, 1)
 	case '{':
-		s.open(p)
+		s.open(p, '{')
 		return mk(LBRACE, 1)
 	case '}':
 		if s.depth == 0 && len(s.modes) > 0 {
 			return s.closeBlock()
 		}
-		if s.depth > 0 {
-			s.depth--
-		}
+		s.close('{')
 		return mk(RBRACE, 1)
 	case ',':
 		return mk(COMMA, 1)
@@ -504,7 +521,7 @@ func (s *scanner) token() tokenInfo {
 			return mk(QDOT, 2)
 		}
 		if peek(1) == '[' {
-			s.open(p)
+			s.open(p, '[')
 			return mk(QLBRACK, 2)
 		}
 		return mk(QUESTION, 1)
