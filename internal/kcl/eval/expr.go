@@ -452,6 +452,11 @@ func (e *evaluator) moduleAttr(sc *scope, m *module, name string, n syntax.Node)
 	if v, ok := p.lz.vals.Get(name); ok {
 		return v
 	}
+	if a, ok := p.aliases[name]; ok {
+		if sd := e.aliasSchema(a); sd != nil {
+			return sd.val
+		}
+	}
 	e.failCol(diag.TypeError, sc.file, n, "attribute '%s' not found in 'module '%s''", name, m.path)
 	return nil
 }

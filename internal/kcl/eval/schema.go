@@ -312,8 +312,8 @@ func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
 	if id, isID := n.Name.(*syntax.Ident); isID {
 		if _, found := e.lookup(sc, id.Name); !found {
 			// A type alias naming a schema.
-			if a, ok := sc.pkg.aliases[id.Name]; ok && a.t.Kind == syntax.NamedType {
-				if sd, _ := e.resolveNamed(a.pkg.scopeFor(a.file), a.t); sd != nil {
+			if a, ok := sc.pkg.aliases[id.Name]; ok {
+				if sd := e.aliasSchema(a); sd != nil {
 					sv = sd.val
 				}
 			}

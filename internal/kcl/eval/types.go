@@ -450,3 +450,19 @@ func (e *evaluator) tryInstantiate(sd *schemaDef, cfg *value.Dict) (r value.Valu
 	}()
 	return e.instantiate(sd, nil, nil, cfg, nil, nil, nil, false), true
 }
+
+// aliasSchema follows type aliases from a to a schema definition (nil when
+// the alias does not name a schema).
+func (e *evaluator) aliasSchema(a *aliasDef) *schemaDef {
+	for i := 0; a != nil && i < 32; i++ {
+		if a.t.Kind != syntax.NamedType {
+			return nil
+		}
+		sd, next := e.resolveNamed(a.pkg.scopeFor(a.file), a.t)
+		if sd != nil {
+			return sd
+		}
+		a = next
+	}
+	return nil
+}
