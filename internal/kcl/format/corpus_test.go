@@ -164,7 +164,7 @@ func commentPlaces(src []byte) []string {
 				break
 			}
 		}
-		places = append(places, fmt.Sprintf("%s %s after %q before %q", strings.TrimRight(c.Text, " \t\r"), kind, before, after))
+		places = append(places, fmt.Sprintf("%s %s after %q before %q", strings.TrimRight(c.Text, " \t\r\n\f"), kind, before, after))
 	}
 	return places
 }
