@@ -38,8 +38,9 @@ type Args struct {
 	Timeout time.Duration
 
 	// Resolve says when the resolver's compile-time errors are consulted
-	// (not a flag; the default is ResolveOnError).
-	Resolve ResolveMode
+	// (--resolve first|on-error|never; not an official flag).
+	Resolve     ResolveMode
+	resolveFlag string
 
 	// WorkDir is the directory relative paths are resolved against and
 	// where kcl.yaml is looked for; "" means the process's working directory.
@@ -82,6 +83,7 @@ func FlagSet(a *Args) *pflag.FlagSet {
 	fs.StringVar(&a.ErrorFormat, "error_format", "pretty", "error format (only pretty)")
 	fs.BoolVarP(&a.Quiet, "quiet", "q", false, "print nothing but errors")
 	fs.BoolVar(&a.NoStyle, "no_style", false, "no colors in the output (no-op)")
+	fs.StringVar(&a.resolveFlag, "resolve", "first", "when to run the resolver: first (before evaluating, as kcl does), on-error (lenient: only to explain a failed evaluation) or never")
 	fs.DurationVar(&a.Timeout, "timeout", 0, "stop the evaluation with an EvaluationError after this time (0: no limit)")
 	fs.BoolVarP(&a.Help, "help", "h", false, "help for run")
 	return fs
@@ -101,6 +103,11 @@ func ParseArgs(argv []string) (Args, error) {
 		return a, fmt.Errorf("run: %w", err)
 	}
 	a.Files = fs.Args()
+	mode, err := ParseResolveMode(a.resolveFlag)
+	if err != nil {
+		return a, fmt.Errorf("run: %w", err)
+	}
+	a.Resolve = mode
 	return a, nil
 }
 

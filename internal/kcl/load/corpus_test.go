@@ -33,7 +33,7 @@ var (
 	caseFilter  = flag.String("case", "", "run only corpus cases whose path contains this substring")
 	caseTimeout = flag.Duration("case-timeout", 20*time.Second, "time limit of one corpus case")
 	listFails   = flag.Bool("failures", false, "print every failing corpus case with its reason")
-	resolveMode = flag.String("resolve", "on-error", "when the corpus runs consult the resolver: on-error (the CLI's default), first or never")
+	resolveMode = flag.String("resolve", "", "override when the corpus runs consult the resolver: first (the CLI's default), on-error or never")
 	failuresOut = flag.String("failures-out", "", "also append the failing corpus cases to this file")
 )
 
@@ -212,11 +212,13 @@ func runArgv(ctx context.Context, argv []string, dir string, stdout, stderr io.W
 		return 2
 	}
 	a.WorkDir = dir
-	switch *resolveMode {
-	case "first":
-		a.Resolve = ResolveFirst
-	case "never":
-		a.Resolve = ResolveNever
+	if *resolveMode != "" {
+		mode, err := ParseResolveMode(*resolveMode)
+		if err != nil {
+			fmt.Fprintf(stderr, "error: %v\n", err)
+			return 2
+		}
+		a.Resolve = mode
 	}
 	return Run(ctx, a, stdout, stderr)
 }

@@ -274,3 +274,25 @@ func TestParseArgs(t *testing.T) {
 		})
 	}
 }
+
+func TestParseArgsResolve(t *testing.T) {
+	for _, tt := range []struct {
+		argv []string
+		want ResolveMode
+		err  bool
+	}{
+		{[]string{"main.k"}, ResolveFirst, false},
+		{[]string{"main.k", "--resolve=on-error"}, ResolveOnError, false},
+		{[]string{"main.k", "--resolve", "never"}, ResolveNever, false},
+		{[]string{"main.k", "--resolve=sometimes"}, 0, true},
+	} {
+		a, err := ParseArgs(tt.argv)
+		if (err != nil) != tt.err {
+			t.Errorf("ParseArgs(%q) error = %v, want error %v", tt.argv, err, tt.err)
+			continue
+		}
+		if err == nil && a.Resolve != tt.want {
+			t.Errorf("ParseArgs(%q).Resolve = %d, want %d", tt.argv, a.Resolve, tt.want)
+		}
+	}
+}

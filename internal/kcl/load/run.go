@@ -175,19 +175,32 @@ func fail(stderr io.Writer, err error, overlay map[string][]byte) int {
 type ResolveMode int
 
 const (
+	// ResolveFirst resolves before evaluating and stops at resolver
+	// errors, as the official compiler does. It is the default.
+	ResolveFirst ResolveMode = iota
 	// ResolveOnError resolves only when the evaluation fails, and then
 	// reports the resolver's errors, when it has any, instead of the
-	// evaluator's: the official compiler would have stopped at them. It
-	// is the default: it keeps resolver false positives from failing good
-	// programs (today 26 of the 28 Konfig stacks), at the price of missing
-	// compile-time errors in programs that evaluate.
-	ResolveOnError ResolveMode = iota
-	// ResolveFirst resolves before evaluating and stops at resolver
-	// errors, as the official compiler does.
-	ResolveFirst
+	// evaluator's. Compile-time errors of programs that evaluate go
+	// unreported: it is the lenient mode for code written for older
+	// compilers (the 2023 Konfig stacks call a schema with a missing
+	// argument, which KCL 0.11's resolver rejects).
+	ResolveOnError
 	// ResolveNever evaluates only.
 	ResolveNever
 )
+
+// ParseResolveMode reads "first", "on-error" or "never".
+func ParseResolveMode(s string) (ResolveMode, error) {
+	switch s {
+	case "", "first":
+		return ResolveFirst, nil
+	case "on-error":
+		return ResolveOnError, nil
+	case "never":
+		return ResolveNever, nil
+	}
+	return 0, fmt.Errorf("unknown resolve mode %q, want first, on-error or never", s)
+}
 
 // resolveProgram runs the resolver over the program, as the official
 // compiler does before evaluating, and returns its errors (all of them,
