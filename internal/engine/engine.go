@@ -145,6 +145,10 @@ type PreviewOptions struct {
 	ForceConflicts bool
 	// MaxConcurrent bounds parallel reads and dry-runs; default 10.
 	MaxConcurrent int
+	// AlwaysDryRun sends a dry-run apply for every live resource, even when
+	// the live object already holds the planned one exactly as it was last
+	// applied (see previewOne's fast path).
+	AlwaysDryRun bool
 }
 
 // Preview computes the changes that applying sp would make.
@@ -190,7 +194,11 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 		mu.Lock()
 		lookup := e.refLookup(ch)
 		mu.Unlock()
-		st, err := e.previewOne(ctx, r, lookup, opts)
+		var last *spec.Resource
+		if p := prior.Get(id); p != nil {
+			last = &p.Resource
+		}
+		st, err := e.previewOne(ctx, r, last, lookup, opts)
 		if err != nil {
 			return err
 		}
@@ -254,7 +262,17 @@ func (e *Engine) refLookup(ch *Changes) func(graph.Ref) (any, bool) {
 	}
 }
 
-func (e *Engine) previewOne(ctx context.Context, r spec.Resource, lookup func(graph.Ref) (any, bool), opts PreviewOptions) (*Step, error) {
+// previewOne decides the action of one planned resource. last is the
+// resource as the state recorded it (nil when absent).
+//
+// A live resource is normally decided by a server-side dry-run apply. The
+// fast path skips it when the dry-run cannot change anything: the state holds
+// exactly these attributes as last applied (so server-side apply would drop
+// no field), and the live object already holds every planned value (so no
+// field would change). Anything else — a hand edit of a planned field, a
+// field removed from the plan, a value the server normalises — goes through
+// the dry-run.
+func (e *Engine) previewOne(ctx context.Context, r spec.Resource, last *spec.Resource, lookup func(graph.Ref) (any, bool), opts PreviewOptions) (*Step, error) {
 	st := &Step{ID: r.ID, res: r}
 	rt, err := e.cfg.Runtimes.For(r)
 	if err != nil {
@@ -282,6 +300,12 @@ func (e *Engine) previewOne(ctx context.Context, r spec.Resource, lookup func(gr
 		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
 		st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
 		st.Note = "unresolved reference " + unresolved[0].Raw
+	case !opts.AlwaysDryRun && last != nil && reflect.DeepEqual(normalizeNumbers(last.Attributes), normalizeNumbers(attrs)) &&
+		subset(normalizeNumbers(attrs), normalizeNumbers(live)):
+		st.Action = UnChanged
+		st.result = live
+		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
+		st.To = st.From
 	default:
 		dry, err := rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: opts.ForceConflicts})
 		var ce *runtime.ConflictError
@@ -304,6 +328,38 @@ func (e *Engine) previewOne(ctx context.Context, r spec.Resource, lookup func(gr
 	}
 	maskSecret(st)
 	return st, nil
+}
+
+// subset reports whether every value of plan is in live: maps key by key,
+// lists of equal length element by element, scalars equal.
+func subset(plan, live any) bool {
+	switch p := plan.(type) {
+	case map[string]any:
+		l, ok := live.(map[string]any)
+		if !ok {
+			return false
+		}
+		for k, pv := range p {
+			lv, ok := l[k]
+			if !ok || !subset(pv, lv) {
+				return false
+			}
+		}
+		return true
+	case []any:
+		l, ok := live.([]any)
+		if !ok || len(l) != len(p) {
+			return false
+		}
+		for i := range p {
+			if !subset(p[i], l[i]) {
+				return false
+			}
+		}
+		return true
+	default:
+		return reflect.DeepEqual(plan, live)
+	}
 }
 
 // normalizeNumbers makes ints and floats of equal value compare equal.

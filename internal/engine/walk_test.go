@@ -124,3 +124,28 @@ func TestDeleteOrder(t *testing.T) {
 		t.Errorf("delete order (-want +got):\n%s", diff)
 	}
 }
+
+func TestSubset(t *testing.T) {
+	live := map[string]any{
+		"metadata": map[string]any{"name": "web", "uid": "x"},
+		"spec": map[string]any{"replicas": 2.0, "containers": []any{
+			map[string]any{"name": "main", "image": "nginx", "imagePullPolicy": "IfNotPresent"},
+		}},
+	}
+	for _, tc := range []struct {
+		name string
+		plan map[string]any
+		want bool
+	}{
+		{"defaults and server fields only in live", map[string]any{"metadata": map[string]any{"name": "web"}, "spec": map[string]any{"replicas": 2, "containers": []any{map[string]any{"name": "main", "image": "nginx"}}}}, true},
+		{"a changed scalar", map[string]any{"spec": map[string]any{"replicas": 3}}, false},
+		{"a changed list element", map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"image": "nginx:2"}}}}, false},
+		{"a list of another length", map[string]any{"spec": map[string]any{"containers": []any{map[string]any{"name": "main"}, map[string]any{"name": "side"}}}}, false},
+		{"a key live lacks", map[string]any{"spec": map[string]any{"paused": true}}, false},
+		{"a map where live has a scalar", map[string]any{"spec": map[string]any{"replicas": map[string]any{"x": 1}}}, false},
+	} {
+		if got := subset(normalizeNumbers(tc.plan), normalizeNumbers(live)); got != tc.want {
+			t.Errorf("%s: subset = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
