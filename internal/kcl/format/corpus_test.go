@@ -146,7 +146,7 @@ func commentPlaces(src []byte) []string {
 	for _, c := range comments {
 		kind := "own-line"
 		for i := c.Pos().Offset - 1; i >= 0 && src[i] != '\n'; i-- {
-			if src[i] != ' ' && src[i] != '\t' && src[i] != ';' {
+			if !strings.ContainsRune(" \t\f\r;", rune(src[i])) {
 				kind = "trailing"
 				break
 			}
