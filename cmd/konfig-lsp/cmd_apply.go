@@ -38,7 +38,7 @@ func newApplyCmd() *cobra.Command {
 				return err
 			}
 			out := cmd.OutOrStdout()
-			popts := engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc}
+			popts := f.previewOptions()
 			ch, err := eng.Preview(ctx, sp, popts)
 			if err != nil {
 				return err

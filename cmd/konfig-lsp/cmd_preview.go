@@ -31,6 +31,7 @@ type engineFlags struct {
 	args         []string
 	ignoreFields []string
 	force        bool // --force-conflicts
+	alwaysDryRun bool
 	forceUnlock  bool
 	maxConc      int
 	noStyle      bool
@@ -49,6 +50,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 		fl.StringArrayVarP(&f.args, "argument", "D", nil, "KCL option key=value for the compile")
 		fl.StringSliceVar(&f.ignoreFields, "ignore-fields", nil, "dot paths left out of the comparison (e.g. metadata.labels,spec.replicas)")
 		fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
+		fl.BoolVar(&f.alwaysDryRun, "always-dry-run", false, "dry-run every live resource, even those that hold the plan exactly as last applied")
 	}
 }
 
@@ -71,6 +73,10 @@ func printingErrors(run func(cmd *cobra.Command, args []string) error) func(cmd 
 // stackName names the stack in output: project/stack.
 func stackName(dir string) string {
 	return filepath.Base(filepath.Dir(dir)) + "/" + filepath.Base(dir)
+}
+
+func (f *engineFlags) previewOptions() engine.PreviewOptions {
+	return engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc, AlwaysDryRun: f.alwaysDryRun}
 }
 
 // stackDirArg returns the stack directory argument (default ".").
@@ -201,7 +207,7 @@ func newPreviewCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			ch, err := eng.Preview(ctx, sp, engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc})
+			ch, err := eng.Preview(ctx, sp, f.previewOptions())
 			if err != nil {
 				return err
 			}
