@@ -1,10 +1,15 @@
 package eval
 
 import (
+	"regexp"
+	"strconv"
+
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
+
+var missingArgRe = regexp.MustCompile(`^\w+\(\) missing (\d+) required positional argument`)
 
 // closure is a lambda value's definition.
 type closure struct {
@@ -81,6 +86,19 @@ func (e *evaluator) callValue(sc *scope, fv value.Value, args []value.Value, kwa
 	}
 	r, err := f.Call(args, kwargs)
 	e.curFile = prev
+	if err != nil {
+		// A builtin called with too few arguments is reported as the
+		// resolver reports it.
+		if m := missingArgRe.FindStringSubmatch(err.Error()); m != nil {
+			missing, _ := strconv.Atoi(m[1])
+			want := len(args) + missing
+			plural := "s"
+			if want == 1 {
+				plural = ""
+			}
+			e.failCol(diag.CompileError, sc.file, n, "expected %d positional argument%s, found %d", want, plural, len(args))
+		}
+	}
 	e.check(err, sc.file, n)
 	if r == nil {
 		r = value.None
