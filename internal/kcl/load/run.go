@@ -18,7 +18,13 @@ import (
 // happens, and the planned result (YAML or JSON, or the
 // manifests.yaml_stream text) is returned.
 func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error) {
-	if cfg.Resolve == ResolveFirst {
+	mode := cfg.Resolve
+	if mode == ResolveFirst && len(cfg.External) > 0 {
+		// The resolver cannot see external packages (-E, package_maps)
+		// yet: it would report them missing.
+		mode = ResolveOnError
+	}
+	if mode == ResolveFirst {
 		if err := resolveProgram(ctx, cfg); err != nil {
 			return nil, err
 		}
@@ -39,7 +45,7 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		Stdout:      stdout,
 	})
 	if err != nil {
-		if cfg.Resolve == ResolveOnError {
+		if mode == ResolveOnError && len(cfg.External) == 0 {
 			if rerr := resolveProgram(ctx, cfg); rerr != nil {
 				return nil, rerr
 			}
