@@ -1,0 +1,339 @@
+// The Konfig (KCL) extension: a thin client of the konfig-lsp language
+// server. Every language feature comes from the server; this file starts it,
+// turns its commands into VS Code commands, documents and dialogs, and shows
+// the active stack and cluster context in the status bar.
+
+import * as fs from 'node:fs';
+import * as os from 'node:os';
+import * as vscode from 'vscode';
+import {
+  ExecuteCommandRequest,
+  LanguageClient,
+  LanguageClientOptions,
+  RevealOutputChannelOn,
+  ServerOptions,
+  ShowMessageRequest,
+  ShowMessageRequestParams,
+  MessageActionItem,
+  MessageType,
+  TransportKind,
+} from 'vscode-languageclient/node';
+import { resolveServer } from './lib/server';
+import { currentContext, initializationOptions, kubeconfigPath, Settings } from './lib/settings';
+import {
+  clientCommandOf,
+  findStackDir,
+  modalMessage,
+  parseCommandResult,
+  renderResult,
+  ServerCommand,
+  statusText,
+} from './lib/render';
+import { runSelfTest } from './selftest';
+
+const SECTION = 'konfig-lsp';
+const PREVIEW_SCHEME = 'konfig-preview';
+
+function isExecutable(p: string): boolean {
+  try {
+    const st = fs.statSync(p);
+    if (!st.isFile()) {
+      return false;
+    }
+    if (process.platform !== 'win32') {
+      fs.accessSync(p, fs.constants.X_OK);
+    }
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Read-only documents that show command results. */
+class ResultDocuments implements vscode.TextDocumentContentProvider {
+  private readonly docs = new Map<string, string>();
+  private readonly changed = new vscode.EventEmitter<vscode.Uri>();
+  readonly onDidChange = this.changed.event;
+
+  provideTextDocumentContent(uri: vscode.Uri): string {
+    return this.docs.get(uri.toString()) ?? '';
+  }
+
+  set(uri: vscode.Uri, content: string): void {
+    this.docs.set(uri.toString(), content);
+    this.changed.fire(uri);
+  }
+
+  dispose(): void {
+    this.changed.dispose();
+  }
+}
+
+/** The extension's state: one per activation. */
+export class KonfigExtension implements vscode.Disposable {
+  client: LanguageClient | undefined;
+  private starting: Promise<LanguageClient | undefined> | undefined;
+  readonly output: vscode.LogOutputChannel;
+  private readonly trace: vscode.LogOutputChannel;
+  private readonly status: vscode.StatusBarItem;
+  private readonly results = new ResultDocuments();
+  private readonly disposables: vscode.Disposable[] = [];
+
+  constructor(private readonly context: vscode.ExtensionContext) {
+    this.output = vscode.window.createOutputChannel('Konfig Language Server', { log: true });
+    this.trace = vscode.window.createOutputChannel('Konfig Language Server (trace)', { log: true });
+    this.status = vscode.window.createStatusBarItem('konfig-lsp.status', vscode.StatusBarAlignment.Left, 50);
+    this.status.name = 'Konfig stack';
+    this.status.command = 'konfig-lsp.showOutput';
+    this.disposables.push(
+      this.output,
+      this.trace,
+      this.status,
+      this.results,
+      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, this.results),
+    );
+  }
+
+  settings(): Settings & { serverPath: string; extraArgs: string[] } {
+    const c = vscode.workspace.getConfiguration(SECTION);
+    return {
+      serverPath: c.get<string>('server.path', ''),
+      extraArgs: c.get<string[]>('server.extraArgs', []),
+      kubeconfig: c.get<string>('kubeconfig', ''),
+      context: c.get<string>('context', ''),
+      debounceMs: c.get<number | null>('debounceMs', null),
+      stacks: c.get<string[]>('stacks', []),
+      disableApply: c.get<boolean>('disableApply', false),
+    };
+  }
+
+  /** Starts the server once; later calls wait for the same start. */
+  start(): Promise<LanguageClient | undefined> {
+    if (!this.starting) {
+      this.starting = this.doStart().catch((err) => {
+        this.output.appendLine(`konfig-lsp failed to start: ${err instanceof Error ? err.message : String(err)}`);
+        void vscode.window.showErrorMessage(`Konfig: the language server failed to start: ${err}`, 'Show log').then((a) => {
+          if (a) {
+            this.output.show();
+          }
+        });
+        this.starting = undefined;
+        return undefined;
+      });
+    }
+    return this.starting;
+  }
+
+  private async doStart(): Promise<LanguageClient | undefined> {
+    const s = this.settings();
+    const resolved = resolveServer({
+      configured: s.serverPath,
+      extensionPath: this.context.extensionPath,
+      platform: process.platform,
+      arch: process.arch,
+      envPath: process.env.PATH ?? '',
+      home: os.homedir(),
+      isExecutable,
+    });
+    if (!resolved.ok) {
+      this.output.appendLine(resolved.message);
+      const choice = await vscode.window.showErrorMessage(`Konfig: ${resolved.message}`, 'Open Settings');
+      if (choice === 'Open Settings') {
+        await vscode.commands.executeCommand('workbench.action.openSettings', `${SECTION}.server.path`);
+      }
+      return undefined;
+    }
+    this.output.appendLine(`starting ${resolved.path} (${resolved.source})`);
+    const serverOptions: ServerOptions = {
+      command: resolved.path,
+      args: ['serve', ...s.extraArgs],
+      transport: TransportKind.stdio,
+    };
+    const clientOptions: LanguageClientOptions = {
+      documentSelector: [{ scheme: 'file', language: 'kcl' }],
+      initializationOptions: initializationOptions(s, os.homedir()),
+      outputChannel: this.output,
+      traceOutputChannel: this.trace,
+      revealOutputChannelOn: RevealOutputChannelOn.Never,
+      synchronize: {
+        fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.k,kcl.mod,kcl.yaml,stack.yaml,project.yaml,settings.yaml}'),
+      },
+      middleware: {
+        // The server's lenses name its own commands; run them through ours
+        // so that their results are shown.
+        provideCodeLenses: async (doc, token, next) => {
+          const lenses = await next(doc, token);
+          for (const lens of lenses ?? []) {
+            const cmd = lens.command && clientCommandOf(lens.command.command);
+            if (lens.command && cmd) {
+              lens.command = { ...lens.command, command: cmd };
+            }
+          }
+          return lenses;
+        },
+      },
+    };
+    const client = new LanguageClient(SECTION, 'Konfig Language Server', serverOptions, clientOptions);
+    // Apply and destroy ask first: show the question as a modal dialog.
+    client.onRequest(ShowMessageRequest.type, async (params: ShowMessageRequestParams): Promise<MessageActionItem | null> => {
+      const m = modalMessage(params.message, params.actions);
+      const show =
+        params.type === MessageType.Error
+          ? vscode.window.showErrorMessage
+          : params.type === MessageType.Warning
+            ? vscode.window.showWarningMessage
+            : vscode.window.showInformationMessage;
+      const picked = await show(m.message, { modal: true, detail: m.detail }, ...m.items);
+      return picked ? picked.action : null;
+    });
+    await client.start();
+    this.client = client;
+    this.output.appendLine(`konfig-lsp ${JSON.stringify(client.initializeResult?.serverInfo ?? {})} is running`);
+    return client;
+  }
+
+  async stop(): Promise<void> {
+    const starting = this.starting;
+    this.starting = undefined;
+    const client = (await starting) ?? this.client;
+    this.client = undefined;
+    if (client) {
+      await client.stop();
+      await client.dispose();
+    }
+  }
+
+  async restart(): Promise<void> {
+    this.output.appendLine('restarting konfig-lsp');
+    await this.stop();
+    await this.start();
+  }
+
+  /** The document URI a command applies to: its argument or the active editor. */
+  private target(arg: unknown): string | undefined {
+    if (typeof arg === 'string' && arg !== '') {
+      return arg;
+    }
+    if (arg instanceof vscode.Uri) {
+      return arg.toString();
+    }
+    const doc = vscode.window.activeTextEditor?.document;
+    return doc && doc.uri.scheme === 'file' ? doc.uri.toString() : undefined;
+  }
+
+  /** Runs a server command and returns its parsed result (no UI). */
+  async execute(command: ServerCommand, target: string, token?: vscode.CancellationToken) {
+    const client = await this.start();
+    if (!client) {
+      throw new Error('the language server is not running');
+    }
+    const raw = await client.sendRequest(ExecuteCommandRequest.type, { command, arguments: [target] }, token);
+    return parseCommandResult(raw);
+  }
+
+  /** Runs a server command and shows its result. */
+  async run(command: ServerCommand, arg: unknown): Promise<void> {
+    const target = this.target(arg);
+    if (!target) {
+      void vscode.window.showWarningMessage('Konfig: open a file of a stack (a .k file under a directory with stack.yaml) first.');
+      return;
+    }
+    try {
+      const result = await vscode.window.withProgress(
+        { location: vscode.ProgressLocation.Window, title: `Konfig: ${command.slice('konfig.'.length)}` },
+        () => this.execute(command, target),
+      );
+      const r = renderResult(command, result);
+      const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: r.docPath });
+      this.results.set(uri, r.content);
+      const doc = await vscode.workspace.openTextDocument(uri);
+      await vscode.languages.setTextDocumentLanguage(doc, r.language);
+      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+      if (r.message) {
+        void vscode.window.showInformationMessage(r.message);
+      }
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.output.appendLine(`${command}: ${msg}`);
+      void vscode.window.showErrorMessage(`Konfig ${command.slice('konfig.'.length)}: ${msg}`);
+    }
+  }
+
+  /** Shows the active stack and the cluster context. */
+  updateStatus(): void {
+    const editor = vscode.window.activeTextEditor;
+    if (!editor || editor.document.languageId !== 'kcl' || editor.document.uri.scheme !== 'file') {
+      this.status.hide();
+      return;
+    }
+    const file = editor.document.uri.fsPath;
+    const root = vscode.workspace.getWorkspaceFolder(editor.document.uri)?.uri.fsPath;
+    const stackDir = findStackDir(file, root, (p) => fs.existsSync(p));
+    const s = this.settings();
+    let ctx = (s.context ?? '').trim();
+    if (ctx === '') {
+      try {
+        ctx = currentContext(fs.readFileSync(kubeconfigPath(s.kubeconfig, process.env.KUBECONFIG, os.homedir(), process.platform), 'utf8'));
+      } catch {
+        ctx = '';
+      }
+    }
+    const t = statusText(stackDir, ctx);
+    this.status.text = t.text;
+    this.status.tooltip = t.tooltip;
+    this.status.show();
+  }
+
+  register(): void {
+    const cmd = (id: string, f: (...args: unknown[]) => unknown) =>
+      this.disposables.push(vscode.commands.registerCommand(id, f));
+    cmd('konfig-lsp.preview', (arg) => this.run('konfig.preview', arg));
+    cmd('konfig-lsp.diff', (arg) => this.run('konfig.diff', arg));
+    cmd('konfig-lsp.apply', (arg) => this.run('konfig.apply', arg));
+    cmd('konfig-lsp.destroy', (arg) => this.run('konfig.destroy', arg));
+    cmd('konfig-lsp.restart', () => this.restart());
+    cmd('konfig-lsp.showOutput', () => this.output.show());
+    this.disposables.push(
+      vscode.window.onDidChangeActiveTextEditor(() => this.updateStatus()),
+      vscode.workspace.onDidChangeConfiguration((e) => {
+        if (!e.affectsConfiguration(SECTION)) {
+          return;
+        }
+        this.updateStatus();
+        // The trace setting is followed by the client itself; the rest are
+        // initializationOptions or the server's command line.
+        const restartKeys = ['server.path', 'server.extraArgs', 'kubeconfig', 'context', 'debounceMs', 'stacks', 'disableApply'];
+        if (restartKeys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
+          void this.restart();
+        }
+      }),
+    );
+    this.updateStatus();
+  }
+
+  dispose(): void {
+    for (const d of this.disposables) {
+      d.dispose();
+    }
+  }
+}
+
+let ext: KonfigExtension | undefined;
+
+export async function activate(context: vscode.ExtensionContext): Promise<KonfigExtension> {
+  ext = new KonfigExtension(context);
+  context.subscriptions.push(ext);
+  ext.register();
+  const started = ext.start();
+  const out = process.env.KONFIG_LSP_SELFTEST_OUT;
+  if (out) {
+    const e = ext;
+    void started.then(() => runSelfTest(e, out, process.env.KONFIG_LSP_SELFTEST_FILE ?? 'shop/dev/main.k'));
+  }
+  return ext;
+}
+
+export async function deactivate(): Promise<void> {
+  await ext?.stop();
+  ext = undefined;
+}
