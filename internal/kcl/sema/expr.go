@@ -583,6 +583,12 @@ func (st *pkgState) call(e *syntax.CallExpr, ev env) *Type {
 			st.expr(k.Value, ev, exp)
 		}
 	}
+	if sig != nil && sig.pending != nil {
+		sig.pending.resolve(argTypes)
+		if sig.Result != nil {
+			result = sig.Result
+		}
+	}
 	if sig != nil && len(sig.Params) > 0 || (sig != nil && ft.Kind == KSchemaDef) {
 		st.checkArgList(f, e, e.Args, e.Kwargs, sig, name, argTypes)
 	}
@@ -665,13 +671,69 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 
 // lambda resolves a lambda expression.
 func (st *pkgState) lambda(e *syntax.LambdaExpr, ev env) *Type {
+	ft, ptypes := st.lambdaHeader(e, ev)
+	if ev.top && st.argHints[e] == nil && hasUntypedParam(e) {
+		// a package-level lambda with untyped parameters: its body is
+		// resolved at its first call, whose arguments type the parameters
+		// (or at the end of the package when it is never called)
+		pb := &pendingBody{st: st, e: e, ev: ev, ft: ft, ptypes: ptypes}
+		ft.pending = pb
+		st.pending = append(st.pending, pb)
+		return &Type{Kind: KFunc, Func: ft}
+	}
+	st.lambdaBody(e, ev, ft, ptypes)
+	return &Type{Kind: KFunc, Func: ft}
+}
+
+// pendingBody is a lambda body whose resolution waits for a call.
+type pendingBody struct {
+	st     *pkgState
+	e      *syntax.LambdaExpr
+	ev     env
+	ft     *FuncType
+	ptypes []*Type
+	done   bool
+}
+
+func hasUntypedParam(e *syntax.LambdaExpr) bool {
+	for _, p := range e.Params {
+		if p != nil && p.Name != nil && p.Type == nil {
+			return true
+		}
+	}
+	return false
+}
+
+// resolvePending resolves a deferred lambda body, typing its untyped
+// parameters with args (nil: no call).
+func (pb *pendingBody) resolve(args []*Type) {
+	if pb.done {
+		return
+	}
+	pb.done = true
+	pb.ft.pending = nil
+	ptypes := append([]*Type(nil), pb.ptypes...)
+	for i, p := range pb.e.Params {
+		if i < len(ptypes) && i < len(args) && p != nil && p.Type == nil && args[i] != nil && !args[i].IsAny() {
+			// the signature keeps accepting anything: other calls may
+			// pass other types
+			ptypes[i] = args[i].Widen()
+		}
+	}
+	pb.st.lambdaBody(pb.e, pb.ev, pb.ft, ptypes)
+}
+
+// lambdaHeader computes a lambda's signature: parameter types (from
+// annotations, or the arguments of an immediate call) and the declared
+// result type.
+func (st *pkgState) lambdaHeader(e *syntax.LambdaExpr, ev env) (*FuncType, []*Type) {
 	f := ev.file
-	ls := newScope(ScopeLambda, ev.scope)
-	ls.File, ls.Start, ls.End = f.Filename, e.Start, e.Stop
 	ft := &FuncType{Result: TAny}
 	hints := st.argHints[e]
+	var ptypes []*Type
 	for i, p := range e.Params {
 		if p == nil || p.Name == nil {
+			ptypes = append(ptypes, TAny)
 			continue
 		}
 		pt := TAny
@@ -683,13 +745,32 @@ func (st *pkgState) lambda(e *syntax.LambdaExpr, ev env) *Type {
 		if p.Default != nil {
 			st.expr(p.Default, ev, pt)
 		}
-		sym := &Symbol{Name: p.Name.Name, Kind: SymParam, Loc: st.loc(f, p.Name), PkgPath: st.pkg.PkgPath, Type: pt}
-		ls.define(sym)
-		st.occur(f, p.Name, p.Name.Name, sym, true, RoleDecl)
+		ptypes = append(ptypes, pt)
 		ft.Params = append(ft.Params, Param{Name: p.Name.Name, Type: pt, Optional: p.Default != nil, Loc: st.loc(f, p.Name)})
 	}
 	if e.ReturnType != nil {
 		ft.Result = st.typeExpr(f, ev, e.ReturnType)
+	}
+	return ft, ptypes
+}
+
+// lambdaBody defines the parameters and resolves the body; without a
+// declared result type the last statement's type becomes the result.
+func (st *pkgState) lambdaBody(e *syntax.LambdaExpr, ev env, ft *FuncType, ptypes []*Type) {
+	f := ev.file
+	ls := newScope(ScopeLambda, ev.scope)
+	ls.File, ls.Start, ls.End = f.Filename, e.Start, e.Stop
+	for i, p := range e.Params {
+		if p == nil || p.Name == nil {
+			continue
+		}
+		pt := TAny
+		if i < len(ptypes) {
+			pt = ptypes[i]
+		}
+		sym := &Symbol{Name: p.Name.Name, Kind: SymParam, Loc: st.loc(f, p.Name), PkgPath: st.pkg.PkgPath, Type: pt}
+		ls.define(sym)
+		st.occur(f, p.Name, p.Name.Name, sym, true, RoleDecl)
 	}
 	lev := ev.with(ls)
 	lev.schema = nil
@@ -708,7 +789,6 @@ func (st *pkgState) lambda(e *syntax.LambdaExpr, ev env) *Type {
 			ft.Result = t.Widen()
 		}
 	}
-	return &Type{Kind: KFunc, Func: ft}
 }
 
 // binary infers the type of a binary expression and reports impossible

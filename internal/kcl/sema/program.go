@@ -364,6 +364,9 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 		st.resolve()
 	}
 	for _, st := range work {
+		st.flushPending()
+	}
+	for _, st := range work {
 		st.finish()
 	}
 	return nil

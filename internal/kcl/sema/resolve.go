@@ -21,7 +21,9 @@ type pkgState struct {
 	pkgImports *Scope
 	linked     []*SchemaInfo // schemas in declaration order
 	// argHints are the argument types of immediately called lambdas.
-	argHints   map[*syntax.LambdaExpr][]*Type
+	argHints map[*syntax.LambdaExpr][]*Type
+	// pending are the deferred lambda bodies of the package.
+	pending    []*pendingBody
 	stmtFile   map[syntax.Stmt]*syntax.File
 	stmtState  map[syntax.Stmt]int // 1 busy, 2 done
 	schemaDecl map[*SchemaInfo]schemaDecl
@@ -1338,6 +1340,13 @@ func (st *pkgState) ruleBody(r *syntax.RuleStmt, ev env) {
 
 // ---------------------------------------------------------------------------
 // Finishing
+
+// flushPending resolves the deferred lambda bodies no call reached.
+func (st *pkgState) flushPending() {
+	for i := 0; i < len(st.pending); i++ {
+		st.pending[i].resolve(nil)
+	}
+}
 
 func (st *pkgState) finish() {
 	for _, fi := range st.pkg.index {

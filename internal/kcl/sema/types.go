@@ -66,6 +66,8 @@ type FuncType struct {
 	Name string
 	// Doc is the documentation, if any.
 	Doc string
+
+	pending *pendingBody // body not resolved yet (see pkgState.lambda)
 }
 
 // Param is one parameter of a FuncType.
