@@ -478,6 +478,17 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 			}
 			e.cannotAdd(sd, en.Key, siteFile, site, cfgNode)
 		}
+		if kt := idx.KeyType; kt != nil && !(kt.Kind == syntax.BasicType && kt.Name == "str") && kt.Kind != syntax.AnyType {
+			ksc := idxDef.pkg.scopeFor(idxDef.file)
+			if _, ok := e.tryMatch(ksc, value.Str(en.Key), kt); !ok {
+				cands := append(sd.allNames(), e.literalStrings(ksc, kt)...)
+				msg := fmt.Sprintf("Cannot add member '%s' to schema '%s'%s", en.Key, sd.name, suggestion(en.Key, cands))
+				if siteFile != nil {
+					e.failCol(diag.CompileError, siteFile, site, "%s", msg)
+				}
+				panic(kclError{diag.New(diag.CompileError, diag.Pos{}, "%s", msg)})
+			}
+		}
 		var v value.Value = value.Undefined
 		isc := idxDef.pkg.scopeFor(idxDef.file)
 		if idx.KeyName != nil {
@@ -1126,4 +1137,25 @@ func (e *evaluator) checkArgs(sd *schemaDef, args []value.Value, kwargs []value.
 		}
 		e.failCol(diag.CompileError, f, at, "\"%s\" got an unexpected keyword argument '%s'%s", sd.name, kw.Key, suggestion(kw.Key, names))
 	}
+}
+
+// literalStrings lists the string literals of a (literal or union) type,
+// following aliases.
+func (e *evaluator) literalStrings(sc *scope, t *syntax.TypeExpr) []string {
+	var out []string
+	switch t.Kind {
+	case syntax.LiteralType:
+		if s, ok := t.Literal.(*syntax.StringLit); ok {
+			out = append(out, s.Value)
+		}
+	case syntax.UnionType:
+		for _, m := range t.Union {
+			out = append(out, e.literalStrings(sc, m)...)
+		}
+	case syntax.NamedType:
+		if _, a := e.resolveNamed(sc, t); a != nil {
+			out = append(out, e.literalStrings(a.pkg.scopeFor(a.file), a.t)...)
+		}
+	}
+	return out
 }
