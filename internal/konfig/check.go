@@ -3,6 +3,7 @@ package konfig
 import (
 	"context"
 	"fmt"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"os"
 	"runtime"
 	"sync"
@@ -39,6 +40,10 @@ func CompileAll(ctx context.Context, stacks []*Stack, opts CompileAllOptions) []
 	workers := opts.Workers
 	if workers <= 0 {
 		workers = runtime.GOMAXPROCS(0)
+	}
+	if opts.Cache == nil {
+		// The stacks share the model library: parse each file once.
+		opts.Cache = eval.NewCache()
 	}
 	results := make([]Result, len(stacks))
 	jobs := make(chan int)

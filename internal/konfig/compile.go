@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"path/filepath"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
@@ -26,6 +27,9 @@ type Program struct {
 	Overlay map[string][]byte
 	// DisableNone drops None values from the output (`-n`).
 	DisableNone bool
+	// Cache, when set, keeps parsed files between compiles (an editor's
+	// repeated evaluations, CompileAll's stacks sharing a model library).
+	Cache *eval.Cache
 }
 
 // Evaluator runs a Program and returns its YAML output: the documents of
@@ -50,6 +54,37 @@ type CompileOptions struct {
 	Overlay map[string][]byte
 	// Evaluator runs the KCL program; nil uses NewKCLEvaluator().
 	Evaluator Evaluator
+	// Cache keeps parsed files between compiles; nil parses every file.
+	Cache *eval.Cache
+	// KeepEmptyLists keeps keys whose value is an empty list in the
+	// resources the KCL program renders. Kusion's compiler (kclvm 0.4, which
+	// made the corpus goldens: none of their KCL-rendered resources holds an
+	// empty list, while the models produce `volumeMounts: []`) leaves them
+	// out, so by default they are dropped, as in Kusion. CRD files are
+	// never changed.
+	KeepEmptyLists bool
+}
+
+// dropEmptyLists removes, at every level of maps, the keys whose value is
+// an empty list.
+func dropEmptyLists(v any) any {
+	switch x := v.(type) {
+	case map[string]any:
+		for k, e := range x {
+			if l, ok := e.([]any); ok && len(l) == 0 {
+				delete(x, k)
+				continue
+			}
+			x[k] = dropEmptyLists(e)
+		}
+		return x
+	case []any:
+		for i, e := range x {
+			x[i] = dropEmptyLists(e)
+		}
+		return x
+	}
+	return v
 }
 
 // Program returns the KCL program that compiles the stack: its files, and
@@ -63,6 +98,7 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Options:     append([]load.Option(nil), s.kclOptions...),
 		Overlay:     opts.Overlay,
 		DisableNone: s.DisableNone,
+		Cache:       opts.Cache,
 	}
 	for _, a := range opts.Args {
 		o, err := load.ParseArgument(a)
@@ -104,6 +140,11 @@ func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, e
 	res, err := ResourcesFromStream(out)
 	if err != nil {
 		return nil, &compileError{dir: st.Dir, err: fmt.Errorf("output: %w", err)}
+	}
+	if !opts.KeepEmptyLists {
+		for i := range res {
+			res[i].Attributes = dropEmptyLists(res[i].Attributes).(map[string]any)
+		}
 	}
 	if st.Project != nil {
 		crds, err := CRDResources(filepath.Join(st.Project.Dir, CRDDir))

@@ -25,6 +25,7 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 		WorkDir: p.WorkDir,
 		ModRoot: p.ModRoot,
 		Options: opts,
+		Cache:   p.Cache,
 	})
 	if err != nil {
 		return nil, err

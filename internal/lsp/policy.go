@@ -11,6 +11,7 @@ import (
 	"go.lsp.dev/protocol"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
@@ -27,6 +28,8 @@ type stacks struct {
 	// or an import changes.
 	units     map[string]unit
 	including map[string][]*konfig.Stack
+	// evalCache keeps parsed files between evaluations.
+	evalCache *eval.Cache
 }
 
 // stackResult is one compile of a stack against one snapshot.
@@ -156,7 +159,7 @@ func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.St
 		return r
 	}
 	s.stacks.mu.Unlock()
-	sp, err := konfig.Compile(ctx, st, konfig.CompileOptions{Overlay: snap.overlay()})
+	sp, err := konfig.Compile(ctx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache})
 	r := &stackResult{snapID: snap.id, stack: st, spec: sp, err: err}
 	if ctx.Err() != nil {
 		return r // cancelled: not a result to keep

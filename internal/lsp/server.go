@@ -7,6 +7,8 @@ import (
 	"time"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 )
 
 // Options configure a server.
@@ -69,6 +71,7 @@ func newServer(client protocol.Client, opts Options, stop context.CancelFunc) *s
 	bg, cancel := context.WithCancel(context.Background())
 	s := &server{client: client, opts: opts, log: opts.logger(), stop: stop, bg: bg, bgCancel: cancel}
 	s.session = newSession(s.log)
+	s.stacks.evalCache = eval.NewCache()
 	return s
 }
 
