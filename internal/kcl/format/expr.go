@@ -398,7 +398,11 @@ func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.
 	} else if len(items) > 0 {
 		limit = items[len(items)-1].End().Offset
 	}
-	if inline {
+	if len(items) == 0 {
+		// An empty branch (only in input the parser tolerates).
+		p.write(":")
+		p.setLastOff(colon)
+	} else if inline {
 		p.write(": ")
 		p.setLastOff(colon)
 		for i, it := range items {

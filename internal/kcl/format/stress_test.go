@@ -90,7 +90,8 @@ func TestInjectedComments(t *testing.T) {
 
 // FuzzSource checks the acceptance properties on arbitrary input: whatever
 // parses must format to output that parses to the same AST, with the same
-// comments, and formats to itself. Seeded with the golden inputs.
+// comments in their places, and formats to itself. Seeded with the golden
+// inputs and some corpus files.
 func FuzzSource(f *testing.F) {
 	files, _ := filepath.Glob(filepath.Join("testdata", "*.txtar"))
 	for _, file := range files {
@@ -101,6 +102,23 @@ func FuzzSource(f *testing.F) {
 		if _, in, ok := strings.Cut(string(data), "-- input.k --\n"); ok {
 			in, _, _ = strings.Cut(in, "\n-- ")
 			f.Add(in)
+		}
+	}
+	// A few corpus files too, when the corpus is there.
+	if dir, err := os.Getwd(); err == nil {
+		for ; dir != filepath.Dir(dir); dir = filepath.Dir(dir) {
+			if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
+				break
+			}
+		}
+		seeds, _ := filepath.Glob(filepath.Join(dir, "..", "shared", "corpus", "kcl-grammar", "*", "*", "main.k"))
+		for i, file := range seeds {
+			if i%4 != 0 {
+				continue
+			}
+			if data, err := os.ReadFile(file); err == nil && len(data) < 2000 {
+				f.Add(string(data))
+			}
 		}
 	}
 	f.Fuzz(func(t *testing.T, src string) {
