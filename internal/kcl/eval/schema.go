@@ -690,6 +690,7 @@ func (e *evaluator) bindParams(d *schemaDef, args []value.Value, kwargs []value.
 			v = e.expr(sc, p.Default)
 		}
 		if p.Type != nil {
+			e.checkParamDict(sc, v, p.Type)
 			v = e.convert(sc, v, p.Type, f, site)
 		}
 		vars[p.Name.Name] = v
@@ -1158,4 +1159,34 @@ func (e *evaluator) literalStrings(sc *scope, t *syntax.TypeExpr) []string {
 		}
 	}
 	return out
+}
+
+// checkParamDict reports a dict argument for a schema-typed parameter that
+// lacks a required attribute (one without a default): arguments are
+// checked strictly, unlike configs.
+func (e *evaluator) checkParamDict(sc *scope, v value.Value, t *syntax.TypeExpr) {
+	d, ok := v.(*value.Dict)
+	if !ok || t.Kind != syntax.NamedType {
+		return
+	}
+	sd, _ := e.resolveNamed(sc, t)
+	if sd == nil || sd.isProto {
+		return
+	}
+	e.resolveSchema(sd)
+	for _, def := range sd.chain() {
+		for _, a := range def.attrs {
+			if a.optional || a.decl.Value != nil || (a.typ != nil && a.typ.Kind == syntax.LiteralType) {
+				continue
+			}
+			if _, ok := d.Get(a.name); ok {
+				continue
+			}
+			detail := e.schemaMismatch(sd, d)
+			if detail == "" {
+				detail = "\nSchema " + sd.name + "'s attribute " + a.name + " is missing"
+			}
+			e.fail(diag.EvaluationError, def.file, a.decl, "expect %s, got dict. For details:%s", typeText(t), detail)
+		}
+	}
 }
