@@ -29,7 +29,7 @@ type Program struct {
 	DisableNone bool
 	// Cache, when set, keeps parsed files between compiles (an editor's
 	// repeated evaluations, CompileAll's stacks sharing a model library).
-	Cache *eval.Cache
+	Cache *eval.Cache `json:"-"`
 }
 
 // Evaluator runs a Program and returns its YAML output: the documents of
@@ -55,7 +55,7 @@ type CompileOptions struct {
 	// Evaluator runs the KCL program; nil uses NewKCLEvaluator().
 	Evaluator Evaluator
 	// Cache keeps parsed files between compiles; nil parses every file.
-	Cache *eval.Cache
+	Cache *eval.Cache `json:"-"`
 	// KeepEmptyLists keeps keys whose value is an empty list in the
 	// resources the KCL program renders. Kusion's compiler (kclvm 0.4, which
 	// made the corpus goldens: none of their KCL-rendered resources holds an
