@@ -593,10 +593,10 @@ func (p *printer) typ(t *syntax.TypeExpr) {
 		p.write("any")
 	case syntax.BasicType, syntax.NamedType:
 		switch {
+		case t.NameExpr != nil:
+			p.expr(t.NameExpr) // keeps `$` escapes
 		case t.Name != "":
 			p.write(t.Name)
-		case t.NameExpr != nil:
-			p.expr(t.NameExpr)
 		default:
 			p.write(strings.TrimSpace(t.Text))
 		}
