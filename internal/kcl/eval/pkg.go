@@ -60,6 +60,7 @@ func (e *evaluator) newPkg(path string, files []*syntax.File, isMain bool) *pkg 
 	}
 	p.top = &scope{kind: frPkg, pkg: p}
 	p.lz.run = func(i int) { e.runTop(p, i) }
+	p.lz.rerun = true
 	e.pkgs[path] = p
 	return p
 }

@@ -29,6 +29,7 @@ type lazy struct {
 	vals    *value.Dict
 	maxIdx  map[string]int
 	cur     int // index of the statement being run, -1 when none
+	rerun   bool
 	run     func(i int)
 }
 
@@ -71,9 +72,13 @@ func (l *lazy) exec(i int) {
 	st.state = stDone
 }
 
-// runAll runs every pending statement in order.
+// runAll runs every statement in order; with rerun, statements already
+// run on demand run again (as KCL's main pass does).
 func (l *lazy) runAll() {
 	for i := range l.stmts {
+		if l.rerun && l.stmts[i].state == stDone {
+			l.stmts[i].state = stPending
+		}
 		l.exec(i)
 	}
 }
