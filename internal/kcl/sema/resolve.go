@@ -376,7 +376,13 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 			si.Decorators = append(si.Decorators, exprText(f, dec.Name))
 		}
 		si.Params = st.params(f, tenv, s.Params)
-		docs := parseAttrDocs(s.Doc)
+		var docMap map[string]string
+		docs := func(name string) string {
+			if docMap == nil {
+				docMap = parseAttrDocs(s.Doc)
+			}
+			return docMap[name]
+		}
 		for _, b := range s.Body {
 			switch b := b.(type) {
 			case *syntax.SchemaAttr:
@@ -395,7 +401,7 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 				}
 				a.Doc = b.Doc
 				if a.Doc == "" {
-					a.Doc = docs[a.Name]
+					a.Doc = docs(a.Name)
 				}
 				for _, dec := range b.Decorators {
 					a.Decorators = append(a.Decorators, exprText(f, dec.Name))
@@ -414,7 +420,7 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 					if !ok || si.OwnAttr(id.Name) != nil {
 						continue
 					}
-					a := &AttrInfo{Name: id.Name, Owner: si, Type: TAny, HasDefault: true, Default: exprText(f, b.Value), Doc: docs[id.Name]}
+					a := &AttrInfo{Name: id.Name, Owner: si, Type: TAny, HasDefault: true, Default: exprText(f, b.Value), Doc: docs(id.Name)}
 					if b.Type != nil {
 						a.Type = st.typeExpr(f, tenv, b.Type)
 					}
