@@ -30,9 +30,12 @@ func (p *printer) expr(e syntax.Expr) {
 		p.ident(e)
 	case *syntax.SelectorExpr:
 		p.expr(e.X)
-		if e.Optional {
+		switch _, num := e.X.(*syntax.NumberLit); {
+		case e.Optional:
 			p.write("?.")
-		} else {
+		case num:
+			p.write(" .") // `0.A` would read as a float
+		default:
 			p.write(".")
 		}
 		p.ident(e.Name)
