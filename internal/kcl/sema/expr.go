@@ -494,7 +494,11 @@ func (st *pkgState) compScope(clauses []*syntax.CompClause, ev env, start, stop 
 
 func (st *pkgState) loopVars(f *syntax.File, sc *Scope, vars []*syntax.Ident, it *Type, at syntax.Node) {
 	if len(vars) > 2 {
-		st.errorf(diag.CompileError, f, spanNode{vars[1].End(), vars[1].End()}, "the number of loop variables is %d, which can only be 1 or 2", len(vars))
+		pos := at
+		if vars[1] != nil {
+			pos = spanNode{vars[1].End(), vars[1].End()}
+		}
+		st.errorf(diag.CompileError, f, pos, "the number of loop variables is %d, which can only be 1 or 2", len(vars))
 	}
 	var types []*Type
 	switch it.Kind {
