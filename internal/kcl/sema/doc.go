@@ -16,6 +16,11 @@
 //	refs := prog.References(occ.Sym)
 //	next, err := prog.Update(ctx, map[string][]byte{file: newSrc})
 //
-// Programs are immutable; Update re-resolves only the packages whose files
-// changed and the packages that import them, sharing the others.
+// Programs are immutable and safe for concurrent queries; Update re-resolves
+// only the packages whose files changed and the packages that import them,
+// sharing the others. Config.Reuse shares the unchanged packages of another
+// Program of the same module (another stack). For completion, ScopeAt,
+// TypeAt, TypeEndingAt and Members answer "what is visible here" and "what
+// does `x.` offer"; ExpectedSchemaAt gives the schema a config block
+// expects (package schema builds the editor's catalog on top of it).
 package sema
