@@ -116,7 +116,7 @@ done
   --client-ca-file "$PKI/ca.crt" \
   --service-account-issuer https://kubernetes.default.svc \
   --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-  --service-cluster-ip-range 10.0.0.0/24 \
+  --service-cluster-ip-range 10.0.0.0/16 \
   --authorization-mode RBAC --allow-privileged=true \
   > "$RUN_DIR/kube-apiserver.log" 2>&1 &
 echo "$!" >> "$RUN_DIR/pids"

@@ -214,10 +214,27 @@ func (rt *Runtime) Prefetch(ctx context.Context, rs []spec.Resource) error {
 		ids[k] = append(ids[k], r.ID)
 	}
 	fetched := map[string]map[string]any{}
+	// Objects in a namespace that does not exist do not exist either: one
+	// list of the namespaces saves a list (or reads) per namespace and kind,
+	// which is most of the work of a first apply.
+	nsGVR := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+	nsList, err := rt.dyn.Resource(nsGVR).List(ctx, metav1.ListOptions{})
+	existing := map[string]bool{}
+	if err == nil {
+		for i := range nsList.Items {
+			existing[nsList.Items[i].GetName()] = true
+		}
+	}
 	var fmu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 10)
 	for k, ts := range groups {
+		if err == nil && k.ns != "" && !existing[k.ns] {
+			for _, id := range ids[k] {
+				fetched[id] = nil // absent
+			}
+			continue
+		}
 		if len(ts) < 3 {
 			continue
 		}
