@@ -87,3 +87,73 @@ install_code_server
 install_driver
 log "tools ready in $(( $(date +%s) - start ))s (cache $CACHE)"
 if [ "${1:-}" = "--install-only" ]; then exit 0; fi
+
+# --- build the server and the extension ---
+EXT=$ROOT/editors/vscode
+WORK=$(mktemp -d "${TMPDIR:-/tmp}/konfig-vscode-e2e.XXXXXX")
+rm -rf "$OUT" && mkdir -p "$OUT"
+CS_PID=
+cleanup() {
+  if [ -n "$CS_PID" ] && kill -0 "$CS_PID" 2>/dev/null; then
+    kill "$CS_PID" 2>/dev/null || true
+    wait "$CS_PID" 2>/dev/null || true
+  fi
+  rm -rf "$WORK"
+}
+trap cleanup EXIT
+
+log "building the extension (npm ci, bundle-server, package)"
+(
+  cd "$EXT"
+  [ -d node_modules/vscode-languageclient ] || npm ci --no-audit --no-fund >/dev/null
+  npm run -s bundle-server
+  npm run -s package >"$OUT/package.log" 2>&1 || { cat "$OUT/package.log" >&2; exit 1; }
+)
+VSIX=$EXT/konfig-lsp.vsix
+log "packaged $(du -h "$VSIX" | cut -f1) $VSIX"
+
+# --- code-server with the extension, on a copy of examples/ ---
+export XDG_CONFIG_HOME=$WORK/xdg-config XDG_DATA_HOME=$WORK/xdg-data XDG_CACHE_HOME=$WORK/xdg-cache
+UD=$WORK/user-data EXTDIR=$WORK/extensions WS=$WORK/ws
+mkdir -p "$UD/User" "$EXTDIR" "$XDG_CONFIG_HOME" "$XDG_DATA_HOME"
+cp -r "$ROOT/examples" "$WS"
+cat >"$UD/User/settings.json" <<'JSON'
+{
+  "workbench.startupEditor": "none",
+  "workbench.tips.enabled": false,
+  "workbench.enableExperiments": false,
+  "security.workspace.trust.enabled": false,
+  "telemetry.telemetryLevel": "off",
+  "extensions.autoCheckUpdates": false,
+  "extensions.autoUpdate": false,
+  "chat.disableAIFeatures": true,
+  "editor.hover.delay": 100,
+  "konfig-lsp.debounceMs": 100
+}
+JSON
+log "installing the .vsix into code-server"
+"$CODE_SERVER" --user-data-dir "$UD" --extensions-dir "$EXTDIR" --install-extension "$VSIX" >"$OUT/install-extension.log" 2>&1 \
+  || { cat "$OUT/install-extension.log" >&2; exit 1; }
+
+log "starting code-server on 127.0.0.1:$PORT"
+KONFIG_LSP_SELFTEST_OUT=$OUT/selftest.json KONFIG_LSP_SELFTEST_FILE=shop/dev/main.k \
+  "$CODE_SERVER" --auth none --bind-addr "127.0.0.1:$PORT" --disable-telemetry --disable-update-check \
+  --disable-workspace-trust --disable-getting-started-override \
+  --user-data-dir "$UD" --extensions-dir "$EXTDIR" "$WS" >"$OUT/code-server.log" 2>&1 &
+CS_PID=$!
+for _ in $(seq 1 240); do
+  if curl -fsS -o /dev/null "http://127.0.0.1:$PORT/healthz" 2>/dev/null; then break; fi
+  kill -0 "$CS_PID" 2>/dev/null || { cat "$OUT/code-server.log" >&2; log "code-server exited"; exit 1; }
+  sleep 0.5
+done
+
+log "driving Chromium"
+set +e
+node "$EXT/e2e/drive.mjs" "http://127.0.0.1:$PORT/?folder=$WS" "$OUT/selftest.json" "$OUT" | tee "$OUT/drive.log"
+rc=${PIPESTATUS[0]}
+set -e
+# The server log, from the extension's output channel, for the record.
+find "$UD/logs" -name '*Konfig Language Server*' -exec cp {} "$OUT/" \; 2>/dev/null || true
+log "screenshots: $OUT/suggest.png $OUT/hover.png"
+if [ "$rc" = 0 ]; then log "PASS"; else log "FAIL (rc=$rc); logs in $OUT"; fi
+exit "$rc"

@@ -13,6 +13,9 @@ interface Report {
   failures: string[];
   serverInfo?: unknown;
   languageId?: string;
+  /** Where the completion was asked (0-based): the browser repeats it. */
+  completionAt?: { line: number; character: number };
+  instanceLine?: number;
   completion?: string[];
   hover?: string;
   diagnostics?: { line: number; message: string; severity: string }[];
@@ -94,6 +97,7 @@ export async function runSelfTest(ext: KonfigExtension, out: string, rel: string
     const indent = /^\s*/.exec(doc.lineAt(imageLine).text)![0];
     await editor.edit((b) => b.insert(doc.lineAt(imageLine).range.end, '\n' + indent));
     const at = new vscode.Position(imageLine + 1, indent.length);
+    report.completionAt = { line: at.line, character: at.character };
     report.completion = await step('completion', () =>
       until('completion with replicas', 30000, async () => {
         const list = await vscode.commands.executeCommand<vscode.CompletionList>('vscode.executeCompletionItemProvider', doc.uri, at);
@@ -104,6 +108,7 @@ export async function runSelfTest(ext: KonfigExtension, out: string, rel: string
 
     // Hover preview on the front-end instance.
     const instLine = lineOf(doc, /^\w+\s*:\s*frontend\.Server\s*\{/);
+    report.instanceLine = instLine;
     report.hover = await step('hover', () =>
       until('hover preview with a Deployment', 30000, async () => {
         const h = hoverText(await vscode.commands.executeCommand<vscode.Hover[]>('vscode.executeHoverProvider', doc.uri, new vscode.Position(instLine, 2)));
