@@ -230,9 +230,11 @@ func (rt *Runtime) Prefetch(ctx context.Context, rs []spec.Resource) error {
 	sem := make(chan struct{}, 10)
 	for k, ts := range groups {
 		if err == nil && k.ns != "" && !existing[k.ns] {
+			fmu.Lock()
 			for _, id := range ids[k] {
 				fetched[id] = nil // absent
 			}
+			fmu.Unlock()
 			continue
 		}
 		if len(ts) < 3 {
