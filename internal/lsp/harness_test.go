@@ -25,6 +25,25 @@ type testClient struct {
 	// answer picks the action for window/showMessageRequest (nil: first).
 	answer func(*protocol.ShowMessageRequestParams) *protocol.MessageActionItem
 	asked  []string
+	// settings answers workspace/configuration; registered records
+	// dynamic registrations.
+	settings   string
+	registered []string
+	configured chan struct{}
+	// onRegister, when set, is closed at the first registration.
+	onRegister chan struct{}
+}
+
+func (c *testClient) Configuration(context.Context, *protocol.ConfigurationParams) ([]protocol.LSPAny, error) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.configured != nil {
+		defer close(c.configured)
+	}
+	if c.settings == "" {
+		return []protocol.LSPAny{[]byte("null")}, nil
+	}
+	return []protocol.LSPAny{[]byte(c.settings)}, nil
 }
 
 func (c *testClient) PublishDiagnostics(_ context.Context, p *protocol.PublishDiagnosticsParams) error {
@@ -53,7 +72,16 @@ func (c *testClient) ShowMessageRequest(_ context.Context, p *protocol.ShowMessa
 	return &p.Actions[0], nil
 }
 
-func (c *testClient) RegisterCapability(context.Context, *protocol.RegistrationParams) error {
+func (c *testClient) RegisterCapability(_ context.Context, p *protocol.RegistrationParams) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	for _, r := range p.Registrations {
+		c.registered = append(c.registered, r.Method)
+	}
+	if c.onRegister != nil {
+		close(c.onRegister)
+		c.onRegister = nil
+	}
 	return nil
 }
 func (c *testClient) LogMessage(context.Context, *protocol.LogMessageParams) error   { return nil }
@@ -98,11 +126,17 @@ type testSession struct {
 // root as the workspace folder and returns the session.
 func startSession(t *testing.T, root string, opts Options) *testSession {
 	t.Helper()
+	return startSessionWith(t, root, opts, &testClient{}, protocol.ClientCapabilities{})
+}
+
+// startSessionWith is startSession with a given client and capabilities.
+func startSessionWith(t *testing.T, root string, opts Options, tc *testClient, caps protocol.ClientCapabilities) *testSession {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, b := net.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, a, opts) }()
-	tc := &testClient{changed: make(chan struct{})}
+	tc.changed = make(chan struct{})
 	cctx, conn, server := protocol.NewClient(ctx, tc, jsonrpc2.NewHeaderStream(b))
 	t.Cleanup(func() {
 		cancel()
@@ -114,7 +148,7 @@ func startSession(t *testing.T, root string, opts Options) *testSession {
 	if err != nil {
 		t.Fatal(err)
 	}
-	params := &protocol.InitializeParams{Capabilities: protocol.ClientCapabilities{}}
+	params := &protocol.InitializeParams{Capabilities: caps}
 	params.WorkspaceFolders = protocol.NewNullable([]protocol.WorkspaceFolder{{URI: uri.File(abs), Name: filepath.Base(abs)}})
 	if _, err := server.Initialize(cctx, params); err != nil {
 		t.Fatalf("initialize: %v", err)

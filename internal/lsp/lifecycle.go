@@ -52,12 +52,17 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 	}); err != nil {
 		return nil, err
 	}
-	if ws := params.Capabilities.Workspace; ws != nil && ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration != nil {
+	if ws := params.Capabilities.Workspace; ws != nil {
 		s.mu.Lock()
-		s.clientCanWatch = *ws.DidChangeWatchedFiles.DynamicRegistration
+		if ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration != nil {
+			s.clientCanWatch = *ws.DidChangeWatchedFiles.DynamicRegistration
+		}
+		if ws.Configuration != nil {
+			s.clientConfiguration = *ws.Configuration
+		}
 		s.mu.Unlock()
 	}
-	s.log.Info("initialize", "roots", roots, "client", params.ClientInfo.Name)
+	s.log.Info("initialize", "roots", roots, "client", params.ClientInfo.Name, "watch", s.clientCanWatch, "configuration", s.clientConfiguration)
 	return &protocol.InitializeResult{
 		Capabilities: s.capabilities(),
 		ServerInfo:   protocol.ServerInfo{Name: "konfig-lsp", Version: protocol.NewOptional(s.opts.Version)},
@@ -107,7 +112,8 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 }
 
 func (s *server) Initialized(ctx context.Context, params *protocol.InitializedParams) error {
-	s.watchFiles(ctx)
+	s.watchFiles()
+	s.goBackground(func(bg context.Context) { s.pullConfiguration(bg) })
 	return nil
 }
 

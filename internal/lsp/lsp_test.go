@@ -144,3 +144,48 @@ func TestExternalChangeReevaluates(t *testing.T) {
 		return false
 	})
 }
+
+// TestConfigurationPullAndWatchRegistration: a client that answers
+// workspace/configuration and watches files itself gets a registration and
+// its settings apply (disableApply removes the Apply lens).
+func TestConfigurationPullAndWatchRegistration(t *testing.T) {
+	dir := copyExamples(t)
+	yes := true
+	caps := protocol.ClientCapabilities{Workspace: &protocol.WorkspaceClientCapabilities{
+		Configuration:         &yes,
+		DidChangeWatchedFiles: &protocol.DidChangeWatchedFilesClientCapabilities{DynamicRegistration: &yes},
+	}}
+	registered := make(chan struct{})
+	tc := &testClient{settings: `{"disableApply": true}`, configured: make(chan struct{}), onRegister: registered}
+	s := startSessionWith(t, dir, Options{}, tc, caps)
+	<-tc.configured
+	<-registered
+	u, _ := s.open("shop/dev/main.k")
+	// A request after the configuration answer: the lens list must not
+	// offer Apply. (The settings apply right after the answer; poll the
+	// lens until it reflects them, bounded.)
+	var titles []string
+	for i := 0; i < 100; i++ {
+		lenses, err := s.server.CodeLens(s.ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		titles = titles[:0]
+		for _, l := range lenses {
+			titles = append(titles, l.Command.Title)
+		}
+		if !contains(titles, "Apply") {
+			break
+		}
+		s.client.waitDiags(t, u, func([]protocol.Diagnostic) bool { return true })
+	}
+	if contains(titles, "Apply") || !contains(titles, "Preview resources") {
+		t.Errorf("code lenses with disableApply: %v", titles)
+	}
+	tc.mu.Lock()
+	reg := append([]string(nil), tc.registered...)
+	tc.mu.Unlock()
+	if !contains(reg, "workspace/didChangeWatchedFiles") {
+		t.Errorf("no file-watch registration: %v", reg)
+	}
+}

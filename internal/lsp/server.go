@@ -48,6 +48,8 @@ type server struct {
 	settings initOptions
 	// clientCanWatch: the client registers file watchers dynamically.
 	clientCanWatch bool
+	// clientConfiguration: the client answers workspace/configuration.
+	clientConfiguration bool
 
 	diags         diagStore
 	parses        parseCache

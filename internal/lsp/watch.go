@@ -14,27 +14,38 @@ import (
 // watchFiles arranges to hear about changes made outside the editor: through
 // the client (dynamic registration of workspace/didChangeWatchedFiles) when
 // it can watch, else through fsnotify on the workspace roots.
-func (s *server) watchFiles(ctx context.Context) {
+func (s *server) watchFiles() {
 	s.mu.Lock()
 	canWatch := s.clientCanWatch
 	s.mu.Unlock()
 	if canWatch {
-		kind := protocol.WatchKindCreate | protocol.WatchKindChange | protocol.WatchKindDelete
-		opts := protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: []protocol.FileSystemWatcher{
-			{GlobPattern: protocol.Pattern("**/*.k"), Kind: kind},
-			{GlobPattern: protocol.Pattern("**/*.{yaml,yml}"), Kind: kind},
-			{GlobPattern: protocol.Pattern("**/kcl.mod"), Kind: kind},
-		}}
-		raw, err := protocol.Marshal(&opts)
-		if err == nil {
-			err = s.client.RegisterCapability(context.WithoutCancel(ctx), &protocol.RegistrationParams{Registrations: []protocol.Registration{{
-				ID: "konfig-watch", Method: "workspace/didChangeWatchedFiles", RegisterOptions: raw}}})
-		}
-		if err == nil {
-			return
-		}
-		s.log.Warn("client file watching failed; using fsnotify", "error", err)
+		// A request to the client must not run on the message loop (its
+		// answer is read there): register from the background.
+		s.goBackground(func(bg context.Context) {
+			kind := protocol.WatchKindCreate | protocol.WatchKindChange | protocol.WatchKindDelete
+			opts := protocol.DidChangeWatchedFilesRegistrationOptions{Watchers: []protocol.FileSystemWatcher{
+				{GlobPattern: protocol.Pattern("**/*.k"), Kind: kind},
+				{GlobPattern: protocol.Pattern("**/*.{yaml,yml}"), Kind: kind},
+				{GlobPattern: protocol.Pattern("**/kcl.mod"), Kind: kind},
+			}}
+			raw, err := protocol.Marshal(&opts)
+			if err == nil {
+				err = s.client.RegisterCapability(bg, &protocol.RegistrationParams{Registrations: []protocol.Registration{{
+					ID: "konfig-watch", Method: "workspace/didChangeWatchedFiles", RegisterOptions: raw}}})
+			}
+			s.log.Debug("file watchers registered with the client", "error", err)
+			if err != nil && bg.Err() == nil {
+				s.log.Warn("client file watching failed; using fsnotify", "error", err)
+				s.watchWithFsnotify()
+			}
+		})
+		return
 	}
+	s.watchWithFsnotify()
+}
+
+// watchWithFsnotify watches the workspace roots with fsnotify.
+func (s *server) watchWithFsnotify() {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		s.log.Warn("fsnotify", "error", err)
