@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The VS Code extension's checks in hack/test:
-# - unit tests (node's test runner, no VS Code): run whenever npm is there
-#   (npm ci from the registry, then npm test; about a minute);
+# - unit tests (node's test runner, no VS Code): run whenever npm is there,
+#   in a temporary copy of editors/vscode (npm ci there, then npm test; about
+#   a minute), so that the working tree's node_modules is never touched;
 # - the end-to-end test in code-server + headless Chromium
 #   (hack/vscode-e2e.sh): heavy, so only when KONFIG_E2E_VSCODE=1 asks.
 set -euo pipefail
@@ -10,8 +11,14 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "npm is missing: skipping the VS Code extension's tests" >&2
   exit 0
 fi
+tmp=$(mktemp -d "${TMPDIR:-/tmp}/konfig-vscode-unit.XXXXXX")
+trap 'rm -rf "$tmp"' EXIT
 (
   cd editors/vscode
+  cp -r package.json package-lock.json tsconfig.json tsconfig.test.json src test syntaxes language-configuration.json "$tmp/"
+)
+(
+  cd "$tmp"
   npm ci --no-audit --no-fund >/dev/null
   npm test 2>&1 | tail -n 9
   exit "${PIPESTATUS[0]}"
