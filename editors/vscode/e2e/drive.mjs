@@ -7,9 +7,14 @@
 //   node drive.mjs <url> <selftest.json> <outdir>
 //
 // Exit status 0 only when every check passes.
-import { chromium } from 'playwright-core';
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
+
+// playwright-core lives in the e2e cache (hack/vscode-e2e.sh sets NODE_PATH,
+// which ES modules ignore, so resolve it from there by hand).
+const require = createRequire(join(process.env.NODE_PATH || process.cwd(), 'noop.js'));
+const { chromium } = require('playwright-core');
 
 const [url, selftestPath, outDir] = process.argv.slice(2);
 if (!url || !selftestPath || !outDir) {
@@ -72,19 +77,24 @@ try {
     await page.keyboard.press('Control+g');
     const input = page.locator('.quick-input-widget input');
     await input.waitFor({ timeout: 10000 });
-    await input.fill(`${line}:${col}`);
+    await input.fill(`:${line}:${col}`);
     await page.keyboard.press('Enter');
     await page.locator('.quick-input-widget').waitFor({ state: 'hidden', timeout: 10000 }).catch(() => {});
   };
 
   if (st.completionAt) {
-    await editor.click({ position: { x: 200, y: 10 } }).catch(() => {});
+    // Focus the editor by a click below the text (the top rows hold the
+    // code lenses, which would run a command).
+    await editor.click({ position: { x: 300, y: 500 } }).catch(() => {});
     await goTo(st.completionAt.line + 1, st.completionAt.character + 1);
     await page.keyboard.press('Control+Space');
     const rows = page.locator('.suggest-widget.visible .monaco-list-row');
     const listed = await page
       .waitForFunction(
-        () => [...document.querySelectorAll('.suggest-widget.visible .monaco-list-row')].some((r) => /\breplicas\b/.test(r.textContent ?? '')),
+        () =>
+          [...document.querySelectorAll('.suggest-widget.visible .monaco-list-row .label-name')].some(
+            (l) => (l.textContent ?? '').trim() === 'replicas',
+          ),
         null,
         { timeout: 30000 },
       )
@@ -94,6 +104,13 @@ try {
     await page.screenshot({ path: join(outDir, 'suggest.png') });
     log('screenshot', join(outDir, 'suggest.png'));
     await page.keyboard.press('Escape');
+    // Undo the self test's policy edit: the diagnostic must go, and the
+    // stack compiles again for the hover preview.
+    await page.keyboard.press('Control+z');
+    const cleared = await page
+      .waitForFunction(() => document.querySelectorAll('.monaco-editor .squiggly-error').length === 0, null, { timeout: 30000 })
+      .then(() => true, () => false);
+    check('policy squiggle clears after undo', cleared);
   } else {
     check('suggest widget lists replicas', false, 'the self test gave no position');
   }
@@ -111,6 +128,9 @@ try {
       .then(() => true, () => false);
     const text = (await page.locator('.monaco-hover').allTextContents()).join(' ').replace(/\s+/g, ' ');
     check('hover preview shows a Deployment', shown, text.slice(0, 160));
+    // Code blocks in hovers are tokenized after they appear: let them settle
+    // for the screenshot (not a check).
+    await page.waitForSelector('.monaco-hover .monaco-tokenized-source', { timeout: 5000 }).catch(() => {});
     await page.screenshot({ path: join(outDir, 'hover.png') });
     await page.keyboard.press('Escape');
   } else {

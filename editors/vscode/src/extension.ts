@@ -16,7 +16,6 @@ import {
   ShowMessageRequestParams,
   MessageActionItem,
   MessageType,
-  TransportKind,
 } from 'vscode-languageclient/node';
 import { resolveServer } from './lib/server';
 import { currentContext, initializationOptions, kubeconfigPath, Settings } from './lib/settings';
@@ -147,7 +146,8 @@ export class KonfigExtension implements vscode.Disposable {
     const serverOptions: ServerOptions = {
       command: resolved.path,
       args: ['serve', ...s.extraArgs],
-      transport: TransportKind.stdio,
+      // No `transport`: with TransportKind.stdio the client appends
+      // --stdio, which konfig-lsp does not take; stdio is the default.
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'kcl' }],
