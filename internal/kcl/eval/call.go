@@ -61,12 +61,6 @@ func (e *evaluator) callArgs(sc *scope, args []syntax.Expr, kws []*syntax.Keywor
 	return pos, kw
 }
 
-func (e *evaluator) call(sc *scope, n *syntax.CallExpr) value.Value {
-	fv := e.expr(sc, n.Func)
-	args, kwargs := e.callArgs(sc, n.Args, n.Kwargs)
-	return e.callValue(sc, fv, args, kwargs, n)
-}
-
 func (e *evaluator) callValue(sc *scope, fv value.Value, args []value.Value, kwargs []value.Entry, n syntax.Node) value.Value {
 	f, ok := fv.(*value.Func)
 	if !ok {

@@ -277,11 +277,9 @@ func (e *evaluator) listElts(sc *scope, l *value.List, elts []syntax.Expr) {
 				}
 			}
 		default:
-			v := e.expr(sc, el)
-			if _, undef := v.(value.UndefinedType); undef {
-				// Undefined list elements are dropped at output; keep for now.
-			}
-			l.Items = append(l.Items, v)
+			// Undefined elements are kept here and dropped by the output
+			// planning.
+			l.Items = append(l.Items, e.expr(sc, el))
 		}
 	}
 	e.checkSize(len(l.Items), sc.file, nil)

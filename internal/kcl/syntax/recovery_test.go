@@ -158,7 +158,7 @@ func rdNodeShape(n *rdValue) (rdShape, bool) {
 
 // rustKind maps our nodes to the variant names of the reference AST.
 func rustKind(n Node) string {
-	switch n.(type) {
+	switch n := n.(type) {
 	case *ExprStmt:
 		return "Expr"
 	case *AssignStmt:
@@ -185,7 +185,7 @@ func rustKind(n Node) string {
 		return "Identifier"
 	case *SelectorExpr:
 		// The reference AST keeps dotted names as one Identifier.
-		if isDottedName(n.(*SelectorExpr)) {
+		if isDottedName(n) {
 			return "Identifier"
 		}
 		return "Selector"
