@@ -295,47 +295,6 @@ func similar(a, b string) bool {
 	return 2*editDistance(a, b) < len(a)
 }
 
-// jaro is the Jaro similarity of a and b (0 … 1).
-func jaro(a, b string) float64 {
-	ra, rb := []rune(a), []rune(b)
-	if len(ra) == 0 || len(rb) == 0 {
-		return 0
-	}
-	md := max(len(ra), len(rb))/2 - 1
-	if md < 0 {
-		md = 0
-	}
-	ma, mb := make([]bool, len(ra)), make([]bool, len(rb))
-	m := 0
-	for i := range ra {
-		for j := max(0, i-md); j < min(len(rb), i+md+1); j++ {
-			if !mb[j] && ra[i] == rb[j] {
-				ma[i], mb[j] = true, true
-				m++
-				break
-			}
-		}
-	}
-	if m == 0 {
-		return 0
-	}
-	t, k := 0, 0
-	for i := range ra {
-		if !ma[i] {
-			continue
-		}
-		for !mb[k] {
-			k++
-		}
-		if ra[i] != rb[k] {
-			t++
-		}
-		k++
-	}
-	fm := float64(m)
-	return (fm/float64(len(ra)) + fm/float64(len(rb)) + (fm-float64(t)/2)/fm) / 3
-}
-
 // editDistance is the Damerau–Levenshtein (optimal string alignment) distance.
 func editDistance(a, b string) int {
 	ra, rb := []rune(a), []rune(b)

@@ -64,7 +64,6 @@ type Symbol struct {
 
 	decl     syntax.Node // the defining statement (for lazy typing)
 	pkg      *pkgState   // the package that defined it, while resolving
-	inferred bool
 }
 
 // Occurrence is one appearance of a name in a file: either the definition of
