@@ -62,8 +62,8 @@ type Symbol struct {
 	// Global reports a package-level definition.
 	Global bool
 
-	decl     syntax.Node // the defining statement (for lazy typing)
-	pkg      *pkgState   // the package that defined it, while resolving
+	decl syntax.Node // the defining statement (for lazy typing)
+	pkg  *pkgState   // the package that defined it, while resolving
 }
 
 // Occurrence is one appearance of a name in a file: either the definition of
