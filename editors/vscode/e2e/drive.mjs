@@ -137,6 +137,24 @@ try {
     check('hover preview shows a Deployment', false, 'the self test gave no position');
   }
 
+  // The "Preview resources" code lens opens a read-only YAML document.
+  await page.locator('.codelens-decoration a', { hasText: 'Preview resources' }).first().click();
+  const previewTab = await page
+    .waitForFunction(
+      () => [...document.querySelectorAll('.tab .label-name')].some((t) => /^Resources-of-/.test((t.textContent ?? '').trim())),
+      null,
+      { timeout: 30000 },
+    )
+    .then(() => true, () => false);
+  const previewShows = await page
+    .waitForFunction(() => [...document.querySelectorAll('.editor-instance .view-lines')].some((v) => /# Resources of shop\/dev[\s\S]*kind:\s*Namespace/.test((v.textContent ?? '').replace(/\u00a0/g, ' '))), null, {
+      timeout: 15000,
+    })
+    .then(() => true, () => false);
+  const tabs = (await page.locator('.tab .label-name').allTextContents()).map((s) => s.trim());
+  check('code lens opens the read-only YAML preview', previewTab && previewShows, tabs);
+  await page.screenshot({ path: join(outDir, 'preview.png') });
+
   const statusTexts = (await page.locator('.statusbar-item').allTextContents()).map((s) => s.trim()).filter(Boolean);
   check('status bar shows the stack', statusTexts.some((s) => s.includes('shop/dev')), statusTexts);
   check('status bar shows the KCL language mode', statusTexts.includes('KCL'), undefined);
