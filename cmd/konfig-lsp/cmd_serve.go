@@ -32,6 +32,7 @@ func newServeCmd() *cobra.Command {
 		},
 	}
 	cmd.Flags().StringVar(&logLevel, "log-level", "info", "log level on stderr: debug, info, warn, error")
+	acceptStdioFlag(cmd)
 	return cmd
 }
 
@@ -45,4 +46,12 @@ func serveStdio(ctx context.Context, logLevel string) error {
 		ctx = context.Background()
 	}
 	return lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, lsp.Options{Logger: logger, Version: version})
+}
+
+// acceptStdioFlag accepts `--stdio`, which language clients (for example
+// vscode-languageclient) append; stdio is the only transport.
+func acceptStdioFlag(cmd *cobra.Command) {
+	var stdio bool
+	cmd.Flags().BoolVar(&stdio, "stdio", true, "serve on stdio (the only transport; accepted for clients that pass it)")
+	_ = cmd.Flags().MarkHidden("stdio")
 }

@@ -27,8 +27,9 @@ func newRootCmd() *cobra.Command {
 			cmd.Println("konfig-lsp " + version)
 		},
 	})
-	// Subcommands register themselves in files of their own (run.go, fmt.go, …)
-	// through addCommands.
+	acceptStdioFlag(root)
+	// Subcommands register themselves in files of their own (cmd_*.go)
+	// through the subcommands list.
 	for _, add := range subcommands {
 		root.AddCommand(add())
 	}
