@@ -117,6 +117,16 @@ func TestWordpressDevStack(t *testing.T) {
 		t.Errorf("hover preview shows a secret value:\n%s", ht)
 	}
 
+	// Hover on an attribute shows the output fields that carry its value.
+	h, err = s.server.Hover(s.ctx, &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: findPos(t, src, `image = "wordpress`, 1)}})
+	if err != nil {
+		t.Fatalf("hover: %v", err)
+	}
+	if ht := hoverText(h); !strings.Contains(ht, "Output fields with this value") || !strings.Contains(ht, "spec.template.spec.containers[0].image") {
+		t.Errorf("hover on image lacks the provenance of its value:\n%s", ht)
+	}
+
 	// Definition of Server.
 	defs, err := s.server.Definition(s.ctx, &protocol.DefinitionParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
 		TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: findPos(t, src, "frontend.Server {", len("frontend.S"))}})
