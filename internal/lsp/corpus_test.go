@@ -1,37 +1,14 @@
 package lsp
 
 import (
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.lsp.dev/protocol"
-)
 
-// corpusDir returns ../shared/corpus relative to the module root, or skips.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("conformance corpus not found at %s: skipping", c)
-	}
-	return c
-}
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
+)
 
 // findPos returns the position of the first occurrence of needle in src,
 // plus delta characters.
@@ -79,7 +56,7 @@ func hoverText(h *protocol.Hover) string {
 }
 
 func TestWordpressDevStack(t *testing.T) {
-	konfigDir := filepath.Join(corpusDir(t), "konfig")
+	konfigDir := filepath.Join(testutil.CorpusDir(t), "konfig")
 	s := startSession(t, konfigDir, Options{Debounce: 1})
 	u, src := s.open("appops/wordpress/dev/main.k")
 

@@ -11,6 +11,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 func writeFiles(t *testing.T, files map[string]string) string {
@@ -90,29 +92,8 @@ func TestUnknownMethodIsMethodNotFound(t *testing.T) {
 // copyExamples copies the repository's examples/ into a temporary dir.
 func copyExamples(t *testing.T) string {
 	t.Helper()
-	src, err := filepath.Abs("../../examples")
-	if err != nil {
-		t.Fatal(err)
-	}
 	dst := t.TempDir()
-	err = filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
+	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), dst)
 	return dst
 }
 

@@ -12,58 +12,16 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("go.mod not found")
-		}
-		dir = parent
-	}
-}
-
-// copyTree copies src into dst.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(src, p)
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			if d.Name() == ".konfig" {
-				return filepath.SkipDir
-			}
-			return os.MkdirAll(target, 0o755)
-		}
-		b, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, b, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
 
 func TestNeovimEndToEnd(t *testing.T) {
 	nvim, err := exec.LookPath("nvim")
 	if err != nil {
 		t.Skip("nvim is not installed (hack/setup.d/10-neovim.sh installs it)")
 	}
-	root := repoRoot(t)
+	root := testutil.ModuleRoot(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "konfig-lsp")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/konfig-lsp")
@@ -72,7 +30,7 @@ func TestNeovimEndToEnd(t *testing.T) {
 		t.Fatalf("go build: %v\n%s", err, out)
 	}
 	work := filepath.Join(tmp, "examples")
-	copyTree(t, filepath.Join(root, "examples"), work)
+	testutil.CopyTree(t, filepath.Join(root, "examples"), work)
 
 	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
 	defer cancel()
