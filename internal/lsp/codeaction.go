@@ -94,7 +94,7 @@ func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 	// Missing required attributes of the instance around the cursor.
 	if perr == nil {
 		if off, err := t.offset(params.Range.Start); err == nil {
-			if exp := cat.ExpectedAtOffset(path, off); exp != nil && exp.Schema != nil && len(exp.Missing) > 0 {
+			if exp := s.withOtherDeclarations(snap, path, cat.ExpectedAtOffset(path, off)); exp != nil && exp.Schema != nil && len(exp.Missing) > 0 {
 				if e, ok := missingAttrsEdit(t, exp.Block.Start, exp.Block.End, exp.Missing, func(n string) string { return placeholder(exp.Schema.Attr(n)) }); ok {
 					edit(fmt.Sprintf("Add missing required attributes of %s: %s", exp.Schema.Name, strings.Join(exp.Missing, ", ")), nil, false, e)
 				}

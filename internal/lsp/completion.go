@@ -66,7 +66,7 @@ func (s *server) Completion(ctx context.Context, params *protocol.CompletionPara
 		m := reMember.FindStringSubmatch(before)
 		c.members(m[1])
 	default:
-		exp := cat.ExpectedAtOffset(path, off)
+		exp := s.withOtherDeclarations(snap, path, cat.ExpectedAtOffset(path, off))
 		switch {
 		case exp != nil && exp.Schema != nil && reKey.MatchString(before):
 			c.attributes(exp)

@@ -247,3 +247,21 @@ func TestCodeLensAndPreviewCommand(t *testing.T) {
 		t.Error("an unknown command succeeded")
 	}
 }
+
+// TestMissingAttributesAcrossFiles: in a stack, `storefront: Server {…}` is
+// declared in base.k and main.k; the attributes base.k sets are not missing
+// in main.k.
+func TestMissingAttributesAcrossFiles(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{})
+	u, src := s.open("shop/dev/main.k")
+	res, err := s.server.Completion(s.ctx, &protocol.CompletionParams{TextDocumentPositionParams: tdp(u, findPos(t, src, "    image", 4))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range labels(res) {
+		if strings.HasPrefix(l, "required attributes of") {
+			t.Errorf("completion offers %q although base.k sets them", l)
+		}
+	}
+}
