@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"sync"
+	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
@@ -42,10 +43,49 @@ type Config struct {
 type Cache struct {
 	mu    sync.Mutex
 	files map[string]*parsedFile
+	// disk remembers, per file read from disk, its modification time and
+	// size with the parse: an unchanged file is neither read nor hashed
+	// again.
+	disk map[string]diskEntry
+}
+
+type diskEntry struct {
+	mod  time.Time
+	size int64
+	pf   *parsedFile
 }
 
 // NewCache returns an empty parse cache.
-func NewCache() *Cache { return &Cache{files: map[string]*parsedFile{}} }
+func NewCache() *Cache {
+	return &Cache{files: map[string]*parsedFile{}, disk: map[string]diskEntry{}}
+}
+
+// parseDisk returns the parse of the file at path on disk, reading it only
+// when its modification time or size changed since the last call.
+func (c *Cache) parseDisk(path string) (*parsedFile, error) {
+	st, err := os.Stat(path)
+	if err != nil {
+		return nil, fmt.Errorf("sema: read %s: %w", path, err)
+	}
+	if st.IsDir() {
+		return nil, fmt.Errorf("sema: read %s: is a directory", path)
+	}
+	c.mu.Lock()
+	e, ok := c.disk[path]
+	c.mu.Unlock()
+	if ok && e.mod.Equal(st.ModTime()) && e.size == st.Size() {
+		return e.pf, nil
+	}
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return nil, fmt.Errorf("sema: read %s: %w", path, err)
+	}
+	pf := c.parse(path, src)
+	c.mu.Lock()
+	c.disk[path] = diskEntry{mod: st.ModTime(), size: st.Size(), pf: pf}
+	c.mu.Unlock()
+	return pf, nil
+}
 
 type parsedFile struct {
 	path  string
@@ -208,6 +248,15 @@ func (p *Program) readFile(path string) ([]byte, error) {
 		return nil, fmt.Errorf("sema: read %s: %w", path, err)
 	}
 	return b, nil
+}
+
+// parseSource returns the parse of path: its open buffer when it has one,
+// else the file on disk (through the cache's stat check).
+func (p *Program) parseSource(path string) (*parsedFile, error) {
+	if b, ok := p.cfg.Overlay[path]; ok {
+		return p.cache.parse(path, b), nil
+	}
+	return p.cache.parseDisk(path)
 }
 
 // pkgSource is a package to load: its path and files.
@@ -513,21 +562,20 @@ func (p *Program) loadSource(pkgpath string) *pkgSource {
 		}
 		sort.Strings(names)
 		for _, n := range names {
-			path := filepath.Join(base, n)
-			src, err := p.readFile(path)
+			pf, err := p.parseSource(filepath.Join(base, n))
 			if err != nil {
 				continue
 			}
-			ps.files = append(ps.files, p.cache.parse(path, src))
+			ps.files = append(ps.files, pf)
 		}
 		if len(ps.files) > 0 {
 			return ps
 		}
 	}
 	file := base + ".k"
-	if src, err := p.readFile(file); err == nil {
+	if pf, err := p.parseSource(file); err == nil {
 		ps.dir = filepath.Dir(file)
-		ps.files = append(ps.files, p.cache.parse(file, src))
+		ps.files = append(ps.files, pf)
 		return ps
 	}
 	ps.missing = true
