@@ -76,6 +76,9 @@ func (s *server) applySettings(o initOptions) {
 		s.opts.Debounce = time.Duration(*o.DebounceMs) * time.Millisecond
 	}
 	s.settings = o
+	if s.opts.onSettings != nil {
+		s.opts.onSettings()
+	}
 }
 
 func (s *server) capabilities() protocol.ServerCapabilities {

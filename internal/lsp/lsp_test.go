@@ -137,28 +137,20 @@ func TestConfigurationPullAndWatchRegistration(t *testing.T) {
 		DidChangeWatchedFiles: &protocol.DidChangeWatchedFilesClientCapabilities{DynamicRegistration: &yes},
 	}}
 	registered := make(chan struct{})
+	applied := make(chan struct{}, 4)
 	tc := &testClient{settings: `{"disableApply": true}`, configured: make(chan struct{}), onRegister: registered}
-	s := startSessionWith(t, dir, Options{}, tc, caps)
+	s := startSessionWith(t, dir, Options{onSettings: func() { applied <- struct{}{} }}, tc, caps)
 	<-tc.configured
+	<-applied
 	<-registered
 	u, _ := s.open("shop/dev/main.k")
-	// A request after the configuration answer: the lens list must not
-	// offer Apply. (The settings apply right after the answer; poll the
-	// lens until it reflects them, bounded.)
+	lenses, err := s.server.CodeLens(s.ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	var titles []string
-	for i := 0; i < 100; i++ {
-		lenses, err := s.server.CodeLens(s.ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		titles = titles[:0]
-		for _, l := range lenses {
-			titles = append(titles, l.Command.Title)
-		}
-		if !contains(titles, "Apply") {
-			break
-		}
-		s.client.waitDiags(t, u, func([]protocol.Diagnostic) bool { return true })
+	for _, l := range lenses {
+		titles = append(titles, l.Command.Title)
 	}
 	if contains(titles, "Apply") || !contains(titles, "Preview resources") {
 		t.Errorf("code lenses with disableApply: %v", titles)

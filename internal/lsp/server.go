@@ -23,6 +23,8 @@ type Options struct {
 
 	// onServer, when set (tests), receives the server once it is made.
 	onServer func(*server)
+	// onSettings, when set (tests), is called after settings are applied.
+	onSettings func()
 }
 
 func (o Options) logger() *slog.Logger {

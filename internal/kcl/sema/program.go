@@ -47,6 +47,14 @@ type Cache struct {
 	// size with the parse: an unchanged file is neither read nor hashed
 	// again.
 	disk map[string]diskEntry
+	// dirs remembers directory listings (the .k file names) by the
+	// directory's modification time.
+	dirs map[string]dirEntry
+}
+
+type dirEntry struct {
+	mod   time.Time
+	names []string
 }
 
 type diskEntry struct {
@@ -57,7 +65,35 @@ type diskEntry struct {
 
 // NewCache returns an empty parse cache.
 func NewCache() *Cache {
-	return &Cache{files: map[string]*parsedFile{}, disk: map[string]diskEntry{}}
+	return &Cache{files: map[string]*parsedFile{}, disk: map[string]diskEntry{}, dirs: map[string]dirEntry{}}
+}
+
+// kclFiles returns the names of the package's .k files in dir (not
+// `_*.k`, not `*_test.k`), listing the directory again only when its
+// modification time changed; ok is false when dir is not a directory.
+func (c *Cache) kclFiles(dir string) (names []string, ok bool) {
+	st, err := os.Stat(dir)
+	if err != nil || !st.IsDir() {
+		return nil, false
+	}
+	c.mu.Lock()
+	e, hit := c.dirs[dir]
+	c.mu.Unlock()
+	if hit && e.mod.Equal(st.ModTime()) {
+		return e.names, true
+	}
+	ents, _ := os.ReadDir(dir)
+	for _, en := range ents {
+		n := en.Name()
+		if en.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
+			continue
+		}
+		names = append(names, n)
+	}
+	c.mu.Lock()
+	c.dirs[dir] = dirEntry{mod: st.ModTime(), names: names}
+	c.mu.Unlock()
+	return names, true
 }
 
 // parseDisk returns the parse of the file at path on disk, reading it only
@@ -540,17 +576,9 @@ func (p *Program) loadSource(pkgpath string) *pkgSource {
 	if !filepath.IsAbs(base) {
 		base = filepath.Join(p.cfg.ModRoot, filepath.FromSlash(strings.ReplaceAll(pkgpath, ".", "/")))
 	}
-	if st, err := os.Stat(base); err == nil && st.IsDir() {
+	if listed, isDir := p.cache.kclFiles(base); isDir {
 		ps.dir = base
-		ents, _ := os.ReadDir(base)
-		var names []string
-		for _, e := range ents {
-			n := e.Name()
-			if e.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
-				continue
-			}
-			names = append(names, n)
-		}
+		names := append([]string(nil), listed...)
 		// open buffers for new files in the directory
 		for path := range p.cfg.Overlay {
 			if filepath.Dir(path) == base {
