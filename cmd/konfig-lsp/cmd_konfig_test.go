@@ -3,7 +3,6 @@ package main
 import (
 	"bytes"
 	"encoding/json"
-	"io/fs"
 	"os"
 	"path/filepath"
 	"strconv"
@@ -13,6 +12,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // execRoot runs the root command with args and returns stdout, stderr and
@@ -35,23 +36,7 @@ func execRoot(t *testing.T, args ...string) (string, string, int) {
 }
 
 // repoRoot returns the directory holding go.mod.
-func repoRoot(t *testing.T) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			return dir
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-}
+func repoRoot(t *testing.T) string { return testutil.ModuleRoot(t) }
 
 // TestCompileExamples compiles each example stack through the command and
 // compares the output with the stack's golden, ignoring order.
@@ -147,30 +132,7 @@ func TestLsExamples(t *testing.T) {
 }
 
 // copyTree copies the files below src into dst.
-func copyTree(t *testing.T, src, dst string) {
-	t.Helper()
-	err := filepath.WalkDir(src, func(path string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, path)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dst, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		data, err := os.ReadFile(path)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(target, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
+func copyTree(t *testing.T, src, dst string) { testutil.CopyTree(t, src, dst) }
 
 // TestCheckPolicyViolation runs `check` on a copy of the corpus Konfig: it
 // passes as is, and fails naming the developer's line once

@@ -15,26 +15,14 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 var update = flag.Bool("update", false, "rewrite the golden files of the tests")
 
-// moduleRoot returns the directory holding go.mod, above the test's dir.
-func moduleRoot(t testing.TB) string {
-	t.Helper()
-	dir, err := filepath.Abs(".")
-	if err != nil {
-		t.Fatal(err)
-	}
-	for !fileExists(filepath.Join(dir, "go.mod")) {
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Fatal("no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	return dir
-}
+// moduleRoot returns the directory holding go.mod.
+func moduleRoot(t testing.TB) string { return testutil.ModuleRoot(t) }
 
 // corpusKonfig returns the corpus Konfig directory or skips the test.
 func corpusKonfig(t testing.TB) string {

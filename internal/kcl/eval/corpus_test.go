@@ -16,6 +16,8 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // grammarFloor is the number of kcl-grammar cases this package's own quick
@@ -27,27 +29,8 @@ var (
 	verbose   = flag.Bool("vv", false, "print failure details")
 )
 
-func corpusDir(t testing.TB) string {
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not found at %s: skipping corpus tests", c)
-	}
-	return c
-}
+// corpusDir returns ../shared/corpus beside the module, or skips.
+func corpusDir(t testing.TB) string { return testutil.CorpusDir(t) }
 
 // caseRun runs one case dir the way `kcl run main.k <opts>` would and
 // returns stdout text, stderr text and whether it failed.

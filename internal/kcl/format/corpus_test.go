@@ -13,6 +13,8 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // corpusPassFloor is the number of corpus files that must pass the formatter
@@ -20,29 +22,8 @@ import (
 // fails when fewer pass.
 const corpusPassFloor = 2028
 
-// corpusDir returns ../shared/corpus relative to the module root, or skips.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory; corpus unavailable")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not found at %s: skipping corpus test", c)
-	}
-	return c
-}
+// corpusDir returns ../shared/corpus beside the module, or skips.
+func corpusDir(t testing.TB) string { return testutil.CorpusDir(t) }
 
 // corpusFiles lists every .k file of the corpus folders the formatter is
 // judged on.

@@ -19,6 +19,8 @@ import (
 	"time"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // The conformance floors: a corpus test fails when fewer cases pass. Raise
@@ -37,25 +39,11 @@ var (
 	failuresOut = flag.String("failures-out", "", "also append the failing corpus cases to this file")
 )
 
-// corpusDir returns ../shared/corpus/<sub> relative to the repository root
-// (the directory holding go.mod), skipping the test when it is absent.
+// corpusDir returns ../shared/corpus/<sub> beside the module, skipping the
+// test when it is absent.
 func corpusDir(t testing.TB, sub string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("repository root (go.mod) not found; corpus tests need ../shared/corpus next to the repository")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus", sub)
+	c := filepath.Join(testutil.CorpusDir(t), sub)
 	if st, err := os.Stat(c); err != nil || !st.IsDir() {
 		t.Skipf("corpus %s is absent; the conformance tests need ../shared/corpus next to the repository", c)
 	}

@@ -7,32 +7,12 @@ import (
 	"testing"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
-// corpusDir returns ../shared/corpus relative to the repository root (the
-// directory holding go.mod), skipping the test when it is absent.
-func corpusDir(tb testing.TB) string {
-	tb.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		tb.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			tb.Skip("corpus: no go.mod above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		tb.Skipf("corpus not found at %s (tests read ../shared/corpus relative to the repository root)", c)
-	}
-	return c
-}
+// corpusDir returns ../shared/corpus beside the module, or skips.
+func corpusDir(tb testing.TB) string { return testutil.CorpusDir(tb) }
 
 // stackFiles reads a Konfig stack's kcl.yaml and returns its file list with
 // ${KCL_MOD} expanded and relative paths made absolute.

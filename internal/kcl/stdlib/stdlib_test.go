@@ -14,6 +14,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // testEnv is an Env over a directory.
@@ -209,23 +211,10 @@ func TestCompleteness(t *testing.T) {
 	}
 }
 
+// corpusFile returns the corpus file rel, skipping the test when absent.
 func corpusFile(t *testing.T, rel string) string {
 	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	p := filepath.Join(dir, "..", "shared", "corpus", rel)
+	p := filepath.Join(testutil.CorpusDir(t), rel)
 	if _, err := os.Stat(p); err != nil {
 		t.Skipf("conformance corpus file %s not found: %v", p, err)
 	}

@@ -11,6 +11,8 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // Floors of the corpus tests: the tests fail when the number of passing cases
@@ -21,29 +23,8 @@ const (
 	recoveryAgreementFloor = 269  // error_recovery cases whose top-level node kinds agree with the expected AST
 )
 
-// corpusDir returns ../shared/corpus relative to the module root, or skips.
-func corpusDir(t testing.TB) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatalf("getwd: %v", err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory; corpus unavailable")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("corpus not found at %s: skipping corpus test", c)
-	}
-	return c
-}
+// corpusDir returns ../shared/corpus beside the module, or skips.
+func corpusDir(t testing.TB) string { return testutil.CorpusDir(t) }
 
 func konfigFiles(t testing.TB, corpus string) []string {
 	t.Helper()

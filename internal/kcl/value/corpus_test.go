@@ -10,32 +10,12 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
-// corpusDir returns ../shared/corpus relative to the module root, skipping
-// the test when it is absent.
-func corpusDir(t *testing.T) string {
-	t.Helper()
-	dir, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(dir, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(dir)
-		if parent == dir {
-			t.Skip("go.mod not found above the test directory")
-		}
-		dir = parent
-	}
-	c := filepath.Join(dir, "..", "shared", "corpus")
-	if _, err := os.Stat(c); err != nil {
-		t.Skipf("conformance corpus not found at %s: %v", c, err)
-	}
-	return c
-}
+// corpusDir returns ../shared/corpus beside the module, or skips.
+func corpusDir(t *testing.T) string { return testutil.CorpusDir(t) }
 
 // Floors for the YAML round-trip over the byte-exact goldens: decoding the
 // golden with DecodeYAMLAll and printing it again with EncodeYAMLStream must
