@@ -27,12 +27,7 @@ var (
 // for an unknown attribute, the missing required attributes of the schema
 // instance around the cursor, and a missing import.
 func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
-	snap := s.session.snapshot()
-	path, err := uriPath(params.TextDocument.URI)
-	if err != nil {
-		return nil, err
-	}
-	t, err := snap.textOf(path)
+	snap, path, t, err := s.document(params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

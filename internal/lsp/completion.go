@@ -34,28 +34,16 @@ var (
 // and system-module members, option() keys of the stack, and otherwise the
 // names in scope, builtins and keywords.
 func (s *server) Completion(ctx context.Context, params *protocol.CompletionParams) (protocol.CompletionResult, error) {
-	snap := s.session.snapshot()
-	path, err := uriPath(params.TextDocument.URI)
+	a, err := s.at(ctx, params.TextDocument.URI, params.Position)
 	if err != nil {
 		return nil, err
 	}
-	t, err := snap.textOf(path)
-	if err != nil {
-		return nil, err
-	}
-	off, err := t.offset(params.Position)
-	if err != nil {
-		return nil, err
-	}
+	snap, path, t, off, prog, cat := a.snap, a.path, a.text, a.off, a.prog, a.cat
 	lineStart := off
 	for lineStart > 0 && t.src[lineStart-1] != '\n' {
 		lineStart--
 	}
 	before := t.src[lineStart:off]
-	prog, cat, err := s.program(ctx, snap, path)
-	if err != nil {
-		return nil, err
-	}
 	c := &completer{s: s, prog: prog, cat: cat, path: path, off: off, word: reWord.FindString(before)}
 	switch {
 	case reImport.MatchString(before):

@@ -7,26 +7,38 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
+	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
 
-// at resolves an LSP position of a document into its path, text, program
-// and the occurrence under the cursor (nil when none).
+// document returns the current snapshot with the path and text of u.
+func (s *server) document(u uri.URI) (*snapshot, string, *text, error) {
+	snap := s.session.snapshot()
+	path, err := uriPath(u)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	t, err := snap.textOf(path)
+	if err != nil {
+		return nil, "", nil, err
+	}
+	return snap, path, t, nil
+}
+
+// at resolves an LSP position of a document into its path, text, byte
+// offset, program, schema catalog and the occurrence under the cursor (nil
+// when none).
 type at struct {
 	snap *snapshot
 	path string
 	text *text
 	off  int
 	prog *sema.Program
+	cat  *schema.Catalog
 	occ  *sema.Occurrence
 }
 
 func (s *server) at(ctx context.Context, u uri.URI, pos protocol.Position) (*at, error) {
-	snap := s.session.snapshot()
-	path, err := uriPath(u)
-	if err != nil {
-		return nil, err
-	}
-	t, err := snap.textOf(path)
+	snap, path, t, err := s.document(u)
 	if err != nil {
 		return nil, err
 	}
@@ -34,11 +46,11 @@ func (s *server) at(ctx context.Context, u uri.URI, pos protocol.Position) (*at,
 	if err != nil {
 		return nil, err
 	}
-	prog, _, err := s.program(ctx, snap, path)
+	prog, cat, err := s.program(ctx, snap, path)
 	if err != nil {
 		return nil, err
 	}
-	a := &at{snap: snap, path: path, text: t, off: off, prog: prog}
+	a := &at{snap: snap, path: path, text: t, off: off, prog: prog, cat: cat}
 	a.occ = prog.SymbolAtOffset(path, off)
 	if a.occ == nil && off > 0 {
 		// The cursor just after a name (the usual place after typing).

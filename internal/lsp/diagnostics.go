@@ -157,33 +157,20 @@ func toProtocolDiags(t *text, path string, ds []*diag.Diagnostic, source string)
 		if m.Pos.File != "" && m.Pos.File != path {
 			continue
 		}
-		out = append(out, toProtocolDiag(t, d, m, source, nil))
+		out = append(out, toProtocolDiag(t, d, m, source))
 	}
 	return out
 }
 
-// toProtocolDiag converts one message of a KCL diagnostic, with the other
-// messages as related information (locate maps a file to its text).
-func toProtocolDiag(t *text, d *diag.Diagnostic, m diag.Message, source string, related []protocol.DiagnosticRelatedInformation) protocol.Diagnostic {
-	start := t.charColPosition(m.Pos.Line, max(m.Pos.Col, 1))
-	end := start
+// toProtocolDiag converts the message m of a KCL diagnostic.
+func toProtocolDiag(t *text, d *diag.Diagnostic, m diag.Message, source string) protocol.Diagnostic {
+	// A message with an end underlines its range; otherwise, to the end of
+	// the line.
+	r := lineRange(t, m.Pos.Line, m.Pos.Col)
 	if m.End.Line > 0 {
-		end = t.charColPosition(m.End.Line, max(m.End.Col, 1))
-	}
-	if end == start {
-		// Underline to the end of the token or the line.
-		line := t.line(int(start.Line))
-		if m.Pos.Col <= 0 {
-			// No column: underline the line's content.
-			first := 0
-			for first < len(line) && (line[first] == ' ' || line[first] == '\t') {
-				first++
-			}
-			start = protocol.Position{Line: start.Line, Character: uint32(utf16Len(line[:first]))}
-		}
-		end = protocol.Position{Line: start.Line, Character: uint32(utf16Len(line))}
-		if end.Character < start.Character {
-			end = start
+		start := t.charColPosition(m.Pos.Line, max(m.Pos.Col, 1))
+		if end := t.charColPosition(m.End.Line, max(m.End.Col, 1)); end != start {
+			r = lspRange(start, end)
 		}
 	}
 	sev := protocol.DiagnosticSeverityError
@@ -195,12 +182,11 @@ func toProtocolDiag(t *text, d *diag.Diagnostic, m diag.Message, source string, 
 		text += "\n" + m.Note
 	}
 	return protocol.Diagnostic{
-		Range:              lspRange(start, end),
-		Severity:           sev,
-		Code:               protocol.String(string(d.Kind.Code())),
-		Source:             protocol.NewOptional("konfig-lsp " + source),
-		Message:            protocol.String(string(d.Kind) + ": " + text),
-		RelatedInformation: related,
+		Range:    r,
+		Severity: sev,
+		Code:     protocol.String(string(d.Kind.Code())),
+		Source:   protocol.NewOptional("konfig-lsp " + source),
+		Message:  protocol.String(string(d.Kind) + ": " + text),
 	}
 }
 
@@ -258,4 +244,24 @@ func (s *server) scheduleDiagnostics(snap *snapshot, paths ...string) {
 			s.mu.Unlock()
 		}
 	})
+}
+
+// lineRange is the range a message at a 1-based line and character column
+// underlines: from the column (from the first non-blank character when the
+// column is unknown, col <= 0) to the end of the line.
+func lineRange(t *text, line, col int) protocol.Range {
+	start := t.charColPosition(line, max(col, 1))
+	text := t.line(int(start.Line))
+	if col <= 0 {
+		first := 0
+		for first < len(text) && (text[first] == ' ' || text[first] == '\t') {
+			first++
+		}
+		start.Character = uint32(utf16Len(text[:first]))
+	}
+	end := protocol.Position{Line: start.Line, Character: uint32(utf16Len(text))}
+	if end.Character < start.Character {
+		end = start
+	}
+	return lspRange(start, end)
 }

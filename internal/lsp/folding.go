@@ -12,8 +12,7 @@ import (
 // rules, blocks, configs, lists, lambdas, docstrings, runs of imports and of
 // comment lines.
 func (s *server) FoldingRanges(ctx context.Context, params *protocol.FoldingRangeParams) ([]protocol.FoldingRange, error) {
-	snap := s.session.snapshot()
-	f, _, err := s.fileAST(snap, params.TextDocument.URI)
+	f, _, err := s.fileAST(params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

@@ -13,12 +13,7 @@ import (
 // formatted. A document that does not parse is left alone (no edits): its
 // syntax errors are already shown as diagnostics.
 func (s *server) Formatting(ctx context.Context, params *protocol.DocumentFormattingParams) ([]protocol.TextEdit, error) {
-	snap := s.session.snapshot()
-	path, err := uriPath(params.TextDocument.URI)
-	if err != nil {
-		return nil, err
-	}
-	t, err := snap.textOf(path)
+	_, path, t, err := s.document(params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

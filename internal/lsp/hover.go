@@ -22,10 +22,7 @@ func (s *server) Hover(ctx context.Context, params *protocol.HoverParams) (*prot
 	if err != nil || a.occ == nil {
 		return nil, err
 	}
-	_, cat, err := s.program(ctx, a.snap, a.path)
-	if err != nil {
-		return nil, err
-	}
+	cat := a.cat
 	var b strings.Builder
 	sym := a.occ.Sym
 	switch {

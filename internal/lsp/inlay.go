@@ -13,12 +13,7 @@ import (
 // name assigned without an annotation, and parameter names before the
 // positional arguments of calls.
 func (s *server) InlayHint(ctx context.Context, params *protocol.InlayHintParams) ([]protocol.InlayHint, error) {
-	snap := s.session.snapshot()
-	path, err := uriPath(params.TextDocument.URI)
-	if err != nil {
-		return nil, err
-	}
-	t, err := snap.textOf(path)
+	snap, path, t, err := s.document(params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

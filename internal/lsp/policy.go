@@ -243,28 +243,14 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 		if err != nil {
 			continue
 		}
-		start := t.charColPosition(p.Line, max(p.Col, 1))
-		line := t.line(int(start.Line))
-		if p.Col <= 0 {
-			first := 0
-			for first < len(line) && (line[first] == ' ' || line[first] == '\t') {
-				first++
-			}
-			start.Character = uint32(utf16Len(line[:first]))
-		}
-		end := protocol.Position{Line: start.Line, Character: uint32(utf16Len(line))}
-		if end.Character < start.Character {
-			end = start
-		}
 		var related []protocol.DiagnosticRelatedInformation
 		for _, rel := range p.Related {
 			rt, err := snap.textOf(rel.File)
 			if err != nil || rel.Line <= 0 {
 				continue
 			}
-			pos := rt.charColPosition(rel.Line, max(rel.Col, 1))
 			related = append(related, protocol.DiagnosticRelatedInformation{
-				Location: protocol.Location{URI: pathURI(rel.File), Range: lspRange(pos, protocol.Position{Line: pos.Line, Character: uint32(utf16Len(rt.line(int(pos.Line))))})},
+				Location: protocol.Location{URI: pathURI(rel.File), Range: lineRange(rt, rel.Line, max(rel.Col, 1))},
 				Message:  rel.Message,
 			})
 		}
@@ -278,7 +264,7 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 			msg += fmt.Sprintf(" (stack %s)", stackName)
 		}
 		out[file] = append(out[file], protocol.Diagnostic{
-			Range:              lspRange(start, end),
+			Range:              lineRange(t, p.Line, p.Col),
 			Severity:           protocol.DiagnosticSeverityError,
 			Code:               protocol.String(p.Code),
 			Source:             protocol.NewOptional("konfig-lsp policy"),

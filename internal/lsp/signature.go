@@ -14,23 +14,11 @@ import (
 // around the cursor: builtins, system-module functions, lambdas and schema
 // constructors with arguments, with the active parameter.
 func (s *server) SignatureHelp(ctx context.Context, params *protocol.SignatureHelpParams) (*protocol.SignatureHelp, error) {
-	snap := s.session.snapshot()
-	path, err := uriPath(params.TextDocument.URI)
+	a, err := s.at(ctx, params.TextDocument.URI, params.Position)
 	if err != nil {
 		return nil, err
 	}
-	t, err := snap.textOf(path)
-	if err != nil {
-		return nil, err
-	}
-	off, err := t.offset(params.Position)
-	if err != nil {
-		return nil, err
-	}
-	prog, _, err := s.program(ctx, snap, path)
-	if err != nil {
-		return nil, err
-	}
+	prog, path, off := a.prog, a.path, a.off
 	f := prog.File(path)
 	if f == nil {
 		return nil, nil

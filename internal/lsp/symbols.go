@@ -14,8 +14,7 @@ import (
 // file: imports, schemas (with their attributes), rules, type aliases and
 // top-level values (with their config keys, nested).
 func (s *server) DocumentSymbol(ctx context.Context, params *protocol.DocumentSymbolParams) (protocol.DocumentSymbolResult, error) {
-	snap := s.session.snapshot()
-	f, t, err := s.fileAST(snap, params.TextDocument.URI)
+	f, t, err := s.fileAST(params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}
@@ -24,12 +23,8 @@ func (s *server) DocumentSymbol(ctx context.Context, params *protocol.DocumentSy
 
 // fileAST returns the AST of the file at u (the last good one when the
 // buffer does not parse) with its text.
-func (s *server) fileAST(snap *snapshot, u uri.URI) (*syntax.File, *text, error) {
-	path, err := uriPath(u)
-	if err != nil {
-		return nil, nil, err
-	}
-	t, err := snap.textOf(path)
+func (s *server) fileAST(u uri.URI) (*syntax.File, *text, error) {
+	_, path, t, err := s.document(u)
 	if err != nil {
 		return nil, nil, err
 	}
