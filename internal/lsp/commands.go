@@ -5,7 +5,9 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"os"
 	"path/filepath"
+	"strings"
 	"sync/atomic"
 
 	"go.lsp.dev/protocol"
@@ -90,7 +92,7 @@ func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 		if disabled {
 			return nil, fmt.Errorf("%s is disabled by the disableApply setting", params.Command)
 		}
-		res, err = s.applyCommand(ctx, st, params.Command == cmdDestroy)
+		res, err = s.applyCommand(ctx, st, params.Command == cmdDestroy, params.WorkDoneToken)
 	default:
 		return nil, fmt.Errorf("unknown command %q", params.Command)
 	}
@@ -150,7 +152,31 @@ func (s *server) engineFor(st *konfig.Stack) (*engine.Engine, error) {
 	s.mu.Lock()
 	kc := kubernetes.Config{Kubeconfig: s.settings.Kubeconfig, Context: s.settings.Context, Logger: s.log}
 	s.mu.Unlock()
-	return engine.NewKubernetes(st.Dir, kc)
+	kc.Kubeconfig = kubeconfigPath(kc.Kubeconfig, s.session.snapshot().roots)
+	e, err := engine.NewKubernetes(st.Dir, kc)
+	if err != nil {
+		return nil, fmt.Errorf("cluster of the kubeconfig setting %q: %w", kc.Kubeconfig, err)
+	}
+	return e, nil
+}
+
+// kubeconfigPath resolves the kubeconfig setting: "~/" is the home
+// directory (editors' settings are not expanded by a shell) and a relative
+// path is relative to the first workspace root (the server's working
+// directory is whatever the editor chose). Empty stays empty: $KUBECONFIG
+// or ~/.kube/config.
+func kubeconfigPath(setting string, roots []string) string {
+	switch {
+	case setting == "":
+		return ""
+	case setting == "~" || strings.HasPrefix(setting, "~/"):
+		if home, err := os.UserHomeDir(); err == nil {
+			return filepath.Join(home, setting[1:])
+		}
+	case !filepath.IsAbs(setting) && len(roots) > 0:
+		return filepath.Join(roots[0], setting)
+	}
+	return setting
 }
 
 func (s *server) diffCommand(ctx context.Context, st *konfig.Stack) (*commandResult, error) {
@@ -179,9 +205,61 @@ func (s *server) diffCommand(ctx context.Context, st *konfig.Stack) (*commandRes
 
 var progressSeq atomic.Int64
 
+// progress reports one long operation through $/progress: on the token the
+// client sent with its request (workDoneToken), else on a token the server
+// creates when the client takes server-initiated progress, else nowhere.
+type progress struct {
+	s     *server
+	ctx   context.Context // not cancelled with the request: end must arrive
+	token protocol.ProgressToken
+}
+
+func (s *server) startProgress(ctx context.Context, given protocol.ProgressToken, title string) *progress {
+	p := &progress{s: s, ctx: context.WithoutCancel(ctx), token: given}
+	if p.token == nil {
+		s.mu.Lock()
+		can := s.clientProgress
+		s.mu.Unlock()
+		if !can {
+			return p
+		}
+		token := protocol.String(fmt.Sprintf("konfig-%d", progressSeq.Add(1)))
+		if err := s.client.WorkDoneProgressCreate(ctx, &protocol.WorkDoneProgressCreateParams{Token: token}); err != nil {
+			s.log.Warn("window/workDoneProgress/create", "error", err)
+			return p
+		}
+		p.token = token
+	}
+	zero := uint32(0)
+	p.send(&protocol.WorkDoneProgressBegin{Kind: "begin", Title: title, Percentage: &zero})
+	return p
+}
+
+func (p *progress) report(message string, percentage uint32) {
+	p.send(&protocol.WorkDoneProgressReport{Kind: "report", Message: &message, Percentage: &percentage})
+}
+
+func (p *progress) end(message string) {
+	p.send(&protocol.WorkDoneProgressEnd{Kind: "end", Message: &message})
+}
+
+func (p *progress) send(v any) {
+	if p.token == nil {
+		return
+	}
+	b, err := protocol.Marshal(v)
+	if err != nil {
+		p.s.log.Warn("progress", "error", err)
+		return
+	}
+	if err := p.s.client.Progress(p.ctx, &protocol.ProgressParams{Token: p.token, Value: b}); err != nil {
+		p.s.log.Warn("$/progress", "error", err)
+	}
+}
+
 // applyCommand previews, asks the user, then applies (or destroys) with
-// $/progress reports.
-func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy bool) (*commandResult, error) {
+// $/progress reports (on token when the client gave one).
+func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy bool, token protocol.ProgressToken) (*commandResult, error) {
 	e, err := s.engineFor(st)
 	if err != nil {
 		return nil, err
@@ -217,22 +295,13 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 	if answer == nil || answer.Title != verb {
 		return &commandResult{Stack: st.Dir, Title: verb + " " + stackLabel(st), Text: table.String(), Summary: "cancelled"}, nil
 	}
-	token := protocol.String(fmt.Sprintf("konfig-%d", progressSeq.Add(1)))
-	progress := s.client.WorkDoneProgressCreate(ctx, &protocol.WorkDoneProgressCreateParams{Token: token}) == nil
-	report := func(v any) {
-		if !progress {
-			return
-		}
-		b, _ := json.Marshal(v)
-		_ = s.client.Progress(context.WithoutCancel(ctx), &protocol.ProgressParams{Token: token, Value: b})
-	}
-	report(map[string]any{"kind": "begin", "title": verb + " " + stackLabel(st), "percentage": 0})
+	prog := s.startProgress(ctx, token, verb+" "+stackLabel(st))
 	onEvent := func(ev engine.Event) {
-		pct := 0
+		pct := uint32(0)
 		if ev.Total > 0 {
-			pct = ev.Done * 100 / ev.Total
+			pct = uint32(ev.Done * 100 / ev.Total)
 		}
-		report(map[string]any{"kind": "report", "message": fmt.Sprintf("%s %s %s", ev.Type, ev.Action, ev.ID), "percentage": pct})
+		prog.report(fmt.Sprintf("%s %s %s", ev.Type, ev.Action, ev.ID), pct)
 	}
 	var res *engine.Result
 	if destroy {
@@ -244,7 +313,11 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 	if res != nil {
 		summary = res.Summary()
 	}
-	report(map[string]any{"kind": "end", "message": summary})
+	if err != nil {
+		prog.end(fmt.Sprintf("%s failed: %s", verb, summary))
+	} else {
+		prog.end(summary)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", verb, stackLabel(st), err)
 	}

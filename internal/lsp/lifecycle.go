@@ -52,6 +52,11 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 	}); err != nil {
 		return nil, err
 	}
+	if w := params.Capabilities.Window; w != nil && w.WorkDoneProgress != nil {
+		s.mu.Lock()
+		s.clientProgress = *w.WorkDoneProgress
+		s.mu.Unlock()
+	}
 	if ws := params.Capabilities.Workspace; ws != nil {
 		s.mu.Lock()
 		if ws.DidChangeWatchedFiles != nil && ws.DidChangeWatchedFiles.DynamicRegistration != nil {
@@ -100,10 +105,11 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 		RenameProvider:             &protocol.RenameOptions{PrepareProvider: &yes},
 		CodeActionProvider:         &protocol.CodeActionOptions{CodeActionKinds: []protocol.CodeActionKind{protocol.CodeActionKindQuickFix}},
 		CodeLensProvider:           &protocol.CodeLensOptions{},
-		ExecuteCommandProvider:     protocol.ExecuteCommandOptions{Commands: allCommands},
-		WorkspaceSymbolProvider:    protocol.Boolean(true),
-		SignatureHelpProvider:      &protocol.SignatureHelpOptions{TriggerCharacters: []string{"(", ","}},
-		InlayHintProvider:          protocol.Boolean(true),
+		ExecuteCommandProvider: protocol.ExecuteCommandOptions{Commands: allCommands,
+			WorkDoneProgressOptions: protocol.WorkDoneProgressOptions{WorkDoneProgress: &yes}},
+		WorkspaceSymbolProvider: protocol.Boolean(true),
+		SignatureHelpProvider:   &protocol.SignatureHelpOptions{TriggerCharacters: []string{"(", ","}},
+		InlayHintProvider:       protocol.Boolean(true),
 		SemanticTokensProvider: &protocol.SemanticTokensOptions{
 			Legend: protocol.SemanticTokensLegend{TokenTypes: tokenTypes, TokenModifiers: tokenModifiers},
 			Full:   protocol.Boolean(true),

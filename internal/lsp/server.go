@@ -52,6 +52,9 @@ type server struct {
 	clientCanWatch bool
 	// clientConfiguration: the client answers workspace/configuration.
 	clientConfiguration bool
+	// clientProgress: the client takes server-initiated progress
+	// (window/workDoneProgress/create).
+	clientProgress bool
 
 	diags         diagStore
 	parses        parseCache

@@ -1,0 +1,604 @@
+package lspk8s
+
+import (
+	"context"
+	"encoding/base64"
+	"os"
+	"path/filepath"
+	"regexp"
+	"sort"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.lsp.dev/protocol"
+	"gopkg.in/yaml.v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/k8stest"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/state"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
+)
+
+var cluster k8stest.Cluster
+
+func TestMain(m *testing.M) { os.Exit(k8stest.Main(m, &cluster)) }
+
+// The commands of the server (internal/lsp/commands.go).
+const (
+	cmdPreview = "konfig.preview"
+	cmdDiff    = "konfig.diff"
+	cmdApply   = "konfig.apply"
+	cmdDestroy = "konfig.destroy"
+)
+
+// stack is one stack of a workspace copy of examples/, with what its
+// committed golden (ci-test/stdout.golden.yaml) says it compiles to.
+type stack struct {
+	dir       string          // absolute stack directory
+	entry     string          // main.k, relative to the workspace root
+	resources []spec.Resource // the golden resources, in order
+	secrets   []string        // values that must never be shown
+}
+
+// loadStack reads the stack rel (e.g. "shop/dev") of the workspace root.
+func loadStack(t *testing.T, root, rel string) *stack {
+	t.Helper()
+	dir := filepath.Join(root, rel)
+	b, err := os.ReadFile(filepath.Join(dir, "ci-test", "stdout.golden.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := &stack{dir: dir, entry: filepath.Join(rel, "main.k")}
+	if err := yaml.Unmarshal(b, &st.resources); err != nil {
+		t.Fatalf("golden of %s: %v", rel, err)
+	}
+	// Secret values: the data of the golden's Secrets (base64, as the
+	// cluster stores them) and the password options they come from.
+	for _, r := range st.resources {
+		if r.Attributes["kind"] == "Secret" {
+			data, _ := r.Attributes["data"].(map[string]any)
+			for _, v := range data {
+				st.secrets = append(st.secrets, v.(string))
+			}
+		}
+	}
+	var settings struct {
+		Options []struct {
+			Key   string `yaml:"key"`
+			Value string `yaml:"value"`
+		} `yaml:"kcl_options"`
+	}
+	b, err = os.ReadFile(filepath.Join(dir, "ci-test", "settings.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := yaml.Unmarshal(b, &settings); err != nil {
+		t.Fatal(err)
+	}
+	for _, o := range settings.Options {
+		if strings.Contains(strings.ToLower(o.Key), "password") {
+			st.addSecret(o.Value)
+		}
+	}
+	return st
+}
+
+// addSecret adds a plain value and its base64 form to the values that must
+// never be shown.
+func (st *stack) addSecret(v string) {
+	st.secrets = append(st.secrets, v, base64.StdEncoding.EncodeToString([]byte(v)))
+}
+
+// ofKind returns the first golden resource of kind.
+func (st *stack) ofKind(t *testing.T, kind string) spec.Resource {
+	t.Helper()
+	for _, r := range st.resources {
+		if r.Attributes["kind"] == kind {
+			return r
+		}
+	}
+	t.Fatalf("the stack %s has no %s", st.dir, kind)
+	return spec.Resource{}
+}
+
+// actions returns every golden resource with action a.
+func (st *stack) actions(a engine.Action) map[string]engine.Action {
+	out := map[string]engine.Action{}
+	for _, r := range st.resources {
+		out[r.ID] = a
+	}
+	return out
+}
+
+// planActions parses the change table at the top of a diff or apply text:
+// `ID ACTION NOTE` rows up to the `Plan:` line.
+func planActions(t *testing.T, text string) map[string]engine.Action {
+	t.Helper()
+	out := map[string]engine.Action{}
+	in := false
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		switch {
+		case len(f) >= 2 && f[0] == "ID" && f[1] == "ACTION":
+			in = true
+		case strings.HasPrefix(line, "Plan:"):
+			return out
+		case in && len(f) >= 2:
+			out[f[0]] = engine.Action(f[1])
+		}
+	}
+	t.Fatalf("no change table in:\n%s", text)
+	return nil
+}
+
+// api reads and edits the cluster behind the server's back.
+type api struct {
+	t  *testing.T
+	rt *kubernetes.Runtime
+}
+
+func newAPI(t *testing.T, kubeconfig string) *api {
+	rt, err := kubernetes.New(kubernetes.Config{Kubeconfig: kubeconfig})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return &api{t: t, rt: rt}
+}
+
+// live returns the live object of r (nil when absent).
+func (a *api) live(r spec.Resource) map[string]any {
+	a.t.Helper()
+	obj, err := a.rt.Read(context.Background(), r)
+	if err != nil {
+		a.t.Fatalf("read %s: %v", r.ID, err)
+	}
+	return obj
+}
+
+// existing returns the ids of the resources that exist and are not being
+// deleted.
+func (a *api) existing(rs []spec.Resource) []string {
+	a.t.Helper()
+	var out []string
+	for _, r := range rs {
+		obj := a.live(r)
+		if obj == nil {
+			continue
+		}
+		if ts, _, _ := unstructured.NestedString(obj, "metadata", "deletionTimestamp"); ts != "" {
+			continue // a Namespace waits for the namespace controller, which this cluster does not run
+		}
+		out = append(out, r.ID)
+	}
+	return out
+}
+
+// edit changes the live object of r with a plain update, as `kubectl edit`
+// does (another field manager).
+func (a *api) edit(r spec.Resource, change func(obj *unstructured.Unstructured)) {
+	a.t.Helper()
+	obj := a.live(r)
+	if obj == nil {
+		a.t.Fatalf("%s is not in the cluster", r.ID)
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	change(u)
+	gvk := u.GroupVersionKind()
+	m, err := a.rt.Mapper().RESTMapping(schema.GroupKind{Group: gvk.Group, Kind: gvk.Kind}, gvk.Version)
+	if err != nil {
+		a.t.Fatal(err)
+	}
+	if _, err := a.rt.Dynamic().Resource(m.Resource).Namespace(u.GetNamespace()).Update(context.Background(), u, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+		a.t.Fatalf("edit %s: %v", r.ID, err)
+	}
+}
+
+// forgetNamespaces finalizes the deleted Namespaces of rs, as the namespace
+// controller (not run by the test cluster) would, so that a cluster reused
+// through KONFIG_K8S_KUBECONFIG can take the stack again.
+func (a *api) forgetNamespaces(rs []spec.Resource) {
+	for _, r := range rs {
+		if r.Attributes["kind"] != "Namespace" {
+			continue
+		}
+		obj, err := a.rt.Read(context.Background(), r)
+		if err != nil || obj == nil {
+			continue
+		}
+		u := &unstructured.Unstructured{Object: obj}
+		if u.GetDeletionTimestamp() == nil {
+			continue
+		}
+		_ = unstructured.SetNestedSlice(u.Object, nil, "spec", "finalizers")
+		gvr := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
+		if _, err := a.rt.Dynamic().Resource(gvr).Update(context.Background(), u, metav1.UpdateOptions{}, "finalize"); err != nil {
+			a.t.Logf("finalize namespace %s: %v", u.GetName(), err)
+		}
+	}
+}
+
+// loadState returns the stack's state file, or nil when there is none.
+func loadState(t *testing.T, st *stack) *state.State {
+	t.Helper()
+	if _, err := os.Stat(filepath.Join(st.dir, ".konfig", state.StateFile)); os.IsNotExist(err) {
+		return nil
+	}
+	s, err := state.NewStore(filepath.Join(st.dir, ".konfig")).Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func stateIDs(s *state.State) []string {
+	var out []string
+	for _, r := range s.Resources {
+		out = append(out, r.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func ids(rs []spec.Resource) []string {
+	var out []string
+	for _, r := range rs {
+		out = append(out, r.ID)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// checkProgress checks the progress of one apply or destroy: one token
+// created, then begin, a report per resource event, and end with summary.
+func checkProgress(t *testing.T, c *client, summary string, resources int) {
+	t.Helper()
+	_, created, _ := c.snapshot()
+	if len(created) != 1 {
+		t.Fatalf("window/workDoneProgress/create sent %d times, want 1", len(created))
+	}
+	vs := c.waitProgressEnd(t, created[0])
+	var kinds []string
+	last := -1.0
+	for _, v := range vs {
+		kinds = append(kinds, v["kind"].(string))
+		if p, ok := v["percentage"].(float64); ok {
+			if p < last || p > 100 {
+				t.Errorf("progress percentage %v after %v", p, last)
+			}
+			last = p
+		}
+	}
+	if kinds[0] != "begin" || vs[0]["title"] == "" {
+		t.Errorf("progress starts with %v, want a begin with a title", vs[0])
+	}
+	reports := 0
+	for _, k := range kinds[1 : len(kinds)-1] {
+		if k != "report" {
+			t.Errorf("progress kinds %v: want begin, reports, end", kinds)
+			break
+		}
+		reports++
+	}
+	if reports < resources {
+		t.Errorf("%d progress reports for %d resources: %v", reports, resources, vs)
+	}
+	if end := vs[len(vs)-1]; end["message"] != summary {
+		t.Errorf("progress end %v, want the summary %q", end, summary)
+	}
+}
+
+// TestEditorCommandsAgainstCluster drives konfig.diff, konfig.apply and
+// konfig.destroy over JSON-RPC on the shop/dev stack of examples/, against
+// the test cluster, through the life of a stack: create, edit in the
+// editor, drift, destroy.
+func TestEditorCommandsAgainstCluster(t *testing.T) {
+	c := cluster.Need(t)
+	root := t.TempDir()
+	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), root)
+	st := loadStack(t, root, "shop/dev")
+	k := newAPI(t, c.Kubeconfig)
+	t.Cleanup(func() { k.forgetNamespaces(st.resources) })
+	if got := k.existing(st.resources); len(got) > 0 {
+		t.Fatalf("the cluster already holds %v", got)
+	}
+
+	s := start(t, root, map[string]any{"kubeconfig": c.Kubeconfig})
+	u, src := s.open(st.entry)
+	var shown []string // every document and answer the editor showed
+	run := func(command string) *commandResult {
+		t.Helper()
+		res, err := s.execute(command, u)
+		if err != nil {
+			t.Fatalf("%s: %v", command, err)
+		}
+		shown = append(shown, res.Title, res.Text, res.Summary)
+		return res
+	}
+
+	t.Run("lens", func(t *testing.T) {
+		lenses, err := s.server.CodeLens(s.ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		var got []string
+		for _, l := range lenses {
+			got = append(got, l.Command.Title+" → "+l.Command.Command)
+		}
+		want := []string{"Preview resources → " + cmdPreview, "Preview diff → " + cmdDiff, "Apply → " + cmdApply}
+		if diff := cmp.Diff(want, got); diff != "" {
+			t.Errorf("code lenses (-want +got):\n%s", diff)
+		}
+	})
+
+	t.Run("hover", func(t *testing.T) {
+		off := strings.Index(src, "storefront:")
+		if off < 0 {
+			t.Fatalf("no `storefront:` in %s", st.entry)
+		}
+		line := strings.Count(src[:off], "\n")
+		h, err := s.server.Hover(s.ctx, &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+			TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: protocol.Position{Line: uint32(line), Character: 2}}})
+		if err != nil || h == nil {
+			t.Fatalf("hover: %v, %v", h, err)
+		}
+		b, err := protocol.Marshal(h)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !strings.Contains(string(b), "kind: Secret") {
+			t.Errorf("the hover does not preview the Secret: %s", b)
+		}
+		shown = append(shown, string(b))
+	})
+
+	t.Run("diff on an empty cluster", func(t *testing.T) {
+		res := run(cmdDiff)
+		if diff := cmp.Diff(st.actions(engine.Create), planActions(t, res.Text)); diff != "" {
+			t.Errorf("diff actions (-want +got):\n%s", diff)
+		}
+		if !strings.Contains(res.Text, "kind: Deployment") {
+			t.Errorf("the diff has no YAML of the created objects:\n%s", res.Text)
+		}
+	})
+
+	t.Run("apply declined", func(t *testing.T) {
+		s.client.reset("")
+		res := run(cmdApply)
+		asked, created, _ := s.client.snapshot()
+		if len(asked) != 1 || !strings.Contains(asked[0], "Apply") {
+			t.Errorf("showMessageRequest: %q, want one question about applying", asked)
+		}
+		if res.Summary != "cancelled" {
+			t.Errorf("summary %q, want cancelled", res.Summary)
+		}
+		if len(created) != 0 {
+			t.Errorf("a declined apply reported progress: %v", created)
+		}
+		if got := k.existing(st.resources); len(got) > 0 {
+			t.Errorf("a declined apply created %v", got)
+		}
+		if loadState(t, st) != nil {
+			t.Error("a declined apply wrote the state file")
+		}
+	})
+
+	t.Run("apply", func(t *testing.T) {
+		s.client.reset("Apply")
+		res := run(cmdApply)
+		if asked, _, _ := s.client.snapshot(); len(asked) != 1 {
+			t.Errorf("asked %d times, want once", len(asked))
+		}
+		want := (&engine.Result{Created: len(st.resources)}).Summary()
+		if res.Summary != want {
+			t.Errorf("summary %q, want %q", res.Summary, want)
+		}
+		checkProgress(t, s.client, want, len(st.resources))
+		if diff := cmp.Diff(ids(st.resources), sorted(k.existing(st.resources))); diff != "" {
+			t.Errorf("objects in the cluster (-want +got):\n%s", diff)
+		}
+		sf := loadState(t, st)
+		if sf == nil {
+			t.Fatal("no state file after apply")
+		}
+		if diff := cmp.Diff(ids(st.resources), stateIDs(sf)); diff != "" {
+			t.Errorf("state resources (-want +got):\n%s", diff)
+		}
+		if again := run(cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
+			t.Errorf("diff right after apply is not all UnChanged:\n%s", again.Text)
+		}
+	})
+	if t.Failed() {
+		return
+	}
+
+	dep := st.ofKind(t, "Deployment")
+	t.Run("edit in the editor, diff, apply", func(t *testing.T) {
+		m := regexp.MustCompile(`image = "([^"]+)"`).FindStringSubmatchIndex(src)
+		if m == nil {
+			t.Fatalf("no image in %s", st.entry)
+		}
+		oldImage := src[m[2]:m[3]]
+		newImage := oldImage + "-patch1"
+		edited := src[:m[2]] + newImage + src[m[3]:]
+		s.replaceAll(u, 2, edited)
+
+		res := run(cmdDiff)
+		want := st.actions(engine.UnChanged)
+		want[dep.ID] = engine.Update
+		if diff := cmp.Diff(want, planActions(t, res.Text)); diff != "" {
+			t.Errorf("diff after the edit (-want +got):\n%s", diff)
+		}
+		if !regexp.MustCompile(`(?m)^-\s+image: `+regexp.QuoteMeta(oldImage)+`$`).MatchString(res.Text) ||
+			!regexp.MustCompile(`(?m)^\+\s+image: `+regexp.QuoteMeta(newImage)+`$`).MatchString(res.Text) {
+			t.Errorf("the diff does not show the image change %s → %s:\n%s", oldImage, newImage, res.Text)
+		}
+
+		s.client.reset("Apply")
+		res = run(cmdApply)
+		wantSummary := (&engine.Result{Updated: 1, UnChanged: len(st.resources) - 1}).Summary()
+		if res.Summary != wantSummary {
+			t.Errorf("summary %q, want %q", res.Summary, wantSummary)
+		}
+		checkProgress(t, s.client, wantSummary, 1)
+		obj := k.live(dep)
+		cs, _, _ := unstructured.NestedSlice(obj, "spec", "template", "spec", "containers")
+		if len(cs) == 0 || cs[0].(map[string]any)["image"] != newImage {
+			t.Errorf("live containers %v, want the image %s", cs, newImage)
+		}
+		onDisk, err := os.ReadFile(u.FsPath())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(onDisk) != src {
+			t.Error("apply changed the file on disk")
+		}
+		if again := run(cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
+			t.Errorf("diff right after the second apply is not all UnChanged:\n%s", again.Text)
+		}
+	})
+
+	t.Run("drift", func(t *testing.T) {
+		cm := st.ofKind(t, "ConfigMap")
+		data, _ := cm.Attributes["data"].(map[string]any)
+		var key string
+		for k := range data {
+			if key == "" || k < key {
+				key = k
+			}
+		}
+		k.edit(cm, func(o *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(o.Object, "edited-by-hand", "data", key)
+		})
+		sec := st.ofKind(t, "Secret")
+		secData, _ := sec.Attributes["data"].(map[string]any)
+		var secKey string
+		for k := range secData {
+			if strings.Contains(strings.ToLower(k), "password") {
+				secKey = k
+			}
+		}
+		drifted := "drifted-Pa55w0rd-by-hand"
+		st.addSecret(drifted)
+		k.edit(sec, func(o *unstructured.Unstructured) {
+			_ = unstructured.SetNestedField(o.Object, base64.StdEncoding.EncodeToString([]byte(drifted)), "data", secKey)
+		})
+
+		res := run(cmdDiff)
+		want := st.actions(engine.UnChanged)
+		want[cm.ID] = engine.Update
+		want[sec.ID] = engine.Update
+		if diff := cmp.Diff(want, planActions(t, res.Text)); diff != "" {
+			t.Errorf("diff after the hand edits (-want +got):\n%s", diff)
+		}
+		if !regexp.MustCompile(`(?m)^-\s+` + key + `: edited-by-hand$`).MatchString(res.Text) {
+			t.Errorf("the diff does not show the hand edit of %s:\n%s", key, res.Text)
+		}
+		if !strings.Contains(res.Text, engine.MaskedChanged) {
+			t.Errorf("the diff does not mark the changed Secret value %q:\n%s", engine.MaskedChanged, res.Text)
+		}
+	})
+
+	t.Run("destroy", func(t *testing.T) {
+		s.client.reset("")
+		res := run(cmdDestroy)
+		if asked, _, _ := s.client.snapshot(); len(asked) != 1 || !strings.Contains(asked[0], "Destroy") {
+			t.Errorf("showMessageRequest: %q, want one question about destroying", asked)
+		}
+		if res.Summary != "cancelled" {
+			t.Errorf("declined destroy: summary %q, want cancelled", res.Summary)
+		}
+		if diff := cmp.Diff(ids(st.resources), sorted(k.existing(st.resources))); diff != "" {
+			t.Errorf("a declined destroy changed the cluster (-want +got):\n%s", diff)
+		}
+
+		s.client.reset("Destroy")
+		res = run(cmdDestroy)
+		want := (&engine.Result{Deleted: len(st.resources)}).Summary()
+		if res.Summary != want {
+			t.Errorf("summary %q, want %q", res.Summary, want)
+		}
+		checkProgress(t, s.client, want, len(st.resources))
+		if got := k.existing(st.resources); len(got) > 0 {
+			t.Errorf("left after destroy: %v", got)
+		}
+		if sf := loadState(t, st); sf != nil && len(sf.Resources) > 0 {
+			t.Errorf("the state still holds %v", stateIDs(sf))
+		}
+	})
+
+	t.Run("no secret shown", func(t *testing.T) {
+		places := map[string]string{
+			"documents":       strings.Join(shown, "\n"),
+			"editor messages": strings.Join(s.client.texts(), "\n"),
+			"server log":      s.log.String(),
+		}
+		for where, text := range places {
+			for _, v := range st.secrets {
+				if strings.Contains(text, v) {
+					t.Errorf("the secret value %q appears in the %s", v, where)
+				}
+			}
+		}
+		if len(st.secrets) < 4 {
+			t.Errorf("only %d secret values checked: %q", len(st.secrets), st.secrets)
+		}
+	})
+}
+
+// TestDisableApply: with the disableApply setting, apply and destroy fail
+// with a message naming the setting, ask nothing and write nothing, while
+// the diff still works.
+func TestDisableApply(t *testing.T) {
+	c := cluster.Need(t)
+	root := t.TempDir()
+	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), root)
+	st := loadStack(t, root, "blog/dev")
+	k := newAPI(t, c.Kubeconfig)
+	s := start(t, root, map[string]any{"kubeconfig": c.Kubeconfig, "disableApply": true})
+	u, _ := s.open(st.entry)
+	s.client.reset("Apply")
+
+	lenses, err := s.server.CodeLens(s.ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, l := range lenses {
+		if l.Command.Command == cmdApply || l.Command.Command == cmdDestroy {
+			t.Errorf("lens %q offered with disableApply", l.Command.Title)
+		}
+	}
+	res, err := s.execute(cmdDiff, u)
+	if err != nil {
+		t.Fatalf("diff with disableApply: %v", err)
+	}
+	if diff := cmp.Diff(st.actions(engine.Create), planActions(t, res.Text)); diff != "" {
+		t.Errorf("diff actions (-want +got):\n%s", diff)
+	}
+	for _, command := range []string{cmdApply, cmdDestroy} {
+		_, err := s.execute(command, u)
+		if err == nil || !strings.Contains(err.Error(), "disableApply") {
+			t.Errorf("%s with disableApply: err = %v, want an error naming the setting", command, err)
+		}
+	}
+	asked, created, _ := s.client.snapshot()
+	if len(asked)+len(created) > 0 {
+		t.Errorf("asked %q and reported progress %q with disableApply", asked, created)
+	}
+	if got := k.existing(st.resources); len(got) > 0 {
+		t.Errorf("created with disableApply: %v", got)
+	}
+	if _, err := os.Stat(filepath.Join(st.dir, ".konfig")); !os.IsNotExist(err) {
+		t.Errorf("the state directory exists after a disabled apply (%v)", err)
+	}
+}
+
+func sorted(ss []string) []string {
+	sort.Strings(ss)
+	return ss
+}
