@@ -4,7 +4,10 @@
 // dynamic client; server-side apply with field manager "konfig-lsp" (and
 // server-side dry-run for previews). Namespaced and cluster-scoped kinds are
 // both handled; a CustomResourceDefinition applied by the engine is waited for
-// (Established) before its custom resources are mapped.
+// (Established) before its custom resources are mapped. Readiness (ready.go)
+// judges workloads by their status (Deployments, StatefulSets, DaemonSets,
+// Jobs, Pods, PVCs) and Services by their EndpointSlices; WaitReady watches
+// until a resource is ready, has failed, or time is up.
 //
 // Construct it with New:
 //
@@ -401,116 +404,6 @@ func (rt *Runtime) Delete(ctx context.Context, r spec.Resource) error {
 		return fmt.Errorf("delete %s: %w", r.ID, err)
 	}
 	return nil
-}
-
-// Ready tells readiness of a live object: Deployments and StatefulSets by
-// their available/ready replicas, Jobs by completion, Services by an assigned
-// address (and endpoints' readiness is left to the workloads), CRDs by
-// Established, Namespaces by phase Active; other kinds once they exist.
-func (rt *Runtime) Ready(r spec.Resource, obj map[string]any) (bool, string) {
-	return Ready(obj)
-}
-
-// Ready is the readiness rule of Runtime.Ready.
-func Ready(obj map[string]any) (bool, string) {
-	if obj == nil {
-		return false, "not found"
-	}
-	kind, _ := obj["kind"].(string)
-	gen, _, _ := unstructured.NestedInt64(obj, "metadata", "generation")
-	obsGen, hasObs, _ := unstructured.NestedInt64(obj, "status", "observedGeneration")
-	switch kind {
-	case "Deployment", "StatefulSet":
-		want, ok, _ := unstructured.NestedInt64(obj, "spec", "replicas")
-		if !ok {
-			want = 1
-		}
-		if !hasObs || obsGen < gen {
-			return false, "waiting for the controller to observe the new generation"
-		}
-		field := "availableReplicas"
-		if kind == "StatefulSet" {
-			field = "readyReplicas"
-		}
-		have, _, _ := unstructured.NestedInt64(obj, "status", field)
-		if have < want {
-			return false, fmt.Sprintf("%d/%d replicas ready", have, want)
-		}
-		return true, ""
-	case "Job":
-		if conditionTrue(obj, "Complete") {
-			return true, ""
-		}
-		if conditionTrue(obj, "Failed") {
-			return false, "job failed"
-		}
-		return false, "job not complete"
-	case "Service":
-		typ, _, _ := unstructured.NestedString(obj, "spec", "type")
-		if typ == "ExternalName" {
-			return true, ""
-		}
-		if typ == "LoadBalancer" {
-			ing, _, _ := unstructured.NestedSlice(obj, "status", "loadBalancer", "ingress")
-			if len(ing) == 0 {
-				return false, "waiting for a load balancer address"
-			}
-			return true, ""
-		}
-		ip, _, _ := unstructured.NestedString(obj, "spec", "clusterIP")
-		if ip == "" {
-			return false, "no cluster IP yet"
-		}
-		return true, ""
-	case "CustomResourceDefinition":
-		if conditionTrue(obj, "Established") {
-			return true, ""
-		}
-		return false, "not established"
-	case "Namespace":
-		phase, _, _ := unstructured.NestedString(obj, "status", "phase")
-		if phase != "" && phase != "Active" {
-			return false, "phase " + phase
-		}
-		return true, ""
-	}
-	return true, ""
-}
-
-func conditionTrue(obj map[string]any, typ string) bool {
-	conds, _, _ := unstructured.NestedSlice(obj, "status", "conditions")
-	for _, c := range conds {
-		m, _ := c.(map[string]any)
-		if m["type"] == typ && m["status"] == "True" {
-			return true
-		}
-	}
-	return false
-}
-
-// WaitReady polls the live object of r until Ready says so, ctx ends or
-// timeout passes.
-func (rt *Runtime) WaitReady(ctx context.Context, r spec.Resource, timeout time.Duration) error {
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	tick := time.NewTicker(250 * time.Millisecond)
-	defer tick.Stop()
-	reason := ""
-	for {
-		obj, err := rt.Read(ctx, r)
-		if err == nil {
-			var ok bool
-			ok, reason = Ready(obj)
-			if ok {
-				return nil
-			}
-		}
-		select {
-		case <-ctx.Done():
-			return fmt.Errorf("%s not ready after %s: %s: %w", r.ID, timeout, reason, ctx.Err())
-		case <-tick.C:
-		}
-	}
 }
 
 // serverManagedMetadata lists metadata fields the API server sets itself.

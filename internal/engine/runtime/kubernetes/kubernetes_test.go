@@ -3,7 +3,10 @@ package kubernetes
 import (
 	"bytes"
 	"encoding/json"
+	"flag"
+	"fmt"
 	"os"
+	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
@@ -52,27 +55,58 @@ func convertNumbers(v any) any {
 	}
 }
 
-func TestReady(t *testing.T) {
+var update = flag.Bool("update", false, "rewrite the golden files in testdata")
+
+// TestReadiness judges the objects of testdata/ready.yaml (and a Service's
+// EndpointSlices) and compares the judgements with testdata/ready.golden.
+func TestReadiness(t *testing.T) {
 	data, err := os.ReadFile("testdata/ready.yaml")
 	if err != nil {
 		t.Fatal(err)
 	}
 	var cases []struct {
-		Name   string         `yaml:"name"`
-		Object map[string]any `yaml:"object"`
-		Want   struct {
-			Ready  bool   `yaml:"ready"`
-			Reason string `yaml:"reason"`
-		} `yaml:"want"`
+		Name           string           `yaml:"name"`
+		Object         map[string]any   `yaml:"object"`
+		EndpointSlices []map[string]any `yaml:"endpointSlices"`
 	}
 	if err := yaml.Unmarshal(data, &cases); err != nil {
 		t.Fatal(err)
 	}
+	var got strings.Builder
 	for _, c := range cases {
-		ok, reason := Ready(jsonObject(t, c.Object))
-		if ok != c.Want.Ready || reason != c.Want.Reason {
-			t.Errorf("%s: Ready = (%v, %q), want (%v, %q)", c.Name, ok, reason, c.Want.Ready, c.Want.Reason)
+		var obj map[string]any
+		if c.Object != nil {
+			obj = jsonObject(t, c.Object)
 		}
+		st := ObjectReadiness(obj)
+		line := st.String()
+		if st.Ready && NeedsEndpoints(obj) {
+			slices := make([]map[string]any, len(c.EndpointSlices))
+			for i, s := range c.EndpointSlices {
+				slices[i] = jsonObject(t, s)
+			}
+			line = "endpoints " + EndpointsReadiness(slices).String()
+		} else if c.EndpointSlices != nil {
+			t.Errorf("%s: has endpointSlices but its readiness does not need endpoints", c.Name)
+		}
+		// Ready (the runtime.Runtime shape) agrees with ObjectReadiness.
+		if ok, reason := Ready(obj); ok != st.Ready || (!ok && !strings.HasSuffix(reason, st.Reason)) {
+			t.Errorf("%s: Ready = (%v, %q), ObjectReadiness = %v", c.Name, ok, reason, st)
+		}
+		fmt.Fprintf(&got, "%s: %s\n", c.Name, line)
+	}
+	golden := "testdata/ready.golden"
+	if *update {
+		if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	want, err := os.ReadFile(golden)
+	if err != nil {
+		t.Fatalf("%v (run with -update to create it)", err)
+	}
+	if diff := cmp.Diff(string(want), got.String()); diff != "" {
+		t.Errorf("readiness (-%s +got):\n%s", golden, diff)
 	}
 }
 
