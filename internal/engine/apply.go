@@ -369,10 +369,15 @@ func recordOf(r spec.Resource) state.Resource {
 	return state.Resource{Resource: r, AppliedAt: now()}
 }
 
-// waitReady polls the live object until the runtime calls it ready.
+// waitReady waits until the runtime calls the resource ready: by the
+// runtime's own WaitReady when it is a runtime.Waiter, else by polling Read
+// and Ready.
 func waitReady(ctx context.Context, rt runtime.Runtime, r spec.Resource, timeout time.Duration) error {
 	if timeout <= 0 {
 		timeout = 5 * time.Minute
+	}
+	if w, ok := rt.(runtime.Waiter); ok {
+		return w.WaitReady(ctx, r, timeout)
 	}
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()

@@ -12,6 +12,7 @@ package runtime
 import (
 	"context"
 	"fmt"
+	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
@@ -45,6 +46,15 @@ type Runtime interface {
 // calls; the engine calls Prefetch before a preview's Reads.
 type Prefetcher interface {
 	Prefetch(ctx context.Context, rs []spec.Resource) error
+}
+
+// Waiter is implemented by runtimes that wait for readiness better than by
+// polling Read and Ready (watching, or judging more than the object, such as
+// a Service's endpoints). WaitReady returns nil once r is ready, an error
+// naming r when it failed (not worth waiting for) or when ctx ends or
+// timeout passes first.
+type Waiter interface {
+	WaitReady(ctx context.Context, r spec.Resource, timeout time.Duration) error
 }
 
 // ConflictError reports that applying would overwrite fields another manager
