@@ -284,9 +284,17 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 	if !ch.HasChanges() {
 		return &commandResult{Stack: st.Dir, Title: verb + " " + stackLabel(st), Text: table.String(), Summary: "nothing to do"}, nil
 	}
+	question := fmt.Sprintf("%s stack %s?\n%s", verb, stackLabel(st), table.String())
+	// Fields that another field manager set since the last apply (a hand
+	// edit, `kubectl edit`) conflict; the user who confirms this plan wants
+	// it to win, so the apply takes them over, and the question says so.
+	conflicts := conflictIDs(ch)
+	if len(conflicts) > 0 {
+		question += fmt.Sprintf("Fields of %s were changed by another field manager; applying takes them over.\n", strings.Join(conflicts, ", "))
+	}
 	answer, err := s.client.ShowMessageRequest(ctx, &protocol.ShowMessageRequestParams{
 		Type:    protocol.MessageTypeWarning,
-		Message: fmt.Sprintf("%s stack %s?\n%s", verb, stackLabel(st), table.String()),
+		Message: question,
 		Actions: []protocol.MessageActionItem{{Title: verb}, {Title: "Cancel"}},
 	})
 	if err != nil {
@@ -307,7 +315,8 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 	if destroy {
 		res, err = e.Destroy(ctx, engine.DestroyOptions{OnEvent: onEvent})
 	} else {
-		res, err = e.Apply(ctx, r.spec, ch, engine.ApplyOptions{OnEvent: onEvent})
+		res, err = e.Apply(ctx, r.spec, ch, engine.ApplyOptions{OnEvent: onEvent,
+			PreviewOptions: engine.PreviewOptions{ForceConflicts: len(conflicts) > 0}})
 	}
 	summary := ""
 	if res != nil {
@@ -322,4 +331,16 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 		return nil, fmt.Errorf("%s %s: %w", verb, stackLabel(st), err)
 	}
 	return &commandResult{Stack: st.Dir, Title: verb + " " + stackLabel(st), Text: table.String(), Summary: summary}, nil
+}
+
+// conflictIDs returns the ids of the steps whose apply would conflict with
+// another field manager.
+func conflictIDs(ch *engine.Changes) []string {
+	var out []string
+	for _, st := range ch.Steps() {
+		if strings.HasPrefix(st.Note, "conflict") {
+			out = append(out, st.ID)
+		}
+	}
+	return out
 }

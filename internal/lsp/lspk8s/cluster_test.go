@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -64,7 +65,9 @@ func loadStack(t *testing.T, root, rel string) *stack {
 		if r.Attributes["kind"] == "Secret" {
 			data, _ := r.Attributes["data"].(map[string]any)
 			for _, v := range data {
-				st.secrets = append(st.secrets, v.(string))
+				if !slices.Contains(st.secrets, v.(string)) {
+					st.secrets = append(st.secrets, v.(string))
+				}
 			}
 		}
 	}
@@ -92,7 +95,11 @@ func loadStack(t *testing.T, root, rel string) *stack {
 // addSecret adds a plain value and its base64 form to the values that must
 // never be shown.
 func (st *stack) addSecret(v string) {
-	st.secrets = append(st.secrets, v, base64.StdEncoding.EncodeToString([]byte(v)))
+	for _, x := range []string{v, base64.StdEncoding.EncodeToString([]byte(v))} {
+		if !slices.Contains(st.secrets, x) {
+			st.secrets = append(st.secrets, x)
+		}
+	}
 }
 
 // ofKind returns the first golden resource of kind.
@@ -254,15 +261,21 @@ func ids(rs []spec.Resource) []string {
 	return out
 }
 
-// checkProgress checks the progress of one apply or destroy: one token
-// created, then begin, a report per resource event, and end with summary.
-func checkProgress(t *testing.T, c *client, summary string, resources int) {
+// checkProgress checks the progress of one apply or destroy: on the
+// editor's token when it gave one, else on one token the server created;
+// begin, a report per resource event, and end with summary.
+func checkProgress(t *testing.T, c *client, token, summary string, resources int) {
 	t.Helper()
 	_, created, _ := c.snapshot()
-	if len(created) != 1 {
+	switch {
+	case token != "" && len(created) > 0:
+		t.Errorf("the server created progress tokens %q although the request carried %q", created, token)
+	case token == "" && len(created) != 1:
 		t.Fatalf("window/workDoneProgress/create sent %d times, want 1", len(created))
+	case token == "":
+		token = created[0]
 	}
-	vs := c.waitProgressEnd(t, created[0])
+	vs := c.waitProgressEnd(t, token)
 	var kinds []string
 	last := -1.0
 	for _, v := range vs {
@@ -311,9 +324,9 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 	s := start(t, root, map[string]any{"kubeconfig": c.Kubeconfig})
 	u, src := s.open(st.entry)
 	var shown []string // every document and answer the editor showed
-	run := func(command string) *commandResult {
+	run := func(t *testing.T, command string) *commandResult {
 		t.Helper()
-		res, err := s.execute(command, u)
+		res, err := s.execute(command, u, nil)
 		if err != nil {
 			t.Fatalf("%s: %v", command, err)
 		}
@@ -358,7 +371,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 	})
 
 	t.Run("diff on an empty cluster", func(t *testing.T) {
-		res := run(cmdDiff)
+		res := run(t, cmdDiff)
 		if diff := cmp.Diff(st.actions(engine.Create), planActions(t, res.Text)); diff != "" {
 			t.Errorf("diff actions (-want +got):\n%s", diff)
 		}
@@ -369,7 +382,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 
 	t.Run("apply declined", func(t *testing.T) {
 		s.client.reset("")
-		res := run(cmdApply)
+		res := run(t, cmdApply)
 		asked, created, _ := s.client.snapshot()
 		if len(asked) != 1 || !strings.Contains(asked[0], "Apply") {
 			t.Errorf("showMessageRequest: %q, want one question about applying", asked)
@@ -390,7 +403,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 
 	t.Run("apply", func(t *testing.T) {
 		s.client.reset("Apply")
-		res := run(cmdApply)
+		res := run(t, cmdApply)
 		if asked, _, _ := s.client.snapshot(); len(asked) != 1 {
 			t.Errorf("asked %d times, want once", len(asked))
 		}
@@ -398,7 +411,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 		if res.Summary != want {
 			t.Errorf("summary %q, want %q", res.Summary, want)
 		}
-		checkProgress(t, s.client, want, len(st.resources))
+		checkProgress(t, s.client, "", want, len(st.resources))
 		if diff := cmp.Diff(ids(st.resources), sorted(k.existing(st.resources))); diff != "" {
 			t.Errorf("objects in the cluster (-want +got):\n%s", diff)
 		}
@@ -409,7 +422,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 		if diff := cmp.Diff(ids(st.resources), stateIDs(sf)); diff != "" {
 			t.Errorf("state resources (-want +got):\n%s", diff)
 		}
-		if again := run(cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
+		if again := run(t, cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
 			t.Errorf("diff right after apply is not all UnChanged:\n%s", again.Text)
 		}
 	})
@@ -428,7 +441,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 		edited := src[:m[2]] + newImage + src[m[3]:]
 		s.replaceAll(u, 2, edited)
 
-		res := run(cmdDiff)
+		res := run(t, cmdDiff)
 		want := st.actions(engine.UnChanged)
 		want[dep.ID] = engine.Update
 		if diff := cmp.Diff(want, planActions(t, res.Text)); diff != "" {
@@ -440,12 +453,12 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 		}
 
 		s.client.reset("Apply")
-		res = run(cmdApply)
+		res = run(t, cmdApply)
 		wantSummary := (&engine.Result{Updated: 1, UnChanged: len(st.resources) - 1}).Summary()
 		if res.Summary != wantSummary {
 			t.Errorf("summary %q, want %q", res.Summary, wantSummary)
 		}
-		checkProgress(t, s.client, wantSummary, 1)
+		checkProgress(t, s.client, "", wantSummary, 1)
 		obj := k.live(dep)
 		cs, _, _ := unstructured.NestedSlice(obj, "spec", "template", "spec", "containers")
 		if len(cs) == 0 || cs[0].(map[string]any)["image"] != newImage {
@@ -458,7 +471,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 		if string(onDisk) != src {
 			t.Error("apply changed the file on disk")
 		}
-		if again := run(cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
+		if again := run(t, cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
 			t.Errorf("diff right after the second apply is not all UnChanged:\n%s", again.Text)
 		}
 	})
@@ -489,7 +502,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 			_ = unstructured.SetNestedField(o.Object, base64.StdEncoding.EncodeToString([]byte(drifted)), "data", secKey)
 		})
 
-		res := run(cmdDiff)
+		res := run(t, cmdDiff)
 		want := st.actions(engine.UnChanged)
 		want[cm.ID] = engine.Update
 		want[sec.ID] = engine.Update
@@ -504,9 +517,33 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 		}
 	})
 
+	t.Run("apply over the hand edits", func(t *testing.T) {
+		cm, sec := st.ofKind(t, "ConfigMap"), st.ofKind(t, "Secret")
+		s.client.reset("Apply")
+		res := run(t, cmdApply)
+		asked, _, _ := s.client.snapshot()
+		if len(asked) != 1 || !strings.Contains(asked[0], "another field manager") ||
+			!strings.Contains(asked[0], cm.ID) || !strings.Contains(asked[0], sec.ID) {
+			t.Errorf("the question does not say that the hand edits of %s and %s are taken over: %q", cm.ID, sec.ID, asked)
+		}
+		want := (&engine.Result{Updated: 2, UnChanged: len(st.resources) - 2}).Summary()
+		if res.Summary != want {
+			t.Errorf("summary %q, want %q", res.Summary, want)
+		}
+		for _, r := range []spec.Resource{cm, sec} {
+			got, _, _ := unstructured.NestedMap(k.live(r), "data")
+			if diff := cmp.Diff(r.Attributes["data"], got); diff != "" {
+				t.Errorf("live data of %s after apply (-want +got):\n%s", r.ID, diff)
+			}
+		}
+		if again := run(t, cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
+			t.Errorf("diff after taking the hand edits over is not all UnChanged:\n%s", again.Text)
+		}
+	})
+
 	t.Run("destroy", func(t *testing.T) {
 		s.client.reset("")
-		res := run(cmdDestroy)
+		res := run(t, cmdDestroy)
 		if asked, _, _ := s.client.snapshot(); len(asked) != 1 || !strings.Contains(asked[0], "Destroy") {
 			t.Errorf("showMessageRequest: %q, want one question about destroying", asked)
 		}
@@ -517,13 +554,18 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 			t.Errorf("a declined destroy changed the cluster (-want +got):\n%s", diff)
 		}
 
+		// This time the editor gives the progress token with the request.
 		s.client.reset("Destroy")
-		res = run(cmdDestroy)
+		res, err := s.execute(cmdDestroy, u, protocol.String("editor-token"))
+		if err != nil {
+			t.Fatalf("destroy: %v", err)
+		}
+		shown = append(shown, res.Title, res.Text, res.Summary)
 		want := (&engine.Result{Deleted: len(st.resources)}).Summary()
 		if res.Summary != want {
 			t.Errorf("summary %q, want %q", res.Summary, want)
 		}
-		checkProgress(t, s.client, want, len(st.resources))
+		checkProgress(t, s.client, "editor-token", want, len(st.resources))
 		if got := k.existing(st.resources); len(got) > 0 {
 			t.Errorf("left after destroy: %v", got)
 		}
@@ -573,7 +615,7 @@ func TestDisableApply(t *testing.T) {
 			t.Errorf("lens %q offered with disableApply", l.Command.Title)
 		}
 	}
-	res, err := s.execute(cmdDiff, u)
+	res, err := s.execute(cmdDiff, u, nil)
 	if err != nil {
 		t.Fatalf("diff with disableApply: %v", err)
 	}
@@ -581,7 +623,7 @@ func TestDisableApply(t *testing.T) {
 		t.Errorf("diff actions (-want +got):\n%s", diff)
 	}
 	for _, command := range []string{cmdApply, cmdDestroy} {
-		_, err := s.execute(command, u)
+		_, err := s.execute(command, u, nil)
 		if err == nil || !strings.Contains(err.Error(), "disableApply") {
 			t.Errorf("%s with disableApply: err = %v, want an error naming the setting", command, err)
 		}

@@ -291,11 +291,14 @@ type commandResult struct {
 	Summary string `json:"summary"`
 }
 
-// execute runs a konfig.* command on the document u.
-func (s *session) execute(command string, u uri.URI) (*commandResult, error) {
+// execute runs a konfig.* command on the document u, with a work-done
+// progress token when token is not nil.
+func (s *session) execute(command string, u uri.URI, token protocol.ProgressToken) (*commandResult, error) {
 	s.t.Helper()
 	arg, _ := json.Marshal(string(u))
-	raw, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: command, Arguments: []protocol.LSPAny{arg}})
+	params := &protocol.ExecuteCommandParams{Command: command, Arguments: []protocol.LSPAny{arg}}
+	params.WorkDoneToken = token
+	raw, err := s.server.ExecuteCommand(s.ctx, params)
 	if err != nil {
 		return nil, err
 	}
