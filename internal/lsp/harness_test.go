@@ -2,6 +2,8 @@ package lsp
 
 import (
 	"context"
+	"encoding/json"
+	"fmt"
 	"net"
 	"os"
 	"path/filepath"
@@ -32,6 +34,12 @@ type testClient struct {
 	configured chan struct{}
 	// onRegister, when set, is closed at the first registration.
 	onRegister chan struct{}
+	// progressCreated records window/workDoneProgress/create tokens;
+	// progress records "<token> <kind>" per $/progress; progressEnded,
+	// when set, receives a value at every end.
+	progressCreated []string
+	progress        []string
+	progressEnded   chan struct{}
 }
 
 func (c *testClient) Configuration(context.Context, *protocol.ConfigurationParams) ([]protocol.LSPAny, error) {
@@ -86,10 +94,28 @@ func (c *testClient) RegisterCapability(_ context.Context, p *protocol.Registrat
 }
 func (c *testClient) LogMessage(context.Context, *protocol.LogMessageParams) error   { return nil }
 func (c *testClient) ShowMessage(context.Context, *protocol.ShowMessageParams) error { return nil }
-func (c *testClient) WorkDoneProgressCreate(context.Context, *protocol.WorkDoneProgressCreateParams) error {
+func (c *testClient) WorkDoneProgressCreate(_ context.Context, p *protocol.WorkDoneProgressCreateParams) error {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.progressCreated = append(c.progressCreated, fmt.Sprint(p.Token))
 	return nil
 }
-func (c *testClient) Progress(context.Context, *protocol.ProgressParams) error { return nil }
+
+func (c *testClient) Progress(_ context.Context, p *protocol.ProgressParams) error {
+	var v struct {
+		Kind string `json:"kind"`
+	}
+	if err := json.Unmarshal(p.Value, &v); err != nil {
+		return err
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.progress = append(c.progress, fmt.Sprint(p.Token)+" "+v.Kind)
+	if v.Kind == "end" && c.progressEnded != nil {
+		c.progressEnded <- struct{}{}
+	}
+	return nil
+}
 
 // waitDiags waits until the diagnostics of u satisfy ok, or fails after a
 // generous deadline (a guard against hangs, not a timing assertion).
@@ -137,7 +163,7 @@ func startSessionWith(t *testing.T, root string, opts Options, tc *testClient, c
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, a, opts) }()
 	tc.changed = make(chan struct{})
-	cctx, conn, server := protocol.NewClient(ctx, tc, jsonrpc2.NewHeaderStream(b))
+	cctx, conn, server := orderedClient(ctx, tc, b)
 	t.Cleanup(func() {
 		cancel()
 		conn.Close()
@@ -191,4 +217,28 @@ func (s *testSession) change(u uri.URI, version int32, r protocol.Range, text st
 	}); err != nil {
 		s.t.Fatalf("didChange: %v", err)
 	}
+}
+
+// orderedClient is protocol.NewClient with the client's handlers run in
+// wire order, as editors do: protocol.NewClient releases every message to
+// run concurrently, so $/progress begin, report and end could be recorded
+// out of order.
+func orderedClient(ctx context.Context, c protocol.Client, rwc net.Conn) (context.Context, jsonrpc2.Conn, protocol.Server) {
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(codec{}))
+	conn.Go(ctx, orderedHandler(c))
+	return protocol.WithClient(ctx, c), conn, protocol.ServerDispatcher(conn)
+}
+
+// orderedHandler dispatches to the client: notifications inline, in wire
+// order; calls (showMessageRequest, workDoneProgress/create, …) released
+// to run concurrently, which also keeps their contexts valid for jsonrpc2's
+// cancellation machinery.
+func orderedHandler(c protocol.Client) jsonrpc2.Handler {
+	dispatch := protocol.ClientHandler(c, jsonrpc2.MethodNotFoundHandler)
+	return protocol.CancelHandler(func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		if req.IsCall() {
+			jsonrpc2.Async(ctx)
+		}
+		return dispatch(ctx, req)
+	})
 }

@@ -228,7 +228,12 @@ func start(t *testing.T, root string, settings map[string]any) *session {
 	done := make(chan error, 1)
 	go func() { done <- lsp.Serve(ctx, a, lsp.Options{Logger: logger, Debounce: time.Millisecond}) }()
 	c := newClient()
-	cctx, conn, server := protocol.NewClient(ctx, c, jsonrpc2.NewHeaderStream(b))
+	// The client's handlers run in wire order, as an editor's do
+	// (protocol.NewClient would run them concurrently: $/progress could be
+	// recorded out of order).
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(b), jsonrpc2.WithCodec(codec{}))
+	conn.Go(ctx, orderedHandler(c))
+	cctx, server := protocol.WithClient(ctx, c), protocol.ServerDispatcher(conn)
 	t.Cleanup(func() {
 		cancel()
 		conn.Close()
@@ -307,4 +312,40 @@ func (s *session) execute(command string, u uri.URI, token protocol.ProgressToke
 		s.t.Fatalf("%s result %s: %v", command, raw, err)
 	}
 	return &res, nil
+}
+
+// codec marshals payloads with the protocol package's union-aware codec
+// (the default JSON codec cannot decode its union types).
+type codec struct{}
+
+func (codec) Marshal(v any) ([]byte, error) {
+	if m, ok := v.(jsonrpc2.RawMessage); ok {
+		if m == nil {
+			return []byte("null"), nil
+		}
+		return m, nil
+	}
+	return protocol.Marshal(v)
+}
+
+func (codec) Unmarshal(data []byte, v any) error {
+	if p, ok := v.(*jsonrpc2.RawMessage); ok {
+		*p = append(jsonrpc2.RawMessage(nil), data...)
+		return nil
+	}
+	return protocol.Unmarshal(data, v)
+}
+
+// orderedHandler dispatches to the client: notifications inline, in wire
+// order; calls (showMessageRequest, workDoneProgress/create, …) released
+// to run concurrently, which also keeps their contexts valid for jsonrpc2's
+// cancellation machinery.
+func orderedHandler(c protocol.Client) jsonrpc2.Handler {
+	dispatch := protocol.ClientHandler(c, jsonrpc2.MethodNotFoundHandler)
+	return protocol.CancelHandler(func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		if req.IsCall() {
+			jsonrpc2.Async(ctx)
+		}
+		return dispatch(ctx, req)
+	})
 }

@@ -1,0 +1,119 @@
+package lsp
+
+import (
+	"encoding/json"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"go.lsp.dev/protocol"
+)
+
+func TestKubeconfigPath(t *testing.T) {
+	home, err := os.UserHomeDir()
+	if err != nil {
+		t.Skip("no home directory")
+	}
+	roots := []string{"/ws/konfig", "/ws/other"}
+	for _, tc := range []struct{ setting, want string }{
+		{"", ""},
+		{"/etc/kube/config", "/etc/kube/config"},
+		{"~/.kube/config", filepath.Join(home, ".kube/config")},
+		{"~", home},
+		{"kube/config", "/ws/konfig/kube/config"},
+		{"~user/config", "/ws/konfig/~user/config"},
+	} {
+		if got := kubeconfigPath(tc.setting, roots); got != tc.want {
+			t.Errorf("kubeconfigPath(%q) = %q, want %q", tc.setting, got, tc.want)
+		}
+	}
+	if got := kubeconfigPath("kube/config", nil); got != "kube/config" {
+		t.Errorf("without a workspace root: %q", got)
+	}
+}
+
+// TestProgressTokens: progress goes on the token of the request when the
+// client gave one, on a created token when the client takes
+// server-initiated progress, and nowhere otherwise.
+func TestProgressTokens(t *testing.T) {
+	yes := true
+	withProgress := protocol.ClientCapabilities{Window: &protocol.WindowClientCapabilities{WorkDoneProgress: &yes}}
+	for _, tc := range []struct {
+		name         string
+		caps         protocol.ClientCapabilities
+		given        protocol.ProgressToken
+		wantCreated  []string
+		wantProgress []string
+	}{
+		{name: "client token", caps: withProgress, given: protocol.String("mine"),
+			wantProgress: []string{"mine begin", "mine report", "mine end"}},
+		{name: "client token, no capability", given: protocol.Integer(7),
+			wantProgress: []string{"7 begin", "7 report", "7 end"}},
+		{name: "created", caps: withProgress, wantCreated: []string{"konfig-N"},
+			wantProgress: []string{"konfig-N begin", "konfig-N report", "konfig-N end"}},
+		{name: "no capability"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var srv *server
+			tc1 := &testClient{progressEnded: make(chan struct{}, 1)}
+			s := startSessionWith(t, t.TempDir(), Options{onServer: func(x *server) { srv = x }}, tc1, tc.caps)
+			p := srv.startProgress(s.ctx, tc.given, "Apply x")
+			p.report("start Create a", 50)
+			p.end("1 created")
+			if len(tc.wantProgress) > 0 {
+				<-tc1.progressEnded
+			}
+			tc1.mu.Lock()
+			created, progress := tc1.progressCreated, tc1.progress
+			tc1.mu.Unlock()
+			// Created tokens are numbered per process: compare their shape.
+			norm := func(ss []string) []string {
+				var out []string
+				for _, x := range ss {
+					if strings.HasPrefix(x, "konfig-") {
+						_, rest, _ := strings.Cut(x, " ")
+						x = strings.TrimSpace("konfig-N " + rest)
+					}
+					out = append(out, x)
+				}
+				return out
+			}
+			if diff := cmp.Diff(tc.wantCreated, norm(created)); diff != "" {
+				t.Errorf("created tokens (-want +got):\n%s", diff)
+			}
+			if diff := cmp.Diff(tc.wantProgress, norm(progress)); diff != "" {
+				t.Errorf("progress (-want +got):\n%s", diff)
+			}
+		})
+	}
+}
+
+// TestDisableApplyRefuses: with disableApply, apply and destroy fail with
+// a message naming the setting before anything is asked or read from a
+// cluster (none is configured here).
+func TestDisableApplyRefuses(t *testing.T) {
+	dir := copyExamples(t)
+	tc := &testClient{}
+	s := startSessionWith(t, dir, Options{}, tc, protocol.ClientCapabilities{})
+	if err := s.server.DidChangeConfiguration(s.ctx, &protocol.DidChangeConfigurationParams{Settings: protocol.LSPAny(`{"konfig": {"disableApply": true}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.open("shop/dev/main.k")
+	arg, _ := json.Marshal(string(u))
+	for _, cmd := range []string{cmdApply, cmdDestroy} {
+		_, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: cmd, Arguments: []protocol.LSPAny{arg}})
+		if err == nil || !strings.Contains(err.Error(), "disableApply") {
+			t.Errorf("%s: err = %v, want one naming disableApply", cmd, err)
+		}
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if len(tc.asked)+len(tc.progressCreated)+len(tc.progress) > 0 {
+		t.Errorf("asked %q, progress %q %q", tc.asked, tc.progressCreated, tc.progress)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shop/dev/.konfig")); !os.IsNotExist(err) {
+		t.Errorf("state directory after a refused apply: %v", err)
+	}
+}
