@@ -117,3 +117,32 @@ func TestDisableApplyRefuses(t *testing.T) {
 		t.Errorf("state directory after a refused apply: %v", err)
 	}
 }
+
+// TestEngineCommandsWithoutCluster: with a kubeconfig setting that points
+// nowhere, diff and apply fail with a message naming the setting's path,
+// and nothing is asked or written.
+func TestEngineCommandsWithoutCluster(t *testing.T) {
+	dir := copyExamples(t)
+	tc := &testClient{}
+	s := startSessionWith(t, dir, Options{}, tc, protocol.ClientCapabilities{})
+	if err := s.server.DidChangeConfiguration(s.ctx, &protocol.DidChangeConfigurationParams{Settings: protocol.LSPAny(`{"kubeconfig": "no/such/kubeconfig"}`)}); err != nil {
+		t.Fatal(err)
+	}
+	u, _ := s.open("shop/dev/main.k")
+	arg, _ := json.Marshal(string(u))
+	want := filepath.Join(dir, "no/such/kubeconfig")
+	for _, cmd := range []string{cmdDiff, cmdApply, cmdDestroy} {
+		_, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: cmd, Arguments: []protocol.LSPAny{arg}})
+		if err == nil || !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: err = %v, want one naming %s", cmd, err, want)
+		}
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if len(tc.asked) > 0 {
+		t.Errorf("asked %q without a cluster", tc.asked)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "shop/dev/.konfig")); !os.IsNotExist(err) {
+		t.Errorf("state directory without a cluster: %v", err)
+	}
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/base64"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"regexp"
 	"slices"
@@ -309,19 +310,39 @@ func checkProgress(t *testing.T, c *client, token, summary string, resources int
 // TestEditorCommandsAgainstCluster drives konfig.diff, konfig.apply and
 // konfig.destroy over JSON-RPC on the shop/dev stack of examples/, against
 // the test cluster, through the life of a stack: create, edit in the
-// editor, drift, destroy.
+// editor, drift, destroy. The server runs in process.
 func TestEditorCommandsAgainstCluster(t *testing.T) {
 	c := cluster.Need(t)
+	lifecycle(t, c, inProcess, "shop/dev")
+}
+
+// TestBinaryAgainstCluster is the same life on the shop/prod stack with the
+// built konfig-lsp binary on stdio, as an editor starts it: its stderr is
+// the log checked for Secret values.
+func TestBinaryAgainstCluster(t *testing.T) {
+	c := cluster.Need(t)
+	bin := filepath.Join(t.TempDir(), "konfig-lsp")
+	build := exec.Command("go", "build", "-o", bin, "./cmd/konfig-lsp")
+	build.Dir = testutil.ModuleRoot(t)
+	if out, err := build.CombinedOutput(); err != nil {
+		t.Fatalf("go build ./cmd/konfig-lsp: %v\n%s", err, out)
+	}
+	lifecycle(t, c, binary(bin), "shop/prod")
+}
+
+// lifecycle runs a stack of a copy of examples/ through create, edit in the
+// editor, drift and destroy, on a server started through tr.
+func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 	root := t.TempDir()
 	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), root)
-	st := loadStack(t, root, "shop/dev")
+	st := loadStack(t, root, rel)
 	k := newAPI(t, c.Kubeconfig)
 	t.Cleanup(func() { k.forgetNamespaces(st.resources) })
 	if got := k.existing(st.resources); len(got) > 0 {
 		t.Fatalf("the cluster already holds %v", got)
 	}
 
-	s := start(t, root, map[string]any{"kubeconfig": c.Kubeconfig})
+	s := start(t, tr, root, map[string]any{"kubeconfig": c.Kubeconfig})
 	u, src := s.open(st.entry)
 	var shown []string // every document and answer the editor showed
 	run := func(t *testing.T, command string) *commandResult {
@@ -587,6 +608,9 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 				}
 			}
 		}
+		if !strings.Contains(places["server log"], "initialize") {
+			t.Errorf("the server log holds no initialize line: nothing was checked:\n%s", places["server log"])
+		}
 		if len(st.secrets) < 4 {
 			t.Errorf("only %d secret values checked: %q", len(st.secrets), st.secrets)
 		}
@@ -602,7 +626,7 @@ func TestDisableApply(t *testing.T) {
 	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), root)
 	st := loadStack(t, root, "blog/dev")
 	k := newAPI(t, c.Kubeconfig)
-	s := start(t, root, map[string]any{"kubeconfig": c.Kubeconfig, "disableApply": true})
+	s := start(t, inProcess, root, map[string]any{"kubeconfig": c.Kubeconfig, "disableApply": true})
 	u, _ := s.open(st.entry)
 	s.client.reset("Apply")
 

@@ -5,9 +5,11 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
+	"io"
 	"log/slog"
 	"net"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"sync"
 	"testing"
@@ -215,32 +217,89 @@ type session struct {
 	log    *logBuffer
 }
 
-// start runs lsp.Serve on an in-process pipe with a debug-level log into a
-// buffer, and initializes it with root as the workspace folder, settings as
-// initializationOptions and a client that supports server-initiated
-// progress.
-func start(t *testing.T, root string, settings map[string]any) *session {
-	t.Helper()
-	ctx, cancel := context.WithCancel(context.Background())
+// transport starts a server and returns the client's end of its stream;
+// the server's log goes to logs. The server must stop when ctx is done or
+// the stream closes; wait returns once it has.
+type transport func(t *testing.T, ctx context.Context, logs io.Writer) (stream io.ReadWriteCloser, wait func() error)
+
+// inProcess runs lsp.Serve on an in-process pipe with a debug-level log.
+func inProcess(t *testing.T, ctx context.Context, logs io.Writer) (io.ReadWriteCloser, func() error) {
 	a, b := net.Pipe()
-	logs := &logBuffer{}
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	done := make(chan error, 1)
 	go func() { done <- lsp.Serve(ctx, a, lsp.Options{Logger: logger, Debounce: time.Millisecond}) }()
+	return b, func() error { return <-done }
+}
+
+// binary runs the built konfig-lsp as an editor does (`konfig-lsp serve`
+// on stdio), its stderr — the server's log, at debug level — into logs.
+func binary(path string) transport {
+	return func(t *testing.T, ctx context.Context, logs io.Writer) (io.ReadWriteCloser, func() error) {
+		cmd := exec.CommandContext(ctx, path, "serve", "--log-level", "debug")
+		cmd.Stderr = logs
+		in, err := cmd.StdinPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		out, err := cmd.StdoutPipe()
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := cmd.Start(); err != nil {
+			t.Fatalf("start %s: %v", path, err)
+		}
+		return pipes{out, in}, func() error {
+			err := cmd.Wait()
+			if ctx.Err() != nil {
+				return nil // killed at the end of the test
+			}
+			return err
+		}
+	}
+}
+
+// pipes joins a process's stdout and stdin into one stream.
+type pipes struct {
+	io.Reader
+	io.WriteCloser
+}
+
+// start starts a server through tr and initializes it with root as the
+// workspace folder, settings as initializationOptions and a client that
+// supports server-initiated progress.
+func start(t *testing.T, tr transport, root string, settings map[string]any) *session {
+	t.Helper()
+	ctx, cancel := context.WithCancel(context.Background())
+	logs := &logBuffer{}
+	stream, wait := tr(t, ctx, logs)
 	c := newClient()
 	// The client's handlers run in wire order, as an editor's do
 	// (protocol.NewClient would run them concurrently: $/progress could be
 	// recorded out of order).
-	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(b), jsonrpc2.WithCodec(codec{}))
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(stream), jsonrpc2.WithCodec(codec{}))
 	conn.Go(ctx, orderedHandler(c))
 	cctx, server := protocol.WithClient(ctx, c), protocol.ServerDispatcher(conn)
 	t.Cleanup(func() {
-		cancel()
-		conn.Close()
-		b.Close()
-		if err := <-done; err != nil {
-			t.Errorf("serve: %v", err)
+		// As an editor leaves: shutdown, exit, then the stream closes.
+		sctx, scancel := context.WithTimeout(cctx, 30*time.Second)
+		defer scancel()
+		if err := server.Shutdown(sctx); err != nil {
+			t.Errorf("shutdown: %v", err)
 		}
+		_ = server.Exit(sctx)
+		conn.Close()
+		stream.Close()
+		done := make(chan error, 1)
+		go func() { done <- wait() }()
+		select {
+		case err := <-done:
+			if err != nil {
+				t.Errorf("server: %v", err)
+			}
+		case <-sctx.Done():
+			t.Error("the server did not stop after exit")
+		}
+		cancel()
 	})
 	opts, err := json.Marshal(settings)
 	if err != nil {
