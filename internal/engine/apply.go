@@ -48,8 +48,9 @@ type ApplyOptions struct {
 	Watch        bool
 	WatchTimeout time.Duration
 	// SkipUnsupported applies the rest of a plan that holds resources of a
-	// type without a runtime (they are still reported); without it, such a
-	// plan is refused.
+	// type without a runtime (they are still reported, and the resources
+	// that depend on them are Blocked); without it, such a plan is refused
+	// unless their types are in ExcludeTypes.
 	SkipUnsupported bool
 	// OnEvent receives progress events; it is called from several
 	// goroutines, one call at a time.
@@ -57,16 +58,31 @@ type ApplyOptions struct {
 }
 
 // Result is the outcome of Apply or Destroy.
+//
+// Skipped counts the resources not attempted because a dependency failed or
+// the operation stopped; Excluded, Blocked and Unsupported count the steps
+// of those actions, which apply leaves alone.
 type Result struct {
 	Created, Updated, Deleted, UnChanged, Failed, Skipped int
+	Excluded, Blocked, Unsupported                        int
 	Changes                                               *Changes
 }
 
-// Summary is "N created, N updated, N deleted, N unchanged" (plus failures).
+// Summary is "N created, N updated, N deleted, N unchanged" (plus failures,
+// and the resources left out).
 func (r *Result) Summary() string {
 	s := fmt.Sprintf("%d created, %d updated, %d deleted, %d unchanged", r.Created, r.Updated, r.Deleted, r.UnChanged)
 	if r.Failed > 0 || r.Skipped > 0 {
 		s += fmt.Sprintf(", %d failed, %d skipped", r.Failed, r.Skipped)
+	}
+	if r.Excluded > 0 {
+		s += fmt.Sprintf(", %d excluded", r.Excluded)
+	}
+	if r.Unsupported > 0 {
+		s += fmt.Sprintf(", %d unsupported", r.Unsupported)
+	}
+	if r.Blocked > 0 {
+		s += fmt.Sprintf(", %d blocked", r.Blocked)
 	}
 	return s
 }
@@ -84,14 +100,8 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 			return nil, err
 		}
 	}
-	var unsupported []string
-	for _, st := range ch.Steps() {
-		if st.Action == Unsupported {
-			unsupported = append(unsupported, st.Note)
-		}
-	}
-	if len(unsupported) > 0 && !opts.SkipUnsupported {
-		return nil, fmt.Errorf("apply refused: %d resources have no runtime:\n  %s", len(unsupported), strings.Join(unsupported, "\n  "))
+	if err := refusal(ch, opts); err != nil {
+		return nil, err
 	}
 	g, err := graph.New(sp.Resources)
 	if err != nil {
@@ -149,10 +159,19 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		if step == nil {
 			return fmt.Errorf("not in the preview")
 		}
-		if step.Action == Unsupported {
+		if !applicable(step.Action) {
+			// Left out: dependents are Blocked steps too, so nothing
+			// after it is applied.
 			ev.emit(Event{Type: EventSkipped, ID: id, Action: step.Action, Message: step.Note})
 			mu.Lock()
-			res.Skipped++
+			switch step.Action {
+			case Excluded:
+				res.Excluded++
+			case Blocked:
+				res.Blocked++
+			default:
+				res.Unsupported++
+			}
 			mu.Unlock()
 			return nil
 		}
@@ -185,6 +204,7 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		ev.emit(Event{Type: EventStart, ID: id, Action: step.Action})
 		obj, err := rt.Apply(ctx, r, runtime.ApplyOptions{Force: opts.ForceConflicts})
 		if err != nil {
+			err = applyError(rt, r, err)
 			fail()
 			ev.emit(Event{Type: EventFailed, ID: id, Action: step.Action, Err: err, Elapsed: time.Since(start)})
 			return err
@@ -211,7 +231,16 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 	var delIDs []string
 	delRes := map[string]spec.Resource{}
 	for _, id := range ch.StepKeys {
-		if s := ch.ChangeSteps[id]; s.Action == Delete && !g.Has(id) {
+		if s := ch.ChangeSteps[id]; !g.Has(id) && !applicable(s.Action) {
+			ev.emit(Event{Type: EventSkipped, ID: id, Action: s.Action, Message: s.Note})
+			mu.Lock()
+			if s.Action == Excluded {
+				res.Excluded++
+			} else {
+				res.Unsupported++
+			}
+			mu.Unlock()
+		} else if s.Action == Delete && !g.Has(id) {
 			delIDs = append(delIDs, id)
 			delRes[id] = s.res
 		}
@@ -231,6 +260,38 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		return res, fmt.Errorf("apply: %w", err)
 	}
 	return res, nil
+}
+
+// refusal returns why a preview cannot be applied: resources of a type with
+// no runtime that the options neither exclude nor skip, or resources the
+// system rejected in the dry-run. Both name the resources.
+func refusal(ch *Changes, opts ApplyOptions) error {
+	var unsupported []string
+	types := map[string]bool{}
+	var typeList []string
+	for _, st := range ch.Steps() {
+		if st.Action == Unsupported {
+			unsupported = append(unsupported, st.ID)
+			if !types[st.res.Type] {
+				types[st.res.Type] = true
+				typeList = append(typeList, st.res.Type)
+			}
+		}
+	}
+	if len(unsupported) > 0 && !opts.SkipUnsupported {
+		blocked := ch.Count(Blocked)
+		return fmt.Errorf("apply refused: %d resources have a type with no runtime (%s), and %d resources depend on them:\n  %s\n"+
+			"exclude the type to apply the rest, e.g. konfig-lsp apply --exclude-type %s (the resources depending on them stay blocked)",
+			len(unsupported), strings.Join(typeList, ", "), blocked, strings.Join(unsupported, "\n  "), typeList[0])
+	}
+	if rej := ch.Rejected(); len(rej) > 0 {
+		var lines []string
+		for _, s := range rej {
+			lines = append(lines, s.ID+": "+s.Error)
+		}
+		return fmt.Errorf("apply refused: the dry-run of %d resources was rejected:\n  %s", len(rej), strings.Join(lines, "\n  "))
+	}
+	return nil
 }
 
 // deleteAll deletes ids; a resource goes after every resource of the set

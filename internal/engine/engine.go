@@ -45,7 +45,12 @@ const (
 	Delete      Action = "Delete"
 	UnChanged   Action = "UnChanged"
 	Unsupported Action = "Unsupported" // a type with no runtime: reported, never applied
+	Excluded    Action = "Excluded"    // a type the user left out (PreviewOptions.ExcludeTypes): reported, not applied
+	Blocked     Action = "Blocked"     // depends on an Unsupported, Excluded or Blocked resource: reported, not applied
 )
+
+// applicable reports whether apply acts on a step of action a.
+func applicable(a Action) bool { return a != Unsupported && a != Excluded && a != Blocked }
 
 // Step is the change of one resource.
 type Step struct {
@@ -54,9 +59,15 @@ type Step struct {
 	From   map[string]any `json:"from"` // live object (server-managed fields and ignored fields left out; Secret values masked)
 	To     map[string]any `json:"to"`   // the object after the change (same treatment)
 	// Note says why a step is special: a conflict with another field
-	// manager, an unresolved reference, a missing runtime.
+	// manager, an unresolved reference, a missing runtime, what blocks it,
+	// why no dry-run could validate it yet.
 	Note string `json:"note,omitempty"`
+	// Error is the system's rejection of the object in the preview's
+	// dry-run (validation, admission), naming the offending fields when the
+	// system does; apply refuses a preview with rejected steps.
+	Error string `json:"error,omitempty"`
 
+	blockers []string       // for Blocked: the Unsupported or Excluded resources at the root
 	res      spec.Resource  // the resource (plan, or state for deletes)
 	live     map[string]any // raw live object
 	result   map[string]any // raw dry-run (or planned) object, for references
@@ -87,6 +98,17 @@ func (c *Changes) Count(a Action) int {
 		}
 	}
 	return n
+}
+
+// Rejected returns the steps whose dry-run the system rejected.
+func (c *Changes) Rejected() []*Step {
+	var out []*Step
+	for _, s := range c.Steps() {
+		if s.Error != "" {
+			out = append(out, s)
+		}
+	}
+	return out
 }
 
 // HasChanges reports whether any step creates, updates or deletes.
@@ -149,6 +171,21 @@ type PreviewOptions struct {
 	// the live object already holds the planned one exactly as it was last
 	// applied (see previewOne's fast path).
 	AlwaysDryRun bool
+	// ExcludeTypes are resource types (e.g. "Terraform") left out of the
+	// operation: their resources are Excluded and the resources that depend
+	// on them (dependsOn or an implicit reference, transitively) Blocked.
+	// Resources of a type with no runtime that is not excluded are
+	// Unsupported, and their dependents Blocked; Apply refuses such a plan.
+	ExcludeTypes []string
+}
+
+func (o PreviewOptions) excluded(typ string) bool {
+	for _, t := range o.ExcludeTypes {
+		if strings.EqualFold(strings.TrimSpace(t), typ) {
+			return true
+		}
+	}
+	return false
 }
 
 // Preview computes the changes that applying sp would make.
@@ -168,12 +205,12 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 	// Let runtimes read in bulk.
 	groups := map[runtime.Runtime][]spec.Resource{}
 	for _, r := range sp.Resources {
-		if rt, err := e.cfg.Runtimes.For(r); err == nil {
+		if rt, err := e.cfg.Runtimes.For(r); err == nil && !opts.excluded(r.Type) {
 			groups[rt] = append(groups[rt], r)
 		}
 	}
 	for _, p := range prior.Resources {
-		if _, ok := byID[p.ID]; !ok {
+		if _, ok := byID[p.ID]; !ok && !opts.excluded(p.Type) {
 			if rt, err := e.cfg.Runtimes.For(p.Resource); err == nil {
 				groups[rt] = append(groups[rt], p.Resource)
 			}
@@ -188,17 +225,24 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 	}
 
 	ch := &Changes{ChangeSteps: map[string]*Step{}}
+	pv := &previewer{e: e, opts: opts, provides: providers(sp.Resources), ch: ch}
 	var mu sync.Mutex
 	err = walk(ctx, g, g.Order(), maxConc(opts.MaxConcurrent), func(ctx context.Context, id string) error {
 		r := byID[id]
 		mu.Lock()
 		lookup := e.refLookup(ch)
+		blockers := blockersOf(ch, g.DependsOn(id))
 		mu.Unlock()
 		var last *spec.Resource
 		if p := prior.Get(id); p != nil {
 			last = &p.Resource
 		}
-		st, err := e.previewOne(ctx, r, last, lookup, opts)
+		var st *Step
+		if _, rterr := e.cfg.Runtimes.For(r); len(blockers) > 0 && rterr == nil && !opts.excluded(r.Type) {
+			st, err = e.blockedStep(ctx, r, blockers, opts)
+		} else {
+			st, err = pv.previewOne(ctx, r, last, lookup, &mu)
+		}
 		if err != nil {
 			return err
 		}
@@ -226,7 +270,9 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 	for _, r := range delOrder {
 		st := &Step{ID: r.ID, Action: Delete, res: r}
 		rt, err := e.cfg.Runtimes.For(r)
-		if err != nil {
+		if opts.excluded(r.Type) {
+			st.Action, st.Note = Excluded, "type "+r.Type+" excluded; left in the state"
+		} else if err != nil {
 			st.Action, st.Note = Unsupported, err.Error()
 		} else {
 			live, err := rt.Read(ctx, r)
@@ -272,9 +318,16 @@ func (e *Engine) refLookup(ch *Changes) func(graph.Ref) (any, bool) {
 // field would change). Anything else — a hand edit of a planned field, a
 // field removed from the plan, a value the server normalises — goes through
 // the dry-run.
-func (e *Engine) previewOne(ctx context.Context, r spec.Resource, last *spec.Resource, lookup func(graph.Ref) (any, bool), opts PreviewOptions) (*Step, error) {
+func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec.Resource, lookup func(graph.Ref) (any, bool), mu *sync.Mutex) (*Step, error) {
+	e, opts := pv.e, pv.opts
 	st := &Step{ID: r.ID, res: r}
 	rt, err := e.cfg.Runtimes.For(r)
+	if opts.excluded(r.Type) {
+		st.Action, st.Note = Excluded, "type "+r.Type+" excluded"
+		st.To = r.Attributes
+		maskSecret(st)
+		return st, nil
+	}
 	if err != nil {
 		st.Action, st.Note = Unsupported, err.Error()
 		st.To = r.Attributes
@@ -290,10 +343,40 @@ func (e *Engine) previewOne(ctx context.Context, r spec.Resource, last *spec.Res
 	}
 	st.live = live
 	switch {
+	case live == nil && len(unresolved) > 0:
+		st.Action = Create
+		st.result = attrs
+		st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
+		st.Note = "not validated by a dry-run: unresolved reference " + unresolved[0].Raw
 	case live == nil:
 		st.Action = Create
 		st.result = attrs
 		st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
+		mu.Lock()
+		why := pv.pendingPrerequisite(r)
+		mu.Unlock()
+		if why != "" {
+			// Its namespace (or CRD) is created by this apply: the server
+			// would only answer that it is missing.
+			st.Note = "not validated by a dry-run: " + why
+			break
+		}
+		// The dry-run only validates: the diff and the references of
+		// dependents keep the planned attributes (values the server assigns
+		// in a dry-run, such as a cluster IP, are not the ones it will
+		// assign).
+		if _, err := rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: opts.ForceConflicts}); err != nil {
+			class, msg := runtime.Classify(rt, r, err)
+			switch {
+			case class == runtime.ErrPrerequisite && pv.provided(r):
+				st.Note = "not validated by a dry-run: " + msg + " (this apply creates it)"
+			case class == runtime.ErrRejected || class == runtime.ErrPrerequisite:
+				st.Error = scrubSecret(r.Attributes, msg)
+				st.Note = "rejected by " + r.Type
+			default:
+				return nil, fmt.Errorf("dry-run: %w", err)
+			}
+		}
 	case len(unresolved) > 0:
 		st.Action = Update
 		st.result = attrs
@@ -315,6 +398,15 @@ func (e *Engine) previewOne(ctx context.Context, r spec.Resource, last *spec.Res
 			dry, err = rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: true})
 		}
 		if err != nil {
+			if class, msg := runtime.Classify(rt, r, err); class == runtime.ErrRejected {
+				st.Action = Update
+				st.Error = scrubSecret(r.Attributes, msg)
+				st.Note = "rejected by " + r.Type
+				st.result = attrs
+				st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
+				st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
+				break
+			}
 			return nil, fmt.Errorf("dry-run: %w", err)
 		}
 		st.result = dry

@@ -28,7 +28,11 @@ func WriteTable(w io.Writer, stack string, ch *Changes) error {
 	tw := tabwriter.NewWriter(w, 0, 4, 2, ' ', 0)
 	fmt.Fprintln(tw, "ID\tACTION\tNOTE")
 	for _, s := range ch.Steps() {
-		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, s.Action, s.Note)
+		note := s.Note
+		if s.Error != "" {
+			note += ": " + s.Error
+		}
+		fmt.Fprintf(tw, "%s\t%s\t%s\n", s.ID, s.Action, note)
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)
@@ -38,12 +42,44 @@ func WriteTable(w io.Writer, stack string, ch *Changes) error {
 	if err != nil {
 		return fmt.Errorf("write table: %w", err)
 	}
-	if n := ch.Count(Unsupported); n > 0 {
-		if _, err := fmt.Fprintf(w, "%d resources have no runtime and will not be applied\n", n); err != nil {
+	for _, line := range leftOut(ch) {
+		if _, err := fmt.Fprintln(w, line); err != nil {
 			return fmt.Errorf("write table: %w", err)
 		}
 	}
 	return nil
+}
+
+// leftOut explains the steps apply leaves alone or refuses: Excluded,
+// Unsupported, Blocked and rejected ones.
+func leftOut(ch *Changes) []string {
+	typesOf := func(a Action) string {
+		seen := map[string]bool{}
+		var ts []string
+		for _, s := range ch.Steps() {
+			if s.Action == a && !seen[s.res.Type] {
+				seen[s.res.Type] = true
+				ts = append(ts, s.res.Type)
+			}
+		}
+		return strings.Join(ts, ", ")
+	}
+	var lines []string
+	if n := ch.Count(Excluded); n > 0 {
+		lines = append(lines, fmt.Sprintf("%d excluded (type %s): not applied", n, typesOf(Excluded)))
+	}
+	if n := ch.Count(Unsupported); n > 0 {
+		t := typesOf(Unsupported)
+		lines = append(lines, fmt.Sprintf("%d resources have a type with no runtime (%s): apply refuses them; --exclude-type %s applies the rest",
+			n, t, strings.SplitN(t, ",", 2)[0]))
+	}
+	if n := ch.Count(Blocked); n > 0 {
+		lines = append(lines, fmt.Sprintf("%d blocked: they depend on resources left out, and are not applied", n))
+	}
+	if n := len(ch.Rejected()); n > 0 {
+		lines = append(lines, fmt.Sprintf("%d rejected by the dry-run: apply refuses until they are fixed", n))
+	}
+	return lines
 }
 
 // WriteDiff prints, per changed resource, a unified diff of the YAML of From

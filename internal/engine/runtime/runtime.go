@@ -71,6 +71,44 @@ func (e *ConflictError) Error() string {
 
 func (e *ConflictError) Unwrap() error { return e.Err }
 
+// ErrorClass says what an error of Apply (or of its dry-run) is about; the
+// engine asks runtimes that implement Classifier.
+type ErrorClass int
+
+// The error classes.
+const (
+	// ErrOther is trouble with the system or the connection: the operation
+	// stops.
+	ErrOther ErrorClass = iota
+	// ErrRejected is the system refusing the object itself (validation,
+	// admission, an undecodable value): reported on the resource.
+	ErrRejected
+	// ErrPrerequisite is something the object needs that does not exist yet
+	// (its namespace, its kind's CRD): a dry-run cannot tell more before the
+	// resources providing it are applied.
+	ErrPrerequisite
+)
+
+// Classifier is implemented by runtimes that can tell why an Apply failed.
+// Classify returns the class of err, an error of Apply(r), and a message for
+// the user that names the offending fields when the system tells them (no
+// Secret values).
+type Classifier interface {
+	Classify(r spec.Resource, err error) (ErrorClass, string)
+}
+
+// Classify classifies err through rt when it is a Classifier; otherwise
+// every error is ErrOther.
+func Classify(rt Runtime, r spec.Resource, err error) (ErrorClass, string) {
+	if c, ok := rt.(Classifier); ok && err != nil {
+		return c.Classify(r, err)
+	}
+	if err == nil {
+		return ErrOther, ""
+	}
+	return ErrOther, err.Error()
+}
+
 // NoRuntimeError reports a resource whose type has no runtime.
 type NoRuntimeError struct {
 	ID   string

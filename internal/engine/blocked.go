@@ -1,0 +1,198 @@
+package engine
+
+import (
+	"context"
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+)
+
+// previewer carries what the steps of one preview share.
+type previewer struct {
+	e        *Engine
+	opts     PreviewOptions
+	provides prerequisites
+	ch       *Changes // guarded by the walk's mutex
+}
+
+// prerequisites are the Kubernetes Namespaces and CRDs a plan creates, which
+// other resources of the plan may need before a dry-run can judge them.
+type prerequisites struct {
+	namespaces map[string]string // namespace name -> resource id
+	kinds      map[string]string // "group/Kind" -> CRD resource id
+}
+
+// providers collects the Namespaces and CRDs of a plan.
+func providers(rs []spec.Resource) prerequisites {
+	p := prerequisites{namespaces: map[string]string{}, kinds: map[string]string{}}
+	for _, r := range rs {
+		if r.Type != spec.Kubernetes {
+			continue
+		}
+		md, _ := r.Attributes["metadata"].(map[string]any)
+		switch kind, _ := r.Attributes["kind"].(string); {
+		case kind == "Namespace" && r.Attributes["apiVersion"] == "v1":
+			if n, _ := md["name"].(string); n != "" {
+				p.namespaces[n] = r.ID
+			}
+		case kind == "CustomResourceDefinition":
+			sp, _ := r.Attributes["spec"].(map[string]any)
+			names, _ := sp["names"].(map[string]any)
+			group, _ := sp["group"].(string)
+			if k, _ := names["kind"].(string); k != "" {
+				p.kinds[group+"/"+k] = r.ID
+			}
+		}
+	}
+	return p
+}
+
+// groupKind returns "group/Kind" of a Kubernetes resource.
+func groupKind(r spec.Resource) string {
+	apiVersion, _ := r.Attributes["apiVersion"].(string)
+	kind, _ := r.Attributes["kind"].(string)
+	group := ""
+	if i := strings.LastIndex(apiVersion, "/"); i >= 0 {
+		group = apiVersion[:i]
+	}
+	return group + "/" + kind
+}
+
+func namespaceOf(r spec.Resource) string {
+	md, _ := r.Attributes["metadata"].(map[string]any)
+	ns, _ := md["namespace"].(string)
+	return ns
+}
+
+// pendingPrerequisite says why a dry-run of r cannot succeed yet: its
+// namespace or its kind's CRD is a step of this preview that creates it.
+// Called with the walk's mutex held.
+func (pv *previewer) pendingPrerequisite(r spec.Resource) string {
+	if r.Type != spec.Kubernetes {
+		return ""
+	}
+	if ns := namespaceOf(r); ns != "" {
+		if id, ok := pv.provides.namespaces[ns]; ok {
+			if s := pv.ch.ChangeSteps[id]; s != nil && s.Action == Create {
+				return fmt.Sprintf("namespace %q is created by this apply (%s)", ns, id)
+			}
+		}
+	}
+	if id, ok := pv.provides.kinds[groupKind(r)]; ok {
+		if s := pv.ch.ChangeSteps[id]; s != nil && s.Action == Create {
+			return fmt.Sprintf("kind %s is defined by %s, created by this apply", groupKind(r), id)
+		}
+	}
+	return ""
+}
+
+// provided reports whether the plan holds r's namespace or its kind's CRD.
+func (pv *previewer) provided(r spec.Resource) bool {
+	if r.Type != spec.Kubernetes {
+		return false
+	}
+	_, ns := pv.provides.namespaces[namespaceOf(r)]
+	_, kind := pv.provides.kinds[groupKind(r)]
+	return ns || kind
+}
+
+// blockersOf returns the Unsupported or Excluded resources at the root of
+// the given dependencies' steps (a Blocked dependency passes its own
+// blockers on), sorted. Called with the walk's mutex held.
+func blockersOf(ch *Changes, deps []string) []string {
+	set := map[string]bool{}
+	for _, d := range deps {
+		s := ch.ChangeSteps[d]
+		if s == nil {
+			continue
+		}
+		switch s.Action {
+		case Unsupported, Excluded:
+			set[d] = true
+		case Blocked:
+			for _, b := range s.blockers {
+				set[b] = true
+			}
+		}
+	}
+	out := make([]string, 0, len(set))
+	for id := range set {
+		out = append(out, id)
+	}
+	sort.Strings(out)
+	return out
+}
+
+// blockedStep is the step of a resource that depends on resources this
+// operation leaves out: it is read (to show what is live) but neither
+// dry-run nor applied.
+func (e *Engine) blockedStep(ctx context.Context, r spec.Resource, blockers []string, opts PreviewOptions) (*Step, error) {
+	st := &Step{ID: r.ID, Action: Blocked, res: r, blockers: blockers}
+	st.Note = "blocked: depends on " + strings.Join(blockers, ", ") + ", which this operation leaves out"
+	rt, err := e.cfg.Runtimes.For(r)
+	if err != nil {
+		return nil, err
+	}
+	live, err := rt.Read(ctx, r)
+	if err != nil {
+		return nil, err
+	}
+	st.live = live
+	if live != nil {
+		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
+	}
+	st.To = ignoreFields(rt.Comparable(r.Attributes), opts.IgnoreFields)
+	maskSecret(st)
+	return st, nil
+}
+
+// scrubSecret replaces, in a message about a Secret with attributes attrs,
+// every data and stringData value by Masked.
+func scrubSecret(attrs map[string]any, msg string) string {
+	if !isSecret(attrs) {
+		return msg
+	}
+	var vals []string
+	for _, field := range []string{"data", "stringData"} {
+		m, _ := attrs[field].(map[string]any)
+		for _, v := range m {
+			if s, ok := v.(string); ok && len(s) >= 3 {
+				vals = append(vals, s)
+			}
+		}
+	}
+	// Longest first, so that a value holding another is masked whole.
+	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
+	for _, v := range vals {
+		msg = strings.ReplaceAll(msg, v, Masked)
+	}
+	return msg
+}
+
+// RejectedError is a resource the system refused to take (validation,
+// admission, an undecodable value); Message names the offending fields when
+// the system does.
+type RejectedError struct {
+	ID      string
+	Type    string
+	Message string
+	Err     error
+}
+
+func (e *RejectedError) Error() string {
+	return fmt.Sprintf("rejected by %s: %s", e.Type, e.Message)
+}
+
+func (e *RejectedError) Unwrap() error { return e.Err }
+
+// applyError turns an error of rt.Apply(r) into a *RejectedError when the
+// runtime calls it a rejection; Secret values never appear in it.
+func applyError(rt runtime.Runtime, r spec.Resource, err error) error {
+	if class, msg := runtime.Classify(rt, r, err); class == runtime.ErrRejected {
+		return &RejectedError{ID: r.ID, Type: r.Type, Message: scrubSecret(r.Attributes, msg), Err: err}
+	}
+	return err
+}
