@@ -21,7 +21,18 @@ func newApplyCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "apply [stackdir]",
 		Short: "Preview, confirm and apply a stack to the cluster (server-side apply, dependency order)",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Preview the stack (see preview), ask, then apply it with server-side apply in
+dependency order, writing the state after every resource.
+
+A stack holding resources of a type with no runtime (Terraform) is refused, naming them.
+--exclude-type Terraform applies the rest: the Terraform resources are Excluded, the
+resources depending on them (dependsOn or a $kusion_path reference) are Blocked, and
+neither is applied nor written to the state; the summary counts them.
+A preview whose dry-run the API server rejected is refused too, naming the resources and
+the offending fields. When the server rejects a resource during the apply (one whose
+namespace was created by the same apply could not be dry-run), the resources depending
+on it are skipped, what was applied stays in the state, and apply exits with status 1.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
@@ -51,6 +62,17 @@ func newApplyCmd() *cobra.Command {
 					return err
 				}
 			}
+			aopts := engine.ApplyOptions{
+				PreviewOptions:  popts,
+				ForceUnlock:     f.forceUnlock,
+				Watch:           watch,
+				WatchTimeout:    timeout,
+				SkipUnsupported: skipUnsupported,
+				OnEvent:         progressPrinter(out),
+			}
+			if err := engine.Refusal(ch, aopts); err != nil {
+				return err // before asking: there is nothing to confirm
+			}
 			if !yes {
 				if !ch.HasChanges() {
 					fmt.Fprintln(out, "Nothing to change.")
@@ -63,14 +85,7 @@ func newApplyCmd() *cobra.Command {
 					return fmt.Errorf("apply cancelled")
 				}
 			}
-			res, err := eng.Apply(ctx, sp, ch, engine.ApplyOptions{
-				PreviewOptions:  popts,
-				ForceUnlock:     f.forceUnlock,
-				Watch:           watch,
-				WatchTimeout:    timeout,
-				SkipUnsupported: skipUnsupported,
-				OnEvent:         progressPrinter(out),
-			})
+			res, err := eng.Apply(ctx, sp, ch, aopts)
 			if res != nil {
 				fmt.Fprintf(out, "Apply: %s\n", res.Summary())
 			}
@@ -83,6 +98,6 @@ func newApplyCmd() *cobra.Command {
 	fl.BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource before asking")
 	fl.BoolVar(&watch, "watch", false, "wait for each applied resource to be ready (Deployments, StatefulSets, Jobs, Services, CRDs)")
 	fl.DurationVar(&timeout, "timeout", 5*time.Minute, "how long --watch waits for one resource")
-	fl.BoolVar(&skipUnsupported, "skip-unsupported", false, "apply the rest when some resources have a type with no runtime (they are reported)")
+	fl.BoolVar(&skipUnsupported, "skip-unsupported", false, "apply the rest when some resources have a type with no runtime, whatever the type (they and their dependents are reported, not applied); --exclude-type names the types instead")
 	return cmd
 }

@@ -30,6 +30,7 @@ type engineFlags struct {
 	stateDir     string
 	args         []string
 	ignoreFields []string
+	excludeTypes []string
 	force        bool // --force-conflicts
 	alwaysDryRun bool
 	forceUnlock  bool
@@ -51,6 +52,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 		fl.StringSliceVar(&f.ignoreFields, "ignore-fields", nil, "dot paths left out of the comparison (e.g. metadata.labels,spec.replicas)")
 		fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
 		fl.BoolVar(&f.alwaysDryRun, "always-dry-run", false, "dry-run every live resource, even those that hold the plan exactly as last applied")
+		fl.StringSliceVar(&f.excludeTypes, "exclude-type", nil, "resource types to leave out (e.g. Terraform): shown as Excluded, and the resources depending on them as Blocked; neither is applied")
 	}
 }
 
@@ -76,7 +78,7 @@ func stackName(dir string) string {
 }
 
 func (f *engineFlags) previewOptions() engine.PreviewOptions {
-	return engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc, AlwaysDryRun: f.alwaysDryRun}
+	return engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc, AlwaysDryRun: f.alwaysDryRun, ExcludeTypes: f.excludeTypes}
 }
 
 // stackDirArg returns the stack directory argument (default ".").
@@ -192,7 +194,17 @@ func newPreviewCmd() *cobra.Command {
 	cmd := &cobra.Command{
 		Use:   "preview [stackdir]",
 		Short: "Show what apply would change: a three-way diff of the stack, its state and the live cluster",
-		Args:  cobra.MaximumNArgs(1),
+		Long: `Show what apply would change: a three-way diff of the stack (compiled, or --spec),
+its state (.konfig/state.json) and the live cluster, decided on server-side dry-runs.
+
+Actions: Create, Update, Delete, UnChanged; Unsupported for a resource whose type has
+no runtime (Terraform); Excluded for a type left out with --exclude-type; Blocked for a
+resource that depends (dependsOn or a $kusion_path reference) on an Unsupported,
+Excluded or Blocked one. A resource the API server rejects in the dry-run is listed with
+the server's message (naming the offending field), and preview exits with status 1.
+A resource whose namespace or CRD the same apply creates cannot be dry-run yet: its
+note says so.`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
 			dir, err := stackDirArg(args)
@@ -218,8 +230,10 @@ func newPreviewCmd() *cobra.Command {
 				if err != nil {
 					return err
 				}
-				_, err = fmt.Fprintf(out, "%s\n", data)
-				return err
+				if _, err = fmt.Fprintf(out, "%s\n", data); err != nil {
+					return err
+				}
+				return rejectedError(ch)
 			case "", "table":
 			default:
 				return fmt.Errorf("unknown output format %q (want table or json)", output)
@@ -228,15 +242,30 @@ func newPreviewCmd() *cobra.Command {
 				return err
 			}
 			if detail {
-				return engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out))
+				if err := engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out)); err != nil {
+					return err
+				}
 			}
-			return nil
+			return rejectedError(ch)
 		}),
 	}
 	f.register(cmd, true)
 	cmd.Flags().BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: table (default) or json ({stepKeys, changeSteps})")
 	return cmd
+}
+
+// rejectedError fails a preview whose dry-run the API server rejected.
+func rejectedError(ch *engine.Changes) error {
+	rej := ch.Rejected()
+	if len(rej) == 0 {
+		return nil
+	}
+	lines := make([]string, 0, len(rej))
+	for _, s := range rej {
+		lines = append(lines, s.ID+": "+s.Error)
+	}
+	return fmt.Errorf("the dry-run of %d resources was rejected:\n  %s", len(rej), strings.Join(lines, "\n  "))
 }
 
 // confirm asks a yes/no question on in; anything but y/yes is no.
@@ -282,11 +311,21 @@ func progressPrinter(w io.Writer) func(engine.Event) {
 		case engine.EventFailed:
 			fmt.Fprintf(w, "[%d/%d] %s %s: FAILED: %v\n", e.Done, e.Total, e.Action, e.ID, e.Err)
 		case engine.EventSkipped:
+			if leftOut(e.Action) {
+				fmt.Fprintf(w, "[%d/%d] %s: not applied (%s)\n", e.Done, e.Total, e.ID, e.Message)
+				return
+			}
 			fmt.Fprintf(w, "[%d/%d] %s: skipped: %s\n", e.Done, e.Total, e.ID, e.Message)
 		case engine.EventWaiting:
 			fmt.Fprintf(w, "%s: applied, waiting for readiness\n", e.ID)
 		}
 	}
+}
+
+// leftOut reports whether a step of action a is one apply leaves alone by
+// design (as opposed to one skipped because a dependency failed).
+func leftOut(a engine.Action) bool {
+	return a == engine.Excluded || a == engine.Blocked || a == engine.Unsupported
 }
 
 func progressBar(w io.Writer) func(engine.Event) {
@@ -296,6 +335,10 @@ func progressBar(w io.Writer) func(engine.Event) {
 		case engine.EventFailed:
 			fmt.Fprintf(w, "\r\x1b[K%s %s: FAILED: %v\n", e.Action, e.ID, e.Err)
 		case engine.EventSkipped:
+			if leftOut(e.Action) {
+				fmt.Fprintf(w, "\r\x1b[K%s: not applied (%s)\n", e.ID, e.Message)
+				break
+			}
 			fmt.Fprintf(w, "\r\x1b[K%s: skipped: %s\n", e.ID, e.Message)
 		}
 		filled := 0

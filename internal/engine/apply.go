@@ -100,7 +100,7 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 			return nil, err
 		}
 	}
-	if err := refusal(ch, opts); err != nil {
+	if err := Refusal(ch, opts); err != nil {
 		return nil, err
 	}
 	g, err := graph.New(sp.Resources)
@@ -262,10 +262,10 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 	return res, nil
 }
 
-// refusal returns why a preview cannot be applied: resources of a type with
+// Refusal returns why a preview cannot be applied: resources of a type with
 // no runtime that the options neither exclude nor skip, or resources the
 // system rejected in the dry-run. Both name the resources.
-func refusal(ch *Changes, opts ApplyOptions) error {
+func Refusal(ch *Changes, opts ApplyOptions) error {
 	var unsupported []string
 	types := map[string]bool{}
 	var typeList []string

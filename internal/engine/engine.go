@@ -329,7 +329,7 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 		return st, nil
 	}
 	if err != nil {
-		st.Action, st.Note = Unsupported, err.Error()
+		st.Action, st.Note = Unsupported, "type "+r.Type+" has no runtime"
 		st.To = r.Attributes
 		maskSecret(st)
 		return st, nil
