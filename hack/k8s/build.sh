@@ -1,8 +1,10 @@
 #!/usr/bin/env bash
-# Builds the binaries of the test cluster (kube-apiserver, kubectl, etcd) from the
-# Go module proxy into a cache folder keyed on their versions, and prints that folder.
-# Does nothing when the binaries are already there. The folder also serves as
-# KUBEBUILDER_ASSETS for controller-runtime's envtest.
+# Builds the binaries of the test cluster from the Go module proxy into a cache
+# folder keyed on their versions, and prints that folder: kube-apiserver,
+# kubectl, kube-controller-manager and kube-scheduler (k8s.io/kubernetes), etcd
+# (go.etcd.io/etcd/server/v3) and kwok (sigs.k8s.io/kwok, fake nodes and pods).
+# Only the missing binaries are built; with all of them there it does nothing.
+# The folder also serves as KUBEBUILDER_ASSETS for controller-runtime's envtest.
 #
 #   hack/k8s/build.sh            # build when missing, print the bin folder
 #   KONFIG_K8S_CACHE=/x hack/k8s/build.sh
@@ -10,12 +12,17 @@
 # Each build runs in a throwaway module: k8s.io/kubernetes replaces its staging
 # modules with ./staging/src/..., which only work inside its own repository, so the
 # throwaway go.mod repeats those replace directives pointed at the published
-# k8s.io/* v0.${K8S_MINOR}.${K8S_PATCH}. etcd gets its own module so that its
-# dependencies do not move the apiserver's.
+# k8s.io/* v0.${K8S_MINOR}.${K8S_PATCH}. etcd and kwok get modules of their own
+# so that their dependencies (kwok's k8s.io/* v0.36) do not move the apiserver's.
+# kwok's version is recorded next to its binary (bin/kwok.version): the cache
+# folder is keyed on the Kubernetes and etcd versions only, and a kwok of
+# another version is rebuilt. Each build logs its wall time and the peak RSS of
+# its largest process (GNU time).
 set -euo pipefail
 
 K8S_VERSION="${K8S_VERSION:-v1.37.2}"
 ETCD_VERSION="${ETCD_VERSION:-v3.7.3}"
+KWOK_VERSION="${KWOK_VERSION:-v0.8.0}"
 CACHE_ROOT="${KONFIG_K8S_CACHE:-$HOME/.cache/konfig-lsp/k8s}"
 DIR="$CACHE_ROOT/${K8S_VERSION}-etcd${ETCD_VERSION#v}"
 BIN="$DIR/bin"
@@ -23,8 +30,32 @@ STAGING_VERSION="v0.${K8S_VERSION#v1.}"   # v1.37.2 -> v0.37.2
 
 log() { echo "hack/k8s/build.sh: $*" >&2; }
 
+K8S_CMDS="kube-apiserver kubectl kube-controller-manager kube-scheduler"
+
+have_kwok() {
+  [ -x "$BIN/kwok" ] && [ "$(cat "$BIN/kwok.version" 2>/dev/null)" = "$KWOK_VERSION" ]
+}
+
 have_all() {
-  [ -x "$BIN/kube-apiserver" ] && [ -x "$BIN/kubectl" ] && [ -x "$BIN/etcd" ]
+  local b
+  for b in $K8S_CMDS etcd; do
+    [ -x "$BIN/$b" ] || return 1
+  done
+  have_kwok
+}
+
+# timed NAME CMD... runs CMD, logging its wall time and peak RSS.
+timed() {
+  local name="$1"; shift
+  local t0=$(date +%s)
+  if [ -x /usr/bin/time ]; then
+    /usr/bin/time -f "%M" -o "$DIR/.time.$name" "$@"
+    log "built $name in $(( $(date +%s) - t0 ))s, peak RSS of one process $(( $(cat "$DIR/.time.$name") / 1024 )) MiB"
+    rm -f "$DIR/.time.$name"
+  else
+    "$@"
+    log "built $name in $(( $(date +%s) - t0 ))s"
+  fi
 }
 
 if have_all; then
@@ -48,6 +79,8 @@ build_k8s() {
   local mod="$DIR/src/k8s"
   mkdir -p "$mod"
   cd "$mod"
+  local want_tools
+  want_tools="$(k8s_tools_go)"
   if [ ! -f go.mod ]; then
     cat > go.mod <<MOD
 module konfig-lsp.local/k8s-build
@@ -65,18 +98,14 @@ MOD
         awk -v v="$STAGING_VERSION" '{print "\t" $1 " => " $1 " " v}'
       echo ")"
     } >> go.mod
-    cat > tools.go <<'GO'
-//go:build tools
-
-// Package tools pins the commands this throwaway module builds.
-package tools
-
-import (
-	_ "k8s.io/kubernetes/cmd/kube-apiserver"
-	_ "k8s.io/kubernetes/cmd/kubectl"
-)
-GO
+    echo "$want_tools" > tools.go
     go get "k8s.io/kubernetes@$K8S_VERSION"
+    go mod tidy -e >/dev/null 2>&1 || true
+  elif [ "$(cat tools.go 2>/dev/null)" != "$want_tools" ]; then
+    # A module made for fewer commands: add the others. k8s.io/kubernetes's
+    # go.mod lists every dependency of its commands, so the versions of the
+    # ones already built do not move (and their compiled packages are reused).
+    echo "$want_tools" > tools.go
     go mod tidy -e >/dev/null 2>&1 || true
   fi
   local ld="-X k8s.io/component-base/version.gitVersion=$K8S_VERSION"
@@ -84,13 +113,27 @@ GO
   ld="$ld -X k8s.io/component-base/version.gitMinor=$(echo "$K8S_VERSION" | cut -d. -f2)"
   ld="$ld -X k8s.io/component-base/version.gitTreeState=clean"
   ld="$ld -X k8s.io/client-go/pkg/version.gitVersion=$K8S_VERSION"
-  for cmd in kube-apiserver kubectl; do
+  for cmd in $K8S_CMDS; do
     if [ ! -x "$BIN/$cmd" ]; then
       log "building $cmd $K8S_VERSION"
-      go build -ldflags "$ld" -o "$BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
+      timed "$cmd" go build -ldflags "$ld" -o "$BIN/$cmd.tmp" "k8s.io/kubernetes/cmd/$cmd"
       mv "$BIN/$cmd.tmp" "$BIN/$cmd"
     fi
   done
+}
+
+k8s_tools_go() {
+  echo "//go:build tools"
+  echo
+  echo "// Package tools pins the commands this throwaway module builds."
+  echo "package tools"
+  echo
+  echo "import ("
+  local cmd
+  for cmd in $K8S_CMDS; do
+    printf '\t_ "k8s.io/kubernetes/cmd/%s"\n' "$cmd"
+  done
+  echo ")"
 }
 
 build_etcd() {
@@ -116,13 +159,43 @@ GO
   fi
   if [ ! -x "$BIN/etcd" ]; then
     log "building etcd $ETCD_VERSION"
-    go build -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
+    timed etcd go build -o "$BIN/etcd.tmp" go.etcd.io/etcd/server/v3
     mv "$BIN/etcd.tmp" "$BIN/etcd"
+  fi
+}
+
+build_kwok() {
+  local mod="$DIR/src/kwok-$KWOK_VERSION"
+  mkdir -p "$mod"
+  cd "$mod"
+  if [ ! -f go.mod ]; then
+    cat > go.mod <<MOD
+module konfig-lsp.local/kwok-build
+
+go 1.26.0
+MOD
+    cat > tools.go <<'GO'
+//go:build tools
+
+// Package tools pins the command this throwaway module builds.
+package tools
+
+import _ "sigs.k8s.io/kwok/cmd/kwok"
+GO
+    go get "sigs.k8s.io/kwok@$KWOK_VERSION"
+    go mod tidy -e >/dev/null 2>&1 || true
+  fi
+  if ! have_kwok; then
+    log "building kwok $KWOK_VERSION"
+    timed kwok go build -o "$BIN/kwok.tmp" sigs.k8s.io/kwok/cmd/kwok
+    mv "$BIN/kwok.tmp" "$BIN/kwok"
+    echo "$KWOK_VERSION" > "$BIN/kwok.version"
   fi
 }
 
 start=$(date +%s)
 build_etcd
 build_k8s
+build_kwok
 log "built in $(( $(date +%s) - start ))s into $BIN"
 echo "$BIN"

@@ -7,6 +7,16 @@
 #   *.log        the processes' logs
 #
 #   hack/k8s/start.sh [RUN_DIR]      # default $KONFIG_K8S_RUN or a new temp dir
+#   KONFIG_K8S_CONTROLLERS=1 hack/k8s/start.sh [RUN_DIR]
+#
+# With KONFIG_K8S_CONTROLLERS=1 it also starts kube-controller-manager (with
+# service-account credentials per controller, the cluster's CA for signing, no
+# leader election), kube-scheduler and kwok, and creates KONFIG_K8S_NODES
+# (default 2) fake Nodes annotated kwok.x-k8s.io/node=fake, which kwok plays
+# (the stages in kwok-stages.yaml: nodes Ready, pods Running and Ready, Job pods
+# Succeeded, deleted pods gone). Deployments then become available, Services get
+# ready endpoints and Jobs complete. It returns once the components' /healthz
+# answer, every fake Node is Ready and the default ServiceAccount exists.
 #
 # The binaries come from hack/k8s/build.sh (built when missing). Prints RUN_DIR.
 set -euo pipefail
@@ -146,4 +156,100 @@ if [ -z "$ready" ]; then
   exit 1
 fi
 log "API server ready at https://127.0.0.1:$API_PORT (kubeconfig $RUN_DIR/kubeconfig)"
+
+if [ "${KONFIG_K8S_CONTROLLERS:-}" = "1" ]; then
+  KUBECONFIG_FILE="$RUN_DIR/kubeconfig"
+  KCM_PORT=$(free_port)
+  SCHED_PORT=$(free_port)
+  KWOK_PORT=$(free_port)
+  NODES="${KONFIG_K8S_NODES:-2}"
+  t0=$(date +%s%N)
+
+  fail() {
+    log "$1; last log lines:"
+    for f in kube-controller-manager kube-scheduler kwok; do
+      [ -f "$RUN_DIR/$f.log" ] && { echo "--- $f" >&2; tail -10 "$RUN_DIR/$f.log" >&2; }
+    done
+    "$here/stop.sh" "$RUN_DIR" || true
+    exit 1
+  }
+
+  # wait_http NAME URL PID: polls URL until it answers ok (or PID dies, or 60 s).
+  wait_http() {
+    local name="$1" url="$2" pid="$3"
+    for _ in $(seq 1 600); do
+      if [ "$(curl -ksS --max-time 2 "$url" 2>/dev/null)" = "ok" ]; then
+        return 0
+      fi
+      kill -0 "$pid" 2>/dev/null || fail "$name exited"
+      sleep 0.1
+    done
+    fail "$name did not become healthy at $url"
+  }
+
+  "$BIN/kube-controller-manager" \
+    --kubeconfig "$KUBECONFIG_FILE" \
+    --authentication-kubeconfig "$KUBECONFIG_FILE" --authorization-kubeconfig "$KUBECONFIG_FILE" \
+    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$RUN_DIR/kcm-certs" \
+    --leader-elect=false --use-service-account-credentials=true \
+    --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+    --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
+    --service-cluster-ip-range 10.0.0.0/16 --cluster-name konfig-test \
+    --controllers '*' \
+    > "$RUN_DIR/kube-controller-manager.log" 2>&1 &
+  kcm_pid=$!
+  echo "$kcm_pid" >> "$RUN_DIR/pids"
+
+  "$BIN/kube-scheduler" \
+    --kubeconfig "$KUBECONFIG_FILE" \
+    --authentication-kubeconfig "$KUBECONFIG_FILE" --authorization-kubeconfig "$KUBECONFIG_FILE" \
+    --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" --cert-dir "$RUN_DIR/scheduler-certs" \
+    --leader-elect=false \
+    > "$RUN_DIR/kube-scheduler.log" 2>&1 &
+  sched_pid=$!
+  echo "$sched_pid" >> "$RUN_DIR/pids"
+
+  "$BIN/kwok" \
+    --kubeconfig "$KUBECONFIG_FILE" \
+    --config "$here/kwok-stages.yaml" \
+    --manage-all-nodes=false \
+    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+    --cidr 10.244.0.1/16 --node-ip 10.243.0.1 \
+    --server-address "127.0.0.1:$KWOK_PORT" \
+    > "$RUN_DIR/kwok.log" 2>&1 &
+  kwok_pid=$!
+  echo "$kwok_pid" >> "$RUN_DIR/pids"
+
+  wait_http kube-controller-manager "https://127.0.0.1:$KCM_PORT/healthz" "$kcm_pid"
+  wait_http kube-scheduler "https://127.0.0.1:$SCHED_PORT/healthz" "$sched_pid"
+  wait_http kwok "http://127.0.0.1:$KWOK_PORT/healthz" "$kwok_pid"
+
+  kubectl_() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
+  for i in $(seq 1 "$NODES"); do
+    cat <<NODE
+apiVersion: v1
+kind: Node
+metadata:
+  name: kwok-node-$i
+  annotations:
+    kwok.x-k8s.io/node: fake
+    node.alpha.kubernetes.io/ttl: "0"
+  labels:
+    type: kwok
+    kubernetes.io/hostname: kwok-node-$i
+    kubernetes.io/os: linux
+    kubernetes.io/arch: amd64
+    kubernetes.io/role: agent
+---
+NODE
+  done | kubectl_ apply -f - >/dev/null || fail "cannot create the fake nodes"
+  # Watches (kubectl wait), not sleeps: every fake node Ready, and the
+  # service-account controller at work (pods need the default ServiceAccount).
+  kubectl_ wait --for=condition=Ready node -l type=kwok --timeout=120s >/dev/null ||
+    fail "the fake nodes did not become Ready"
+  kubectl_ wait --for=create serviceaccount/default -n default --timeout=120s >/dev/null ||
+    fail "the default ServiceAccount was not created"
+  echo "K8S_CONTROLLERS=1" >> "$RUN_DIR/env"
+  log "controllers, scheduler, kwok and $NODES fake nodes ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
+fi
 echo "$RUN_DIR"

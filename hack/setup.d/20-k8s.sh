@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Builds (once; cached under ~/.cache/konfig-lsp/k8s) the binaries of the
 # throwaway Kubernetes cluster that the engine's integration tests start:
-# kube-apiserver, kubectl and etcd (hack/k8s/build.sh). KONFIG_K8S=0 skips it
+# kube-apiserver, kubectl, etcd, kube-controller-manager, kube-scheduler and
+# kwok (hack/k8s/build.sh builds only those missing). KONFIG_K8S=0 skips it
 # (the integration tests then skip too).
 set -euo pipefail
 cd "$(dirname "$0")/../.."

@@ -16,6 +16,19 @@
 //	…
 //	c := cluster.Need(t)   // skips when no cluster could be started
 //	rt, _ := kubernetes.New(kubernetes.Config{Kubeconfig: c.Kubeconfig})
+//
+// A cluster where workloads run (kube-controller-manager, kube-scheduler and
+// kwok with fake nodes, so that Deployments become available, Services get
+// endpoints and Jobs complete) is asked for before Main:
+//
+//	cluster.Controllers = true
+//	os.Exit(k8stest.Main(m, &cluster))
+//	…
+//	c := cluster.NeedControllers(t) // skips when the cluster has none
+//
+// When those binaries are not built (and KONFIG_K8S is not 1), the cluster
+// starts without them and NeedControllers skips. A cluster given by
+// KONFIG_K8S_KUBECONFIG counts as having them when KONFIG_K8S_CONTROLLERS=1.
 package k8stest
 
 import (
@@ -47,6 +60,26 @@ type Cluster struct {
 	RunDir string
 	// Skip is why no cluster runs (empty when it does).
 	Skip string
+	// Controllers asks Main for controllers, a scheduler and fake nodes (set
+	// it before Main); after Main it says whether they run.
+	Controllers bool
+	// NoControllers is why a cluster asked for controllers has none.
+	NoControllers string
+}
+
+// NeedControllers returns the cluster, or skips t when no cluster runs or
+// it runs without controllers.
+func (c *Cluster) NeedControllers(t testing.TB) *Cluster {
+	t.Helper()
+	c.Need(t)
+	if !c.Controllers {
+		reason := c.NoControllers
+		if reason == "" {
+			reason = "the cluster was not asked for controllers (set Cluster.Controllers before Main)"
+		}
+		t.Skip("Kubernetes integration test needs controllers and fake nodes: " + reason)
+	}
+	return c
 }
 
 // Need returns the cluster or skips t with the reason there is none.
@@ -93,8 +126,14 @@ func BinDir() string {
 	return filepath.Join(root, K8sVersion+"-etcd"+strings.TrimPrefix(EtcdVersion, "v"), "bin")
 }
 
-func haveBinaries(dir string) bool {
-	for _, b := range []string{"kube-apiserver", "kubectl", "etcd"} {
+// Binaries of the API server alone, and those the controllers add.
+var (
+	apiBinaries        = []string{"kube-apiserver", "kubectl", "etcd"}
+	controllerBinaries = []string{"kube-controller-manager", "kube-scheduler", "kwok"}
+)
+
+func haveBinaries(dir string, names []string) bool {
+	for _, b := range names {
 		if fi, err := os.Stat(filepath.Join(dir, b)); err != nil || fi.Mode()&0o111 == 0 {
 			return false
 		}
@@ -125,6 +164,10 @@ func (c *Cluster) start() error {
 		// A cluster someone else started (e.g. hack/k8s/start.sh by hand).
 		c.Kubeconfig = kc
 		c.BinDir = BinDir()
+		if c.Controllers && os.Getenv("KONFIG_K8S_CONTROLLERS") != "1" {
+			c.Controllers = false
+			c.NoControllers = "KONFIG_K8S_KUBECONFIG names a cluster without KONFIG_K8S_CONTROLLERS=1"
+		}
 		return nil
 	}
 	switch os.Getenv("KONFIG_K8S") {
@@ -132,8 +175,12 @@ func (c *Cluster) start() error {
 		return &notSelected{"KONFIG_K8S=0"}
 	case "1":
 	default:
-		if !haveBinaries(BinDir()) {
+		if !haveBinaries(BinDir(), apiBinaries) {
 			return &notSelected{"the cluster binaries are not built (run hack/k8s/build.sh, or set KONFIG_K8S=1)"}
+		}
+		if c.Controllers && !haveBinaries(BinDir(), controllerBinaries) {
+			c.Controllers = false
+			c.NoControllers = "kube-controller-manager, kube-scheduler or kwok is not built (run hack/k8s/build.sh, or set KONFIG_K8S=1)"
 		}
 	}
 	root, err := RepoRoot()
@@ -148,6 +195,10 @@ func (c *Cluster) start() error {
 	defer cancel()
 	cmd := exec.CommandContext(ctx, "bash", filepath.Join(root, "hack/k8s/start.sh"), run)
 	cmd.Stderr = os.Stderr
+	cmd.Env = append(os.Environ(), "KONFIG_K8S_CONTROLLERS=0")
+	if c.Controllers {
+		cmd.Env = append(os.Environ(), "KONFIG_K8S_CONTROLLERS=1")
+	}
 	if out, err := cmd.Output(); err != nil {
 		return fmt.Errorf("hack/k8s/start.sh: %w (%s)", err, strings.TrimSpace(string(out)))
 	}
@@ -158,6 +209,9 @@ func (c *Cluster) start() error {
 	c.RunDir = run
 	c.Kubeconfig = env["KUBECONFIG"]
 	c.BinDir = env["K8S_BIN"]
+	if c.Controllers && env["K8S_CONTROLLERS"] != "1" {
+		return fmt.Errorf("hack/k8s/start.sh was asked for controllers but did not report them in %s", filepath.Join(run, "env"))
+	}
 	return nil
 }
 

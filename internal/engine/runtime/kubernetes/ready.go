@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
@@ -339,6 +340,8 @@ func paren(s string) string {
 func (rt *Runtime) Ready(r spec.Resource, obj map[string]any) (bool, string) {
 	return Ready(obj)
 }
+
+var _ runtime.Waiter = (*Runtime)(nil)
 
 // DefaultWaitTimeout bounds WaitReady when it is given no timeout.
 const DefaultWaitTimeout = 5 * time.Minute
