@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -15,6 +16,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/preview"
 )
@@ -126,9 +128,24 @@ func (s *server) stackOf(arg string) (*konfig.Stack, error) {
 func (s *server) compiled(ctx context.Context, st *konfig.Stack) (*stackResult, error) {
 	r := s.compileStack(ctx, s.session.snapshot(), st)
 	if r.err != nil {
-		return nil, fmt.Errorf("stack %s does not compile: %w", st.Name, r.err)
+		return nil, fmt.Errorf("stack %s does not compile: %w%s", st.Name, r.err, errorDetail(r.err))
 	}
 	return r, nil
+}
+
+// errorDetail returns the secondary messages of a KCL diagnostic (a failed
+// check's condition and message), which its Error text leaves out, each
+// on a line of its own; "" when there are none.
+func errorDetail(err error) string {
+	var d *diag.Diagnostic
+	if !errors.As(err, &d) || len(d.Messages) < 2 {
+		return ""
+	}
+	var b strings.Builder
+	for _, m := range d.Messages[1:] {
+		fmt.Fprintf(&b, "\n%s: %s", m.Pos, m.Text)
+	}
+	return b.String()
 }
 
 func (s *server) previewCommand(ctx context.Context, st *konfig.Stack) (*commandResult, error) {
@@ -260,20 +277,24 @@ func (p *progress) send(v any) {
 // applyCommand previews, asks the user, then applies (or destroys) with
 // $/progress reports (on token when the client gave one).
 func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy bool, token protocol.ProgressToken) (*commandResult, error) {
+	verb := "Apply"
+	var r *stackResult
+	var err error
+	if destroy {
+		verb = "Destroy"
+	} else if r, err = s.compiled(ctx, st); err != nil {
+		// Before the cluster: a stack that does not compile says so even
+		// when no cluster is configured.
+		return nil, err
+	}
 	e, err := s.engineFor(st)
 	if err != nil {
 		return nil, err
 	}
-	verb := "Apply"
 	var ch *engine.Changes
-	var r *stackResult
 	if destroy {
-		verb = "Destroy"
 		ch, err = e.DestroyPreview(ctx)
 	} else {
-		if r, err = s.compiled(ctx, st); err != nil {
-			return nil, err
-		}
 		ch, err = e.Preview(ctx, r.spec, engine.PreviewOptions{})
 	}
 	if err != nil {

@@ -146,3 +146,27 @@ func TestEngineCommandsWithoutCluster(t *testing.T) {
 		t.Errorf("state directory without a cluster: %v", err)
 	}
 }
+
+// TestApplyOfBrokenStack: a stack whose open buffer fails its policy is
+// neither previewed nor applied: the error says it does not compile (with
+// the policy message), before any cluster is needed or anything asked.
+func TestApplyOfBrokenStack(t *testing.T) {
+	dir := copyExamples(t)
+	tc := &testClient{}
+	s := startSessionWith(t, dir, Options{}, tc, protocol.ClientCapabilities{})
+	u, src := s.open("shop/dev/main.k")
+	s.change(u, 2, lspRange(protocol.Position{}, protocol.Position{Line: uint32(strings.Count(src, "\n"))}),
+		strings.Replace(src, `storefront:1.4.0"`, `storefront:latest"`, 1))
+	arg, _ := json.Marshal(string(u))
+	for _, cmd := range []string{cmdDiff, cmdApply} {
+		_, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: cmd, Arguments: []protocol.LSPAny{arg}})
+		if err == nil || !strings.Contains(err.Error(), "does not compile") || !strings.Contains(err.Error(), "latest") {
+			t.Errorf("%s: err = %v, want a compile error about the latest tag", cmd, err)
+		}
+	}
+	tc.mu.Lock()
+	defer tc.mu.Unlock()
+	if len(tc.asked) > 0 {
+		t.Errorf("asked %q for a broken stack", tc.asked)
+	}
+}
