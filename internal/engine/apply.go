@@ -150,7 +150,11 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		mu.Lock()
 		res.Skipped++
 		mu.Unlock()
-		ev.emit(Event{Type: EventSkipped, ID: id, Message: cause})
+		var a Action
+		if s := ch.ChangeSteps[id]; s != nil {
+			a = s.Action
+		}
+		ev.emit(Event{Type: EventSkipped, ID: id, Action: a, Message: cause})
 	}
 
 	applyOne := func(ctx context.Context, id string) error {
