@@ -164,6 +164,13 @@ func stackLabel(st *konfig.Stack) string {
 	return st.Name
 }
 
+// previewOptions are the engine's preview options from the settings.
+func (s *server) previewOptions() engine.PreviewOptions {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return engine.PreviewOptions{ExcludeTypes: append([]string(nil), s.settings.ExcludeTypes...)}
+}
+
 // engineFor returns the stack's engine on the configured cluster.
 func (s *server) engineFor(st *konfig.Stack) (*engine.Engine, error) {
 	s.mu.Lock()
@@ -205,7 +212,7 @@ func (s *server) diffCommand(ctx context.Context, st *konfig.Stack) (*commandRes
 	if err != nil {
 		return nil, err
 	}
-	ch, err := e.Preview(ctx, r.spec, engine.PreviewOptions{})
+	ch, err := e.Preview(ctx, r.spec, s.previewOptions())
 	if err != nil {
 		return nil, err
 	}
@@ -291,14 +298,24 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 	if err != nil {
 		return nil, err
 	}
+	aopts := engine.ApplyOptions{PreviewOptions: s.previewOptions()}
 	var ch *engine.Changes
 	if destroy {
 		ch, err = e.DestroyPreview(ctx)
 	} else {
-		ch, err = e.Preview(ctx, r.spec, engine.PreviewOptions{})
+		ch, err = e.Preview(ctx, r.spec, aopts.PreviewOptions)
 	}
 	if err != nil {
 		return nil, err
+	}
+	if !destroy {
+		// Refused before asking: there is nothing to confirm.
+		if err := engine.Refusal(ch, aopts); err != nil {
+			if ch.Count(engine.Unsupported) > 0 {
+				return nil, fmt.Errorf("%w\nin the editor, the excludeTypes setting leaves types out, e.g. \"excludeTypes\": [\"Terraform\"]", err)
+			}
+			return nil, err
+		}
 	}
 	var table bytes.Buffer
 	_ = engine.WriteTable(&table, stackLabel(st), ch)
@@ -325,7 +342,7 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 		return &commandResult{Stack: st.Dir, Title: verb + " " + stackLabel(st), Text: table.String(), Summary: "cancelled"}, nil
 	}
 	prog := s.startProgress(ctx, token, verb+" "+stackLabel(st))
-	onEvent := func(ev engine.Event) {
+	aopts.OnEvent = func(ev engine.Event) {
 		pct := uint32(0)
 		if ev.Total > 0 {
 			pct = uint32(ev.Done * 100 / ev.Total)
@@ -334,10 +351,10 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 	}
 	var res *engine.Result
 	if destroy {
-		res, err = e.Destroy(ctx, engine.DestroyOptions{OnEvent: onEvent})
+		res, err = e.Destroy(ctx, engine.DestroyOptions{OnEvent: aopts.OnEvent})
 	} else {
-		res, err = e.Apply(ctx, r.spec, ch, engine.ApplyOptions{OnEvent: onEvent,
-			PreviewOptions: engine.PreviewOptions{ForceConflicts: len(conflicts) > 0}})
+		aopts.ForceConflicts = len(conflicts) > 0
+		res, err = e.Apply(ctx, r.spec, ch, aopts)
 	}
 	summary := ""
 	if res != nil {

@@ -22,6 +22,10 @@ type initOptions struct {
 	Context    string `json:"context,omitempty"`
 	// DisableApply turns off konfig.apply and konfig.destroy.
 	DisableApply bool `json:"disableApply,omitempty"`
+	// ExcludeTypes are resource types (e.g. "Terraform") that diff and
+	// apply leave out (the CLI's --exclude-type): without it, a stack
+	// holding a type with no runtime is refused.
+	ExcludeTypes []string `json:"excludeTypes,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {

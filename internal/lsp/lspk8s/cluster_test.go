@@ -668,3 +668,77 @@ func sorted(ss []string) []string {
 	sort.Strings(ss)
 	return ss
 }
+
+// TestExcludeTypes: a stack holding a Terraform resource (no runtime here)
+// is refused before any question, with a message naming the type and the
+// excludeTypes setting; with the setting, the diff shows it Excluded and
+// its dependent Blocked, and apply creates the rest only.
+func TestExcludeTypes(t *testing.T) {
+	c := cluster.Need(t)
+	root := t.TempDir()
+	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), root)
+	testutil.CopyTree(t, filepath.Join("testdata", "mixed"), filepath.Join(root, "mixed"))
+	st := loadStack(t, root, "mixed/dev")
+	k := newAPI(t, c.Kubeconfig)
+	var tf, free, blocked spec.Resource
+	for _, r := range st.resources {
+		switch {
+		case r.Type != spec.Kubernetes:
+			tf = r
+		case len(r.DependsOn) > 0:
+			blocked = r
+		default:
+			free = r
+		}
+	}
+	if tf.ID == "" || free.ID == "" || blocked.ID == "" {
+		t.Fatalf("testdata/mixed should hold a Terraform resource, a Kubernetes one and one depending on the first: %v", ids(st.resources))
+	}
+	s := start(t, inProcess, root, map[string]any{"kubeconfig": c.Kubeconfig})
+	u, _ := s.open(st.entry)
+	s.client.reset("Apply")
+	_, err := s.execute(cmdApply, u, nil)
+	if err == nil || !strings.Contains(err.Error(), spec.Terraform) || !strings.Contains(err.Error(), "excludeTypes") || !strings.Contains(err.Error(), tf.ID) {
+		t.Errorf("apply of a stack with a Terraform resource: err = %v, want a refusal naming %s and the excludeTypes setting", err, tf.ID)
+	}
+	if asked, _, _ := s.client.snapshot(); len(asked) > 0 {
+		t.Errorf("asked %q before refusing", asked)
+	}
+	kube := []spec.Resource{free, blocked}
+	if got := k.existing(kube); len(got) > 0 {
+		t.Errorf("a refused apply created %v", got)
+	}
+
+	if err := s.server.DidChangeConfiguration(s.ctx, &protocol.DidChangeConfigurationParams{
+		Settings: protocol.LSPAny(`{"konfig": {"excludeTypes": ["Terraform"]}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	res, err := s.execute(cmdDiff, u, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[string]engine.Action{free.ID: engine.Create, tf.ID: engine.Excluded, blocked.ID: engine.Blocked}
+	if diff := cmp.Diff(want, planActions(t, res.Text)); diff != "" {
+		t.Errorf("diff with excludeTypes (-want +got):\n%s", diff)
+	}
+	res, err = s.execute(cmdApply, u, nil)
+	if err != nil {
+		t.Fatalf("apply with excludeTypes: %v", err)
+	}
+	if asked, _, _ := s.client.snapshot(); len(asked) != 1 {
+		t.Errorf("asked %d times, want once", len(asked))
+	}
+	if want := (&engine.Result{Created: 1}).Summary(); !strings.HasPrefix(res.Summary, want) {
+		t.Errorf("summary %q, want it to start with %q", res.Summary, want)
+	}
+	if diff := cmp.Diff([]string{free.ID}, k.existing(kube)); diff != "" {
+		t.Errorf("objects after apply (-want +got):\n%s", diff)
+	}
+	s.client.reset("Destroy")
+	if _, err := s.execute(cmdDestroy, u, nil); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	if got := k.existing(kube); len(got) > 0 {
+		t.Errorf("left after destroy: %v", got)
+	}
+}
