@@ -370,9 +370,13 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 			switch {
 			case class == runtime.ErrPrerequisite && pv.provided(r):
 				st.Note = "not validated by a dry-run: " + msg + " (this apply creates it)"
-			case class == runtime.ErrRejected || class == runtime.ErrPrerequisite:
+			case class == runtime.ErrRejected:
 				st.Error = scrubSecret(r.Attributes, msg)
 				st.Note = "rejected by " + r.Type
+			case class == runtime.ErrPrerequisite:
+				// Missing, and not created by this apply either.
+				st.Error = msg
+				st.Note = "cannot be applied"
 			default:
 				return nil, fmt.Errorf("dry-run: %w", err)
 			}
