@@ -50,10 +50,6 @@ free_port() {
   return 1
 }
 
-ETCD_CLIENT_PORT=$(free_port)
-ETCD_PEER_PORT=$(free_port)
-API_PORT=$(free_port)
-
 # --- certificates ---------------------------------------------------------
 PKI="$RUN_DIR/pki"
 mkdir -p "$PKI"
@@ -77,6 +73,7 @@ EXT
 )
 
 b64() { base64 -w0 < "$1"; }
+write_kubeconfig() {
 cat > "$RUN_DIR/kubeconfig" <<KC
 apiVersion: v1
 kind: Config
@@ -97,132 +94,155 @@ contexts:
     user: admin
 current-context: konfig-test
 KC
+}
+
+# --- starting processes ------------------------------------------------------
+# Ports are picked free but only bound later, so a test cluster starting at
+# the same time (go test runs packages in parallel) can take one first: a
+# process that exits with "address already in use" is started again on other
+# ports (up to 5 times).
+
+# launch NAME CMD...: starts CMD in the background, logging to NAME.log, and
+# records its PID (in LAUNCHED and the pids file).
+launch() {
+  local name="$1"; shift
+  "$@" > "$RUN_DIR/$name.log" 2>&1 &
+  LAUNCHED=$!
+  echo "$LAUNCHED" >> "$RUN_DIR/pids"
+}
+
+# wait_up PID CHECK...: runs CHECK every 0.1 s until it succeeds (0), PID
+# exits (1) or 60 s pass (2).
+wait_up() {
+  local pid="$1"; shift
+  for _ in $(seq 1 600); do
+    "$@" >/dev/null 2>&1 && return 0
+    kill -0 "$pid" 2>/dev/null || return 1
+    sleep 0.1
+  done
+  return 2
+}
+
+die() {
+  log "$1; last log lines:"
+  local f
+  for f in etcd kube-apiserver kube-controller-manager kube-scheduler kwok; do
+    [ -f "$RUN_DIR/$f.log" ] && { echo "--- $f" >&2; tail -10 "$RUN_DIR/$f.log" >&2; }
+  done
+  "$here/stop.sh" "$RUN_DIR" || true
+  exit 1
+}
+
+# start NAME: runs start_NAME (which picks its ports and launches it) and
+# waits until check_NAME succeeds, retrying on a port taken meanwhile.
+start() {
+  local name="$1" rc attempt
+  for attempt in 1 2 3 4 5; do
+    "start_$name"
+    rc=0
+    wait_up "$LAUNCHED" "check_$name" || rc=$?
+    [ "$rc" = 0 ] && return 0
+    if [ "$rc" = 1 ] && grep -q "address already in use" "$RUN_DIR/$name.log"; then
+      log "$name: a port was taken meanwhile (attempt $attempt); retrying on others"
+      sed -i "/^$LAUNCHED\$/d" "$RUN_DIR/pids"
+      continue
+    fi
+    [ "$rc" = 1 ] && die "$name exited"
+    die "$name did not become ready in 60 s"
+  done
+  die "$name: ports kept being taken"
+}
 
 : > "$RUN_DIR/pids"
 
 # --- etcd -------------------------------------------------------------------
-rm -rf "$RUN_DIR/etcd-data"
-"$BIN/etcd" --name default --data-dir "$RUN_DIR/etcd-data" \
-  --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-  --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-  --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-  --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
-  --initial-cluster "default=http://127.0.0.1:$ETCD_PEER_PORT" \
-  --unsafe-no-fsync --log-level warn \
-  > "$RUN_DIR/etcd.log" 2>&1 &
-echo "$!" >> "$RUN_DIR/pids"
-
-for _ in $(seq 1 100); do
-  curl -fsS "http://127.0.0.1:$ETCD_CLIENT_PORT/health" >/dev/null 2>&1 && break
-  sleep 0.1
-done
+start_etcd() {
+  ETCD_CLIENT_PORT=$(free_port)
+  ETCD_PEER_PORT=$(free_port)
+  rm -rf "$RUN_DIR/etcd-data"
+  launch etcd "$BIN/etcd" --name default --data-dir "$RUN_DIR/etcd-data" \
+    --listen-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --advertise-client-urls "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --listen-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-advertise-peer-urls "http://127.0.0.1:$ETCD_PEER_PORT" \
+    --initial-cluster "default=http://127.0.0.1:$ETCD_PEER_PORT" \
+    --unsafe-no-fsync --log-level warn
+}
+check_etcd() { curl -fsS "http://127.0.0.1:$ETCD_CLIENT_PORT/health"; }
+start etcd
 
 # --- kube-apiserver ---------------------------------------------------------
-"$BIN/kube-apiserver" \
-  --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
-  --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
-  --endpoint-reconciler-type none \
-  --cert-dir "$PKI" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
-  --client-ca-file "$PKI/ca.crt" \
-  --service-account-issuer https://kubernetes.default.svc \
-  --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
-  --service-cluster-ip-range 10.0.0.0/16 \
-  --authorization-mode RBAC --allow-privileged=true \
-  > "$RUN_DIR/kube-apiserver.log" 2>&1 &
-echo "$!" >> "$RUN_DIR/pids"
-
+start_kube-apiserver() {
+  API_PORT=$(free_port)
+  launch kube-apiserver "$BIN/kube-apiserver" \
+    --etcd-servers "http://127.0.0.1:$ETCD_CLIENT_PORT" \
+    --bind-address 127.0.0.1 --advertise-address 127.0.0.1 --secure-port "$API_PORT" \
+    --endpoint-reconciler-type none \
+    --cert-dir "$PKI" --tls-cert-file "$PKI/apiserver.crt" --tls-private-key-file "$PKI/apiserver.key" \
+    --client-ca-file "$PKI/ca.crt" \
+    --service-account-issuer https://kubernetes.default.svc \
+    --service-account-key-file "$PKI/sa.pub" --service-account-signing-key-file "$PKI/sa.key" \
+    --service-cluster-ip-range 10.0.0.0/16 \
+    --authorization-mode RBAC --allow-privileged=true
+}
+check_kube-apiserver() {
+  curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
+    "https://127.0.0.1:$API_PORT/readyz"
+}
+start kube-apiserver
+write_kubeconfig
 cat > "$RUN_DIR/env" <<ENV
 KUBECONFIG=$RUN_DIR/kubeconfig
 K8S_BIN=$BIN
 K8S_API=https://127.0.0.1:$API_PORT
 ENV
-
-ready=""
-for _ in $(seq 1 600); do
-  if curl -fsS --cacert "$PKI/ca.crt" --cert "$PKI/admin.crt" --key "$PKI/admin.key" \
-      "https://127.0.0.1:$API_PORT/readyz" >/dev/null 2>&1; then
-    ready=1
-    break
-  fi
-  if ! kill -0 "$(tail -1 "$RUN_DIR/pids")" 2>/dev/null; then
-    break
-  fi
-  sleep 0.1
-done
-if [ -z "$ready" ]; then
-  log "kube-apiserver did not become ready; last log lines:"
-  tail -20 "$RUN_DIR/kube-apiserver.log" >&2
-  "$here/stop.sh" "$RUN_DIR" || true
-  exit 1
-fi
 log "API server ready at https://127.0.0.1:$API_PORT (kubeconfig $RUN_DIR/kubeconfig)"
 
+# --- controllers, scheduler, kwok and fake nodes -----------------------------
 if [ "${KONFIG_K8S_CONTROLLERS:-}" = "1" ]; then
   KUBECONFIG_FILE="$RUN_DIR/kubeconfig"
-  KCM_PORT=$(free_port)
-  SCHED_PORT=$(free_port)
-  KWOK_PORT=$(free_port)
   NODES="${KONFIG_K8S_NODES:-2}"
   t0=$(date +%s%N)
 
-  fail() {
-    log "$1; last log lines:"
-    for f in kube-controller-manager kube-scheduler kwok; do
-      [ -f "$RUN_DIR/$f.log" ] && { echo "--- $f" >&2; tail -10 "$RUN_DIR/$f.log" >&2; }
-    done
-    "$here/stop.sh" "$RUN_DIR" || true
-    exit 1
+  start_kube-controller-manager() {
+    KCM_PORT=$(free_port)
+    launch kube-controller-manager "$BIN/kube-controller-manager" \
+      --kubeconfig "$KUBECONFIG_FILE" \
+      --authentication-kubeconfig "$KUBECONFIG_FILE" --authorization-kubeconfig "$KUBECONFIG_FILE" \
+      --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$RUN_DIR/kcm-certs" \
+      --leader-elect=false --use-service-account-credentials=true \
+      --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
+      --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
+      --service-cluster-ip-range 10.0.0.0/16 --cluster-name konfig-test \
+      --controllers '*'
   }
+  check_kube-controller-manager() { [ "$(curl -ksS --max-time 2 "https://127.0.0.1:$KCM_PORT/healthz")" = ok ]; }
 
-  # wait_http NAME URL PID: polls URL until it answers ok (or PID dies, or 60 s).
-  wait_http() {
-    local name="$1" url="$2" pid="$3"
-    for _ in $(seq 1 600); do
-      if [ "$(curl -ksS --max-time 2 "$url" 2>/dev/null)" = "ok" ]; then
-        return 0
-      fi
-      kill -0 "$pid" 2>/dev/null || fail "$name exited"
-      sleep 0.1
-    done
-    fail "$name did not become healthy at $url"
+  start_kube-scheduler() {
+    SCHED_PORT=$(free_port)
+    launch kube-scheduler "$BIN/kube-scheduler" \
+      --kubeconfig "$KUBECONFIG_FILE" \
+      --authentication-kubeconfig "$KUBECONFIG_FILE" --authorization-kubeconfig "$KUBECONFIG_FILE" \
+      --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" --cert-dir "$RUN_DIR/scheduler-certs" \
+      --leader-elect=false
   }
+  check_kube-scheduler() { [ "$(curl -ksS --max-time 2 "https://127.0.0.1:$SCHED_PORT/healthz")" = ok ]; }
 
-  "$BIN/kube-controller-manager" \
-    --kubeconfig "$KUBECONFIG_FILE" \
-    --authentication-kubeconfig "$KUBECONFIG_FILE" --authorization-kubeconfig "$KUBECONFIG_FILE" \
-    --bind-address 127.0.0.1 --secure-port "$KCM_PORT" --cert-dir "$RUN_DIR/kcm-certs" \
-    --leader-elect=false --use-service-account-credentials=true \
-    --service-account-private-key-file "$PKI/sa.key" --root-ca-file "$PKI/ca.crt" \
-    --cluster-signing-cert-file "$PKI/ca.crt" --cluster-signing-key-file "$PKI/ca.key" \
-    --service-cluster-ip-range 10.0.0.0/16 --cluster-name konfig-test \
-    --controllers '*' \
-    > "$RUN_DIR/kube-controller-manager.log" 2>&1 &
-  kcm_pid=$!
-  echo "$kcm_pid" >> "$RUN_DIR/pids"
+  # kwok serves nothing here (no --server-address): the fake nodes turning
+  # Ready below is what shows it works.
+  start_kwok() {
+    launch kwok "$BIN/kwok" \
+      --kubeconfig "$KUBECONFIG_FILE" \
+      --config "$here/kwok-stages.yaml" \
+      --manage-all-nodes=false \
+      --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
+      --cidr 10.244.0.1/16 --node-ip 10.243.0.1
+  }
+  check_kwok() { true; }
 
-  "$BIN/kube-scheduler" \
-    --kubeconfig "$KUBECONFIG_FILE" \
-    --authentication-kubeconfig "$KUBECONFIG_FILE" --authorization-kubeconfig "$KUBECONFIG_FILE" \
-    --bind-address 127.0.0.1 --secure-port "$SCHED_PORT" --cert-dir "$RUN_DIR/scheduler-certs" \
-    --leader-elect=false \
-    > "$RUN_DIR/kube-scheduler.log" 2>&1 &
-  sched_pid=$!
-  echo "$sched_pid" >> "$RUN_DIR/pids"
-
-  "$BIN/kwok" \
-    --kubeconfig "$KUBECONFIG_FILE" \
-    --config "$here/kwok-stages.yaml" \
-    --manage-all-nodes=false \
-    --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-    --cidr 10.244.0.1/16 --node-ip 10.243.0.1 \
-    --server-address "127.0.0.1:$KWOK_PORT" \
-    > "$RUN_DIR/kwok.log" 2>&1 &
-  kwok_pid=$!
-  echo "$kwok_pid" >> "$RUN_DIR/pids"
-
-  wait_http kube-controller-manager "https://127.0.0.1:$KCM_PORT/healthz" "$kcm_pid"
-  wait_http kube-scheduler "https://127.0.0.1:$SCHED_PORT/healthz" "$sched_pid"
-  wait_http kwok "http://127.0.0.1:$KWOK_PORT/healthz" "$kwok_pid"
+  start kube-controller-manager
+  start kube-scheduler
+  start kwok
 
   kubectl_() { "$BIN/kubectl" --kubeconfig "$KUBECONFIG_FILE" "$@"; }
   for i in $(seq 1 "$NODES"); do
@@ -242,13 +262,13 @@ metadata:
     kubernetes.io/role: agent
 ---
 NODE
-  done | kubectl_ apply -f - >/dev/null || fail "cannot create the fake nodes"
+  done | kubectl_ apply -f - >/dev/null || die "cannot create the fake nodes"
   # Watches (kubectl wait), not sleeps: every fake node Ready, and the
   # service-account controller at work (pods need the default ServiceAccount).
   kubectl_ wait --for=condition=Ready node -l type=kwok --timeout=120s >/dev/null ||
-    fail "the fake nodes did not become Ready"
+    die "the fake nodes did not become Ready"
   kubectl_ wait --for=create serviceaccount/default -n default --timeout=120s >/dev/null ||
-    fail "the default ServiceAccount was not created"
+    die "the default ServiceAccount was not created"
   echo "K8S_CONTROLLERS=1" >> "$RUN_DIR/env"
   log "controllers, scheduler, kwok and $NODES fake nodes ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 fi

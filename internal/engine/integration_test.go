@@ -10,14 +10,20 @@ import (
 	"os"
 	"os/exec"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/util/retry"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/graph"
@@ -34,6 +40,9 @@ func TestMain(m *testing.M) {
 	if os.Getenv(childEnv) != "" {
 		os.Exit(childApply())
 	}
+	// Controllers, a scheduler and kwok's fake nodes, so that --watch sees
+	// Deployments become available, Services get endpoints and Jobs end.
+	cluster.Controllers = true
 	os.Exit(k8stest.Main(m, &cluster))
 }
 
@@ -328,13 +337,20 @@ func TestLifecycle(t *testing.T) {
 	// Drift: a hand edit (as kubectl edit does: an update by another field
 	// manager) shows as an Update with a conflict; apply needs
 	// --force-conflicts and then converges.
-	dep, err = f.get("apps/v1", "Deployment", ns, "web")
-	if err != nil {
-		t.Fatal(err)
-	}
-	unstructured.SetNestedField(dep.Object, int64(5), "spec", "replicas")
+	// With controllers running, the Deployment controller writes the
+	// object too (the revision annotation): like kubectl edit, read again
+	// and retry on a conflict.
 	m, _ := f.rt.Mapper().RESTMapping(schema.GroupKind{Group: "apps", Kind: "Deployment"}, "v1")
-	if _, err := f.rt.Dynamic().Resource(m.Resource).Namespace(ns).Update(context.Background(), dep, metav1.UpdateOptions{FieldManager: "kubectl-edit"}); err != nil {
+	err = retry.RetryOnConflict(retry.DefaultRetry, func() error {
+		dep, err := f.get("apps/v1", "Deployment", ns, "web")
+		if err != nil {
+			return err
+		}
+		unstructured.SetNestedField(dep.Object, int64(5), "spec", "replicas")
+		_, err = f.rt.Dynamic().Resource(m.Resource).Namespace(ns).Update(context.Background(), dep, metav1.UpdateOptions{FieldManager: "kubectl-edit"})
+		return err
+	})
+	if err != nil {
 		t.Fatalf("hand edit: %v", err)
 	}
 	ch, acts = f.preview(sp3, engine.PreviewOptions{})
@@ -433,6 +449,13 @@ func TestLifecycle(t *testing.T) {
 	if got, want := dres.Summary(), summary(0, 0, n-1, 0); got != want {
 		t.Errorf("destroy summary %q, want %q", got, want)
 	}
+	if cluster.Controllers {
+		// The namespace controller empties and removes the Namespace; the
+		// CRD's custom resources are cleaned up before it goes.
+		for _, r := range sp3.Resources {
+			f.waitGoneResource(t, r, 3*time.Minute)
+		}
+	}
 	for _, r := range sp3.Resources {
 		live, err := f.rt.Read(context.Background(), r)
 		if err != nil {
@@ -440,10 +463,10 @@ func TestLifecycle(t *testing.T) {
 			continue
 		}
 		if live != nil {
-			// Namespaces (and what is in them) go away through the namespace
-			// controller; being deleted is enough.
-			if ts, _, _ := unstructured.NestedString(live, "metadata", "deletionTimestamp"); ts == "" {
-				t.Errorf("%s still there after destroy", r.ID)
+			// Without controllers, Namespaces (and what is in them) stay
+			// Terminating: being deleted is enough then.
+			if ts, _, _ := unstructured.NestedString(live, "metadata", "deletionTimestamp"); ts == "" || cluster.Controllers {
+				t.Errorf("%s still there after destroy (deletionTimestamp %q)", r.ID, ts)
 			}
 		}
 	}
@@ -544,34 +567,234 @@ func TestKilledApplyConverges(t *testing.T) {
 	}
 }
 
-// TestWatch applies with --watch: Namespaces, ConfigMaps and Services are
-// ready at once (a Service once it has a cluster IP); a Deployment never
-// becomes available on a cluster without controllers and nodes, so the
-// watch times out and reports it.
+// workloads returns a stack of a Namespace, a ConfigMap, a Deployment "web"
+// of two replicas, a Service "web" that selects its pods and a Job
+// "migrate", plus extra resources built by the functions given.
+func workloads(ns string, extra ...func(ns, nsID string) spec.Resource) *spec.Spec {
+	nsID := id("v1", "Namespace", "", ns)
+	rs := []spec.Resource{
+		{ID: nsID, Type: spec.Kubernetes, Attributes: obj("v1", "Namespace", "", ns, nil)},
+		{ID: id("v1", "ConfigMap", ns, "settings"), Type: spec.Kubernetes, DependsOn: []string{nsID},
+			Attributes: obj("v1", "ConfigMap", ns, "settings", map[string]any{"data": map[string]any{"mode": "test"}})},
+		deployment(ns, nsID, "web", 2, nil),
+		{ID: id("v1", "Service", ns, "web"), Type: spec.Kubernetes, DependsOn: []string{nsID},
+			Attributes: obj("v1", "Service", ns, "web", map[string]any{"spec": map[string]any{
+				"selector": map[string]any{"app": "web"},
+				"ports":    []any{map[string]any{"port": 80, "targetPort": 8080}},
+			}})},
+		job(ns, nsID, "migrate", nil),
+	}
+	for _, e := range extra {
+		rs = append(rs, e(ns, nsID))
+	}
+	return &spec.Spec{Resources: rs}
+}
+
+func deployment(ns, nsID, name string, replicas int, nodeSelector map[string]any) spec.Resource {
+	podSpec := map[string]any{"containers": []any{map[string]any{
+		"name": "main", "image": "nginx:1.27", "ports": []any{map[string]any{"containerPort": 8080}},
+	}}}
+	if nodeSelector != nil {
+		podSpec["nodeSelector"] = nodeSelector
+	}
+	return spec.Resource{ID: id("apps/v1", "Deployment", ns, name), Type: spec.Kubernetes, DependsOn: []string{nsID},
+		Attributes: obj("apps/v1", "Deployment", ns, name, map[string]any{"spec": map[string]any{
+			"replicas": replicas,
+			"selector": map[string]any{"matchLabels": map[string]any{"app": name}},
+			"template": map[string]any{
+				"metadata": map[string]any{"labels": map[string]any{"app": name}},
+				"spec":     podSpec,
+			},
+		}})}
+}
+
+// job is a Job of one pod; podLabels go on its pod (kwok's stages in
+// hack/k8s/kwok-stages.yaml fail a pod labelled konfig-lsp.test/exit=1).
+func job(ns, nsID, name string, podLabels map[string]any) spec.Resource {
+	return spec.Resource{ID: id("batch/v1", "Job", ns, name), Type: spec.Kubernetes, DependsOn: []string{nsID},
+		Attributes: obj("batch/v1", "Job", ns, name, map[string]any{"spec": map[string]any{
+			"backoffLimit": 0,
+			"template": map[string]any{
+				"metadata": map[string]any{"labels": podLabels},
+				"spec": map[string]any{
+					"restartPolicy": "Never",
+					"containers":    []any{map[string]any{"name": "main", "image": "busybox:1.37", "command": []any{"true"}}},
+				},
+			},
+		}})}
+}
+
+// watchEvents records, per resource, the types of the events of an apply.
+type watchEvents struct {
+	mu    sync.Mutex
+	types map[string][]engine.EventType
+	errs  map[string]error
+}
+
+func (w *watchEvents) on(e engine.Event) {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	if w.types == nil {
+		w.types, w.errs = map[string][]engine.EventType{}, map[string]error{}
+	}
+	w.types[e.ID] = append(w.types[e.ID], e.Type)
+	if e.Err != nil {
+		w.errs[e.ID] = e.Err
+	}
+}
+
+// TestWatch applies with --watch on the cluster with controllers and fake
+// nodes: apply waits until the Deployment is available, the Service has a
+// ready endpoint and the Job is complete, and reports each (waiting, then
+// done); a Deployment whose pods no node can take times out naming it; a
+// Job whose pod fails is an error at once (not a wait); destroy leaves
+// nothing, the Namespace included (it goes through Terminating).
 func TestWatch(t *testing.T) {
+	cluster.NeedControllers(t)
 	f := newFixture(t, t.TempDir())
 	ns := fmt.Sprintf("watch-%d", time.Now().UnixNano()%1_000_000)
-	full := makeSpec(stackParams{ns: ns, image: "nginx:1.27", configs: 2, secretVal: secretValue})
+	sp := workloads(ns)
 	depID := id("apps/v1", "Deployment", ns, "web")
-	sp := without(full, depID)
-	waiting := 0
-	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: time.Minute,
-		OnEvent: func(e engine.Event) {
-			if e.Type == engine.EventWaiting {
-				waiting++
-			}
-		}})
+	svcID := id("v1", "Service", ns, "web")
+	jobID := id("batch/v1", "Job", ns, "migrate")
+
+	var ev watchEvents
+	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute, OnEvent: ev.on})
 	if err != nil {
 		t.Fatalf("apply --watch: %v", err)
 	}
-	if res.Created != len(sp.Resources) || waiting != len(sp.Resources) {
-		t.Errorf("apply --watch: %s, %d waits; want %d created and waited for", res.Summary(), waiting, len(sp.Resources))
+	if got, want := res.Summary(), summary(len(sp.Resources), 0, 0, 0); got != want {
+		t.Errorf("apply --watch: %q, want %q", got, want)
 	}
-	_, err = f.eng.Apply(context.Background(), full, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 2 * time.Second})
-	if err == nil || !strings.Contains(err.Error(), "not ready after 2s") || !strings.Contains(err.Error(), depID) {
-		t.Errorf("apply --watch of a Deployment that cannot become available: err = %v, want a readiness timeout naming it", err)
+	for _, r := range sp.Resources {
+		want := []engine.EventType{engine.EventStart, engine.EventWaiting, engine.EventDone}
+		if diff := cmp.Diff(want, ev.types[r.ID]); diff != "" {
+			t.Errorf("events of %s (-want +got):\n%s", r.ID, diff)
+		}
 	}
-	if _, err := f.eng.Destroy(context.Background(), engine.DestroyOptions{}); err != nil {
-		t.Errorf("destroy: %v", err)
+	// Each was ready when apply reported it done.
+	dep, err := f.get("apps/v1", "Deployment", ns, "web")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n, _, _ := unstructured.NestedInt64(dep.Object, "status", "availableReplicas"); n != 2 {
+		t.Errorf("%s: %d available replicas after apply --watch, want 2", depID, n)
+	}
+	slices, err := f.rt.Dynamic().Resource(schema.GroupVersionResource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"}).
+		Namespace(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=web"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var sliceObjs []map[string]any
+	for i := range slices.Items {
+		sliceObjs = append(sliceObjs, slices.Items[i].Object)
+	}
+	if st := kubernetes.EndpointsReadiness(sliceObjs); !st.Ready {
+		t.Errorf("%s after apply --watch: endpoints %s", svcID, st)
+	}
+	jb, err := f.get("batch/v1", "Job", ns, "migrate")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if st := kubernetes.ObjectReadiness(jb.Object); !st.Ready {
+		t.Errorf("%s after apply --watch: %s", jobID, st)
+	}
+
+	// A Deployment no node can run times out, named with its reason.
+	stuckID := id("apps/v1", "Deployment", ns, "stuck")
+	stuck := workloads(ns, func(ns, nsID string) spec.Resource {
+		return deployment(ns, nsID, "stuck", 1, map[string]any{"konfig-lsp.test/no-such-node": "true"})
+	})
+	_, err = f.eng.Apply(context.Background(), stuck, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 5 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), stuckID) || !strings.Contains(err.Error(), "not ready after 5s") ||
+		!strings.Contains(err.Error(), "0/1 replicas available") {
+		t.Errorf("apply --watch of a Deployment no node can run: err = %v, want a readiness timeout naming %s", err, stuckID)
+	}
+
+	// A failing Job is an error as soon as it fails, not a timeout (the
+	// stuck Deployment goes: apply deletes what left the stack only after a
+	// successful walk, so it stays until the destroy).
+	failID := id("batch/v1", "Job", ns, "fails")
+	failing := workloads(ns, func(ns, nsID string) spec.Resource {
+		return job(ns, nsID, "fails", map[string]any{"konfig-lsp.test/exit": "1"})
+	})
+	_, err = f.eng.Apply(context.Background(), failing, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute})
+	if err == nil || !strings.Contains(err.Error(), failID) || !strings.Contains(err.Error(), "job failed") ||
+		strings.Contains(err.Error(), "not ready after") {
+		t.Errorf("apply --watch of a failing Job: err = %v, want the failure of %s at once", err, failID)
+	}
+
+	// Destroy: everything goes, the Namespace through Terminating.
+	dres, err := f.eng.Destroy(context.Background(), engine.DestroyOptions{})
+	if err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	t.Logf("destroy: %s", dres.Summary())
+	all := append(append([]spec.Resource{}, failing.Resources...), stuck.Resources...)
+	for _, r := range all {
+		f.waitGoneResource(t, r, 3*time.Minute)
+	}
+	for _, r := range all {
+		if live, err := f.rt.Read(context.Background(), r); err != nil || live != nil {
+			t.Errorf("%s after destroy: live=%v err=%v, want gone", r.ID, live != nil, err)
+		}
+	}
+}
+
+// waitGoneResource is waitGone for a resource of a spec.
+func (f *fixture) waitGoneResource(t *testing.T, r spec.Resource, timeout time.Duration) {
+	t.Helper()
+	apiVersion, _ := r.Attributes["apiVersion"].(string)
+	kind, _ := r.Attributes["kind"].(string)
+	md, _ := r.Attributes["metadata"].(map[string]any)
+	name, _ := md["name"].(string)
+	ns, _ := md["namespace"].(string)
+	f.waitGone(t, apiVersion, kind, ns, name, timeout)
+}
+
+// waitGone waits, by a watch, until the object is deleted (not merely being
+// deleted), and fails t when timeout passes first.
+func (f *fixture) waitGone(t *testing.T, apiVersion, kind, ns, name string, timeout time.Duration) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), timeout)
+	defer cancel()
+	gv, _ := schema.ParseGroupVersion(apiVersion)
+	m, err := f.rt.Mapper().RESTMapping(gv.WithKind(kind).GroupKind(), gv.Version)
+	if meta.IsNoMatchError(err) {
+		return // the kind itself is gone (its CRD was deleted)
+	}
+	if err != nil {
+		t.Fatal(err)
+	}
+	var ri dynamic.ResourceInterface = f.rt.Dynamic().Resource(m.Resource)
+	if ns != "" {
+		ri = f.rt.Dynamic().Resource(m.Resource).Namespace(ns)
+	}
+	for {
+		u, err := ri.Get(ctx, name, metav1.GetOptions{})
+		if apierrors.IsNotFound(err) {
+			return
+		}
+		if err != nil {
+			t.Fatalf("%s %s not gone after %s: %v", kind, name, timeout, err)
+		}
+		w, err := ri.Watch(ctx, metav1.ListOptions{
+			FieldSelector:   fields.OneTermEqualSelector("metadata.name", name).String(),
+			ResourceVersion: u.GetResourceVersion(),
+		})
+		if err != nil {
+			t.Fatalf("watch %s %s: %v", kind, name, err)
+		}
+		for e := range w.ResultChan() {
+			if e.Type == watch.Deleted {
+				w.Stop()
+				return
+			}
+		}
+		w.Stop()
+		if ctx.Err() != nil {
+			phase, _, _ := unstructured.NestedString(u.Object, "status", "phase")
+			t.Fatalf("%s %s not gone after %s (phase %q)", kind, name, timeout, phase)
+		}
 	}
 }

@@ -27,8 +27,9 @@
 //	c := cluster.NeedControllers(t) // skips when the cluster has none
 //
 // When those binaries are not built (and KONFIG_K8S is not 1), the cluster
-// starts without them and NeedControllers skips. A cluster given by
-// KONFIG_K8S_KUBECONFIG counts as having them when KONFIG_K8S_CONTROLLERS=1.
+// starts without them and NeedControllers skips; KONFIG_K8S_CONTROLLERS=0
+// leaves them out too. A cluster given by KONFIG_K8S_KUBECONFIG counts as
+// having them when KONFIG_K8S_CONTROLLERS=1.
 package k8stest
 
 import (
@@ -169,6 +170,10 @@ func (c *Cluster) start() error {
 			c.NoControllers = "KONFIG_K8S_KUBECONFIG names a cluster without KONFIG_K8S_CONTROLLERS=1"
 		}
 		return nil
+	}
+	if c.Controllers && os.Getenv("KONFIG_K8S_CONTROLLERS") == "0" {
+		c.Controllers = false
+		c.NoControllers = "KONFIG_K8S_CONTROLLERS=0"
 	}
 	switch os.Getenv("KONFIG_K8S") {
 	case "0":
