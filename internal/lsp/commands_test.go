@@ -170,3 +170,42 @@ func TestApplyOfBrokenStack(t *testing.T) {
 		t.Errorf("asked %q for a broken stack", tc.asked)
 	}
 }
+
+// TestCodecOwnsItsInput: what the codec decodes stays intact when jsonrpc2
+// reuses the frame for the next message (protocol.Unmarshal alone keeps
+// strings aliasing its input for slices of unions and raw values).
+func TestCodecOwnsItsInput(t *testing.T) {
+	for _, tc := range []struct {
+		name, data string
+		into       func() any
+		get        func(any) string
+		want       string
+	}{
+		{"code actions", `[{"title":"Apply now","kind":"quickfix"}]`,
+			func() any { return new([]protocol.CommandOrCodeAction) },
+			func(v any) string { return (*v.(*[]protocol.CommandOrCodeAction))[0].(*protocol.CodeAction).Title },
+			"Apply now"},
+		{"configuration", `[{"kubeconfig":"/k"}]`,
+			func() any { return new([]protocol.LSPAny) },
+			func(v any) string { return string((*v.(*[]protocol.LSPAny))[0]) },
+			`{"kubeconfig":"/k"}`},
+		{"action item", `{"title":"Apply"}`,
+			func() any { return new(protocol.MessageActionItem) },
+			func(v any) string { return v.(*protocol.MessageActionItem).Title },
+			"Apply"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			frame := []byte(tc.data)
+			v := tc.into()
+			if err := (codec{}).Unmarshal(frame, v); err != nil {
+				t.Fatal(err)
+			}
+			for i := range frame {
+				frame[i] = 'Z' // the next message
+			}
+			if got := tc.get(v); got != tc.want {
+				t.Errorf("after the frame was reused: %q, want %q", got, tc.want)
+			}
+		})
+	}
+}

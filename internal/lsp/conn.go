@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"io"
@@ -31,12 +32,18 @@ func (codec) Marshal(v any) ([]byte, error) {
 	return protocol.Marshal(v)
 }
 
+// Unmarshal decodes from a copy of data: jsonrpc2 lends the frame it reads
+// into and reuses it for the next message, and protocol.Unmarshal keeps
+// strings and raw values that alias its input for some destinations (a
+// slice of unions such as []CommandOrCodeAction, []LSPAny of
+// workspace/configuration), which the next frame would overwrite.
 func (codec) Unmarshal(data []byte, v any) error {
+	owned := bytes.Clone(data)
 	if p, ok := v.(*jsonrpc2.RawMessage); ok {
-		*p = append(jsonrpc2.RawMessage(nil), data...)
+		*p = owned
 		return nil
 	}
-	return protocol.Unmarshal(data, v)
+	return protocol.Unmarshal(owned, v)
 }
 
 // Serve speaks LSP over rwc until the client exits, the stream closes or ctx

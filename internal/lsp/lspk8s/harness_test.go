@@ -374,7 +374,7 @@ func (s *session) execute(command string, u uri.URI, token protocol.ProgressToke
 }
 
 // codec marshals payloads with the protocol package's union-aware codec
-// (the default JSON codec cannot decode its union types).
+// (the default JSON codec cannot decode its union types), as the server's.
 type codec struct{}
 
 func (codec) Marshal(v any) ([]byte, error) {
@@ -388,11 +388,14 @@ func (codec) Marshal(v any) ([]byte, error) {
 }
 
 func (codec) Unmarshal(data []byte, v any) error {
+	// A copy: jsonrpc2 reuses data for the next frame, and protocol.Unmarshal
+	// may keep strings that alias it (see internal/lsp/conn.go).
+	owned := bytes.Clone(data)
 	if p, ok := v.(*jsonrpc2.RawMessage); ok {
-		*p = append(jsonrpc2.RawMessage(nil), data...)
+		*p = owned
 		return nil
 	}
-	return protocol.Unmarshal(data, v)
+	return protocol.Unmarshal(owned, v)
 }
 
 // orderedHandler dispatches to the client: notifications inline, in wire
