@@ -34,9 +34,8 @@ func (codec) Marshal(v any) ([]byte, error) {
 
 // Unmarshal decodes from a copy of data: jsonrpc2 lends the frame it reads
 // into and reuses it for the next message, and protocol.Unmarshal keeps
-// strings and raw values that alias its input for some destinations (a
-// slice of unions such as []CommandOrCodeAction, []LSPAny of
-// workspace/configuration), which the next frame would overwrite.
+// strings that alias its input for some destinations (seen with a slice of
+// unions, []CommandOrCodeAction), which the next frame would overwrite.
 func (codec) Unmarshal(data []byte, v any) error {
 	owned := bytes.Clone(data)
 	if p, ok := v.(*jsonrpc2.RawMessage); ok {
