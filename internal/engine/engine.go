@@ -238,13 +238,14 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 			last = &p.Resource
 		}
 		var st *Step
+		var stErr error
 		if _, rterr := e.cfg.Runtimes.For(r); len(blockers) > 0 && rterr == nil && !opts.excluded(r.Type) {
-			st, err = e.blockedStep(ctx, r, blockers, opts)
+			st, stErr = e.blockedStep(ctx, r, blockers, opts)
 		} else {
-			st, err = pv.previewOne(ctx, r, last, lookup, &mu)
+			st, stErr = pv.previewOne(ctx, r, last, lookup, &mu)
 		}
-		if err != nil {
-			return err
+		if stErr != nil {
+			return stErr
 		}
 		mu.Lock()
 		ch.ChangeSteps[id] = st
