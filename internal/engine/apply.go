@@ -157,6 +157,11 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		ev.emit(Event{Type: EventSkipped, ID: id, Action: a, Message: cause})
 	}
 
+	// Readiness awaited after the resource's dependents went ahead (see
+	// runtime.DependableWaiter).
+	var later sync.WaitGroup
+	var laterMu sync.Mutex
+	var laterErrs []error
 	applyOne := func(ctx context.Context, id string) error {
 		step := ch.ChangeSteps[id]
 		r := byID[id]
@@ -219,7 +224,34 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		saver.put(recordOf(r))
 		if opts.Watch {
 			ev.emit(Event{Type: EventWaiting, ID: id, Action: step.Action})
-			if err := waitReady(ctx, rt, r, opts.WatchTimeout); err != nil {
+			if dw, ok := rt.(runtime.DependableWaiter); ok {
+				// Dependents go ahead once r can be depended on; the rest
+				// of its readiness (a Service's endpoints, which may come
+				// from its dependents) is awaited before Apply returns.
+				wait, err := dw.WaitDependable(ctx, r, opts.WatchTimeout)
+				if err != nil {
+					fail()
+					ev.emit(Event{Type: EventFailed, ID: id, Action: step.Action, Err: err, Elapsed: time.Since(start)})
+					return err
+				}
+				if wait {
+					later.Add(1)
+					go func() {
+						defer later.Done()
+						if err := dw.WaitReady(ctx, r, opts.WatchTimeout); err != nil {
+							fail()
+							ev.emit(Event{Type: EventFailed, ID: id, Action: step.Action, Err: err, Elapsed: time.Since(start)})
+							laterMu.Lock()
+							laterErrs = append(laterErrs, err)
+							laterMu.Unlock()
+							return
+						}
+						count(step.Action)
+						ev.emit(Event{Type: EventDone, ID: id, Action: step.Action, Elapsed: time.Since(start)})
+					}()
+					return nil
+				}
+			} else if err := waitReady(ctx, rt, r, opts.WatchTimeout); err != nil {
 				fail()
 				ev.emit(Event{Type: EventFailed, ID: id, Action: step.Action, Err: err, Elapsed: time.Since(start)})
 				return err
@@ -230,6 +262,10 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		return nil
 	}
 	walkErr := walk(ctx, g, g.Order(), maxConc(opts.MaxConcurrent), applyOne, skip)
+	later.Wait()
+	if len(laterErrs) > 0 {
+		walkErr = errors.Join(append([]error{walkErr}, laterErrs...)...)
+	}
 
 	// Deletions, dependents first, once the plan is applied.
 	var delIDs []string

@@ -569,14 +569,18 @@ func TestKilledApplyConverges(t *testing.T) {
 
 // workloads returns a stack of a Namespace, a ConfigMap, a Deployment "web"
 // of two replicas, a Service "web" that selects its pods and a Job
-// "migrate", plus extra resources built by the functions given.
+// "migrate", plus extra resources built by the functions given. As in the
+// Konfig stacks, the Deployment depends on the Service (whose endpoints
+// come from the Deployment's pods).
 func workloads(ns string, extra ...func(ns, nsID string) spec.Resource) *spec.Spec {
 	nsID := id("v1", "Namespace", "", ns)
+	web := deployment(ns, nsID, "web", 2, nil)
+	web.DependsOn = append(web.DependsOn, id("v1", "Service", ns, "web"))
 	rs := []spec.Resource{
 		{ID: nsID, Type: spec.Kubernetes, Attributes: obj("v1", "Namespace", "", ns, nil)},
 		{ID: id("v1", "ConfigMap", ns, "settings"), Type: spec.Kubernetes, DependsOn: []string{nsID},
 			Attributes: obj("v1", "ConfigMap", ns, "settings", map[string]any{"data": map[string]any{"mode": "test"}})},
-		deployment(ns, nsID, "web", 2, nil),
+		web,
 		{ID: id("v1", "Service", ns, "web"), Type: spec.Kubernetes, DependsOn: []string{nsID},
 			Attributes: obj("v1", "Service", ns, "web", map[string]any{"spec": map[string]any{
 				"selector": map[string]any{"app": "web"},
@@ -645,7 +649,8 @@ func (w *watchEvents) on(e engine.Event) {
 
 // TestWatch applies with --watch on the cluster with controllers and fake
 // nodes: apply waits until the Deployment is available, the Service has a
-// ready endpoint and the Job is complete, and reports each (waiting, then
+// ready endpoint (the Deployment that depends on it is applied once it has
+// a cluster IP) and the Job is complete, and reports each (waiting, then
 // done); a Deployment whose pods no node can take times out naming it; a
 // Job whose pod fails is an error at once (not a wait); destroy leaves
 // nothing, the Namespace included (it goes through Terminating).

@@ -57,6 +57,16 @@ type Waiter interface {
 	WaitReady(ctx context.Context, r spec.Resource, timeout time.Duration) error
 }
 
+// DependableWaiter is a Waiter some of whose resources can be depended on
+// before they are ready: a Kubernetes Service's endpoints come from
+// workloads that often depend on the Service itself. WaitDependable waits
+// until r can be depended on; later says that the rest of its readiness is
+// still to be awaited (by WaitReady) while its dependents go ahead.
+type DependableWaiter interface {
+	Waiter
+	WaitDependable(ctx context.Context, r spec.Resource, timeout time.Duration) (later bool, err error)
+}
+
 // ConflictError reports that applying would overwrite fields another manager
 // owns.
 type ConflictError struct {

@@ -341,7 +341,7 @@ func (rt *Runtime) Ready(r spec.Resource, obj map[string]any) (bool, string) {
 	return Ready(obj)
 }
 
-var _ runtime.Waiter = (*Runtime)(nil)
+var _ runtime.DependableWaiter = (*Runtime)(nil)
 
 // DefaultWaitTimeout bounds WaitReady when it is given no timeout.
 const DefaultWaitTimeout = 5 * time.Minute
@@ -361,10 +361,12 @@ func (rt *Runtime) Readiness(ctx context.Context, r spec.Resource) (Readiness, e
 	if err != nil {
 		return Readiness{}, err
 	}
-	return rt.readiness(ctx, t)
+	return rt.readiness(ctx, t, false)
 }
 
-func (rt *Runtime) readiness(ctx context.Context, t target) (Readiness, error) {
+// readiness judges t's live object; unless objectOnly, a Service that needs
+// endpoints also by its EndpointSlices.
+func (rt *Runtime) readiness(ctx context.Context, t target, objectOnly bool) (Readiness, error) {
 	u, err := t.client(rt.dyn).Get(ctx, t.name, metav1.GetOptions{})
 	if err != nil {
 		if apierrors.IsNotFound(err) {
@@ -373,7 +375,7 @@ func (rt *Runtime) readiness(ctx context.Context, t target) (Readiness, error) {
 		return Readiness{}, fmt.Errorf("read %s %s: %w", t.gvk.Kind, t.name, err)
 	}
 	st := ObjectReadiness(u.Object)
-	if !st.Ready || !NeedsEndpoints(u.Object) {
+	if objectOnly || !st.Ready || !NeedsEndpoints(u.Object) {
 		return st, nil
 	}
 	list, err := rt.dyn.Resource(endpointSlicesGVR).Namespace(t.namespace).List(ctx, metav1.ListOptions{
@@ -396,6 +398,22 @@ func (rt *Runtime) readiness(ctx context.Context, t target) (Readiness, error) {
 // looks again on a backoff from 100 ms to 2 s in case a watch is slow or
 // broken.
 func (rt *Runtime) WaitReady(ctx context.Context, r spec.Resource, timeout time.Duration) error {
+	return rt.wait(ctx, r, timeout, false)
+}
+
+// WaitDependable implements runtime.DependableWaiter: a Service that needs
+// endpoints (NeedsEndpoints) can be depended on once the object is ready (it
+// has its cluster IP), since the workloads that give it endpoints often
+// depend on it; later is then true and WaitReady awaits the endpoints.
+// Anything else is waited for by WaitReady at once.
+func (rt *Runtime) WaitDependable(ctx context.Context, r spec.Resource, timeout time.Duration) (bool, error) {
+	if !NeedsEndpoints(r.Attributes) {
+		return false, rt.wait(ctx, r, timeout, false)
+	}
+	return true, rt.wait(ctx, r, timeout, true)
+}
+
+func (rt *Runtime) wait(ctx context.Context, r spec.Resource, timeout time.Duration, objectOnly bool) error {
 	if timeout <= 0 {
 		timeout = DefaultWaitTimeout
 	}
@@ -413,7 +431,7 @@ func (rt *Runtime) WaitReady(ctx context.Context, r spec.Resource, timeout time.
 	delay := 100 * time.Millisecond
 	st := waiting("not read yet")
 	for {
-		cur, err := rt.readiness(ctx, t)
+		cur, err := rt.readiness(ctx, t, objectOnly)
 		switch {
 		case err != nil && ctx.Err() == nil:
 			rt.log.Debug("readiness check failed", "id", r.ID, "err", err)
@@ -427,7 +445,7 @@ func (rt *Runtime) WaitReady(ctx context.Context, r spec.Resource, timeout time.
 		if st.Failed {
 			return fmt.Errorf("%s failed: %s", r.ID, st.Reason)
 		}
-		if !watchingSlices && t.gvk.Kind == "Service" && t.gvk.Group == "" {
+		if !objectOnly && !watchingSlices && t.gvk.Kind == "Service" && t.gvk.Group == "" {
 			watchingSlices = true
 			go rt.notify(ctx, rt.dyn.Resource(endpointSlicesGVR).Namespace(t.namespace),
 				metav1.ListOptions{LabelSelector: serviceNameLabel + "=" + t.name}, wake)
