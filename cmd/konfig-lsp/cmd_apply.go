@@ -27,7 +27,8 @@ dependency order, writing the state after every resource.
 A stack holding resources of a type with no runtime (Terraform) is refused, naming them.
 --exclude-type Terraform applies the rest: the Terraform resources are Excluded, the
 resources depending on them (dependsOn or a $kusion_path reference) are Blocked, and
-neither is applied nor written to the state; the summary counts them.
+neither is applied nor written to the state; the summary counts them. --target ID (repeatable,
+'*' matches any text) applies only the matching resources and what they depend on.
 A preview whose dry-run the API server rejected is refused too, naming the resources and
 the offending fields. When the server rejects a resource during the apply (one whose
 namespace was created by the same apply could not be dry-run), the resources depending

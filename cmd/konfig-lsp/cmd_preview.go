@@ -31,6 +31,7 @@ type engineFlags struct {
 	args         []string
 	ignoreFields []string
 	excludeTypes []string
+	targets      []string
 	force        bool // --force-conflicts
 	alwaysDryRun bool
 	forceUnlock  bool
@@ -52,6 +53,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 		fl.StringSliceVar(&f.ignoreFields, "ignore-fields", nil, "dot paths left out of the comparison (e.g. metadata.labels,spec.replicas)")
 		fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
 		fl.BoolVar(&f.alwaysDryRun, "always-dry-run", false, "dry-run every live resource, even those that hold the plan exactly as last applied")
+		fl.StringArrayVar(&f.targets, "target", nil, "limit the operation to the resources with this id ('*' matches any text; repeatable) and the resources they depend on; the others are shown as Excluded (not targeted) and left alone")
 		fl.StringSliceVar(&f.excludeTypes, "exclude-type", nil, "resource types to leave out (e.g. Terraform): shown as Excluded, and the resources depending on them as Blocked; neither is applied")
 	}
 }
@@ -78,7 +80,7 @@ func stackName(dir string) string {
 }
 
 func (f *engineFlags) previewOptions() engine.PreviewOptions {
-	return engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc, AlwaysDryRun: f.alwaysDryRun, ExcludeTypes: f.excludeTypes}
+	return engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc, AlwaysDryRun: f.alwaysDryRun, ExcludeTypes: f.excludeTypes, Targets: f.targets}
 }
 
 // stackDirArg returns the stack directory argument (default ".").
@@ -200,7 +202,8 @@ its state (.konfig/state.json) and the live cluster, decided on server-side dry-
 Actions: Create, Update, Delete, UnChanged; Unsupported for a resource whose type has
 no runtime (Terraform); Excluded for a type left out with --exclude-type; Blocked for a
 resource that depends (dependsOn or a $kusion_path reference) on an Unsupported,
-Excluded or Blocked one. A resource the API server rejects in the dry-run is listed with
+Excluded or Blocked one; with --target, the resources neither targeted nor needed by a
+target are Excluded (not targeted). A resource the API server rejects in the dry-run is listed with
 the server's message (naming the offending field), and preview exits with status 1.
 A resource whose namespace or CRD the same apply creates cannot be dry-run yet: its
 note says so.`,

@@ -3,10 +3,13 @@ package engine
 import (
 	"context"
 	"fmt"
+	"regexp"
 	"sort"
 	"strings"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/graph"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/state"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
@@ -195,4 +198,70 @@ func applyError(rt runtime.Runtime, r spec.Resource, err error) error {
 		return &RejectedError{ID: r.ID, Type: r.Type, Message: scrubSecret(r.Attributes, msg), Err: err}
 	}
 	return err
+}
+
+// selectTargets returns, for target patterns, whether an id is in the
+// operation: planned resources matching a pattern and everything they depend
+// on; resources of the state only (deletions) when they match a pattern
+// themselves. No patterns: nil (everything is).
+func selectTargets(g *graph.Graph, prior *state.State, patterns []string) (func(string) bool, error) {
+	if len(patterns) == 0 {
+		return nil, nil
+	}
+	var res []*regexp.Regexp
+	for _, p := range patterns {
+		re, err := regexp.Compile("^" + strings.ReplaceAll(regexp.QuoteMeta(strings.TrimSpace(p)), `\*`, ".*") + "$")
+		if err != nil {
+			return nil, fmt.Errorf("target %q: %w", p, err)
+		}
+		res = append(res, re)
+	}
+	matches := func(id string) bool {
+		for _, re := range res {
+			if re.MatchString(id) {
+				return true
+			}
+		}
+		return false
+	}
+	in := map[string]bool{}
+	var add func(id string)
+	add = func(id string) {
+		if in[id] {
+			return
+		}
+		in[id] = true
+		for _, d := range g.DependsOn(id) {
+			add(d)
+		}
+	}
+	for _, id := range g.IDs() {
+		if matches(id) {
+			add(id)
+		}
+	}
+	for _, r := range prior.Resources {
+		if !g.Has(r.ID) && matches(r.ID) {
+			in[r.ID] = true
+		}
+	}
+	for i, re := range res {
+		found := false
+		for id := range in {
+			if re.MatchString(id) {
+				found = true
+				break
+			}
+		}
+		if !found {
+			return nil, fmt.Errorf("target %q matches no resource of the stack or its state", patterns[i])
+		}
+	}
+	return func(id string) bool { return in[id] }, nil
+}
+
+// notTargeted is the step of a planned resource that the targets leave out.
+func notTargeted(r spec.Resource) *Step {
+	st := &Step{ID: r.ID, Action: Excluded, res: r, Note: "not targeted"}
+	return st
 }

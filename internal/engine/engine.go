@@ -177,6 +177,12 @@ type PreviewOptions struct {
 	// Resources of a type with no runtime that is not excluded are
 	// Unsupported, and their dependents Blocked; Apply refuses such a plan.
 	ExcludeTypes []string
+	// Targets limit the operation to the resources whose ids match one of
+	// these patterns ('*' matches any text) and the resources they depend
+	// on, transitively; the others are Excluded ("not targeted"), and so
+	// are deletions whose ids match no pattern. A pattern that matches no
+	// resource is an error.
+	Targets []string
 }
 
 func (o PreviewOptions) excluded(typ string) bool {
@@ -224,6 +230,10 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 		}
 	}
 
+	targeted, err := selectTargets(g, prior, opts.Targets)
+	if err != nil {
+		return nil, fmt.Errorf("preview: %w", err)
+	}
 	ch := &Changes{ChangeSteps: map[string]*Step{}}
 	pv := &previewer{e: e, opts: opts, provides: providers(sp.Resources), ch: ch}
 	var mu sync.Mutex
@@ -239,7 +249,9 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 		}
 		var st *Step
 		var stErr error
-		if _, rterr := e.cfg.Runtimes.For(r); len(blockers) > 0 && rterr == nil && !opts.excluded(r.Type) {
+		if targeted != nil && !targeted(id) {
+			st = notTargeted(r)
+		} else if _, rterr := e.cfg.Runtimes.For(r); len(blockers) > 0 && rterr == nil && !opts.excluded(r.Type) {
 			st, stErr = e.blockedStep(ctx, r, blockers, opts)
 		} else {
 			st, stErr = pv.previewOne(ctx, r, last, lookup, &mu)
@@ -271,7 +283,9 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 	for _, r := range delOrder {
 		st := &Step{ID: r.ID, Action: Delete, res: r}
 		rt, err := e.cfg.Runtimes.For(r)
-		if opts.excluded(r.Type) {
+		if targeted != nil && !targeted(r.ID) {
+			st.Action, st.Note = Excluded, "not targeted; left in the state"
+		} else if opts.excluded(r.Type) {
 			st.Action, st.Note = Excluded, "type "+r.Type+" excluded; left in the state"
 		} else if err != nil {
 			st.Action, st.Note = Unsupported, err.Error()

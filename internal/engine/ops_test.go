@@ -85,8 +85,8 @@ func (m *memRuntime) Classify(_ spec.Resource, err error) (runtime.ErrorClass, s
 
 // TestOperations runs testdata/ops/*.txtar: a spec (spec.yaml), the objects
 // already live (live.yaml, a list of resources), the options (options.yaml:
-// exclude, the types to exclude; reject, id -> the runtime's rejection
-// message), then preview, apply and a second preview on the in-memory
+// exclude, the types to exclude; targets, the target patterns; reject, id ->
+// the runtime's rejection message), then preview, apply and a second preview on the in-memory
 // runtime; the want section holds the preview tables, the apply outcome and
 // events (sorted), the state and the live ids. -update rewrites it.
 func TestOperations(t *testing.T) {
@@ -103,6 +103,7 @@ func TestOperations(t *testing.T) {
 			var rs, live []spec.Resource
 			var opts struct {
 				Exclude []string          `yaml:"exclude"`
+				Targets []string          `yaml:"targets"`
 				Reject  map[string]string `yaml:"reject"`
 			}
 			wantIdx := -1
@@ -129,7 +130,7 @@ func TestOperations(t *testing.T) {
 			for _, r := range live {
 				mem.live[r.ID] = r.Attributes
 			}
-			got := runOps(t, mem, &spec.Spec{Resources: rs}, opts.Exclude)
+			got := runOps(t, mem, &spec.Spec{Resources: rs}, engine.PreviewOptions{ExcludeTypes: opts.Exclude, Targets: opts.Targets})
 			if *update {
 				ar.Files[wantIdx].Data = []byte(got)
 				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
@@ -145,10 +146,9 @@ func TestOperations(t *testing.T) {
 }
 
 // runOps previews, applies and previews again sp on mem and describes it all.
-func runOps(t *testing.T, mem *memRuntime, sp *spec.Spec, exclude []string) string {
+func runOps(t *testing.T, mem *memRuntime, sp *spec.Spec, popts engine.PreviewOptions) string {
 	ctx := context.Background()
 	eng := engine.New(engine.Config{StackDir: t.TempDir(), Runtimes: runtime.Registry{spec.Kubernetes: mem}})
-	popts := engine.PreviewOptions{ExcludeTypes: exclude}
 	var b strings.Builder
 	preview := func(title string) {
 		fmt.Fprintf(&b, "== %s\n", title)

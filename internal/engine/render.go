@@ -53,10 +53,19 @@ func WriteTable(w io.Writer, stack string, ch *Changes) error {
 // leftOut explains the steps apply leaves alone or refuses: Excluded,
 // Unsupported, Blocked and rejected ones.
 func leftOut(ch *Changes) []string {
+	untargeted := 0
+	for _, s := range ch.Steps() {
+		if s.Action == Excluded && strings.HasPrefix(s.Note, "not targeted") {
+			untargeted++
+		}
+	}
 	typesOf := func(a Action) string {
 		seen := map[string]bool{}
 		var ts []string
 		for _, s := range ch.Steps() {
+			if a == Excluded && strings.HasPrefix(s.Note, "not targeted") {
+				continue
+			}
 			if s.Action == a && !seen[s.res.Type] {
 				seen[s.res.Type] = true
 				ts = append(ts, s.res.Type)
@@ -65,8 +74,11 @@ func leftOut(ch *Changes) []string {
 		return strings.Join(ts, ", ")
 	}
 	var lines []string
-	if n := ch.Count(Excluded); n > 0 {
+	if n := ch.Count(Excluded) - untargeted; n > 0 {
 		lines = append(lines, fmt.Sprintf("%d excluded (type %s): not applied", n, typesOf(Excluded)))
+	}
+	if untargeted > 0 {
+		lines = append(lines, fmt.Sprintf("%d not targeted: left alone", untargeted))
 	}
 	if n := ch.Count(Unsupported); n > 0 {
 		t := typesOf(Unsupported)
