@@ -57,7 +57,7 @@ type Step struct {
 	ID     string         `json:"id"`
 	Action Action         `json:"action"`
 	From   map[string]any `json:"from"` // live object (server-managed fields and ignored fields left out; Secret values masked)
-	To     map[string]any `json:"to"`   // the object after the change (same treatment)
+	To     map[string]any `json:"to"`   // the object after the change (same treatment; none for Unsupported and Excluded resources)
 	// Note says why a step is special: a conflict with another field
 	// manager, an unresolved reference, a missing runtime, what blocks it,
 	// why no dry-run could validate it yet.
@@ -337,16 +337,15 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 	e, opts := pv.e, pv.opts
 	st := &Step{ID: r.ID, res: r}
 	rt, err := e.cfg.Runtimes.For(r)
+	// Left out: no To. Without a runtime the engine cannot tell which of
+	// the attributes are secret (a Terraform database password), so it
+	// shows none of them.
 	if opts.excluded(r.Type) {
 		st.Action, st.Note = Excluded, "type "+r.Type+" excluded"
-		st.To = r.Attributes
-		maskSecret(st)
 		return st, nil
 	}
 	if err != nil {
 		st.Action, st.Note = Unsupported, "type "+r.Type+" has no runtime"
-		st.To = r.Attributes
-		maskSecret(st)
 		return st, nil
 	}
 	attrs, unresolved := graph.Resolve(r.Attributes, lookup)
