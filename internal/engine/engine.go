@@ -6,9 +6,18 @@
 // Preview is three-way: plan (the spec), prior (the state) and live (the
 // cluster); each resource gets the action Create, Update, Delete or
 // UnChanged, decided on a server-side dry-run apply so that defaults and
-// admission count. Apply walks the dependency graph (graph.New) with bounded
-// parallelism, writes the state after every resource and deletes what left
-// the plan in reverse dependency order. Destroy deletes what the state holds.
+// admission count. Resources the operation leaves out are reported, never
+// skipped silently: Unsupported (a type with no runtime, e.g. Terraform),
+// Excluded (PreviewOptions.ExcludeTypes, or not selected by
+// PreviewOptions.Targets) and Blocked (depends on a left-out resource). A
+// dry-run the system rejects is kept on its step (Step.Error, naming the
+// field); a create whose namespace or CRD the same apply creates cannot be
+// dry-run and says so in its note. Apply refuses a preview with Unsupported
+// or rejected steps (Refusal), walks the dependency graph (graph.New) with
+// bounded parallelism, writes the state after every resource, reports a
+// rejection during the apply as a *RejectedError and skips its dependents,
+// and deletes what left the plan in reverse dependency order. Destroy
+// deletes what the state holds.
 //
 // Construct an Engine per stack:
 //
