@@ -499,6 +499,8 @@ func checkApplied(ctx context.Context, rt *kubernetes.Runtime, stateDir string, 
 // checkRejected applies sp, whose resource want.ID the API server rejects,
 // and checks what a user relies on:
 //
+//   - the first preview notes that no dry-run could judge the resource (the
+//     stack creates its namespace);
 //   - apply fails with a *engine.RejectedError of that resource whose
 //     message names the offending field;
 //   - the resource and everything depending on it are reported skipped or
@@ -524,8 +526,17 @@ func checkRejected(ctx context.Context, rt *kubernetes.Runtime, stateDir string,
 	for _, r := range sp.Resources {
 		byID[r.ID] = r
 	}
+	// Before the first apply the stack's namespace does not exist, so the
+	// dry-run cannot judge the resource: the preview must say so.
+	first, err := eng.Preview(ctx, sp, engine.PreviewOptions{})
+	if err != nil {
+		return "", fmt.Errorf("first preview: %w", err)
+	}
+	if s := first.ChangeSteps[want.ID]; s == nil || !strings.HasPrefix(s.Note, "not validated by a dry-run") {
+		return "", fmt.Errorf("first preview: %s is not noted as not validated by a dry-run: %+v", want.ID, s)
+	}
 	var ev events
-	res, err := eng.Apply(ctx, sp, nil, engine.ApplyOptions{OnEvent: ev.add})
+	res, err := eng.Apply(ctx, sp, first, engine.ApplyOptions{OnEvent: ev.add})
 	if err == nil {
 		return "", fmt.Errorf("apply succeeded; want %s rejected", want.ID)
 	}
