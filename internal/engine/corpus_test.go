@@ -7,6 +7,7 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"io"
 	"os"
 	"path/filepath"
 	"reflect"
@@ -627,12 +628,14 @@ func err2s(err error) string {
 	return err.Error()
 }
 
-func mustSerial(eng *engine.Engine) int64 {
+// mustSerial returns the serial of the stack's state, -1 when it cannot be
+// loaded.
+func mustSerial(eng *engine.Engine) int {
 	st, err := eng.Store().Load()
 	if err != nil {
 		return -1
 	}
-	return int64(st.Serial)
+	return st.Serial
 }
 
 // installCRDs applies testdata/corpus/crds.yaml (our stand-ins for the
@@ -649,7 +652,7 @@ func installCRDs(t *testing.T, rt *kubernetes.Runtime) {
 	for {
 		var obj map[string]any
 		if err := dec.Decode(&obj); err != nil {
-			if err.Error() == "EOF" {
+			if errors.Is(err, io.EOF) {
 				break
 			}
 			t.Fatalf("crds.yaml: %v", err)
