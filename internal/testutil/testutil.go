@@ -8,6 +8,7 @@ package testutil
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -69,5 +70,36 @@ func CopyTree(t testing.TB, src, dst string) {
 	})
 	if err != nil {
 		t.Fatal(err)
+	}
+}
+
+// TrackSources makes a test's cached result depend on the module's Go and
+// Lua sources (and go.mod, go.sum). `go test` reuses a passing result while
+// the test binary and the files the test itself opened or stat'ed are
+// unchanged; a test that builds cmd/konfig-lsp or runs Neovim on the plugin
+// reads those sources only through other processes, so without this an
+// edit to them would not run it again.
+func TrackSources(t testing.TB) {
+	t.Helper()
+	root := ModuleRoot(t)
+	err := filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if d.IsDir() {
+			if p != root && (strings.HasPrefix(d.Name(), ".") || d.Name() == "node_modules" || d.Name() == "testdata") {
+				return filepath.SkipDir
+			}
+			return nil
+		}
+		switch filepath.Ext(p) {
+		case ".go", ".lua", ".mod", ".sum":
+			_, err := os.Stat(p)
+			return err
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("track sources: %v", err)
 	}
 }

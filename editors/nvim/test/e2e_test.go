@@ -21,6 +21,7 @@ func TestNeovimEndToEnd(t *testing.T) {
 	if err != nil {
 		t.Skip("nvim is not installed (hack/setup.d/10-neovim.sh installs it)")
 	}
+	testutil.TrackSources(t)
 	root := testutil.ModuleRoot(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "konfig-lsp")

@@ -321,6 +321,7 @@ func TestEditorCommandsAgainstCluster(t *testing.T) {
 // the log checked for Secret values.
 func TestBinaryAgainstCluster(t *testing.T) {
 	c := cluster.Need(t)
+	testutil.TrackSources(t)
 	bin := filepath.Join(t.TempDir(), "konfig-lsp")
 	build := exec.Command("go", "build", "-o", bin, "./cmd/konfig-lsp")
 	build.Dir = testutil.ModuleRoot(t)

@@ -30,6 +30,7 @@ func TestNeovimApplyAgainstCluster(t *testing.T) {
 		t.Skip("nvim is not installed (hack/setup.d/10-neovim.sh installs it)")
 	}
 	c := cluster.Need(t)
+	testutil.TrackSources(t)
 	root := testutil.ModuleRoot(t)
 	tmp := t.TempDir()
 	bin := filepath.Join(tmp, "konfig-lsp")
