@@ -9,12 +9,14 @@ import (
 	"fmt"
 	"os"
 	"os/exec"
+	"path/filepath"
 	"strings"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/google/go-cmp/cmp"
+	"gopkg.in/yaml.v3"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -712,9 +714,10 @@ func TestWatch(t *testing.T) {
 	})
 	_, err = f.eng.Apply(context.Background(), stuck, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 5 * time.Second})
 	if err == nil || !strings.Contains(err.Error(), stuckID) || !strings.Contains(err.Error(), "not ready after 5s") ||
-		!strings.Contains(err.Error(), "0/1 replicas available") {
+		!strings.Contains(err.Error(), "0/1 replicas available") || !strings.Contains(err.Error(), "unschedulable: 0/2 nodes are available") {
 		t.Errorf("apply --watch of a Deployment no node can run: err = %v, want a readiness timeout naming %s", err, stuckID)
 	}
+	t.Logf("stuck Deployment: %v", err)
 
 	// A failing Job is an error as soon as it fails, not a timeout (the
 	// stuck Deployment goes: apply deletes what left the stack only after a
@@ -802,4 +805,103 @@ func (f *fixture) waitGone(t *testing.T, apiVersion, kind, ns, name string, time
 			t.Fatalf("%s %s not gone after %s (phase %q)", kind, name, timeout, phase)
 		}
 	}
+}
+
+// TestWatchKonfigStack applies a stack of the Konfig corpus (guestbook: three
+// Deployments that depend on three Services selecting their pods) with
+// --watch, in a namespace of its own: every Deployment becomes available and
+// every Service gets a ready endpoint before apply returns; then destroy
+// leaves nothing.
+func TestWatchKonfigStack(t *testing.T) {
+	cluster.NeedControllers(t)
+	root, err := k8stest.RepoRoot()
+	if err != nil {
+		t.Fatal(err)
+	}
+	golden := filepath.Join(root, "..", "shared", "corpus", "konfig", "appops", "guestbook", "dev", "ci-test", "stdout.golden.yaml")
+	data, err := os.ReadFile(golden)
+	if err != nil {
+		t.Skipf("Konfig corpus stack not found (%v): the corpus lives beside the repository", err)
+	}
+	var rs []spec.Resource
+	if err := yaml.Unmarshal(data, &rs); err != nil {
+		t.Fatalf("%s: %v", golden, err)
+	}
+	ns := fmt.Sprintf("guestbook-watch-%d", time.Now().UnixNano()%1_000_000)
+	sp := renameNamespace(&spec.Spec{Resources: rs}, "guestbook", ns)
+	f := newFixture(t, t.TempDir())
+	var ev watchEvents
+	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute, OnEvent: ev.on})
+	if err != nil {
+		t.Fatalf("apply --watch of guestbook: %v", err)
+	}
+	if got, want := res.Summary(), summary(len(sp.Resources), 0, 0, 0); got != want {
+		t.Errorf("apply --watch: %q, want %q", got, want)
+	}
+	waited := 0
+	for _, r := range sp.Resources {
+		want := []engine.EventType{engine.EventStart, engine.EventWaiting, engine.EventDone}
+		if diff := cmp.Diff(want, ev.types[r.ID]); diff != "" {
+			t.Errorf("events of %s (-want +got):\n%s", r.ID, diff)
+		}
+		st, err := f.rt.Readiness(context.Background(), r)
+		if err != nil || !st.Ready {
+			t.Errorf("%s after apply --watch: %v %v", r.ID, st, err)
+		}
+		if r.Attributes["kind"] == "Deployment" || r.Attributes["kind"] == "Service" {
+			waited++
+		}
+	}
+	if waited != 6 {
+		t.Errorf("the stack has %d Deployments and Services, want 6", waited)
+	}
+	if _, err := f.eng.Destroy(context.Background(), engine.DestroyOptions{}); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	for _, r := range sp.Resources {
+		f.waitGoneResource(t, r, 3*time.Minute)
+	}
+}
+
+// renameNamespace moves the resources of namespace from to namespace to (the
+// Namespace itself, namespaced objects, ids and dependsOn).
+func renameNamespace(sp *spec.Spec, from, to string) *spec.Spec {
+	rename := func(rid string) string {
+		parts := strings.Split(rid, ":")
+		switch {
+		case len(parts) == 3 && parts[1] == "Namespace" && parts[2] == from:
+			parts[2] = to
+		case len(parts) == 4 && parts[2] == from:
+			parts[2] = to
+		}
+		return strings.Join(parts, ":")
+	}
+	out := &spec.Spec{}
+	for _, r := range sp.Resources {
+		r.ID = rename(r.ID)
+		var deps []string
+		for _, d := range r.DependsOn {
+			deps = append(deps, rename(d))
+		}
+		r.DependsOn = deps
+		attrs := make(map[string]any, len(r.Attributes))
+		for k, v := range r.Attributes {
+			attrs[k] = v
+		}
+		md, _ := attrs["metadata"].(map[string]any)
+		nmd := make(map[string]any, len(md))
+		for k, v := range md {
+			nmd[k] = v
+		}
+		if nmd["namespace"] == from {
+			nmd["namespace"] = to
+		}
+		if attrs["kind"] == "Namespace" && nmd["name"] == from {
+			nmd["name"] = to
+		}
+		attrs["metadata"] = nmd
+		r.Attributes = attrs
+		out.Resources = append(out.Resources, r)
+	}
+	return out
 }

@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/dynamic"
 
@@ -457,13 +458,66 @@ func (rt *Runtime) wait(ctx context.Context, r spec.Resource, timeout time.Durat
 			if parent.Err() != nil {
 				return fmt.Errorf("waiting for %s to be ready (%s): %w", r.ID, st.Reason, parent.Err())
 			}
-			return fmt.Errorf("%s not ready after %s: %s: %w", r.ID, timeout, st.Reason, ctx.Err())
+			reason := st.Reason
+			hctx, hcancel := context.WithTimeout(context.WithoutCancel(parent), 5*time.Second)
+			if hint := rt.podHint(hctx, t); hint != "" {
+				reason += "; " + hint
+			}
+			hcancel()
+			return fmt.Errorf("%s not ready after %s: %s: %w", r.ID, timeout, reason, ctx.Err())
 		case <-wake:
 			timer.Stop()
 		case <-timer.C:
 			delay = min(2*delay, maxDelay)
 		}
 	}
+}
+
+var podsGVR = schema.GroupVersionResource{Version: "v1", Resource: "pods"}
+
+// podHint tells why the pods of a workload (apps/v1 kinds, Jobs) are not
+// ready, from the first of its pods that the scheduler could not place (its
+// message names what no node offers) or whose container waits (an image
+// pull back-off, a crash loop); "" when it finds nothing to tell.
+func (rt *Runtime) podHint(ctx context.Context, t target) string {
+	if t.gvk.Group != "apps" && (t.gvk.Group != "batch" || t.gvk.Kind != "Job") {
+		return ""
+	}
+	u, err := t.client(rt.dyn).Get(ctx, t.name, metav1.GetOptions{})
+	if err != nil {
+		return ""
+	}
+	ml, _, _ := unstructured.NestedStringMap(u.Object, "spec", "selector", "matchLabels")
+	if len(ml) == 0 {
+		return ""
+	}
+	pods, err := rt.dyn.Resource(podsGVR).Namespace(t.namespace).List(ctx, metav1.ListOptions{
+		LabelSelector: labels.SelectorFromSet(ml).String(), Limit: 50,
+	})
+	if err != nil {
+		return ""
+	}
+	for i := range pods.Items {
+		p := pods.Items[i].Object
+		if c := condition(p, "PodScheduled"); c != nil && c["status"] == "False" {
+			msg, _ := c["message"].(string)
+			return fmt.Sprintf("pod %s unschedulable: %s", pods.Items[i].GetName(), msg)
+		}
+		css, _, _ := unstructured.NestedSlice(p, "status", "containerStatuses")
+		for _, cs := range css {
+			csm, _ := cs.(map[string]any)
+			w, found, _ := unstructured.NestedMap(csm, "state", "waiting")
+			if !found {
+				continue
+			}
+			reason, _ := w["reason"].(string)
+			msg, _ := w["message"].(string)
+			if reason != "" && reason != "ContainerCreating" && reason != "PodInitializing" {
+				return fmt.Sprintf("pod %s container %v: %s%s", pods.Items[i].GetName(), csm["name"], reason, paren(msg))
+			}
+		}
+	}
+	return ""
 }
 
 // notify watches ri with opts until ctx ends and signals wake (without
