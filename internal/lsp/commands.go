@@ -360,10 +360,13 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 	if res != nil {
 		summary = res.Summary()
 	}
-	if err != nil {
-		prog.end(fmt.Sprintf("%s failed: %s", verb, summary))
-	} else {
+	switch {
+	case err == nil:
 		prog.end(summary)
+	case ctx.Err() != nil:
+		prog.end(fmt.Sprintf("%s cancelled: %s", verb, summary))
+	default:
+		prog.end(fmt.Sprintf("%s failed: %s", verb, summary))
 	}
 	if err != nil {
 		return nil, fmt.Errorf("%s %s: %w", verb, stackLabel(st), err)

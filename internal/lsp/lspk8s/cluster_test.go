@@ -743,3 +743,83 @@ func TestExcludeTypes(t *testing.T) {
 		t.Errorf("left after destroy: %v", got)
 	}
 }
+
+// TestCancelledApply: the editor cancels an apply ($/cancelRequest) as soon
+// as the first resource is done. The progress still ends, the state file is
+// valid and holds only objects that exist, the lock is free, and applying
+// again converges.
+func TestCancelledApply(t *testing.T) {
+	c := cluster.Need(t)
+	root := t.TempDir()
+	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), root)
+	st := loadStack(t, root, "blog/dev")
+	k := newAPI(t, c.Kubeconfig)
+	t.Cleanup(func() { k.forgetNamespaces(st.resources) })
+	s := start(t, inProcess, root, map[string]any{"kubeconfig": c.Kubeconfig})
+	u, _ := s.open(st.entry)
+
+	ctx, cancel := context.WithCancel(s.ctx)
+	defer cancel()
+	s.client.mu.Lock()
+	s.client.onProgress = func(v map[string]any) {
+		if msg, _ := v["message"].(string); strings.HasPrefix(msg, string(engine.EventDone)+" ") {
+			cancel()
+		}
+	}
+	s.client.mu.Unlock()
+	s.client.reset("Apply")
+	if _, err := s.executeCtx(ctx, cmdApply, u, nil); err == nil {
+		t.Log("the apply finished before the cancellation reached it")
+	}
+	_, created, _ := s.client.snapshot()
+	if len(created) != 1 {
+		t.Fatalf("progress tokens %q, want one", created)
+	}
+	vs := s.client.waitProgressEnd(t, created[0]) // the server is done with the apply
+	t.Logf("progress of the cancelled apply: %v", vs)
+	if end, _ := vs[len(vs)-1]["message"].(string); !strings.HasPrefix(end, "Apply cancelled") && !strings.HasPrefix(end, (&engine.Result{Created: len(st.resources)}).Summary()) {
+		t.Errorf("progress end %q, want it to say the apply was cancelled", end)
+	}
+	s.client.mu.Lock()
+	s.client.onProgress = nil
+	s.client.mu.Unlock()
+
+	sf := loadState(t, st)
+	var applied []string
+	if sf != nil {
+		applied = stateIDs(sf)
+	}
+	live := sorted(k.existing(st.resources))
+	for _, id := range applied {
+		if !slices.Contains(live, id) {
+			t.Errorf("the state holds %s, which is not in the cluster", id)
+		}
+	}
+	t.Logf("after the cancel: %d of %d resources in the state, %d in the cluster", len(applied), len(st.resources), len(live))
+
+	s.client.reset("Apply")
+	res, err := s.execute(cmdApply, u, nil)
+	if err != nil {
+		t.Fatalf("apply after the cancelled one: %v", err)
+	}
+	if res.Summary == "cancelled" {
+		t.Fatalf("the rerun was not confirmed: %+v", res)
+	}
+	if diff := cmp.Diff(ids(st.resources), sorted(k.existing(st.resources))); diff != "" {
+		t.Errorf("objects after the rerun (-want +got):\n%s", diff)
+	}
+	again, err := s.execute(cmdDiff, u, nil)
+	if err != nil {
+		t.Fatalf("diff after the rerun: %v", err)
+	}
+	if !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
+		t.Errorf("diff after the rerun is not all UnChanged:\n%s", again.Text)
+	}
+	s.client.reset("Destroy")
+	if _, err := s.execute(cmdDestroy, u, nil); err != nil {
+		t.Fatalf("destroy: %v", err)
+	}
+	if got := k.existing(st.resources); len(got) > 0 {
+		t.Errorf("left after destroy: %v", got)
+	}
+}

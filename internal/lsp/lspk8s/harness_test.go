@@ -46,6 +46,9 @@ type client struct {
 	shown []string
 	// diagnostics records the messages of every published diagnostic.
 	diagnostics []string
+	// onProgress, when set, sees every $/progress value (on the read
+	// loop, after it is recorded).
+	onProgress func(map[string]any)
 }
 
 func newClient() *client {
@@ -77,11 +80,15 @@ func (c *client) Progress(_ context.Context, p *protocol.ProgressParams) error {
 		return fmt.Errorf("progress value %s: %w", p.Value, err)
 	}
 	c.mu.Lock()
-	defer c.mu.Unlock()
 	tok := tokenString(p.Token)
 	c.progress[tok] = append(c.progress[tok], v)
 	close(c.progressed)
 	c.progressed = make(chan struct{})
+	on := c.onProgress
+	c.mu.Unlock()
+	if on != nil {
+		on(v)
+	}
 	return nil
 }
 
@@ -358,11 +365,17 @@ type commandResult struct {
 // execute runs a konfig.* command on the document u, with a work-done
 // progress token when token is not nil.
 func (s *session) execute(command string, u uri.URI, token protocol.ProgressToken) (*commandResult, error) {
+	return s.executeCtx(s.ctx, command, u, token)
+}
+
+// executeCtx is execute with the request's context: cancelling it sends
+// $/cancelRequest.
+func (s *session) executeCtx(ctx context.Context, command string, u uri.URI, token protocol.ProgressToken) (*commandResult, error) {
 	s.t.Helper()
 	arg, _ := json.Marshal(string(u))
 	params := &protocol.ExecuteCommandParams{Command: command, Arguments: []protocol.LSPAny{arg}}
 	params.WorkDoneToken = token
-	raw, err := s.server.ExecuteCommand(s.ctx, params)
+	raw, err := s.server.ExecuteCommand(ctx, params)
 	if err != nil {
 		return nil, err
 	}
