@@ -49,7 +49,7 @@ type stack struct {
 }
 
 // loadStack reads the stack rel (e.g. "shop/dev") of the workspace root.
-func loadStack(t *testing.T, root, rel string) *stack {
+func loadStack(t testing.TB, root, rel string) *stack {
 	t.Helper()
 	dir := filepath.Join(root, rel)
 	b, err := os.ReadFile(filepath.Join(dir, "ci-test", "stdout.golden.yaml"))
@@ -104,7 +104,7 @@ func (st *stack) addSecret(v string) {
 }
 
 // ofKind returns the first golden resource of kind.
-func (st *stack) ofKind(t *testing.T, kind string) spec.Resource {
+func (st *stack) ofKind(t testing.TB, kind string) spec.Resource {
 	t.Helper()
 	for _, r := range st.resources {
 		if r.Attributes["kind"] == kind {
@@ -126,7 +126,7 @@ func (st *stack) actions(a engine.Action) map[string]engine.Action {
 
 // planActions parses the change table at the top of a diff or apply text:
 // `ID ACTION NOTE` rows up to the `Plan:` line.
-func planActions(t *testing.T, text string) map[string]engine.Action {
+func planActions(t testing.TB, text string) map[string]engine.Action {
 	t.Helper()
 	out := map[string]engine.Action{}
 	in := false
@@ -147,11 +147,11 @@ func planActions(t *testing.T, text string) map[string]engine.Action {
 
 // api reads and edits the cluster behind the server's back.
 type api struct {
-	t  *testing.T
+	t  testing.TB
 	rt *kubernetes.Runtime
 }
 
-func newAPI(t *testing.T, kubeconfig string) *api {
+func newAPI(t testing.TB, kubeconfig string) *api {
 	rt, err := kubernetes.New(kubernetes.Config{Kubeconfig: kubeconfig})
 	if err != nil {
 		t.Fatal(err)
@@ -232,7 +232,7 @@ func (a *api) forgetNamespaces(rs []spec.Resource) {
 }
 
 // loadState returns the stack's state file, or nil when there is none.
-func loadState(t *testing.T, st *stack) *state.State {
+func loadState(t testing.TB, st *stack) *state.State {
 	t.Helper()
 	if _, err := os.Stat(filepath.Join(st.dir, ".konfig", state.StateFile)); os.IsNotExist(err) {
 		return nil
@@ -265,7 +265,7 @@ func ids(rs []spec.Resource) []string {
 // checkProgress checks the progress of one apply or destroy: on the
 // editor's token when it gave one, else on one token the server created;
 // begin, a report per resource event, and end with summary.
-func checkProgress(t *testing.T, c *client, token, summary string, resources int) {
+func checkProgress(t testing.TB, c *client, token, summary string, resources int) {
 	t.Helper()
 	_, created, _ := c.snapshot()
 	switch {
@@ -821,5 +821,48 @@ func TestCancelledApply(t *testing.T) {
 	}
 	if got := k.existing(st.resources); len(got) > 0 {
 		t.Errorf("left after destroy: %v", got)
+	}
+}
+
+// BenchmarkDiffCommand measures konfig.diff over JSON-RPC (in process) on
+// the shop/dev stack against the test cluster: on an empty cluster (all
+// Create, server-side dry-runs), and once applied (all UnChanged); and
+// konfig.preview (compile only) for comparison.
+func BenchmarkDiffCommand(b *testing.B) {
+	c := cluster.Need(b)
+	root := b.TempDir()
+	testutil.CopyTree(b, filepath.Join(testutil.ModuleRoot(b), "examples"), root)
+	st := loadStack(b, root, "shop/dev")
+	k := newAPI(b, c.Kubeconfig)
+	b.Cleanup(func() { k.forgetNamespaces(st.resources) })
+	s := start(b, inProcess, root, map[string]any{"kubeconfig": c.Kubeconfig})
+	u, _ := s.open(st.entry)
+	diff := func(b *testing.B, want engine.Action) {
+		for b.Loop() {
+			res, err := s.execute(cmdDiff, u, nil)
+			if err != nil {
+				b.Fatal(err)
+			}
+			if got := planActions(b, res.Text); !cmp.Equal(st.actions(want), got) {
+				b.Fatalf("diff: %v, want all %s", got, want)
+			}
+		}
+	}
+	b.Run("preview, no cluster", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := s.execute(cmdPreview, u, nil); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("empty cluster", func(b *testing.B) { diff(b, engine.Create) })
+	s.client.reset("Apply")
+	if _, err := s.execute(cmdApply, u, nil); err != nil {
+		b.Fatal(err)
+	}
+	b.Run("applied", func(b *testing.B) { diff(b, engine.UnChanged) })
+	s.client.reset("Destroy")
+	if _, err := s.execute(cmdDestroy, u, nil); err != nil {
+		b.Fatal(err)
 	}
 }

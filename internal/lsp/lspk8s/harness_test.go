@@ -149,7 +149,7 @@ func (c *client) snapshot() (asked, created []string, progress map[string][]map[
 // after a generous deadline (a guard against hangs, not a timing check).
 // The server sends the end before it answers the command, and notifications
 // are handled in wire order, so this normally returns at once.
-func (c *client) waitProgressEnd(t *testing.T, token string) []map[string]any {
+func (c *client) waitProgressEnd(t testing.TB, token string) []map[string]any {
 	t.Helper()
 	deadline := time.After(30 * time.Second)
 	for {
@@ -216,7 +216,7 @@ func (b *logBuffer) String() string {
 
 // session is a running server with its editor.
 type session struct {
-	t      *testing.T
+	t      testing.TB
 	ctx    context.Context
 	server protocol.Server
 	client *client
@@ -227,10 +227,10 @@ type session struct {
 // transport starts a server and returns the client's end of its stream;
 // the server's log goes to logs. The server must stop when ctx is done or
 // the stream closes; wait returns once it has.
-type transport func(t *testing.T, ctx context.Context, logs io.Writer) (stream io.ReadWriteCloser, wait func() error)
+type transport func(t testing.TB, ctx context.Context, logs io.Writer) (stream io.ReadWriteCloser, wait func() error)
 
 // inProcess runs lsp.Serve on an in-process pipe with a debug-level log.
-func inProcess(t *testing.T, ctx context.Context, logs io.Writer) (io.ReadWriteCloser, func() error) {
+func inProcess(t testing.TB, ctx context.Context, logs io.Writer) (io.ReadWriteCloser, func() error) {
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	done := make(chan error, 1)
@@ -241,7 +241,7 @@ func inProcess(t *testing.T, ctx context.Context, logs io.Writer) (io.ReadWriteC
 // binary runs the built konfig-lsp as an editor does (`konfig-lsp serve`
 // on stdio), its stderr — the server's log, at debug level — into logs.
 func binary(path string) transport {
-	return func(t *testing.T, ctx context.Context, logs io.Writer) (io.ReadWriteCloser, func() error) {
+	return func(t testing.TB, ctx context.Context, logs io.Writer) (io.ReadWriteCloser, func() error) {
 		cmd := exec.CommandContext(ctx, path, "serve", "--log-level", "debug")
 		cmd.Stderr = logs
 		in, err := cmd.StdinPipe()
@@ -274,7 +274,7 @@ type pipes struct {
 // start starts a server through tr and initializes it with root as the
 // workspace folder, settings as initializationOptions and a client that
 // supports server-initiated progress.
-func start(t *testing.T, tr transport, root string, settings map[string]any) *session {
+func start(t testing.TB, tr transport, root string, settings map[string]any) *session {
 	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logBuffer{}
