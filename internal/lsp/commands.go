@@ -111,8 +111,12 @@ func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 // stackOf returns the stack of a document URI or directory argument.
 func (s *server) stackOf(arg string) (*konfig.Stack, error) {
 	path := arg
-	if u, err := uri.Parse(arg); err == nil && u.IsFile() {
+	if u, err := uri.Parse(arg); err == nil && strings.HasPrefix(arg, "file:") && u.IsFile() {
 		path = u.FsPath()
+	} else if roots := s.session.snapshot().roots; !filepath.IsAbs(path) && len(roots) > 0 {
+		// A relative stack directory is relative to the workspace, not
+		// to wherever the editor started the server.
+		path = filepath.Join(roots[0], path)
 	}
 	abs, err := filepath.Abs(path)
 	if err != nil {

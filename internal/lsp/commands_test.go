@@ -209,3 +209,29 @@ func TestCodecOwnsItsInput(t *testing.T) {
 		})
 	}
 }
+
+// TestCommandArgumentIsStackDir: the commands take a stack directory too,
+// relative to the workspace root or absolute.
+func TestCommandArgumentIsStackDir(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{})
+	for _, arg := range []string{"shop/dev", filepath.Join(dir, "shop", "dev")} {
+		a, _ := json.Marshal(arg)
+		raw, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: cmdPreview, Arguments: []protocol.LSPAny{a}})
+		if err != nil {
+			t.Errorf("preview of %q: %v", arg, err)
+			continue
+		}
+		var res commandResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			t.Fatal(err)
+		}
+		if res.Stack != filepath.Join(dir, "shop", "dev") || !strings.Contains(res.Text, "kind: Deployment") {
+			t.Errorf("preview of %q: stack %q, text:\n%s", arg, res.Stack, res.Text)
+		}
+	}
+	a, _ := json.Marshal("nowhere")
+	if _, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: cmdPreview, Arguments: []protocol.LSPAny{a}}); err == nil || !strings.Contains(err.Error(), "not in a stack") {
+		t.Errorf("preview of a directory outside the stacks: err = %v", err)
+	}
+}
