@@ -18,6 +18,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/clientcmd"
+	clientcmdapi "k8s.io/client-go/tools/clientcmd/api"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/k8stest"
@@ -864,5 +866,47 @@ func BenchmarkDiffCommand(b *testing.B) {
 	s.client.reset("Destroy")
 	if _, err := s.execute(cmdDestroy, u, nil); err != nil {
 		b.Fatal(err)
+	}
+}
+
+// TestKubeconfigAndContextSettings: the kubeconfig setting relative to the
+// workspace root, and the context setting choosing the test cluster over a
+// current context that points nowhere.
+func TestKubeconfigAndContextSettings(t *testing.T) {
+	c := cluster.Need(t)
+	root := t.TempDir()
+	testutil.CopyTree(t, filepath.Join(testutil.ModuleRoot(t), "examples"), root)
+	st := loadStack(t, root, "shop/dev")
+
+	cfg, err := clientcmd.LoadFromFile(c.Kubeconfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	real := cfg.CurrentContext
+	cfg.Clusters["nowhere"] = &clientcmdapi.Cluster{Server: "https://127.0.0.1:1"}
+	cfg.Contexts["nowhere"] = &clientcmdapi.Context{Cluster: "nowhere", AuthInfo: cfg.Contexts[real].AuthInfo}
+	cfg.CurrentContext = "nowhere"
+	if err := os.MkdirAll(filepath.Join(root, "kube"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	if err := clientcmd.WriteToFile(*cfg, filepath.Join(root, "kube", "config")); err != nil {
+		t.Fatal(err)
+	}
+
+	for _, tc := range []struct {
+		context string
+		ok      bool
+	}{{real, true}, {"", false}} {
+		s := start(t, inProcess, root, map[string]any{"kubeconfig": "kube/config", "context": tc.context})
+		u, _ := s.open(st.entry)
+		res, err := s.execute(cmdDiff, u, nil)
+		switch {
+		case tc.ok && err != nil:
+			t.Errorf("context %q: diff: %v", tc.context, err)
+		case tc.ok && !cmp.Equal(st.actions(engine.Create), planActions(t, res.Text)):
+			t.Errorf("context %q: diff:\n%s", tc.context, res.Text)
+		case !tc.ok && (err == nil || !strings.Contains(err.Error(), "127.0.0.1:1")):
+			t.Errorf("context %q (current: nowhere): err = %v, want one naming the unreachable server", tc.context, err)
+		}
 	}
 }
