@@ -175,17 +175,30 @@ func (s *server) previewOptions() engine.PreviewOptions {
 	return engine.PreviewOptions{ExcludeTypes: append([]string(nil), s.settings.ExcludeTypes...)}
 }
 
-// engineFor returns the stack's engine on the configured cluster.
-func (s *server) engineFor(st *konfig.Stack) (*engine.Engine, error) {
+// engineFor returns the stack's engine on the configured cluster, and the
+// cluster as the messages name it (`context "x" of /path/kubeconfig`).
+func (s *server) engineFor(st *konfig.Stack) (*engine.Engine, string, error) {
 	s.mu.Lock()
 	kc := kubernetes.Config{Kubeconfig: s.settings.Kubeconfig, Context: s.settings.Context, Logger: s.log}
 	s.mu.Unlock()
 	kc.Kubeconfig = kubeconfigPath(kc.Kubeconfig, s.session.snapshot().roots)
+	where := "the current context"
+	if kc.Context != "" {
+		where = fmt.Sprintf("context %q", kc.Context)
+	}
+	switch {
+	case kc.Kubeconfig != "":
+		where += " of " + kc.Kubeconfig
+	case os.Getenv("KUBECONFIG") != "":
+		where += " of $KUBECONFIG"
+	default:
+		where += " of ~/.kube/config"
+	}
 	e, err := engine.NewKubernetes(st.Dir, kc)
 	if err != nil {
-		return nil, fmt.Errorf("cluster of the kubeconfig setting %q: %w", kc.Kubeconfig, err)
+		return nil, where, fmt.Errorf("cluster (%s): %w", where, err)
 	}
-	return e, nil
+	return e, where, nil
 }
 
 // kubeconfigPath resolves the kubeconfig setting: "~/" is the home
@@ -212,13 +225,13 @@ func (s *server) diffCommand(ctx context.Context, st *konfig.Stack) (*commandRes
 	if err != nil {
 		return nil, err
 	}
-	e, err := s.engineFor(st)
+	e, where, err := s.engineFor(st)
 	if err != nil {
 		return nil, err
 	}
 	ch, err := e.Preview(ctx, r.spec, s.previewOptions())
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cluster (%s): %w", where, err)
 	}
 	var b bytes.Buffer
 	if err := engine.WriteTable(&b, stackLabel(st), ch); err != nil {
@@ -298,7 +311,7 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 		// when no cluster is configured.
 		return nil, err
 	}
-	e, err := s.engineFor(st)
+	e, where, err := s.engineFor(st)
 	if err != nil {
 		return nil, err
 	}
@@ -310,7 +323,7 @@ func (s *server) applyCommand(ctx context.Context, st *konfig.Stack, destroy boo
 		ch, err = e.Preview(ctx, r.spec, aopts.PreviewOptions)
 	}
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("cluster (%s): %w", where, err)
 	}
 	if !destroy {
 		// Refused before asking: there is nothing to confirm.
