@@ -392,6 +392,32 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 			t.Errorf("the hover does not preview the Secret: %s", b)
 		}
 		shown = append(shown, string(b))
+		// Every word of the file (the password option's line included),
+		// and the inlay hints.
+		hovers := 0
+		for line, text := range strings.Split(src, "\n") {
+			for col := range text {
+				if col > 0 && isWord(text[col-1]) || !isWord(text[col]) {
+					continue
+				}
+				h, err := s.server.Hover(s.ctx, &protocol.HoverParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{
+					TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: protocol.Position{Line: uint32(line), Character: uint32(col)}}})
+				if err != nil || h == nil {
+					continue
+				}
+				b, _ := protocol.Marshal(h)
+				shown = append(shown, string(b))
+				hovers++
+			}
+		}
+		hints, err := s.server.InlayHint(s.ctx, &protocol.InlayHintParams{TextDocument: protocol.TextDocumentIdentifier{URI: u},
+			Range: protocol.Range{End: protocol.Position{Line: uint32(strings.Count(src, "\n") + 1)}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, _ = protocol.Marshal(hints)
+		shown = append(shown, string(b))
+		t.Logf("%d hovers and %d inlay hints collected", hovers, len(hints))
 	})
 
 	t.Run("diff on an empty cluster", func(t *testing.T) {
@@ -912,4 +938,8 @@ func TestKubeconfigAndContextSettings(t *testing.T) {
 			t.Errorf("context %q (current: nowhere): err = %v, want one naming the kubeconfig and the unreachable server", tc.context, err)
 		}
 	}
+}
+
+func isWord(c byte) bool {
+	return c == '_' || c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9'
 }
