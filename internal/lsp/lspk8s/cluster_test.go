@@ -475,6 +475,14 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 		if again := run(t, cmdDiff); !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
 			t.Errorf("diff right after apply is not all UnChanged:\n%s", again.Text)
 		}
+		// Applying again has nothing to do: nothing is asked.
+		s.client.reset("Apply")
+		if again := run(t, cmdApply); again.Summary != "nothing to do" {
+			t.Errorf("second apply: summary %q, want nothing to do", again.Summary)
+		}
+		if asked, created, _ := s.client.snapshot(); len(asked)+len(created) > 0 {
+			t.Errorf("a second apply with nothing to do asked %q, progress %q", asked, created)
+		}
 	})
 	if t.Failed() {
 		return
@@ -621,6 +629,13 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 		}
 		if sf := loadState(t, st); sf != nil && len(sf.Resources) > 0 {
 			t.Errorf("the state still holds %v", stateIDs(sf))
+		}
+		s.client.reset("Destroy")
+		if again := run(t, cmdDestroy); again.Summary != "nothing to do" {
+			t.Errorf("second destroy: summary %q, want nothing to do", again.Summary)
+		}
+		if asked, _, _ := s.client.snapshot(); len(asked) > 0 {
+			t.Errorf("a second destroy asked %q", asked)
 		}
 	})
 
