@@ -718,6 +718,14 @@ func TestWatch(t *testing.T) {
 		t.Errorf("apply --watch of a Deployment no node can run: err = %v, want a readiness timeout naming %s", err, stuckID)
 	}
 	t.Logf("stuck Deployment: %v", err)
+	// WaitReady stops on its context (an interrupted apply), not at its
+	// timeout.
+	ctx, cancel := context.WithCancel(context.Background())
+	cancel()
+	err = f.rt.WaitReady(ctx, stuck.Resources[len(stuck.Resources)-1], time.Hour)
+	if !errors.Is(err, context.Canceled) || strings.Contains(err.Error(), "not ready after") {
+		t.Errorf("WaitReady on a cancelled context: err = %v, want context.Canceled", err)
+	}
 
 	// A failing Job is an error as soon as it fails, not a timeout (the
 	// stuck Deployment goes: apply deletes what left the stack only after a

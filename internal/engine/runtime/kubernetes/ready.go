@@ -394,7 +394,8 @@ func (rt *Runtime) readiness(ctx context.Context, t target, objectOnly bool) (Re
 
 // WaitReady waits until r is ready by Readiness, it fails (a failed Job is an
 // error at once, not a wait), ctx ends or timeout (DefaultWaitTimeout when
-// not positive) passes. It watches the object (and a Service's
+// not positive) passes. Its errors say why r is not ready, not which
+// resource it is: the engine names it. It watches the object (and a Service's
 // EndpointSlices) to look again as soon as something changes, and also
 // looks again on a backoff from 100 ms to 2 s in case a watch is slow or
 // broken.
@@ -423,7 +424,7 @@ func (rt *Runtime) wait(ctx context.Context, r spec.Resource, timeout time.Durat
 	defer cancel()
 	t, err := rt.resolve(r, true)
 	if err != nil {
-		return fmt.Errorf("wait for %s: %w", r.ID, err)
+		return fmt.Errorf("wait for readiness: %w", err)
 	}
 	wake := make(chan struct{}, 1)
 	go rt.notify(ctx, t.client(rt.dyn), metav1.ListOptions{FieldSelector: fields.OneTermEqualSelector("metadata.name", t.name).String()}, wake)
@@ -444,7 +445,7 @@ func (rt *Runtime) wait(ctx context.Context, r spec.Resource, timeout time.Durat
 			return nil
 		}
 		if st.Failed {
-			return fmt.Errorf("%s failed: %s", r.ID, st.Reason)
+			return errors.New(st.Reason)
 		}
 		if !objectOnly && !watchingSlices && t.gvk.Kind == "Service" && t.gvk.Group == "" {
 			watchingSlices = true
@@ -456,7 +457,7 @@ func (rt *Runtime) wait(ctx context.Context, r spec.Resource, timeout time.Durat
 		case <-ctx.Done():
 			timer.Stop()
 			if parent.Err() != nil {
-				return fmt.Errorf("waiting for %s to be ready (%s): %w", r.ID, st.Reason, parent.Err())
+				return fmt.Errorf("waiting for readiness (%s): %w", st.Reason, parent.Err())
 			}
 			reason := st.Reason
 			hctx, hcancel := context.WithTimeout(context.WithoutCancel(parent), 5*time.Second)
@@ -464,7 +465,7 @@ func (rt *Runtime) wait(ctx context.Context, r spec.Resource, timeout time.Durat
 				reason += "; " + hint
 			}
 			hcancel()
-			return fmt.Errorf("%s not ready after %s: %s: %w", r.ID, timeout, reason, ctx.Err())
+			return fmt.Errorf("not ready after %s: %s: %w", timeout, reason, ctx.Err())
 		case <-wake:
 			timer.Stop()
 		case <-timer.C:
