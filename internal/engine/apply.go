@@ -59,21 +59,28 @@ type ApplyOptions struct {
 
 // Result is the outcome of Apply or Destroy.
 //
-// Skipped counts the resources not attempted because a dependency failed or
-// the operation stopped; Excluded, Blocked and Unsupported count the steps
-// of those actions, which apply leaves alone.
+// Skipped counts the resources not attempted because a dependency failed
+// (or, for deletions, because the apply failed before them); NotAttempted
+// counts those the operation never reached because it was stopped
+// (cancelled, interrupted); Excluded, Blocked and Unsupported count the
+// steps of those actions, which apply leaves alone. Every step of Changes is
+// counted exactly once.
 type Result struct {
 	Created, Updated, Deleted, UnChanged, Failed, Skipped int
+	NotAttempted                                          int
 	Excluded, Blocked, Unsupported                        int
 	Changes                                               *Changes
 }
 
 // Summary is "N created, N updated, N deleted, N unchanged" (plus failures,
-// and the resources left out).
+// the resources not attempted, and the resources left out).
 func (r *Result) Summary() string {
 	s := fmt.Sprintf("%d created, %d updated, %d deleted, %d unchanged", r.Created, r.Updated, r.Deleted, r.UnChanged)
 	if r.Failed > 0 || r.Skipped > 0 {
 		s += fmt.Sprintf(", %d failed, %d skipped", r.Failed, r.Skipped)
+	}
+	if r.NotAttempted > 0 {
+		s += fmt.Sprintf(", %d not attempted", r.NotAttempted)
 	}
 	if r.Excluded > 0 {
 		s += fmt.Sprintf(", %d excluded", r.Excluded)
@@ -85,6 +92,17 @@ func (r *Result) Summary() string {
 		s += fmt.Sprintf(", %d blocked", r.Blocked)
 	}
 	return s
+}
+
+// countNotAttempted sets NotAttempted to the steps of Changes that no other
+// count holds: those an operation that stopped early never reached.
+func (r *Result) countNotAttempted() {
+	if r.Changes == nil {
+		return
+	}
+	n := len(r.Changes.StepKeys) - (r.Created + r.Updated + r.Deleted + r.UnChanged + r.Failed + r.Skipped +
+		r.Excluded + r.Blocked + r.Unsupported)
+	r.NotAttempted = max(n, 0)
 }
 
 // Apply makes the cluster match sp. ch is the preview the user confirmed; nil
@@ -186,6 +204,8 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		}
 		rt, err := e.cfg.Runtimes.For(r)
 		if err != nil {
+			fail()
+			ev.emit(Event{Type: EventFailed, ID: id, Action: step.Action, Err: err})
 			return err
 		}
 		attrs, unresolved := graph.Resolve(r.Attributes, lookup)
@@ -286,13 +306,18 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		}
 	}
 	var delErr error
-	if walkErr == nil && len(delIDs) > 0 {
+	switch {
+	case len(delIDs) == 0:
+	case walkErr == nil:
 		delErr = e.deleteAll(ctx, delIDs, delRes, opts.MaxConcurrent, saver, ev, res)
-	} else if len(delIDs) > 0 {
+	case ctx.Err() != nil:
+		// Stopped: the deletions are not attempted (counted below).
+	default:
 		for _, id := range delIDs {
 			skip(id, "apply failed before deletions")
 		}
 	}
+	res.countNotAttempted()
 	if err := saver.close(); err != nil {
 		return res, err
 	}
@@ -452,6 +477,7 @@ func (e *Engine) Destroy(ctx context.Context, opts DestroyOptions) (*Result, err
 		rs[s.ID] = s.res
 	}
 	delErr := e.deleteAll(ctx, ch.StepKeys, rs, opts.MaxConcurrent, saver, ev, res)
+	res.countNotAttempted()
 	if err := saver.close(); err != nil {
 		return res, err
 	}

@@ -556,8 +556,10 @@ func maxConc(n int) int {
 
 // walk runs fn for every id of order once all of its dependencies (deps(id),
 // default g.DependsOn) among order succeeded, at most limit at a time. A
-// failed node's dependents are skipped (reported through skip). It returns
-// the joined errors of failed nodes, or ctx's error.
+// failed node's dependents are skipped (reported through skip). Once ctx
+// ends, nothing more starts: the nodes not started are neither run nor
+// reported (the caller counts them as not attempted). It returns the joined
+// errors of failed nodes, each under its id, and ctx's error.
 func walk(ctx context.Context, g *graph.Graph, order []string, limit int, fn func(ctx context.Context, id string) error, skip func(id string, cause string)) error {
 	return walkDeps(ctx, order, g.DependsOn, limit, fn, skip)
 }
@@ -598,10 +600,8 @@ func walkDeps(ctx context.Context, order []string, deps func(string) []string, l
 		go func() {
 			sem <- struct{}{}
 			defer func() { <-sem }()
-			var err error
-			if ctx.Err() != nil {
-				err = ctx.Err()
-			} else {
+			err := errNotStarted
+			if ctx.Err() == nil {
 				err = fn(ctx, id)
 			}
 			done <- result{id, err}
@@ -636,8 +636,11 @@ func walkDeps(ctx context.Context, order []string, deps func(string) []string, l
 		r := <-done
 		running--
 		remaining--
+		if r.err == errNotStarted {
+			continue
+		}
 		if r.err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", r.id, r.err))
+			errs = append(errs, underID(r.id, r.err))
 			failed[r.id] = "dependency " + r.id + " failed"
 			markSkipped(r.id, "dependency "+r.id+" failed")
 			continue
@@ -654,14 +657,26 @@ func walkDeps(ctx context.Context, order []string, deps func(string) []string, l
 	for running > 0 {
 		r := <-done
 		running--
-		if r.err != nil {
-			errs = append(errs, fmt.Errorf("%s: %w", r.id, r.err))
+		if r.err != nil && r.err != errNotStarted {
+			errs = append(errs, underID(r.id, r.err))
 		}
 	}
 	if ctx.Err() != nil {
 		errs = append(errs, ctx.Err())
 	}
 	return errors.Join(errs...)
+}
+
+// errNotStarted is walk's mark of a node it did not run because ctx ended.
+var errNotStarted = errors.New("not started")
+
+// underID puts err under the id of its resource, unless its message names
+// the resource already (a runtime's "apply <id>: …").
+func underID(id string, err error) error {
+	if strings.Contains(err.Error(), id) {
+		return err
+	}
+	return fmt.Errorf("%s: %w", id, err)
 }
 
 // ignoreFields removes each dot path from a copy of obj; a list on the way

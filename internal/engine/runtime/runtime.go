@@ -68,7 +68,8 @@ type DependableWaiter interface {
 }
 
 // ConflictError reports that applying would overwrite fields another manager
-// owns.
+// owns. Its message does not name the resource: the engine reports errors
+// under the resource's id (ID is there for programs).
 type ConflictError struct {
 	ID      string
 	Message string
@@ -76,7 +77,7 @@ type ConflictError struct {
 }
 
 func (e *ConflictError) Error() string {
-	return fmt.Sprintf("%s: conflict: %s (use --force-conflicts to take the fields over)", e.ID, e.Message)
+	return fmt.Sprintf("conflict: %s (use --force-conflicts to take the fields over)", e.Message)
 }
 
 func (e *ConflictError) Unwrap() error { return e.Err }
