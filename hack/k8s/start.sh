@@ -229,14 +229,16 @@ if [ "${KONFIG_K8S_CONTROLLERS:-}" = "1" ]; then
   check_kube-scheduler() { [ "$(curl -ksS --max-time 2 "https://127.0.0.1:$SCHED_PORT/healthz")" = ok ]; }
 
   # kwok serves nothing here (no --server-address): the fake nodes turning
-  # Ready below is what shows it works.
+  # Ready below is what shows it works. Its node leases are off unless
+  # asked for (the default of 40 s applies only with a KwokConfiguration).
   start_kwok() {
     launch kwok "$BIN/kwok" \
       --kubeconfig "$KUBECONFIG_FILE" \
       --config "$here/kwok-stages.yaml" \
       --manage-all-nodes=false \
       --manage-nodes-with-annotation-selector kwok.x-k8s.io/node=fake \
-      --cidr 10.244.0.1/16 --node-ip 10.243.0.1
+      --cidr 10.244.0.1/16 --node-ip 10.243.0.1 \
+      --node-lease-duration-seconds 40
   }
   check_kwok() { true; }
 
@@ -269,6 +271,12 @@ NODE
     die "the fake nodes did not become Ready"
   kubectl_ wait --for=create serviceaccount/default -n default --timeout=120s >/dev/null ||
     die "the default ServiceAccount was not created"
+  # The heartbeat: kwok renews a Lease per node; without it the node
+  # lifecycle controller taints the nodes unreachable after 50 s.
+  for i in $(seq 1 "$NODES"); do
+    kubectl_ wait --for=create "lease/kwok-node-$i" -n kube-node-lease --timeout=120s >/dev/null ||
+      die "kwok holds no Lease for kwok-node-$i (no heartbeat)"
+  done
   echo "K8S_CONTROLLERS=1" >> "$RUN_DIR/env"
   log "controllers, scheduler, kwok and $NODES fake nodes ready in $(( ($(date +%s%N) - t0) / 1000000 )) ms"
 fi
