@@ -5,8 +5,9 @@
 --     nvim --headless --clean -n -i NONE --cmd 'set rtp+=<editors/nvim>' -c 'luafile e2e.lua'
 --
 -- It opens the stack's main.k and checks completion inside the Server block,
--- a hover preview, a policy diagnostic after an edit, a quick fix and
--- :KonfigPreview. Each step prints one line; the last line is PASS or the
+-- a hover preview, a policy diagnostic after an edit, a quick fix,
+-- :KonfigPreview and its scratch buffer (refreshed in place by a second
+-- call, commands run in it acting on its stack). Each step prints one line; the last line is PASS or the
 -- script exits with status 1 after printing FAIL and the reason.
 local out = io.stdout
 local function say(...)
@@ -27,6 +28,20 @@ local ok, err = pcall(function()
   local bin = os.getenv('KONFIG_LSP')
   local stack = os.getenv('KONFIG_STACK')
   check(bin and stack, 'KONFIG_LSP and KONFIG_STACK must be set')
+  -- Record notifications (errors of commands, apply summaries).
+  local notes = {}
+  vim.notify = function(msg, level)
+    table.insert(notes, { msg = msg, level = level })
+  end
+  local function errors()
+    local out = {}
+    for _, n in ipairs(notes) do
+      if n.level == vim.log.levels.ERROR then
+        table.insert(out, n.msg)
+      end
+    end
+    return out
+  end
   require('konfig').setup({ cmd = { bin, 'serve', '--log-level', os.getenv('KONFIG_LOG') or 'warn' }, settings = { debounceMs = 50 } })
   vim.cmd('edit ' .. stack .. '/main.k')
   local buf = vim.api.nvim_get_current_buf()
@@ -151,23 +166,102 @@ local ok, err = pcall(function()
   say('QUICKFIX', fix.title)
   vim.api.nvim_buf_set_lines(buf, iline + 1, iline + 2, false, {})
 
-  -- 5. :KonfigPreview opens the rendered resources.
-  local before = #vim.api.nvim_list_bufs()
+  -- 5. :KonfigPreview opens the rendered resources in a split that takes
+  -- the focus.
+  local function named(prefix)
+    local out = {}
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_get_name(b):find(prefix, 1, true) == 1 then
+        table.insert(out, b)
+      end
+    end
+    return out
+  end
+  local function text_of(b)
+    return table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n')
+  end
+  local wins = #vim.api.nvim_tabpage_list_wins(0)
   vim.cmd('KonfigPreview')
   local pbuf
   check(vim.wait(30000, function()
-    for _, b in ipairs(vim.api.nvim_list_bufs()) do
-      if vim.api.nvim_buf_get_name(b):find('konfig://preview', 1, true) then
-        pbuf = b
-        return true
-      end
-    end
-    return false
-  end, 50), ':KonfigPreview opened nothing (' .. before .. ' buffers)')
-  local text = table.concat(vim.api.nvim_buf_get_lines(pbuf, 0, -1, false), '\n')
+    pbuf = named('konfig://preview/')[1]
+    return pbuf ~= nil
+  end, 50), ':KonfigPreview opened nothing; errors: ' .. vim.inspect(errors()))
+  local pname = vim.api.nvim_buf_get_name(pbuf)
+  check(pname == 'konfig://preview/shop/dev', 'preview buffer name ' .. pname)
+  local text = text_of(pbuf)
   check(text:find('kind: Deployment', 1, true), ':KonfigPreview buffer lacks the Deployment: ' .. text:sub(1, 400))
   check(vim.bo[pbuf].filetype == 'yaml', 'preview filetype is ' .. vim.bo[pbuf].filetype)
+  check(vim.api.nvim_get_current_buf() == pbuf, 'the preview window does not have the focus')
+  check(#vim.api.nvim_tabpage_list_wins(0) == wins + 1, 'windows: ' .. #vim.api.nvim_tabpage_list_wins(0) .. ', want ' .. (wins + 1))
   say('PREVIEW', 'kind: Deployment')
+
+  -- 6. A second :KonfigPreview of the same stack (from main.k, after an
+  -- edit) refreshes that buffer in its window: no E95, no second buffer or
+  -- window.
+  vim.cmd('wincmd p')
+  check(vim.api.nvim_get_current_buf() == buf, 'wincmd p did not return to main.k')
+  lines = vim.api.nvim_buf_get_lines(buf, 0, -1, false)
+  iline = find('image = ')
+  vim.api.nvim_buf_set_lines(buf, iline, iline + 1, false, { (lines[iline + 1]:gsub(':[%w%.%-]+"', ':9.9.9-e2e"')) })
+  vim.cmd('KonfigPreview')
+  check(vim.wait(30000, function()
+    return text_of(pbuf):find(':9.9.9-e2e', 1, true) ~= nil
+  end, 50), 'the second :KonfigPreview did not refresh the buffer; errors: ' .. vim.inspect(errors()) .. '; v:errmsg ' .. vim.v.errmsg)
+  check(#named('konfig://preview/') == 1, 'preview buffers: ' .. #named('konfig://preview/'))
+  check(#vim.fn.win_findbuf(pbuf) == 1, 'the preview shows in ' .. #vim.fn.win_findbuf(pbuf) .. ' windows')
+  check(#vim.api.nvim_tabpage_list_wins(0) == wins + 1, 'a second window opened')
+  check(vim.api.nvim_get_current_buf() == pbuf, 'the focus is not on the refreshed preview')
+  check(#errors() == 0, 'errors: ' .. vim.inspect(errors()))
+  say('PREVIEW_AGAIN', 'refreshed in place')
+
+  -- 7. Commands run in the scratch buffer act on the stack it shows: a
+  -- :KonfigPreview there refreshes it (after another edit of main.k), and
+  -- :KonfigApply there reaches the engine (no cluster here: the error names
+  -- it) instead of saying "not attached".
+  iline = find('image = ')
+  vim.api.nvim_buf_set_lines(buf, iline, iline + 1, false, { (lines[iline + 1]:gsub(':[%w%.%-]+"', ':9.9.10-e2e"')) })
+  vim.cmd('KonfigPreview')
+  check(vim.wait(30000, function()
+    return text_of(pbuf):find(':9.9.10-e2e', 1, true) ~= nil
+  end, 50), ':KonfigPreview in the preview buffer did not refresh it; errors: ' .. vim.inspect(errors()))
+  check(#named('konfig://preview/') == 1 and #vim.api.nvim_tabpage_list_wins(0) == wins + 1, 'a second preview buffer or window')
+  check(vim.api.nvim_buf_get_var(pbuf, 'konfig_stack') == vim.fn.fnamemodify(stack, ':p'):gsub('/$', ''), 'b:konfig_stack ' .. vim.inspect(vim.api.nvim_buf_get_var(pbuf, 'konfig_stack')))
+  vim.cmd('KonfigApply')
+  check(vim.wait(30000, function()
+    return #errors() > 0
+  end, 50), ':KonfigApply in the preview buffer reported nothing')
+  local e = errors()[1]
+  check(e:find('konfig.apply: ', 1, true) == 1 and e:find('cluster', 1, true) and not e:find('not attached', 1, true), ':KonfigApply in the preview buffer: ' .. e)
+  say('SCRATCH_COMMANDS', 'preview refreshed, apply reached the engine')
+
+  -- 8. A preview of another stack called dev gets a buffer of its own.
+  notes = {}
+  vim.cmd('split ' .. vim.fn.fnamemodify(stack, ':h:h') .. '/blog/dev/main.k')
+  check(vim.wait(20000, function()
+    return #vim.lsp.buf_get_clients(0) > 0
+  end, 50), 'blog/dev/main.k: the client never attached')
+  vim.cmd('KonfigPreview')
+  local bbuf
+  check(vim.wait(30000, function()
+    for _, b in ipairs(named('konfig://preview/')) do
+      if vim.api.nvim_buf_get_name(b) == 'konfig://preview/blog/dev' then
+        bbuf = b
+      end
+    end
+    return bbuf ~= nil
+  end, 50), 'no konfig://preview/blog/dev; buffers ' .. vim.inspect(vim.tbl_map(vim.api.nvim_buf_get_name, named('konfig://'))) .. ' errors ' .. vim.inspect(errors()))
+  check(#named('konfig://preview/') == 2, 'preview buffers: ' .. #named('konfig://preview/'))
+  check(text_of(pbuf):find(':9.9.10-e2e', 1, true), 'the shop/dev preview changed')
+  say('PREVIEW_OTHER_STACK', vim.api.nvim_buf_get_name(bbuf))
+
+  -- 9. The apply/destroy message is the server's summary, not the table.
+  local konfig = require('konfig')
+  local msg, level = konfig.summary({ stack = '/x', title = 'Apply shop/dev', text = 'ID  Action\nPlan: 1 to create', summary = '1 created, 0 updated, 0 deleted, 0 unchanged' })
+  check(msg == 'Apply shop/dev: 1 created, 0 updated, 0 deleted, 0 unchanged' and level == vim.log.levels.INFO, 'summary message ' .. vim.inspect(msg))
+  msg, level = konfig.summary({ title = 'Destroy shop/dev', text = 'table', summary = 'cancelled' })
+  check(msg == 'Destroy shop/dev: cancelled' and level == vim.log.levels.WARN, 'cancelled message ' .. vim.inspect(msg))
+  say('SUMMARY')
 end)
 if not ok then
   fail(tostring(err))

@@ -39,7 +39,10 @@ func TestNeovimEndToEnd(t *testing.T) {
 		"--cmd", "set rtp+="+filepath.Join(root, "editors", "nvim"),
 		"-c", "luafile "+filepath.Join(root, "editors", "nvim", "test", "e2e.lua"))
 	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "KONFIG_LSP="+bin, "KONFIG_STACK="+filepath.Join(work, "shop", "dev"), "HOME="+tmp, "XDG_STATE_HOME="+tmp, "XDG_CACHE_HOME="+tmp)
+	cmd.Env = append(os.Environ(), "KONFIG_LSP="+bin, "KONFIG_STACK="+filepath.Join(work, "shop", "dev"), "HOME="+tmp, "XDG_STATE_HOME="+tmp, "XDG_CACHE_HOME="+tmp,
+		// No cluster: :KonfigApply must fail on this kubeconfig, whatever
+		// the environment's is.
+		"KUBECONFIG="+filepath.Join(tmp, "no-such-kubeconfig"))
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	err = cmd.Run()
@@ -47,7 +50,7 @@ func TestNeovimEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(stdout.String(), "PASS") {
 		t.Fatalf("neovim end-to-end failed: %v\nstderr:\n%s", err, stderr.String())
 	}
-	for _, step := range []string{"ATTACHED", "COMPLETION", "HOVER", "POLICY", "POLICY_CLEARED", "QUICKFIX", "PREVIEW"} {
+	for _, step := range []string{"ATTACHED", "COMPLETION", "HOVER", "POLICY", "POLICY_CLEARED", "QUICKFIX", "PREVIEW", "PREVIEW_AGAIN", "SCRATCH_COMMANDS", "PREVIEW_OTHER_STACK", "SUMMARY"} {
 		if !strings.Contains(stdout.String(), step) {
 			t.Errorf("step %s did not run", step)
 		}

@@ -1,19 +1,30 @@
 -- konfig-lsp client for Neovim (0.7.2 and newer). Thin by design: every
 -- feature comes from the server. Usage:
 --
---   require('konfig').setup({ cmd = { 'konfig-lsp' } })
+--   require('konfig').setup({
+--     cmd = { 'konfig-lsp' },
+--     settings = {                      -- the server's settings (initializationOptions
+--       debounceMs = 150,               -- and the `konfig` section of workspace/configuration)
+--       stacks = { 'appops/shop/dev' }, -- only evaluate these stacks (relative to the root)
+--       kubeconfig = '~/.kube/dev',     -- `~/` and paths relative to the root are resolved
+--       context = 'kind-dev',           -- kubeconfig context; empty: its current-context
+--       disableApply = false,           -- true turns off apply and destroy
+--       excludeTypes = { 'Terraform' }, -- resource types left out of diff and apply
+--     },
+--   })
 --
--- Commands: :KonfigPreview, :KonfigDiff, :KonfigApply, :KonfigDestroy.
+-- Commands: :KonfigPreview and :KonfigDiff show the stack's resources or its
+-- diff against the cluster in a scratch buffer (konfig://preview/<stack>,
+-- konfig://diff/<stack>), reused and refreshed by the next call, in a split
+-- that takes the focus. :KonfigApply and :KonfigDestroy ask first (the
+-- question shows the changes), then report the server's summary. Run from a
+-- scratch buffer, every command acts on the stack that buffer shows.
 local M = {}
 
 M.config = {
   cmd = { 'konfig-lsp' },
   root_markers = { 'kcl.mod', 'project.yaml', '.git' },
   settings = {},
-  -- confirm(prompt) -> boolean; apply and destroy ask through it first.
-  confirm = function(prompt)
-    return vim.fn.confirm(prompt, '&Yes\n&No', 2) == 1
-  end,
 }
 
 local clients = {} -- root dir -> client id
@@ -38,6 +49,16 @@ local function find_root(fname)
   return found or vim.fn.fnamemodify(fname, ':p:h')
 end
 
+-- The settings as the server reads them: a JSON object even when empty
+-- (an empty Lua table would be sent as [], which the server rejects).
+local function server_settings()
+  local s = vim.deepcopy(M.config.settings or {})
+  if next(s) == nil then
+    return vim.empty_dict()
+  end
+  return s
+end
+
 function M.attach(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
   local fname = vim.api.nvim_buf_get_name(bufnr)
@@ -52,10 +73,11 @@ function M.attach(bufnr)
       cmd = M.config.cmd,
       root_dir = root,
       workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
-      init_options = M.config.settings,
-      settings = { konfig = M.config.settings },
+      init_options = server_settings(),
+      settings = { konfig = server_settings() },
       handlers = {
-        -- The server asks before apply/destroy; answer with a prompt.
+        -- The server asks before apply/destroy (the question shows the
+        -- changes); answer with a vim.fn.confirm() dialog.
         ['window/showMessageRequest'] = function(_, params)
           local items = params.actions or {}
           if #items == 0 then
@@ -91,39 +113,131 @@ local function client_for(bufnr)
   return nil
 end
 
--- Runs a server command on the current buffer's stack and calls on_result
--- with the result (or reports the error).
-function M.command(name, on_result, bufnr)
-  bufnr = bufnr or vim.api.nvim_get_current_buf()
+local function buf_var(bufnr, name)
+  local ok, v = pcall(vim.api.nvim_buf_get_var, bufnr, name)
+  if ok then
+    return v
+  end
+  return nil
+end
+
+-- Whether dir is root or lies under it.
+local function within(dir, root)
+  return dir == root or dir:sub(1, #root + 1) == root .. '/'
+end
+
+-- The client serving a scratch buffer's stack: the one that produced it,
+-- else (after a restart) any konfig-lsp client whose root holds the stack.
+local function client_for_stack(bufnr, dir)
+  local c = vim.lsp.get_client_by_id(buf_var(bufnr, 'konfig_client') or -1)
+  if c and not c.is_stopped() then
+    return c
+  end
+  for _, other in pairs(vim.lsp.get_active_clients()) do
+    local root = other.config and other.config.root_dir
+    if other.name == 'konfig-lsp' and root and within(dir, root) then
+      return other
+    end
+  end
+  return nil
+end
+
+-- The stack a command run in bufnr acts on: a konfig scratch buffer
+-- (preview, diff) acts on the stack it shows (b:konfig_stack); any other
+-- buffer on the stack of its file. Returns the client and the command
+-- argument (a stack directory or the buffer's URI), or nil and a reason.
+function M.target(bufnr)
+  local stack = buf_var(bufnr, 'konfig_stack')
+  if type(stack) == 'string' and stack ~= '' then
+    local c = client_for_stack(bufnr, stack)
+    if not c then
+      return nil, 'konfig-lsp is not running for ' .. stack
+    end
+    return c, stack
+  end
   local c = client_for(bufnr)
   if not c then
-    vim.notify('konfig-lsp is not attached to this buffer', vim.log.levels.ERROR)
+    return nil, 'konfig-lsp is not attached to this buffer'
+  end
+  return c, vim.uri_from_bufnr(bufnr)
+end
+
+-- Runs a server command on the stack of bufnr (the current buffer by
+-- default; see M.target) and calls on_result(result, client) with the
+-- result, or reports the error.
+function M.command(name, on_result, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local c, arg = M.target(bufnr)
+  if not c then
+    vim.notify(arg, vim.log.levels.ERROR)
     return
   end
-  local params = { command = name, arguments = { vim.uri_from_bufnr(bufnr) } }
+  local params = { command = name, arguments = { arg } }
+  -- No bufnr for a scratch buffer: the client then flushes the pending
+  -- changes of all its buffers before the request.
+  local req_buf = nil
+  if buf_var(bufnr, 'konfig_stack') == nil then
+    req_buf = bufnr
+  end
   c.request('workspace/executeCommand', params, function(err, result)
     if err then
       vim.notify(name .. ': ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
       return
     end
     if on_result then
-      on_result(result)
+      on_result(result, c)
     end
-  end, bufnr)
+  end, req_buf)
 end
 
--- Opens text in a read-only scratch buffer named name.
-function M.show(name, text, filetype)
-  local buf = vim.api.nvim_create_buf(false, true)
-  vim.api.nvim_buf_set_name(buf, name)
+local function find_buf(name)
+  for _, b in ipairs(vim.api.nvim_list_bufs()) do
+    if vim.api.nvim_buf_get_name(b) == name then
+      return b
+    end
+  end
+  return nil
+end
+
+-- Shows text in the read-only scratch buffer called name: the buffer is
+-- made once and refreshed by later calls, in the window of this tab page
+-- that shows it, else in a new vertical split. The window gets the focus
+-- (as :help and :split do); vars are set as buffer variables (b:konfig_stack
+-- makes the commands run there act on the stack it shows).
+function M.show(name, text, filetype, vars)
+  local buf = find_buf(name)
+  if buf == nil then
+    buf = vim.api.nvim_create_buf(false, true)
+    vim.api.nvim_buf_set_name(buf, name)
+    vim.api.nvim_buf_set_option(buf, 'buftype', 'nofile')
+    vim.api.nvim_buf_set_option(buf, 'bufhidden', 'hide')
+    vim.api.nvim_buf_set_option(buf, 'swapfile', false)
+  elseif not vim.api.nvim_buf_is_loaded(buf) then
+    vim.fn.bufload(buf)
+  end
+  vim.api.nvim_buf_set_option(buf, 'modifiable', true)
   vim.api.nvim_buf_set_lines(buf, 0, -1, false, vim.split(text or '', '\n', { plain = true }))
   vim.api.nvim_buf_set_option(buf, 'modifiable', false)
-  vim.api.nvim_buf_set_option(buf, 'buftype', 'nofile')
-  if filetype then
+  vim.api.nvim_buf_set_option(buf, 'modified', false)
+  if filetype and vim.api.nvim_buf_get_option(buf, 'filetype') ~= filetype then
     vim.api.nvim_buf_set_option(buf, 'filetype', filetype)
   end
-  vim.cmd('vsplit')
-  vim.api.nvim_win_set_buf(0, buf)
+  for k, v in pairs(vars or {}) do
+    vim.api.nvim_buf_set_var(buf, k, v)
+  end
+  local win = nil
+  for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
+    if vim.api.nvim_win_get_buf(w) == buf then
+      win = w
+      break
+    end
+  end
+  if win then
+    vim.api.nvim_set_current_win(win)
+  else
+    vim.cmd('vsplit')
+    vim.api.nvim_win_set_buf(0, buf)
+  end
   return buf
 end
 
@@ -134,28 +248,68 @@ local function result_text(result)
   return tostring(result or '')
 end
 
+-- The scratch buffer name of a result: konfig://<kind>/<stack dir relative
+-- to the client's root> (unique per stack: shop/dev and blog/dev differ).
+local function scratch_name(kind, result, client, bufnr)
+  local dir = type(result) == 'table' and result.stack or nil
+  if type(dir) ~= 'string' or dir == '' then
+    dir = buf_var(bufnr, 'konfig_stack') or vim.fn.fnamemodify(vim.api.nvim_buf_get_name(bufnr), ':p:h')
+  end
+  local root = client and client.config and client.config.root_dir
+  local label = dir
+  if root and within(dir, root) and dir ~= root then
+    label = dir:sub(#root + 2)
+  end
+  return 'konfig://' .. kind .. '/' .. label:gsub('^/', ''), dir
+end
+
+local function show_result(kind, filetype)
+  local bufnr = vim.api.nvim_get_current_buf()
+  M.command('konfig.' .. kind, function(result, client)
+    local name, dir = scratch_name(kind, result, client, bufnr)
+    M.show(name, result_text(result), filetype, { konfig_stack = dir, konfig_client = client.id })
+  end, bufnr)
+end
+
 function M.preview()
-  M.command('konfig.preview', function(result)
-    M.show('konfig://preview/' .. vim.fn.expand('%:p:h:t'), result_text(result), 'yaml')
-  end)
+  show_result('preview', 'yaml')
 end
 
 function M.diff()
-  M.command('konfig.diff', function(result)
-    M.show('konfig://diff/' .. vim.fn.expand('%:p:h:t'), result_text(result), 'diff')
+  show_result('diff', 'diff')
+end
+
+-- The message for an apply or destroy result: its title and the summary
+-- the server returns ("Apply shop/dev: 3 created, 0 updated, …",
+-- "… : cancelled", "… : nothing to do"). The change table is not repeated:
+-- it was the confirmation question.
+function M.summary(result)
+  if type(result) ~= 'table' then
+    return tostring(result or ''), vim.log.levels.INFO
+  end
+  local s = result.summary
+  if type(s) ~= 'string' or s == '' then
+    s = 'done'
+  end
+  local level = vim.log.levels.INFO
+  if s == 'cancelled' then
+    level = vim.log.levels.WARN
+  end
+  return (result.title or 'konfig') .. ': ' .. s, level
+end
+
+local function run_engine(cmd)
+  M.command(cmd, function(result)
+    vim.notify(M.summary(result))
   end)
 end
 
 function M.apply()
-  M.command('konfig.apply', function(result)
-    vim.notify(result_text(result))
-  end)
+  run_engine('konfig.apply')
 end
 
 function M.destroy()
-  M.command('konfig.destroy', function(result)
-    vim.notify(result_text(result))
-  end)
+  run_engine('konfig.destroy')
 end
 
 function M.setup(opts)

@@ -1,5 +1,7 @@
 -- The Neovim plugin's :KonfigDiff, :KonfigApply and :KonfigDestroy against a
--- real test cluster, run headless by cluster_test.go:
+-- real test cluster, run headless by cluster_test.go: the diff's scratch
+-- buffer is refreshed in place by a second :KonfigDiff, commands run in it
+-- act on its stack, and apply/destroy report the server's summary.
 --
 --   KONFIG_LSP=<binary> KONFIG_STACK=<stack dir> KONFIG_KUBECONFIG=<path> KONFIG_KUBECTL=<kubectl> \
 --     nvim --headless --clean -n -i NONE --cmd 'set rtp+=<editors/nvim>' -c 'luafile apply.lua'
@@ -73,57 +75,97 @@ local ok, err = pcall(function()
   say('ATTACHED')
   check(deployments() == '', 'the cluster already has deployments: ' .. deployments())
 
-  -- 1. :KonfigDiff opens the diff: everything is created.
+  local function named(prefix)
+    local out = {}
+    for _, b in ipairs(vim.api.nvim_list_bufs()) do
+      if vim.api.nvim_buf_get_name(b):find(prefix, 1, true) == 1 then
+        table.insert(out, b)
+      end
+    end
+    return out
+  end
+  local function text_of(b)
+    return table.concat(vim.api.nvim_buf_get_lines(b, 0, -1, false), '\n')
+  end
+  local function wait_note(ms, what)
+    check(vim.wait(ms, function()
+      return #notes > 0
+    end, 50), what .. ' reported nothing')
+    return notes[1]
+  end
+  local created = '^Apply blog/prod: (%d+) created, 0 updated, 0 deleted, 0 unchanged$'
+
+  -- 1. :KonfigDiff opens the diff in konfig://diff/blog/prod, which takes
+  -- the focus: everything is created.
   vim.cmd('KonfigDiff')
   local dbuf
   check(vim.wait(30000, function()
-    for _, b in ipairs(vim.api.nvim_list_bufs()) do
-      if vim.api.nvim_buf_get_name(b):find('konfig://diff', 1, true) then
-        dbuf = b
-        return true
-      end
-    end
-    return false
+    dbuf = named('konfig://diff/')[1]
+    return dbuf ~= nil
   end, 50), ':KonfigDiff opened nothing; notes: ' .. vim.inspect(notes))
-  local text = table.concat(vim.api.nvim_buf_get_lines(dbuf, 0, -1, false), '\n')
+  check(vim.api.nvim_buf_get_name(dbuf) == 'konfig://diff/blog/prod', 'diff buffer ' .. vim.api.nvim_buf_get_name(dbuf))
+  local text = text_of(dbuf)
   check(text:find('Deployment:[%w-]+:[%w-]+%s+Create') ~= nil, 'the diff does not create the Deployment: ' .. text:sub(1, 600))
   check(text:find('Plan: %d+ to create, 0 to update') ~= nil, 'the diff plan: ' .. text:sub(1, 600))
+  check(vim.api.nvim_get_current_buf() == dbuf, 'the diff window does not have the focus')
   say('DIFF', 'Create')
-  -- The diff opened in a split and took the focus: back to main.k, as a user would.
-  vim.cmd('wincmd p')
-  check(vim.api.nvim_get_current_buf() == buf, 'not back in main.k')
 
-  -- 2. :KonfigApply, declined: the question was asked, nothing exists.
+  -- 2. :KonfigApply in the diff buffer (it acts on the stack shown there),
+  -- declined: the question was asked, nothing exists, the message says
+  -- cancelled.
   answer = 2 -- Cancel
   vim.cmd('KonfigApply')
-  check(vim.wait(30000, function()
-    return #notes > 0
-  end, 50), 'a declined :KonfigApply reported nothing')
+  local note = wait_note(30000, 'a declined :KonfigApply')
   check(#asked == 1 and asked[1]:find('Apply stack', 1, true), 'questions: ' .. vim.inspect(asked) .. ' notes: ' .. vim.inspect(notes))
+  check(note == 'Apply blog/prod: cancelled', 'declined apply said ' .. vim.inspect(note))
   check(deployments() == '', 'a declined apply created ' .. deployments())
   say('APPLY_DECLINED')
 
-  -- 3. :KonfigApply, accepted: progress begin … end, the Deployment exists.
+  -- 3. :KonfigApply in the diff buffer, accepted: progress begin … end, the
+  -- Deployment exists, the message is the server's summary (not the table,
+  -- which was the question).
   answer, asked, notes, progress = 1, {}, {}, {}
   vim.cmd('KonfigApply')
-  check(vim.wait(60000, function()
-    return #notes > 0
-  end, 50), ':KonfigApply reported nothing')
-  check(#asked == 1, 'questions: ' .. vim.inspect(asked))
+  note = wait_note(60000, ':KonfigApply')
+  check(#asked == 1 and asked[1]:find('Plan:', 1, true), 'questions: ' .. vim.inspect(asked))
   check(progress[1] == 'begin' and progress[#progress] == 'end', 'progress kinds: ' .. vim.inspect(progress))
   check(deployments() ~= '', 'no Deployment after apply; notes: ' .. vim.inspect(notes))
-  say('APPLY', (deployments():gsub('\n', ' ')), #progress .. ' progress notifications')
+  local n = note:match(created)
+  check(n and tonumber(n) > 0, 'apply said ' .. vim.inspect(note))
+  check(#notes == 1, 'notes: ' .. vim.inspect(notes))
+  say('APPLY', (deployments():gsub('\n', ' ')), #progress .. ' progress notifications', note)
 
-  -- 4. :KonfigDestroy, accepted: the Deployment is gone.
+  -- 4. A second :KonfigDiff (run in the diff buffer) refreshes the same
+  -- buffer in its window: nothing to create any more.
+  local wins = #vim.api.nvim_tabpage_list_wins(0)
+  notes = {}
+  vim.cmd('KonfigDiff')
+  check(vim.wait(30000, function()
+    return text_of(dbuf):find('Plan: 0 to create, 0 to update, 0 to delete, ' .. n .. ' unchanged', 1, true) ~= nil
+  end, 50), 'the second :KonfigDiff did not refresh the buffer: ' .. text_of(dbuf):sub(1, 600) .. ' notes: ' .. vim.inspect(notes))
+  check(#named('konfig://diff/') == 1 and #vim.api.nvim_tabpage_list_wins(0) == wins, 'a second diff buffer or window')
+  check(#notes == 0, 'notes: ' .. vim.inspect(notes))
+  say('DIFF_AGAIN', n .. ' unchanged')
+
+  -- 5. :KonfigApply again: nothing to do, nothing asked.
+  answer, asked, notes, progress = 1, {}, {}, {}
+  vim.cmd('KonfigApply')
+  note = wait_note(30000, 'a second :KonfigApply')
+  check(note == 'Apply blog/prod: nothing to do' and #asked == 0, 'second apply: ' .. vim.inspect(note) .. ' questions ' .. vim.inspect(asked))
+  say('APPLY_AGAIN', note)
+
+  -- 6. :KonfigDestroy from main.k, accepted: the Deployment is gone, the
+  -- message is the summary.
+  vim.cmd('wincmd p')
+  check(vim.api.nvim_get_current_buf() == buf, 'not back in main.k')
   answer, asked, notes, progress = 1, {}, {}, {}
   vim.cmd('KonfigDestroy')
-  check(vim.wait(60000, function()
-    return #notes > 0
-  end, 50), ':KonfigDestroy reported nothing')
+  note = wait_note(60000, ':KonfigDestroy')
   check(#asked == 1 and asked[1]:find('Destroy stack', 1, true), 'questions: ' .. vim.inspect(asked))
   check(progress[1] == 'begin' and progress[#progress] == 'end', 'progress kinds: ' .. vim.inspect(progress))
   check(deployments() == '', 'left after destroy: ' .. deployments())
-  say('DESTROY')
+  check(note == 'Destroy blog/prod: 0 created, 0 updated, ' .. n .. ' deleted, 0 unchanged', 'destroy said ' .. vim.inspect(note))
+  say('DESTROY', note)
 end)
 if not ok then
   fail(tostring(err))
