@@ -262,6 +262,22 @@ local ok, err = pcall(function()
   msg, level = konfig.summary({ title = 'Destroy shop/dev', text = 'table', summary = 'cancelled' })
   check(msg == 'Destroy shop/dev: cancelled' and level == vim.log.levels.WARN, 'cancelled message ' .. vim.inspect(msg))
   say('SUMMARY')
+
+  -- 10. Settings reach the server as a JSON object, also when empty (an
+  -- empty Lua table encodes as [], which the server rejects), and the
+  -- server took the ones given here.
+  local given = konfig.config.settings
+  konfig.config.settings = {}
+  check(vim.json.encode(konfig.server_settings()) == '{}', 'empty settings encode as ' .. vim.json.encode(konfig.server_settings()))
+  konfig.config.settings = given
+  check(vim.json.encode(konfig.server_settings()) == '{"debounceMs":50}', 'settings encode as ' .. vim.json.encode(konfig.server_settings()))
+  local logf = io.open(vim.lsp.get_log_path(), 'r')
+  local log = logf and logf:read('*a') or ''
+  if logf then
+    logf:close()
+  end
+  check(not log:find('malformed', 1, true), 'the server rejected settings: ' .. log:sub(1, 800))
+  say('SETTINGS')
 end)
 if not ok then
   fail(tostring(err))

@@ -51,7 +51,7 @@ end
 
 -- The settings as the server reads them: a JSON object even when empty
 -- (an empty Lua table would be sent as [], which the server rejects).
-local function server_settings()
+function M.server_settings()
   local s = vim.deepcopy(M.config.settings or {})
   if next(s) == nil then
     return vim.empty_dict()
@@ -73,8 +73,8 @@ function M.attach(bufnr)
       cmd = M.config.cmd,
       root_dir = root,
       workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
-      init_options = server_settings(),
-      settings = { konfig = server_settings() },
+      init_options = M.server_settings(),
+      settings = { konfig = M.server_settings() },
       handlers = {
         -- The server asks before apply/destroy (the question shows the
         -- changes); answer with a vim.fn.confirm() dialog.
