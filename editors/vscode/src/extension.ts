@@ -18,7 +18,15 @@ import {
   MessageType,
 } from 'vscode-languageclient/node';
 import { resolveServer } from './lib/server';
-import { currentContext, initializationOptions, kubeconfigPath, Settings } from './lib/settings';
+import {
+  configurationAnswers,
+  currentContext,
+  initializationOptions,
+  InitializationOptions,
+  kubeconfigPath,
+  SERVER_SETTINGS,
+  Settings,
+} from './lib/settings';
 import {
   clientCommandOf,
   findStackDir,
@@ -103,7 +111,19 @@ export class KonfigExtension implements vscode.Disposable {
       debounceMs: c.get<number | null>('debounceMs', null),
       stacks: c.get<string[]>('stacks', []),
       disableApply: c.get<boolean>('disableApply', false),
+      excludeTypes: c.get<string[]>('excludeTypes', []),
     };
+  }
+
+  /** The first workspace folder: the server resolves relative paths against it. */
+  private workspaceRoot(): string | undefined {
+    const f = vscode.workspace.workspaceFolders?.[0];
+    return f && f.uri.scheme === 'file' ? f.uri.fsPath : undefined;
+  }
+
+  /** The settings as the server reads them. */
+  serverSettings(): InitializationOptions {
+    return initializationOptions(this.settings(), os.homedir(), this.workspaceRoot());
   }
 
   /** Starts the server once; later calls wait for the same start. */
@@ -151,7 +171,7 @@ export class KonfigExtension implements vscode.Disposable {
     };
     const clientOptions: LanguageClientOptions = {
       documentSelector: [{ scheme: 'file', language: 'kcl' }],
-      initializationOptions: initializationOptions(s, os.homedir()),
+      initializationOptions: this.serverSettings(),
       outputChannel: this.output,
       traceOutputChannel: this.trace,
       revealOutputChannelOn: RevealOutputChannelOn.Never,
@@ -159,6 +179,18 @@ export class KonfigExtension implements vscode.Disposable {
         fileEvents: vscode.workspace.createFileSystemWatcher('**/{*.k,kcl.mod,kcl.yaml,stack.yaml,project.yaml,settings.yaml}'),
       },
       middleware: {
+        // The server pulls its settings as the `konfig` section; VS Code
+        // keeps them as konfig-lsp.*: answer with the same settings as the
+        // initializationOptions.
+        workspace: {
+          configuration: async (params, token, next) => {
+            const answers = await next(params, token);
+            if (!Array.isArray(answers)) {
+              return answers;
+            }
+            return configurationAnswers(params.items, answers, this.serverSettings());
+          },
+        },
         // The server's lenses name its own commands; run them through ours
         // so that their results are shown.
         provideCodeLenses: async (doc, token, next) => {
@@ -273,7 +305,8 @@ export class KonfigExtension implements vscode.Disposable {
     let ctx = (s.context ?? '').trim();
     if (ctx === '') {
       try {
-        ctx = currentContext(fs.readFileSync(kubeconfigPath(s.kubeconfig, process.env.KUBECONFIG, os.homedir(), process.platform), 'utf8'));
+        const kc = kubeconfigPath(s.kubeconfig, process.env.KUBECONFIG, os.homedir(), process.platform, this.workspaceRoot());
+        ctx = currentContext(fs.readFileSync(kc, 'utf8'));
       } catch {
         ctx = '';
       }
@@ -301,8 +334,8 @@ export class KonfigExtension implements vscode.Disposable {
         }
         this.updateStatus();
         // The trace setting is followed by the client itself; the rest are
-        // initializationOptions or the server's command line.
-        const restartKeys = ['server.path', 'server.extraArgs', 'kubeconfig', 'context', 'debounceMs', 'stacks', 'disableApply'];
+        // the server's command line or its settings (given at start).
+        const restartKeys = ['server.path', 'server.extraArgs', ...SERVER_SETTINGS];
         if (restartKeys.some((k) => e.affectsConfiguration(`${SECTION}.${k}`))) {
           void this.restart();
         }

@@ -1,4 +1,15 @@
-// VS Code settings → the server's initializationOptions.
+// VS Code settings → the server's settings (initializationOptions and the
+// `konfig` section of workspace/configuration).
+
+/**
+ * The settings the server reads (the JSON names of initOptions in
+ * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
+ * package.json; a test checks both lists against the server's.
+ */
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes'] as const;
+
+/** The section the server asks for in workspace/configuration. */
+export const SERVER_SECTION = 'konfig';
 
 /** The konfig-lsp.* settings the client reads (as the configuration returns them). */
 export interface Settings {
@@ -7,6 +18,7 @@ export interface Settings {
   debounceMs?: number | null;
   stacks?: string[];
   disableApply?: boolean;
+  excludeTypes?: string[];
 }
 
 /** What the server reads from initializationOptions (internal/lsp/lifecycle.go). */
@@ -16,25 +28,63 @@ export interface InitializationOptions {
   kubeconfig?: string;
   context?: string;
   disableApply?: boolean;
+  excludeTypes?: string[];
+}
+
+/** The non-blank entries of a list setting, trimmed and without duplicates. */
+function names(list: unknown): string[] {
+  if (!Array.isArray(list)) {
+    return [];
+  }
+  const out: string[] = [];
+  for (const x of list) {
+    const s = typeof x === 'string' ? x.trim() : '';
+    if (s !== '' && !out.includes(s)) {
+      out.push(s);
+    }
+  }
+  return out;
 }
 
 /**
- * Builds the initializationOptions: unset or empty settings are left out so
- * the server keeps its defaults; a negative or fractional debounce is
- * dropped or rounded; `~/` in the kubeconfig path is expanded.
+ * The kubeconfig setting as a path: `~` and `~/…` are the home directory
+ * (settings are not expanded by a shell), a relative path is relative to
+ * the workspace root when there is one (as the server resolves it), '' stays
+ * '' ($KUBECONFIG or ~/.kube/config).
  */
-export function initializationOptions(s: Settings, home: string): InitializationOptions {
+export function resolveKubeconfig(setting: string | undefined, home: string, workspaceRoot?: string): string {
+  const s = (setting ?? '').trim();
+  if (s === '') {
+    return '';
+  }
+  if (s === '~' || s.startsWith('~/')) {
+    return home + s.slice(1);
+  }
+  const absolute = s.startsWith('/') || /^[A-Za-z]:[\\/]/.test(s) || s.startsWith('\\\\');
+  if (!absolute && workspaceRoot) {
+    return `${workspaceRoot.replace(/[\\/]+$/, '')}/${s.replace(/^\.\//, '')}`;
+  }
+  return s;
+}
+
+/**
+ * Builds the settings the server reads: unset or empty settings are left out
+ * so the server keeps its defaults; a negative or fractional debounce is
+ * dropped or rounded; the kubeconfig path is resolved (resolveKubeconfig);
+ * blank list entries are dropped.
+ */
+export function initializationOptions(s: Settings, home: string, workspaceRoot?: string): InitializationOptions {
   const o: InitializationOptions = {};
   if (typeof s.debounceMs === 'number' && Number.isFinite(s.debounceMs) && s.debounceMs >= 0) {
     o.debounceMs = Math.round(s.debounceMs);
   }
-  const stacks = (s.stacks ?? []).map((x) => x.trim()).filter((x) => x !== '');
+  const stacks = names(s.stacks);
   if (stacks.length > 0) {
     o.stacks = stacks;
   }
-  const kc = (s.kubeconfig ?? '').trim();
+  const kc = resolveKubeconfig(s.kubeconfig, home, workspaceRoot);
   if (kc !== '') {
-    o.kubeconfig = kc === '~' || kc.startsWith('~/') ? home + kc.slice(1) : kc;
+    o.kubeconfig = kc;
   }
   const ctx = (s.context ?? '').trim();
   if (ctx !== '') {
@@ -43,17 +93,37 @@ export function initializationOptions(s: Settings, home: string): Initialization
   if (s.disableApply === true) {
     o.disableApply = true;
   }
+  const exclude = names(s.excludeTypes);
+  if (exclude.length > 0) {
+    o.excludeTypes = exclude;
+  }
   return o;
+}
+
+/**
+ * The answers to a workspace/configuration request: VS Code's own answers
+ * (`answers`, one per item) with the `konfig` section, the only one the
+ * server asks for and not a VS Code section, replaced by the server's
+ * settings (VS Code knows them as `konfig-lsp.*`).
+ */
+export function configurationAnswers(items: { section?: string }[], answers: unknown[], server: InitializationOptions): unknown[] {
+  return items.map((it, i) => (it.section === SERVER_SECTION ? server : answers[i]));
 }
 
 /**
  * The kubeconfig file in force: the setting, else the first file of
  * $KUBECONFIG, else ~/.kube/config.
  */
-export function kubeconfigPath(setting: string | undefined, envKubeconfig: string | undefined, home: string, platform: string): string {
-  const s = (setting ?? '').trim();
+export function kubeconfigPath(
+  setting: string | undefined,
+  envKubeconfig: string | undefined,
+  home: string,
+  platform: string,
+  workspaceRoot?: string,
+): string {
+  const s = resolveKubeconfig(setting, home, workspaceRoot);
   if (s !== '') {
-    return s === '~' || s.startsWith('~/') ? home + s.slice(1) : s;
+    return s;
   }
   const sep = platform === 'win32' ? ';' : ':';
   const first = (envKubeconfig ?? '').split(sep).find((x) => x !== '');
