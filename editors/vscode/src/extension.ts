@@ -276,13 +276,16 @@ export class KonfigExtension implements vscode.Disposable {
         () => this.execute(command, target),
       );
       const r = renderResult(command, result);
-      const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: r.docPath });
-      this.results.set(uri, r.content);
-      const doc = await vscode.workspace.openTextDocument(uri);
-      await vscode.languages.setTextDocumentLanguage(doc, r.language);
-      await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+      if (r.docPath !== undefined) {
+        // One document per title (stack): a second run refreshes it.
+        const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: r.docPath });
+        this.results.set(uri, r.content ?? '');
+        const doc = await vscode.workspace.openTextDocument(uri);
+        await vscode.languages.setTextDocumentLanguage(doc, r.language ?? 'plaintext');
+        await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+      }
       if (r.message) {
-        void vscode.window.showInformationMessage(r.message);
+        void (r.warning ? vscode.window.showWarningMessage(r.message) : vscode.window.showInformationMessage(r.message));
       }
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);

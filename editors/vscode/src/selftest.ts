@@ -132,11 +132,11 @@ export async function runSelfTest(ext: KonfigExtension, out: string, rel: string
 
     report.preview = await step('preview command', async () => {
       const r = await ext.execute('konfig.preview', doc.uri.toString());
-      const rendered = renderResult('konfig.preview', r);
-      if (!/kind: Deployment/.test(rendered.content)) {
-        throw new Error(`preview has no Deployment: ${rendered.content.slice(0, 300)}`);
+      const content = renderResult('konfig.preview', r).content ?? '';
+      if (!/kind: Deployment/.test(content)) {
+        throw new Error(`preview has no Deployment: ${content.slice(0, 300)}`);
       }
-      return { title: r.title, head: rendered.content.split('\n').slice(0, 6).join('\n') };
+      return { title: r.title, head: content.split('\n').slice(0, 6).join('\n') };
     });
 
     // An edit that breaks a policy: the latest tag.

@@ -43,15 +43,21 @@ export function parseCommandResult(raw: unknown): CommandResult {
   };
 }
 
-/** How a result is shown: a read-only document and, for apply and destroy, a message. */
+/**
+ * How a result is shown: previews and diffs as a read-only document; apply
+ * and destroy as a message with the server's summary (the change table was
+ * the confirmation question, it is not shown again).
+ */
 export interface Rendered {
   /** The virtual document's path (its name in the tab), ending in .yaml or .diff. */
-  docPath: string;
+  docPath?: string;
   /** The language of the document: yaml for previews, diff for diffs. */
-  language: 'yaml' | 'diff' | 'plaintext';
-  content: string;
+  language?: 'yaml' | 'diff';
+  content?: string;
   /** A notification to show (apply and destroy summaries). */
   message?: string;
+  /** The message is a warning (a cancelled apply or destroy). */
+  warning?: boolean;
 }
 
 /** A file-name-safe form of a title. */
@@ -71,12 +77,11 @@ export function renderResult(command: ServerCommand, r: CommandResult): Rendered
       return { docPath: `/${slug(r.title)}.diff`, language: 'diff', content: `# ${r.title}\n${r.text}` };
     default: {
       const summary = r.summary ?? 'done';
-      return {
-        docPath: `/${slug(r.title)}.txt`,
-        language: 'plaintext',
-        content: `${r.title}: ${summary}\n\n${r.text}`,
-        message: `${r.title}: ${summary}`,
-      };
+      const out: Rendered = { message: `${r.title}: ${summary}` };
+      if (summary === 'cancelled') {
+        out.warning = true;
+      }
+      return out;
     }
   }
 }
