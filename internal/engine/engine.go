@@ -248,8 +248,8 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 	var mu sync.Mutex
 	err = walk(ctx, g, g.Order(), maxConc(opts.MaxConcurrent), func(ctx context.Context, id string) error {
 		r := byID[id]
+		lookup := refLookup(ch, &mu)
 		mu.Lock()
-		lookup := e.refLookup(ch)
 		blockers := blockersOf(ch, g.DependsOn(id))
 		mu.Unlock()
 		var last *spec.Resource
@@ -317,18 +317,17 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 	return ch, nil
 }
 
-// refLookup resolves implicit references against the steps computed so far.
-func (e *Engine) refLookup(ch *Changes) func(graph.Ref) (any, bool) {
-	results := make(map[string]map[string]any, len(ch.ChangeSteps))
-	for id, st := range ch.ChangeSteps {
-		results[id] = st.result
-	}
+// refLookup resolves implicit references against the steps computed so far
+// (a reference is to a dependency, whose step is done); mu guards ch.
+func refLookup(ch *Changes, mu *sync.Mutex) func(graph.Ref) (any, bool) {
 	return func(ref graph.Ref) (any, bool) {
-		obj := results[ref.ID]
-		if obj == nil {
+		mu.Lock()
+		st := ch.ChangeSteps[ref.ID]
+		mu.Unlock()
+		if st == nil || st.result == nil {
 			return nil, false
 		}
-		return graph.Lookup(obj, ref.Path)
+		return graph.Lookup(st.result, ref.Path)
 	}
 }
 
