@@ -570,8 +570,9 @@ func TestKilledApplyConverges(t *testing.T) {
 }
 
 // workloads returns a stack of a Namespace, a ConfigMap, a Deployment "web"
-// of two replicas, a Service "web" that selects its pods and a Job
-// "migrate", plus extra resources built by the functions given. As in the
+// of two replicas, a Service "web" that selects its pods, a Job "migrate",
+// a StatefulSet "db" of two replicas and a DaemonSet "agent" (a pod on each
+// fake node), plus extra resources built by the functions given. As in the
 // Konfig stacks, the Deployment depends on the Service (whose endpoints
 // come from the Deployment's pods).
 func workloads(ns string, extra ...func(ns, nsID string) spec.Resource) *spec.Spec {
@@ -589,11 +590,29 @@ func workloads(ns string, extra ...func(ns, nsID string) spec.Resource) *spec.Sp
 				"ports":    []any{map[string]any{"port": 80, "targetPort": 8080}},
 			}})},
 		job(ns, nsID, "migrate", nil),
+		{ID: id("apps/v1", "StatefulSet", ns, "db"), Type: spec.Kubernetes, DependsOn: []string{nsID},
+			Attributes: obj("apps/v1", "StatefulSet", ns, "db", map[string]any{"spec": map[string]any{
+				"replicas": 2, "serviceName": "db",
+				"selector": map[string]any{"matchLabels": map[string]any{"app": "db"}},
+				"template": podTemplate("db", "postgres:17"),
+			}})},
+		{ID: id("apps/v1", "DaemonSet", ns, "agent"), Type: spec.Kubernetes, DependsOn: []string{nsID},
+			Attributes: obj("apps/v1", "DaemonSet", ns, "agent", map[string]any{"spec": map[string]any{
+				"selector": map[string]any{"matchLabels": map[string]any{"app": "agent"}},
+				"template": podTemplate("agent", "busybox:1.37"),
+			}})},
 	}
 	for _, e := range extra {
 		rs = append(rs, e(ns, nsID))
 	}
 	return &spec.Spec{Resources: rs}
+}
+
+func podTemplate(app, image string) map[string]any {
+	return map[string]any{
+		"metadata": map[string]any{"labels": map[string]any{"app": app}},
+		"spec":     map[string]any{"containers": []any{map[string]any{"name": "main", "image": image}}},
+	}
 }
 
 func deployment(ns, nsID, name string, replicas int, nodeSelector map[string]any) spec.Resource {
@@ -665,8 +684,44 @@ func TestWatch(t *testing.T) {
 	svcID := id("v1", "Service", ns, "web")
 	jobID := id("batch/v1", "Job", ns, "migrate")
 
+	// At each "done" event, what the cluster holds: the object and, for the
+	// Service, its EndpointSlices (checked below by their raw status, not by
+	// the readiness rules under test).
+	byID := map[string]spec.Resource{}
+	for _, r := range sp.Resources {
+		byID[r.ID] = r
+	}
+	atDone := map[string]*unstructured.Unstructured{}
+	var slicesAtDone []map[string]any
 	var ev watchEvents
-	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute, OnEvent: ev.on})
+	onEvent := func(e engine.Event) {
+		ev.on(e)
+		if e.Type != engine.EventDone {
+			return
+		}
+		a := byID[e.ID].Attributes
+		md, _ := a["metadata"].(map[string]any)
+		name, _ := md["name"].(string)
+		rns, _ := md["namespace"].(string)
+		o, err := f.get(a["apiVersion"].(string), a["kind"].(string), rns, name)
+		if err != nil {
+			t.Errorf("read %s when it was reported done: %v", e.ID, err)
+			return
+		}
+		atDone[e.ID] = o
+		if e.ID == svcID {
+			list, err := f.rt.Dynamic().Resource(schema.GroupVersionResource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"}).
+				Namespace(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=web"})
+			if err != nil {
+				t.Errorf("endpoint slices of %s: %v", svcID, err)
+				return
+			}
+			for i := range list.Items {
+				slicesAtDone = append(slicesAtDone, list.Items[i].Object)
+			}
+		}
+	}
+	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute, OnEvent: onEvent})
 	if err != nil {
 		t.Fatalf("apply --watch: %v", err)
 	}
@@ -680,31 +735,42 @@ func TestWatch(t *testing.T) {
 		}
 	}
 	// Each was ready when apply reported it done.
-	dep, err := f.get("apps/v1", "Deployment", ns, "web")
-	if err != nil {
-		t.Fatal(err)
+	statusInt := func(id string, field ...string) int64 {
+		o := atDone[id]
+		if o == nil {
+			return -1
+		}
+		n, _, _ := unstructured.NestedInt64(o.Object, append([]string{"status"}, field...)...)
+		return n
 	}
-	if n, _, _ := unstructured.NestedInt64(dep.Object, "status", "availableReplicas"); n != 2 {
-		t.Errorf("%s: %d available replicas after apply --watch, want 2", depID, n)
+	for _, c := range []struct {
+		id, field string
+		want      int64
+	}{
+		{depID, "availableReplicas", 2},
+		{depID, "updatedReplicas", 2},
+		{id("apps/v1", "StatefulSet", ns, "db"), "readyReplicas", 2},
+		{id("apps/v1", "DaemonSet", ns, "agent"), "numberAvailable", 2},
+		{jobID, "succeeded", 1},
+	} {
+		if got := statusInt(c.id, c.field); got != c.want {
+			t.Errorf("%s when reported done: status.%s = %d, want %d", c.id, c.field, got, c.want)
+		}
 	}
-	slices, err := f.rt.Dynamic().Resource(schema.GroupVersionResource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"}).
-		Namespace(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=web"})
-	if err != nil {
-		t.Fatal(err)
+	readyEndpoints := 0
+	for _, sl := range slicesAtDone {
+		eps, _, _ := unstructured.NestedSlice(sl, "endpoints")
+		for _, e := range eps {
+			if ready, found, _ := unstructured.NestedBool(e.(map[string]any), "conditions", "ready"); ready || !found {
+				readyEndpoints++
+			}
+		}
 	}
-	var sliceObjs []map[string]any
-	for i := range slices.Items {
-		sliceObjs = append(sliceObjs, slices.Items[i].Object)
+	if readyEndpoints == 0 {
+		t.Errorf("%s when reported done: no ready endpoint in %d EndpointSlices", svcID, len(slicesAtDone))
 	}
-	if st := kubernetes.EndpointsReadiness(sliceObjs); !st.Ready {
-		t.Errorf("%s after apply --watch: endpoints %s", svcID, st)
-	}
-	jb, err := f.get("batch/v1", "Job", ns, "migrate")
-	if err != nil {
-		t.Fatal(err)
-	}
-	if st := kubernetes.ObjectReadiness(jb.Object); !st.Ready {
-		t.Errorf("%s after apply --watch: %s", jobID, st)
+	if o := atDone[jobID]; o == nil || !hasCondition(o.Object, "Complete") {
+		t.Errorf("%s when reported done: no Complete condition", jobID)
 	}
 
 	// A Deployment no node can run times out, named with its reason.
@@ -745,7 +811,9 @@ func TestWatch(t *testing.T) {
 	if err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
-	t.Logf("destroy: %s", dres.Summary())
+	if got, want := dres.Summary(), summary(0, 0, len(failing.Resources)+1, 0); got != want {
+		t.Errorf("destroy: %q, want %q", got, want)
+	}
 	all := append(append([]spec.Resource{}, failing.Resources...), stuck.Resources...)
 	for _, r := range all {
 		f.waitGoneResource(t, r, 3*time.Minute)
@@ -755,6 +823,17 @@ func TestWatch(t *testing.T) {
 			t.Errorf("%s after destroy: live=%v err=%v, want gone", r.ID, live != nil, err)
 		}
 	}
+}
+
+// hasCondition reports whether obj has the status condition typ, True.
+func hasCondition(obj map[string]any, typ string) bool {
+	conds, _, _ := unstructured.NestedSlice(obj, "status", "conditions")
+	for _, c := range conds {
+		if m, _ := c.(map[string]any); m["type"] == typ && m["status"] == "True" {
+			return true
+		}
+	}
+	return false
 }
 
 // waitGoneResource is waitGone for a resource of a spec.
@@ -838,8 +917,48 @@ func TestWatchKonfigStack(t *testing.T) {
 	ns := fmt.Sprintf("guestbook-watch-%d", time.Now().UnixNano()%1_000_000)
 	sp := renameNamespace(&spec.Spec{Resources: rs}, "guestbook", ns)
 	f := newFixture(t, t.TempDir())
+	// At each "done" event, the raw evidence: a Deployment's available
+	// replicas, the ready endpoints of a Service.
+	byID := map[string]spec.Resource{}
+	for _, r := range sp.Resources {
+		byID[r.ID] = r
+	}
 	var ev watchEvents
-	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute, OnEvent: ev.on})
+	evidence := map[string]int64{}
+	onEvent := func(e engine.Event) {
+		ev.on(e)
+		if e.Type != engine.EventDone {
+			return
+		}
+		a := byID[e.ID].Attributes
+		md, _ := a["metadata"].(map[string]any)
+		name, _ := md["name"].(string)
+		switch a["kind"] {
+		case "Deployment":
+			o, err := f.get("apps/v1", "Deployment", ns, name)
+			if err != nil {
+				t.Errorf("read %s: %v", e.ID, err)
+				return
+			}
+			evidence[e.ID], _, _ = unstructured.NestedInt64(o.Object, "status", "availableReplicas")
+		case "Service":
+			list, err := f.rt.Dynamic().Resource(schema.GroupVersionResource{Group: "discovery.k8s.io", Version: "v1", Resource: "endpointslices"}).
+				Namespace(ns).List(context.Background(), metav1.ListOptions{LabelSelector: "kubernetes.io/service-name=" + name})
+			if err != nil {
+				t.Errorf("endpoint slices of %s: %v", e.ID, err)
+				return
+			}
+			for i := range list.Items {
+				eps, _, _ := unstructured.NestedSlice(list.Items[i].Object, "endpoints")
+				for _, ep := range eps {
+					if ready, found, _ := unstructured.NestedBool(ep.(map[string]any), "conditions", "ready"); ready || !found {
+						evidence[e.ID]++
+					}
+				}
+			}
+		}
+	}
+	res, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute, OnEvent: onEvent})
 	if err != nil {
 		t.Fatalf("apply --watch of guestbook: %v", err)
 	}
@@ -852,12 +971,12 @@ func TestWatchKonfigStack(t *testing.T) {
 		if diff := cmp.Diff(want, ev.types[r.ID]); diff != "" {
 			t.Errorf("events of %s (-want +got):\n%s", r.ID, diff)
 		}
-		st, err := f.rt.Readiness(context.Background(), r)
-		if err != nil || !st.Ready {
-			t.Errorf("%s after apply --watch: %v %v", r.ID, st, err)
-		}
-		if r.Attributes["kind"] == "Deployment" || r.Attributes["kind"] == "Service" {
+		if k := r.Attributes["kind"]; k == "Deployment" || k == "Service" {
 			waited++
+			// Each Deployment has one replica; each Service selects one.
+			if evidence[r.ID] != 1 {
+				t.Errorf("%s when reported done: %d available replicas or ready endpoints, want 1", r.ID, evidence[r.ID])
+			}
 		}
 	}
 	if waited != 6 {
