@@ -22,7 +22,9 @@ func newApplyCmd() *cobra.Command {
 		Use:   "apply [stackdir]",
 		Short: "Preview, confirm and apply a stack to the cluster (server-side apply, dependency order)",
 		Long: `Preview the stack (see preview), ask, then apply it with server-side apply in
-dependency order, writing the state after every resource.
+dependency order, recording every resource in the state as it goes (atomic writes, at
+most every 200 ms). Interrupted (Ctrl-C), it stops starting resources, and its summary
+counts those it did not attempt; rerunning converges.
 
 A stack holding resources of a type with no runtime (Terraform) is refused, naming them.
 --exclude-type Terraform applies the rest: the Terraform resources are Excluded, the
@@ -45,7 +47,7 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 			if err != nil {
 				return err
 			}
-			eng, err := f.newEngine(dir)
+			eng, err := f.newEngine(cmd, dir)
 			if err != nil {
 				return err
 			}
@@ -88,7 +90,11 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 			}
 			res, err := eng.Apply(ctx, sp, ch, aopts)
 			if res != nil {
-				fmt.Fprintf(out, "Apply: %s\n", res.Summary())
+				verb := "Apply"
+				if ctx.Err() != nil {
+					verb = "Apply interrupted"
+				}
+				fmt.Fprintf(out, "%s: %s\n", verb, res.Summary())
 			}
 			return err
 		}),

@@ -27,7 +27,7 @@ func newDestroyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			eng, err := f.newEngine(dir)
+			eng, err := f.newEngine(cmd, dir)
 			if err != nil {
 				return err
 			}
@@ -59,7 +59,11 @@ func newDestroyCmd() *cobra.Command {
 			}
 			res, err := eng.Destroy(ctx, engine.DestroyOptions{ForceUnlock: f.forceUnlock, MaxConcurrent: f.maxConc, OnEvent: progressPrinter(out)})
 			if res != nil {
-				fmt.Fprintf(out, "Destroy: %s\n", res.Summary())
+				verb := "Destroy"
+				if ctx.Err() != nil {
+					verb = "Destroy interrupted"
+				}
+				fmt.Fprintf(out, "%s: %s\n", verb, res.Summary())
 			}
 			return err
 		}),

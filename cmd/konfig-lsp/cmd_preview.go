@@ -5,7 +5,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"log/slog"
 	"os"
 	"path/filepath"
 	"strings"
@@ -165,9 +164,11 @@ func jsonable(v any) any {
 	}
 }
 
-// newEngine connects the Kubernetes runtime and returns the stack's engine.
-func (f *engineFlags) newEngine(stackDir string) (*engine.Engine, error) {
-	kube, err := kubernetes.New(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: slog.Default()})
+// newEngine connects the Kubernetes runtime and returns the stack's engine,
+// both logging (with client-go) through cmd's logger (cliLogger).
+func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.Engine, error) {
+	log := cliLogger(cmd)
+	kube, err := kubernetes.New(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: log})
 	if err != nil {
 		return nil, err
 	}
@@ -175,7 +176,7 @@ func (f *engineFlags) newEngine(stackDir string) (*engine.Engine, error) {
 		StackDir: stackDir,
 		StateDir: f.stateDir,
 		Runtimes: runtime.Registry{spec.Kubernetes: kube},
-		Logger:   slog.Default(),
+		Logger:   log,
 	}), nil
 }
 
@@ -218,7 +219,7 @@ note says so.`,
 			if err != nil {
 				return err
 			}
-			eng, err := f.newEngine(dir)
+			eng, err := f.newEngine(cmd, dir)
 			if err != nil {
 				return err
 			}

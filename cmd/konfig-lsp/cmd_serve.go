@@ -41,7 +41,8 @@ func serveStdio(ctx context.Context, logLevel string) error {
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
 		level = slog.LevelInfo
 	}
-	logger := slog.New(slog.NewTextHandler(os.Stderr, &slog.HandlerOptions{Level: level}))
+	logger := newLogger(os.Stderr, level)
+	routeKlog(logger) // client-go's logs (the cluster commands) as records of ours, never loose lines
 	if ctx == nil {
 		ctx = context.Background()
 	}

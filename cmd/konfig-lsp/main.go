@@ -6,12 +6,36 @@ package main
 import (
 	"fmt"
 	"os"
+	"runtime/pprof"
 )
 
+// cpuProfileEnv names a file to write a CPU profile of the run to (for
+// benchmarks, e.g. bench/engine).
+const cpuProfileEnv = "KONFIG_CPUPROFILE"
+
 func main() {
-	if err := newRootCmd().Execute(); err != nil {
-		os.Exit(exitCode(err))
+	code := run()
+	os.Exit(code)
+}
+
+func run() int {
+	if path := os.Getenv(cpuProfileEnv); path != "" {
+		f, err := os.Create(path)
+		if err != nil {
+			fmt.Fprintf(os.Stderr, "Error: %s: %v\n", cpuProfileEnv, err)
+			return 1
+		}
+		if err := pprof.StartCPUProfile(f); err != nil {
+			fmt.Fprintf(os.Stderr, "Error: %s: %v\n", cpuProfileEnv, err)
+			return 1
+		}
+		defer f.Close()
+		defer pprof.StopCPUProfile()
 	}
+	if err := newRootCmd().Execute(); err != nil {
+		return exitCode(err)
+	}
+	return 0
 }
 
 // exitError carries a process exit status through cobra without printing.
