@@ -278,6 +278,37 @@ local ok, err = pcall(function()
   end
   check(not log:find('malformed', 1, true), 'the server rejected settings: ' .. log:sub(1, 800))
   say('SETTINGS')
+
+  -- 11. The code lenses of main.k show (refreshed on entering it) and run
+  -- through the plugin: "Preview resources" refreshes the preview buffer.
+  vim.api.nvim_set_current_win(vim.fn.win_findbuf(buf)[1])
+  local titles
+  check(vim.wait(30000, function()
+    titles = {}
+    for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+      table.insert(titles, l.command and l.command.title)
+    end
+    return #titles >= 3
+  end, 50), 'code lenses: ' .. vim.inspect(titles))
+  check(table.concat(titles, ' | ') == 'Preview resources | Preview diff | Apply', 'code lenses: ' .. vim.inspect(titles))
+  iline = find('image = ')
+  vim.api.nvim_buf_set_lines(buf, iline, iline + 1, false, { (lines[iline + 1]:gsub(':[%w%.%-]+"', ':9.9.11-lens"')) })
+  vim.ui.select = function(items, opts, on_choice)
+    for _, it in ipairs(items) do
+      if opts.format_item(it) == 'Preview resources' then
+        return on_choice(it)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
+  notes = {}
+  vim.lsp.codelens.run()
+  check(vim.wait(30000, function()
+    return text_of(pbuf):find(':9.9.11-lens', 1, true) ~= nil
+  end, 50), 'the Preview resources lens did not refresh the preview; notes: ' .. vim.inspect(notes))
+  check(vim.api.nvim_get_current_buf() == pbuf and #named('konfig://preview/') == 2, 'the lens opened another buffer')
+  say('CODELENS', table.concat(titles, ' | '))
 end)
 if not ok then
   fail(tostring(err))

@@ -50,7 +50,7 @@ func TestNeovimEndToEnd(t *testing.T) {
 	if err != nil || !strings.Contains(stdout.String(), "PASS") {
 		t.Fatalf("neovim end-to-end failed: %v\nstderr:\n%s", err, stderr.String())
 	}
-	for _, step := range []string{"ATTACHED", "COMPLETION", "HOVER", "POLICY", "POLICY_CLEARED", "QUICKFIX", "PREVIEW", "PREVIEW_AGAIN", "SCRATCH_COMMANDS", "PREVIEW_OTHER_STACK", "SUMMARY", "SETTINGS"} {
+	for _, step := range []string{"ATTACHED", "COMPLETION", "HOVER", "POLICY", "POLICY_CLEARED", "QUICKFIX", "PREVIEW", "PREVIEW_AGAIN", "SCRATCH_COMMANDS", "PREVIEW_OTHER_STACK", "SUMMARY", "SETTINGS", "CODELENS"} {
 		if !strings.Contains(stdout.String(), step) {
 			t.Errorf("step %s did not run", step)
 		}

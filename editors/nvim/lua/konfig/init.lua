@@ -18,16 +18,23 @@
 -- konfig://diff/<stack>), reused and refreshed by the next call, in a split
 -- that takes the focus. :KonfigApply and :KonfigDestroy ask first (the
 -- question shows the changes), then report the server's summary. Run from a
--- scratch buffer, every command acts on the stack that buffer shows.
+-- scratch buffer, every command acts on the stack that buffer shows. The
+-- server's code lenses on a stack's entry files (Preview resources | Preview
+-- diff | Apply) show as virtual text (option codelens, on by default) and
+-- run these same commands through vim.lsp.codelens.run().
 local M = {}
 
 M.config = {
   cmd = { 'konfig-lsp' },
   root_markers = { 'kcl.mod', 'project.yaml', '.git' },
   settings = {},
+  -- Show the server's code lenses (refreshed on BufEnter, InsertLeave and
+  -- after a write); run one with vim.lsp.codelens.run().
+  codelens = true,
 }
 
 local clients = {} -- root dir -> client id
+local lens_commands -- the server's commands run on the client side (below)
 
 local function find_root(fname)
   local dir = vim.fn.fnamemodify(fname, ':p:h')
@@ -75,6 +82,12 @@ function M.attach(bufnr)
       workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
       init_options = M.server_settings(),
       settings = { konfig = M.server_settings() },
+      commands = lens_commands,
+      on_attach = function(_, b)
+        if b == vim.api.nvim_get_current_buf() then
+          M.refresh_lenses()
+        end
+      end,
       handlers = {
         -- The server asks before apply/destroy (the question shows the
         -- changes); answer with a vim.fn.confirm() dialog.
@@ -263,20 +276,22 @@ local function scratch_name(kind, result, client, bufnr)
   return 'konfig://' .. kind .. '/' .. label:gsub('^/', ''), dir
 end
 
-local function show_result(kind, filetype)
-  local bufnr = vim.api.nvim_get_current_buf()
+local function show_result(kind, filetype, bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
   M.command('konfig.' .. kind, function(result, client)
     local name, dir = scratch_name(kind, result, client, bufnr)
     M.show(name, result_text(result), filetype, { konfig_stack = dir, konfig_client = client.id })
   end, bufnr)
 end
 
-function M.preview()
-  show_result('preview', 'yaml')
+-- :KonfigPreview on the stack of bufnr (default: the current buffer).
+function M.preview(bufnr)
+  show_result('preview', 'yaml', bufnr)
 end
 
-function M.diff()
-  show_result('diff', 'diff')
+-- :KonfigDiff on the stack of bufnr (default: the current buffer).
+function M.diff(bufnr)
+  show_result('diff', 'diff', bufnr)
 end
 
 -- The message for an apply or destroy result: its title and the summary
@@ -298,18 +313,47 @@ function M.summary(result)
   return (result.title or 'konfig') .. ': ' .. s, level
 end
 
-local function run_engine(cmd)
+local function run_engine(cmd, bufnr)
   M.command(cmd, function(result)
     vim.notify(M.summary(result))
-  end)
+  end, bufnr)
 end
 
-function M.apply()
-  run_engine('konfig.apply')
+-- :KonfigApply on the stack of bufnr (default: the current buffer).
+function M.apply(bufnr)
+  run_engine('konfig.apply', bufnr)
 end
 
-function M.destroy()
-  run_engine('konfig.destroy')
+-- :KonfigDestroy on the stack of bufnr (default: the current buffer).
+function M.destroy(bufnr)
+  run_engine('konfig.destroy', bufnr)
+end
+
+-- Client-side handlers of the server's commands, for its code lenses
+-- ("Preview resources | Preview diff | Apply" on a stack's entry files) and
+-- code actions: the same as the user commands, so their results are shown
+-- (Neovim would otherwise run them and drop the result).
+lens_commands = {
+  ['konfig.preview'] = function(_, ctx)
+    M.preview(ctx.bufnr)
+  end,
+  ['konfig.diff'] = function(_, ctx)
+    M.diff(ctx.bufnr)
+  end,
+  ['konfig.apply'] = function(_, ctx)
+    M.apply(ctx.bufnr)
+  end,
+  ['konfig.destroy'] = function(_, ctx)
+    M.destroy(ctx.bufnr)
+  end,
+}
+
+-- Refreshes the code lenses of the current buffer when it is served by
+-- konfig-lsp and the codelens option is on.
+function M.refresh_lenses()
+  if M.config.codelens and client_for(vim.api.nvim_get_current_buf()) then
+    vim.lsp.codelens.refresh()
+  end
 end
 
 function M.setup(opts)
@@ -318,6 +362,7 @@ function M.setup(opts)
     augroup konfig_lsp
       autocmd!
       autocmd FileType kcl lua require('konfig').attach(tonumber(vim.fn.expand('<abuf>')))
+      autocmd BufEnter,InsertLeave,BufWritePost *.k lua require('konfig').refresh_lenses()
     augroup END
   ]])
   vim.cmd([[command! KonfigPreview lua require('konfig').preview()]])

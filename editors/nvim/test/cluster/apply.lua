@@ -147,17 +147,35 @@ local ok, err = pcall(function()
   check(#notes == 0, 'notes: ' .. vim.inspect(notes))
   say('DIFF_AGAIN', n .. ' unchanged')
 
-  -- 5. :KonfigApply again: nothing to do, nothing asked.
+  -- 5. Apply again, through the "Apply" code lens of main.k: nothing to do,
+  -- nothing asked.
+  vim.cmd('wincmd p')
+  check(vim.api.nvim_get_current_buf() == buf, 'not back in main.k')
+  local titles
+  check(vim.wait(30000, function()
+    titles = {}
+    for _, l in ipairs(vim.lsp.codelens.get(buf)) do
+      table.insert(titles, l.command and l.command.title)
+    end
+    return vim.tbl_contains(titles, 'Apply')
+  end, 50), 'no Apply lens: ' .. vim.inspect(titles))
+  vim.ui.select = function(items, opts, on_choice)
+    for _, it in ipairs(items) do
+      if opts.format_item(it) == 'Apply' then
+        return on_choice(it)
+      end
+    end
+    on_choice(nil)
+  end
+  vim.api.nvim_win_set_cursor(0, { 1, 0 })
   answer, asked, notes, progress = 1, {}, {}, {}
-  vim.cmd('KonfigApply')
-  note = wait_note(30000, 'a second :KonfigApply')
+  vim.lsp.codelens.run()
+  note = wait_note(30000, 'the Apply lens')
   check(note == 'Apply blog/prod: nothing to do' and #asked == 0, 'second apply: ' .. vim.inspect(note) .. ' questions ' .. vim.inspect(asked))
   say('APPLY_AGAIN', note)
 
   -- 6. :KonfigDestroy from main.k, accepted: the Deployment is gone, the
   -- message is the summary.
-  vim.cmd('wincmd p')
-  check(vim.api.nvim_get_current_buf() == buf, 'not back in main.k')
   answer, asked, notes, progress = 1, {}, {}, {}
   vim.cmd('KonfigDestroy')
   note = wait_note(60000, ':KonfigDestroy')
