@@ -85,3 +85,11 @@ test('findStackDir: nearest stack.yaml, not above the workspace root', () => {
   assert.equal(findStackDir('/w/examples/models/frontend/server.k', '/w', exists), '');
   assert.equal(findStackDir('/w/examples/models/frontend/server.k', undefined, exists), '/');
 });
+
+test('renderResult: a second preview or diff of a stack goes to the same document, another stack to its own', () => {
+  const r = (command: ServerCommand, stack: string, title: string) => renderResult(command, { stack, title, text: '' }).docPath;
+  assert.equal(r('konfig.preview', '/w/shop/dev', 'Resources of shop/dev (2)'), r('konfig.preview', '/w/shop/dev', 'Resources of shop/dev (5)'));
+  assert.notEqual(r('konfig.preview', '/w/shop/dev', 'Resources of shop/dev (2)'), r('konfig.preview', '/w/blog/dev', 'Resources of blog/dev (2)'));
+  assert.equal(r('konfig.diff', '/w/shop/dev', 'Diff of shop/dev'), r('konfig.diff', '/w/shop/dev', 'Diff of shop/dev'));
+  assert.equal(renderResult('konfig.apply', { stack: '/w/shop/dev', title: 'Apply shop/dev', text: 'TABLE', summary: 'nothing to do' }).docPath, undefined);
+});

@@ -68,13 +68,20 @@ export function slug(s: string): string {
     .slice(0, 80) || 'konfig';
 }
 
+/** The document name of a result: what and the stack's label, else the title. */
+function docName(what: string, r: CommandResult): string {
+  return r.stack !== '' ? slug(`${what} ${stackLabel(r.stack)}`) : slug(r.title);
+}
+
 /** Renders a command's result as a read-only document (and a message). */
 export function renderResult(command: ServerCommand, r: CommandResult): Rendered {
   switch (command) {
+    // One document per stack (not per title: a preview's title counts the
+    // resources), so that running the command again refreshes it.
     case 'konfig.preview':
-      return { docPath: `/${slug(r.title)}.yaml`, language: 'yaml', content: `# ${r.title}\n${r.text}` };
+      return { docPath: `/${docName('Resources of', r)}.yaml`, language: 'yaml', content: `# ${r.title}\n${r.text}` };
     case 'konfig.diff':
-      return { docPath: `/${slug(r.title)}.diff`, language: 'diff', content: `# ${r.title}\n${r.text}` };
+      return { docPath: `/${docName('Diff of', r)}.diff`, language: 'diff', content: `# ${r.title}\n${r.text}` };
     default: {
       const summary = r.summary ?? 'done';
       const out: Rendered = { message: `${r.title}: ${summary}` };
