@@ -176,10 +176,13 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 	}
 
 	// Readiness awaited after the resource's dependents went ahead (see
-	// runtime.DependableWaiter).
+	// runtime.DependableWaiter); those waits stop when the walk fails
+	// (their dependents may be what they wait for).
 	var later sync.WaitGroup
 	var laterMu sync.Mutex
 	var laterErrs []error
+	laterCtx, stopLater := context.WithCancel(ctx)
+	defer stopLater()
 	applyOne := func(ctx context.Context, id string) error {
 		step := ch.ChangeSteps[id]
 		r := byID[id]
@@ -258,11 +261,15 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 					later.Add(1)
 					go func() {
 						defer later.Done()
-						if err := dw.WaitReady(ctx, r, opts.WatchTimeout); err != nil {
+						if err := dw.WaitReady(laterCtx, r, opts.WatchTimeout); err != nil {
+							if laterCtx.Err() != nil && ctx.Err() == nil {
+								skip(id, "readiness not awaited: the apply failed")
+								return
+							}
 							fail()
 							ev.emit(Event{Type: EventFailed, ID: id, Action: step.Action, Err: err, Elapsed: time.Since(start)})
 							laterMu.Lock()
-							laterErrs = append(laterErrs, err)
+							laterErrs = append(laterErrs, fmt.Errorf("%s: %w", id, err))
 							laterMu.Unlock()
 							return
 						}
@@ -282,6 +289,9 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		return nil
 	}
 	walkErr := walk(ctx, g, g.Order(), maxConc(opts.MaxConcurrent), applyOne, skip)
+	if walkErr != nil {
+		stopLater()
+	}
 	later.Wait()
 	if len(laterErrs) > 0 {
 		walkErr = errors.Join(append([]error{walkErr}, laterErrs...)...)

@@ -795,15 +795,32 @@ func TestWatch(t *testing.T) {
 
 	// A failing Job is an error as soon as it fails, not a timeout (the
 	// stuck Deployment goes: apply deletes what left the stack only after a
-	// successful walk, so it stays until the destroy).
+	// successful walk, so it stays until the destroy). It depends on a
+	// Service that selects no pod, whose endpoints are still awaited when
+	// the Job fails: that wait stops with the failure instead of running to
+	// its timeout.
 	failID := id("batch/v1", "Job", ns, "fails")
+	probeID := id("v1", "Service", ns, "probe")
 	failing := workloads(ns, func(ns, nsID string) spec.Resource {
-		return job(ns, nsID, "fails", map[string]any{"konfig-lsp.test/exit": "1"})
+		return spec.Resource{ID: probeID, Type: spec.Kubernetes, DependsOn: []string{nsID},
+			Attributes: obj("v1", "Service", ns, "probe", map[string]any{"spec": map[string]any{
+				"selector": map[string]any{"app": "nobody"},
+				"ports":    []any{map[string]any{"port": 80}},
+			}})}
+	}, func(ns, nsID string) spec.Resource {
+		j := job(ns, nsID, "fails", map[string]any{"konfig-lsp.test/exit": "1"})
+		j.DependsOn = append(j.DependsOn, probeID)
+		return j
 	})
-	_, err = f.eng.Apply(context.Background(), failing, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute})
+	var fev watchEvents
+	_, err = f.eng.Apply(context.Background(), failing, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 3 * time.Minute, OnEvent: fev.on})
 	if err == nil || !strings.Contains(err.Error(), failID) || !strings.Contains(err.Error(), "job failed") ||
-		strings.Contains(err.Error(), "not ready after") {
+		strings.Contains(err.Error(), "not ready after") || strings.Contains(err.Error(), probeID) {
 		t.Errorf("apply --watch of a failing Job: err = %v, want the failure of %s at once", err, failID)
+	}
+	want := []engine.EventType{engine.EventStart, engine.EventWaiting, engine.EventSkipped}
+	if diff := cmp.Diff(want, fev.types[probeID]); diff != "" {
+		t.Errorf("events of %s, whose endpoints were awaited when the apply failed (-want +got):\n%s", probeID, diff)
 	}
 
 	// Destroy: everything goes, the Namespace through Terminating.
