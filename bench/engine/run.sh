@@ -9,6 +9,9 @@
 # default 200), each command ROUNDS times on fresh names; prints the median
 # wall times and the ratios konfig-lsp / kubectl.
 #
+# It also prints the load average before and after, and the API requests each
+# tool's first apply sent (the server's apiserver_request_total).
+#
 #   bench/engine/run.sh [N] [ROUNDS]
 set -euo pipefail
 cd "$(dirname "$0")/../.."
@@ -21,7 +24,10 @@ trap cleanup EXIT
 
 go build -o "$work/konfig-lsp" ./cmd/konfig-lsp
 go build -o "$work/gen" ./bench/engine/gen
-bash hack/k8s/start.sh "$run" >/dev/null
+echo "load average before: $(cut -d' ' -f1-3 /proc/loadavg)"
+# The plain API server and etcd, never the controllers (which would add their
+# own load, and work on the Deployments of one tool and not the other's).
+env -u KONFIG_K8S_CONTROLLERS bash hack/k8s/start.sh "$run" >/dev/null
 # shellcheck disable=SC1091
 source "$run/env"
 export KUBECONFIG
@@ -33,8 +39,10 @@ KUBECTL="$K8S_BIN/kubectl"
 now() { date +%s.%N; }
 elapsed() { awk -v a="$(now)" -v b="$1" 'BEGIN {printf "%.3f", a - b}'; }
 median() { sort -n | awk '{a[NR]=$1} END {print a[int((NR+1)/2)]}'; }
+# requests: the API server's request count so far (apiserver_request_total).
+requests() { "$KUBECTL" get --raw /metrics | awk '/^apiserver_request_total\{/ {n += $NF} END {print n}'; }
 
-declare -A T
+declare -A T Q
 for r in $(seq 1 "$ROUNDS"); do
   for tool in kubectl konfig; do
     p="${tool:0:1}$r"
@@ -42,12 +50,16 @@ for r in $(seq 1 "$ROUNDS"); do
     "$work/gen" -n "$N" -prefix "$p" -image nginx:1.28 -spec "$work/$p.spec2.yaml" -manifest "$work/$p.2.yaml" 2>/dev/null
     mkdir -p "$work/$p.stack"
     if [ "$tool" = kubectl ]; then
+      q=$(requests)
       t=$(now); "$KUBECTL" apply --server-side -f "$work/$p.yaml" >/dev/null; T[apply,$tool]+="$(elapsed "$t") "
+      [ "$r" = 1 ] && Q[$tool]=$(( $(requests) - q - 1 ))
       t=$(now); "$KUBECTL" apply --server-side -f "$work/$p.yaml" >/dev/null; T[reapply,$tool]+="$(elapsed "$t") "
       t=$(now); "$KUBECTL" diff -f "$work/$p.2.yaml" >/dev/null || [ $? -eq 1 ]; T[preview,$tool]+="$(elapsed "$t") "
     else
       k=("$work/konfig-lsp")
+      q=$(requests)
       t=$(now); "${k[@]}" apply --yes --spec "$work/$p.spec.yaml" "$work/$p.stack" >/dev/null; T[apply,$tool]+="$(elapsed "$t") "
+      [ "$r" = 1 ] && Q[$tool]=$(( $(requests) - q - 1 ))
       t=$(now); "${k[@]}" apply --yes --spec "$work/$p.spec.yaml" "$work/$p.stack" >/dev/null; T[reapply,$tool]+="$(elapsed "$t") "
       t=$(now); "${k[@]}" preview --spec "$work/$p.spec2.yaml" "$work/$p.stack" > "$work/$p.preview.txt"; T[preview,$tool]+="$(elapsed "$t") "
       want=$(grep -c 'kind: Deployment' "$work/$p.yaml")
@@ -64,3 +76,5 @@ for op in apply reapply preview; do
   printf "%-8s %9.3fs %9.3fs %8.2f\n" "$op" "$k" "$c" "$(awk -v c="$c" -v k="$k" 'BEGIN {print c / k}')"
 done
 echo "($N resources, median of $ROUNDS rounds, one API server on loopback)"
+echo "API requests of the first apply: kubectl ${Q[kubectl]}, konfig-lsp ${Q[konfig]} (the server's own count; it includes its internal ones, e.g. a Service's cluster IP)"
+echo "load average after: $(cut -d' ' -f1-3 /proc/loadavg)"
