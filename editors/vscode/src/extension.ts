@@ -33,13 +33,13 @@ import {
   modalMessage,
   parseCommandResult,
   renderResult,
+  RESULT_SCHEME,
   ServerCommand,
   statusText,
 } from './lib/render';
 import { runSelfTest } from './selftest';
 
 const SECTION = 'konfig-lsp';
-const PREVIEW_SCHEME = 'konfig-preview';
 
 function isExecutable(p: string): boolean {
   try {
@@ -56,9 +56,10 @@ function isExecutable(p: string): boolean {
   }
 }
 
-/** Read-only documents that show command results. */
+/** Read-only documents that show command results, and the stack each shows. */
 class ResultDocuments implements vscode.TextDocumentContentProvider {
   private readonly docs = new Map<string, string>();
+  private readonly stacks = new Map<string, string>();
   private readonly changed = new vscode.EventEmitter<vscode.Uri>();
   readonly onDidChange = this.changed.event;
 
@@ -66,9 +67,17 @@ class ResultDocuments implements vscode.TextDocumentContentProvider {
     return this.docs.get(uri.toString()) ?? '';
   }
 
-  set(uri: vscode.Uri, content: string): void {
+  set(uri: vscode.Uri, content: string, stack: string): void {
     this.docs.set(uri.toString(), content);
+    if (stack !== '') {
+      this.stacks.set(uri.toString(), stack);
+    }
     this.changed.fire(uri);
+  }
+
+  /** The stack directory a result document shows. */
+  stackOf(uri: vscode.Uri): string | undefined {
+    return this.stacks.get(uri.toString());
   }
 
   dispose(): void {
@@ -97,7 +106,7 @@ export class KonfigExtension implements vscode.Disposable {
       this.trace,
       this.status,
       this.results,
-      vscode.workspace.registerTextDocumentContentProvider(PREVIEW_SCHEME, this.results),
+      vscode.workspace.registerTextDocumentContentProvider(RESULT_SCHEME, this.results),
     );
   }
 
@@ -241,16 +250,24 @@ export class KonfigExtension implements vscode.Disposable {
     await this.start();
   }
 
-  /** The document URI a command applies to: its argument or the active editor. */
-  private target(arg: unknown): string | undefined {
+  /**
+   * What a command applies to: its argument (a URI string, or the resource
+   * of an editor title button) or the active editor's document. A result
+   * document (preview, diff) stands for the stack it shows, so that Apply
+   * from a diff applies that stack.
+   */
+  target(arg: unknown): string | undefined {
     if (typeof arg === 'string' && arg !== '') {
       return arg;
     }
-    if (arg instanceof vscode.Uri) {
-      return arg.toString();
+    const uri = arg instanceof vscode.Uri ? arg : vscode.window.activeTextEditor?.document.uri;
+    if (!uri) {
+      return undefined;
     }
-    const doc = vscode.window.activeTextEditor?.document;
-    return doc && doc.uri.scheme === 'file' ? doc.uri.toString() : undefined;
+    if (uri.scheme === RESULT_SCHEME) {
+      return this.results.stackOf(uri);
+    }
+    return uri.scheme === 'file' ? uri.toString() : undefined;
   }
 
   /** Runs a server command and returns its parsed result (no UI). */
@@ -278,8 +295,8 @@ export class KonfigExtension implements vscode.Disposable {
       const r = renderResult(command, result);
       if (r.docPath !== undefined) {
         // One document per title (stack): a second run refreshes it.
-        const uri = vscode.Uri.from({ scheme: PREVIEW_SCHEME, path: r.docPath });
-        this.results.set(uri, r.content ?? '');
+        const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: r.docPath });
+        this.results.set(uri, r.content ?? '', result.stack);
         const doc = await vscode.workspace.openTextDocument(uri);
         await vscode.languages.setTextDocumentLanguage(doc, r.language ?? 'plaintext');
         await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });

@@ -4,9 +4,10 @@
 // what it saw as JSON. The browser side then checks the rendered UI.
 
 import * as fs from 'node:fs';
+import * as path from 'node:path';
 import * as vscode from 'vscode';
 import type { KonfigExtension } from './extension';
-import { renderResult } from './lib/render';
+import { renderResult, RESULT_SCHEME } from './lib/render';
 
 interface Report {
   ok: boolean;
@@ -22,6 +23,8 @@ interface Report {
   policyDiagnostic?: { line: number; message: string };
   codeLenses?: { title: string; command: string }[];
   preview?: { title: string; head: string };
+  /** What a command run in the shown preview document acts on (its stack directory). */
+  resultTarget?: string;
   symbols?: string[];
   steps: { step: string; ms: number }[];
 }
@@ -137,6 +140,26 @@ export async function runSelfTest(ext: KonfigExtension, out: string, rel: string
         throw new Error(`preview has no Deployment: ${content.slice(0, 300)}`);
       }
       return { title: r.title, head: content.split('\n').slice(0, 6).join('\n') };
+    });
+
+    // A result document stands for its stack: a command run there (Apply
+    // from a diff) acts on the stack it shows. The document is closed again
+    // so that the browser's code lens check opens it itself.
+    report.resultTarget = await step('result document target', async () => {
+      await ext.run('konfig.preview', doc.uri.toString());
+      const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.scheme === RESULT_SCHEME);
+      if (!shown) {
+        throw new Error('the preview document is not shown');
+      }
+      await vscode.window.showTextDocument(shown.document, { viewColumn: shown.viewColumn, preserveFocus: false });
+      const target = ext.target(undefined);
+      await vscode.commands.executeCommand('workbench.action.closeActiveEditor');
+      await vscode.window.showTextDocument(doc, { preview: false, preserveFocus: false });
+      const want = path.dirname(doc.uri.fsPath);
+      if (target !== want) {
+        throw new Error(`a command in ${shown.document.uri.toString()} acts on ${target}, want ${want}`);
+      }
+      return target;
     });
 
     // An edit that breaks a policy: the latest tag.

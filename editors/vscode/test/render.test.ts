@@ -8,6 +8,7 @@ import {
   modalMessage,
   parseCommandResult,
   renderResult,
+  RESULT_SCHEME,
   ServerCommand,
   slug,
   stackLabel,
@@ -92,4 +93,19 @@ test('renderResult: a second preview or diff of a stack goes to the same documen
   assert.notEqual(r('konfig.preview', '/w/shop/dev', 'Resources of shop/dev (2)'), r('konfig.preview', '/w/blog/dev', 'Resources of blog/dev (2)'));
   assert.equal(r('konfig.diff', '/w/shop/dev', 'Diff of shop/dev'), r('konfig.diff', '/w/shop/dev', 'Diff of shop/dev'));
   assert.equal(renderResult('konfig.apply', { stack: '/w/shop/dev', title: 'Apply shop/dev', text: 'TABLE', summary: 'nothing to do' }).docPath, undefined);
+});
+
+test('package.json: the stack commands are offered in result documents too (Apply from a diff)', () => {
+  const pkg = JSON.parse(fs.readFileSync(path.resolve(__dirname, '..', '..', 'package.json'), 'utf8'));
+  const menus: Record<string, { command: string; when?: string }[]> = pkg.contributes.menus;
+  let n = 0;
+  for (const [menu, items] of Object.entries(menus)) {
+    for (const it of items) {
+      if (clientCommandOf(it.command.replace(/^konfig-lsp\./, 'konfig.'))) {
+        assert.match(it.when ?? '', new RegExp(`resourceScheme == ${RESULT_SCHEME}`), `${menu} ${it.command}: ${it.when}`);
+        n++;
+      }
+    }
+  }
+  assert.ok(n >= 4, `only ${n} menu entries of stack commands`);
 });

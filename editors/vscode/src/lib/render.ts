@@ -7,6 +7,9 @@ import * as path from 'node:path';
 export const serverCommands = ['konfig.preview', 'konfig.diff', 'konfig.apply', 'konfig.destroy'] as const;
 export type ServerCommand = (typeof serverCommands)[number];
 
+/** The URI scheme of the read-only documents that show command results. */
+export const RESULT_SCHEME = 'konfig-preview';
+
 /** The client command that runs a server command (konfig.preview → konfig-lsp.preview). */
 export function clientCommandOf(serverCommand: string): string | undefined {
   return (serverCommands as readonly string[]).includes(serverCommand)
