@@ -17,7 +17,8 @@
 -- diff against the cluster in a scratch buffer (konfig://preview/<stack>,
 -- konfig://diff/<stack>), reused and refreshed by the next call, in a split
 -- that takes the focus. :KonfigApply and :KonfigDestroy ask first (the
--- question shows the changes), then report the server's summary. Run from a
+-- question shows the changes), echo their progress, then report the
+-- server's summary. Run from a
 -- scratch buffer, every command acts on the stack that buffer shows. The
 -- server's code lenses on a stack's entry files (Preview resources | Preview
 -- diff | Apply) show as virtual text (option codelens, on by default) and
@@ -31,6 +32,8 @@ M.config = {
   -- Show the server's code lenses (refreshed on BufEnter, InsertLeave and
   -- after a write); run one with vim.lsp.codelens.run().
   codelens = true,
+  -- Echo the progress of apply and destroy ($/progress) in the command line.
+  progress = true,
 }
 
 local clients = {} -- root dir -> client id
@@ -58,6 +61,30 @@ end
 
 -- The settings as the server reads them: a JSON object even when empty
 -- (an empty Lua table would be sent as [], which the server rejects).
+-- The titles of the running $/progress reports, by token.
+local progress_titles = {}
+
+-- The command-line line of a $/progress value: "konfig: <title> <n>%
+-- <message>"; the title comes from the report's begin.
+function M.progress_text(token, value)
+  if type(value) ~= 'table' then
+    return nil
+  end
+  if value.kind == 'begin' then
+    progress_titles[token] = value.title or ''
+  end
+  local parts = { 'konfig:', progress_titles[token] or '' }
+  if value.kind == 'end' then
+    progress_titles[token] = nil
+  elseif type(value.percentage) == 'number' then
+    table.insert(parts, value.percentage .. '%')
+  end
+  if type(value.message) == 'string' and value.message ~= '' then
+    table.insert(parts, value.message)
+  end
+  return table.concat(parts, ' ')
+end
+
 function M.server_settings()
   local s = vim.deepcopy(M.config.settings or {})
   if next(s) == nil then
@@ -89,6 +116,18 @@ function M.attach(bufnr)
         end
       end,
       handlers = {
+        -- Neovim 0.7 keeps $/progress in client.messages but shows
+        -- nothing: echo konfig-lsp's (the apply and destroy steps).
+        ['$/progress'] = function(err, result, ctx, config)
+          local r = vim.lsp.handlers['$/progress'](err, result, ctx, config)
+          if M.config.progress and type(result) == 'table' and result.value then
+            local text = M.progress_text(result.token, result.value)
+            if text then
+              vim.api.nvim_echo({ { text } }, false, {})
+            end
+          end
+          return r
+        end,
         -- The server asks before apply/destroy (the question shows the
         -- changes); answer with a vim.fn.confirm() dialog.
         ['window/showMessageRequest'] = function(_, params)

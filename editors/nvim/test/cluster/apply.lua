@@ -54,6 +54,18 @@ local ok, err = pcall(function()
     return default_progress(e, result, ctx, config)
   end
 
+  -- Record what the plugin echoes (the progress lines).
+  local echoed = {}
+  local nvim_echo = vim.api.nvim_echo
+  vim.api.nvim_echo = function(chunks, history, opts)
+    local line = {}
+    for _, c in ipairs(chunks) do
+      table.insert(line, c[1])
+    end
+    table.insert(echoed, table.concat(line))
+    return nvim_echo(chunks, history, opts)
+  end
+
   local function kube(args)
     return vim.fn.system({ kubectl, '--kubeconfig', kubeconfig, unpack(args) })
   end
@@ -124,7 +136,7 @@ local ok, err = pcall(function()
   -- 3. :KonfigApply in the diff buffer, accepted: progress begin … end, the
   -- Deployment exists, the message is the server's summary (not the table,
   -- which was the question).
-  answer, asked, notes, progress = 1, {}, {}, {}
+  answer, asked, notes, progress, echoed = 1, {}, {}, {}, {}
   vim.cmd('KonfigApply')
   note = wait_note(60000, ':KonfigApply')
   check(#asked == 1 and asked[1]:find('Plan:', 1, true), 'questions: ' .. vim.inspect(asked))
@@ -133,6 +145,11 @@ local ok, err = pcall(function()
   local n = note:match(created)
   check(n and tonumber(n) > 0, 'apply said ' .. vim.inspect(note))
   check(#notes == 1, 'notes: ' .. vim.inspect(notes))
+  local reports = vim.tbl_filter(function(l)
+    return l:find('^konfig: Apply blog/prod %d+%% ') ~= nil
+  end, echoed)
+  check(#reports > 0, 'no progress echoed: ' .. vim.inspect(echoed))
+  check(echoed[#echoed] == 'konfig: Apply blog/prod ' .. note:sub(#'Apply blog/prod: ' + 1), 'last progress line ' .. vim.inspect(echoed[#echoed]))
   say('APPLY', (deployments():gsub('\n', ' ')), #progress .. ' progress notifications', note)
 
   -- 4. A second :KonfigDiff (run in the diff buffer) refreshes the same
