@@ -18,9 +18,8 @@
 -- konfig://diff/<stack>), reused and refreshed by the next call, in a split
 -- that takes the focus. :KonfigApply and :KonfigDestroy ask first (the
 -- question shows the changes), echo their progress, then report the
--- server's summary. Run from a
--- scratch buffer, every command acts on the stack that buffer shows. The
--- server's code lenses on a stack's entry files (Preview resources | Preview
+-- server's summary. Run from a scratch buffer, every command acts on the
+-- stack that buffer shows. The server's code lenses on a stack's entry files (Preview resources | Preview
 -- diff | Apply) show as virtual text (option codelens, on by default) and
 -- run these same commands through vim.lsp.codelens.run().
 local M = {}
