@@ -17,8 +17,9 @@
 -- diff against the cluster in a scratch buffer (konfig://preview/<stack>,
 -- konfig://diff/<stack>), reused and refreshed by the next call, in a split
 -- that takes the focus. :KonfigApply and :KonfigDestroy ask first (the
--- question shows the changes), echo their progress, then report the
--- server's summary. Run from a scratch buffer, every command acts on the
+-- question shows the changes), echo their progress, report the server's
+-- summary and refresh the stack's diff buffer if one is open (without
+-- moving the focus). Run from a scratch buffer, every command acts on the
 -- stack that buffer shows. The server's code lenses on a stack's entry files (Preview resources | Preview
 -- diff | Apply) show as virtual text (option codelens, on by default) and
 -- run these same commands through vim.lsp.codelens.run().
@@ -253,9 +254,11 @@ end
 -- Shows text in the read-only scratch buffer called name: the buffer is
 -- made once and refreshed by later calls, in the window of this tab page
 -- that shows it, else in a new vertical split. The window gets the focus
--- (as :help and :split do); vars are set as buffer variables (b:konfig_stack
--- makes the commands run there act on the stack it shows).
-function M.show(name, text, filetype, vars)
+-- (as :help and :split do), unless opts.focus is false: then only the
+-- buffer is refreshed (in whatever window shows it). vars are set as buffer
+-- variables (b:konfig_stack makes the commands run there act on the stack
+-- it shows).
+function M.show(name, text, filetype, vars, opts)
   local buf = find_buf(name)
   if buf == nil then
     buf = vim.api.nvim_create_buf(false, true)
@@ -275,6 +278,9 @@ function M.show(name, text, filetype, vars)
   end
   for k, v in pairs(vars or {}) do
     vim.api.nvim_buf_set_var(buf, k, v)
+  end
+  if opts and opts.focus == false then
+    return buf
   end
   local win = nil
   for _, w in ipairs(vim.api.nvim_tabpage_list_wins(0)) do
@@ -351,9 +357,26 @@ function M.summary(result)
   return (result.title or 'konfig') .. ': ' .. s, level
 end
 
+-- Refreshes the diff buffer of a stack, if one is loaded, without moving
+-- the focus (after an apply or destroy its plan is stale).
+local function refresh_diff(result, client, bufnr)
+  local name = scratch_name('diff', result, client, bufnr)
+  local dbuf = find_buf(name)
+  if dbuf == nil or not vim.api.nvim_buf_is_loaded(dbuf) or buf_var(dbuf, 'konfig_stack') == nil then
+    return
+  end
+  M.command('konfig.diff', function(diff, c)
+    M.show(name, result_text(diff), 'diff', { konfig_client = c.id }, { focus = false })
+  end, dbuf)
+end
+
 local function run_engine(cmd, bufnr)
-  M.command(cmd, function(result)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  M.command(cmd, function(result, client)
     vim.notify(M.summary(result))
+    if type(result) == 'table' and result.summary ~= 'cancelled' then
+      refresh_diff(result, client, bufnr)
+    end
   end, bufnr)
 end
 

@@ -152,19 +152,29 @@ local ok, err = pcall(function()
   check(echoed[#echoed] == 'konfig: Apply blog/prod ' .. note:sub(#'Apply blog/prod: ' + 1), 'last progress line ' .. vim.inspect(echoed[#echoed]))
   say('APPLY', (deployments():gsub('\n', ' ')), #progress .. ' progress notifications', note)
 
-  -- 4. A second :KonfigDiff (run in the diff buffer) refreshes the same
-  -- buffer in its window: nothing to create any more.
+  -- 4. The apply refreshed the diff buffer: nothing to create any more.
+  local unchanged = 'Plan: 0 to create, 0 to update, 0 to delete, ' .. n .. ' unchanged'
+  check(vim.wait(30000, function()
+    return text_of(dbuf):find(unchanged, 1, true) ~= nil
+  end, 50), 'the diff was not refreshed after the apply: ' .. text_of(dbuf):sub(1, 600) .. ' notes: ' .. vim.inspect(notes))
+  say('DIFF_REFRESHED', n .. ' unchanged')
+
+  -- 5. A second :KonfigDiff (run in the diff buffer) refreshes the same
+  -- buffer in its window.
   local wins = #vim.api.nvim_tabpage_list_wins(0)
+  local tick = vim.api.nvim_buf_get_changedtick(dbuf)
   notes = {}
   vim.cmd('KonfigDiff')
   check(vim.wait(30000, function()
-    return text_of(dbuf):find('Plan: 0 to create, 0 to update, 0 to delete, ' .. n .. ' unchanged', 1, true) ~= nil
-  end, 50), 'the second :KonfigDiff did not refresh the buffer: ' .. text_of(dbuf):sub(1, 600) .. ' notes: ' .. vim.inspect(notes))
+    return vim.api.nvim_buf_get_changedtick(dbuf) > tick
+  end, 50), 'the second :KonfigDiff did not refresh the buffer; notes: ' .. vim.inspect(notes))
+  check(text_of(dbuf):find(unchanged, 1, true), 'second diff: ' .. text_of(dbuf):sub(1, 600))
   check(#named('konfig://diff/') == 1 and #vim.api.nvim_tabpage_list_wins(0) == wins, 'a second diff buffer or window')
+  check(vim.api.nvim_get_current_buf() == dbuf, 'the focus left the diff')
   check(#notes == 0, 'notes: ' .. vim.inspect(notes))
   say('DIFF_AGAIN', n .. ' unchanged')
 
-  -- 5. Apply again, through the "Apply" code lens of main.k: nothing to do,
+  -- 6. Apply again, through the "Apply" code lens of main.k: nothing to do,
   -- nothing asked.
   vim.cmd('wincmd p')
   check(vim.api.nvim_get_current_buf() == buf, 'not back in main.k')
@@ -191,8 +201,9 @@ local ok, err = pcall(function()
   check(note == 'Apply blog/prod: nothing to do' and #asked == 0, 'second apply: ' .. vim.inspect(note) .. ' questions ' .. vim.inspect(asked))
   say('APPLY_AGAIN', note)
 
-  -- 6. :KonfigDestroy from main.k, accepted: the Deployment is gone, the
-  -- message is the summary.
+  -- 7. :KonfigDestroy from main.k, accepted: the Deployment is gone, the
+  -- message is the summary, the diff (in the other window) is refreshed
+  -- and the focus stays in main.k.
   answer, asked, notes, progress = 1, {}, {}, {}
   vim.cmd('KonfigDestroy')
   note = wait_note(60000, ':KonfigDestroy')
@@ -200,6 +211,13 @@ local ok, err = pcall(function()
   check(progress[1] == 'begin' and progress[#progress] == 'end', 'progress kinds: ' .. vim.inspect(progress))
   check(deployments() == '', 'left after destroy: ' .. deployments())
   check(note == 'Destroy blog/prod: 0 created, 0 updated, ' .. n .. ' deleted, 0 unchanged', 'destroy said ' .. vim.inspect(note))
+  -- (The namespace may still be terminating: the plan need not create
+  -- everything, but it is no longer the applied one.)
+  check(vim.wait(30000, function()
+    local t = text_of(dbuf)
+    return not t:find(unchanged, 1, true) and t:find('%sCreate%s') ~= nil
+  end, 50), 'the diff was not refreshed after the destroy: ' .. text_of(dbuf):sub(1, 600))
+  check(vim.api.nvim_get_current_buf() == buf, 'the refresh took the focus from main.k')
   say('DESTROY', note)
 end)
 if not ok then

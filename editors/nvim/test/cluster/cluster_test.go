@@ -58,7 +58,7 @@ func TestNeovimApplyAgainstCluster(t *testing.T) {
 	if err != nil || !strings.Contains(stdout.String(), "PASS") {
 		t.Fatalf("neovim against the cluster failed: %v\nstderr:\n%s", err, stderr.String())
 	}
-	for _, step := range []string{"ATTACHED", "DIFF", "APPLY_DECLINED", "APPLY", "DIFF_AGAIN", "APPLY_AGAIN", "DESTROY"} {
+	for _, step := range []string{"ATTACHED", "DIFF", "APPLY_DECLINED", "APPLY", "DIFF_REFRESHED", "DIFF_AGAIN", "APPLY_AGAIN", "DESTROY"} {
 		if !strings.Contains(stdout.String(), step) {
 			t.Errorf("step %s did not run", step)
 		}
