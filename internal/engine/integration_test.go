@@ -773,13 +773,14 @@ func TestWatch(t *testing.T) {
 		t.Errorf("%s when reported done: no Complete condition", jobID)
 	}
 
-	// A Deployment no node can run times out, named with its reason.
+	// A Deployment no node can run times out, named with its reason (the
+	// scheduler's message on its pod).
 	stuckID := id("apps/v1", "Deployment", ns, "stuck")
 	stuck := workloads(ns, func(ns, nsID string) spec.Resource {
 		return deployment(ns, nsID, "stuck", 1, map[string]any{"konfig-lsp.test/no-such-node": "true"})
 	})
-	_, err = f.eng.Apply(context.Background(), stuck, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 5 * time.Second})
-	if err == nil || !strings.Contains(err.Error(), stuckID) || !strings.Contains(err.Error(), "not ready after 5s") ||
+	_, err = f.eng.Apply(context.Background(), stuck, nil, engine.ApplyOptions{Watch: true, WatchTimeout: 10 * time.Second})
+	if err == nil || !strings.Contains(err.Error(), stuckID) || !strings.Contains(err.Error(), "not ready after 10s") ||
 		!strings.Contains(err.Error(), "0/1 replicas available") || !strings.Contains(err.Error(), "unschedulable: 0/2 nodes are available") {
 		t.Errorf("apply --watch of a Deployment no node can run: err = %v, want a readiness timeout naming %s", err, stuckID)
 	}
