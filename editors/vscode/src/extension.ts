@@ -29,6 +29,7 @@ import {
 } from './lib/settings';
 import {
   clientCommandOf,
+  diffDocPath,
   findStackDir,
   modalMessage,
   parseCommandResult,
@@ -294,20 +295,40 @@ export class KonfigExtension implements vscode.Disposable {
       );
       const r = renderResult(command, result);
       if (r.docPath !== undefined) {
-        // One document per title (stack): a second run refreshes it.
+        // One document per stack: a second run refreshes it, in the
+        // editor that shows it when there is one.
         const uri = vscode.Uri.from({ scheme: RESULT_SCHEME, path: r.docPath });
         this.results.set(uri, r.content ?? '', result.stack);
         const doc = await vscode.workspace.openTextDocument(uri);
         await vscode.languages.setTextDocumentLanguage(doc, r.language ?? 'plaintext');
-        await vscode.window.showTextDocument(doc, { viewColumn: vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
+        const shown = vscode.window.visibleTextEditors.find((e) => e.document.uri.toString() === uri.toString());
+        await vscode.window.showTextDocument(doc, { viewColumn: shown?.viewColumn ?? vscode.ViewColumn.Beside, preview: false, preserveFocus: true });
       }
       if (r.message) {
         void (r.warning ? vscode.window.showWarningMessage(r.message) : vscode.window.showInformationMessage(r.message));
+      }
+      if ((command === 'konfig.apply' || command === 'konfig.destroy') && result.summary !== 'cancelled') {
+        await this.refreshDiff(result.stack);
       }
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       this.output.appendLine(`${command}: ${msg}`);
       void vscode.window.showErrorMessage(`Konfig ${command.slice('konfig.'.length)}: ${msg}`);
+    }
+  }
+
+  /** Refreshes the open diff document of a stack (after an apply or destroy its plan is stale). */
+  private async refreshDiff(stack: string): Promise<void> {
+    const p = diffDocPath(stack);
+    const uri = p && vscode.Uri.from({ scheme: RESULT_SCHEME, path: p });
+    if (!uri || !vscode.workspace.textDocuments.some((d) => d.uri.toString() === uri.toString())) {
+      return;
+    }
+    try {
+      const d = await this.execute('konfig.diff', stack);
+      this.results.set(uri, renderResult('konfig.diff', d).content ?? '', d.stack);
+    } catch (err) {
+      this.output.appendLine(`refreshing the diff of ${stack}: ${err instanceof Error ? err.message : String(err)}`);
     }
   }
 

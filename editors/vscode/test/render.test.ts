@@ -4,6 +4,7 @@ import * as fs from 'node:fs';
 import * as path from 'node:path';
 import {
   clientCommandOf,
+  diffDocPath,
   findStackDir,
   modalMessage,
   parseCommandResult,
@@ -108,4 +109,11 @@ test('package.json: the stack commands are offered in result documents too (Appl
     }
   }
   assert.ok(n >= 4, `only ${n} menu entries of stack commands`);
+});
+
+test('diffDocPath: the document renderResult gives a diff of the stack', () => {
+  for (const stack of ['/w/examples/shop/dev', '/w/s']) {
+    assert.equal(diffDocPath(stack), renderResult('konfig.diff', { stack, title: 'Diff of whatever', text: 'x' }).docPath);
+  }
+  assert.equal(diffDocPath(''), undefined);
 });

@@ -76,6 +76,14 @@ function docName(what: string, r: CommandResult): string {
   return r.stack !== '' ? slug(`${what} ${stackLabel(r.stack)}`) : slug(r.title);
 }
 
+/**
+ * The document of a stack's diff (as renderResult names it), which an
+ * apply or destroy of the stack makes stale; undefined without a stack.
+ */
+export function diffDocPath(stack: string): string | undefined {
+  return stack !== '' ? `/${docName('Diff of', { stack, title: '', text: '' })}.diff` : undefined;
+}
+
 /** Renders a command's result as a read-only document (and a message). */
 export function renderResult(command: ServerCommand, r: CommandResult): Rendered {
   switch (command) {
