@@ -4,8 +4,10 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"os"
@@ -13,6 +15,9 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/google/go-cmp/cmp"
+	"k8s.io/klog/v2"
 )
 
 // captureStderr runs fn with os.Stderr sent to a file and returns what was
@@ -192,5 +197,36 @@ current-context: x
 	}
 	if got := stderr.String(); !strings.HasPrefix(got, "Error: apply: ") || !strings.HasSuffix(got, "context canceled\n") {
 		t.Errorf("stderr %q, want the apply's cancellation", got)
+	}
+}
+
+// TestRouteKlog checks the levels klog's records get in our logger (as
+// serve's, at info): errors become warnings, infos debug records (left out
+// at info), and nothing reaches the process's stderr.
+func TestRouteKlog(t *testing.T) {
+	var buf bytes.Buffer
+	loose := captureStderr(t, func() {
+		routeKlog(newLogger(&buf, slog.LevelInfo))
+		klog.ErrorS(errors.New("dial tcp: refused"), "Couldn't get current server API group list")
+		klog.Errorf("plain %s", "error")
+		klog.Info("chatter")
+		klog.Flush()
+	})
+	if loose != "" {
+		t.Errorf("written on the process's stderr:\n%s", loose)
+	}
+	var got []string
+	for _, line := range strings.Split(strings.TrimSpace(buf.String()), "\n") {
+		// Drop the time: level=… msg=… and the rest.
+		if _, rest, ok := strings.Cut(line, " "); ok {
+			got = append(got, rest)
+		}
+	}
+	want := []string{
+		`level=WARN msg="Couldn't get current server API group list" source=client-go err="dial tcp: refused"`,
+		`level=WARN msg="plain error" source=client-go`,
+	}
+	if diff := cmp.Diff(want, got); diff != "" {
+		t.Errorf("records (-want +got):\n%s", diff)
 	}
 }
