@@ -45,7 +45,7 @@ requests() { "$KUBECTL" get --raw /metrics | awk '/^apiserver_request_total\{/ {
 declare -A T Q
 for r in $(seq 1 "$ROUNDS"); do
   for tool in kubectl konfig; do
-    p="${tool:0:1}$r"
+    p="$tool$r" # names of their own: each tool creates its objects
     "$work/gen" -n "$N" -prefix "$p" -image nginx:1.27 -spec "$work/$p.spec.yaml" -manifest "$work/$p.yaml" 2>/dev/null
     "$work/gen" -n "$N" -prefix "$p" -image nginx:1.28 -spec "$work/$p.spec2.yaml" -manifest "$work/$p.2.yaml" 2>/dev/null
     mkdir -p "$work/$p.stack"
@@ -58,9 +58,13 @@ for r in $(seq 1 "$ROUNDS"); do
     else
       k=("$work/konfig-lsp")
       q=$(requests)
-      t=$(now); "${k[@]}" apply --yes --spec "$work/$p.spec.yaml" "$work/$p.stack" >/dev/null; T[apply,$tool]+="$(elapsed "$t") "
+      t=$(now); "${k[@]}" apply --yes --spec "$work/$p.spec.yaml" "$work/$p.stack" > "$work/$p.apply.txt"; T[apply,$tool]+="$(elapsed "$t") "
       [ "$r" = 1 ] && Q[$tool]=$(( $(requests) - q - 1 ))
-      t=$(now); "${k[@]}" apply --yes --spec "$work/$p.spec.yaml" "$work/$p.stack" >/dev/null; T[reapply,$tool]+="$(elapsed "$t") "
+      grep -q "^Apply: $N created, 0 updated, 0 deleted, 0 unchanged$" "$work/$p.apply.txt" ||
+        { echo "unexpected apply:"; tail -3 "$work/$p.apply.txt"; exit 1; }
+      t=$(now); "${k[@]}" apply --yes --spec "$work/$p.spec.yaml" "$work/$p.stack" > "$work/$p.apply.txt"; T[reapply,$tool]+="$(elapsed "$t") "
+      grep -q "^Apply: 0 created, 0 updated, 0 deleted, $N unchanged$" "$work/$p.apply.txt" ||
+        { echo "unexpected reapply:"; tail -3 "$work/$p.apply.txt"; exit 1; }
       t=$(now); "${k[@]}" preview --spec "$work/$p.spec2.yaml" "$work/$p.stack" > "$work/$p.preview.txt"; T[preview,$tool]+="$(elapsed "$t") "
       want=$(grep -c 'kind: Deployment' "$work/$p.yaml")
       grep -q "Plan: 0 to create, $want to update, 0 to delete" "$work/$p.preview.txt" ||
