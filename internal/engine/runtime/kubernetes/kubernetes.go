@@ -64,7 +64,8 @@ type Runtime struct {
 	mapper  *restmapper.DeferredDiscoveryRESTMapper
 	log     *slog.Logger
 	mu      sync.Mutex
-	fetched map[string]map[string]any // id -> live object (nil entry: known absent), from Prefetch
+	fetched map[string]map[string]any                     // id -> live object (nil entry: known absent), from Prefetch
+	mapped  map[schema.GroupVersionKind]*meta.RESTMapping // mapping.go
 }
 
 var _ runtime.Runtime = (*Runtime)(nil)
@@ -174,10 +175,10 @@ func (rt *Runtime) resolve(r spec.Resource, refresh bool) (target, error) {
 	if err != nil {
 		return target{}, err
 	}
-	m, err := rt.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+	m, err := rt.mapping(gvk)
 	if err != nil && meta.IsNoMatchError(err) && refresh {
-		rt.mapper.Reset()
-		m, err = rt.mapper.RESTMapping(gvk.GroupKind(), gvk.Version)
+		rt.resetMapper()
+		m, err = rt.mapping(gvk)
 	}
 	if err != nil {
 		if meta.IsNoMatchError(err) {
@@ -223,15 +224,24 @@ func (rt *Runtime) Prefetch(ctx context.Context, rs []spec.Resource) error {
 	nsGVR := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 	nsList, err := rt.dyn.Resource(nsGVR).List(ctx, metav1.ListOptions{})
 	existing := map[string]bool{}
+	nsObjects := map[string]map[string]any{}
 	if err == nil {
 		for i := range nsList.Items {
 			existing[nsList.Items[i].GetName()] = true
+			nsObjects[nsList.Items[i].GetName()] = nsList.Items[i].Object
 		}
 	}
 	var fmu sync.Mutex
 	var wg sync.WaitGroup
 	sem := make(chan struct{}, 10)
 	for k, ts := range groups {
+		if err == nil && k.ns == "" && k.gvr == nsGVR {
+			// The namespaces themselves: listed just now.
+			for i, t := range ts {
+				fetched[ids[k][i]] = nsObjects[t.name] // nil: absent
+			}
+			continue
+		}
 		if err == nil && k.ns != "" && !existing[k.ns] {
 			fmu.Lock()
 			for _, id := range ids[k] {
@@ -347,7 +357,7 @@ func (rt *Runtime) Apply(ctx context.Context, r spec.Resource, opts runtime.Appl
 		if err != nil {
 			return nil, fmt.Errorf("apply %s: %w", r.ID, err)
 		}
-		rt.mapper.Reset()
+		rt.resetMapper()
 		return est, nil
 	}
 	return u.Object, nil
