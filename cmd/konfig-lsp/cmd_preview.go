@@ -207,7 +207,10 @@ Excluded or Blocked one; with --target, the resources neither targeted nor neede
 target are Excluded (not targeted). A resource the API server rejects in the dry-run is listed with
 the server's message (naming the offending field), and preview exits with status 1.
 A resource whose namespace or CRD the same apply creates cannot be dry-run yet: its
-note says so.`,
+note says so.
+
+Logs, client-go's included, go to stderr as structured records from the level in
+$KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for apply and destroy.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
