@@ -673,7 +673,7 @@ var errNotStarted = errors.New("not started")
 // underID puts err under the id of its resource, unless its message names
 // the resource already (a runtime's "apply <id>: …").
 func underID(id string, err error) error {
-	if strings.Contains(err.Error(), id) {
+	if msg := err.Error(); strings.Contains(msg, id+":") || strings.HasSuffix(msg, id) {
 		return err
 	}
 	return fmt.Errorf("%s: %w", id, err)

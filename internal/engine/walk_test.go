@@ -149,3 +149,19 @@ func TestSubset(t *testing.T) {
 		}
 	}
 }
+
+// TestUnderID: walk names a failed resource once — in front of an error
+// that does not name it, not again in front of one that does.
+func TestUnderID(t *testing.T) {
+	const id = "v1:ConfigMap:ns:a"
+	for _, tc := range []struct{ err, want string }{
+		{err: "boom", want: id + ": boom"},
+		{err: "apply " + id + ": boom", want: "apply " + id + ": boom"},
+		{err: "not ready: " + id, want: "not ready: " + id},
+		{err: "apply " + id + "b: boom", want: id + ": apply " + id + "b: boom"},
+	} {
+		if got := underID(id, errors.New(tc.err)).Error(); got != tc.want {
+			t.Errorf("underID(%q) = %q, want %q", tc.err, got, tc.want)
+		}
+	}
+}
