@@ -91,7 +91,7 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 			res, err := eng.Apply(ctx, sp, ch, aopts)
 			if res != nil {
 				verb := "Apply"
-				if ctx.Err() != nil {
+				if err != nil && ctx.Err() != nil {
 					verb = "Apply interrupted"
 				}
 				fmt.Fprintf(out, "%s: %s\n", verb, res.Summary())

@@ -60,7 +60,7 @@ func newDestroyCmd() *cobra.Command {
 			res, err := eng.Destroy(ctx, engine.DestroyOptions{ForceUnlock: f.forceUnlock, MaxConcurrent: f.maxConc, OnEvent: progressPrinter(out)})
 			if res != nil {
 				verb := "Destroy"
-				if ctx.Err() != nil {
+				if err != nil && ctx.Err() != nil {
 					verb = "Destroy interrupted"
 				}
 				fmt.Fprintf(out, "%s: %s\n", verb, res.Summary())
