@@ -98,6 +98,7 @@ func (s *State) Clone() *State {
 // Store reads and writes the state of one stack in a directory.
 type Store struct {
 	dir string
+	enc encoder
 }
 
 // NewStore returns the store kept in dir (created on first write).
@@ -138,9 +139,9 @@ func (st *Store) Save(s *State) error {
 		s.CreatedAt = now
 	}
 	s.UpdatedAt = now
-	data, err := json.MarshalIndent(s, "", "  ")
+	data, err := st.enc.encode(s)
 	if err != nil {
-		return fmt.Errorf("encode state: %w", err)
+		return err
 	}
 	data = append(data, '\n')
 	if err := os.MkdirAll(st.dir, 0o755); err != nil {
