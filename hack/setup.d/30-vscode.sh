@@ -11,6 +11,7 @@ if ! command -v npm >/dev/null 2>&1; then
   echo "npm is missing: skipping the VS Code extension's tests" >&2
   exit 0
 fi
+root="$PWD"
 tmp=$(mktemp -d "${TMPDIR:-/tmp}/konfig-vscode-unit.XXXXXX")
 trap 'rm -rf "$tmp"' EXIT
 (
@@ -20,7 +21,7 @@ trap 'rm -rf "$tmp"' EXIT
 (
   cd "$tmp"
   npm ci --no-audit --no-fund >/dev/null
-  npm test 2>&1 | tail -n 9
+  KONFIG_REPO_ROOT="$root" npm test 2>&1 | tail -n 9
   exit "${PIPESTATUS[0]}"
 )
 if [ "${KONFIG_E2E_VSCODE:-}" = 1 ]; then
