@@ -197,7 +197,7 @@ func TestCodecOwnsItsInput(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			frame := []byte(tc.data)
 			v := tc.into()
-			if err := (codec{}).Unmarshal(frame, v); err != nil {
+			if err := (Codec{}).Unmarshal(frame, v); err != nil {
 				t.Fatal(err)
 			}
 			for i := range frame {

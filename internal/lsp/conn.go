@@ -12,11 +12,15 @@ import (
 	"go.lsp.dev/protocol"
 )
 
-// codec marshals message payloads with the protocol package's union-aware
-// codec; raw messages pass through.
-type codec struct{}
+// Codec is the payload codec of both ends of a connection (the server's,
+// and in-process clients such as tests): it marshals with the protocol
+// package's union-aware codec (the default JSON codec cannot decode its
+// union types) and lets raw messages pass through. Use it as
+// jsonrpc2.WithCodec(lsp.Codec{}).
+type Codec struct{}
 
-func (codec) Marshal(v any) ([]byte, error) {
+// Marshal encodes a payload.
+func (Codec) Marshal(v any) ([]byte, error) {
 	switch m := v.(type) {
 	case jsonrpc2.RawMessage:
 		if m == nil {
@@ -36,7 +40,7 @@ func (codec) Marshal(v any) ([]byte, error) {
 // into and reuses it for the next message, and protocol.Unmarshal keeps
 // strings that alias its input for some destinations (seen with a slice of
 // unions, []CommandOrCodeAction), which the next frame would overwrite.
-func (codec) Unmarshal(data []byte, v any) error {
+func (Codec) Unmarshal(data []byte, v any) error {
 	owned := bytes.Clone(data)
 	if p, ok := v.(*jsonrpc2.RawMessage); ok {
 		*p = owned
@@ -53,7 +57,7 @@ func (codec) Unmarshal(data []byte, v any) error {
 func Serve(ctx context.Context, rwc io.ReadWriteCloser, opts Options) error {
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
-	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(codec{}))
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(Codec{}))
 	client := protocol.ClientDispatcher(conn)
 	s := newServer(client, opts, cancel)
 	if opts.onServer != nil {

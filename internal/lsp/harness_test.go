@@ -224,7 +224,7 @@ func (s *testSession) change(u uri.URI, version int32, r protocol.Range, text st
 // run concurrently, so $/progress begin, report and end could be recorded
 // out of order.
 func orderedClient(ctx context.Context, c protocol.Client, rwc net.Conn) (context.Context, jsonrpc2.Conn, protocol.Server) {
-	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(codec{}))
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(Codec{}))
 	conn.Go(ctx, orderedHandler(c))
 	return protocol.WithClient(ctx, c), conn, protocol.ServerDispatcher(conn)
 }

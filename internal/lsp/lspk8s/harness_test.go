@@ -283,7 +283,7 @@ func start(t testing.TB, tr transport, root string, settings map[string]any) *se
 	// The client's handlers run in wire order, as an editor's do
 	// (protocol.NewClient would run them concurrently: $/progress could be
 	// recorded out of order).
-	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(stream), jsonrpc2.WithCodec(codec{}))
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(stream), jsonrpc2.WithCodec(lsp.Codec{}))
 	conn.Go(ctx, orderedHandler(c))
 	cctx, server := protocol.WithClient(ctx, c), protocol.ServerDispatcher(conn)
 	t.Cleanup(func() {
@@ -384,31 +384,6 @@ func (s *session) executeCtx(ctx context.Context, command string, u uri.URI, tok
 		s.t.Fatalf("%s result %s: %v", command, raw, err)
 	}
 	return &res, nil
-}
-
-// codec marshals payloads with the protocol package's union-aware codec
-// (the default JSON codec cannot decode its union types), as the server's.
-type codec struct{}
-
-func (codec) Marshal(v any) ([]byte, error) {
-	if m, ok := v.(jsonrpc2.RawMessage); ok {
-		if m == nil {
-			return []byte("null"), nil
-		}
-		return m, nil
-	}
-	return protocol.Marshal(v)
-}
-
-func (codec) Unmarshal(data []byte, v any) error {
-	// A copy: jsonrpc2 reuses data for the next frame, and protocol.Unmarshal
-	// may keep strings that alias it (see internal/lsp/conn.go).
-	owned := bytes.Clone(data)
-	if p, ok := v.(*jsonrpc2.RawMessage); ok {
-		*p = owned
-		return nil
-	}
-	return protocol.Unmarshal(owned, v)
 }
 
 // orderedHandler dispatches to the client: notifications inline, in wire
