@@ -116,6 +116,19 @@ func TestDisableApplyRefuses(t *testing.T) {
 	if _, err := os.Stat(filepath.Join(dir, "shop/dev/.konfig")); !os.IsNotExist(err) {
 		t.Errorf("state directory after a refused apply: %v", err)
 	}
+	tc.mu.Unlock()
+
+	// Settings pushed again without disableApply (the whole section, as
+	// clients send it) turn apply back on: it now gets as far as the
+	// cluster of the new kubeconfig setting, which does not exist.
+	if err := s.server.DidChangeConfiguration(s.ctx, &protocol.DidChangeConfigurationParams{Settings: protocol.LSPAny(`{"konfig": {"kubeconfig": "no/such/kubeconfig"}}`)}); err != nil {
+		t.Fatal(err)
+	}
+	_, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: cmdApply, Arguments: []protocol.LSPAny{arg}})
+	if err == nil || strings.Contains(err.Error(), "disableApply") || !strings.Contains(err.Error(), "no/such/kubeconfig") {
+		t.Errorf("apply after disableApply was removed from the settings: err = %v, want one naming the kubeconfig, not disableApply", err)
+	}
+	tc.mu.Lock()
 }
 
 // TestEngineCommandsWithoutCluster: with a kubeconfig setting that points

@@ -27,11 +27,12 @@ func (s *server) pullConfiguration(ctx context.Context) {
 	s.applyRawSettings(res[0])
 }
 
-// applyRawSettings merges a JSON settings object over the current settings.
+// applyRawSettings replaces the current settings with a JSON settings
+// object: as in workspace/configuration, the object is the whole section, so
+// a setting it leaves out goes back to its default (a client that removes
+// `disableApply` from its settings turns apply back on).
 func (s *server) applyRawSettings(raw []byte) {
-	s.mu.Lock()
-	o := s.settings
-	s.mu.Unlock()
+	var o initOptions
 	if err := json.Unmarshal(raw, &o); err != nil {
 		s.log.Warn("ignoring malformed settings", "error", err)
 		return

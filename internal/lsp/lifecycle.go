@@ -81,6 +81,7 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 func (s *server) applySettings(o initOptions) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	s.opts.Debounce = s.baseDebounce
 	if o.DebounceMs != nil && *o.DebounceMs >= 0 {
 		s.opts.Debounce = time.Duration(*o.DebounceMs) * time.Millisecond
 	}

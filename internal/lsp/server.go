@@ -56,10 +56,13 @@ type server struct {
 	// (window/workDoneProgress/create).
 	clientProgress bool
 
-	diags         diagStore
-	parses        parseCache
-	stacks        stacks
-	progs         programs
+	diags  diagStore
+	parses parseCache
+	stacks stacks
+	progs  programs
+	// baseDebounce is opts.Debounce as constructed: the delay when the
+	// settings give none.
+	baseDebounce  time.Duration
 	pendingCancel context.CancelFunc
 	pendingPaths  map[string]bool
 	// runMu serializes diagnostic runs.
@@ -76,7 +79,7 @@ func newServer(client protocol.Client, opts Options, stop context.CancelFunc) *s
 		opts.Debounce = 150 * time.Millisecond
 	}
 	bg, cancel := context.WithCancel(context.Background())
-	s := &server{client: client, opts: opts, log: opts.logger(), stop: stop, bg: bg, bgCancel: cancel}
+	s := &server{client: client, opts: opts, baseDebounce: opts.Debounce, log: opts.logger(), stop: stop, bg: bg, bgCancel: cancel}
 	s.session = newSession(s.log)
 	s.stacks.evalCache = eval.NewCache()
 	return s

@@ -3,6 +3,7 @@ package lspk8s
 import (
 	"context"
 	"encoding/base64"
+	"encoding/json"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -753,8 +754,14 @@ func TestExcludeTypes(t *testing.T) {
 		t.Errorf("a refused apply created %v", got)
 	}
 
+	// The whole settings section, as clients send it (a setting left out
+	// goes back to its default).
+	settings, err := json.Marshal(map[string]any{"konfig": map[string]any{"kubeconfig": c.Kubeconfig, "excludeTypes": []string{"Terraform"}}})
+	if err != nil {
+		t.Fatal(err)
+	}
 	if err := s.server.DidChangeConfiguration(s.ctx, &protocol.DidChangeConfigurationParams{
-		Settings: protocol.LSPAny(`{"konfig": {"excludeTypes": ["Terraform"]}}`)}); err != nil {
+		Settings: protocol.LSPAny(settings)}); err != nil {
 		t.Fatal(err)
 	}
 	res, err := s.execute(cmdDiff, u, nil)
