@@ -22,7 +22,14 @@ import (
 
 var cluster k8stest.Cluster
 
-func TestMain(m *testing.M) { os.Exit(k8stest.Main(m, &cluster)) }
+// TestMain starts the cluster with its controllers when they are built: the
+// namespace controller finishes the destroy at the end of the test (a
+// Namespace stays Terminating without it), so the test can run again on the
+// same cluster (-count=2).
+func TestMain(m *testing.M) {
+	cluster.Controllers = true
+	os.Exit(k8stest.Main(m, &cluster))
+}
 
 func TestNeovimApplyAgainstCluster(t *testing.T) {
 	nvim, err := exec.LookPath("nvim")
@@ -62,5 +69,14 @@ func TestNeovimApplyAgainstCluster(t *testing.T) {
 		if !strings.Contains(stdout.String(), step) {
 			t.Errorf("step %s did not run", step)
 		}
+	}
+	// The destroy deleted the stack's Namespace: wait until it is gone.
+	if c.NoControllers != "" {
+		t.Logf("not waiting for the Namespace to go: %s", c.NoControllers)
+		return
+	}
+	wait := exec.CommandContext(ctx, c.Kubectl(), "--kubeconfig", c.Kubeconfig, "wait", "--for=delete", "namespace/blog-prod", "--timeout=2m")
+	if out, err := wait.CombinedOutput(); err != nil {
+		t.Errorf("the destroyed stack's Namespace did not go: %v\n%s", err, out)
 	}
 }
