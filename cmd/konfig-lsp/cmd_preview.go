@@ -10,7 +10,6 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"gopkg.in/yaml.v3"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
@@ -108,60 +107,13 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 		if err != nil {
 			return nil, fmt.Errorf("read spec: %w", err)
 		}
-		return parseSpec(data)
+		return spec.Parse(data)
 	}
 	st, err := konfig.LoadStack(stackDir)
 	if err != nil {
 		return nil, err
 	}
 	return konfig.Compile(ctx, st, konfig.CompileOptions{Args: f.args})
-}
-
-// parseSpec reads a YAML list of resources or a {resources: [...]} document.
-func parseSpec(data []byte) (*spec.Spec, error) {
-	var list []spec.Resource
-	if err := yaml.Unmarshal(data, &list); err == nil {
-		return &spec.Spec{Resources: normalizeResources(list)}, nil
-	}
-	var sp spec.Spec
-	if err := yaml.Unmarshal(data, &sp); err != nil {
-		return nil, fmt.Errorf("parse spec: %w", err)
-	}
-	sp.Resources = normalizeResources(sp.Resources)
-	return &sp, nil
-}
-
-// normalizeResources converts YAML-decoded values into JSON-compatible ones.
-func normalizeResources(rs []spec.Resource) []spec.Resource {
-	for i := range rs {
-		if m, ok := jsonable(rs[i].Attributes).(map[string]any); ok {
-			rs[i].Attributes = m
-		}
-	}
-	return rs
-}
-
-func jsonable(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = jsonable(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = jsonable(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = jsonable(e)
-		}
-		return x
-	default:
-		return v
-	}
 }
 
 // newEngine connects the Kubernetes runtime and returns the stack's engine,

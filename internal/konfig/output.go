@@ -36,7 +36,7 @@ func ReadSpec(data []byte) (*spec.Spec, error) {
 	}
 	sp := &spec.Spec{}
 	for i, doc := range list {
-		r, err := resourceFromDocument(normalizeYAML(doc).(map[string]any))
+		r, err := resourceFromDocument(spec.Plain(doc).(map[string]any))
 		if err != nil {
 			return nil, fmt.Errorf("decode spec: resource %d: %w", i+1, err)
 		}
@@ -68,5 +68,5 @@ func canonicalSpec(sp *spec.Spec) any {
 	if err := yaml.Unmarshal(buf.Bytes(), &v); err != nil {
 		return err.Error()
 	}
-	return canonical(normalizeYAML(v))
+	return canonical(spec.Plain(v))
 }

@@ -55,7 +55,7 @@ func decodeDocuments(stream []byte) ([]map[string]any, error) {
 		if v == nil {
 			continue
 		}
-		m, ok := normalizeYAML(v).(map[string]any)
+		m, ok := spec.Plain(v).(map[string]any)
 		if !ok {
 			return nil, fmt.Errorf("YAML document %d is a %T, not a mapping", n, v)
 		}

@@ -110,28 +110,3 @@ func fileExists(path string) bool {
 }
 
 func joinPath(elem ...string) string { return filepath.Join(elem...) }
-
-// normalizeYAML turns yaml.v3's decoded values into plain JSON-like Go
-// values: map[string]any for mappings (keys formatted with %v), []any for
-// sequences, and int, float64, string, bool or nil for scalars.
-func normalizeYAML(v any) any {
-	switch x := v.(type) {
-	case map[string]any:
-		for k, e := range x {
-			x[k] = normalizeYAML(e)
-		}
-		return x
-	case map[any]any:
-		m := make(map[string]any, len(x))
-		for k, e := range x {
-			m[fmt.Sprint(k)] = normalizeYAML(e)
-		}
-		return m
-	case []any:
-		for i, e := range x {
-			x[i] = normalizeYAML(e)
-		}
-		return x
-	}
-	return v
-}

@@ -8,6 +8,8 @@
 //
 //	s := &spec.Spec{Resources: []spec.Resource{{ID: "v1:Namespace:demo",
 //		Type: spec.Kubernetes, Attributes: map[string]any{"kind": "Namespace"}}}}
+//
+// or read it from YAML with Parse.
 package spec
 
 // The runtime types of resources.
