@@ -23,7 +23,7 @@ func newApplyCmd() *cobra.Command {
 		Short: "Preview, confirm and apply a stack to the cluster (server-side apply, dependency order)",
 		Long: `Preview the stack (see preview), ask, then apply it with server-side apply in
 dependency order, recording every resource in the state as it goes (atomic writes, at
-most every 200 ms). Interrupted (Ctrl-C), it stops starting resources, and its summary
+most every 50 ms). Interrupted (Ctrl-C), it stops starting resources, and its summary
 counts those it did not attempt; rerunning converges.
 
 A stack holding resources of a type with no runtime (Terraform) is refused, naming them.
@@ -57,13 +57,8 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 			if err != nil {
 				return err
 			}
-			if err := engine.WriteTable(out, stackName(dir), ch); err != nil {
+			if err := f.writeChanges(out, dir, ch, detail); err != nil {
 				return err
-			}
-			if detail {
-				if err := engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out)); err != nil {
-					return err
-				}
 			}
 			aopts := engine.ApplyOptions{
 				PreviewOptions:  popts,

@@ -36,13 +36,8 @@ func newDestroyCmd() *cobra.Command {
 			if err != nil {
 				return err
 			}
-			if err := engine.WriteTable(out, stackName(dir), ch); err != nil {
+			if err := f.writeChanges(out, dir, ch, detail); err != nil {
 				return err
-			}
-			if detail {
-				if err := engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out)); err != nil {
-					return err
-				}
 			}
 			if len(ch.StepKeys) == 0 {
 				fmt.Fprintln(out, "Nothing to destroy.")

@@ -197,13 +197,8 @@ $KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for app
 			default:
 				return fmt.Errorf("unknown output format %q (want table or json)", output)
 			}
-			if err := engine.WriteTable(out, stackName(dir), ch); err != nil {
+			if err := f.writeChanges(out, dir, ch, detail); err != nil {
 				return err
-			}
-			if detail {
-				if err := engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out)); err != nil {
-					return err
-				}
 			}
 			return rejectedError(ch)
 		}),
@@ -212,6 +207,18 @@ $KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for app
 	cmd.Flags().BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource")
 	cmd.Flags().StringVarP(&output, "output", "o", "", "output format: table (default) or json ({stepKeys, changeSteps})")
 	return cmd
+}
+
+// writeChanges prints a preview's table and, with detail, its unified
+// diff (colored on a terminal unless --no-style).
+func (f *engineFlags) writeChanges(out io.Writer, dir string, ch *engine.Changes, detail bool) error {
+	if err := engine.WriteTable(out, stackName(dir), ch); err != nil {
+		return err
+	}
+	if detail {
+		return engine.WriteDiff(out, ch, !f.noStyle && isTerminal(out))
+	}
+	return nil
 }
 
 // rejectedError fails a preview whose dry-run the API server rejected.
