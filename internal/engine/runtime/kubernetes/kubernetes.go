@@ -223,11 +223,9 @@ func (rt *Runtime) Prefetch(ctx context.Context, rs []spec.Resource) error {
 	// which is most of the work of a first apply.
 	nsGVR := schema.GroupVersionResource{Version: "v1", Resource: "namespaces"}
 	nsList, err := rt.dyn.Resource(nsGVR).List(ctx, metav1.ListOptions{})
-	existing := map[string]bool{}
 	nsObjects := map[string]map[string]any{}
 	if err == nil {
 		for i := range nsList.Items {
-			existing[nsList.Items[i].GetName()] = true
 			nsObjects[nsList.Items[i].GetName()] = nsList.Items[i].Object
 		}
 	}
@@ -237,12 +235,14 @@ func (rt *Runtime) Prefetch(ctx context.Context, rs []spec.Resource) error {
 	for k, ts := range groups {
 		if err == nil && k.ns == "" && k.gvr == nsGVR {
 			// The namespaces themselves: listed just now.
+			fmu.Lock()
 			for i, t := range ts {
 				fetched[ids[k][i]] = nsObjects[t.name] // nil: absent
 			}
+			fmu.Unlock()
 			continue
 		}
-		if err == nil && k.ns != "" && !existing[k.ns] {
+		if _, exists := nsObjects[k.ns]; err == nil && k.ns != "" && !exists {
 			fmu.Lock()
 			for _, id := range ids[k] {
 				fetched[id] = nil // absent
