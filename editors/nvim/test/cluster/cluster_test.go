@@ -7,17 +7,15 @@
 package cluster
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
+	"github.com/konfig-lsp/konfig-lsp/editors/nvim/test/nvimtest"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/k8stest"
-	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 var cluster k8stest.Cluster
@@ -32,49 +30,19 @@ func TestMain(m *testing.M) {
 }
 
 func TestNeovimApplyAgainstCluster(t *testing.T) {
-	nvim, err := exec.LookPath("nvim")
-	if err != nil {
-		t.Skip("nvim is not installed (hack/setup.d/10-neovim.sh installs it)")
-	}
 	c := cluster.Need(t)
-	testutil.TrackSources(t)
-	root := testutil.ModuleRoot(t)
-	tmp := t.TempDir()
-	bin := filepath.Join(tmp, "konfig-lsp")
-	build := exec.Command("go", "build", "-o", bin, "./cmd/konfig-lsp")
-	build.Dir = root
-	if out, err := build.CombinedOutput(); err != nil {
-		t.Fatalf("go build: %v\n%s", err, out)
-	}
-	work := filepath.Join(tmp, "examples")
-	testutil.CopyTree(t, filepath.Join(root, "examples"), work)
-
-	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
-	defer cancel()
-	cmd := exec.CommandContext(ctx, nvim, "--headless", "--clean", "-n", "-i", "NONE",
-		"--cmd", "set rtp+="+filepath.Join(root, "editors", "nvim"),
-		"-c", "luafile "+filepath.Join(root, "editors", "nvim", "test", "cluster", "apply.lua"))
-	cmd.Dir = tmp
-	cmd.Env = append(os.Environ(), "KONFIG_LSP="+bin, "KONFIG_STACK="+filepath.Join(work, "blog", "prod"),
-		"KONFIG_KUBECONFIG="+c.Kubeconfig, "KONFIG_KUBECTL="+c.Kubectl(),
-		"HOME="+tmp, "XDG_STATE_HOME="+tmp, "XDG_CACHE_HOME="+tmp)
-	var stdout, stderr bytes.Buffer
-	cmd.Stdout, cmd.Stderr = &stdout, &stderr
-	err = cmd.Run()
-	t.Logf("nvim output:\n%s", stdout.String())
-	if err != nil || !strings.Contains(stdout.String(), "PASS") {
-		t.Fatalf("neovim against the cluster failed: %v\nstderr:\n%s", err, stderr.String())
-	}
-	for _, step := range []string{"ATTACHED", "DIFF", "APPLY_DECLINED", "APPLY", "DIFF_REFRESHED", "DIFF_AGAIN", "APPLY_AGAIN", "DESTROY"} {
-		if !strings.Contains(stdout.String(), step) {
-			t.Errorf("step %s did not run", step)
-		}
-	}
+	s := nvimtest.Setup(t)
+	s.Run(t, "test/cluster/apply.lua", []string{"KONFIG_STACK=" + filepath.Join(s.Examples, "blog", "prod"),
+		"KONFIG_KUBECONFIG=" + c.Kubeconfig, "KONFIG_KUBECTL=" + c.Kubectl()},
+		5*time.Minute,
+		"ATTACHED", "DIFF", "APPLY_DECLINED", "APPLY", "DIFF_REFRESHED", "DIFF_AGAIN", "APPLY_AGAIN", "DESTROY")
 	// The destroy deleted the stack's Namespace: wait until it is gone.
 	if c.NoControllers != "" {
 		t.Logf("not waiting for the Namespace to go: %s", c.NoControllers)
 		return
 	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
 	wait := exec.CommandContext(ctx, c.Kubectl(), "--kubeconfig", c.Kubeconfig, "wait", "--for=delete", "namespace/blog-prod", "--timeout=2m")
 	if out, err := wait.CombinedOutput(); err != nil {
 		t.Errorf("the destroyed stack's Namespace did not go: %v\n%s", err, out)
