@@ -342,18 +342,13 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 // system rejected in the dry-run. Both name the resources.
 func Refusal(ch *Changes, opts ApplyOptions) error {
 	var unsupported []string
-	types := map[string]bool{}
-	var typeList []string
 	for _, st := range ch.Steps() {
 		if st.Action == Unsupported {
 			unsupported = append(unsupported, st.ID)
-			if !types[st.res.Type] {
-				types[st.res.Type] = true
-				typeList = append(typeList, st.res.Type)
-			}
 		}
 	}
 	if len(unsupported) > 0 && !opts.SkipUnsupported {
+		typeList := ch.typesOf(Unsupported)
 		blocked := ch.Count(Blocked)
 		return fmt.Errorf("apply refused: %d resources have a type with no runtime (%s), and %d resources depend on them:\n  %s\n"+
 			"exclude the type to apply the rest, e.g. konfig-lsp apply --exclude-type %s (the resources depending on them stay blocked)",

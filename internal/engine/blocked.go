@@ -260,6 +260,13 @@ func selectTargets(g *graph.Graph, prior *state.State, patterns []string) (func(
 	return func(id string) bool { return in[id] }, nil
 }
 
+// untargeted reports whether s is the step of a resource (planned, or a
+// deletion) that the targets leave out: notTargeted's, or Preview's
+// "not targeted; left in the state".
+func untargeted(s *Step) bool {
+	return s.Action == Excluded && strings.HasPrefix(s.Note, "not targeted")
+}
+
 // notTargeted is the step of a planned resource that the targets leave out.
 func notTargeted(r spec.Resource) *Step {
 	st := &Step{ID: r.ID, Action: Excluded, res: r, Note: "not targeted"}

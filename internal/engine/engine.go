@@ -121,6 +121,21 @@ func (c *Changes) Rejected() []*Step {
 	return out
 }
 
+// typesOf returns the types of the steps of action a, each once, in step
+// order; Excluded steps that the targets left out are not counted (they are
+// not excluded by type).
+func (c *Changes) typesOf(a Action) []string {
+	seen := map[string]bool{}
+	var ts []string
+	for _, s := range c.Steps() {
+		if s.Action == a && !untargeted(s) && !seen[s.res.Type] {
+			seen[s.res.Type] = true
+			ts = append(ts, s.res.Type)
+		}
+	}
+	return ts
+}
+
 // HasChanges reports whether any step creates, updates or deletes.
 func (c *Changes) HasChanges() bool {
 	return c.Count(Create)+c.Count(Update)+c.Count(Delete) > 0

@@ -53,37 +53,23 @@ func WriteTable(w io.Writer, stack string, ch *Changes) error {
 // leftOut explains the steps apply leaves alone or refuses: Excluded,
 // Unsupported, Blocked and rejected ones.
 func leftOut(ch *Changes) []string {
-	untargeted := 0
+	nUntargeted := 0
 	for _, s := range ch.Steps() {
-		if s.Action == Excluded && strings.HasPrefix(s.Note, "not targeted") {
-			untargeted++
+		if untargeted(s) {
+			nUntargeted++
 		}
-	}
-	typesOf := func(a Action) string {
-		seen := map[string]bool{}
-		var ts []string
-		for _, s := range ch.Steps() {
-			if a == Excluded && strings.HasPrefix(s.Note, "not targeted") {
-				continue
-			}
-			if s.Action == a && !seen[s.res.Type] {
-				seen[s.res.Type] = true
-				ts = append(ts, s.res.Type)
-			}
-		}
-		return strings.Join(ts, ", ")
 	}
 	var lines []string
-	if n := ch.Count(Excluded) - untargeted; n > 0 {
-		lines = append(lines, fmt.Sprintf("%d excluded (type %s): not applied", n, typesOf(Excluded)))
+	if n := ch.Count(Excluded) - nUntargeted; n > 0 {
+		lines = append(lines, fmt.Sprintf("%d excluded (type %s): not applied", n, strings.Join(ch.typesOf(Excluded), ", ")))
 	}
-	if untargeted > 0 {
-		lines = append(lines, fmt.Sprintf("%d not targeted: left alone", untargeted))
+	if nUntargeted > 0 {
+		lines = append(lines, fmt.Sprintf("%d not targeted: left alone", nUntargeted))
 	}
 	if n := ch.Count(Unsupported); n > 0 {
-		t := typesOf(Unsupported)
+		ts := ch.typesOf(Unsupported)
 		lines = append(lines, fmt.Sprintf("%d resources have a type with no runtime (%s): apply refuses them; --exclude-type %s applies the rest",
-			n, t, strings.SplitN(t, ",", 2)[0]))
+			n, strings.Join(ts, ", "), ts[0]))
 	}
 	if n := ch.Count(Blocked); n > 0 {
 		lines = append(lines, fmt.Sprintf("%d blocked: they depend on resources left out, and are not applied", n))
