@@ -49,6 +49,26 @@ func (Codec) Unmarshal(data []byte, v any) error {
 	return protocol.Unmarshal(owned, v)
 }
 
+// ConnectClient connects an in-process client (a test's editor) to a server
+// over rwc: it is protocol.NewClient with the client's handlers run in wire
+// order, as editors do (protocol.NewClient releases every message to run
+// concurrently, so $/progress begin, report and end could be recorded out of
+// order). Calls to the client (showMessageRequest, workDoneProgress/create,
+// …) are released to run concurrently, which keeps their contexts valid for
+// jsonrpc2's cancellation machinery. It returns the context carrying the
+// client, the connection and the server to call.
+func ConnectClient(ctx context.Context, c protocol.Client, rwc io.ReadWriteCloser) (context.Context, jsonrpc2.Conn, protocol.Server) {
+	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(Codec{}))
+	dispatch := protocol.ClientHandler(c, jsonrpc2.MethodNotFoundHandler)
+	conn.Go(ctx, protocol.CancelHandler(func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
+		if req.IsCall() {
+			jsonrpc2.Async(ctx)
+		}
+		return dispatch(ctx, req)
+	}))
+	return protocol.WithClient(ctx, c), conn, protocol.ServerDispatcher(conn)
+}
+
 // Serve speaks LSP over rwc until the client exits, the stream closes or ctx
 // is cancelled. Notifications are handled in wire order on the read loop;
 // requests are released to run concurrently on the snapshot current when

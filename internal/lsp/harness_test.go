@@ -163,7 +163,7 @@ func startSessionWith(t *testing.T, root string, opts Options, tc *testClient, c
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, a, opts) }()
 	tc.changed = make(chan struct{})
-	cctx, conn, server := orderedClient(ctx, tc, b)
+	cctx, conn, server := ConnectClient(ctx, tc, b)
 	t.Cleanup(func() {
 		cancel()
 		conn.Close()
@@ -217,28 +217,4 @@ func (s *testSession) change(u uri.URI, version int32, r protocol.Range, text st
 	}); err != nil {
 		s.t.Fatalf("didChange: %v", err)
 	}
-}
-
-// orderedClient is protocol.NewClient with the client's handlers run in
-// wire order, as editors do: protocol.NewClient releases every message to
-// run concurrently, so $/progress begin, report and end could be recorded
-// out of order.
-func orderedClient(ctx context.Context, c protocol.Client, rwc net.Conn) (context.Context, jsonrpc2.Conn, protocol.Server) {
-	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(rwc), jsonrpc2.WithCodec(Codec{}))
-	conn.Go(ctx, orderedHandler(c))
-	return protocol.WithClient(ctx, c), conn, protocol.ServerDispatcher(conn)
-}
-
-// orderedHandler dispatches to the client: notifications inline, in wire
-// order; calls (showMessageRequest, workDoneProgress/create, …) released
-// to run concurrently, which also keeps their contexts valid for jsonrpc2's
-// cancellation machinery.
-func orderedHandler(c protocol.Client) jsonrpc2.Handler {
-	dispatch := protocol.ClientHandler(c, jsonrpc2.MethodNotFoundHandler)
-	return protocol.CancelHandler(func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
-		if req.IsCall() {
-			jsonrpc2.Async(ctx)
-		}
-		return dispatch(ctx, req)
-	})
 }

@@ -15,7 +15,6 @@ import (
 	"testing"
 	"time"
 
-	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
@@ -280,12 +279,8 @@ func start(t testing.TB, tr transport, root string, settings map[string]any) *se
 	logs := &logBuffer{}
 	stream, wait := tr(t, ctx, logs)
 	c := newClient()
-	// The client's handlers run in wire order, as an editor's do
-	// (protocol.NewClient would run them concurrently: $/progress could be
-	// recorded out of order).
-	conn := jsonrpc2.NewConn(jsonrpc2.NewHeaderStream(stream), jsonrpc2.WithCodec(lsp.Codec{}))
-	conn.Go(ctx, orderedHandler(c))
-	cctx, server := protocol.WithClient(ctx, c), protocol.ServerDispatcher(conn)
+	// The client's handlers run in wire order, as an editor's do.
+	cctx, conn, server := lsp.ConnectClient(ctx, c, stream)
 	t.Cleanup(func() {
 		// As an editor leaves: shutdown, exit, then the stream closes.
 		sctx, scancel := context.WithTimeout(cctx, 30*time.Second)
@@ -384,18 +379,4 @@ func (s *session) executeCtx(ctx context.Context, command string, u uri.URI, tok
 		s.t.Fatalf("%s result %s: %v", command, raw, err)
 	}
 	return &res, nil
-}
-
-// orderedHandler dispatches to the client: notifications inline, in wire
-// order; calls (showMessageRequest, workDoneProgress/create, …) released
-// to run concurrently, which also keeps their contexts valid for jsonrpc2's
-// cancellation machinery.
-func orderedHandler(c protocol.Client) jsonrpc2.Handler {
-	dispatch := protocol.ClientHandler(c, jsonrpc2.MethodNotFoundHandler)
-	return protocol.CancelHandler(func(ctx context.Context, req *jsonrpc2.Request) (any, error) {
-		if req.IsCall() {
-			jsonrpc2.Async(ctx)
-		}
-		return dispatch(ctx, req)
-	})
 }
