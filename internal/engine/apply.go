@@ -174,6 +174,21 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		}
 		ev.emit(Event{Type: EventSkipped, ID: id, Action: a, Message: cause})
 	}
+	// leaveOut reports a step apply does not act on (!applicable) and
+	// counts it under its action.
+	leaveOut := func(s *Step) {
+		ev.emit(Event{Type: EventSkipped, ID: s.ID, Action: s.Action, Message: s.Note})
+		mu.Lock()
+		defer mu.Unlock()
+		switch s.Action {
+		case Excluded:
+			res.Excluded++
+		case Blocked:
+			res.Blocked++
+		default:
+			res.Unsupported++
+		}
+	}
 
 	// Readiness awaited after the resource's dependents went ahead (see
 	// runtime.DependableWaiter); those waits stop when the walk fails
@@ -192,17 +207,7 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		if !applicable(step.Action) {
 			// Left out: dependents are Blocked steps too, so nothing
 			// after it is applied.
-			ev.emit(Event{Type: EventSkipped, ID: id, Action: step.Action, Message: step.Note})
-			mu.Lock()
-			switch step.Action {
-			case Excluded:
-				res.Excluded++
-			case Blocked:
-				res.Blocked++
-			default:
-				res.Unsupported++
-			}
-			mu.Unlock()
+			leaveOut(step)
 			return nil
 		}
 		rt, err := e.cfg.Runtimes.For(r)
@@ -302,14 +307,7 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 	delRes := map[string]spec.Resource{}
 	for _, id := range ch.StepKeys {
 		if s := ch.ChangeSteps[id]; !g.Has(id) && !applicable(s.Action) {
-			ev.emit(Event{Type: EventSkipped, ID: id, Action: s.Action, Message: s.Note})
-			mu.Lock()
-			if s.Action == Excluded {
-				res.Excluded++
-			} else {
-				res.Unsupported++
-			}
-			mu.Unlock()
+			leaveOut(s)
 		} else if s.Action == Delete && !g.Has(id) {
 			delIDs = append(delIDs, id)
 			delRes[id] = s.res
