@@ -106,7 +106,8 @@ func (r *Result) countNotAttempted() {
 }
 
 // Apply makes the cluster match sp. ch is the preview the user confirmed; nil
-// previews again under the lock. The state is written after each resource.
+// previews again under the lock. Each resource is recorded in the state
+// as it is applied (written at most every stateWriteInterval, see saver).
 func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts ApplyOptions) (*Result, error) {
 	lock, err := e.store.Lock("apply", opts.ForceUnlock)
 	if err != nil {

@@ -15,7 +15,7 @@
 // dry-run and says so in its note. Apply refuses a preview with Unsupported
 // or rejected steps (Refusal), walks the dependency graph (graph.New) with
 // bounded parallelism, records every resource in the state as it goes
-// (atomic writes, batched at most every 200 ms), reports a
+// (atomic writes, batched at most every 50 ms), reports a
 // rejection during the apply as a *RejectedError and skips its dependents,
 // and deletes what left the plan in reverse dependency order. Destroy
 // deletes what the state holds.
