@@ -352,19 +352,6 @@ var endpointSlicesGVR = schema.GroupVersionResource{Group: "discovery.k8s.io", V
 // serviceNameLabel is the label that ties an EndpointSlice to its Service.
 const serviceNameLabel = "kubernetes.io/service-name"
 
-// Readiness reads r's live object (and, for a Service that needs endpoints,
-// its EndpointSlices) and judges it.
-func (rt *Runtime) Readiness(ctx context.Context, r spec.Resource) (Readiness, error) {
-	t, err := rt.resolve(r, false)
-	if errors.Is(err, errNoMapping) {
-		return waiting("kind not served yet"), nil
-	}
-	if err != nil {
-		return Readiness{}, err
-	}
-	return rt.readiness(ctx, t, false)
-}
-
 // readiness judges t's live object; unless objectOnly, a Service that needs
 // endpoints also by its EndpointSlices.
 func (rt *Runtime) readiness(ctx context.Context, t target, objectOnly bool) (Readiness, error) {
