@@ -381,15 +381,14 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 	}
 	st.live = live
 	switch {
-	case live == nil && len(unresolved) > 0:
-		st.Action = Create
-		st.result = attrs
-		st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
-		st.Note = "not validated by a dry-run: unresolved reference " + unresolved[0].Raw
 	case live == nil:
 		st.Action = Create
 		st.result = attrs
 		st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
+		if len(unresolved) > 0 {
+			st.Note = "not validated by a dry-run: unresolved reference " + unresolved[0].Raw
+			break
+		}
 		mu.Lock()
 		why := pv.pendingPrerequisite(r)
 		mu.Unlock()
