@@ -11,9 +11,11 @@ import (
 
 // encoder writes a State as json.MarshalIndent(s, "", "  ") does, byte for
 // byte, but keeps the encoding of each resource record between writes: an
-// operation writes the state after every resource, and re-encoding all N
-// records each time made the writes O(N²) (half of an apply's CPU on 200
-// resources). A record is encoded again only when it was replaced.
+// operation writes the whole state again and again as resources finish (at
+// most every 50 ms, engine.stateWriteInterval), and re-encoding all N
+// records each time made the writes O(N²) (with a write per resource, half
+// of an apply's CPU on 200 resources). A record is encoded again only when
+// it was replaced.
 type encoder struct {
 	mu    sync.Mutex
 	cache map[string]encoded // by resource id
