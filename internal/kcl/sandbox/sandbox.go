@@ -109,9 +109,11 @@ func Open(dir string, p Policy) (*FS, error) {
 		return nil, fmt.Errorf("sandbox root %s: %w", dir, err)
 	}
 	r, err := os.OpenRoot(abs)
-	if err != nil {
+	if err != nil && !errors.Is(err, fs.ErrNotExist) {
 		return nil, fmt.Errorf("sandbox root: %w", err)
 	}
+	// A root that does not exist holds no files: every access beneath it
+	// is "not found" (programs that live only in an editor overlay).
 	f := &FS{dir: abs, root: r, policy: p}
 	if real, err := filepath.EvalSymlinks(abs); err == nil && real != abs {
 		f.real = real
@@ -123,7 +125,17 @@ func Open(dir string, p Policy) (*FS, error) {
 }
 
 // Close releases the root directory.
-func (f *FS) Close() error { return f.root.Close() }
+func (f *FS) Close() error {
+	if f.root == nil {
+		return nil
+	}
+	return f.root.Close()
+}
+
+// missing is the error of an access beneath a root that does not exist.
+func missing(op, name string) error {
+	return &fs.PathError{Op: op, Path: name, Err: fs.ErrNotExist}
+}
 
 // Root returns the absolute root directory.
 func (f *FS) Root() string { return f.dir }
@@ -188,6 +200,9 @@ func (f *FS) resolve(op, name string, keepLast bool) (string, error) {
 	rel, ok := f.lexical(name)
 	if !ok {
 		return "", f.outside(op, name, "the path is outside the sandbox root")
+	}
+	if f.root == nil {
+		return rel, nil
 	}
 	parts := splitPath(rel)
 	var out []string
@@ -302,6 +317,9 @@ func (f *FS) ReadFile(name string) ([]byte, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.root == nil {
+		return nil, missing("open", name)
+	}
 	st, err := f.root.Stat(rel)
 	if err != nil {
 		return nil, rename(err, name)
@@ -356,6 +374,9 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.root == nil {
+		return nil, missing("stat", name)
+	}
 	st, err := f.root.Stat(rel)
 	return st, rename(err, name)
 }
@@ -367,6 +388,9 @@ func (f *FS) Lstat(name string) (fs.FileInfo, error) {
 	if err != nil {
 		return nil, err
 	}
+	if f.root == nil {
+		return nil, missing("lstat", name)
+	}
 	st, err := f.root.Lstat(rel)
 	return st, rename(err, name)
 }
@@ -376,6 +400,9 @@ func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
 	rel, err := f.resolve("list", name, false)
 	if err != nil {
 		return nil, err
+	}
+	if f.root == nil {
+		return nil, missing("open", name)
 	}
 	d, err := f.root.Open(rel)
 	if err != nil {
@@ -397,6 +424,9 @@ func (f *FS) RealPath(name string) (string, error) {
 	if err != nil {
 		return "", err
 	}
+	if f.root == nil {
+		return "", missing("lstat", name)
+	}
 	if _, err := f.root.Lstat(rel); err != nil {
 		return "", rename(err, name)
 	}
@@ -410,6 +440,9 @@ func (f *FS) Glob(pattern string) ([]string, error) {
 	rel, ok := f.lexical(pattern)
 	if !ok {
 		return nil, f.outside("glob", pattern, "the pattern is outside the sandbox root")
+	}
+	if f.root == nil {
+		return nil, nil
 	}
 	matches, err := fs.Glob(f.root.FS(), filepath.ToSlash(rel))
 	if err != nil {
@@ -445,6 +478,9 @@ func (f *FS) writable(op, name string, keepLast bool) (string, error) {
 	}
 	if rel == "." {
 		return "", &Error{Op: op, Path: name, Root: f.dir, Kind: ErrProtected, Detail: "the sandbox root itself cannot be replaced or removed"}
+	}
+	if f.root == nil {
+		return "", missing(op, name)
 	}
 	return rel, nil
 }
@@ -537,6 +573,9 @@ func (f *FS) Copy(src, dest string) error {
 	rs, err := f.resolve("copy", src, false)
 	if err != nil {
 		return err
+	}
+	if f.root == nil {
+		return missing("copy", src)
 	}
 	rd, err := f.writable("copy", dest, false)
 	if err != nil {
