@@ -168,14 +168,14 @@ func (s *server) writeStackPreview(ctx context.Context, b *strings.Builder, a *a
 	}
 	if inst != "" {
 		res := preview.ForInstance(r.spec.Resources, inst)
-		fmt.Fprintf(b, "\n---\n**Resources in stack `%s`** (%d)\n\n```yaml\n%s```\n", u.stack.Name, len(res), preview.YAML(res))
+		fmt.Fprintf(b, "\n---\n**Resources in stack `%s`** (%d)\n\n```yaml\n%s```\n", u.stack.Name, len(res), preview.YAML(res, s.sensitive()))
 		return
 	}
 	val, ok := literalValue(key.Value)
 	if !ok {
 		return
 	}
-	fields := preview.FieldsWithValue(r.spec.Resources, val)
+	fields := preview.FieldsWithValue(r.spec.Resources, val, s.sensitive())
 	if len(fields) == 0 {
 		return
 	}

@@ -26,6 +26,10 @@ type initOptions struct {
 	// apply leave out (the CLI's --exclude-type): without it, a stack
 	// holding a type with no runtime is refused.
 	ExcludeTypes []string `json:"excludeTypes,omitempty"`
+	// SensitiveAttributes are attribute names masked in hover previews,
+	// konfig.preview, diffs and messages, in addition to
+	// spec.DefaultSensitiveAttributes (see spec.Matcher).
+	SensitiveAttributes []string `json:"sensitiveAttributes,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
