@@ -62,11 +62,9 @@ type server struct {
 	progs  programs
 	// baseDebounce is opts.Debounce as constructed: the delay when the
 	// settings give none.
-	baseDebounce  time.Duration
-	pendingCancel context.CancelFunc
-	pendingPaths  map[string]bool
-	// runMu serializes diagnostic runs.
-	runMu sync.Mutex
+	baseDebounce time.Duration
+	// sched plans diagnostics and runs stack evaluations.
+	sched scheduler
 
 	// bg is the context of background work (diagnostics); cancelled on close.
 	bg       context.Context
