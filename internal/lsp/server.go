@@ -44,9 +44,13 @@ type server struct {
 	log    *slog.Logger
 	stop   context.CancelFunc // ends Serve (exit)
 
+	// life is the LSP lifecycle state; docSync tracks documents whose text
+	// went out of sync with the editor's (sync.go).
+	life    lifecycle
+	docSync docSync
+
 	mu       sync.Mutex
 	session  *session
-	shutdown bool
 	settings initOptions
 	// clientCanWatch: the client registers file watchers dynamically.
 	clientCanWatch bool
