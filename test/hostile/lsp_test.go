@@ -15,6 +15,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"sync"
@@ -346,11 +347,18 @@ func runServer(t *testing.T, ws *workspace, c *testCase) string {
 	hover := time.Since(hoverStart)
 	if want, _ := okExpectation(c.expectation("lsp")); want != "" {
 		wctx, cancel := context.WithTimeout(ctx, expectBound)
-		err := cl.wait(wctx, func([]message) bool { return containsAny(cl.allLocked(), want) })
+		var shown string
+		err := cl.wait(wctx, func(ms []message) bool {
+			shown = ws.normalize(visible(ms))
+			i, _ := matchAny(shown, want)
+			return i >= 0
+		})
 		cancel()
 		if err != nil {
-			return fail("the server never said %q: %v\n%s", want, err, tail(cl.all()))
+			return fail("the server never showed %q (in diagnostics, messages or answers): %v\n%s", want, err, tail(shown))
 		}
+		i, n := matchAny(shown, want)
+		t.Logf("expected %q: …%s…", want, excerpt(shown, i, n))
 	}
 	said := time.Since(start)
 	rss := peakRSS(cmd.Process.Pid)
@@ -376,15 +384,44 @@ func runServer(t *testing.T, ws *workspace, c *testCase) string {
 	return cl.all()
 }
 
-// allLocked is all() for a wait predicate, which runs with c.mu held.
-func (c *client) allLocked() string {
+// visible returns the texts of ms that a user sees: diagnostics, shown
+// messages and answers to requests (hover), one string a line. Logs are
+// left out: they may echo settings and paths.
+func visible(ms []message) string {
 	var b strings.Builder
-	for _, m := range c.msgs {
-		b.Write(m.raw)
-		b.WriteByte('\n')
+	for _, m := range ms {
+		var raw json.RawMessage
+		switch {
+		case m.Method == "textDocument/publishDiagnostics", m.Method == "window/showMessage", m.Method == "window/showMessageRequest":
+			raw = m.Params
+		case m.Method == "" && m.Error != nil:
+			b.WriteString(m.Error.Message + "\n")
+		case m.Method == "":
+			raw = m.Result
+		}
+		var v any
+		if json.Unmarshal(raw, &v) == nil {
+			strs(&b, v)
+		}
 	}
-	b.WriteString(c.stderr.String())
 	return b.String()
+}
+
+// strs writes every string leaf of v, a line each.
+func strs(b *strings.Builder, v any) {
+	switch v := v.(type) {
+	case string:
+		b.WriteString(v)
+		b.WriteByte('\n')
+	case []any:
+		for _, e := range v {
+			strs(b, e)
+		}
+	case map[string]any:
+		for _, k := range slices.Sorted(maps.Keys(v)) {
+			strs(b, v[k])
+		}
+	}
 }
 
 // position returns the UTF-16 position of the first occurrence of word in

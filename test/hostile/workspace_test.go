@@ -241,6 +241,13 @@ func (ws *workspace) checkChanges(t *testing.T, mode string, before, after map[s
 	}
 }
 
+// normalize replaces the case's temporary directory (whose name holds the
+// test's) with ${DIR} in an output, so that expectations match the
+// output's own words.
+func (ws *workspace) normalize(out string) string {
+	return strings.ReplaceAll(out, ws.dir, "${DIR}")
+}
+
 // show names p relative to the case's directory (ws/… or outside/…).
 func (ws *workspace) show(p string) string {
 	if rel, err := filepath.Rel(ws.dir, p); err == nil {
