@@ -5,8 +5,6 @@ package hostile
 import (
 	"bytes"
 	"context"
-	"encoding/base64"
-	"encoding/json"
 	"errors"
 	"flag"
 	"fmt"
@@ -20,18 +18,6 @@ import (
 	"syscall"
 	"testing"
 	"time"
-
-	"golang.org/x/tools/txtar"
-)
-
-// The env canary: set in every child's environment; read_env, /proc/self/environ
-// and error source lines must never bring it into an output.
-const (
-	canaryName  = "KONFIG_HOSTILE_CANARY"
-	canaryValue = "s3cr3t-hostile-canary-5d1e9b"
-	// outsideSecret is the content of the secret files beside the workspace
-	// (${OUTSIDE}/secret.txt and friends) that links and paths reach for.
-	outsideSecret = "HOSTILE-OUTSIDE-SECRET-c41f07"
 )
 
 // Bounds of one command of a case: generous, as the machine is shared; the
@@ -43,10 +29,6 @@ const (
 	cliMaxRSS    = 512 << 20
 	serverMaxRSS = 1 << 30
 )
-
-// allModes are the ways a case is run: the CLI commands that evaluate a
-// stack, and the language server.
-var allModes = []string{"run", "compile", "check", "preview", "lsp"}
 
 var binFlag = flag.String("bin", "", "use this konfig-lsp binary instead of building ./cmd/konfig-lsp")
 
@@ -84,186 +66,6 @@ func testMain(m *testing.M) int {
 	return m.Run()
 }
 
-// testCase is one hostile workspace (a txtar of testdata/ over _base.txtar).
-type testCase struct {
-	name       string
-	files      []txtar.File
-	stack      string
-	open       string
-	hover      string
-	symlinks   [][2]string // path, target
-	generate   []generated
-	timeout    time.Duration
-	settings   map[string]any
-	envVisible []string
-	secrets    []secret
-	modes      []string
-	expect     map[string]string
-}
-
-type generated struct {
-	path string
-	size int64
-}
-
-type secret struct {
-	value string
-	modes []string // empty: every mode
-}
-
-func loadCases(t *testing.T) []*testCase {
-	t.Helper()
-	base, err := txtar.ParseFile(filepath.Join("testdata", "_base.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	paths, err := filepath.Glob(filepath.Join("testdata", "*.txtar"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var cases []*testCase
-	for _, p := range paths {
-		if strings.HasPrefix(filepath.Base(p), "_") {
-			continue
-		}
-		ar, err := txtar.ParseFile(p)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, err := parseCase(strings.TrimSuffix(filepath.Base(p), ".txtar"), base, ar)
-		if err != nil {
-			t.Fatalf("%s: %v", p, err)
-		}
-		cases = append(cases, c)
-	}
-	if len(cases) == 0 {
-		t.Fatal("no cases in testdata")
-	}
-	return cases
-}
-
-// directives are the keys of the archive comment's directive lines; other
-// lines describe the case.
-var directives = []string{"stack", "open", "hover", "symlink", "generate", "timeout", "settings", "env-visible", "secret", "modes"}
-
-func parseCase(name string, base, ar *txtar.Archive) (*testCase, error) {
-	c := &testCase{name: name, stack: "app/dev", modes: allModes, expect: map[string]string{}}
-	for line := range strings.Lines(string(ar.Comment)) {
-		key, val, ok := strings.Cut(strings.TrimSpace(line), ":")
-		if !ok || !slices.Contains(directives, key) {
-			continue // description
-		}
-		val = strings.TrimSpace(val)
-		switch key {
-		case "stack":
-			c.stack = val
-		case "open":
-			c.open = val
-		case "hover":
-			c.hover = val
-		case "symlink":
-			from, to, ok := strings.Cut(val, "->")
-			if !ok {
-				return nil, fmt.Errorf("symlink %q: want path -> target", val)
-			}
-			c.symlinks = append(c.symlinks, [2]string{strings.TrimSpace(from), strings.TrimSpace(to)})
-		case "generate":
-			f := strings.Fields(val)
-			if len(f) != 2 {
-				return nil, fmt.Errorf("generate %q: want path size", val)
-			}
-			n, err := parseSize(f[1])
-			if err != nil {
-				return nil, err
-			}
-			c.generate = append(c.generate, generated{f[0], n})
-		case "timeout":
-			d, err := time.ParseDuration(val)
-			if err != nil {
-				return nil, fmt.Errorf("timeout: %w", err)
-			}
-			c.timeout = d
-		case "settings":
-			if err := json.Unmarshal([]byte(val), &c.settings); err != nil {
-				return nil, fmt.Errorf("settings: %w", err)
-			}
-		case "env-visible":
-			c.envVisible = strings.Fields(val)
-		case "secret":
-			f := strings.Fields(val)
-			if len(f) == 0 {
-				return nil, errors.New("secret: empty")
-			}
-			c.secrets = append(c.secrets, secret{f[0], f[1:]})
-		case "modes":
-			c.modes = strings.Fields(val)
-		}
-	}
-	if c.open == "" {
-		c.open = c.stack + "/main.k"
-	}
-	files := map[string]int{}
-	c.files = slices.Clone(base.Files)
-	for i, f := range c.files {
-		files[f.Name] = i
-	}
-	for _, f := range ar.Files {
-		if f.Name == "expect" {
-			for line := range strings.Lines(string(f.Data)) {
-				mode, want, ok := strings.Cut(strings.TrimSpace(line), ":")
-				if !ok {
-					continue
-				}
-				c.expect[strings.TrimSpace(mode)] = strings.TrimSpace(want)
-			}
-			continue
-		}
-		if i, ok := files[f.Name]; ok {
-			c.files[i] = f
-			continue
-		}
-		files[f.Name] = len(c.files)
-		c.files = append(c.files, f)
-	}
-	return c, nil
-}
-
-func parseSize(s string) (int64, error) {
-	mult := int64(1)
-	for suffix, m := range map[string]int64{"KB": 1 << 10, "MB": 1 << 20, "GB": 1 << 30} {
-		if strings.HasSuffix(s, suffix) {
-			s, mult = strings.TrimSuffix(s, suffix), m
-		}
-	}
-	n, err := strconv.ParseInt(s, 10, 64)
-	if err != nil {
-		return 0, fmt.Errorf("size %q: %w", s, err)
-	}
-	return n * mult, nil
-}
-
-// expectation returns what the case expects of mode ("" for nothing).
-func (c *testCase) expectation(mode string) string {
-	if e, ok := c.expect[mode]; ok {
-		return e
-	}
-	return c.expect["*"]
-}
-
-// forbidden returns the texts that must not appear in mode's outputs.
-func (c *testCase) forbidden(mode string) []string {
-	out := []string{outsideSecret, base64.StdEncoding.EncodeToString([]byte(outsideSecret))}
-	if !slices.Contains(c.envVisible, mode) {
-		out = append(out, canaryValue, base64.StdEncoding.EncodeToString([]byte(canaryValue)))
-	}
-	for _, s := range c.secrets {
-		if len(s.modes) == 0 || slices.Contains(s.modes, mode) {
-			out = append(out, s.value)
-		}
-	}
-	return out
-}
-
 func TestHostileWorkspaces(t *testing.T) {
 	if testing.Short() {
 		t.Skip("hostile workspaces build and run the binary: skipped in -short mode")
@@ -271,20 +73,36 @@ func TestHostileWorkspaces(t *testing.T) {
 	if runtime.GOOS != "linux" {
 		t.Skip("the hostile suite reads /proc and needs Linux")
 	}
-	for _, c := range loadCases(t) {
-		t.Run(c.name, func(t *testing.T) {
+	cases, err := LoadCases("testdata")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range cases {
+		t.Run(c.Name, func(t *testing.T) {
 			for _, mode := range c.modes {
 				t.Run(mode, func(t *testing.T) {
-					ws := materialize(t, c)
-					before := ws.snapshot(t)
+					ws, err := Materialize(t.TempDir(), c)
+					if err != nil {
+						t.Fatal(err)
+					}
+					before, err := ws.Snapshot()
+					if err != nil {
+						t.Fatal(err)
+					}
 					var out string
 					if mode == "lsp" {
 						out = runServer(t, ws, c)
 					} else {
 						out = runCLI(t, ws, c, mode)
 					}
-					ws.checkChanges(t, mode, before, ws.snapshot(t))
-					for _, s := range c.forbidden(mode) {
+					after, err := ws.Snapshot()
+					if err != nil {
+						t.Fatal(err)
+					}
+					for _, ch := range ws.Changes(mode, before, after) {
+						t.Errorf("%s: %s", mode, ch)
+					}
+					for _, s := range c.Forbidden(mode) {
 						if i := strings.Index(out, s); i >= 0 {
 							t.Errorf("the output shows %q: …%s…", s, excerpt(out, i, len(s)))
 						}
@@ -297,26 +115,26 @@ func TestHostileWorkspaces(t *testing.T) {
 
 // runCLI runs one CLI command of the case and checks its exit status, its
 // expected error text and its peak RSS; it returns stdout and stderr.
-func runCLI(t *testing.T, ws *workspace, c *testCase, mode string) string {
+func runCLI(t *testing.T, ws *Workspace, c *Case, mode string) string {
 	t.Helper()
-	stack := filepath.FromSlash(c.stack)
+	stack := filepath.FromSlash(c.Stack)
 	args := []string{mode}
-	dir := ws.root
+	dir := ws.Root
 	switch mode {
 	case "run":
 		// As kcl run in the stack's directory: the files of its kcl.yaml.
-		dir = filepath.Join(ws.root, stack)
+		dir = filepath.Join(ws.Root, stack)
 	case "compile", "check":
 		args = append(args, stack)
 	case "preview":
 		// No cluster: the compile happens first, then the first call to the
 		// cluster fails; the state goes to an allowed directory.
-		args = append(args, "--detail", "--kubeconfig", filepath.Join(ws.home, "kubeconfig"), "--state-dir", ws.state, stack)
+		args = append(args, "--detail", "--kubeconfig", filepath.Join(ws.Home, "kubeconfig"), "--state-dir", ws.State, stack)
 	default:
 		t.Fatalf("unknown mode %q", mode)
 	}
-	if c.timeout > 0 {
-		args = slices.Insert(args, 1, "--timeout", c.timeout.String())
+	if c.Timeout > 0 {
+		args = slices.Insert(args, 1, "--timeout", c.Timeout.String())
 	}
 	ctx, cancel := context.WithTimeout(t.Context(), processBound)
 	defer cancel()
@@ -326,17 +144,17 @@ func runCLI(t *testing.T, ws *workspace, c *testCase, mode string) string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	rssFile := filepath.Join(ws.home, "rss")
+	rssFile := filepath.Join(ws.Home, "rss")
 	cmd := exec.CommandContext(ctx, self, append([]string{binary}, args...)...)
 	cmd.Dir = dir
-	cmd.Env = append(ws.env(), runnerVar+"="+rssFile)
+	cmd.Env = append(ws.Env(), runnerVar+"="+rssFile)
 	var stdout, stderr bytes.Buffer
 	cmd.Stdout, cmd.Stderr = &stdout, &stderr
 	cmd.WaitDelay = 5 * time.Second
 	start := time.Now()
 	err = cmd.Run()
 	elapsed := time.Since(start)
-	out := ws.normalize(stdout.String() + stderr.String())
+	out := ws.Normalize(stdout.String() + stderr.String())
 	if ctx.Err() != nil {
 		t.Fatalf("konfig-lsp %s did not end within %s\n%s", strings.Join(args, " "), processBound, tail(out))
 	}
@@ -357,18 +175,18 @@ func runCLI(t *testing.T, ws *workspace, c *testCase, mode string) string {
 	if code != 0 && code != 1 {
 		t.Errorf("exit status %d (a crash or a signal?)\n%s", code, tail(out))
 	}
-	switch want, ok := okExpectation(c.expectation(mode)); {
+	switch want, ok := OKExpectation(c.Expectation(mode)); {
 	case want == "" && !ok:
 	case ok:
 		if code != 0 {
 			t.Errorf("exit status %d, want 0\n%s", code, tail(out))
-		} else if i, _ := matchAny(out, want); want != "" && i < 0 {
+		} else if i, _ := MatchAny(out, want); want != "" && i < 0 {
 			t.Errorf("the output does not contain %q\n%s", want, tail(out))
 		}
 	default:
 		if code == 0 {
 			t.Errorf("exit status 0, want an error containing %q\n%s", want, tail(out))
-		} else if i, n := matchAny(out, want); i < 0 {
+		} else if i, n := MatchAny(out, want); i < 0 {
 			t.Errorf("the error does not contain %q\n%s", want, tail(out))
 		} else {
 			t.Logf("expected %q: …%s…", want, excerpt(out, i, n))
@@ -411,32 +229,6 @@ func runner(out string, argv []string) int {
 		return 128 + int(ws.Signal())
 	}
 	return cmd.ProcessState.ExitCode()
-}
-
-// okExpectation splits an expectation "ok [text]" (success, showing text)
-// from "text" (an error showing text).
-func okExpectation(e string) (want string, ok bool) {
-	if e == "ok" {
-		return "", true
-	}
-	if rest, found := strings.CutPrefix(e, "ok "); found {
-		return strings.TrimSpace(rest), true
-	}
-	return e, false
-}
-
-// matchAny returns the index and length of the first of the |-separated
-// alternatives of want found in s, ignoring case (-1 if none is).
-func matchAny(s, want string) (int, int) {
-	s = strings.ToLower(s)
-	for alt := range strings.SplitSeq(want, "|") {
-		if alt = strings.ToLower(strings.TrimSpace(alt)); alt != "" {
-			if i := strings.Index(s, alt); i >= 0 {
-				return i, len(alt)
-			}
-		}
-	}
-	return -1, 0
 }
 
 func tail(s string) string {

@@ -1,5 +1,3 @@
-//go:build linux
-
 package hostile
 
 import (
@@ -13,24 +11,23 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
-	"testing"
 )
 
-// workspace is one materialized case: the repository (root), a directory
+// Workspace is one materialized case: the repository (root), a directory
 // beside it that attacks aim at (outside), the child's HOME and the
 // preview's state directory (both allowed to change).
-type workspace struct {
-	dir, root, outside, home, state string
+type Workspace struct {
+	Dir, Root, Outside, Home, State string
 }
 
 // outsideFiles are written beside the workspace: the sentinel must never
 // change, the secrets must never be shown.
 var outsideFiles = map[string]string{
 	"sentinel.txt":   "a file outside the workspace; nothing may change it\n",
-	"secret.txt":     "token=" + outsideSecret + "\n",
-	"secret.k":       "leaked = \"" + outsideSecret + "\"\n",
-	"lib/lib.k":      "leaked = \"" + outsideSecret + "\"\n",
-	"evil/evil.k":    "leaked = \"" + outsideSecret + "\"\n",
+	"secret.txt":     "token=" + OutsideSecret + "\n",
+	"secret.k":       "leaked = \"" + OutsideSecret + "\"\n",
+	"lib/lib.k":      "leaked = \"" + OutsideSecret + "\"\n",
+	"evil/evil.k":    "leaked = \"" + OutsideSecret + "\"\n",
 	"victim/keep.md": "a directory outside the workspace\n",
 }
 
@@ -48,124 +45,126 @@ users:
 current-context: none
 `
 
-func materialize(t *testing.T, c *testCase) *workspace {
-	t.Helper()
-	dir := t.TempDir()
-	ws := &workspace{
-		dir:     dir,
-		root:    filepath.Join(dir, "ws"),
-		outside: filepath.Join(dir, "outside"),
-		home:    filepath.Join(dir, "home"),
-		state:   filepath.Join(dir, "state"),
+// Materialize writes case c into dir (an empty directory): the workspace
+// in dir/ws, beside it dir/outside, dir/home and dir/state.
+func Materialize(dir string, c *Case) (*Workspace, error) {
+	ws := &Workspace{
+		Dir:     dir,
+		Root:    filepath.Join(dir, "ws"),
+		Outside: filepath.Join(dir, "outside"),
+		Home:    filepath.Join(dir, "home"),
+		State:   filepath.Join(dir, "state"),
 	}
-	for _, d := range []string{ws.root, ws.outside, ws.home, ws.state} {
+	for _, d := range []string{ws.Root, ws.Outside, ws.Home, ws.State} {
 		if err := os.MkdirAll(d, 0o755); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	// A kubeconfig whose server refuses connections: preview compiles, then
 	// fails fast on the first cluster call (a stack of Terraform resources
 	// only needs none).
-	ws.write(t, filepath.Join(ws.home, "kubeconfig"), []byte(kubeconfig))
+	if err := write(filepath.Join(ws.Home, "kubeconfig"), []byte(kubeconfig)); err != nil {
+		return nil, err
+	}
 	for name, data := range outsideFiles {
-		ws.write(t, filepath.Join(ws.outside, name), []byte(data))
+		if err := write(filepath.Join(ws.Outside, name), []byte(data)); err != nil {
+			return nil, err
+		}
 	}
 	for _, f := range c.files {
-		ws.write(t, filepath.Join(ws.root, filepath.FromSlash(f.Name)), []byte(ws.expand(string(f.Data))))
+		if err := write(filepath.Join(ws.Root, filepath.FromSlash(f.Name)), []byte(ws.expand(string(f.Data)))); err != nil {
+			return nil, err
+		}
 	}
 	for _, l := range c.symlinks {
-		p := filepath.Join(ws.root, filepath.FromSlash(l[0]))
+		p := filepath.Join(ws.Root, filepath.FromSlash(l[0]))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 		if err := os.Symlink(ws.expand(l[1]), p); err != nil {
-			t.Fatal(err)
+			return nil, err
 		}
 	}
 	for _, g := range c.generate {
-		ws.generate(t, filepath.Join(ws.root, filepath.FromSlash(g.path)), g.size)
+		if err := generate(filepath.Join(ws.Root, filepath.FromSlash(g.path)), g.size); err != nil {
+			return nil, err
+		}
 	}
-	return ws
+	return ws, nil
 }
 
-func (ws *workspace) expand(s string) string {
-	return strings.NewReplacer("${OUTSIDE}", ws.outside, "${ROOT}", ws.root).Replace(s)
+func (ws *Workspace) expand(s string) string {
+	return strings.NewReplacer("${OUTSIDE}", ws.Outside, "${ROOT}", ws.Root).Replace(s)
 }
 
-func (ws *workspace) write(t *testing.T, p string, data []byte) {
-	t.Helper()
+func write(p string, data []byte) error {
 	if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := os.WriteFile(p, data, 0o644); err != nil {
-		t.Fatal(err)
-	}
+	return os.WriteFile(p, data, 0o644)
 }
 
 // generate writes a KCL file of about size bytes: hidden top-level
 // assignments, each a small int, so that its cost is in reading and
 // parsing it.
-func (ws *workspace) generate(t *testing.T, p string, size int64) {
-	t.Helper()
+func generate(p string, size int64) error {
 	f, err := os.Create(p)
 	if err != nil {
-		t.Fatal(err)
+		return err
 	}
+	defer f.Close()
 	w := bufio.NewWriterSize(f, 1<<20)
 	var n int64
 	for i := 0; n < size; i++ {
 		k, err := fmt.Fprintf(w, "_g%08d = %d\n", i, i)
 		if err != nil {
-			t.Fatal(err)
+			return err
 		}
 		n += int64(k)
 	}
 	if err := w.Flush(); err != nil {
-		t.Fatal(err)
+		return err
 	}
-	if err := f.Close(); err != nil {
-		t.Fatal(err)
-	}
+	return f.Close()
 }
 
-// env is the child's whole environment: no inherited variable but PATH,
+// Env is the child's whole environment: no inherited variable but PATH,
 // the canary, an isolated HOME, no cluster.
-func (ws *workspace) env() []string {
+func (ws *Workspace) Env() []string {
 	return []string{
 		"PATH=" + os.Getenv("PATH"),
-		"HOME=" + ws.home,
-		"XDG_CACHE_HOME=" + filepath.Join(ws.home, ".cache"),
-		"XDG_CONFIG_HOME=" + filepath.Join(ws.home, ".config"),
-		"KUBECONFIG=" + filepath.Join(ws.home, "kubeconfig"),
+		"HOME=" + ws.Home,
+		"XDG_CACHE_HOME=" + filepath.Join(ws.Home, ".cache"),
+		"XDG_CONFIG_HOME=" + filepath.Join(ws.Home, ".config"),
+		"KUBECONFIG=" + filepath.Join(ws.Home, "kubeconfig"),
 		"KONFIG_K8S=0",
 		"KONFIG_LOG_LEVEL=debug",
-		canaryName + "=" + canaryValue,
+		CanaryName + "=" + CanaryValue,
 	}
 }
 
-// entry is what a snapshot keeps of one path.
-type entry struct {
+// Entry is what a snapshot keeps of one path.
+type Entry struct {
 	mode fs.FileMode
 	sum  string // content hash of a file, target of a link
 }
 
-// snapshot hashes every path under the case's directory but the allowed
+// Snapshot hashes every path under the case's directory but the allowed
 // ones (HOME and the state directory).
-func (ws *workspace) snapshot(t *testing.T) map[string]entry {
-	t.Helper()
-	snap := map[string]entry{}
-	err := filepath.WalkDir(ws.dir, func(p string, d fs.DirEntry, err error) error {
+func (ws *Workspace) Snapshot() (map[string]Entry, error) {
+	snap := map[string]Entry{}
+	err := filepath.WalkDir(ws.Dir, func(p string, d fs.DirEntry, err error) error {
 		if err != nil {
 			return err
 		}
-		if p == ws.home || p == ws.state {
+		if p == ws.Home || p == ws.State {
 			return filepath.SkipDir
 		}
 		info, err := d.Info()
 		if err != nil {
 			return err
 		}
-		e := entry{mode: info.Mode()}
+		e := Entry{mode: info.Mode()}
 		switch {
 		case d.Type()&fs.ModeSymlink != 0:
 			if e.sum, err = os.Readlink(p); err != nil {
@@ -179,10 +178,7 @@ func (ws *workspace) snapshot(t *testing.T) map[string]entry {
 		snap[p] = e
 		return nil
 	})
-	if err != nil {
-		t.Fatal(err)
-	}
-	return snap
+	return snap, err
 }
 
 func hashFile(p string) (string, error) {
@@ -200,11 +196,11 @@ func hashFile(p string) (string, error) {
 
 // writable reports whether mode may change path p: only `run` may, inside
 // the workspace and never under .git/ or a .konfig state directory.
-func (ws *workspace) writable(mode, p string) bool {
+func (ws *Workspace) writable(mode, p string) bool {
 	if mode != "run" {
 		return false
 	}
-	rel, err := filepath.Rel(ws.root, p)
+	rel, err := filepath.Rel(ws.Root, p)
 	if err != nil || rel == "." || !filepath.IsLocal(rel) {
 		return false
 	}
@@ -212,10 +208,9 @@ func (ws *workspace) writable(mode, p string) bool {
 	return parts[0] != ".git" && !slices.Contains(parts, ".konfig")
 }
 
-// checkChanges reports every path created, changed or removed where mode
-// may not write.
-func (ws *workspace) checkChanges(t *testing.T, mode string, before, after map[string]entry) {
-	t.Helper()
+// Changes lists every path created, changed or removed between two
+// snapshots where mode may not write.
+func (ws *Workspace) Changes(mode string, before, after map[string]Entry) []string {
 	var bad []string
 	for p, b := range before {
 		a, ok := after[p]
@@ -236,21 +231,19 @@ func (ws *workspace) checkChanges(t *testing.T, mode string, before, after map[s
 		}
 	}
 	slices.Sort(bad)
-	for _, b := range bad {
-		t.Errorf("%s: %s", mode, b)
-	}
+	return bad
 }
 
-// normalize replaces the case's temporary directory (whose name holds the
+// Normalize replaces the case's temporary directory (whose name holds the
 // test's) with ${DIR} in an output, so that expectations match the
 // output's own words.
-func (ws *workspace) normalize(out string) string {
-	return strings.ReplaceAll(out, ws.dir, "${DIR}")
+func (ws *Workspace) Normalize(out string) string {
+	return strings.ReplaceAll(out, ws.Dir, "${DIR}")
 }
 
 // show names p relative to the case's directory (ws/… or outside/…).
-func (ws *workspace) show(p string) string {
-	if rel, err := filepath.Rel(ws.dir, p); err == nil {
+func (ws *Workspace) show(p string) string {
+	if rel, err := filepath.Rel(ws.Dir, p); err == nil {
 		return filepath.ToSlash(rel)
 	}
 	return p
