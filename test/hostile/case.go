@@ -188,6 +188,9 @@ func parseSize(s string) (int64, error) {
 	return n * mult, nil
 }
 
+// RunModes returns the modes the case runs in.
+func (c *Case) RunModes() []string { return c.modes }
+
 // Expectation returns what the case expects of mode ("" for nothing).
 func (c *Case) Expectation(mode string) string {
 	if e, ok := c.expect[mode]; ok {

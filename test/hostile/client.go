@@ -40,8 +40,9 @@ type Message struct {
 // answers the server's requests (workspace/configuration with the
 // settings, null for the others).
 type Client struct {
-	cmd    *exec.Cmd
-	exited chan error // the process's end, after its stdout ended
+	cmd     *exec.Cmd
+	exited  chan struct{} // closed at the process's end (after its stdout ended)
+	exitErr error         // the process's exit error, set before exited closes
 
 	settings map[string]any
 	in       io.WriteCloser
@@ -340,7 +341,7 @@ func StartServer(ctx context.Context, binary string, ws *Workspace, settings map
 	if err != nil {
 		return nil, err
 	}
-	c := &Client{cmd: cmd, exited: make(chan error, 1), settings: settings, in: in, changed: make(chan struct{}), closed: make(chan struct{})}
+	c := &Client{cmd: cmd, exited: make(chan struct{}), settings: settings, in: in, changed: make(chan struct{}), closed: make(chan struct{})}
 	c.stderr = &syncBuffer{onWrite: c.signal}
 	cmd.Stderr = c.stderr
 	if err := cmd.Start(); err != nil {
@@ -349,9 +350,17 @@ func StartServer(ctx context.Context, binary string, ws *Workspace, settings map
 	go c.read(out)
 	go func() {
 		<-c.closed
-		c.exited <- cmd.Wait()
+		c.exitErr = cmd.Wait()
+		close(c.exited)
 	}()
 	return c, nil
+}
+
+// Messages returns the messages the server sent so far.
+func (c *Client) Messages() []Message {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return slices.Clone(c.msgs)
 }
 
 // Pid is the server's process id.
@@ -360,7 +369,7 @@ func (c *Client) Pid() int { return c.cmd.Process.Pid }
 // Log is what the server wrote on stderr so far.
 func (c *Client) Log() string { return c.stderr.String() }
 
-// Kill ends the server and waits for its end.
+// Kill ends the server (if it still runs) and waits for its end.
 func (c *Client) Kill() {
 	_ = c.cmd.Process.Kill()
 	<-c.exited
@@ -432,8 +441,8 @@ func (c *Client) Shutdown(ctx context.Context) error {
 	}
 	_ = c.in.Close()
 	select {
-	case err := <-c.exited:
-		return err
+	case <-c.exited:
+		return c.exitErr
 	case <-ctx.Done():
 		return fmt.Errorf("the server did not exit after shutdown and exit: %w", ctx.Err())
 	}
