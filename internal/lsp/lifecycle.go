@@ -26,6 +26,9 @@ type initOptions struct {
 	// apply leave out (the CLI's --exclude-type): without it, a stack
 	// holding a type with no runtime is refused.
 	ExcludeTypes []string `json:"excludeTypes,omitempty"`
+	// AllowedEnv are the environment variables KCL's file.read_env may see
+	// during the server's evaluations; none by default.
+	AllowedEnv []string `json:"allowedEnv,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
