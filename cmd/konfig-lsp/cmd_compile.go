@@ -16,6 +16,7 @@ func newCompileCmd() *cobra.Command {
 	var (
 		output string
 		args   []string
+		sb     sandboxFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -26,7 +27,7 @@ package, and print the resources (id, type, attributes, dependsOn, extensions) a
 a YAML list, the form of ci-test/stdout.golden.yaml. The YAML files under the
 project's crd/ directory are appended as resources. Errors are printed as
 file:line:col: kind: message and the exit status is 1. The stack is the one
-holding stackdir (default: the current directory).`,
+holding stackdir (default: the current directory).` + sandboxHelp,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			target := "."
@@ -41,7 +42,7 @@ holding stackdir (default: the current directory).`,
 			if err != nil {
 				return fmt.Errorf("compile: %w", err)
 			}
-			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args})
+			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args, Policy: sb.policy()})
 			if err != nil {
 				cwd, _ := os.Getwd()
 				for _, p := range st.Problems(err) {
@@ -65,5 +66,6 @@ holding stackdir (default: the current directory).`,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
+	sb.register(cmd)
 	return cmd
 }

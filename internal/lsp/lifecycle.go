@@ -40,6 +40,10 @@ type initOptions struct {
 	// MaxFileSize, in bytes, is the size above which an open file gets
 	// syntax service only (default 2_000_000; 0 or less: the default).
 	MaxFileSize *int64 `json:"maxFileSize,omitempty"`
+
+	// AllowedEnv are the environment variables KCL's file.read_env may see
+	// during the server's evaluations; none by default.
+	AllowedEnv []string `json:"allowedEnv,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
