@@ -37,9 +37,16 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 	if res.Scalar != nil || res.Value == nil {
 		v = res.Scalar
 	}
-	planned := value.Plan(v, value.PlanOptions{DisableNone: p.DisableNone})
+	planned := value.Plan(v, value.PlanOptions{DisableNone: p.DisableNone, Budget: res.Budget})
+	if err := res.BudgetErr(ctx); err != nil {
+		return nil, err
+	}
 	if planned == value.Undefined {
 		return nil, nil
 	}
-	return value.EncodeYAML(planned, value.YAMLOptions{IgnoreNone: p.DisableNone}), nil
+	out := value.EncodeYAML(planned, value.YAMLOptions{IgnoreNone: p.DisableNone, Budget: res.Budget})
+	if err := res.BudgetErr(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
 }
