@@ -33,6 +33,7 @@ func newCheckCmd() *cobra.Command {
 		format string
 		golden bool
 		jobs   int
+		budget budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check [dir]...",
@@ -54,7 +55,7 @@ value that violates it, with the check's own location on the next line. With
 			if err != nil {
 				return fmt.Errorf("check: %w", err)
 			}
-			results := konfig.CompileAll(cmd.Context(), stacks, konfig.CompileAllOptions{Workers: jobs, Golden: golden})
+			results := konfig.CompileAll(cmd.Context(), stacks, konfig.CompileAllOptions{CompileOptions: budget.compileOptions(konfig.CompileOptions{}), Workers: jobs, Golden: golden})
 			cwd, _ := os.Getwd()
 			var rep checkReport
 			for _, r := range results {
@@ -102,6 +103,7 @@ value that violates it, with the check's own location on the next line. With
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&golden, "golden", false, "also compare each stack with its ci-test/stdout.golden.yaml")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "stacks compiled at once (default: GOMAXPROCS)")
+	budget.register(cmd.Flags())
 	return cmd
 }
 

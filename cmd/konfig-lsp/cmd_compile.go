@@ -16,6 +16,7 @@ func newCompileCmd() *cobra.Command {
 	var (
 		output string
 		args   []string
+		budget budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -41,7 +42,7 @@ holding stackdir (default: the current directory).`,
 			if err != nil {
 				return fmt.Errorf("compile: %w", err)
 			}
-			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args})
+			sp, err := konfig.Compile(cmd.Context(), st, budget.compileOptions(konfig.CompileOptions{Args: args}))
 			if err != nil {
 				cwd, _ := os.Getwd()
 				for _, p := range st.Problems(err) {
@@ -65,5 +66,6 @@ holding stackdir (default: the current directory).`,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
+	budget.register(cmd.Flags())
 	return cmd
 }

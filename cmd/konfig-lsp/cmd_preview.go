@@ -35,6 +35,7 @@ type engineFlags struct {
 	forceUnlock  bool
 	maxConc      int
 	noStyle      bool
+	budget       budgetFlags // of the compile
 }
 
 func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
@@ -53,6 +54,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 		fl.BoolVar(&f.alwaysDryRun, "always-dry-run", false, "dry-run every live resource, even those that hold the plan exactly as last applied")
 		fl.StringArrayVar(&f.targets, "target", nil, "limit the operation to the resources with this id ('*' matches any text; repeatable) and the resources they depend on; the others are shown as Excluded (not targeted) and left alone")
 		fl.StringSliceVar(&f.excludeTypes, "exclude-type", nil, "resource types to leave out (e.g. Terraform): shown as Excluded, and the resources depending on them as Blocked; neither is applied")
+		f.budget.register(fl)
 	}
 }
 
@@ -113,7 +115,7 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 	if err != nil {
 		return nil, err
 	}
-	return konfig.Compile(ctx, st, konfig.CompileOptions{Args: f.args})
+	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args}))
 }
 
 // newEngine connects the Kubernetes runtime and returns the stack's engine,

@@ -20,12 +20,13 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 		opts[i] = eval.Option{Key: o.Key, Value: o.Value}
 	}
 	res, err := eval.Run(ctx, eval.Config{
-		Files:   p.Files,
-		Overlay: p.Overlay,
-		WorkDir: p.WorkDir,
-		ModRoot: p.ModRoot,
-		Options: opts,
-		Cache:   p.Cache,
+		Files:     p.Files,
+		Overlay:   p.Overlay,
+		WorkDir:   p.WorkDir,
+		ModRoot:   p.ModRoot,
+		Options:   opts,
+		Cache:     p.Cache,
+		MaxMemory: p.MaxMemory,
 	})
 	if err != nil {
 		return nil, err

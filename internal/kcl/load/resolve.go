@@ -27,6 +27,7 @@ type Config struct {
 	Debug        bool
 	Overlay      map[string][]byte
 	Resolve      ResolveMode
+	MaxMemory    int64 // eval.Config.MaxMemory
 }
 
 // Resolve merges the settings files named by a (kcl.yaml in the working
@@ -72,6 +73,7 @@ func Resolve(a Args) (*Config, error) {
 		External:     map[string]string{},
 		Overlay:      a.Overlay,
 		Resolve:      a.Resolve,
+		MaxMemory:    a.MaxMemory,
 	}
 	if cfg.Format == "" {
 		cfg.Format = "yaml"

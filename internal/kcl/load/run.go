@@ -43,6 +43,7 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		StrictRange: cfg.StrictRange,
 		Debug:       cfg.Debug,
 		Stdout:      stdout,
+		MaxMemory:   cfg.MaxMemory,
 	})
 	if err != nil {
 		if mode == ResolveOnError && len(cfg.External) == 0 {
@@ -137,11 +138,8 @@ func Run(ctx context.Context, a Args, stdout, stderr io.Writer) int {
 	if err != nil {
 		return fail(stderr, err, a.Overlay)
 	}
-	if a.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := eval.WithTimeout(ctx, a.Timeout)
+	defer cancel()
 	if a.Quiet {
 		stdout = io.Discard
 	}
