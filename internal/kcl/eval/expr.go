@@ -334,16 +334,56 @@ func (e *evaluator) binop(sc *scope, op syntax.Token, a, b value.Value, n syntax
 	if op == syntax.MUL {
 		e.checkSize(repeatSize(a, b)+repeatSize(b, a), sc.file, n)
 	}
+	// A concatenation or repetition is charged before it is built.
+	pre := builtSize(op, a, b)
+	if pre > 0 {
+		e.charge(pre, sc.file, n)
+	}
 	r, err := value.Binary(binOpString(op), a, b, e.arith)
 	e.check(err, sc.file, n)
 	if l, ok := r.(*value.List); ok {
 		e.checkSize(len(l.Items), sc.file, n)
-		e.charge(value.SizeOf(l), sc.file, n)
+		if pre == 0 {
+			e.charge(value.SizeOf(l), sc.file, n)
+		}
 	} else if s, ok := r.(value.Str); ok {
 		e.checkSize(len(s), sc.file, n)
-		e.charge(value.SizeOf(s), sc.file, n)
+		if pre == 0 {
+			e.charge(value.SizeOf(s), sc.file, n)
+		}
 	}
 	return r
+}
+
+// builtSize is the estimated size of the string or list that `a + b` or
+// `a * b` builds from strings or lists, 0 for other operations.
+func builtSize(op syntax.Token, a, b value.Value) int64 {
+	switch op {
+	case syntax.ADD:
+		switch x := a.(type) {
+		case value.Str:
+			if y, ok := b.(value.Str); ok {
+				return value.SizeStr + int64(len(x)) + int64(len(y))
+			}
+		case *value.List:
+			if y, ok := b.(*value.List); ok {
+				return value.SizeList + value.SizeListItem*int64(len(x.Items)+len(y.Items))
+			}
+		}
+	case syntax.MUL:
+		n := int64(repeatSize(a, b) + repeatSize(b, a))
+		if n == 0 {
+			return 0
+		}
+		if _, isList := a.(*value.List); isList {
+			return value.SizeList + value.SizeListItem*n
+		}
+		if _, isList := b.(*value.List); isList {
+			return value.SizeList + value.SizeListItem*n
+		}
+		return value.SizeStr + n
+	}
+	return 0
 }
 
 // repeatSize is the size of `seq * n` (0 when not a repetition).

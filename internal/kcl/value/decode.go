@@ -106,7 +106,7 @@ func (d *yamlDecoder) value(n *yaml.Node, depth int, aliased bool) (Value, error
 	if depth > decodeMaxDepth {
 		return nil, errors.New("decode yaml: document nested too deeply")
 	}
-	if aliased {
+	if aliased && n.Kind != yaml.AliasNode {
 		d.aliasNodes++
 		if d.maxAlias >= 0 && d.aliasNodes > d.maxAlias {
 			return nil, fmt.Errorf("decode yaml: %w", &AliasLimitError{Limit: d.maxAlias})
