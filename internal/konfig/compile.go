@@ -33,7 +33,7 @@ type Program struct {
 	Cache *eval.Cache `json:"-"`
 	// MaxMemory is the evaluation's memory budget (eval.Config.MaxMemory:
 	// 0 = 256 MiB, < 0 = no bound).
-	MaxMemory int64
+	MaxMemory int64 `json:",omitempty"`
 }
 
 // Evaluator runs a Program and returns its YAML output: the documents of
