@@ -34,7 +34,7 @@ const (
 // released by the garbage collector is not given back, so the budget also
 // bounds the total work.
 //
-// A Budget also polls a context every few thousand charges, so that long
+// A Budget also polls a context every 256 KiB charged, so that long
 // operations of this package (a deep copy, planning or encoding a large
 // value) stop when the evaluation is cancelled or times out.
 //
@@ -44,10 +44,13 @@ type Budget struct {
 	ctx   context.Context
 	limit int64
 	used  int64
-	calls uint32
-	stop  bool
+	next  int64 // Charge looks at the limit and ctx once used passes it
 	err   error
 }
+
+// pollBytes is how many bytes a Budget counts between two looks at its
+// context.
+const pollBytes = 256 << 10
 
 // NewBudget returns a Budget of limit bytes (limit <= 0: no limit) that
 // stops when ctx is done (ctx may be nil).
@@ -55,7 +58,7 @@ func NewBudget(ctx context.Context, limit int64) *Budget {
 	if limit <= 0 {
 		limit = math.MaxInt64
 	}
-	return &Budget{ctx: ctx, limit: limit}
+	return &Budget{ctx: ctx, limit: limit, next: min(limit, pollBytes)}
 }
 
 // BudgetError is the error of a Budget whose limit was reached.
@@ -76,31 +79,38 @@ func (b *Budget) Charge(n int64) bool {
 		return true
 	}
 	b.used += n
-	b.calls++
-	if b.stop || b.used > b.limit || b.calls&4095 == 0 {
+	if b.used > b.next {
 		return b.slow()
 	}
 	return true
 }
 
-// slow checks the limit and the context.
+// slow checks the limit and the context, and sets the next threshold.
 func (b *Budget) slow() bool {
-	if b.stop {
+	if b.err != nil {
 		return false
 	}
 	if b.used > b.limit {
-		b.stop = true
-		b.err = &BudgetError{Limit: b.limit}
+		b.stop(&BudgetError{Limit: b.limit})
 		return false
 	}
 	if b.ctx != nil {
 		if err := b.ctx.Err(); err != nil {
-			b.stop = true
-			b.err = err
+			b.stop(err)
 			return false
 		}
 	}
+	b.next = b.limit
+	if b.used < b.limit-pollBytes {
+		b.next = b.used + pollBytes
+	}
 	return true
+}
+
+// stop makes the budget refuse every further charge with err.
+func (b *Budget) stop(err error) {
+	b.err = err
+	b.next = math.MinInt64
 }
 
 // Err returns nil while the budget holds, a *BudgetError once the limit was
