@@ -17,6 +17,7 @@ func newCompileCmd() *cobra.Command {
 		output string
 		args   []string
 		sb     sandboxFlags
+		budget budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -42,7 +43,7 @@ holding stackdir (default: the current directory).` + sandboxHelp,
 			if err != nil {
 				return fmt.Errorf("compile: %w", err)
 			}
-			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args, Policy: sb.policy()})
+			sp, err := konfig.Compile(cmd.Context(), st, budget.compileOptions(konfig.CompileOptions{Args: args, Policy: sb.policy()}))
 			if err != nil {
 				cwd, _ := os.Getwd()
 				for _, p := range st.Problems(err) {
@@ -67,5 +68,6 @@ holding stackdir (default: the current directory).` + sandboxHelp,
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
 	sb.register(cmd)
+	budget.register(cmd.Flags())
 	return cmd
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
@@ -38,6 +39,9 @@ type Program struct {
 	// Cache, when set, keeps parsed files between compiles (an editor's
 	// repeated evaluations, CompileAll's stacks sharing a model library).
 	Cache *eval.Cache `json:"-"`
+	// MaxMemory is the evaluation's memory budget (eval.Config.MaxMemory:
+	// 0 = 256 MiB, < 0 = no bound).
+	MaxMemory int64 `json:",omitempty"`
 }
 
 // Evaluator runs a Program and returns its YAML output: the documents of
@@ -76,6 +80,15 @@ type CompileOptions struct {
 	// out, so by default they are dropped, as in Kusion. CRD files are
 	// never changed.
 	KeepEmptyLists bool
+	// Timeout bounds the stack's evaluation, output included (0: only
+	// ctx's bound). Past it Compile fails with the EvaluationError
+	// "evaluation timed out: time limit of … exceeded". CompileAll applies
+	// it to each stack.
+	Timeout time.Duration
+	// MaxMemory is the evaluation's memory budget (eval.Config.MaxMemory:
+	// 0 = 256 MiB, < 0 = no bound); past it Compile fails with the
+	// EvaluationError "memory budget exceeded: …".
+	MaxMemory int64
 }
 
 // dropEmptyLists removes, at every level of maps, the keys whose value is
@@ -114,6 +127,7 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Cache:       opts.Cache,
 		Root:        s.Root,
 		Policy:      opts.Policy,
+		MaxMemory:   opts.MaxMemory,
 	}
 	if !p.Policy.AllowWrites && p.Policy.DenyReason == "" {
 		p.Policy.DenyReason = DefaultDenyReason
@@ -155,7 +169,9 @@ func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, e
 	if err != nil {
 		return nil, &compileError{dir: st.Dir, err: err}
 	}
-	out, err := ev.Evaluate(ctx, prog)
+	ectx, cancel := eval.WithTimeout(ctx, opts.Timeout)
+	out, err := ev.Evaluate(ectx, prog)
+	cancel()
 	if err != nil {
 		return nil, &compileError{dir: st.Dir, err: err}
 	}

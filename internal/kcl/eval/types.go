@@ -215,7 +215,7 @@ func (e *evaluator) tryMatch(sc *scope, v value.Value, t *syntax.TypeExpr) (r va
 			panic(rec)
 		}
 	}()
-	return e.match(sc, value.Copy(v), t, true)
+	return e.match(sc, e.copy(v, nil, nil), t, true)
 }
 
 // isExact reports whether v already has type t without conversion.

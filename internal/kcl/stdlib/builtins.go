@@ -39,7 +39,7 @@ func (b *builtins) funcs() map[string]*value.Func {
 		fn("int", builtinInt),
 		fn("float", builtinFloat),
 		fn("bool", builtinBool),
-		fn("str", builtinStr),
+		fn("str", b.str),
 		fn("list", builtinList),
 		fn("dict", builtinDict),
 		fn("typeof", builtinTypeof),
@@ -68,9 +68,13 @@ func (b *builtins) print(args []value.Value, kwargs []value.Entry) (value.Value,
 			return nil, fmt.Errorf("print() got an unexpected keyword argument '%s'", kw.Key)
 		}
 	}
+	budget := budgetOf(b.env)
 	parts := make([]string, len(args))
 	for i, a := range args {
-		parts[i] = value.ToStr(a)
+		parts[i] = value.ToStrCounted(a, budget)
+		if err := budget.Err(); err != nil {
+			return nil, err
+		}
 	}
 	w := io.Discard
 	if b.env != nil && b.env.Stdout() != nil {
@@ -640,7 +644,7 @@ func builtinBool(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 	return value.Bool(value.Truthy(a.get(0, value.Bool(false)))), nil
 }
 
-func builtinStr(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) str(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("str", args, kwargs, "x")
 	if err != nil {
 		return nil, err
@@ -648,7 +652,12 @@ func builtinStr(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	if a.vals[0] == nil {
 		return value.Str(""), nil
 	}
-	return value.Str(value.ToStr(a.vals[0])), nil
+	budget := budgetOf(b.env)
+	s := value.ToStrCounted(a.vals[0], budget)
+	if err := budget.Err(); err != nil {
+		return nil, err
+	}
+	return value.Str(s), nil
 }
 
 func builtinList(args []value.Value, kwargs []value.Entry) (value.Value, error) {

@@ -237,48 +237,61 @@ func cmpInt(a, b int64) int {
 
 // Copy returns a deep copy of v: lists, dicts and schema instances are
 // duplicated recursively; scalars and functions are returned as is.
-func Copy(v Value) Value {
+func Copy(v Value) Value { return CopyCounted(v, nil) }
+
+// CopyCounted is Copy charging b for every list, dict and schema instance it
+// makes (a structure shared several times within v is copied, and counted,
+// each time). Once b refuses a charge the copy stops and the result is
+// incomplete: callers must check b.Err().
+func CopyCounted(v Value, b *Budget) Value {
 	switch x := v.(type) {
 	case *List:
-		return copyList(x)
+		return copyList(x, b)
 	case *Dict:
-		return copyDict(x)
+		return copyDict(x, b)
 	case *Schema:
-		return copySchema(x)
+		return copySchema(x, b)
 	}
 	return v
 }
 
-func copyList(l *List) *List {
+func copyList(l *List, b *Budget) *List {
 	if l == nil {
 		return nil
 	}
+	if !b.Charge(SizeList + SizeListItem*int64(len(l.Items))) {
+		return &List{}
+	}
 	items := make([]Value, len(l.Items))
 	for i, it := range l.Items {
-		items[i] = Copy(it)
+		items[i] = CopyCounted(it, b)
 	}
 	return &List{Items: items}
 }
 
-func copyDict(d *Dict) *Dict {
+func copyDict(d *Dict, b *Budget) *Dict {
 	if d == nil {
 		return nil
 	}
+	if !b.Charge(SizeDict + SizeDictEntry*int64(len(d.entries))) {
+		return NewDict()
+	}
 	n := &Dict{entries: make([]Entry, len(d.entries)), index: make(map[string]int, len(d.entries))}
 	for i, e := range d.entries {
-		e.Value = Copy(e.Value)
+		e.Value = CopyCounted(e.Value, b)
 		n.entries[i] = e
 		n.index[e.Key] = i
 	}
 	return n
 }
 
-func copySchema(s *Schema) *Schema {
+func copySchema(s *Schema, b *Budget) *Schema {
 	if s == nil {
 		return nil
 	}
+	b.Charge(SizeSchema)
 	n := *s
-	n.Attrs = copyDict(s.Attrs)
-	n.Config = copyDict(s.Config)
+	n.Attrs = copyDict(s.Attrs, b)
+	n.Config = copyDict(s.Config, b)
 	return &n
 }
