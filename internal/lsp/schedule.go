@@ -188,6 +188,9 @@ func (s *server) plan(ctx context.Context) {
 		delete(q.pending, path)
 		q.mu.Unlock()
 		s.planPath(ctx, path, seq)
+		if s.opts.onPlanned != nil {
+			s.opts.onPlanned(path)
+		}
 	}
 }
 
@@ -237,7 +240,13 @@ func (s *server) enqueueStacks(sts []*konfig.Stack, prio, snapID uint64) {
 		}
 		q.queued[st.Dir] = &stackJob{stack: st, prio: prio, snapID: snapID}
 	}
-	for q.workers < runtime.GOMAXPROCS(0) && q.workers < len(q.queued) {
+	limit := s.opts.workers
+	if limit <= 0 {
+		limit = runtime.GOMAXPROCS(0)
+	}
+	// Idle workers (not evaluating yet) take the queued jobs; more are
+	// started up to the limit.
+	for q.workers < limit && q.workers-len(q.running) < len(q.queued) {
 		q.workers++
 		s.goBackground(s.work)
 	}
@@ -277,6 +286,9 @@ func (s *server) work(ctx context.Context) {
 		q.running[dir] = j
 		q.mu.Unlock()
 
+		if s.opts.onStackStart != nil {
+			s.opts.onStackStart(dir)
+		}
 		s.diagnoseStack(jctx, snap, j.stack)
 		cancel()
 

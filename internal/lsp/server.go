@@ -25,6 +25,13 @@ type Options struct {
 	onServer func(*server)
 	// onSettings, when set (tests), is called after settings are applied.
 	onSettings func()
+	// workers bounds the parallel stack evaluations (0: GOMAXPROCS).
+	workers int
+	// onPlanned and onStackStart, when set (tests), are called when the
+	// diagnostics of a changed path are planned and when a stack's
+	// evaluation starts.
+	onPlanned    func(path string)
+	onStackStart func(dir string)
 }
 
 func (o Options) logger() *slog.Logger {
