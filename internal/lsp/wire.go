@@ -93,10 +93,15 @@ func (w *wireStream) invalid(ctx context.Context, body []byte, derr error) {
 		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "batch messages are not supported"))
 		return
 	}
+	if !json.Valid(body) {
+		w.log.Warn("lsp wire: message is not JSON", "error", derr, "sample", sample(body))
+		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.ParseError, "message is not valid JSON"))
+		return
+	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
-		w.log.Warn("lsp wire: message is not JSON", "error", err, "sample", sample(body))
-		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.ParseError, "message is not valid JSON: "+err.Error()))
+		w.log.Warn("lsp wire: message is not an object", "sample", sample(body))
+		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "a message must be a JSON object"))
 		return
 	}
 	if _, isRequest := probe["method"]; !isRequest {
