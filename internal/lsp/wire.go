@@ -93,10 +93,15 @@ func (w *wireStream) invalid(ctx context.Context, body []byte, derr error) {
 		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "batch messages are not supported"))
 		return
 	}
+	if !json.Valid(body) {
+		w.log.Warn("lsp wire: message is not JSON", "error", derr, "sample", sample(body))
+		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.ParseError, "message is not valid JSON"))
+		return
+	}
 	var probe map[string]json.RawMessage
 	if err := json.Unmarshal(body, &probe); err != nil {
-		w.log.Warn("lsp wire: message is not JSON", "error", err, "sample", sample(body))
-		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.ParseError, "message is not valid JSON: "+err.Error()))
+		w.log.Warn("lsp wire: message is not an object", "sample", sample(body))
+		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "a message must be a JSON object"))
 		return
 	}
 	if _, isRequest := probe["method"]; !isRequest {
@@ -257,7 +262,10 @@ func (f *frameReader) header() (length int, garbage string, err error) {
 	return length, "", nil
 }
 
-// body reads a body of declared length n at the front of buf.
+// body reads a body of declared length n at the front of buf. A body that
+// is not a complete JSON object or array within n bytes is answered with a
+// parse error, and the stream resynchronises from the body's start (a
+// header that a broken body ran into is found again).
 func (f *frameReader) body(n int) ([]byte, *jsonrpc2.Error, error) {
 	sc := jsonScanner{broken: -1}
 	i := 0
@@ -275,22 +283,10 @@ func (f *frameReader) body(n int) ([]byte, *jsonrpc2.Error, error) {
 			return body, nil, nil
 		case sc.broken >= 0:
 			f.log.Warn("lsp wire: message body is not JSON, skipping to the next header", "contentLength", n, "at", sc.broken, "sample", sample(f.buf[:min(n, len(f.buf))]))
-			f.buf = f.buf[sc.broken:]
 			f.resync = true
 			return nil, jsonrpc2.NewError(jsonrpc2.ParseError, "message body is not JSON"), nil
 		case i == n:
-			if !sc.started {
-				// A scalar (or blank) body: not an object, so not a message.
-				body := bytes.Clone(f.buf[:n])
-				f.buf = f.buf[n:]
-				if json.Valid(body) {
-					return body, nil, nil // answered InvalidRequest
-				}
-				f.log.Warn("lsp wire: message body is not JSON", "contentLength", n, "sample", sample(body))
-				return nil, jsonrpc2.NewError(jsonrpc2.ParseError, "message body is not JSON"), nil
-			}
 			f.log.Warn("lsp wire: message body incomplete at its Content-Length, skipping to the next header", "contentLength", n, "sample", sample(f.buf[:n]))
-			f.buf = f.buf[n:]
 			f.resync = true
 			return nil, jsonrpc2.NewError(jsonrpc2.ParseError, "message body is not complete JSON"), nil
 		}
@@ -428,10 +424,10 @@ func sample(b []byte) string {
 // ends, one byte at a time, without validating it (json.Unmarshal does):
 // it tracks strings and nesting, and stops at a byte no JSON text holds
 // there (a raw control character in a string, a letter outside true, false
-// and null, …) — where a cut message runs into the next header.
+// and null, a first byte other than { or [, …) — where a cut message runs
+// into the next header.
 type jsonScanner struct {
 	started bool // the value's first byte ({ or [) was seen
-	scalar  bool // the body starts with something else: not scanned
 	done    bool // the value ended: the last byte stepped closed it
 	broken  int  // offset of a byte that cannot be JSON, or -1
 	depth   int
@@ -441,13 +437,13 @@ type jsonScanner struct {
 
 func (s *jsonScanner) step(c byte, off int) {
 	if !s.started {
-		switch {
-		case s.scalar, c == ' ', c == '\t', c == '\r', c == '\n':
-		case c == '{' || c == '[':
+		switch c {
+		case ' ', '\t', '\r', '\n':
+		case '{', '[':
 			s.started = true
 			s.depth = 1
 		default:
-			s.scalar = true // not an object or array: the declared length decides
+			s.broken = off // a message is an object
 		}
 		return
 	}
