@@ -31,6 +31,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -144,13 +145,17 @@ func (c *Changes) HasChanges() bool {
 	return c.Count(Create)+c.Count(Update)+c.Count(Delete) > 0
 }
 
-// JSON encodes the changes as `{stepKeys, changeSteps: {id: {id, action, from, to}}}`.
+// JSON encodes the changes as `{stepKeys, changeSteps: {id: {id, action, from, to}}}`
+// (indented; <, > and & as they are, so that spec.Masked reads as it is).
 func (c *Changes) JSON() ([]byte, error) {
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c); err != nil {
 		return nil, fmt.Errorf("encode changes: %w", err)
 	}
-	return data, nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Config configures an Engine for one stack.
