@@ -416,18 +416,19 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 		// assign).
 		if _, err := rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: opts.ForceConflicts}); err != nil {
 			class, msg := runtime.Classify(rt, r, err)
+			msg = spec.Scrub(msg, r, e.cfg.Sensitive)
 			switch {
 			case class == runtime.ErrPrerequisite && pv.provided(r):
 				st.Note = "not validated by a dry-run: " + msg + " (this apply creates it)"
 			case class == runtime.ErrRejected:
-				st.Error = spec.Scrub(msg, r, e.cfg.Sensitive)
+				st.Error = msg
 				st.Note = "rejected by " + r.Type
 			case class == runtime.ErrPrerequisite:
 				// Missing, and not created by this apply either.
 				st.Error = msg
 				st.Note = "cannot be applied"
 			default:
-				return nil, fmt.Errorf("dry-run: %w", err)
+				return nil, fmt.Errorf("dry-run: %w", e.scrubbed(r, err))
 			}
 		}
 	case len(unresolved) > 0:
@@ -460,7 +461,7 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 				st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
 				break
 			}
-			return nil, fmt.Errorf("dry-run: %w", err)
+			return nil, fmt.Errorf("dry-run: %w", e.scrubbed(r, err))
 		}
 		st.result = dry
 		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
