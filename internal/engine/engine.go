@@ -448,7 +448,7 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 		var ce *runtime.ConflictError
 		if errors.As(err, &ce) {
 			st.conflict = true
-			st.Note = "conflict: " + ce.Message
+			st.Note = "conflict: " + spec.Scrub(ce.Message, r, e.cfg.Sensitive)
 			dry, err = rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: true})
 		}
 		if err != nil {
