@@ -115,7 +115,7 @@ func Mask(r Resource, m Matcher) Resource {
 	r.Attributes = MaskAttributes(r.Type, r.Attributes, nil, m)
 	if r.Extensions != nil {
 		w := masker{m: m}
-		ext, _ := w.walk(r.Extensions, nil, false, nil, false)
+		ext, _ := w.walk(r.Extensions, nil, false, place{}, false)
 		r.Extensions = ext.(map[string]any)
 	}
 	return r
@@ -131,7 +131,7 @@ func MaskAttributes(typ string, attrs, against map[string]any, m Matcher) map[st
 		return nil
 	}
 	w := masker{m: m, kube: typ == Kubernetes, secret: typ == Kubernetes && isSecret(attrs), compare: against != nil}
-	out, _ := w.walk(attrs, against, against != nil, nil, false)
+	out, _ := w.walk(attrs, against, against != nil, place{}, false)
 	return out.(map[string]any)
 }
 
@@ -157,10 +157,10 @@ func Scrub(msg string, r Resource, m Matcher) string {
 				add(q[1 : len(q)-1])
 			}
 		}}
-	w.walk(r.Attributes, nil, false, nil, false)
+	w.walk(r.Attributes, nil, false, place{}, false)
 	if r.Extensions != nil {
 		we := masker{m: m, collect: w.collect}
-		we.walk(r.Extensions, nil, false, nil, false)
+		we.walk(r.Extensions, nil, false, place{}, false)
 	}
 	if len(vals) == 0 {
 		return msg
@@ -194,17 +194,31 @@ type masker struct {
 	collect func(string)
 }
 
-// sensitive reports whether the value under key k of map x, at path, is
+// place is where a value lies in the object, as far as the rules care:
+// at the top, in metadata, in metadata.annotations.
+type place struct {
+	nested      bool // not the object itself
+	metadata    bool // the object's metadata
+	annotations bool // the object's metadata.annotations
+}
+
+// under returns the place of the value under key k of a map at p ("" for
+// a list item).
+func (p place) under(k string) place {
+	return place{nested: true, metadata: !p.nested && k == "metadata", annotations: p.metadata && k == "annotations"}
+}
+
+// sensitive reports whether the value under key k of map x, at p, is
 // sensitive.
-func (w *masker) sensitive(x map[string]any, path []string, k string) bool {
+func (w *masker) sensitive(x map[string]any, p place, k string) bool {
 	if !w.kube {
 		return w.m.Match(k)
 	}
 	if w.secret {
-		if len(path) == 0 && (k == "data" || k == "stringData") {
+		if !p.nested && (k == "data" || k == "stringData") {
 			return true
 		}
-		if len(path) == 2 && path[0] == "metadata" && path[1] == "annotations" && k == lastApplied {
+		if p.annotations && k == lastApplied {
 			return true
 		}
 	}
@@ -220,15 +234,14 @@ func (w *masker) sensitive(x map[string]any, path []string, k string) bool {
 // sensitive key) and whether anything was masked; an unchanged v is
 // returned as it is. other is v's counterpart on the other side of a
 // change (present: it has one).
-func (w *masker) walk(v, other any, present bool, path []string, hidden bool) (any, bool) {
+func (w *masker) walk(v, other any, present bool, p place, hidden bool) (any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		om, _ := other.(map[string]any)
 		var out map[string]any
 		for k, e := range x {
 			oe, ok := om[k]
-			p := append(path[:len(path):len(path)], k)
-			me, changed := w.walk(e, oe, present && ok, p, hidden || w.sensitive(x, path, k))
+			me, changed := w.walk(e, oe, present && ok, p.under(k), hidden || w.sensitive(x, p, k))
 			if changed && w.collect == nil {
 				if out == nil {
 					out = make(map[string]any, len(x))
@@ -246,14 +259,14 @@ func (w *masker) walk(v, other any, present bool, path []string, hidden bool) (a
 	case []any:
 		ol, _ := other.([]any)
 		var out []any
-		p := append(path[:len(path):len(path)], "[]")
+		item := p.under("")
 		for i, e := range x {
 			var oe any
 			ok := i < len(ol)
 			if ok {
 				oe = ol[i]
 			}
-			me, changed := w.walk(e, oe, present && ok, p, hidden)
+			me, changed := w.walk(e, oe, present && ok, item, hidden)
 			if changed && w.collect == nil {
 				if out == nil {
 					out = append([]any(nil), x...)

@@ -2,11 +2,15 @@ package spec
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // The cleartext values of the cases below: none may survive masking.
@@ -213,5 +217,25 @@ func TestScrub(t *testing.T) {
 				t.Errorf("Scrub = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// BenchmarkMask masks every resource of the largest Konfig corpus stack
+// (clickhouse-operator: CRDs with deep OpenAPI schemas), as a hover
+// preview of the whole stack does.
+func BenchmarkMask(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(testutil.CorpusDir(b), "konfig", "appops", "clickhouse-operator", "prod", "ci-test", "stdout.golden.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sp, err := Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range sp.Resources {
+			Mask(r, Matcher{})
+		}
 	}
 }
