@@ -2,18 +2,14 @@ package main
 
 import (
 	"encoding/base64"
-	"encoding/json"
 	"fmt"
-	"io"
-	"net/http"
-	"net/http/httptest"
 	"os"
 	"path/filepath"
 	"strings"
-	"sync"
 	"testing"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // The secret values of the tests below, in clear and in base64.
@@ -37,83 +33,19 @@ var secretSpec = fmt.Sprintf(`- id: v1:Secret:default:creds
   attributes: {account_name: root, account_password: %s}
 `, base64.StdEncoding.EncodeToString([]byte(newSecret)), strToken, tfPass)
 
-// fakeSecretServer serves what preview, apply and destroy of Secrets in the
-// namespace default need, holding one live Secret creds (password
-// oldSecret): discovery, lists, get, server-side apply (echoing the object;
-// a real apply replaces the live one) and delete.
-func fakeSecretServer(t *testing.T) *httptest.Server {
-	var mu sync.Mutex
-	live := map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
-		"metadata": map[string]any{"name": "creds", "namespace": "default", "uid": "1", "resourceVersion": "1"},
-		"data":     map[string]any{"password": base64.StdEncoding.EncodeToString([]byte(oldSecret)), "user": "YWRtaW4="}}
-	const base = "/api/v1/namespaces/default/secrets"
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		w.Header().Set("Content-Type", "application/json")
-		mu.Lock()
-		defer mu.Unlock()
-		switch {
-		case r.Method == http.MethodGet && r.URL.Path == "/api":
-			io.WriteString(w, `{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[]}`)
-		case r.Method == http.MethodGet && r.URL.Path == "/apis":
-			io.WriteString(w, `{"kind":"APIGroupList","apiVersion":"v1","groups":[]}`)
-		case r.Method == http.MethodGet && r.URL.Path == "/api/v1":
-			io.WriteString(w, `{"kind":"APIResourceList","groupVersion":"v1","resources":[
-				{"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","verbs":["get","list","patch"]},
-				{"name":"secrets","singularName":"secret","namespaced":true,"kind":"Secret","verbs":["get","list","patch","delete"]}]}`)
-		case r.Method == http.MethodGet && r.URL.Path == "/api/v1/namespaces":
-			io.WriteString(w, `{"kind":"NamespaceList","apiVersion":"v1","metadata":{},"items":[{"metadata":{"name":"default"}}]}`)
-		case r.Method == http.MethodGet && r.URL.Path == base:
-			items := []any{}
-			if live != nil {
-				items = append(items, live)
-			}
-			json.NewEncoder(w).Encode(map[string]any{"kind": "SecretList", "apiVersion": "v1", "metadata": map[string]any{}, "items": items})
-		case r.Method == http.MethodGet && r.URL.Path == base+"/creds" && live != nil:
-			json.NewEncoder(w).Encode(live)
-		case r.Method == http.MethodPatch && r.URL.Path == base+"/creds":
-			var obj map[string]any
-			if err := json.NewDecoder(r.Body).Decode(&obj); err != nil {
-				http.Error(w, err.Error(), http.StatusBadRequest)
-				return
-			}
-			if r.URL.Query().Get("dryRun") == "" {
-				live = obj
-			}
-			json.NewEncoder(w).Encode(obj)
-		case r.Method == http.MethodDelete && r.URL.Path == base+"/creds":
-			live = nil
-			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Success"}`)
-		default:
-			w.WriteHeader(http.StatusNotFound)
-			io.WriteString(w, `{"kind":"Status","apiVersion":"v1","status":"Failure","reason":"NotFound","code":404}`)
-		}
-	}))
-	t.Cleanup(srv.Close)
-	return srv
-}
-
 // TestEngineCommandsMaskSecrets runs preview (table and diff, JSON), apply
 // and destroy on a Secret whose value changes and a Terraform account, and
 // checks that no secret value reaches stdout, stderr (debug logs included)
 // or the state file; the diff marks the changed value.
 func TestEngineCommandsMaskSecrets(t *testing.T) {
 	t.Setenv(logLevelEnv, "debug")
-	srv := fakeSecretServer(t)
+	kc := testutil.FakeSecretCluster(t, map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+		"metadata": map[string]any{"name": "creds", "namespace": "default", "uid": "1", "resourceVersion": "1"},
+		"data":     map[string]any{"password": base64.StdEncoding.EncodeToString([]byte(oldSecret)), "user": "YWRtaW4="}})
 	dir := t.TempDir()
 	specFile := filepath.Join(dir, "spec.yaml")
-	kc := filepath.Join(dir, "kubeconfig")
 	stateDir := filepath.Join(dir, "state")
 	if err := os.WriteFile(specFile, []byte(secretSpec), 0o644); err != nil {
-		t.Fatal(err)
-	}
-	kubeconfig := fmt.Sprintf(`apiVersion: v1
-kind: Config
-clusters: [{name: c, cluster: {server: %q, insecure-skip-tls-verify: true}}]
-users: [{name: u, user: {token: t}}]
-contexts: [{name: x, context: {cluster: c, user: u}}]
-current-context: x
-`, srv.URL)
-	if err := os.WriteFile(kc, []byte(kubeconfig), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	common := []string{"--kubeconfig", kc, "--state-dir", stateDir, dir}
