@@ -98,9 +98,10 @@ func normalizeName(s string) string {
 //
 //   - in a Kubernetes resource (type Kubernetes): the values of a Secret's
 //     data and stringData (the keys stay, so the user sees what is set) and
-//     of its last-applied-configuration annotation, and the value of every
+//     of its last-applied-configuration annotation, the value of every
 //     {name, value} entry whose name is sensitive (a container's env
-//     variable DB_PASSWORD);
+//     variable DB_PASSWORD), and the ConfigMap data (and binaryData)
+//     entries whose key is sensitive;
 //   - in a resource of any other type (Terraform): the value of every
 //     attribute whose name is sensitive (m.Match), at any depth: a nested
 //     settings.admin_password, a token inside list items, every leaf of a
@@ -130,7 +131,7 @@ func MaskAttributes(typ string, attrs, against map[string]any, m Matcher) map[st
 	if attrs == nil {
 		return nil
 	}
-	w := masker{m: m, kube: typ == Kubernetes, secret: typ == Kubernetes && isSecret(attrs), compare: against != nil}
+	w := masker{m: m, kube: typ == Kubernetes, kind: kindOf(typ, attrs), compare: against != nil}
 	out, _ := w.walk(attrs, against, against != nil, place{}, false)
 	return out.(map[string]any)
 }
@@ -146,7 +147,7 @@ func Scrub(msg string, r Resource, m Matcher) string {
 			vals = append(vals, s)
 		}
 	}
-	w := masker{m: m, kube: r.Type == Kubernetes, secret: r.Type == Kubernetes && isSecret(r.Attributes),
+	w := masker{m: m, kube: r.Type == Kubernetes, kind: kindOf(r.Type, r.Attributes),
 		collect: func(s string) {
 			add(s)
 			add(base64.StdEncoding.EncodeToString([]byte(s)))
@@ -177,35 +178,41 @@ func Scrub(msg string, r Resource, m Matcher) string {
 // (a Secret's values included).
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
-// isSecret reports whether obj is a core/v1 Secret.
-func isSecret(obj map[string]any) bool {
+// kindOf returns "Secret" or "ConfigMap" for a core/v1 object of those
+// kinds, "" otherwise.
+func kindOf(typ string, obj map[string]any) string {
 	k, _ := obj["kind"].(string)
 	v, _ := obj["apiVersion"].(string)
-	return k == "Secret" && v == "v1"
+	if typ != Kubernetes || v != "v1" || (k != "Secret" && k != "ConfigMap") {
+		return ""
+	}
+	return k
 }
 
 // masker walks a value and masks what its rules call sensitive.
 type masker struct {
 	m       Matcher
-	kube    bool // Kubernetes rules (else: every sensitive name)
-	secret  bool // the object is a Secret
-	compare bool // mark values that differ from the other side
+	kube    bool   // Kubernetes rules (else: every sensitive name)
+	kind    string // kindOf the object
+	compare bool   // mark values that differ from the other side
 	// collect, when set, receives each sensitive string instead.
 	collect func(string)
 }
 
 // place is where a value lies in the object, as far as the rules care:
-// at the top, in metadata, in metadata.annotations.
+// at the top, in metadata, in metadata.annotations, in data.
 type place struct {
 	nested      bool // not the object itself
 	metadata    bool // the object's metadata
 	annotations bool // the object's metadata.annotations
+	data        bool // the object's data or binaryData
 }
 
 // under returns the place of the value under key k of a map at p ("" for
 // a list item).
 func (p place) under(k string) place {
-	return place{nested: true, metadata: !p.nested && k == "metadata", annotations: p.metadata && k == "annotations"}
+	return place{nested: true, metadata: !p.nested && k == "metadata", annotations: p.metadata && k == "annotations",
+		data: !p.nested && (k == "data" || k == "binaryData")}
 }
 
 // sensitive reports whether the value under key k of map x, at p, is
@@ -214,11 +221,13 @@ func (w *masker) sensitive(x map[string]any, p place, k string) bool {
 	if !w.kube {
 		return w.m.Match(k)
 	}
-	if w.secret {
-		if !p.nested && (k == "data" || k == "stringData") {
+	switch w.kind {
+	case "Secret":
+		if !p.nested && (k == "data" || k == "stringData") || p.annotations && k == lastApplied {
 			return true
 		}
-		if p.annotations && k == lastApplied {
+	case "ConfigMap":
+		if p.data && w.m.Match(k) {
 			return true
 		}
 	}

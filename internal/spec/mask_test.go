@@ -52,10 +52,16 @@ func TestMask(t *testing.T) {
 			want:  `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {kubectl.kubernetes.io/last-applied-configuration: <sensitive>, team: a}}}`,
 		},
 		{
-			name:  "k8s ConfigMap keeps its data",
+			name:  "k8s ConfigMap entries with a sensitive key",
 			typ:   Kubernetes,
-			attrs: `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {password_file: /etc/pw, token: not-a-secret-here}}`,
-			want:  `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {password_file: /etc/pw, token: not-a-secret-here}}`,
+			attrs: `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, labels: {token: t1}}, data: {DB_PASSWORD: hunter2-plain, LOG_LEVEL: debug}, binaryData: {api_key: czNjcjN0LWtleQ==}}`,
+			want:  `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, labels: {token: t1}}, data: {DB_PASSWORD: <sensitive>, LOG_LEVEL: debug}, binaryData: {api_key: <sensitive>}}`,
+		},
+		{
+			name:  "k8s keys elsewhere are not looked at",
+			typ:   Kubernetes,
+			attrs: `{apiVersion: example.com/v1, kind: ConfigMap, data: {password: p1}, spec: {token: t1, secret: {name: s}}}`,
+			want:  `{apiVersion: example.com/v1, kind: ConfigMap, data: {password: p1}, spec: {token: t1, secret: {name: s}}}`,
 		},
 		{
 			name: "k8s container env variable",
