@@ -8,16 +8,19 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
 func init() { subcommands = append(subcommands, newCompileCmd) }
 
 func newCompileCmd() *cobra.Command {
 	var (
-		output string
-		args   []string
-		sb     sandboxFlags
-		budget budgetFlags
+		output      string
+		args        []string
+		sb          sandboxFlags
+		budget      budgetFlags
+		maskSecrets bool
+		sensitive   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -28,7 +31,14 @@ package, and print the resources (id, type, attributes, dependsOn, extensions) a
 a YAML list, the form of ci-test/stdout.golden.yaml. The YAML files under the
 project's crd/ directory are appended as resources. Errors are printed as
 file:line:col: kind: message and the exit status is 1. The stack is the one
-holding stackdir (default: the current directory).` + sandboxHelp,
+holding stackdir (default: the current directory).
+
+The output is the stack's intent as written, secrets included: it is an artifact
+(the input of preview/apply --spec, the golden of ci-test/stdout.golden.yaml, what the
+official toolchain prints), not a display. --mask-secrets masks the sensitive values
+as preview does (a Secret's data and stringData, Terraform attributes whose name is
+sensitive, see --sensitive-attribute): use it where the output lands in a log, such
+as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			target := "."
@@ -51,6 +61,12 @@ holding stackdir (default: the current directory).` + sandboxHelp,
 				}
 				return exitError{code: 1}
 			}
+			if maskSecrets {
+				m := spec.NewMatcher(sensitive...)
+				for i, r := range sp.Resources {
+					sp.Resources[i] = spec.Mask(r, m)
+				}
+			}
 			var buf bytes.Buffer
 			if err := konfig.WriteSpec(&buf, sp); err != nil {
 				return fmt.Errorf("compile: %w", err)
@@ -69,5 +85,7 @@ holding stackdir (default: the current directory).` + sandboxHelp,
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
 	sb.register(cmd)
 	budget.register(cmd.Flags())
+	cmd.Flags().BoolVar(&maskSecrets, "mask-secrets", false, "mask sensitive values (as preview does) instead of printing the intent as written")
+	registerSensitive(cmd, &sensitive)
 	return cmd
 }

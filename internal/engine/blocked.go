@@ -175,6 +175,12 @@ func (e *Engine) applyError(rt runtime.Runtime, r spec.Resource, err error) erro
 	if class, msg := runtime.Classify(rt, r, err); class == runtime.ErrRejected {
 		return &RejectedError{ID: r.ID, Type: r.Type, Message: spec.Scrub(msg, r, e.cfg.Sensitive), Err: err}
 	}
+	return e.scrubbed(r, err)
+}
+
+// scrubbed returns err, an error about r, with r's sensitive values masked
+// in its message (spec.Scrub); err itself when it quotes none.
+func (e *Engine) scrubbed(r spec.Resource, err error) error {
 	if msg := err.Error(); spec.Scrub(msg, r, e.cfg.Sensitive) != msg {
 		return &scrubbedError{msg: spec.Scrub(msg, r, e.cfg.Sensitive), err: err}
 	}

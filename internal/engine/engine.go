@@ -31,6 +31,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -144,13 +145,17 @@ func (c *Changes) HasChanges() bool {
 	return c.Count(Create)+c.Count(Update)+c.Count(Delete) > 0
 }
 
-// JSON encodes the changes as `{stepKeys, changeSteps: {id: {id, action, from, to}}}`.
+// JSON encodes the changes as `{stepKeys, changeSteps: {id: {id, action, from, to}}}`
+// (indented; <, > and & as they are, so that spec.Masked reads as it is).
 func (c *Changes) JSON() ([]byte, error) {
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c); err != nil {
 		return nil, fmt.Errorf("encode changes: %w", err)
 	}
-	return data, nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Config configures an Engine for one stack.
@@ -411,18 +416,19 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 		// assign).
 		if _, err := rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: opts.ForceConflicts}); err != nil {
 			class, msg := runtime.Classify(rt, r, err)
+			msg = spec.Scrub(msg, r, e.cfg.Sensitive)
 			switch {
 			case class == runtime.ErrPrerequisite && pv.provided(r):
 				st.Note = "not validated by a dry-run: " + msg + " (this apply creates it)"
 			case class == runtime.ErrRejected:
-				st.Error = spec.Scrub(msg, r, e.cfg.Sensitive)
+				st.Error = msg
 				st.Note = "rejected by " + r.Type
 			case class == runtime.ErrPrerequisite:
 				// Missing, and not created by this apply either.
 				st.Error = msg
 				st.Note = "cannot be applied"
 			default:
-				return nil, fmt.Errorf("dry-run: %w", err)
+				return nil, fmt.Errorf("dry-run: %w", e.scrubbed(r, err))
 			}
 		}
 	case len(unresolved) > 0:
@@ -442,7 +448,7 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 		var ce *runtime.ConflictError
 		if errors.As(err, &ce) {
 			st.conflict = true
-			st.Note = "conflict: " + ce.Message
+			st.Note = "conflict: " + spec.Scrub(ce.Message, r, e.cfg.Sensitive)
 			dry, err = rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: true})
 		}
 		if err != nil {
@@ -455,7 +461,7 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 				st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
 				break
 			}
-			return nil, fmt.Errorf("dry-run: %w", err)
+			return nil, fmt.Errorf("dry-run: %w", e.scrubbed(r, err))
 		}
 		st.result = dry
 		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)

@@ -20,13 +20,15 @@ import (
 // leakyRuntime is a memRuntime whose real (not dry-run) apply of the ids in
 // fail fails with an error of no particular class that quotes the
 // resource's attributes, as a system's error may.
+// With failDryRun, its dry-runs of those ids fail so too.
 type leakyRuntime struct {
 	*memRuntime
-	fail map[string]bool
+	fail       map[string]bool
+	failDryRun bool
 }
 
 func (l *leakyRuntime) Apply(ctx context.Context, r spec.Resource, opts runtime.ApplyOptions) (map[string]any, error) {
-	if !opts.DryRun && l.fail[r.ID] {
+	if (!opts.DryRun || l.failDryRun) && l.fail[r.ID] {
 		return nil, fmt.Errorf("server error applying %v: %w", r.Attributes, errLeaky)
 	}
 	return l.memRuntime.Apply(ctx, r, opts)
@@ -169,5 +171,24 @@ func TestMaskedOutputs(t *testing.T) {
 	}
 	if !strings.Contains(out.String(), "master_password:"+spec.Masked) {
 		t.Errorf("the failed apply's error does not show the masked value:\n%s", out.String())
+	}
+}
+
+// TestPreviewErrorMasked: a dry-run that fails with an error quoting the
+// resource's attributes (no rejection: the preview stops) does not show its
+// sensitive values, and the error still unwraps to the runtime's.
+func TestPreviewErrorMasked(t *testing.T) {
+	sp, err := spec.Parse([]byte(maskSpec))
+	if err != nil {
+		t.Fatal(err)
+	}
+	rt := &leakyRuntime{memRuntime: &memRuntime{live: map[string]map[string]any{}}, fail: map[string]bool{"tf:failing": true}, failDryRun: true}
+	eng := engine.New(engine.Config{StackDir: t.TempDir(), Runtimes: runtime.Registry{spec.Kubernetes: rt, spec.Terraform: rt}})
+	_, err = eng.Preview(context.Background(), sp, engine.PreviewOptions{})
+	if err == nil || !errors.Is(err, errLeaky) {
+		t.Fatalf("preview error %v, want the runtime's", err)
+	}
+	if strings.Contains(err.Error(), "fail-pw-value") || !strings.Contains(err.Error(), "master_password:"+spec.Masked) {
+		t.Errorf("preview error %q shows the password or not its mask", err)
 	}
 }

@@ -1,13 +1,17 @@
 package lsp
 
 import (
+	"encoding/base64"
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"go.lsp.dev/protocol"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // secretStack is a workspace with one stack whose resources hold secrets: a
@@ -125,4 +129,71 @@ func TestSecretsMaskedInHoverAndPreview(t *testing.T) {
 	}
 	<-applied
 	t.Run("sensitiveAttributes", func(t *testing.T) { run(t, true) })
+}
+
+// TestSecretsMaskedInEngineCommands runs konfig.diff, konfig.apply and
+// konfig.destroy over JSON-RPC on secretStack against a fake API server
+// holding the Secret with an older value (the Terraform type excluded by
+// the settings): neither the texts, the summaries, the questions asked nor
+// the state show a secret value, and the diff marks the changed one.
+func TestSecretsMaskedInEngineCommands(t *testing.T) {
+	const oldValue = "old-pw-value-456"
+	kc := testutil.FakeSecretCluster(t, map[string]any{"apiVersion": "v1", "kind": "Secret", "type": "Opaque",
+		"metadata": map[string]any{"name": "account-db", "namespace": "demo", "uid": "1", "resourceVersion": "1"},
+		"data":     map[string]any{"password": base64.StdEncoding.EncodeToString([]byte(oldValue))}})
+	dir := writeFiles(t, secretStack)
+	applied := make(chan struct{}, 4)
+	tc := &testClient{}
+	s := startSessionWith(t, dir, Options{onSettings: func() { applied <- struct{}{} }}, tc, protocol.ClientCapabilities{})
+	settings, _ := json.Marshal(map[string]any{"konfig": map[string]any{"kubeconfig": kc, "excludeTypes": []string{"Terraform"}}})
+	if err := s.server.DidChangeConfiguration(s.ctx, &protocol.DidChangeConfigurationParams{Settings: protocol.LSPAny(settings)}); err != nil {
+		t.Fatal(err)
+	}
+	<-applied
+	u, _ := s.open("app/dev/main.k")
+	arg, _ := json.Marshal(string(u))
+	leaks := append([]string{oldValue, base64.StdEncoding.EncodeToString([]byte(oldValue))}, secretCleartexts...)
+	for _, step := range []struct {
+		cmd  string
+		want []string
+	}{
+		{cmdDiff, []string{"-  password: " + spec.Masked, "+  password: " + spec.MaskedChanged, "+  user: " + spec.MaskedChanged, "Excluded"}},
+		{cmdApply, []string{"v1:Secret:demo:account-db", "Update"}},
+		{cmdDestroy, []string{"v1:Secret:demo:account-db", "Delete"}},
+	} {
+		raw, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: step.cmd, Arguments: []protocol.LSPAny{arg}})
+		if err != nil {
+			t.Fatalf("%s: %v", step.cmd, err)
+		}
+		var res commandResult
+		if err := json.Unmarshal(raw, &res); err != nil {
+			t.Fatal(err)
+		}
+		text := res.Text + "\n" + res.Summary
+		for _, c := range leaks {
+			if strings.Contains(text, c) {
+				t.Errorf("%s shows the secret %q:\n%s", step.cmd, c, text)
+			}
+		}
+		for _, w := range step.want {
+			if !strings.Contains(text, w) {
+				t.Errorf("%s lacks %q:\n%s", step.cmd, w, text)
+			}
+		}
+	}
+	state, err := os.ReadFile(filepath.Join(dir, "app", "dev", ".konfig", "state.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.mu.Lock()
+	asked := strings.Join(tc.asked, "\n")
+	tc.mu.Unlock()
+	if !strings.Contains(asked, "Apply stack app/dev?") || !strings.Contains(asked, "Destroy stack app/dev?") {
+		t.Errorf("the apply and destroy questions were not asked:\n%s", asked)
+	}
+	for _, c := range leaks {
+		if strings.Contains(asked+string(state), c) {
+			t.Errorf("a question or the state shows the secret %q:\n%s\n%s", c, asked, state)
+		}
+	}
 }

@@ -98,9 +98,10 @@ func normalizeName(s string) string {
 //
 //   - in a Kubernetes resource (type Kubernetes): the values of a Secret's
 //     data and stringData (the keys stay, so the user sees what is set) and
-//     of its last-applied-configuration annotation, and the value of every
+//     of its last-applied-configuration annotation, the value of every
 //     {name, value} entry whose name is sensitive (a container's env
-//     variable DB_PASSWORD);
+//     variable DB_PASSWORD), and the ConfigMap data (and binaryData)
+//     entries whose key is sensitive;
 //   - in a resource of any other type (Terraform): the value of every
 //     attribute whose name is sensitive (m.Match), at any depth: a nested
 //     settings.admin_password, a token inside list items, every leaf of a
@@ -115,7 +116,7 @@ func Mask(r Resource, m Matcher) Resource {
 	r.Attributes = MaskAttributes(r.Type, r.Attributes, nil, m)
 	if r.Extensions != nil {
 		w := masker{m: m}
-		ext, _ := w.walk(r.Extensions, nil, false, nil, false)
+		ext, _ := w.walk(r.Extensions, nil, false, place{}, false)
 		r.Extensions = ext.(map[string]any)
 	}
 	return r
@@ -130,8 +131,8 @@ func MaskAttributes(typ string, attrs, against map[string]any, m Matcher) map[st
 	if attrs == nil {
 		return nil
 	}
-	w := masker{m: m, kube: typ == Kubernetes, secret: typ == Kubernetes && isSecret(attrs), compare: against != nil}
-	out, _ := w.walk(attrs, against, against != nil, nil, false)
+	w := masker{m: m, kube: typ == Kubernetes, kind: kindOf(typ, attrs), compare: against != nil}
+	out, _ := w.walk(attrs, against, against != nil, place{}, false)
 	return out.(map[string]any)
 }
 
@@ -146,7 +147,7 @@ func Scrub(msg string, r Resource, m Matcher) string {
 			vals = append(vals, s)
 		}
 	}
-	w := masker{m: m, kube: r.Type == Kubernetes, secret: r.Type == Kubernetes && isSecret(r.Attributes),
+	w := masker{m: m, kube: r.Type == Kubernetes, kind: kindOf(r.Type, r.Attributes),
 		collect: func(s string) {
 			add(s)
 			add(base64.StdEncoding.EncodeToString([]byte(s)))
@@ -157,10 +158,10 @@ func Scrub(msg string, r Resource, m Matcher) string {
 				add(q[1 : len(q)-1])
 			}
 		}}
-	w.walk(r.Attributes, nil, false, nil, false)
+	w.walk(r.Attributes, nil, false, place{}, false)
 	if r.Extensions != nil {
 		we := masker{m: m, collect: w.collect}
-		we.walk(r.Extensions, nil, false, nil, false)
+		we.walk(r.Extensions, nil, false, place{}, false)
 	}
 	if len(vals) == 0 {
 		return msg
@@ -177,34 +178,56 @@ func Scrub(msg string, r Resource, m Matcher) string {
 // (a Secret's values included).
 const lastApplied = "kubectl.kubernetes.io/last-applied-configuration"
 
-// isSecret reports whether obj is a core/v1 Secret.
-func isSecret(obj map[string]any) bool {
+// kindOf returns "Secret" or "ConfigMap" for a core/v1 object of those
+// kinds, "" otherwise.
+func kindOf(typ string, obj map[string]any) string {
 	k, _ := obj["kind"].(string)
 	v, _ := obj["apiVersion"].(string)
-	return k == "Secret" && v == "v1"
+	if typ != Kubernetes || v != "v1" || (k != "Secret" && k != "ConfigMap") {
+		return ""
+	}
+	return k
 }
 
 // masker walks a value and masks what its rules call sensitive.
 type masker struct {
 	m       Matcher
-	kube    bool // Kubernetes rules (else: every sensitive name)
-	secret  bool // the object is a Secret
-	compare bool // mark values that differ from the other side
+	kube    bool   // Kubernetes rules (else: every sensitive name)
+	kind    string // kindOf the object
+	compare bool   // mark values that differ from the other side
 	// collect, when set, receives each sensitive string instead.
 	collect func(string)
 }
 
-// sensitive reports whether the value under key k of map x, at path, is
+// place is where a value lies in the object, as far as the rules care:
+// at the top, in metadata, in metadata.annotations, in data.
+type place struct {
+	nested      bool // not the object itself
+	metadata    bool // the object's metadata
+	annotations bool // the object's metadata.annotations
+	data        bool // the object's data or binaryData
+}
+
+// under returns the place of the value under key k of a map at p ("" for
+// a list item).
+func (p place) under(k string) place {
+	return place{nested: true, metadata: !p.nested && k == "metadata", annotations: p.metadata && k == "annotations",
+		data: !p.nested && (k == "data" || k == "binaryData")}
+}
+
+// sensitive reports whether the value under key k of map x, at p, is
 // sensitive.
-func (w *masker) sensitive(x map[string]any, path []string, k string) bool {
+func (w *masker) sensitive(x map[string]any, p place, k string) bool {
 	if !w.kube {
 		return w.m.Match(k)
 	}
-	if w.secret {
-		if len(path) == 0 && (k == "data" || k == "stringData") {
+	switch w.kind {
+	case "Secret":
+		if !p.nested && (k == "data" || k == "stringData") || p.annotations && k == lastApplied {
 			return true
 		}
-		if len(path) == 2 && path[0] == "metadata" && path[1] == "annotations" && k == lastApplied {
+	case "ConfigMap":
+		if p.data && w.m.Match(k) {
 			return true
 		}
 	}
@@ -220,15 +243,14 @@ func (w *masker) sensitive(x map[string]any, path []string, k string) bool {
 // sensitive key) and whether anything was masked; an unchanged v is
 // returned as it is. other is v's counterpart on the other side of a
 // change (present: it has one).
-func (w *masker) walk(v, other any, present bool, path []string, hidden bool) (any, bool) {
+func (w *masker) walk(v, other any, present bool, p place, hidden bool) (any, bool) {
 	switch x := v.(type) {
 	case map[string]any:
 		om, _ := other.(map[string]any)
 		var out map[string]any
 		for k, e := range x {
 			oe, ok := om[k]
-			p := append(path[:len(path):len(path)], k)
-			me, changed := w.walk(e, oe, present && ok, p, hidden || w.sensitive(x, path, k))
+			me, changed := w.walk(e, oe, present && ok, p.under(k), hidden || w.sensitive(x, p, k))
 			if changed && w.collect == nil {
 				if out == nil {
 					out = make(map[string]any, len(x))
@@ -246,14 +268,14 @@ func (w *masker) walk(v, other any, present bool, path []string, hidden bool) (a
 	case []any:
 		ol, _ := other.([]any)
 		var out []any
-		p := append(path[:len(path):len(path)], "[]")
+		item := p.under("")
 		for i, e := range x {
 			var oe any
 			ok := i < len(ol)
 			if ok {
 				oe = ol[i]
 			}
-			me, changed := w.walk(e, oe, present && ok, p, hidden)
+			me, changed := w.walk(e, oe, present && ok, item, hidden)
 			if changed && w.collect == nil {
 				if out == nil {
 					out = append([]any(nil), x...)

@@ -2,11 +2,15 @@ package spec
 
 import (
 	"encoding/json"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // The cleartext values of the cases below: none may survive masking.
@@ -48,10 +52,16 @@ func TestMask(t *testing.T) {
 			want:  `{apiVersion: v1, kind: Secret, metadata: {name: s, annotations: {kubectl.kubernetes.io/last-applied-configuration: <sensitive>, team: a}}}`,
 		},
 		{
-			name:  "k8s ConfigMap keeps its data",
+			name:  "k8s ConfigMap entries with a sensitive key",
 			typ:   Kubernetes,
-			attrs: `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {password_file: /etc/pw, token: not-a-secret-here}}`,
-			want:  `{apiVersion: v1, kind: ConfigMap, metadata: {name: c}, data: {password_file: /etc/pw, token: not-a-secret-here}}`,
+			attrs: `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, labels: {token: t1}}, data: {DB_PASSWORD: hunter2-plain, LOG_LEVEL: debug}, binaryData: {api_key: czNjcjN0LWtleQ==}}`,
+			want:  `{apiVersion: v1, kind: ConfigMap, metadata: {name: c, labels: {token: t1}}, data: {DB_PASSWORD: <sensitive>, LOG_LEVEL: debug}, binaryData: {api_key: <sensitive>}}`,
+		},
+		{
+			name:  "k8s keys elsewhere are not looked at",
+			typ:   Kubernetes,
+			attrs: `{apiVersion: example.com/v1, kind: ConfigMap, data: {password: p1}, spec: {token: t1, secret: {name: s}}}`,
+			want:  `{apiVersion: example.com/v1, kind: ConfigMap, data: {password: p1}, spec: {token: t1, secret: {name: s}}}`,
 		},
 		{
 			name: "k8s container env variable",
@@ -213,5 +223,25 @@ func TestScrub(t *testing.T) {
 				t.Errorf("Scrub = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// BenchmarkMask masks every resource of the largest Konfig corpus stack
+// (clickhouse-operator: CRDs with deep OpenAPI schemas), as a hover
+// preview of the whole stack does.
+func BenchmarkMask(b *testing.B) {
+	data, err := os.ReadFile(filepath.Join(testutil.CorpusDir(b), "konfig", "appops", "clickhouse-operator", "prod", "ci-test", "stdout.golden.yaml"))
+	if err != nil {
+		b.Fatal(err)
+	}
+	sp, err := Parse(data)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, r := range sp.Resources {
+			Mask(r, Matcher{})
+		}
 	}
 }

@@ -122,6 +122,7 @@ export class KonfigExtension implements vscode.Disposable {
       stacks: c.get<string[]>('stacks', []),
       disableApply: c.get<boolean>('disableApply', false),
       excludeTypes: c.get<string[]>('excludeTypes', []),
+      sensitiveAttributes: c.get<string[]>('sensitiveAttributes', []),
     };
   }
 

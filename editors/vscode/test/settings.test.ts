@@ -39,6 +39,7 @@ const cases: { name: string; settings: Settings; want: InitializationOptions }[]
       excludeTypes: ['Terraform'],
     },
   },
+  { name: 'blank and repeated sensitive attributes are dropped', settings: { sensitiveAttributes: [' ssn ', '', 'ssn', 'pin'] }, want: { sensitiveAttributes: ['ssn', 'pin'] } },
   { name: 'blank and repeated excluded types are dropped', settings: { excludeTypes: [' Terraform ', '', 'Terraform', 'Foo'] }, want: { excludeTypes: ['Terraform', 'Foo'] } },
   { name: 'a relative kubeconfig is relative to the workspace', settings: { kubeconfig: 'k8s/config' }, want: { kubeconfig: '/ws/k8s/config' } },
   { name: './ in a relative kubeconfig', settings: { kubeconfig: './kubeconfig' }, want: { kubeconfig: '/ws/kubeconfig' } },
@@ -153,7 +154,15 @@ test('package.json contributes every server setting with a description, type and
 
 test('every server setting, set, reaches the server', () => {
   // One non-default value per setting, as VS Code returns it.
-  const set: Settings = { debounceMs: 7, stacks: ['a/b'], kubeconfig: '/k', context: 'c', disableApply: true, excludeTypes: ['Terraform'] };
+  const set: Settings = {
+    debounceMs: 7,
+    stacks: ['a/b'],
+    kubeconfig: '/k',
+    context: 'c',
+    disableApply: true,
+    excludeTypes: ['Terraform'],
+    sensitiveAttributes: ['ssn'],
+  };
   const got = initializationOptions(set, '/h', '/ws');
   assert.deepEqual(Object.keys(got).sort(), serverSettingNames().sort());
 });

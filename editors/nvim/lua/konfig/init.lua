@@ -10,6 +10,7 @@
 --       context = 'kind-dev',           -- kubeconfig context; empty: its current-context
 --       disableApply = false,           -- true turns off apply and destroy
 --       excludeTypes = { 'Terraform' }, -- resource types left out of diff and apply
+--       sensitiveAttributes = { 'ssn' }, -- names masked besides password, token, secret, …
 --     },
 --   })
 --

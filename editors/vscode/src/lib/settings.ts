@@ -6,7 +6,7 @@
  * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
  * package.json; a test checks both lists against the server's.
  */
-export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes'] as const;
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes'] as const;
 
 /** The section the server asks for in workspace/configuration. */
 export const SERVER_SECTION = 'konfig';
@@ -19,6 +19,7 @@ export interface Settings {
   stacks?: string[];
   disableApply?: boolean;
   excludeTypes?: string[];
+  sensitiveAttributes?: string[];
 }
 
 /** What the server reads from initializationOptions (internal/lsp/lifecycle.go). */
@@ -29,6 +30,7 @@ export interface InitializationOptions {
   context?: string;
   disableApply?: boolean;
   excludeTypes?: string[];
+  sensitiveAttributes?: string[];
 }
 
 /** The non-blank entries of a list setting, trimmed and without duplicates. */
@@ -96,6 +98,10 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   const exclude = names(s.excludeTypes);
   if (exclude.length > 0) {
     o.excludeTypes = exclude;
+  }
+  const sensitive = names(s.sensitiveAttributes);
+  if (sensitive.length > 0) {
+    o.sensitiveAttributes = sensitive;
   }
   return o;
 }
