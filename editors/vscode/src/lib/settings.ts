@@ -29,6 +29,8 @@ export interface InitializationOptions {
   context?: string;
   disableApply?: boolean;
   excludeTypes?: string[];
+  /** Whether the workspace is trusted (see ./trust.ts); not a konfig-lsp.* setting. */
+  trusted?: boolean;
 }
 
 /** The non-blank entries of a list setting, trimmed and without duplicates. */
