@@ -44,6 +44,12 @@ type initOptions struct {
 	// AllowedEnv are the environment variables KCL's file.read_env may see
 	// during the server's evaluations; none by default.
 	AllowedEnv []string `json:"allowedEnv,omitempty"`
+
+	// Trusted says whether the editor trusts the workspace (default
+	// true): false turns off every evaluation of KCL code and the engine
+	// commands (trust.go). Left out of a later settings object, it keeps
+	// its current value.
+	Trusted *bool `json:"trusted,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
@@ -98,12 +104,16 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 
 func (s *server) applySettings(o initOptions) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.opts.Debounce = s.baseDebounce
 	if o.DebounceMs != nil && *o.DebounceMs >= 0 {
 		s.opts.Debounce = time.Duration(*o.DebounceMs) * time.Millisecond
 	}
 	s.settings = o
+	trustChanged := s.setTrust(o.Trusted)
+	s.mu.Unlock()
+	if trustChanged {
+		s.trustChanged()
+	}
 	if s.opts.onSettings != nil {
 		s.opts.onSettings()
 	}
