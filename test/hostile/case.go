@@ -43,7 +43,8 @@ type Case struct {
 	envVisible []string
 	secrets    []secret
 	modes      []string
-	expect     map[string]string
+	expect     map[string][]string
+	alsoOpen   []string // more files the server opens, after Open
 }
 
 type generated struct {
@@ -93,7 +94,7 @@ func LoadCases(dir string) ([]*Case, error) {
 var directives = []string{"stack", "open", "hover", "symlink", "generate", "timeout", "settings", "env-visible", "secret", "modes"}
 
 func parseCase(name string, base, ar *txtar.Archive) (*Case, error) {
-	c := &Case{Name: name, Stack: "app/dev", modes: Modes, expect: map[string]string{}}
+	c := &Case{Name: name, Stack: "app/dev", modes: Modes, expect: map[string][]string{}}
 	for line := range strings.Lines(string(ar.Comment)) {
 		key, val, ok := strings.Cut(strings.TrimSpace(line), ":")
 		if !ok || !slices.Contains(directives, key) {
@@ -104,7 +105,11 @@ func parseCase(name string, base, ar *txtar.Archive) (*Case, error) {
 		case "stack":
 			c.Stack = val
 		case "open":
-			c.Open = val
+			if c.Open == "" {
+				c.Open = val
+			} else {
+				c.alsoOpen = append(c.alsoOpen, val)
+			}
 		case "hover":
 			c.hover = val
 		case "symlink":
@@ -160,7 +165,8 @@ func parseCase(name string, base, ar *txtar.Archive) (*Case, error) {
 				if !ok {
 					continue
 				}
-				c.expect[strings.TrimSpace(mode)] = strings.TrimSpace(want)
+				mode = strings.TrimSpace(mode)
+				c.expect[mode] = append(c.expect[mode], strings.TrimSpace(want))
 			}
 			continue
 		}
@@ -191,12 +197,54 @@ func parseSize(s string) (int64, error) {
 // RunModes returns the modes the case runs in.
 func (c *Case) RunModes() []string { return c.modes }
 
-// Expectation returns what the case expects of mode ("" for nothing).
+// Expectation returns the first of what the case expects of mode ("" for
+// nothing).
 func (c *Case) Expectation(mode string) string {
+	if e := c.Expectations(mode); len(e) > 0 {
+		return e[0]
+	}
+	return ""
+}
+
+// Expectations returns what the case expects of mode: texts to find in
+// this order (the mode's own lines, else those of "*").
+func (c *Case) Expectations(mode string) []string {
 	if e, ok := c.expect[mode]; ok {
 		return e
 	}
 	return c.expect["*"]
+}
+
+// Want returns the texts expected of mode, in order, and whether it must
+// succeed (a line "ok …").
+func (c *Case) Want(mode string) (wants []string, ok bool) {
+	for _, e := range c.Expectations(mode) {
+		w, o := OKExpectation(e)
+		ok = ok || o
+		if w != "" {
+			wants = append(wants, w)
+		}
+	}
+	return wants, ok
+}
+
+// AlsoOpen returns the files the server opens after Open.
+func (c *Case) AlsoOpen() []string { return c.alsoOpen }
+
+// MatchAll finds the expectations in s in order, each after the previous
+// one; it returns the index and length of each match, or the index of the
+// first one missing (ok false).
+func MatchAll(s string, wants []string) (at [][2]int, missing int, ok bool) {
+	from := 0
+	for k, w := range wants {
+		i, n := MatchAny(s[from:], w)
+		if i < 0 {
+			return at, k, false
+		}
+		at = append(at, [2]int{from + i, n})
+		from += i + n
+	}
+	return at, 0, true
 }
 
 // Forbidden returns the texts that must not appear in mode's outputs.

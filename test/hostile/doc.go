@@ -8,7 +8,8 @@
 // a model library). The archive comment holds directives, one a line:
 //
 //	stack: app/dev                    stack directory (default app/dev)
-//	open: app/dev/main.k              file the server opens (default <stack>/main.k)
+//	open: app/dev/main.k              file the server opens (default <stack>/main.k);
+//	                                  more open lines: files opened after it
 //	hover: web                        hover at the first occurrence of this word in the opened file
 //	symlink: app/dev/x.k -> ${OUTSIDE}/secret.txt
 //	generate: app/dev/big.k 50MB      a KCL file of about this size, written at test time
@@ -21,11 +22,13 @@
 // ${OUTSIDE} (a directory beside the workspace holding a sentinel and a
 // secret file) and ${ROOT} (the workspace) are substituted in file contents
 // and symlink targets. The file "expect" is not written: its lines
-// "mode: text|other text" (mode "*" for every mode without its own line) say
-// which text the command's output (CLI: stdout and stderr, with a non-zero
-// exit status; server: any message it sends, or its log) must contain;
-// "ok" asks for exit status 0 instead, and "ok text" for exit status 0 with
-// text in the output.
+// "mode: text|other text" (mode "*" for every mode without lines of its
+// own) say which text the command's output (CLI: stdout and stderr, with a
+// non-zero exit status; server: the diagnostics, shown messages and
+// answers it sends, not its log) must contain; several lines of a mode
+// must all match, in this order (for the server: in the order it sent
+// them). "ok" asks for exit status 0 instead, and "ok text" for exit
+// status 0 with text in the output.
 //
 // Every run asserts, whatever the case: nothing changed outside the allowed
 // places (the whole workspace and the outside directory are hashed before

@@ -175,22 +175,18 @@ func runCLI(t *testing.T, ws *Workspace, c *Case, mode string) string {
 	if code != 0 && code != 1 {
 		t.Errorf("exit status %d (a crash or a signal?)\n%s", code, tail(out))
 	}
-	switch want, ok := OKExpectation(c.Expectation(mode)); {
-	case want == "" && !ok:
-	case ok:
-		if code != 0 {
-			t.Errorf("exit status %d, want 0\n%s", code, tail(out))
-		} else if i, _ := MatchAny(out, want); want != "" && i < 0 {
-			t.Errorf("the output does not contain %q\n%s", want, tail(out))
-		}
-	default:
-		if code == 0 {
-			t.Errorf("exit status 0, want an error containing %q\n%s", want, tail(out))
-		} else if i, n := MatchAny(out, want); i < 0 {
-			t.Errorf("the error does not contain %q\n%s", want, tail(out))
-		} else {
-			t.Logf("expected %q: …%s…", want, excerpt(out, i, n))
-		}
+	wants, ok := c.Want(mode)
+	at, missing, found := MatchAll(out, wants)
+	switch {
+	case ok && code != 0:
+		t.Errorf("exit status %d, want 0\n%s", code, tail(out))
+	case !ok && len(wants) > 0 && code == 0:
+		t.Errorf("exit status 0, want an error containing %q\n%s", wants, tail(out))
+	case !found:
+		t.Errorf("the output does not contain %q (after %q)\n%s", wants[missing], wants[:missing], tail(out))
+	}
+	for k, m := range at {
+		t.Logf("expected %q: …%s…", wants[k], excerpt(out, m[0], m[1]))
 	}
 	return out
 }

@@ -48,6 +48,16 @@ func runServer(t *testing.T, ws *Workspace, c *Case) string {
 	if err := cl.Open(openPath, text); err != nil {
 		return fail("didOpen: %v", err)
 	}
+	for _, o := range c.AlsoOpen() {
+		p := filepath.Join(ws.Root, filepath.FromSlash(o))
+		data, err := os.ReadFile(p)
+		if err != nil {
+			return fail("%v", err)
+		}
+		if err := cl.Open(p, data); err != nil {
+			return fail("didOpen: %v", err)
+		}
+	}
 	if err := cl.Wait(ctx, func(ms []Message) bool { return Diagnosed(ms, openPath) }); err != nil {
 		return fail("no diagnostics for %s: %v", c.Open, err)
 	}
@@ -56,20 +66,22 @@ func runServer(t *testing.T, ws *Workspace, c *Case) string {
 		return fail("hover: %v", err)
 	}
 	hover := time.Since(hoverStart)
-	if want, _ := OKExpectation(c.Expectation("lsp")); want != "" {
+	if wants, _ := c.Want("lsp"); len(wants) > 0 {
 		wctx, cancel := context.WithTimeout(ctx, expectBound)
 		var shown string
 		err := cl.Wait(wctx, func(ms []Message) bool {
 			shown = ws.Normalize(Visible(ms))
-			i, _ := MatchAny(shown, want)
-			return i >= 0
+			_, _, ok := MatchAll(shown, wants)
+			return ok
 		})
 		cancel()
+		at, missing, _ := MatchAll(shown, wants)
 		if err != nil {
-			return fail("the server never showed %q (in diagnostics, messages or answers): %v\n%s", want, err, tail(shown))
+			return fail("the server never showed %q (after %q; in diagnostics, messages or answers, in this order): %v\n%s", wants[missing], wants[:missing], err, tail(shown))
 		}
-		i, n := MatchAny(shown, want)
-		t.Logf("expected %q: …%s…", want, excerpt(shown, i, n))
+		for k, m := range at {
+			t.Logf("expected %q: …%s…", wants[k], excerpt(shown, m[0], m[1]))
+		}
 	}
 	said := time.Since(start)
 	rss := PeakRSS(cl.Pid())
