@@ -86,7 +86,7 @@ func run(ctx context.Context, bin, dir string, bombs, modes []string, n int, bou
 			if mode == "lsp" {
 				hover = fmt.Sprintf("%s/%s (%d)", m.hover.Round(time.Millisecond), m.hoverX.Round(time.Millisecond), m.hovers)
 			}
-			fmt.Printf(row, name, mode, m.wall.Round(10*time.Millisecond), strconv.FormatInt(m.rss>>20, 10), hover, m.result)
+			fmt.Printf(row, name, mode, m.wall.Round(time.Millisecond), strconv.FormatInt(m.rss>>20, 10), hover, m.result)
 		}
 	}
 	return nil
@@ -243,7 +243,12 @@ func shown(out, want string) string {
 	if hi < 0 {
 		hi = len(out) - i
 	}
-	line := strings.TrimSpace(out[lo : i+hi])
+	if hi < 40 { // a short line (a diagnostic's code): add the next one (its message)
+		if next := strings.IndexByte(out[i+hi+1:], '\n'); next >= 0 {
+			hi += 1 + next
+		}
+	}
+	line := strings.Join(strings.Fields(out[lo:i+hi]), " ")
 	if len(line) > 90 {
 		line = line[:90] + "…"
 	}
