@@ -559,15 +559,47 @@ func (f *FS) write(op, name string, data []byte, flags int, perm fs.FileMode) er
 	if err != nil {
 		return err
 	}
-	file, err := f.root.OpenFile(rel, flags, perm)
+	// Truncate only once the opened file is known not to be protected.
+	file, err := f.root.OpenFile(rel, flags&^os.O_TRUNC, perm)
 	if err != nil {
 		return rename(err, name)
+	}
+	if err := f.checkOpened(op, name, file); err != nil {
+		file.Close()
+		return err
+	}
+	if flags&os.O_TRUNC != 0 {
+		if err := file.Truncate(0); err != nil {
+			file.Close()
+			return rename(err, name)
+		}
 	}
 	if _, err := file.Write(data); err != nil {
 		file.Close()
 		return rename(err, name)
 	}
 	return rename(file.Close(), name)
+}
+
+// checkOpened checks, after the open, where the file really is (Linux's
+// /proc/self/fd): a path swapped for a link between the protection check
+// and the open cannot make a write land under .git or the state
+// directory. Where /proc is not available the check before the open
+// stands alone.
+func (f *FS) checkOpened(op, name string, file *os.File) error {
+	real, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", file.Fd()))
+	if err != nil {
+		return nil
+	}
+	rel, ok := f.lexical(real)
+	if !ok {
+		return f.outside(op, name, "the opened file is outside the sandbox root")
+	}
+	if prot := f.protectedBy(rel); prot != "" {
+		return &Error{Op: op, Path: name, Root: f.dir, Kind: ErrProtected, Detail: fmt.Sprintf(
+			"%s is protected: evaluation never writes under .git, the engine's state directory (%s) or a protected path, in any mode", prot, StateDirName)}
+	}
+	return nil
 }
 
 // MkdirAll creates the directory name and its missing parents.

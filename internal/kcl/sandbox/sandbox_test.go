@@ -377,3 +377,37 @@ func TestMissingRoot(t *testing.T) {
 		t.Error("WriteFile succeeded under a missing root")
 	}
 }
+
+// TestCheckOpened: the check after the open finds where a file really is,
+// so a path swapped for a link after the first check is still refused.
+func TestCheckOpened(t *testing.T) {
+	root, outside := layout(t)
+	fsys, err := Open(root, Policy{AllowWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if _, err := os.Readlink("/proc/self/fd/0"); err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	tests := []struct {
+		path string
+		want error
+	}{
+		{filepath.Join(root, ".git", "config"), ErrProtected},
+		{filepath.Join(root, "stack", StateDirName, "state.json"), ErrProtected},
+		{filepath.Join(outside, "secret.txt"), ErrOutside},
+		{filepath.Join(root, "ok.txt"), nil},
+	}
+	for _, tt := range tests {
+		file, err := os.Open(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = fsys.checkOpened("write", "x", file)
+		file.Close()
+		if !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
+			t.Errorf("checkOpened(%s) = %v, want %v", tt.path, err, tt.want)
+		}
+	}
+}
