@@ -163,7 +163,7 @@ func (e *Error) Is(target error) bool { return target == e.Kind }
 func (f *FS) outside(op, name, detail string) *Error {
 	return &Error{Op: op, Path: name, Root: f.dir, Kind: ErrOutside, Detail: detail +
 		" (evaluation may only access files beneath the sandbox root " + f.dir +
-		", the module root; put the file beneath it, or run from a directory that contains it)"}
+		": the module root, widened by `run` to the paths named on its command line; place the file beneath it)"}
 }
 
 // Within reports whether path (absolute, or relative to the root) names a
