@@ -11,6 +11,10 @@
 //
 // err is a *diag.Diagnostic or a diag.List carrying KCL's error kinds and
 // messages.
+//
+// Every file the run touches (sources, imported packages, file.*) and every
+// environment variable read_env sees go through Config.Sandbox; without one
+// Run opens a read-only sandbox at the module root.
 package eval
 
 import (

@@ -163,7 +163,7 @@ func (e *Error) Is(target error) bool { return target == e.Kind }
 func (f *FS) outside(op, name, detail string) *Error {
 	return &Error{Op: op, Path: name, Root: f.dir, Kind: ErrOutside, Detail: detail +
 		" (evaluation may only access files beneath the sandbox root " + f.dir +
-		", the module root; put the file beneath it, or run from a directory that contains it)"}
+		": the module root, widened by `run` to the paths named on its command line; place the file beneath it)"}
 }
 
 // Within reports whether path (absolute, or relative to the root) names a
@@ -201,9 +201,6 @@ func (f *FS) resolve(op, name string, keepLast bool) (string, error) {
 	if !ok {
 		return "", f.outside(op, name, "the path is outside the sandbox root")
 	}
-	if f.root == nil {
-		return rel, nil
-	}
 	parts := splitPath(rel)
 	var out []string
 	hops := 0
@@ -225,7 +222,12 @@ func (f *FS) resolve(op, name string, keepLast bool) (string, error) {
 			out = append(out, c)
 			break
 		}
-		fi, err := f.root.Lstat(cur)
+		// The walk looks at each component once by its absolute path (one
+		// lstat each; os.Root would walk the prefix again per component).
+		// It finds the canonical path for the protection check and the
+		// messages; containment itself is os.Root's, when the file is
+		// opened.
+		fi, err := os.Lstat(filepath.Join(f.dir, cur))
 		if err != nil {
 			if errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENOTDIR) {
 				out = append(out, c)
@@ -253,7 +255,7 @@ func (f *FS) resolve(op, name string, keepLast bool) (string, error) {
 		if hops > maxLinkHops {
 			return "", &fs.PathError{Op: op, Path: name, Err: syscall.ELOOP}
 		}
-		target, err := f.root.Readlink(cur)
+		target, err := os.Readlink(filepath.Join(f.dir, cur))
 		if err != nil {
 			return "", err
 		}
@@ -310,45 +312,79 @@ func (f *FS) maxSize() int64 {
 	return f.policy.MaxFileSize
 }
 
+// beneath runs do on the root-relative path of name through os.Root,
+// which keeps every component, links included, beneath the root. When do
+// fails with an OS error, resolve explains a refusal (a link or `..` that
+// leaves the root) or gives the canonical path (an absolute link that stays
+// inside, which os.Root does not follow) to try once more. Refusals of the
+// sandbox (*Error) are returned as they are.
+func (f *FS) beneath(op, name string, do func(rel string) error) error {
+	rel, ok := f.lexical(name)
+	if !ok {
+		return f.outside(op, name, "the path is outside the sandbox root")
+	}
+	if f.root == nil {
+		return missing(op, name)
+	}
+	err := do(rel)
+	var refused *Error
+	if err == nil || errors.As(err, &refused) {
+		return err
+	}
+	canon, rerr := f.resolve(op, name, false)
+	if rerr != nil {
+		return rerr
+	}
+	if canon != rel {
+		err = do(canon)
+		if err == nil || errors.As(err, &refused) {
+			return err
+		}
+	}
+	return rename(err, name)
+}
+
 // ReadFile reads a regular file beneath the root, at most
 // Policy.MaxFileSize bytes.
 func (f *FS) ReadFile(name string) ([]byte, error) {
-	rel, err := f.resolve("read", name, false)
+	var data []byte
+	err := f.beneath("read", name, func(rel string) error {
+		// O_NONBLOCK: opening a FIFO must not wait for a writer; it is
+		// refused below as not a regular file.
+		file, err := f.root.OpenFile(rel, os.O_RDONLY|syscall.O_NONBLOCK, 0)
+		if err != nil {
+			return err
+		}
+		defer file.Close()
+		st, err := file.Stat()
+		if err != nil {
+			return err
+		}
+		if st.IsDir() {
+			return &fs.PathError{Op: "read", Path: name, Err: syscall.EISDIR}
+		}
+		if !st.Mode().IsRegular() {
+			return &Error{Op: "read", Path: name, Root: f.dir, Kind: ErrNotRegular, Detail: "not a regular file"}
+		}
+		limit := f.maxSize()
+		if limit >= 0 && st.Size() > limit {
+			return f.tooLarge(name, st.Size(), limit)
+		}
+		var r io.Reader = file
+		if limit >= 0 {
+			r = io.LimitReader(file, limit+1)
+		}
+		data, err = io.ReadAll(r)
+		if err != nil {
+			return err
+		}
+		if limit >= 0 && int64(len(data)) > limit {
+			return f.tooLarge(name, int64(len(data)), limit)
+		}
+		return nil
+	})
 	if err != nil {
 		return nil, err
-	}
-	if f.root == nil {
-		return nil, missing("open", name)
-	}
-	st, err := f.root.Stat(rel)
-	if err != nil {
-		return nil, rename(err, name)
-	}
-	if st.IsDir() {
-		return nil, &fs.PathError{Op: "read", Path: name, Err: syscall.EISDIR}
-	}
-	if !st.Mode().IsRegular() {
-		return nil, &Error{Op: "read", Path: name, Root: f.dir, Kind: ErrNotRegular, Detail: "not a regular file"}
-	}
-	limit := f.maxSize()
-	if limit >= 0 && st.Size() > limit {
-		return nil, f.tooLarge(name, st.Size(), limit)
-	}
-	file, err := f.root.Open(rel)
-	if err != nil {
-		return nil, rename(err, name)
-	}
-	defer file.Close()
-	var r io.Reader = file
-	if limit >= 0 {
-		r = io.LimitReader(file, limit+1)
-	}
-	data, err := io.ReadAll(r)
-	if err != nil {
-		return nil, rename(err, name)
-	}
-	if limit >= 0 && int64(len(data)) > limit {
-		return nil, f.tooLarge(name, int64(len(data)), limit)
 	}
 	return data, nil
 }
@@ -370,15 +406,16 @@ func rename(err error, name string) error {
 // Stat returns the file information of name, following links beneath the
 // root.
 func (f *FS) Stat(name string) (fs.FileInfo, error) {
-	rel, err := f.resolve("stat", name, false)
+	var st fs.FileInfo
+	err := f.beneath("stat", name, func(rel string) error {
+		var err error
+		st, err = f.root.Stat(rel)
+		return err
+	})
 	if err != nil {
 		return nil, err
 	}
-	if f.root == nil {
-		return nil, missing("stat", name)
-	}
-	st, err := f.root.Stat(rel)
-	return st, rename(err, name)
+	return st, nil
 }
 
 // Lstat returns the file information of name without following a link in
@@ -397,21 +434,18 @@ func (f *FS) Lstat(name string) (fs.FileInfo, error) {
 
 // ReadDir lists a directory beneath the root, sorted by name.
 func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
-	rel, err := f.resolve("list", name, false)
+	var ents []fs.DirEntry
+	err := f.beneath("list", name, func(rel string) error {
+		d, err := f.root.Open(rel)
+		if err != nil {
+			return err
+		}
+		defer d.Close()
+		ents, err = d.ReadDir(-1)
+		return err
+	})
 	if err != nil {
 		return nil, err
-	}
-	if f.root == nil {
-		return nil, missing("open", name)
-	}
-	d, err := f.root.Open(rel)
-	if err != nil {
-		return nil, rename(err, name)
-	}
-	defer d.Close()
-	ents, err := d.ReadDir(-1)
-	if err != nil {
-		return nil, rename(err, name)
 	}
 	sort.Slice(ents, func(i, j int) bool { return ents[i].Name() < ents[j].Name() })
 	return ents, nil
@@ -525,15 +559,47 @@ func (f *FS) write(op, name string, data []byte, flags int, perm fs.FileMode) er
 	if err != nil {
 		return err
 	}
-	file, err := f.root.OpenFile(rel, flags, perm)
+	// Truncate only once the opened file is known not to be protected.
+	file, err := f.root.OpenFile(rel, flags&^os.O_TRUNC, perm)
 	if err != nil {
 		return rename(err, name)
+	}
+	if err := f.checkOpened(op, name, file); err != nil {
+		file.Close()
+		return err
+	}
+	if flags&os.O_TRUNC != 0 {
+		if err := file.Truncate(0); err != nil {
+			file.Close()
+			return rename(err, name)
+		}
 	}
 	if _, err := file.Write(data); err != nil {
 		file.Close()
 		return rename(err, name)
 	}
 	return rename(file.Close(), name)
+}
+
+// checkOpened checks, after the open, where the file really is (Linux's
+// /proc/self/fd): a path swapped for a link between the protection check
+// and the open cannot make a write land under .git or the state
+// directory. Where /proc is not available the check before the open
+// stands alone.
+func (f *FS) checkOpened(op, name string, file *os.File) error {
+	real, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", file.Fd()))
+	if err != nil {
+		return nil
+	}
+	rel, ok := f.lexical(real)
+	if !ok {
+		return f.outside(op, name, "the opened file is outside the sandbox root")
+	}
+	if prot := f.protectedBy(rel); prot != "" {
+		return &Error{Op: op, Path: name, Root: f.dir, Kind: ErrProtected, Detail: fmt.Sprintf(
+			"%s is protected: evaluation never writes under .git, the engine's state directory (%s) or a protected path, in any mode", prot, StateDirName)}
+	}
+	return nil
 }
 
 // MkdirAll creates the directory name and its missing parents.

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"testing"
 )
 
@@ -318,5 +319,95 @@ func TestGlobAndReadDir(t *testing.T) {
 	}
 	if p, err := fsys.RealPath("link-rel-in"); err != nil || p != filepath.Join(root, "sub", "in.txt") {
 		t.Errorf("RealPath(link-rel-in) = %q, %v", p, err)
+	}
+}
+
+// TestOddFiles: a link loop, a FIFO and a directory are errors, not hangs.
+func TestOddFiles(t *testing.T) {
+	root := t.TempDir()
+	if err := os.Symlink("loop-b", filepath.Join(root, "loop-a")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink("loop-a", filepath.Join(root, "loop-b")); err != nil {
+		t.Fatal(err)
+	}
+	if err := syscall.Mkfifo(filepath.Join(root, "fifo"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Mkdir(filepath.Join(root, "dir"), 0o755); err != nil {
+		t.Fatal(err)
+	}
+	fsys, err := Open(root, Policy{AllowWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if _, err := fsys.ReadFile("loop-a"); err == nil {
+		t.Error("ReadFile(loop-a) succeeded")
+	}
+	if err := fsys.WriteFile("loop-a", []byte("x"), 0o644); err == nil {
+		t.Error("WriteFile(loop-a) succeeded")
+	}
+	if _, err := fsys.ReadFile("fifo"); !errors.Is(err, ErrNotRegular) {
+		t.Errorf("ReadFile(fifo) = %v, want ErrNotRegular", err)
+	}
+	if _, err := fsys.ReadFile("dir"); err == nil {
+		t.Error("ReadFile(dir) succeeded")
+	}
+	if err := fsys.Remove("."); !errors.Is(err, ErrProtected) {
+		t.Errorf("Remove(.) = %v, want ErrProtected", err)
+	}
+}
+
+// TestMissingRoot: a root that does not exist holds no files.
+func TestMissingRoot(t *testing.T) {
+	root := filepath.Join(t.TempDir(), "absent")
+	fsys, err := Open(root, Policy{AllowWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if _, err := fsys.ReadFile("main.k"); !errors.Is(err, fs.ErrNotExist) {
+		t.Errorf("ReadFile = %v, want not exist", err)
+	}
+	if _, err := fsys.ReadFile("/etc/hostname"); !errors.Is(err, ErrOutside) {
+		t.Errorf("ReadFile(/etc/hostname) = %v, want ErrOutside", err)
+	}
+	if err := fsys.WriteFile("x", nil, 0o644); err == nil {
+		t.Error("WriteFile succeeded under a missing root")
+	}
+}
+
+// TestCheckOpened: the check after the open finds where a file really is,
+// so a path swapped for a link after the first check is still refused.
+func TestCheckOpened(t *testing.T) {
+	root, outside := layout(t)
+	fsys, err := Open(root, Policy{AllowWrites: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	if _, err := os.Readlink("/proc/self/fd/0"); err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	tests := []struct {
+		path string
+		want error
+	}{
+		{filepath.Join(root, ".git", "config"), ErrProtected},
+		{filepath.Join(root, "stack", StateDirName, "state.json"), ErrProtected},
+		{filepath.Join(outside, "secret.txt"), ErrOutside},
+		{filepath.Join(root, "ok.txt"), nil},
+	}
+	for _, tt := range tests {
+		file, err := os.Open(tt.path)
+		if err != nil {
+			t.Fatal(err)
+		}
+		err = fsys.checkOpened("write", "x", file)
+		file.Close()
+		if !errors.Is(err, tt.want) && !(tt.want == nil && err == nil) {
+			t.Errorf("checkOpened(%s) = %v, want %v", tt.path, err, tt.want)
+		}
 	}
 }
