@@ -247,8 +247,10 @@ func (l *lifecycle) admitNotification(method string) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	if method == protocol.MethodExit {
-		l.cleanExit = l.state == lifeShutdown
-		l.state = lifeExited
+		if l.state != lifeExited { // a second exit changes nothing
+			l.cleanExit = l.state == lifeShutdown
+			l.state = lifeExited
+		}
 		return true
 	}
 	return l.state == lifeRunning

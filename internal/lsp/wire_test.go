@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/uri"
 )
 
@@ -471,5 +472,58 @@ func TestDidChangeCRLineBreaks(t *testing.T) {
 	r.alive()
 	if got, want := r.server.session.snapshot().docs[uriMustPath(t, u)].text.src, "a = 1\rb = 20\r\ncc = 3\n"; got != want {
 		t.Fatalf("text %q, want %q", got, want)
+	}
+}
+
+// TestLifecycleStates walks the lifecycle state machine: each step is a
+// request (its error code, 0 for served) or a notification (handled or not),
+// and the exit status at the end.
+func TestLifecycleStates(t *testing.T) {
+	type step struct {
+		method string
+		call   bool
+		want   int // call: error code; notification: 1 handled, 0 dropped
+	}
+	for _, tc := range []struct {
+		name    string
+		steps   []step
+		initErr bool
+		exitErr error
+	}{
+		{"clean", []step{{"initialize", true, 0}, {"initialized", false, 1}, {"shutdown", true, 0}, {"exit", false, 1}}, false, nil},
+		{"exit twice after shutdown", []step{{"initialize", true, 0}, {"shutdown", true, 0}, {"exit", false, 1}, {"exit", false, 1}}, false, nil},
+		{"exit without shutdown", []step{{"initialize", true, 0}, {"exit", false, 1}}, false, ErrExitWithoutShutdown},
+		{"exit first", []step{{"exit", false, 1}, {"shutdown", true, -32600}}, false, ErrExitWithoutShutdown},
+		{"before initialize", []step{{"textDocument/hover", true, -32002}, {"textDocument/didOpen", false, 0}, {"initialize", true, 0}, {"initialize", true, -32600}}, false, nil},
+		{"failed initialize may be retried", []step{{"initialize", true, 0}, {"textDocument/hover", true, -32002}, {"initialize", true, 0}}, true, nil},
+		{"after shutdown", []step{{"initialize", true, 0}, {"shutdown", true, 0}, {"textDocument/hover", true, -32600}, {"shutdown", true, -32600}, {"textDocument/didChange", false, 0}}, false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			var l lifecycle
+			first := true
+			for _, s := range tc.steps {
+				if !s.call {
+					if got := l.admitNotification(s.method); got != (s.want == 1) {
+						t.Fatalf("%s handled %v, want %v", s.method, got, s.want == 1)
+					}
+					continue
+				}
+				err := l.admitCall(s.method)
+				got := 0
+				if err != nil {
+					got = int(err.(*jsonrpc2.Error).Code)
+				}
+				if got != s.want {
+					t.Fatalf("%s: code %d, want %d", s.method, got, s.want)
+				}
+				if s.method == "initialize" && err == nil {
+					l.initialized(!(tc.initErr && first))
+					first = false
+				}
+			}
+			if err := l.exitErr(); !errors.Is(err, tc.exitErr) || (err == nil) != (tc.exitErr == nil) {
+				t.Fatalf("exitErr = %v, want %v", err, tc.exitErr)
+			}
+		})
 	}
 }
