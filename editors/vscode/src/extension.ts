@@ -40,7 +40,7 @@ import {
   ServerCommand,
   statusText,
 } from './lib/render';
-import { trustGrantAction, withTrust } from './lib/trust';
+import { needsTrust, trustGrantAction, withTrust } from './lib/trust';
 import { runSelfTest } from './selftest';
 
 const SECTION = 'konfig-lsp';
@@ -350,6 +350,14 @@ export class KonfigExtension implements vscode.Disposable {
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       this.output.appendLine(`${command}: ${msg}`);
+      if (needsTrust(msg)) {
+        // Restricted Mode: offer the way out.
+        const manage = 'Manage Workspace Trust';
+        void vscode.window
+          .showWarningMessage(`Konfig ${command.slice('konfig.'.length)} needs a trusted workspace: in Restricted Mode the language server does not evaluate KCL code.`, manage)
+          .then((a) => (a === manage ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
+        return;
+      }
       void vscode.window.showErrorMessage(`Konfig ${command.slice('konfig.'.length)}: ${msg}`);
     }
   }

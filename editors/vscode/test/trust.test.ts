@@ -3,7 +3,7 @@ import * as assert from 'node:assert/strict';
 import * as fs from 'node:fs';
 import * as path from 'node:path';
 import { configurationAnswers, initializationOptions, SERVER_SECTION } from '../src/lib/settings';
-import { RESTRICTED_SETTINGS, trustGrantAction, TrustGrantAction, withTrust } from '../src/lib/trust';
+import { needsTrust, RESTRICTED_SETTINGS, trustGrantAction, TrustGrantAction, withTrust } from '../src/lib/trust';
 
 const extRoot = path.resolve(__dirname, '..', '..');
 
@@ -57,4 +57,15 @@ test('package.json: limited support in untrusted workspaces, with the settings n
       assert.ok(restricted.includes(key), `${key} is machine-overridable but not restricted`);
     }
   }
+});
+
+test("needsTrust: the server's refusal, not other errors", () => {
+  // The server's text (internal/lsp/trust.go: commandAllowed).
+  const src = fs.readFileSync(path.join(process.env.KONFIG_REPO_ROOT || path.resolve(extRoot, '..', '..'), 'internal', 'lsp', 'trust.go'), 'utf8');
+  assert.match(src, /errors\.New\("needs a trusted workspace"\)/);
+  assert.match(src, /fmt\.Errorf\("%s %w: %s", command, errUntrusted, untrustedHelp\)/);
+  assert.equal(needsTrust('konfig.preview needs a trusted workspace: konfig-lsp evaluates no KCL code'), true);
+  assert.equal(needsTrust('konfig.destroy needs a trusted workspace: …'), true);
+  assert.equal(needsTrust('konfig.preview: stack dev does not compile: needs a trusted workspace'), false);
+  assert.equal(needsTrust('cluster (the current context of ~/.kube/config): connection refused'), false);
 });

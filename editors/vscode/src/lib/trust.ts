@@ -56,3 +56,11 @@ export function trustGrantAction(running: readonly string[] | undefined, now: re
   }
   return 'notify';
 }
+
+/**
+ * Whether a server error is its refusal in an untrusted workspace
+ * ("konfig.preview needs a trusted workspace: …", internal/lsp/trust.go).
+ */
+export function needsTrust(message: string): boolean {
+  return /\bkonfig\.[a-z]+ needs a trusted workspace\b/.test(message);
+}
