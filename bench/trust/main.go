@@ -140,6 +140,7 @@ func cli(ctx context.Context, bin string, ws *hostile.Workspace, c *hostile.Case
 	if c.Timeout > 0 {
 		args = slices.Insert(args, 1, "--timeout", c.Timeout.String())
 	}
+	args = slices.Insert(args, 1, c.Flags(mode)...)
 	rssFile := filepath.Join(ws.Dir, "time.out")
 	cmd := exec.CommandContext(ctx, "/usr/bin/time", append([]string{"-f", "%M", "-o", rssFile, bin}, args...)...)
 	cmd.Dir = wd

@@ -44,7 +44,8 @@ type Case struct {
 	secrets    []secret
 	modes      []string
 	expect     map[string][]string
-	alsoOpen   []string // more files the server opens, after Open
+	alsoOpen   []string            // more files the server opens, after Open
+	flags      map[string][]string // more CLI flags, per mode
 }
 
 type generated struct {
@@ -91,7 +92,7 @@ func LoadCases(dir string) ([]*Case, error) {
 
 // directives are the keys of the archive comment's directive lines; other
 // lines describe the case.
-var directives = []string{"stack", "open", "hover", "symlink", "generate", "timeout", "settings", "env-visible", "secret", "modes"}
+var directives = []string{"stack", "open", "hover", "symlink", "generate", "timeout", "settings", "env-visible", "secret", "modes", "flags"}
 
 func parseCase(name string, base, ar *txtar.Archive) (*Case, error) {
 	c := &Case{Name: name, Stack: "app/dev", modes: Modes, expect: map[string][]string{}}
@@ -146,6 +147,15 @@ func parseCase(name string, base, ar *txtar.Archive) (*Case, error) {
 				return nil, errors.New("secret: empty")
 			}
 			c.secrets = append(c.secrets, secret{f[0], f[1:]})
+		case "flags":
+			f := strings.Fields(val)
+			if len(f) < 2 {
+				return nil, fmt.Errorf("flags %q: want mode flag…", val)
+			}
+			if c.flags == nil {
+				c.flags = map[string][]string{}
+			}
+			c.flags[f[0]] = append(c.flags[f[0]], f[1:]...)
 		case "modes":
 			c.modes = strings.Fields(val)
 		}
@@ -227,6 +237,9 @@ func (c *Case) Want(mode string) (wants []string, ok bool) {
 	}
 	return wants, ok
 }
+
+// Flags returns the case's extra CLI flags of mode.
+func (c *Case) Flags(mode string) []string { return c.flags[mode] }
 
 // AlsoOpen returns the files the server opens after Open.
 func (c *Case) AlsoOpen() []string { return c.alsoOpen }

@@ -18,6 +18,7 @@
 //	env-visible: run                  modes in which the env canary may appear (read_env in run)
 //	secret: VALUE [mode...]           another string that must not appear (in these modes; default all)
 //	modes: compile lsp                the modes to run (default run compile check preview lsp)
+//	flags: compile --allow-file-writes   more flags of one mode's command
 //
 // ${OUTSIDE} (a directory beside the workspace holding a sentinel and a
 // secret file) and ${ROOT} (the workspace) are substituted in file contents

@@ -132,6 +132,7 @@ func runCLI(t *testing.T, ws *Workspace, c *Case, mode string) string {
 	if c.Timeout > 0 {
 		args = slices.Insert(args, 1, "--timeout", c.Timeout.String())
 	}
+	args = slices.Insert(args, 1, c.Flags(mode)...)
 	ctx, cancel := context.WithTimeout(t.Context(), processBound)
 	defer cancel()
 	// Through the runner (this test binary), so that the peak RSS is the
