@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"crypto/sha256"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io"
 	"io/fs"
@@ -79,6 +80,10 @@ func Materialize(dir string, c *Case) (*Workspace, error) {
 	for _, l := range c.symlinks {
 		p := filepath.Join(ws.Root, filepath.FromSlash(l[0]))
 		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			return nil, err
+		}
+		// A link replaces a base file of the same path.
+		if err := os.Remove(p); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, err
 		}
 		if err := os.Symlink(ws.expand(l[1]), p); err != nil {
