@@ -45,7 +45,7 @@ file:line:col: kind: message. A failed check: block or assert is reported at the
 value that violates it, with the check's own location on the next line. With
 --golden, each stack's output is also compared with its ci-test/stdout.golden.yaml
 (ignoring key and list order). The exit status is 1 when any stack fails.` + sandboxHelp,
-		RunE: func(cmd *cobra.Command, dirs []string) error {
+		RunE: printingErrors(func(cmd *cobra.Command, dirs []string) error {
 			if format != "text" && format != "json" {
 				return fmt.Errorf("check: unknown --format %q (text or json)", format)
 			}
@@ -100,7 +100,7 @@ value that violates it, with the check's own location on the next line. With
 				return exitError{code: 1}
 			}
 			return nil
-		},
+		}),
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&golden, "golden", false, "also compare each stack with its ci-test/stdout.golden.yaml")

@@ -40,7 +40,7 @@ as preview does (a Secret's data and stringData, Terraform attributes whose name
 sensitive, see --sensitive-attribute): use it where the output lands in a log, such
 as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 		Args: cobra.MaximumNArgs(1),
-		RunE: func(cmd *cobra.Command, pos []string) error {
+		RunE: printingErrors(func(cmd *cobra.Command, pos []string) error {
 			target := "."
 			if len(pos) == 1 {
 				target = pos[0]
@@ -79,7 +79,7 @@ as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 			}
 			_, err = cmd.OutOrStdout().Write(buf.Bytes())
 			return err
-		},
+		}),
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
