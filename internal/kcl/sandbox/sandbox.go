@@ -80,8 +80,9 @@ type Policy struct {
 	DenyReason string
 	// Protected are more paths never written in any mode: a name without a
 	// slash matches a path component anywhere (like ".git"), a path with a
-	// slash is relative to the root. `.git` and StateDirName are always
-	// protected.
+	// slash is relative to the root, an absolute path names a directory
+	// beneath it (one outside cannot be written anyway). `.git` and
+	// StateDirName are always protected.
 	Protected []string
 	// AllowEnv are the environment variables read_env may see.
 	AllowEnv []string
@@ -586,11 +587,19 @@ func (f *FS) protectedBy(rel string) string {
 	parts := splitPath(rel)
 	slash := filepath.ToSlash(rel)
 	for _, p := range f.protected {
+		isPath := strings.ContainsAny(p, `/\`)
+		if filepath.IsAbs(p) {
+			r, ok := f.lexical(p)
+			if !ok {
+				continue
+			}
+			p = r
+		}
 		p = strings.Trim(filepath.ToSlash(filepath.Clean(p)), "/")
 		if p == "" || p == "." {
 			continue
 		}
-		if !strings.Contains(p, "/") {
+		if !isPath {
 			for _, c := range parts {
 				if strings.EqualFold(c, p) {
 					return p
