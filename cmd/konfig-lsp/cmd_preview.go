@@ -125,7 +125,16 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 	if err != nil {
 		return nil, err
 	}
-	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args, Policy: f.sandbox.policy()}))
+	pol := f.sandbox.policy()
+	if f.stateDir != "" {
+		// A state directory elsewhere than <stack>/.konfig is protected
+		// too: the stack's code never writes the state it is applied
+		// with.
+		if abs, err := filepath.Abs(f.stateDir); err == nil {
+			pol.Protected = append(pol.Protected, abs)
+		}
+	}
+	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args, Policy: pol}))
 }
 
 // newEngine connects the Kubernetes runtime and returns the stack's engine,

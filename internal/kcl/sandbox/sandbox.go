@@ -37,6 +37,7 @@ import (
 	"slices"
 	"sort"
 	"strings"
+	"sync"
 	"syscall"
 )
 
@@ -79,8 +80,9 @@ type Policy struct {
 	DenyReason string
 	// Protected are more paths never written in any mode: a name without a
 	// slash matches a path component anywhere (like ".git"), a path with a
-	// slash is relative to the root. `.git` and StateDirName are always
-	// protected.
+	// slash is relative to the root, an absolute path names a directory
+	// beneath it (one outside cannot be written anyway). `.git` and
+	// StateDirName are always protected.
 	Protected []string
 	// AllowEnv are the environment variables read_env may see.
 	AllowEnv []string
@@ -100,6 +102,12 @@ type FS struct {
 	root      *os.Root
 	policy    Policy
 	protected []string
+
+	// realDirs are root-relative directories seen to be directories with
+	// no symbolic link on their path, for Stat's fast path; cleared by
+	// every write.
+	mu       sync.Mutex
+	realDirs map[string]bool
 }
 
 // Open opens the sandbox rooted at dir with policy p.
@@ -406,6 +414,17 @@ func rename(err error, name string) error {
 // Stat returns the file information of name, following links beneath the
 // root.
 func (f *FS) Stat(name string) (fs.FileInfo, error) {
+	// Fast path (metadata only, no content): the parent directory is known
+	// to be link-free beneath the root and the file itself is not a link.
+	if rel, ok := f.lexical(name); ok && f.root != nil && rel != "." && f.dirIsReal(filepath.Dir(rel)) {
+		fi, err := os.Lstat(filepath.Join(f.dir, rel))
+		switch {
+		case err == nil && fi.Mode()&fs.ModeSymlink == 0:
+			return fi, nil
+		case errors.Is(err, fs.ErrNotExist):
+			return nil, rename(err, name)
+		}
+	}
 	var st fs.FileInfo
 	err := f.beneath("stat", name, func(rel string) error {
 		var err error
@@ -416,6 +435,41 @@ func (f *FS) Stat(name string) (fs.FileInfo, error) {
 		return nil, err
 	}
 	return st, nil
+}
+
+// dirIsReal reports whether the root-relative dir is a directory with no
+// symbolic link on its path, remembering the directories that are.
+func (f *FS) dirIsReal(dir string) bool {
+	if dir == "." {
+		return true
+	}
+	f.mu.Lock()
+	known := f.realDirs[dir]
+	f.mu.Unlock()
+	if known {
+		return true
+	}
+	if !f.dirIsReal(filepath.Dir(dir)) {
+		return false
+	}
+	fi, err := os.Lstat(filepath.Join(f.dir, dir))
+	if err != nil || !fi.IsDir() {
+		return false
+	}
+	f.mu.Lock()
+	if f.realDirs == nil {
+		f.realDirs = map[string]bool{}
+	}
+	f.realDirs[dir] = true
+	f.mu.Unlock()
+	return true
+}
+
+// forgetDirs drops what dirIsReal remembers (the tree may have changed).
+func (f *FS) forgetDirs() {
+	f.mu.Lock()
+	f.realDirs = nil
+	f.mu.Unlock()
 }
 
 // Lstat returns the file information of name without following a link in
@@ -434,6 +488,13 @@ func (f *FS) Lstat(name string) (fs.FileInfo, error) {
 
 // ReadDir lists a directory beneath the root, sorted by name.
 func (f *FS) ReadDir(name string) ([]fs.DirEntry, error) {
+	// Fast path (names only): the directory is known to be link-free
+	// beneath the root.
+	if rel, ok := f.lexical(name); ok && f.root != nil && f.dirIsReal(rel) {
+		if ents, err := os.ReadDir(filepath.Join(f.dir, rel)); err == nil {
+			return ents, nil
+		}
+	}
 	var ents []fs.DirEntry
 	err := f.beneath("list", name, func(rel string) error {
 		d, err := f.root.Open(rel)
@@ -516,6 +577,7 @@ func (f *FS) writable(op, name string, keepLast bool) (string, error) {
 	if f.root == nil {
 		return "", missing(op, name)
 	}
+	f.forgetDirs()
 	return rel, nil
 }
 
@@ -525,11 +587,19 @@ func (f *FS) protectedBy(rel string) string {
 	parts := splitPath(rel)
 	slash := filepath.ToSlash(rel)
 	for _, p := range f.protected {
+		isPath := strings.ContainsAny(p, `/\`)
+		if filepath.IsAbs(p) {
+			r, ok := f.lexical(p)
+			if !ok {
+				continue
+			}
+			p = r
+		}
 		p = strings.Trim(filepath.ToSlash(filepath.Clean(p)), "/")
 		if p == "" || p == "." {
 			continue
 		}
-		if !strings.Contains(p, "/") {
+		if !isPath {
 			for _, c := range parts {
 				if strings.EqualFold(c, p) {
 					return p

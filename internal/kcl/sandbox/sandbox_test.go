@@ -411,3 +411,33 @@ func TestCheckOpened(t *testing.T) {
 		}
 	}
 }
+
+// TestProtectedEntries: names match anywhere, paths only where they are.
+func TestProtectedEntries(t *testing.T) {
+	root := t.TempDir()
+	fsys, err := Open(root, Policy{AllowWrites: true, Protected: []string{"secrets", "deploy/state", filepath.Join(root, "custom-state")}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fsys.Close()
+	tests := []struct {
+		path      string
+		protected bool
+	}{
+		{"a/secrets/x", true},
+		{"secrets", true},
+		{"deploy/state/s.json", true},
+		{"other/deploy/state/s.json", false},
+		{"custom-state/state.json", true},
+		{"x/custom-state/state.json", false},
+		{"a/.GIT/config", true},
+		{"a/.konfig/lock", true},
+		{"ok/file.txt", false},
+	}
+	for _, tt := range tests {
+		err := fsys.MkdirAll(tt.path)
+		if got := errors.Is(err, ErrProtected); got != tt.protected {
+			t.Errorf("MkdirAll(%s) = %v, protected %v, want %v", tt.path, err, got, tt.protected)
+		}
+	}
+}
