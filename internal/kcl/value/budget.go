@@ -54,7 +54,7 @@ type Budget struct {
 const pollBytes = 256 << 10
 
 // NewBudget returns a Budget of limit bytes (limit <= 0: no limit) that
-// stops when ctx is done (ctx may be nil).
+// stops when ctx is done.
 func NewBudget(ctx context.Context, limit int64) *Budget {
 	if limit <= 0 {
 		limit = math.MaxInt64

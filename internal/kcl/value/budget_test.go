@@ -168,7 +168,7 @@ func TestBudgetBasics(t *testing.T) {
 	if !nilBudget.Charge(1<<62) || nilBudget.Err() != nil || nilBudget.Used() != 0 {
 		t.Error("a nil budget must be unlimited")
 	}
-	b := NewBudget(nil, 100)
+	b := NewBudget(context.Background(), 100)
 	if !b.Charge(100) {
 		t.Fatal("charge up to the limit refused")
 	}
