@@ -2,13 +2,15 @@
 # Budget bombs through the CLI: builds konfig-lsp, writes small hostile
 # programs (a YAML alias bomb and its decode_all/json.encode variants,
 # doubling of shared structure as dicts and lists and through
-# json.encode/yaml.encode/str, a huge output, an endless comprehension),
-# each as a file and as a one-stack Konfig repository, and runs `run`,
-# `compile` and `check` on each under /usr/bin/time -v with the default
-# budgets (--timeout 60s, --max-memory 256MiB; TIMEOUT=3s for the endless
-# one by default). Prints one line per run: exit status, wall time, CPU
-# time, peak RSS and the error. Every run must end with status 1 in under
-# 5 s with a peak RSS under 512 MB.
+# json.encode/yaml.encode/str, a huge output, 2M output lines, an endless
+# comprehension, a quadratic isunique), each as a file and as a one-stack
+# Konfig repository, and runs `run`, `compile` and `check` on each under
+# /usr/bin/time -v with the default budgets (--timeout 60s, --max-memory
+# 256MiB; TIMEOUT=3s for the endless comprehension and the isunique).
+# Prints one line per run: exit status, wall time, CPU time (user+sys),
+# peak RSS and the error. Every run must end with status 1 in under 5 s
+# with a peak RSS under 512 MB (output_lines: `run` prints its 2M lines
+# within the budget and exits 0; compile and check refuse to read them).
 #
 #   bench/bombs.sh            # all bombs
 #   BIN=/path/konfig-lsp bench/bombs.sh
@@ -44,6 +46,9 @@ bombs = {
     "doubling_str": doubling("_d", 27) + "x = str(_d27)\n",
     "huge_output": 's = "x" * 1000000\nbig = [s for _ in range(2000)]\n',
     "endless_comprehension": "r = range(10000)\nx = [i for i in r for j in r for k in r if False]\n",
+    "isunique_quadratic": "x = isunique([i for i in range(1000000)])\n",
+    # 2M output lines: within run's budget; compile must not read them all.
+    "output_lines": 'import manifests\n\nmanifests.yaml_stream([{apiVersion = "v1", kind = "ConfigMap", metadata.name = "a", data = [i for i in range(2000000)]}])\n',
 }
 for name, src in bombs.items():
     open(os.path.join(root, name + ".k"), "w").write(src)
@@ -59,7 +64,7 @@ printf '%-24s %-8s %4s %7s %7s %9s  %s\n' bomb command exit wall cpu peakRSS err
 for f in "$out"/bombs/*.k; do
 	name=$(basename "$f" .k)
 	extra=()
-	if [ "$name" = endless_comprehension ]; then
+	if [ "$name" = endless_comprehension ] || [ "$name" = isunique_quadratic ]; then
 		extra=(--timeout "${TIMEOUT:-3s}")
 	fi
 	for cmd in run compile check; do

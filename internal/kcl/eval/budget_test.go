@@ -64,7 +64,8 @@ func runAndPrint(ctx context.Context, cfg Config) error {
 		if res.Scalar != nil {
 			v = res.Scalar
 		}
-		value.EncodeYAML(v, value.YAMLOptions{Budget: res.Budget})
+		planned := value.Plan(v, value.PlanOptions{Budget: res.Budget}) // hidden (_x) left out
+		value.EncodeYAML(planned, value.YAMLOptions{Budget: res.Budget})
 	}
 	return res.BudgetErr(ctx)
 }
@@ -111,6 +112,8 @@ func TestBudgetHolds(t *testing.T) {
 		"yaml_alias":  "import yaml\nx = yaml.decode(\"a: &a [1, 2]\\nb: [*a, *a]\\n\")\n",
 		"big_string":  "s = \"x\" * 1000000\n",
 		"json_encode": "import json\nx = json.encode([{k = i} for i in range(1000)])\n",
+		// Equality compares shared structure once: 2^40 leaves each side.
+		"equal_shared": "_d0 = {a = 1}\n_e0 = {a = 1}\n" + doubling("_d", 40) + doubling("_e", 40) + "x = _d40 == _e40\ny = _d40 in [_e40]\n",
 	} {
 		t.Run(name, func(t *testing.T) {
 			dir := t.TempDir()

@@ -858,6 +858,7 @@ func (e *evaluator) requiredNestedAt(v value.Value, f *syntax.File, site syntax.
 }
 
 func (e *evaluator) requiredNested(v value.Value, f *syntax.File, site syntax.Node) {
+	e.tick(f, site)
 	switch x := v.(type) {
 	case *value.Schema:
 		e.requiredCheck(x, f, site)

@@ -80,6 +80,7 @@ func typeText(t *syntax.TypeExpr) string {
 
 // match reports whether v fits t, returning the converted value.
 func (e *evaluator) match(sc *scope, v value.Value, t *syntax.TypeExpr, nested bool) (value.Value, bool) {
+	e.tick(e.stmtFile, e.stmtNode)
 	switch v.(type) {
 	case nil:
 		return value.Undefined, true

@@ -43,7 +43,7 @@ func (b *builtins) funcs() map[string]*value.Func {
 		fn("list", builtinList),
 		fn("dict", builtinDict),
 		fn("typeof", builtinTypeof),
-		fn("isunique", builtinIsUnique),
+		fn("isunique", b.isUnique),
 		fn("isnullish", builtinIsNullish),
 		fn("multiplyof", builtinMultiplyOf),
 		fn("reduce", builtinReduce),
@@ -736,7 +736,7 @@ func builtinTypeof(args []value.Value, kwargs []value.Entry) (value.Value, error
 	return value.Str(v.Type()), nil
 }
 
-func builtinIsUnique(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) isUnique(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("isunique", args, kwargs, "inval")
 	if err != nil {
 		return nil, err
@@ -749,8 +749,12 @@ func builtinIsUnique(args []value.Value, kwargs []value.Entry) (value.Value, err
 	if !ok {
 		return nil, notIterable(v)
 	}
+	budget := budgetOf(b.env)
 	for i := range items {
 		for j := i + 1; j < len(items); j++ {
+			if !budget.Step() {
+				return nil, budget.Err()
+			}
 			if value.Equal(items[i], items[j]) {
 				return value.Bool(false), nil
 			}

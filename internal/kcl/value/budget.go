@@ -45,6 +45,7 @@ type Budget struct {
 	limit int64
 	used  int64
 	next  int64 // Charge looks at the limit and ctx once used passes it
+	steps uint32
 	err   error
 }
 
@@ -53,7 +54,7 @@ type Budget struct {
 const pollBytes = 256 << 10
 
 // NewBudget returns a Budget of limit bytes (limit <= 0: no limit) that
-// stops when ctx is done (ctx may be nil).
+// stops when ctx is done.
 func NewBudget(ctx context.Context, limit int64) *Budget {
 	if limit <= 0 {
 		limit = math.MaxInt64
@@ -80,6 +81,20 @@ func (b *Budget) Charge(n int64) bool {
 	}
 	b.used += n
 	if b.used > b.next {
+		return b.slow()
+	}
+	return true
+}
+
+// Step counts one step of work that builds nothing (a comparison in a
+// long loop): every 65536 steps it looks at the context. It returns false
+// once the budget is spent or the context done, as Charge does.
+func (b *Budget) Step() bool {
+	if b == nil {
+		return true
+	}
+	b.steps++
+	if b.steps&0xffff == 0 || b.err != nil {
 		return b.slow()
 	}
 	return true

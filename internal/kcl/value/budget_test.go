@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 )
@@ -167,7 +168,7 @@ func TestBudgetBasics(t *testing.T) {
 	if !nilBudget.Charge(1<<62) || nilBudget.Err() != nil || nilBudget.Used() != 0 {
 		t.Error("a nil budget must be unlimited")
 	}
-	b := NewBudget(nil, 100)
+	b := NewBudget(context.Background(), 100)
 	if !b.Charge(100) {
 		t.Fatal("charge up to the limit refused")
 	}
@@ -200,5 +201,22 @@ func TestEncodeWithinBudget(t *testing.T) {
 	}
 	if b.Err() != nil || b.Used() == 0 {
 		t.Errorf("Err = %v, Used = %d", b.Err(), b.Used())
+	}
+}
+
+// TestEqualShared checks that equality compares shared structure once:
+// two separately built values of 2^60 leaves each compare at once.
+func TestEqualShared(t *testing.T) {
+	a, b := shared(60), shared(60)
+	if !Equal(a, b) {
+		t.Error("equal shared values compare unequal")
+	}
+	c := shared(60).(*Dict)
+	c.Set("extra", Int(1))
+	if Equal(a, c) || Equal(c, a) {
+		t.Error("different shared values compare equal")
+	}
+	if Equal(&List{Items: []Value{Float(math.NaN())}}, &List{Items: []Value{Float(math.NaN())}}) {
+		t.Error("NaN equals NaN")
 	}
 }
