@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
@@ -266,4 +268,37 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestBudgetMessage(t *testing.T) {
+	memory := &diag.Diagnostic{Kind: diag.EvaluationError, Messages: []diag.Message{{
+		Pos: diag.Pos{File: "/w/models/x.k", Line: 3}, Text: "memory budget exceeded: the values built need more than 256 MiB"}}}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		timedOut bool
+		want     []string // "" for no budget message
+	}{
+		{"no error", nil, false, nil},
+		{"time limit", errors.New("main.k:3:1: EvaluationError: evaluation timed out: context deadline exceeded"), true,
+			[]string{"stack shop/dev", "time limit of 1.5s", "konfig.evalTimeoutMs = 1500"}},
+		{"memory budget", fmt.Errorf("compile: %w", memory), false,
+			[]string{"stack shop/dev", "memory budget exceeded: the values built need more than 256 MiB", "MaxMemory"}},
+		{"policy failure", errors.New("main.k:3:1: EvaluationError: Instance check failed"), false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := budgetMessage("shop/dev", tc.err, tc.timedOut, 1500*time.Millisecond)
+			if len(tc.want) == 0 {
+				if got != "" {
+					t.Errorf("budget message %q, want none", got)
+				}
+				return
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("budget message %q does not say %q", got, w)
+				}
+			}
+		})
+	}
 }
