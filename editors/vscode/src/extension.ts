@@ -122,6 +122,8 @@ export class KonfigExtension implements vscode.Disposable {
       stacks: c.get<string[]>('stacks', []),
       disableApply: c.get<boolean>('disableApply', false),
       excludeTypes: c.get<string[]>('excludeTypes', []),
+      evalTimeoutMs: c.get<number | null>('evalTimeoutMs', null),
+      maxFileSize: c.get<number | null>('maxFileSize', null),
     };
   }
 

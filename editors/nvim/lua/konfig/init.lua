@@ -10,6 +10,8 @@
 --       context = 'kind-dev',           -- kubeconfig context; empty: its current-context
 --       disableApply = false,           -- true turns off apply and destroy
 --       excludeTypes = { 'Terraform' }, -- resource types left out of diff and apply
+--       evalTimeoutMs = 10000,          -- time limit of one stack's evaluation
+--       maxFileSize = 2000000,          -- bytes; larger files get syntax checks only
 --     },
 --   })
 --

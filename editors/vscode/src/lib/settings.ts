@@ -6,7 +6,7 @@
  * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
  * package.json; a test checks both lists against the server's.
  */
-export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes'] as const;
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'evalTimeoutMs', 'maxFileSize'] as const;
 
 /** The section the server asks for in workspace/configuration. */
 export const SERVER_SECTION = 'konfig';
@@ -19,6 +19,8 @@ export interface Settings {
   stacks?: string[];
   disableApply?: boolean;
   excludeTypes?: string[];
+  evalTimeoutMs?: number | null;
+  maxFileSize?: number | null;
 }
 
 /** What the server reads from initializationOptions (internal/lsp/lifecycle.go). */
@@ -29,6 +31,13 @@ export interface InitializationOptions {
   context?: string;
   disableApply?: boolean;
   excludeTypes?: string[];
+  evalTimeoutMs?: number;
+  maxFileSize?: number;
+}
+
+/** A positive whole number setting, rounded; undefined when unset or not positive. */
+function positive(n: number | null | undefined): number | undefined {
+  return typeof n === 'number' && Number.isFinite(n) && Math.round(n) >= 1 ? Math.round(n) : undefined;
 }
 
 /** The non-blank entries of a list setting, trimmed and without duplicates. */
@@ -70,7 +79,7 @@ export function resolveKubeconfig(setting: string | undefined, home: string, wor
 /**
  * Builds the settings the server reads: unset or empty settings are left out
  * so the server keeps its defaults; a negative or fractional debounce is
- * dropped or rounded; the kubeconfig path is resolved (resolveKubeconfig);
+ * dropped or rounded, as are a time limit or size limit below 1; the kubeconfig path is resolved (resolveKubeconfig);
  * blank list entries are dropped.
  */
 export function initializationOptions(s: Settings, home: string, workspaceRoot?: string): InitializationOptions {
@@ -96,6 +105,14 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   const exclude = names(s.excludeTypes);
   if (exclude.length > 0) {
     o.excludeTypes = exclude;
+  }
+  const timeout = positive(s.evalTimeoutMs);
+  if (timeout !== undefined) {
+    o.evalTimeoutMs = timeout;
+  }
+  const size = positive(s.maxFileSize);
+  if (size !== undefined) {
+    o.maxFileSize = size;
   }
   return o;
 }
