@@ -260,15 +260,18 @@ func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration
 }
 
 // budgetText is the text of the KCL diagnostic in err without its kind and
-// position ("memory budget exceeded …").
+// position ("memory budget exceeded …"), and without a hint at a CLI flag
+// ("(see --max-memory)"), which the server does not have.
 func budgetText(err error) string {
+	msg := firstLine(err.Error())
 	var d *diag.Diagnostic
 	if errors.As(err, &d) && len(d.Messages) > 0 {
-		return d.Messages[0].Text
+		msg = d.Messages[0].Text
+	} else if i := strings.Index(msg, "memory budget"); i >= 0 {
+		msg = msg[i:]
 	}
-	msg := firstLine(err.Error())
-	if i := strings.Index(msg, "memory budget"); i >= 0 {
-		return msg[i:]
+	if i := strings.Index(msg, " (see --"); i >= 0 {
+		msg = msg[:i]
 	}
 	return msg
 }

@@ -272,7 +272,7 @@ func mustRead(t *testing.T, path string) string {
 
 func TestBudgetMessage(t *testing.T) {
 	memory := &diag.Diagnostic{Kind: diag.EvaluationError, Messages: []diag.Message{{
-		Pos: diag.Pos{File: "/w/models/x.k", Line: 3}, Text: "memory budget exceeded: the values built need more than 256 MiB"}}}
+		Pos: diag.Pos{File: "/w/models/x.k", Line: 3}, Text: "memory budget exceeded: the values built need more than 256 MiB (see --max-memory)"}}}
 	for _, tc := range []struct {
 		name     string
 		err      error
@@ -293,6 +293,9 @@ func TestBudgetMessage(t *testing.T) {
 					t.Errorf("budget message %q, want none", got)
 				}
 				return
+			}
+			if strings.Contains(got, "--max-memory") {
+				t.Errorf("budget message %q names a CLI flag", got)
 			}
 			for _, w := range tc.want {
 				if !strings.Contains(got, w) {
