@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
@@ -301,6 +302,44 @@ func TestBudgetMessage(t *testing.T) {
 				if !strings.Contains(got, w) {
 					t.Errorf("budget message %q does not say %q", got, w)
 				}
+			}
+		})
+	}
+}
+
+// TestNextJob: the queue gives the stack asked for by the newest change
+// first, never a stack that is being evaluated, and by directory among
+// equals.
+func TestNextJob(t *testing.T) {
+	job := func(dir string, prio uint64) *stackJob {
+		return &stackJob{stack: &konfig.Stack{Dir: dir}, prio: prio}
+	}
+	for _, tc := range []struct {
+		name    string
+		queued  []*stackJob
+		running []string
+		want    string // "" for none
+	}{
+		{"empty", nil, nil, ""},
+		{"newest change first", []*stackJob{job("/a", 1), job("/b", 3), job("/c", 2)}, nil, "/b"},
+		{"equal priority by directory", []*stackJob{job("/b", 2), job("/a", 2)}, nil, "/a"},
+		{"a running stack waits", []*stackJob{job("/a", 1), job("/b", 3)}, []string{"/b"}, "/a"},
+		{"only running stacks", []*stackJob{job("/b", 3)}, []string{"/b"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := &scheduler{queued: map[string]*stackJob{}, running: map[string]*stackJob{}}
+			for _, j := range tc.queued {
+				q.queued[j.stack.Dir] = j
+			}
+			for _, d := range tc.running {
+				q.running[d] = job(d, 0)
+			}
+			got := ""
+			if j := q.next(); j != nil {
+				got = j.stack.Dir
+			}
+			if got != tc.want {
+				t.Errorf("next = %q, want %q", got, tc.want)
 			}
 		})
 	}
