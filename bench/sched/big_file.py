@@ -5,7 +5,7 @@ The server is killed when its RSS passes CAP_MB.
 
     python3 bench/sched/big_file.py BINARY SIZE_MB [CAP_MB]
 """
-import json, os, subprocess, sys, threading, time, tempfile
+import json, os, shutil, subprocess, sys, threading, time, tempfile
 
 binary, size_mb = sys.argv[1], float(sys.argv[2])
 cap_mb = int(sys.argv[3]) if len(sys.argv) > 3 else 3000
@@ -95,3 +95,4 @@ wait(lambda m: m.get("id") == 99, 30)
 send({"jsonrpc": "2.0", "method": "exit"})
 try: p.wait(10)
 except Exception: p.kill()
+shutil.rmtree(root)
