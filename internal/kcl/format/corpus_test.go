@@ -170,18 +170,55 @@ func commentPlaces(src []byte) []commentPlace {
 				pl.moved[around(q, q)] = true
 			}
 		}
+		// Inside brackets, the comment may wait till the end of the
+		// innermost pair; then past the closing brackets that follow.
+		depth, inside := 0, depthAt(src, c.Pos().Offset) > 0
 		for i := c.End().Offset; i < len(src); i++ {
 			if insignificant(i) {
 				continue
 			}
-			if !strings.ContainsRune(")]}", rune(src[i])) {
+			closing := strings.ContainsRune(")]}", rune(src[i]))
+			switch {
+			case strings.ContainsRune("([{", rune(src[i])):
+				depth++
+			case closing:
+				depth--
+			}
+			if !(inside && depth >= 0) && !closing {
 				break
+			}
+			if depth < 0 {
+				inside = false
 			}
 			pl.moved[around(i+1, i+1)] = true
 		}
 		places = append(places, pl)
 	}
 	return places
+}
+
+// depthAt returns the bracket depth at offset off of src (strings and
+// comments skipped).
+func depthAt(src []byte, off int) int {
+	depth := 0
+	for i := 0; i < off && i < len(src); {
+		switch c := src[i]; c {
+		case '"', '\'':
+			i = skipString(src, i)
+			continue
+		case '#':
+			for i < len(src) && src[i] != '\n' {
+				i++
+			}
+			continue
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		}
+		i++
+	}
+	return depth
 }
 
 // commentsMoved compares the comment places of a source and of its

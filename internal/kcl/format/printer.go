@@ -717,7 +717,25 @@ func (p *printer) file(f *syntax.File) error {
 	for _, s := range f.Stmts {
 		items = append(items, s)
 	}
-	p.block(items, blockOpts{limit: len(p.src) + 1, top: true, stmts: true, blank: forceBlank}, func(n syntax.Node, next int) {
+	// A module docstring (a triple-quoted string first in the file) is
+	// followed by a blank line, as the official formatter prints it.
+	var doc syntax.Node
+	if len(f.Stmts) > 0 {
+		if es, ok := f.Stmts[0].(*syntax.ExprStmt); ok {
+			switch x := es.X.(type) {
+			case *syntax.StringLit:
+				if x.Triple {
+					doc = es
+				}
+			case *syntax.JoinedString:
+				if x.Triple {
+					doc = es
+				}
+			}
+		}
+	}
+	blank := func(prev, cur syntax.Node) bool { return prev == doc || forceBlank(prev, cur) }
+	p.block(items, blockOpts{limit: len(p.src) + 1, top: true, stmts: true, blank: blank}, func(n syntax.Node, next int) {
 		p.stmt(n.(syntax.Stmt), next)
 	})
 	// Comments are normally all printed; any left over (which only a tree
