@@ -287,6 +287,9 @@ func writeAST(b *strings.Builder, v reflect.Value, level int) {
 				if t.Name() == "NumberLit" && v.FieldByName("Kind").Interface() == syntax.IntNumber {
 					continue
 				}
+			case "IsElif":
+				// `else:` holding only an if is printed `elif`.
+				continue
 			case "IsMixin", "IsProtocol":
 				// A schema named …Mixin is a mixin whatever its keyword (…Protocol a protocol).
 				if t.Name() == "SchemaStmt" {

@@ -42,6 +42,8 @@ type printer struct {
 
 	// vert caches the layout decisions of lists and configs (layout.go).
 	vert map[syntax.Node]bool
+	// elifs caches which else branches are printed as elif (see elif).
+	elifs map[*syntax.IfStmt]*syntax.IfStmt
 
 	// depth counts the enclosing brackets of the current expression; only
 	// inside brackets may a comment break an expression across lines.
@@ -436,7 +438,7 @@ func (p *printer) block(items []syntax.Node, o blockOpts, printItem func(n synta
 		}
 		p.setLast(it)
 		p.newline()
-		if extraBlank(it) {
+		if p.extraBlank(it) {
 			p.out = append(p.out, '\n')
 		}
 	}
@@ -558,7 +560,7 @@ func (p *printer) gapBlank(prev, cur syntax.Node, curFirstLineEnd int) bool {
 // extraBlank reports whether the official formatter ends a statement with
 // an empty line wherever it stands: a schema definition always, an if
 // statement whose last branch is not an else.
-func extraBlank(n syntax.Node) bool {
+func (p *printer) extraBlank(n syntax.Node) bool {
 	switch n := n.(type) {
 	case *syntax.SchemaStmt:
 		return true
@@ -567,14 +569,50 @@ func extraBlank(n syntax.Node) bool {
 			if len(n.Else) == 0 {
 				return true
 			}
-			elif, ok := n.Else[0].(*syntax.IfStmt)
-			if !ok || !elif.IsElif || len(n.Else) != 1 {
+			elif := p.elif(n)
+			if elif == nil {
 				return false
 			}
 			n = elif
 		}
 	}
 	return false
+}
+
+// elif returns the if statement that the else branch of s is printed as an
+// elif: an elif, or an else branch holding nothing but an if statement
+// (the official formatter writes `else:` + `if c:` as `elif c:`) when no
+// comment stands between the else and the if. It returns nil otherwise.
+func (p *printer) elif(s *syntax.IfStmt) *syntax.IfStmt {
+	if e, ok := p.elifs[s]; ok {
+		return e // decided when the statement was printed
+	}
+	e := p.findElif(s)
+	if p.elifs == nil {
+		p.elifs = map[*syntax.IfStmt]*syntax.IfStmt{}
+	}
+	p.elifs[s] = e
+	return e
+}
+
+func (p *printer) findElif(s *syntax.IfStmt) *syntax.IfStmt {
+	if len(s.Else) != 1 {
+		return nil
+	}
+	e, ok := s.Else[0].(*syntax.IfStmt)
+	if !ok {
+		return nil
+	}
+	if !e.IsElif && p.src != nil {
+		if len(s.Body) == 0 {
+			return nil
+		}
+		kw := p.findTok(s.Body[len(s.Body)-1].End().Offset, "else")
+		if kw < 0 || p.pendingCommentIn(kw, e.Pos().Offset) {
+			return nil
+		}
+	}
+	return e
 }
 
 func isIfItem(n syntax.Node) bool {
@@ -900,7 +938,7 @@ func (p *printer) ifStmt(s *syntax.IfStmt, limit int, kw string) {
 	}
 	p.leadingComments(elseOff)
 	p.newline()
-	if elif, ok := s.Else[0].(*syntax.IfStmt); ok && elif.IsElif && len(s.Else) == 1 {
+	if elif := p.elif(s); elif != nil {
 		p.ifStmt(elif, limit, "elif ")
 		return
 	}
