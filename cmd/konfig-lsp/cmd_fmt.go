@@ -45,7 +45,7 @@ rewritten in place (not with standard input).
 -l lists the files whose formatting differs; -d (--check) lists them too and
 exits with status 1 when there is any, for CI (with -w the files are also
 rewritten). A file that does not parse is reported as file:line:col: message
-and left untouched; the exit status is then 1. Usage errors exit with 2.`,
+and left untouched; the exit status is then 1 (2 for -w with standard input).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFmt(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), opts, args)
 		},
