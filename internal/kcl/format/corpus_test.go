@@ -192,9 +192,64 @@ func commentPlaces(src []byte) []commentPlace {
 			}
 			pl.moved[around(i+1, i+1)] = true
 		}
+		// Before an else, elif or check header, the comment may go into
+		// the block the header opens, above its first item.
+		for i := c.End().Offset; i < len(src); i++ {
+			if insignificant(i) {
+				continue
+			}
+			if !isHeader(src[i:]) {
+				break
+			}
+			if colon := headerColon(src, i); colon >= 0 {
+				pl.moved[around(colon+1, colon+1)] = true
+			}
+			break
+		}
 		places = append(places, pl)
 	}
 	return places
+}
+
+// isHeader reports whether b starts with the keyword of a block header that
+// the official formatter prints the comments before inside its block.
+func isHeader(b []byte) bool {
+	for _, kw := range []string{"else", "elif", "check"} {
+		if len(b) > len(kw) && string(b[:len(kw)]) == kw {
+			c := b[len(kw)]
+			if c == ' ' || c == ':' || c == '\t' {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// headerColon returns the offset of the colon ending the block header that
+// starts at off (outside brackets and strings), or -1.
+func headerColon(src []byte, off int) int {
+	depth := 0
+	for i := off; i < len(src); {
+		switch c := src[i]; c {
+		case '"', '\'':
+			i = skipString(src, i)
+			continue
+		case '(', '[', '{':
+			depth++
+		case ')', ']', '}':
+			depth--
+		case ':':
+			if depth == 0 {
+				return i
+			}
+		case '\n':
+			if depth == 0 {
+				return -1
+			}
+		}
+		i++
+	}
+	return -1
 }
 
 // depthAt returns the bracket depth at offset off of src (strings and

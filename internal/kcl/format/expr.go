@@ -216,13 +216,16 @@ func entryOp(op syntax.Token) string {
 // comprehension prints a list or dict comprehension: on the bracket lines
 // when the source started its element on the line of the opening bracket,
 // else on a line of its own between the brackets.
+// comprehension prints a list or dict comprehension on one line, as the
+// official formatter does; a comment inside waits for the next place a
+// comment can go. Only where the source had the element on a line of its
+// own and a comment lies outside every part printed as a block (a config
+// element takes the comments written inside it) do we keep the element on
+// a line of its own, so that the comment keeps its place.
 func (p *printer) comprehension(e syntax.Expr, openTok, closeTok string, first syntax.Expr, last syntax.Node, body func()) {
-	open, close := startOff(e), closeOff(e)
-	inner := &spanNode{Span: syntax.Span{Start: first.Pos(), Stop: last.End()}}
-	// The official formatter prints a comprehension on one line; we keep
-	// the element on a line of its own only where a comment inside the
-	// brackets needs the line breaks.
-	if p.src != nil && open >= 0 && first != nil && p.startLine(first) != p.lineOf(open) && p.hasCommentBefore(close) {
+	if p.comprehensionVertical(e, first) {
+		open, close := startOff(e), closeOff(e)
+		inner := &spanNode{Span: syntax.Span{Start: first.Pos(), Stop: last.End()}}
 		p.write(openTok)
 		p.depth++
 		p.lastLine = p.lineOf(open)

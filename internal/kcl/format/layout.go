@@ -101,11 +101,15 @@ func (p *printer) multiline(n syntax.Node) bool {
 			found = strings.Contains(x.Raw, "\n")
 		case *syntax.QuantExpr:
 			found = p.quantVertical(x)
+		case *syntax.ListComp:
+			found = p.comprehensionVertical(x, x.Elt)
+		case *syntax.DictComp:
+			found = p.comprehensionVertical(x, x.Key)
 		case syntax.Expr:
 			// Brackets kept open over several lines for a comment inside.
 			if p.pendingCommentIn(startOff(x), closeOff(x)) {
 				switch x.(type) {
-				case *syntax.CallExpr, *syntax.ListComp, *syntax.DictComp, *syntax.SchemaExpr:
+				case *syntax.CallExpr, *syntax.SchemaExpr:
 					found = p.vertical(startOff(x), closeOff(x), nil) || p.startLine(x) != p.endLine(x)
 				}
 			}
@@ -142,4 +146,58 @@ func (p *printer) quantVertical(q *syntax.QuantExpr) bool {
 	}
 	open := p.findTok(q.Target.End().Offset, "{")
 	return open >= 0 && (p.startLine(q.Test) != p.lineOf(open) || p.pendingCommentIn(open, closeOff(q)))
+}
+
+// comprehensionVertical reports whether a comprehension keeps its element on
+// a line of its own: when the source had it there and a comment inside the
+// brackets lies outside every part printed as a block (see comprehension).
+func (p *printer) comprehensionVertical(e syntax.Expr, first syntax.Expr) bool {
+	open, close := startOff(e), closeOff(e)
+	if p.src == nil || open < 0 || close < 0 || first == nil || p.startLine(first) == p.lineOf(open) {
+		return false
+	}
+	var blocks [][2]int // spans of the parts printed as blocks
+	syntax.Inspect(e, func(x syntax.Node) bool {
+		if x == nil || x == syntax.Node(e) {
+			return x != nil
+		}
+		vert := false
+		switch x := x.(type) {
+		case *syntax.ListExpr:
+			vert = p.listVertical(x)
+		case *syntax.ConfigExpr:
+			vert = p.configVertical(x)
+		case *syntax.LambdaExpr:
+			vert = true
+		case *syntax.ListComp:
+			vert = p.comprehensionVertical(x, x.Elt)
+		case *syntax.DictComp:
+			vert = p.comprehensionVertical(x, x.Key)
+		}
+		if vert {
+			blocks = append(blocks, [2]int{startOff(x), closeOff(x)})
+			return false
+		}
+		return true
+	})
+	for i := p.ci; i < len(p.comments); i++ {
+		off := p.comments[i].Pos().Offset
+		if off >= close {
+			break
+		}
+		if off <= open {
+			continue
+		}
+		inBlock := false
+		for _, b := range blocks {
+			if off > b[0] && off < b[1] {
+				inBlock = true
+				break
+			}
+		}
+		if !inBlock {
+			return true
+		}
+	}
+	return false
 }

@@ -430,7 +430,11 @@ func (p *printer) block(items []syntax.Node, o blockOpts, printItem func(n synta
 				p.blankLine()
 			}
 		}
-		p.leadingComments(firstLineEnd)
+		if sn, ok := it.(*spanNode); !ok || !sn.isChecks {
+			// (Comments before `check:` go in the check block, above its
+			// first check, as the official formatter prints them.)
+			p.leadingComments(firstLineEnd)
+		}
 		p.newline()
 		printItem(it, next)
 		if o.sep != "" && (i < len(items)-1 || o.sepLast) {
@@ -936,7 +940,8 @@ func (p *printer) ifStmt(s *syntax.IfStmt, limit int, kw string) {
 	if len(s.Else) == 0 {
 		return
 	}
-	p.leadingComments(elseOff)
+	// Comments before the else (or elif) are printed in its body, above its
+	// first statement, as the official formatter prints them.
 	p.newline()
 	if elif := p.elif(s); elif != nil {
 		p.ifStmt(elif, limit, "elif ")
