@@ -7,7 +7,8 @@
 //   - a comment written at the end of the first line of a statement, schema
 //     attribute, config entry or list element is printed on a line of its
 //     own above it; a comment inside an expression printed on one line waits
-//     for the next such place; every comment is kept, in order;
+//     for the next such place; a comment before an else, elif or check:
+//     header goes inside its block; every comment is kept, in order;
 //   - a blank line between two statements where the source had two lines or
 //     more between them, or one empty line (dropped when the next statement's
 //     first line carries a comment); one after the import block, after every
@@ -23,8 +24,10 @@
 // breaks a list on its second run), we print its second run's result at
 // once; where it would change a program's meaning or lose a comment's place
 // (a float literal rewritten through its value, a comment among call
-// arguments), we keep the source's spelling or lines. Each rule has a case
-// of its own in testdata/.
+// arguments or beside a comprehension's element, a comment after the last
+// statement of an indented block, which it would move to the next
+// statement), we keep the source's spelling, lines or place. Each rule has
+// a case of its own in testdata/.
 //
 // Format a source file with Source, which parses it first:
 //
