@@ -170,27 +170,31 @@ func commentPlaces(src []byte) []commentPlace {
 				pl.moved[around(q, q)] = true
 			}
 		}
-		// Inside brackets, the comment may wait till the end of the
-		// innermost pair; then past the closing brackets that follow.
-		depth, inside := 0, depthAt(src, c.Pos().Offset) > 0
-		for i := c.End().Offset; i < len(src); i++ {
-			if insignificant(i) {
-				continue
+		// Inside brackets, the comment may wait for the next place a
+		// comment can go: anywhere up to the end of its statement (the
+		// first line break outside brackets), or just after it.
+		if depth := depthAt(src, c.Pos().Offset); depth > 0 {
+			for i := c.End().Offset; i < len(src); i++ {
+				switch ch := src[i]; {
+				case ch == '"' || ch == '\'':
+					i = skipString(src, i) - 1
+					pl.moved[around(i+1, i+1)] = true
+					continue
+				case isComment[i]:
+					continue
+				case ch == '\n' && depth <= 0:
+					pl.moved[around(i, i)] = true
+					i = len(src)
+					continue
+				case strings.ContainsRune("([{", rune(ch)):
+					depth++
+				case strings.ContainsRune(")]}", rune(ch)):
+					depth--
+				}
+				if !insignificant(i) {
+					pl.moved[around(i+1, i+1)] = true
+				}
 			}
-			closing := strings.ContainsRune(")]}", rune(src[i]))
-			switch {
-			case strings.ContainsRune("([{", rune(src[i])):
-				depth++
-			case closing:
-				depth--
-			}
-			if !(inside && depth >= 0) && !closing {
-				break
-			}
-			if depth < 0 {
-				inside = false
-			}
-			pl.moved[around(i+1, i+1)] = true
 		}
 		// Before an else, elif or check header, the comment may go into
 		// the block the header opens, above its first item.
