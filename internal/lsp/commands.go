@@ -59,6 +59,9 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 	lens := func(title, cmd string) protocol.CodeLens {
 		return protocol.CodeLens{Range: r, Command: protocol.Command{Title: title, Command: cmd, Arguments: []protocol.LSPAny{arg}}}
 	}
+	if !s.trusted() {
+		return []protocol.CodeLens{lens(untrustedLensTitle, cmdPreview)}, nil
+	}
 	out := []protocol.CodeLens{lens("Preview resources", cmdPreview), lens("Preview diff", cmdDiff)}
 	s.mu.Lock()
 	disabled := s.settings.DisableApply
@@ -71,6 +74,9 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 
 // ExecuteCommand runs one of the konfig.* commands.
 func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+	if err := s.commandAllowed(params.Command); err != nil {
+		return nil, err
+	}
 	if len(params.Arguments) != 1 {
 		return nil, fmt.Errorf("%s takes one argument (a document URI or a stack directory), got %d", params.Command, len(params.Arguments))
 	}

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -159,6 +160,12 @@ func (s *server) writeStackPreview(ctx context.Context, b *strings.Builder, a *a
 		return
 	}
 	r := s.compileStack(ctx, a.snap, u.stack)
+	if errors.Is(r.err, errUntrusted) {
+		if inst != "" {
+			b.WriteString(untrustedHoverNote)
+		}
+		return
+	}
 	if r.err != nil {
 		fmt.Fprintf(b, "\n---\nThe stack `%s` does not compile: %v\n", u.stack.Name, firstLine(r.err.Error()))
 		return

@@ -30,6 +30,11 @@ type initOptions struct {
 	// konfig.preview, diffs and messages, in addition to
 	// spec.DefaultSensitiveAttributes (see spec.Matcher).
 	SensitiveAttributes []string `json:"sensitiveAttributes,omitempty"`
+	// Trusted says whether the editor trusts the workspace (default
+	// true): false turns off every evaluation of KCL code and the engine
+	// commands (trust.go). Left out of a later settings object, it keeps
+	// its current value.
+	Trusted *bool `json:"trusted,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
@@ -84,12 +89,16 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 
 func (s *server) applySettings(o initOptions) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.opts.Debounce = s.baseDebounce
 	if o.DebounceMs != nil && *o.DebounceMs >= 0 {
 		s.opts.Debounce = time.Duration(*o.DebounceMs) * time.Millisecond
 	}
 	s.settings = o
+	trustChanged := s.setTrust(o.Trusted)
+	s.mu.Unlock()
+	if trustChanged {
+		s.trustChanged()
+	}
 	if s.opts.onSettings != nil {
 		s.opts.onSettings()
 	}

@@ -153,6 +153,9 @@ func allowedStack(dir, root string, only []string) bool {
 // compileStack compiles st against snap (reusing the result of the same
 // snapshot).
 func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.Stack) *stackResult {
+	if err := s.evaluationAllowed(); err != nil { // workspace trust (trust.go)
+		return &stackResult{snapID: snap.id, stack: st, err: err}
+	}
 	s.stacks.mu.Lock()
 	if r := s.stacks.results[st.Dir]; r != nil && r.snapID == snap.id {
 		s.stacks.mu.Unlock()
@@ -224,7 +227,7 @@ func (s *server) runDiagnostics(ctx context.Context, snap *snapshot, paths []str
 // file. A syntax error is left to the syntax layer of its own file.
 func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]protocol.Diagnostic {
 	out := map[string][]protocol.Diagnostic{}
-	if r.err == nil || errors.Is(r.err, context.Canceled) {
+	if r.err == nil || errors.Is(r.err, context.Canceled) || errors.Is(r.err, errUntrusted) {
 		return out
 	}
 	stackName := r.stack.Name

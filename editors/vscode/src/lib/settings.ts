@@ -31,6 +31,8 @@ export interface InitializationOptions {
   disableApply?: boolean;
   excludeTypes?: string[];
   sensitiveAttributes?: string[];
+  /** Whether the workspace is trusted (see ./trust.ts); not a konfig-lsp.* setting. */
+  trusted?: boolean;
 }
 
 /** The non-blank entries of a list setting, trimmed and without duplicates. */
