@@ -8,14 +8,17 @@ import (
 	"github.com/spf13/cobra"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
 func init() { subcommands = append(subcommands, newCompileCmd) }
 
 func newCompileCmd() *cobra.Command {
 	var (
-		output string
-		args   []string
+		output      string
+		args        []string
+		maskSecrets bool
+		sensitive   []string
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -26,7 +29,14 @@ package, and print the resources (id, type, attributes, dependsOn, extensions) a
 a YAML list, the form of ci-test/stdout.golden.yaml. The YAML files under the
 project's crd/ directory are appended as resources. Errors are printed as
 file:line:col: kind: message and the exit status is 1. The stack is the one
-holding stackdir (default: the current directory).`,
+holding stackdir (default: the current directory).
+
+The output is the stack's intent as written, secrets included: it is an artifact
+(the input of preview/apply --spec, the golden of ci-test/stdout.golden.yaml, what the
+official toolchain prints), not a display. --mask-secrets masks the sensitive values
+as preview does (a Secret's data and stringData, Terraform attributes whose name is
+sensitive, see --sensitive-attribute): use it where the output lands in a log, such
+as CI on pull requests with secrets passed as -D options.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			target := "."
@@ -49,6 +59,12 @@ holding stackdir (default: the current directory).`,
 				}
 				return exitError{code: 1}
 			}
+			if maskSecrets {
+				m := spec.NewMatcher(sensitive...)
+				for i, r := range sp.Resources {
+					sp.Resources[i] = spec.Mask(r, m)
+				}
+			}
 			var buf bytes.Buffer
 			if err := konfig.WriteSpec(&buf, sp); err != nil {
 				return fmt.Errorf("compile: %w", err)
@@ -65,5 +81,7 @@ holding stackdir (default: the current directory).`,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
+	cmd.Flags().BoolVar(&maskSecrets, "mask-secrets", false, "mask sensitive values (as preview does) instead of printing the intent as written")
+	registerSensitive(cmd, &sensitive)
 	return cmd
 }

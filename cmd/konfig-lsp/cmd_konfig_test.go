@@ -12,6 +12,7 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
@@ -122,7 +123,7 @@ func TestLsExamples(t *testing.T) {
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("ls mismatch (-want +got):\n%s", diff)
 	}
-	if strings.Contains(out, "dev-password-123") || !strings.Contains(out, `"value": "******"`) {
+	if strings.Contains(out, "dev-password-123") || !strings.Contains(out, `"value": "`+spec.Masked+`"`) {
 		t.Errorf("ls --format json should mask the db_password option; output:\n%s", out)
 	}
 	table, _, code := execRoot(t, "ls", examples)

@@ -4,12 +4,12 @@ import (
 	"encoding/json"
 	"fmt"
 	"path/filepath"
-	"strings"
 	"text/tabwriter"
 
 	"github.com/spf13/cobra"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
 func init() { subcommands = append(subcommands, newLsCmd) }
@@ -55,6 +55,7 @@ stack's ordered KCL files and options.`,
 			if format == "json" {
 				enc := json.NewEncoder(out)
 				enc.SetIndent("", "  ")
+				enc.SetEscapeHTML(false) // spec.Masked as it reads
 				if err := enc.Encode(projects); err != nil {
 					return fmt.Errorf("ls: %w", err)
 				}
@@ -108,17 +109,15 @@ func lsProjects(repo *konfig.Repo) []lsProject {
 	return out
 }
 
-// maskOptions returns opts with the values of secret-looking keys
-// (password, secret, token, credential) replaced by "******".
+// maskOptions returns opts with the values of sensitive keys (spec.Matcher:
+// password, secret, token, credential, …) replaced by spec.Masked.
 func maskOptions(opts []konfig.Option) []konfig.Option {
+	var m spec.Matcher
 	out := make([]konfig.Option, len(opts))
 	for i, o := range opts {
 		out[i] = o
-		k := strings.ToLower(o.Key)
-		for _, w := range []string{"password", "secret", "token", "credential"} {
-			if strings.Contains(k, w) {
-				out[i].Value = "******"
-			}
+		if m.Match(o.Key) {
+			out[i].Value = spec.Masked
 		}
 	}
 	return out

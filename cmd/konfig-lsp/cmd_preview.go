@@ -35,6 +35,7 @@ type engineFlags struct {
 	forceUnlock  bool
 	maxConc      int
 	noStyle      bool
+	sensitive    []string // --sensitive-attribute
 }
 
 func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
@@ -45,6 +46,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 	fl.BoolVar(&f.forceUnlock, "force-unlock", false, "take the stack's lock even if another operation holds it")
 	fl.IntVar(&f.maxConc, "max-concurrent", 10, "resources processed in parallel")
 	fl.BoolVar(&f.noStyle, "no-style", false, "no colors")
+	registerSensitive(cmd, &f.sensitive)
 	if withSpec {
 		fl.StringVar(&f.specFile, "spec", "", "read the resources from this YAML file (a list, or {resources: [...]}) instead of compiling the stack; - is stdin")
 		fl.StringArrayVarP(&f.args, "argument", "D", nil, "KCL option key=value for the compile")
@@ -54,6 +56,12 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 		fl.StringArrayVar(&f.targets, "target", nil, "limit the operation to the resources with this id ('*' matches any text; repeatable) and the resources they depend on; the others are shown as Excluded (not targeted) and left alone")
 		fl.StringSliceVar(&f.excludeTypes, "exclude-type", nil, "resource types to leave out (e.g. Terraform): shown as Excluded, and the resources depending on them as Blocked; neither is applied")
 	}
+}
+
+// registerSensitive adds --sensitive-attribute to cmd.
+func registerSensitive(cmd *cobra.Command, names *[]string) {
+	cmd.Flags().StringArrayVar(names, "sensitive-attribute", nil, "an attribute `name` whose values are masked in the output, in addition to the defaults ("+
+		strings.Join(spec.DefaultSensitiveAttributes(), ", ")+"): a name matches when it contains the given one, case and _-. ignored (repeatable)")
 }
 
 // printingErrors wraps a RunE so that its error is printed on stderr (the
@@ -125,10 +133,11 @@ func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.En
 		return nil, err
 	}
 	return engine.New(engine.Config{
-		StackDir: stackDir,
-		StateDir: f.stateDir,
-		Runtimes: runtime.Registry{spec.Kubernetes: kube},
-		Logger:   log,
+		StackDir:  stackDir,
+		StateDir:  f.stateDir,
+		Runtimes:  runtime.Registry{spec.Kubernetes: kube},
+		Logger:    log,
+		Sensitive: spec.NewMatcher(f.sensitive...),
 	}), nil
 }
 
@@ -160,6 +169,11 @@ target are Excluded (not targeted). A resource the API server rejects in the dry
 the server's message (naming the offending field), and preview exits with status 1.
 A resource whose namespace or CRD the same apply creates cannot be dry-run yet: its
 note says so.
+
+Sensitive values are masked in the table, the diff, the JSON, the messages and the
+state: a Secret's data and stringData, and the attributes of other types (Terraform)
+whose name is sensitive (password, secret, token, private_key, access_key, …; see
+--sensitive-attribute); a changed one shows as "<sensitive, changed>".
 
 Logs, client-go's included, go to stderr as structured records from the level in
 $KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for apply and destroy.`,

@@ -233,7 +233,7 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 			mu.Lock()
 			applied[id] = obj
 			mu.Unlock()
-			saver.put(recordOf(r))
+			saver.put(e.recordOf(r))
 			count(UnChanged)
 			ev.emit(Event{Type: EventDone, ID: id, Action: UnChanged})
 			return nil
@@ -242,7 +242,7 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		ev.emit(Event{Type: EventStart, ID: id, Action: step.Action})
 		obj, err := rt.Apply(ctx, r, runtime.ApplyOptions{Force: opts.ForceConflicts})
 		if err != nil {
-			err = applyError(rt, r, err)
+			err = e.applyError(rt, r, err)
 			fail()
 			ev.emit(Event{Type: EventFailed, ID: id, Action: step.Action, Err: err, Elapsed: time.Since(start)})
 			return err
@@ -250,7 +250,7 @@ func (e *Engine) Apply(ctx context.Context, sp *spec.Spec, ch *Changes, opts App
 		mu.Lock()
 		applied[id] = obj
 		mu.Unlock()
-		saver.put(recordOf(r))
+		saver.put(e.recordOf(r))
 		if opts.Watch {
 			ev.emit(Event{Type: EventWaiting, ID: id, Action: step.Action})
 			if dw, ok := rt.(runtime.DependableWaiter); ok {
@@ -449,7 +449,7 @@ func (e *Engine) DestroyPreview(ctx context.Context) (*Changes, error) {
 			s.live = live
 			s.From = rt.Comparable(live)
 		}
-		maskSecret(s)
+		e.mask(s)
 		ch.ChangeSteps[r.ID] = s
 		ch.StepKeys = append(ch.StepKeys, r.ID)
 	}
@@ -491,13 +491,10 @@ func (e *Engine) Destroy(ctx context.Context, opts DestroyOptions) (*Result, err
 	return res, nil
 }
 
-// recordOf is the state record of an applied resource; Secret values are
-// not kept.
-func recordOf(r spec.Resource) state.Resource {
-	if isSecret(r.Attributes) {
-		r.Attributes = MaskSecretObject(r.Attributes, nil)
-	}
-	return state.Resource{Resource: r, AppliedAt: now()}
+// recordOf is the state record of an applied resource; sensitive values
+// (spec.Mask) are not kept.
+func (e *Engine) recordOf(r spec.Resource) state.Resource {
+	return state.Resource{Resource: spec.Mask(r, e.cfg.Sensitive), AppliedAt: now()}
 }
 
 // waitReady waits until the runtime calls the resource ready: by the

@@ -148,31 +148,8 @@ func (e *Engine) blockedStep(ctx context.Context, r spec.Resource, blockers []st
 		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
 	}
 	st.To = ignoreFields(rt.Comparable(r.Attributes), opts.IgnoreFields)
-	maskSecret(st)
+	e.mask(st)
 	return st, nil
-}
-
-// scrubSecret replaces, in a message about a Secret with attributes attrs,
-// every data and stringData value by Masked.
-func scrubSecret(attrs map[string]any, msg string) string {
-	if !isSecret(attrs) {
-		return msg
-	}
-	var vals []string
-	for _, field := range []string{"data", "stringData"} {
-		m, _ := attrs[field].(map[string]any)
-		for _, v := range m {
-			if s, ok := v.(string); ok && len(s) >= 3 {
-				vals = append(vals, s)
-			}
-		}
-	}
-	// Longest first, so that a value holding another is masked whole.
-	sort.Slice(vals, func(i, j int) bool { return len(vals[i]) > len(vals[j]) })
-	for _, v := range vals {
-		msg = strings.ReplaceAll(msg, v, Masked)
-	}
-	return msg
 }
 
 // RejectedError is a resource the system refused to take (validation,
@@ -192,13 +169,35 @@ func (e *RejectedError) Error() string {
 func (e *RejectedError) Unwrap() error { return e.Err }
 
 // applyError turns an error of rt.Apply(r) into a *RejectedError when the
-// runtime calls it a rejection; Secret values never appear in it.
-func applyError(rt runtime.Runtime, r spec.Resource, err error) error {
+// runtime calls it a rejection; r's sensitive values (spec.Scrub) never
+// appear in its message, whatever its class.
+func (e *Engine) applyError(rt runtime.Runtime, r spec.Resource, err error) error {
 	if class, msg := runtime.Classify(rt, r, err); class == runtime.ErrRejected {
-		return &RejectedError{ID: r.ID, Type: r.Type, Message: scrubSecret(r.Attributes, msg), Err: err}
+		return &RejectedError{ID: r.ID, Type: r.Type, Message: spec.Scrub(msg, r, e.cfg.Sensitive), Err: err}
+	}
+	return e.scrubbed(r, err)
+}
+
+// scrubbed returns err, an error about r, with r's sensitive values masked
+// in its message (spec.Scrub); err itself when it quotes none.
+func (e *Engine) scrubbed(r spec.Resource, err error) error {
+	if msg := err.Error(); spec.Scrub(msg, r, e.cfg.Sensitive) != msg {
+		return &scrubbedError{msg: spec.Scrub(msg, r, e.cfg.Sensitive), err: err}
 	}
 	return err
 }
+
+// scrubbedError is an error whose message quoted sensitive values: its
+// message has them masked, and it unwraps to the original (for errors.Is
+// and errors.As; never print the original).
+type scrubbedError struct {
+	msg string
+	err error
+}
+
+func (e *scrubbedError) Error() string { return e.msg }
+
+func (e *scrubbedError) Unwrap() error { return e.err }
 
 // selectTargets returns, for target patterns, whether an id is in the
 // operation: planned resources matching a pattern and everything they depend

@@ -18,7 +18,10 @@
 // (atomic writes, batched at most every 50 ms), reports a
 // rejection during the apply as a *RejectedError and skips its dependents,
 // and deletes what left the plan in reverse dependency order. Destroy
-// deletes what the state holds.
+// deletes what the state holds. Sensitive values (a Secret's, a Terraform
+// password's: spec.Mask with Config.Sensitive) are masked in every step,
+// diff, message, event and state record; a changed one shows as
+// spec.MaskedChanged.
 //
 // Construct an Engine per stack:
 //
@@ -28,6 +31,7 @@
 package engine
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
@@ -66,7 +70,7 @@ func applicable(a Action) bool { return a != Unsupported && a != Excluded && a !
 type Step struct {
 	ID     string         `json:"id"`
 	Action Action         `json:"action"`
-	From   map[string]any `json:"from"` // live object (server-managed fields and ignored fields left out; Secret values masked)
+	From   map[string]any `json:"from"` // live object (server-managed fields and ignored fields left out; sensitive values masked, see spec.Mask)
 	To     map[string]any `json:"to"`   // the object after the change (same treatment; none for Unsupported and Excluded resources)
 	// Note says why a step is special: a conflict with another field
 	// manager, an unresolved reference, a missing runtime, what blocks it,
@@ -141,13 +145,17 @@ func (c *Changes) HasChanges() bool {
 	return c.Count(Create)+c.Count(Update)+c.Count(Delete) > 0
 }
 
-// JSON encodes the changes as `{stepKeys, changeSteps: {id: {id, action, from, to}}}`.
+// JSON encodes the changes as `{stepKeys, changeSteps: {id: {id, action, from, to}}}`
+// (indented; <, > and & as they are, so that spec.Masked reads as it is).
 func (c *Changes) JSON() ([]byte, error) {
-	data, err := json.MarshalIndent(c, "", "  ")
-	if err != nil {
+	var b bytes.Buffer
+	enc := json.NewEncoder(&b)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	if err := enc.Encode(c); err != nil {
 		return nil, fmt.Errorf("encode changes: %w", err)
 	}
-	return data, nil
+	return bytes.TrimSuffix(b.Bytes(), []byte("\n")), nil
 }
 
 // Config configures an Engine for one stack.
@@ -160,6 +168,11 @@ type Config struct {
 	Runtimes runtime.Registry
 	// Logger receives debug logs; nil means slog.Default().
 	Logger *slog.Logger
+	// Sensitive says which attribute names are sensitive (spec.Matcher;
+	// the zero value holds spec.DefaultSensitiveAttributes). Their values,
+	// and a Secret's, are masked in steps, diffs, messages, events and the
+	// state (spec.Mask).
+	Sensitive spec.Matcher
 }
 
 // Engine runs operations on one stack.
@@ -326,7 +339,7 @@ func (e *Engine) Preview(ctx context.Context, sp *spec.Spec, opts PreviewOptions
 				st.Note = "already gone"
 			}
 		}
-		maskSecret(st)
+		e.mask(st)
 		ch.ChangeSteps[r.ID] = st
 		ch.StepKeys = append(ch.StepKeys, r.ID)
 	}
@@ -361,9 +374,8 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 	e, opts := pv.e, pv.opts
 	st := &Step{ID: r.ID, res: r}
 	rt, err := e.cfg.Runtimes.For(r)
-	// Left out: no To. Without a runtime the engine cannot tell which of
-	// the attributes are secret (a Terraform database password), so it
-	// shows none of them.
+	// Left out: no To. The attributes of a type the operation leaves out
+	// are not shown at all (spec.Mask would hide its sensitive ones).
 	if opts.excluded(r.Type) {
 		st.Action, st.Note = Excluded, "type "+r.Type+" excluded"
 		return st, nil
@@ -404,18 +416,19 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 		// assign).
 		if _, err := rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: opts.ForceConflicts}); err != nil {
 			class, msg := runtime.Classify(rt, r, err)
+			msg = spec.Scrub(msg, r, e.cfg.Sensitive)
 			switch {
 			case class == runtime.ErrPrerequisite && pv.provided(r):
 				st.Note = "not validated by a dry-run: " + msg + " (this apply creates it)"
 			case class == runtime.ErrRejected:
-				st.Error = scrubSecret(r.Attributes, msg)
+				st.Error = msg
 				st.Note = "rejected by " + r.Type
 			case class == runtime.ErrPrerequisite:
 				// Missing, and not created by this apply either.
 				st.Error = msg
 				st.Note = "cannot be applied"
 			default:
-				return nil, fmt.Errorf("dry-run: %w", err)
+				return nil, fmt.Errorf("dry-run: %w", e.scrubbed(r, err))
 			}
 		}
 	case len(unresolved) > 0:
@@ -435,20 +448,20 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 		var ce *runtime.ConflictError
 		if errors.As(err, &ce) {
 			st.conflict = true
-			st.Note = "conflict: " + ce.Message
+			st.Note = "conflict: " + spec.Scrub(ce.Message, r, e.cfg.Sensitive)
 			dry, err = rt.Apply(ctx, r, runtime.ApplyOptions{DryRun: true, Force: true})
 		}
 		if err != nil {
 			if class, msg := runtime.Classify(rt, r, err); class == runtime.ErrRejected {
 				st.Action = Update
-				st.Error = scrubSecret(r.Attributes, msg)
+				st.Error = spec.Scrub(msg, r, e.cfg.Sensitive)
 				st.Note = "rejected by " + r.Type
 				st.result = attrs
 				st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
 				st.To = ignoreFields(rt.Comparable(attrs), opts.IgnoreFields)
 				break
 			}
-			return nil, fmt.Errorf("dry-run: %w", err)
+			return nil, fmt.Errorf("dry-run: %w", e.scrubbed(r, err))
 		}
 		st.result = dry
 		st.From = ignoreFields(rt.Comparable(live), opts.IgnoreFields)
@@ -459,7 +472,7 @@ func (pv *previewer) previewOne(ctx context.Context, r spec.Resource, last *spec
 			st.Action = Update
 		}
 	}
-	maskSecret(st)
+	e.mask(st)
 	return st, nil
 }
 
@@ -727,56 +740,14 @@ func removePath(v any, path []string) {
 	}
 }
 
-// Masked replaces every Secret data/stringData value in output.
-const Masked = "<masked>"
-
-// MaskedChanged replaces a Secret value that the change modifies.
-const MaskedChanged = "<masked, changed>"
-
-// isSecret reports whether obj is a core/v1 Secret.
-func isSecret(obj map[string]any) bool {
-	if obj == nil {
-		return false
-	}
-	k, _ := obj["kind"].(string)
-	v, _ := obj["apiVersion"].(string)
-	return k == "Secret" && v == "v1"
-}
-
-// maskSecret masks the values of Secret data and stringData in From and To;
-// a value that differs between them is shown as MaskedChanged in To.
-func maskSecret(st *Step) {
-	if !isSecret(st.From) && !isSecret(st.To) {
-		return
-	}
-	from, to := st.From, st.To
-	st.From = MaskSecretObject(from, nil)
-	st.To = MaskSecretObject(to, from)
-}
-
-// MaskSecretObject returns a copy of a Secret obj whose data and stringData
-// values are masked; when against (an unmasked other version) is given,
-// values that differ from it are marked MaskedChanged.
-func MaskSecretObject(obj map[string]any, against map[string]any) map[string]any {
-	if obj == nil {
-		return nil
-	}
-	out := graph.DeepCopy(obj).(map[string]any)
-	for _, field := range []string{"data", "stringData"} {
-		m, ok := out[field].(map[string]any)
-		if !ok {
-			continue
-		}
-		other, _ := against[field].(map[string]any)
-		for k, v := range m {
-			if against != nil && !reflect.DeepEqual(other[k], v) {
-				m[k] = MaskedChanged
-			} else {
-				m[k] = Masked
-			}
-		}
-	}
-	return out
+// mask masks the sensitive values of From and To (spec.MaskAttributes, by
+// the type of the step's resource and Config.Sensitive); a value of To that
+// differs from From's is spec.MaskedChanged, so the diff shows that it
+// changes without showing it.
+func (e *Engine) mask(st *Step) {
+	from := st.From
+	st.From = spec.MaskAttributes(st.res.Type, from, nil, e.cfg.Sensitive)
+	st.To = spec.MaskAttributes(st.res.Type, st.To, from, e.cfg.Sensitive)
 }
 
 // now is the clock of state timestamps.

@@ -405,8 +405,8 @@ func TestLifecycle(t *testing.T) {
 			}
 		}
 	}
-	if !strings.Contains(out.String(), engine.MaskedChanged) {
-		t.Errorf("the changed secret value is not marked %q", engine.MaskedChanged)
+	if !strings.Contains(out.String(), spec.MaskedChanged) {
+		t.Errorf("the changed secret value is not marked %q", spec.MaskedChanged)
 	}
 
 	// The lock stops a concurrent operation and names the holder.

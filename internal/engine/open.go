@@ -10,11 +10,12 @@ import (
 // Kubernetes runtime for the cluster kc selects (kubeconfig path and context;
 // empty fields mean $KUBECONFIG or ~/.kube/config and its current context).
 // Other resource types have no runtime and are reported as Unsupported.
-// This is the constructor the CLI and the language server use.
-func NewKubernetes(stackDir string, kc kubernetes.Config) (*Engine, error) {
+// sensitive is Config.Sensitive. This is the constructor the language
+// server uses.
+func NewKubernetes(stackDir string, kc kubernetes.Config, sensitive spec.Matcher) (*Engine, error) {
 	kube, err := kubernetes.New(kc)
 	if err != nil {
 		return nil, err
 	}
-	return New(Config{StackDir: stackDir, Runtimes: runtime.Registry{spec.Kubernetes: kube}, Logger: kc.Logger}), nil
+	return New(Config{StackDir: stackDir, Runtimes: runtime.Registry{spec.Kubernetes: kube}, Logger: kc.Logger, Sensitive: sensitive}), nil
 }

@@ -11,6 +11,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
 var update = flag.Bool("update", false, "rewrite the want sections of testdata/diff/*.txtar")
@@ -28,6 +29,7 @@ func TestStepDiff(t *testing.T) {
 			}
 			var in struct {
 				ID     string         `yaml:"id"`
+				Type   string         `yaml:"type"` // default Kubernetes
 				Action engine.Action  `yaml:"action"`
 				From   map[string]any `yaml:"from"`
 				To     map[string]any `yaml:"to"`
@@ -47,7 +49,10 @@ func TestStepDiff(t *testing.T) {
 			if wantIdx < 0 {
 				t.Fatal("no want section")
 			}
-			got, err := engine.StepDiff(engine.NewStepForTest(in.ID, in.Action, in.From, in.To, in.Ignore), false)
+			if in.Type == "" {
+				in.Type = spec.Kubernetes
+			}
+			got, err := engine.StepDiff(engine.NewStepForTest(in.ID, in.Type, in.Action, in.From, in.To, in.Ignore), false)
 			if err != nil {
 				t.Fatal(err)
 			}

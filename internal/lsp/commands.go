@@ -19,6 +19,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/preview"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
 // The commands the server executes (workspace/executeCommand). Each takes
@@ -58,6 +59,9 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 	lens := func(title, cmd string) protocol.CodeLens {
 		return protocol.CodeLens{Range: r, Command: protocol.Command{Title: title, Command: cmd, Arguments: []protocol.LSPAny{arg}}}
 	}
+	if !s.trusted() {
+		return []protocol.CodeLens{lens(untrustedLensTitle, cmdPreview)}, nil
+	}
 	out := []protocol.CodeLens{lens("Preview resources", cmdPreview), lens("Preview diff", cmdDiff)}
 	s.mu.Lock()
 	disabled := s.settings.DisableApply
@@ -70,6 +74,9 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 
 // ExecuteCommand runs one of the konfig.* commands.
 func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
+	if err := s.commandAllowed(params.Command); err != nil {
+		return nil, err
+	}
 	if len(params.Arguments) != 1 {
 		return nil, fmt.Errorf("%s takes one argument (a document URI or a stack directory), got %d", params.Command, len(params.Arguments))
 	}
@@ -158,7 +165,7 @@ func (s *server) previewCommand(ctx context.Context, st *konfig.Stack) (*command
 		return nil, err
 	}
 	return &commandResult{Stack: st.Dir, Title: fmt.Sprintf("Resources of %s (%d)", stackLabel(st), len(r.spec.Resources)),
-		Text: preview.YAML(r.spec.Resources)}, nil
+		Text: preview.YAML(r.spec.Resources, s.sensitive())}, nil
 }
 
 func stackLabel(st *konfig.Stack) string {
@@ -166,6 +173,14 @@ func stackLabel(st *konfig.Stack) string {
 		return p + "/" + st.Name
 	}
 	return st.Name
+}
+
+// sensitive is the matcher of sensitive attribute names: the defaults and
+// the sensitiveAttributes setting.
+func (s *server) sensitive() spec.Matcher {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return spec.NewMatcher(s.settings.SensitiveAttributes...)
 }
 
 // previewOptions are the engine's preview options from the settings.
@@ -194,7 +209,7 @@ func (s *server) engineFor(st *konfig.Stack) (*engine.Engine, string, error) {
 	default:
 		where += " of ~/.kube/config"
 	}
-	e, err := engine.NewKubernetes(st.Dir, kc)
+	e, err := engine.NewKubernetes(st.Dir, kc, s.sensitive())
 	if err != nil {
 		return nil, where, fmt.Errorf("cluster (%s): %w", where, err)
 	}

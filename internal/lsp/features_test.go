@@ -10,7 +10,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/preview"
+	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
 // A small package for the feature tests: a schema, an instance, a lambda
@@ -240,7 +240,7 @@ func TestCodeLensAndPreviewCommand(t *testing.T) {
 	if err := json.Unmarshal(raw, &res); err != nil {
 		t.Fatal(err)
 	}
-	if !strings.Contains(res.Text, "kind: Deployment") || !strings.Contains(res.Text, "kind: Secret") || !strings.Contains(res.Text, preview.Mask) || strings.Contains(res.Text, "ZGV2LXBhc3N3b3JkLTEyMw") {
+	if !strings.Contains(res.Text, "kind: Deployment") || !strings.Contains(res.Text, "kind: Secret") || !strings.Contains(res.Text, spec.Masked) || strings.Contains(res.Text, "ZGV2LXBhc3N3b3JkLTEyMw") {
 		t.Errorf("preview text lacks the Deployment, the Secret or the mask:\n%s", res.Text)
 	}
 	if _, err := s.server.ExecuteCommand(s.ctx, &protocol.ExecuteCommandParams{Command: "konfig.nope", Arguments: []protocol.LSPAny{arg}}); err == nil {

@@ -158,6 +158,13 @@ func startSession(t *testing.T, root string, opts Options) *testSession {
 // startSessionWith is startSession with a given client and capabilities.
 func startSessionWith(t *testing.T, root string, opts Options, tc *testClient, caps protocol.ClientCapabilities) *testSession {
 	t.Helper()
+	return startSessionInit(t, root, opts, tc, caps, "")
+}
+
+// startSessionInit is startSessionWith with initializationOptions (JSON;
+// "" sends none).
+func startSessionInit(t *testing.T, root string, opts Options, tc *testClient, caps protocol.ClientCapabilities, initOptions string) *testSession {
+	t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	a, b := net.Pipe()
 	done := make(chan error, 1)
@@ -175,6 +182,9 @@ func startSessionWith(t *testing.T, root string, opts Options, tc *testClient, c
 		t.Fatal(err)
 	}
 	params := &protocol.InitializeParams{Capabilities: caps}
+	if initOptions != "" {
+		params.InitializationOptions = protocol.LSPAny(initOptions)
+	}
 	params.WorkspaceFolders = protocol.NewNullable([]protocol.WorkspaceFolder{{URI: uri.File(abs), Name: filepath.Base(abs)}})
 	if _, err := server.Initialize(cctx, params); err != nil {
 		t.Fatalf("initialize: %v", err)

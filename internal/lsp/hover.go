@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"strings"
 
@@ -159,6 +160,12 @@ func (s *server) writeStackPreview(ctx context.Context, b *strings.Builder, a *a
 		return
 	}
 	r := s.compileStack(ctx, a.snap, u.stack)
+	if errors.Is(r.err, errUntrusted) {
+		if inst != "" {
+			b.WriteString(untrustedHoverNote)
+		}
+		return
+	}
 	if r.err != nil {
 		fmt.Fprintf(b, "\n---\nThe stack `%s` does not compile: %v\n", u.stack.Name, firstLine(r.err.Error()))
 		return
@@ -168,14 +175,14 @@ func (s *server) writeStackPreview(ctx context.Context, b *strings.Builder, a *a
 	}
 	if inst != "" {
 		res := preview.ForInstance(r.spec.Resources, inst)
-		fmt.Fprintf(b, "\n---\n**Resources in stack `%s`** (%d)\n\n```yaml\n%s```\n", u.stack.Name, len(res), preview.YAML(res))
+		fmt.Fprintf(b, "\n---\n**Resources in stack `%s`** (%d)\n\n```yaml\n%s```\n", u.stack.Name, len(res), preview.YAML(res, s.sensitive()))
 		return
 	}
 	val, ok := literalValue(key.Value)
 	if !ok {
 		return
 	}
-	fields := preview.FieldsWithValue(r.spec.Resources, val)
+	fields := preview.FieldsWithValue(r.spec.Resources, val, s.sensitive())
 	if len(fields) == 0 {
 		return
 	}

@@ -26,6 +26,15 @@ type initOptions struct {
 	// apply leave out (the CLI's --exclude-type): without it, a stack
 	// holding a type with no runtime is refused.
 	ExcludeTypes []string `json:"excludeTypes,omitempty"`
+	// SensitiveAttributes are attribute names masked in hover previews,
+	// konfig.preview, diffs and messages, in addition to
+	// spec.DefaultSensitiveAttributes (see spec.Matcher).
+	SensitiveAttributes []string `json:"sensitiveAttributes,omitempty"`
+	// Trusted says whether the editor trusts the workspace (default
+	// true): false turns off every evaluation of KCL code and the engine
+	// commands (trust.go). Left out of a later settings object, it keeps
+	// its current value.
+	Trusted *bool `json:"trusted,omitempty"`
 
 	// EvalTimeoutMs is the time limit of one stack's evaluation in the
 	// server, in milliseconds (default 10000; 0 or less: the default).
@@ -87,12 +96,16 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 
 func (s *server) applySettings(o initOptions) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	s.opts.Debounce = s.baseDebounce
 	if o.DebounceMs != nil && *o.DebounceMs >= 0 {
 		s.opts.Debounce = time.Duration(*o.DebounceMs) * time.Millisecond
 	}
 	s.settings = o
+	trustChanged := s.setTrust(o.Trusted)
+	s.mu.Unlock()
+	if trustChanged {
+		s.trustChanged()
+	}
 	if s.opts.onSettings != nil {
 		s.opts.onSettings()
 	}
@@ -129,6 +142,7 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 		CompletionProvider: &protocol.CompletionOptions{
 			TriggerCharacters: []string{".", "=", ":", " ", "\"", "{"},
 		},
+		DocumentRangeFormattingProvider: protocol.Boolean(true),
 	}
 }
 

@@ -172,6 +172,9 @@ func allowedStack(dir, root string, only []string) bool {
 // A cancelled compile (ctx done) returns a result with ctx's error, not
 // kept.
 func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.Stack) *stackResult {
+	if err := s.evaluationAllowed(); err != nil { // workspace trust (trust.go)
+		return &stackResult{snapID: snap.id, stack: st, err: err}
+	}
 	cancelled := func() *stackResult { return &stackResult{snapID: snap.id, stack: st, err: ctx.Err()} }
 	for {
 		s.stacks.mu.Lock()
@@ -344,7 +347,7 @@ func (s *server) budgetDiagnostics(snap *snapshot, r *stackResult) map[string][]
 // file. A syntax error is left to the syntax layer of its own file.
 func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]protocol.Diagnostic {
 	out := map[string][]protocol.Diagnostic{}
-	if r.err == nil || errors.Is(r.err, context.Canceled) {
+	if r.err == nil || errors.Is(r.err, context.Canceled) || errors.Is(r.err, errUntrusted) {
 		return out
 	}
 	if r.budget != "" {

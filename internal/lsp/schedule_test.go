@@ -30,8 +30,8 @@ func (s *testSession) configure(settings string) {
 	}
 }
 
-// hasDiag reports whether one of ds contains every one of the texts.
-func hasDiag(texts ...string) func([]protocol.Diagnostic) bool {
+// diagWith reports whether one of ds contains every one of the texts.
+func diagWith(texts ...string) func([]protocol.Diagnostic) bool {
 	return func(ds []protocol.Diagnostic) bool {
 	next:
 		for _, d := range ds {
@@ -107,7 +107,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 
 	// The good stack's policy diagnostics arrive while the bomb runs.
 	gu, _ := s.open("blog/dev/main.k", strings.Replace(mustRead(t, filepath.Join(dir, "blog", "dev", "main.k")), "ghost:5.82.2", "ghost:latest", 1))
-	s.client.waitDiags(t, gu, hasDiag("the latest tag is not allowed"))
+	s.client.waitDiags(t, gu, diagWith("the latest tag is not allowed"))
 
 	// Requests answer while the bomb runs.
 	start := time.Now()
@@ -136,7 +136,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 	// evaluation is superseded, the new one stops at the limit.
 	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 300}`)
 	s.change(bu, 2, protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: 0}}, "# edited\n")
-	ds := s.client.waitDiags(t, bu, hasDiag("time limit of 300ms", "konfig.evalTimeoutMs = 300"))
+	ds := s.client.waitDiags(t, bu, diagWith("time limit of 300ms", "konfig.evalTimeoutMs = 300"))
 	budget := 0
 	for _, d := range ds {
 		if d.Code == protocol.String("EvaluationBudget") {
@@ -181,7 +181,7 @@ func TestBurstOfOpensAllGetPolicy(t *testing.T) {
 		us = append(us, u)
 	}
 	for _, u := range us {
-		s.client.waitDiags(t, u, hasDiag("the latest tag is not allowed"))
+		s.client.waitDiags(t, u, diagWith("the latest tag is not allowed"))
 	}
 }
 
@@ -259,7 +259,7 @@ func TestStackOverSizeLimit(t *testing.T) {
 	s := startSession(t, dir, Options{})
 	s.configure(`{"debounceMs": 0, "maxFileSize": 2000}`)
 	u, _ := s.open("shop/dev/main.k")
-	s.client.waitDiags(t, u, hasDiag("Stack shop/dev is not evaluated: base.k is 3.", "konfig.maxFileSize"))
+	s.client.waitDiags(t, u, diagWith("Stack shop/dev is not evaluated: base.k is 3.", "konfig.maxFileSize"))
 }
 
 func mustRead(t *testing.T, path string) string {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"log/slog"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"go.lsp.dev/protocol"
@@ -55,6 +56,9 @@ type server struct {
 	session  *session
 	shutdown bool
 	settings initOptions
+	// untrusted: the workspace is not trusted (setting `trusted`), so
+	// nothing is evaluated (trust.go).
+	untrusted atomic.Bool
 	// clientCanWatch: the client registers file watchers dynamically.
 	clientCanWatch bool
 	// clientConfiguration: the client answers workspace/configuration.

@@ -1,12 +1,13 @@
 // Package preview renders a compiled stack for the editor: the resources as
-// YAML with Secret values masked, a resource filter for one front-end
+// YAML with sensitive values masked (spec.Mask: Secret values, Terraform
+// passwords and tokens), a resource filter for one front-end
 // instance, and value provenance (which output fields carry a given source
 // value).
 //
 // It works on a *spec.Spec; there is no state to construct:
 //
-//	text := preview.YAML(sp.Resources)
-//	fields := preview.FieldsWithValue(sp.Resources, "wordpress:4.8-apache")
+//	text := preview.YAML(sp.Resources, spec.Matcher{})
+//	fields := preview.FieldsWithValue(sp.Resources, "wordpress:4.8-apache", spec.Matcher{})
 package preview
 
 import (
@@ -19,39 +20,12 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
-// Mask replaces Secret values.
-const Mask = "******"
-
-// Masked returns a copy of r whose Secret `data` and `stringData` values are
-// replaced by Mask (keys are kept, so the user sees what is set).
-func Masked(r spec.Resource) spec.Resource {
-	kind, _ := r.Attributes["kind"].(string)
-	if kind != "Secret" {
-		return r
-	}
-	attrs := make(map[string]any, len(r.Attributes))
-	for k, v := range r.Attributes {
-		if k == "data" || k == "stringData" {
-			if m, ok := v.(map[string]any); ok {
-				mm := make(map[string]any, len(m))
-				for mk := range m {
-					mm[mk] = Mask
-				}
-				v = mm
-			}
-		}
-		attrs[k] = v
-	}
-	r.Attributes = attrs
-	return r
-}
-
-// YAML renders resources as a YAML list in the goldens' form, with Secret
-// values masked.
-func YAML(resources []spec.Resource) string {
+// YAML renders resources as a YAML list in the goldens' form, with their
+// sensitive values masked by spec.Mask (m names the sensitive attributes).
+func YAML(resources []spec.Resource, m spec.Matcher) string {
 	masked := make([]spec.Resource, len(resources))
 	for i, r := range resources {
-		masked[i] = Masked(r)
+		masked[i] = spec.Mask(r, m)
 	}
 	var b strings.Builder
 	enc := yaml.NewEncoder(&b)
@@ -71,15 +45,16 @@ type Field struct {
 
 // FieldsWithValue returns the output fields whose value equals want (a
 // scalar as written in the source: string, int, float or bool), in resource
-// order then path order. Secret values are never matched.
-func FieldsWithValue(resources []spec.Resource, want any) []Field {
+// order then path order. Sensitive values (spec.Mask with m) are never
+// matched.
+func FieldsWithValue(resources []spec.Resource, want any, m spec.Matcher) []Field {
+	if want == spec.Masked || want == spec.MaskedChanged {
+		return nil
+	}
 	var out []Field
 	for _, r := range resources {
-		if k, _ := r.Attributes["kind"].(string); k == "Secret" {
-			continue
-		}
 		var paths []string
-		walk(r.Attributes, "", func(path string, v any) {
+		walk(spec.MaskAttributes(r.Type, r.Attributes, nil, m), "", func(path string, v any) {
 			if scalarEqual(v, want) {
 				paths = append(paths, path)
 			}

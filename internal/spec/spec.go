@@ -10,6 +10,19 @@
 //		Type: spec.Kubernetes, Attributes: map[string]any{"kind": "Namespace"}}}}
 //
 // or read it from YAML with Parse.
+//
+// Mask is the one rule by which everything that shows a resource (hover
+// previews, konfig.preview, the engine's steps, diffs, messages, events and
+// state) hides its sensitive values: a Kubernetes Secret's data and
+// stringData, and the attributes of other types (Terraform) whose name is
+// sensitive — by default password, passwd, secret, token, private_key,
+// access_key, api_key, credential and connection_string
+// (DefaultSensitiveAttributes); a Matcher adds names (the server's
+// sensitiveAttributes setting, the CLI's --sensitive-attribute):
+//
+//	shown := spec.Mask(r, spec.NewMatcher(extra...))
+//	to := spec.MaskAttributes(r.Type, planned, live, m) // changed values: spec.MaskedChanged
+//	msg = spec.Scrub(msg, r, m)                          // an error quoting r's values
 package spec
 
 // The runtime types of resources.

@@ -264,13 +264,15 @@ local ok, err = pcall(function()
   say('SUMMARY')
 
   -- 10. Settings reach the server as a JSON object, also when empty (an
-  -- empty Lua table encodes as [], which the server rejects), and the
-  -- server took the ones given here.
+  -- empty Lua table encodes as [], which the server rejects), with the
+  -- workspace trust (default true), and the server took the ones given here.
   local given = konfig.config.settings
   konfig.config.settings = {}
-  check(vim.json.encode(konfig.server_settings()) == '{}', 'empty settings encode as ' .. vim.json.encode(konfig.server_settings()))
+  check(vim.json.encode(konfig.server_settings()) == '{"trusted":true}', 'empty settings encode as ' .. vim.json.encode(konfig.server_settings()))
   konfig.config.settings = given
-  check(vim.json.encode(konfig.server_settings()) == '{"debounceMs":50}', 'settings encode as ' .. vim.json.encode(konfig.server_settings()))
+  local sent = vim.json.decode(vim.json.encode(konfig.server_settings()))
+  check(vim.deep_equal(sent, { debounceMs = 50, trusted = true }), 'settings encode as ' .. vim.json.encode(konfig.server_settings()))
+  check(vim.deep_equal(client.config.init_options, { debounceMs = 50, trusted = true }), 'init_options: ' .. vim.inspect(client.config.init_options))
   local logf = io.open(vim.lsp.get_log_path(), 'r')
   local log = logf and logf:read('*a') or ''
   if logf then

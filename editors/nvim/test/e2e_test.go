@@ -21,3 +21,13 @@ func TestNeovimEndToEnd(t *testing.T) {
 		"ATTACHED", "COMPLETION", "HOVER", "POLICY", "POLICY_CLEARED", "QUICKFIX", "PREVIEW", "PREVIEW_AGAIN",
 		"SCRATCH_COMMANDS", "PREVIEW_OTHER_STACK", "SUMMARY", "SETTINGS", "CODELENS")
 }
+
+// TestNeovimUntrusted: the trusted option reaches the server (init_options)
+// and, false, turns evaluation off; :KonfigTrust turns it on without a
+// restart (test/trust.lua).
+func TestNeovimUntrusted(t *testing.T) {
+	s := nvimtest.Setup(t)
+	s.Run(t, "test/trust.lua", []string{"KONFIG_STACK=" + filepath.Join(s.Examples, "shop", "dev")},
+		2*time.Minute,
+		"OPTION", "INIT_OPTIONS", "NO_POLICY", "HOVER_NOTE", "REFUSED", "TRUSTED_POLICY")
+}

@@ -7,6 +7,7 @@ import * as fs from 'node:fs';
 import * as os from 'node:os';
 import * as vscode from 'vscode';
 import {
+  DidChangeConfigurationNotification,
   ExecuteCommandRequest,
   LanguageClient,
   LanguageClientOptions,
@@ -24,6 +25,7 @@ import {
   initializationOptions,
   InitializationOptions,
   kubeconfigPath,
+  SERVER_SECTION,
   SERVER_SETTINGS,
   Settings,
 } from './lib/settings';
@@ -38,6 +40,7 @@ import {
   ServerCommand,
   statusText,
 } from './lib/render';
+import { needsTrust, trustGrantAction, withTrust } from './lib/trust';
 import { runSelfTest } from './selftest';
 
 const SECTION = 'konfig-lsp';
@@ -95,6 +98,8 @@ export class KonfigExtension implements vscode.Disposable {
   private readonly status: vscode.StatusBarItem;
   private readonly results = new ResultDocuments();
   private readonly disposables: vscode.Disposable[] = [];
+  /** The command line of the running server (undefined when none runs). */
+  private running: string[] | undefined;
 
   constructor(private readonly context: vscode.ExtensionContext) {
     this.output = vscode.window.createOutputChannel('Konfig Language Server', { log: true });
@@ -122,6 +127,7 @@ export class KonfigExtension implements vscode.Disposable {
       stacks: c.get<string[]>('stacks', []),
       disableApply: c.get<boolean>('disableApply', false),
       excludeTypes: c.get<string[]>('excludeTypes', []),
+      sensitiveAttributes: c.get<string[]>('sensitiveAttributes', []),
       evalTimeoutMs: c.get<number | null>('evalTimeoutMs', null),
       maxFileSize: c.get<number | null>('maxFileSize', null),
     };
@@ -133,9 +139,46 @@ export class KonfigExtension implements vscode.Disposable {
     return f && f.uri.scheme === 'file' ? f.uri.fsPath : undefined;
   }
 
-  /** The settings as the server reads them. */
+  /** The settings as the server reads them, with the workspace trust. */
   serverSettings(): InitializationOptions {
-    return initializationOptions(this.settings(), os.homedir(), this.workspaceRoot());
+    return withTrust(initializationOptions(this.settings(), os.homedir(), this.workspaceRoot()), vscode.workspace.isTrusted);
+  }
+
+  /** The server binary the settings give now. */
+  private resolve() {
+    return resolveServer({
+      configured: this.settings().serverPath,
+      extensionPath: this.context.extensionPath,
+      platform: process.platform,
+      arch: process.arch,
+      envPath: process.env.PATH ?? '',
+      home: os.homedir(),
+      isExecutable,
+    });
+  }
+
+  /**
+   * The user trusted the workspace: the server evaluates from now on. The
+   * workspace's values of the restricted settings (server.path,
+   * server.extraArgs, kubeconfig) now apply too: a changed server command
+   * restarts the server, else the new settings are sent to it.
+   */
+  async trustGranted(): Promise<void> {
+    const r = this.resolve();
+    const now = r.ok ? [r.path, 'serve', ...this.settings().extraArgs] : undefined;
+    const action = trustGrantAction(this.client ? this.running : undefined, now);
+    this.output.appendLine(`workspace trusted: ${action}`);
+    switch (action) {
+      case 'start':
+        await this.start();
+        break;
+      case 'restart':
+        await this.restart();
+        break;
+      case 'notify':
+        await this.client?.sendNotification(DidChangeConfigurationNotification.type, { settings: { [SERVER_SECTION]: this.serverSettings() } });
+        break;
+    }
   }
 
   /** Starts the server once; later calls wait for the same start. */
@@ -157,15 +200,7 @@ export class KonfigExtension implements vscode.Disposable {
 
   private async doStart(): Promise<LanguageClient | undefined> {
     const s = this.settings();
-    const resolved = resolveServer({
-      configured: s.serverPath,
-      extensionPath: this.context.extensionPath,
-      platform: process.platform,
-      arch: process.arch,
-      envPath: process.env.PATH ?? '',
-      home: os.homedir(),
-      isExecutable,
-    });
+    const resolved = this.resolve();
     if (!resolved.ok) {
       this.output.appendLine(resolved.message);
       const choice = await vscode.window.showErrorMessage(`Konfig: ${resolved.message}`, 'Open Settings');
@@ -232,6 +267,7 @@ export class KonfigExtension implements vscode.Disposable {
     });
     await client.start();
     this.client = client;
+    this.running = [resolved.path, 'serve', ...s.extraArgs];
     this.output.appendLine(`konfig-lsp ${JSON.stringify(client.initializeResult?.serverInfo ?? {})} is running`);
     return client;
   }
@@ -241,6 +277,7 @@ export class KonfigExtension implements vscode.Disposable {
     this.starting = undefined;
     const client = (await starting) ?? this.client;
     this.client = undefined;
+    this.running = undefined;
     if (client) {
       await client.stop();
       await client.dispose();
@@ -315,6 +352,14 @@ export class KonfigExtension implements vscode.Disposable {
     } catch (err) {
       const msg = err instanceof Error ? err.message : String(err);
       this.output.appendLine(`${command}: ${msg}`);
+      if (needsTrust(msg)) {
+        // Restricted Mode: offer the way out.
+        const manage = 'Manage Workspace Trust';
+        void vscode.window
+          .showWarningMessage(`Konfig ${command.slice('konfig.'.length)} needs a trusted workspace: in Restricted Mode the language server does not evaluate KCL code.`, manage)
+          .then((a) => (a === manage ? vscode.commands.executeCommand('workbench.trust.manage') : undefined));
+        return;
+      }
       void vscode.window.showErrorMessage(`Konfig ${command.slice('konfig.'.length)}: ${msg}`);
     }
   }
@@ -371,6 +416,10 @@ export class KonfigExtension implements vscode.Disposable {
     cmd('konfig-lsp.showOutput', () => this.output.show());
     this.disposables.push(
       vscode.window.onDidChangeActiveTextEditor(() => this.updateStatus()),
+      vscode.workspace.onDidGrantWorkspaceTrust(() => {
+        this.updateStatus();
+        void this.trustGranted();
+      }),
       vscode.workspace.onDidChangeConfiguration((e) => {
         if (!e.affectsConfiguration(SECTION)) {
           return;

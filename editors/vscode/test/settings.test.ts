@@ -13,6 +13,7 @@ import {
   SERVER_SETTINGS,
   Settings,
 } from '../src/lib/settings';
+import { DERIVED_SETTINGS, withTrust } from '../src/lib/trust';
 
 const cases: { name: string; settings: Settings; want: InitializationOptions }[] = [
   {
@@ -39,6 +40,7 @@ const cases: { name: string; settings: Settings; want: InitializationOptions }[]
       excludeTypes: ['Terraform'],
     },
   },
+  { name: 'blank and repeated sensitive attributes are dropped', settings: { sensitiveAttributes: [' ssn ', '', 'ssn', 'pin'] }, want: { sensitiveAttributes: ['ssn', 'pin'] } },
   { name: 'blank and repeated excluded types are dropped', settings: { excludeTypes: [' Terraform ', '', 'Terraform', 'Foo'] }, want: { excludeTypes: ['Terraform', 'Foo'] } },
   { name: 'a relative kubeconfig is relative to the workspace', settings: { kubeconfig: 'k8s/config' }, want: { kubeconfig: '/ws/k8s/config' } },
   { name: './ in a relative kubeconfig', settings: { kubeconfig: './kubeconfig' }, want: { kubeconfig: '/ws/kubeconfig' } },
@@ -125,8 +127,8 @@ function serverSettingNames(): string[] {
   return out;
 }
 
-test('SERVER_SETTINGS are the server\'s settings', () => {
-  assert.deepEqual([...SERVER_SETTINGS].sort(), serverSettingNames().sort());
+test('SERVER_SETTINGS and DERIVED_SETTINGS are the server\'s settings', () => {
+  assert.deepEqual([...SERVER_SETTINGS, ...DERIVED_SETTINGS].sort(), serverSettingNames().sort());
   assert.match(fs.readFileSync(path.join(repo, 'internal', 'lsp', 'config.go'), 'utf8'), new RegExp(`section := "${SERVER_SECTION}"`));
 });
 
@@ -135,7 +137,10 @@ test('package.json contributes every server setting with a description, type and
   const props: Record<string, { type?: string | string[]; default?: unknown; description?: string; markdownDescription?: string; items?: { type?: string } }> =
     pkg.contributes.configuration.properties;
   const typeOf = (v: unknown) => (v === null ? 'null' : Array.isArray(v) ? 'array' : Number.isInteger(v) ? 'integer' : typeof v);
-  for (const name of serverSettingNames()) {
+  for (const name of DERIVED_SETTINGS) {
+    assert.equal(props[`konfig-lsp.${name}`], undefined, `konfig-lsp.${name} comes from VS Code's state: a setting would let a workspace's settings.json decide it`);
+  }
+  for (const name of SERVER_SETTINGS) {
     const p = props[`konfig-lsp.${name}`];
     assert.ok(p, `package.json does not contribute konfig-lsp.${name}`);
     assert.ok((p.description ?? p.markdownDescription ?? '').length > 20, `konfig-lsp.${name} has no description`);
@@ -162,9 +167,10 @@ test('every server setting, set, reaches the server', () => {
     context: 'c',
     disableApply: true,
     excludeTypes: ['Terraform'],
+    sensitiveAttributes: ['ssn'],
     evalTimeoutMs: 3000,
     maxFileSize: 500000,
   };
-  const got = initializationOptions(set, '/h', '/ws');
+  const got = withTrust(initializationOptions(set, '/h', '/ws'), false);
   assert.deepEqual(Object.keys(got).sort(), serverSettingNames().sort());
 });

@@ -571,8 +571,8 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 		if !regexp.MustCompile(`(?m)^-\s+` + key + `: edited-by-hand$`).MatchString(res.Text) {
 			t.Errorf("the diff does not show the hand edit of %s:\n%s", key, res.Text)
 		}
-		if !strings.Contains(res.Text, engine.MaskedChanged) {
-			t.Errorf("the diff does not mark the changed Secret value %q:\n%s", engine.MaskedChanged, res.Text)
+		if !strings.Contains(res.Text, spec.MaskedChanged) {
+			t.Errorf("the diff does not mark the changed Secret value %q:\n%s", spec.MaskedChanged, res.Text)
 		}
 	})
 

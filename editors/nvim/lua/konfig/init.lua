@@ -10,10 +10,22 @@
 --       context = 'kind-dev',           -- kubeconfig context; empty: its current-context
 --       disableApply = false,           -- true turns off apply and destroy
 --       excludeTypes = { 'Terraform' }, -- resource types left out of diff and apply
+--       sensitiveAttributes = { 'ssn' }, -- names masked besides password, token, secret, …
 --       evalTimeoutMs = 10000,          -- time limit of one stack's evaluation
 --       maxFileSize = 2000000,          -- bytes; larger files get syntax checks only
 --     },
---   })
+--     trusted = true,                   -- workspace trust: false, or a function(root)
+--   })                                  -- returning false, turns evaluation off
+--
+-- Workspace trust: `trusted` (default true) is sent to the server as the
+-- `trusted` setting. With false the server evaluates no KCL code: syntax
+-- and type diagnostics, completion, hover docs, navigation and formatting
+-- work; policy diagnostics, hover previews and :KonfigPreview, :KonfigDiff,
+-- :KonfigApply, :KonfigDestroy say that they need a trusted workspace. It
+-- may be a function(root_dir) returning a boolean, asked once per root
+-- (e.g. trust only your own checkouts). :KonfigTrust trusts the root of the
+-- current buffer for this session: the server evaluates from then on,
+-- without a restart.
 --
 -- Commands: :KonfigPreview and :KonfigDiff show the stack's resources or its
 -- diff against the cluster in a scratch buffer (konfig://preview/<stack>,
@@ -36,9 +48,13 @@ M.config = {
   codelens = true,
   -- Echo the progress of apply and destroy ($/progress) in the command line.
   progress = true,
+  -- Workspace trust: true, false, or a function(root_dir) returning a
+  -- boolean. Untrusted, the server evaluates no KCL code.
+  trusted = true,
 }
 
 local clients = {} -- root dir -> client id
+local trusted_roots = {} -- root dir -> true, trusted by :KonfigTrust
 local lens_commands -- the server's commands run on the client side (below)
 
 local function find_root(fname)
@@ -61,8 +77,6 @@ local function find_root(fname)
   return found or vim.fn.fnamemodify(fname, ':p:h')
 end
 
--- The settings as the server reads them: a JSON object even when empty
--- (an empty Lua table would be sent as [], which the server rejects).
 -- The titles of the running $/progress reports, by token.
 local progress_titles = {}
 
@@ -87,11 +101,32 @@ function M.progress_text(token, value)
   return table.concat(parts, ' ')
 end
 
-function M.server_settings()
-  local s = vim.deepcopy(M.config.settings or {})
-  if next(s) == nil then
-    return vim.empty_dict()
+-- Whether the workspace at root is trusted: :KonfigTrust, else the trusted
+-- option (a boolean or a function(root) returning one). Anything but true
+-- or a function's true is untrusted, so a typo does not trust by accident
+-- (nil is the default, true).
+function M.is_trusted(root)
+  if root and trusted_roots[root] then
+    return true
   end
+  local t = M.config.trusted
+  if t == nil then
+    return true
+  end
+  if type(t) == 'function' then
+    local ok, v = pcall(t, root)
+    return ok and v == true
+  end
+  return t == true
+end
+
+-- The settings as the server reads them, with `trusted` for root (always
+-- sent: the server keeps the trust it was last told when a settings object
+-- leaves it out). Never empty, so always a JSON object (an empty Lua table
+-- would be sent as [], which the server rejects).
+function M.server_settings(root)
+  local s = vim.deepcopy(M.config.settings or {})
+  s.trusted = M.is_trusted(root)
   return s
 end
 
@@ -109,8 +144,8 @@ function M.attach(bufnr)
       cmd = M.config.cmd,
       root_dir = root,
       workspace_folders = { { uri = vim.uri_from_fname(root), name = root } },
-      init_options = M.server_settings(),
-      settings = { konfig = M.server_settings() },
+      init_options = M.server_settings(root),
+      settings = { konfig = M.server_settings(root) },
       commands = lens_commands,
       on_attach = function(_, b)
         if b == vim.api.nvim_get_current_buf() then
@@ -411,6 +446,25 @@ lens_commands = {
   end,
 }
 
+-- :KonfigTrust: trusts the workspace of bufnr (the current buffer by
+-- default) for this session and tells its server, which evaluates from
+-- then on (policy diagnostics of the open files arrive without a restart).
+function M.trust(bufnr)
+  bufnr = bufnr or vim.api.nvim_get_current_buf()
+  local c = client_for(bufnr)
+  if not c then
+    vim.notify('konfig-lsp is not attached to this buffer', vim.log.levels.ERROR)
+    return
+  end
+  local root = c.config.root_dir
+  trusted_roots[root] = true
+  c.config.settings = c.config.settings or {}
+  c.config.settings.konfig = M.server_settings(root)
+  c.notify('workspace/didChangeConfiguration', { settings = c.config.settings })
+  vim.notify('konfig: trusted ' .. root)
+  M.refresh_lenses()
+end
+
 -- Refreshes the code lenses of the current buffer when it is served by
 -- konfig-lsp and the codelens option is on.
 function M.refresh_lenses()
@@ -432,6 +486,7 @@ function M.setup(opts)
   vim.cmd([[command! KonfigDiff lua require('konfig').diff()]])
   vim.cmd([[command! KonfigApply lua require('konfig').apply()]])
   vim.cmd([[command! KonfigDestroy lua require('konfig').destroy()]])
+  vim.cmd([[command! KonfigTrust lua require('konfig').trust()]])
 end
 
 return M

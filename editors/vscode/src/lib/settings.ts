@@ -6,7 +6,7 @@
  * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
  * package.json; a test checks both lists against the server's.
  */
-export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'evalTimeoutMs', 'maxFileSize'] as const;
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'evalTimeoutMs', 'maxFileSize'] as const;
 
 /** The section the server asks for in workspace/configuration. */
 export const SERVER_SECTION = 'konfig';
@@ -19,6 +19,7 @@ export interface Settings {
   stacks?: string[];
   disableApply?: boolean;
   excludeTypes?: string[];
+  sensitiveAttributes?: string[];
   evalTimeoutMs?: number | null;
   maxFileSize?: number | null;
 }
@@ -31,6 +32,9 @@ export interface InitializationOptions {
   context?: string;
   disableApply?: boolean;
   excludeTypes?: string[];
+  sensitiveAttributes?: string[];
+  /** Whether the workspace is trusted (see ./trust.ts); not a konfig-lsp.* setting. */
+  trusted?: boolean;
   evalTimeoutMs?: number;
   maxFileSize?: number;
 }
@@ -105,6 +109,10 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   const exclude = names(s.excludeTypes);
   if (exclude.length > 0) {
     o.excludeTypes = exclude;
+  }
+  const sensitive = names(s.sensitiveAttributes);
+  if (sensitive.length > 0) {
+    o.sensitiveAttributes = sensitive;
   }
   const timeout = positive(s.evalTimeoutMs);
   if (timeout !== undefined) {
