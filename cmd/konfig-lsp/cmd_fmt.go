@@ -9,6 +9,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"sort"
 	"strings"
 
@@ -23,67 +24,63 @@ func init() { subcommands = append(subcommands, newFmtCmd) }
 type fmtOptions struct {
 	write bool // rewrite files in place
 	list  bool // list the files whose formatting differs
+	check bool // list the files whose formatting differs; exit 1 when there are any
 }
 
 func newFmtCmd() *cobra.Command {
 	var opts fmtOptions
+	var recursive bool
 	cmd := &cobra.Command{
-		Use:   "fmt [-w] [-l] [paths...]",
+		Use:   "fmt [-w] [-l] [-d] [paths...]",
 		Short: "Format KCL files in the official KCL style",
-		Long: `Format KCL files in the official KCL style (4-space indent, normalized spacing
-and blank lines, comments preserved).
+		Long: `Format KCL files as the official formatter (kcl fmt) does: 4-space indent,
+normalized spacing and blank lines, every comment kept.
 
-Each path is a .k file or a directory, searched recursively for .k files. With no
-path, fmt reads standard input and writes standard output. Without -w the formatted
-source is printed; with -w files whose formatting changes are rewritten in place.
-A file that does not parse is reported as file:line:col: message and left untouched;
-the exit status is then 1.`,
+Each path is a .k file, a directory (searched recursively for .k files, hidden
+directories skipped; dir/... means the same, as in kcl fmt ./...), or - for
+standard input. With no path, fmt reads standard input. Without -w the
+formatted source is printed; with -w files whose formatting changes are
+rewritten in place (not with standard input).
+
+-l lists the files whose formatting differs; -d (--check) lists them too and
+exits with status 1 when there is any, for CI (with -w the files are also
+rewritten). A file that does not parse is reported as file:line:col: message
+and left untouched; the exit status is then 1 (2 for -w with standard input).`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			return runFmt(cmd.Context(), cmd.InOrStdin(), cmd.OutOrStdout(), cmd.ErrOrStderr(), opts, args)
 		},
 	}
 	cmd.Flags().BoolVarP(&opts.write, "write", "w", false, "write the result to the source file instead of standard output")
 	cmd.Flags().BoolVarP(&opts.list, "list", "l", false, "list files whose formatting differs from the official style")
+	cmd.Flags().BoolVarP(&opts.check, "check", "d", false, "list files whose formatting differs and exit with status 1 if any does (CI)")
+	cmd.Flags().BoolVarP(&recursive, "recursive", "R", false, "accepted for kcl fmt compatibility: directories are always searched recursively")
 	return cmd
 }
 
-// runFmt formats the files named by paths (or stdin when there are none). It
-// reports every failure on stderr and returns exitError{1} when any occurred.
-// It stops between files when ctx is cancelled.
+// stdinName names standard input in messages and listings.
+const stdinName = "<stdin>"
+
+// runFmt formats the files named by paths (or stdin when there are none, or
+// for the path "-"). It reports every failure on stderr and returns
+// exitError{1} when any occurred, or when opts.check is set and a file's
+// formatting differs. It stops between files when ctx is cancelled.
 func runFmt(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, opts fmtOptions, paths []string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	failed := false
+	if len(paths) == 0 {
+		paths = []string{"-"}
+	}
+	if opts.write && slices.Contains(paths, "-") {
+		fmt.Fprintln(stderr, "fmt: cannot use -w with standard input")
+		return exitError{code: 2}
+	}
+	failed, differs := false, false
 	report := func(err error) {
 		failed = true
 		fmt.Fprintln(stderr, err)
 	}
-	if len(paths) == 0 {
-		if opts.write {
-			fmt.Fprintln(stderr, "fmt: cannot use -w with standard input")
-			return exitError{code: 2}
-		}
-		src, err := io.ReadAll(stdin)
-		if err != nil {
-			report(fmt.Errorf("fmt: reading standard input: %w", err))
-			return exitError{code: 1}
-		}
-		out, err := format.Source("<stdin>", src)
-		if err != nil {
-			report(err)
-			return exitError{code: 1}
-		}
-		if opts.list {
-			if !bytes.Equal(src, out) {
-				fmt.Fprintln(stdout, "<stdin>")
-			}
-			return nil
-		}
-		_, err = stdout.Write(out)
-		return err
-	}
-
+	stdinSeen := false
 	files, errs := collectKCLFiles(paths)
 	for _, err := range errs {
 		report(err)
@@ -93,42 +90,60 @@ func runFmt(ctx context.Context, stdin io.Reader, stdout, stderr io.Writer, opts
 			report(fmt.Errorf("fmt: %w", err))
 			break
 		}
-		if err := fmtFile(stdout, opts, file); err != nil {
+		if file == "-" {
+			if stdinSeen {
+				report(errors.New("fmt: standard input given twice"))
+				continue
+			}
+			stdinSeen = true
+		}
+		changed, err := fmtFile(stdin, stdout, opts, file)
+		if err != nil {
 			report(err)
 		}
+		differs = differs || changed
 	}
-	if failed {
+	if failed || opts.check && differs {
 		return exitError{code: 1}
 	}
 	return nil
 }
 
-// fmtFile formats one file, printing, listing or rewriting it as opts say.
-func fmtFile(stdout io.Writer, opts fmtOptions, file string) error {
-	src, err := os.ReadFile(file)
-	if err != nil {
-		return fmt.Errorf("fmt: %w", err)
+// fmtFile formats one file ("-" for standard input), printing, listing or
+// rewriting it as opts say. It reports whether the formatting differs from
+// the source.
+func fmtFile(stdin io.Reader, stdout io.Writer, opts fmtOptions, file string) (bool, error) {
+	name := file
+	var src []byte
+	var err error
+	if file == "-" {
+		name = stdinName
+		src, err = io.ReadAll(stdin)
+		if err != nil {
+			return false, fmt.Errorf("fmt: reading standard input: %w", err)
+		}
+	} else if src, err = os.ReadFile(file); err != nil {
+		return false, fmt.Errorf("fmt: %w", err)
 	}
-	out, err := format.Source(file, src)
+	out, err := format.Source(name, src)
 	if err != nil {
-		return err
+		return false, err
 	}
 	changed := !bytes.Equal(src, out)
-	if opts.list && changed {
-		fmt.Fprintln(stdout, file)
+	if (opts.list || opts.check) && changed {
+		fmt.Fprintln(stdout, name)
 	}
-	if opts.write {
-		if !changed {
-			return nil
+	switch {
+	case opts.write && file != "-":
+		if changed {
+			return true, writeFilePreservingMode(file, out)
 		}
-		return writeFilePreservingMode(file, out)
-	}
-	if !opts.list {
+	case !opts.list && !opts.check:
 		if _, err := stdout.Write(out); err != nil {
-			return fmt.Errorf("fmt: writing %s: %w", file, err)
+			return changed, fmt.Errorf("fmt: writing %s: %w", name, err)
 		}
 	}
-	return nil
+	return changed, nil
 }
 
 // writeFilePreservingMode replaces file's content with data through a
@@ -156,12 +171,25 @@ func writeFilePreservingMode(file string, data []byte) error {
 	return nil
 }
 
-// collectKCLFiles expands paths: files are taken as they are, directories are
-// walked for *.k files (hidden directories skipped), in lexical order.
+// collectKCLFiles expands paths: files (and "-") are taken as they are,
+// directories are walked for *.k files (hidden directories skipped), in
+// lexical order.
 func collectKCLFiles(paths []string) ([]string, []error) {
 	var files []string
 	var errs []error
 	for _, p := range paths {
+		if p == "-" {
+			files = append(files, p)
+			continue
+		}
+		// dir/... is kcl fmt's spelling of a recursive walk, which a
+		// directory always gets here.
+		if trimmed, ok := strings.CutSuffix(filepath.ToSlash(p), "/..."); ok {
+			p = filepath.FromSlash(trimmed)
+			if p == "" {
+				p = "."
+			}
+		}
 		info, err := os.Stat(p)
 		if err != nil {
 			errs = append(errs, fmt.Errorf("fmt: %w", err))

@@ -150,6 +150,7 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 		CompletionProvider: &protocol.CompletionOptions{
 			TriggerCharacters: []string{".", "=", ":", " ", "\"", "{"},
 		},
+		DocumentRangeFormattingProvider: protocol.Boolean(true),
 	}
 }
 

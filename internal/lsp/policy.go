@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -239,30 +240,41 @@ func (s *server) evaluate(ctx context.Context, snap *snapshot, st *konfig.Stack)
 	if ctx.Err() != nil {
 		return nil // cancelled: not a result to keep
 	}
-	r := &stackResult{snapID: snap.id, stack: st, spec: sp, err: err}
+	timedOut := errors.Is(ectx.Err(), context.DeadlineExceeded)
+	return &stackResult{snapID: snap.id, stack: st, spec: sp, err: err, budget: budgetMessage(name, err, timedOut, timeout)}
+}
+
+// budgetMessage is the diagnostic of a stack whose evaluation failed with
+// err because of a budget: the time limit (timedOut) or the memory budget;
+// "" when err is not a budget's.
+func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration) string {
 	switch {
 	case err == nil:
-	case errors.Is(ectx.Err(), context.DeadlineExceeded):
-		r.budget = fmt.Sprintf("Evaluation of stack %s stopped at the time limit of %s (setting konfig.evalTimeoutMs = %d); "+
-			"its policy checks were not run.", name, timeout, timeout.Milliseconds())
+		return ""
+	case timedOut:
+		return fmt.Sprintf("Evaluation of stack %s stopped at the time limit of %s (setting konfig.evalTimeoutMs = %d); "+
+			"its policy checks were not run.", stack, timeout, timeout.Milliseconds())
 	case strings.Contains(err.Error(), "memory budget"):
-		r.budget = fmt.Sprintf("Evaluation of stack %s stopped at the memory budget of an evaluation (%s; "+
-			"the budget of eval.Config.MaxMemory, 256 MiB by default, has no server setting); its policy checks were not run.",
-			name, budgetText(err))
+		return fmt.Sprintf("Evaluation of stack %s stopped: %s (the memory budget of every evaluation, "+
+			"eval.Config.MaxMemory's default; the server has no setting for it); its policy checks were not run.",
+			stack, budgetText(err))
 	}
-	return r
+	return ""
 }
 
 // budgetText is the text of the KCL diagnostic in err without its kind and
-// position ("memory budget exceeded …").
+// position ("memory budget exceeded …"), and without a hint at a CLI flag
+// ("(see --max-memory)"), which the server does not have.
 func budgetText(err error) string {
+	msg := firstLine(err.Error())
 	var d *diag.Diagnostic
 	if errors.As(err, &d) && len(d.Messages) > 0 {
-		return d.Messages[0].Text
+		msg = d.Messages[0].Text
+	} else if i := strings.Index(msg, "memory budget"); i >= 0 {
+		msg = msg[i:]
 	}
-	msg := firstLine(err.Error())
-	if i := strings.Index(msg, "memory budget"); i >= 0 {
-		return msg[i:]
+	if i := strings.Index(msg, " (see --"); i >= 0 {
+		msg = msg[:i]
 	}
 	return msg
 }

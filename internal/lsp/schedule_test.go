@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -12,6 +13,8 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
@@ -27,8 +30,8 @@ func (s *testSession) configure(settings string) {
 	}
 }
 
-// hasDiag reports whether one of ds contains every one of the texts.
-func hasDiag(texts ...string) func([]protocol.Diagnostic) bool {
+// diagWith reports whether one of ds contains every one of the texts.
+func diagWith(texts ...string) func([]protocol.Diagnostic) bool {
 	return func(ds []protocol.Diagnostic) bool {
 	next:
 		for _, d := range ds {
@@ -104,7 +107,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 
 	// The good stack's policy diagnostics arrive while the bomb runs.
 	gu, _ := s.open("blog/dev/main.k", strings.Replace(mustRead(t, filepath.Join(dir, "blog", "dev", "main.k")), "ghost:5.82.2", "ghost:latest", 1))
-	s.client.waitDiags(t, gu, hasDiag("the latest tag is not allowed"))
+	s.client.waitDiags(t, gu, diagWith("the latest tag is not allowed"))
 
 	// Requests answer while the bomb runs.
 	start := time.Now()
@@ -133,7 +136,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 	// evaluation is superseded, the new one stops at the limit.
 	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 300}`)
 	s.change(bu, 2, protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: 0}}, "# edited\n")
-	ds := s.client.waitDiags(t, bu, hasDiag("time limit of 300ms", "konfig.evalTimeoutMs = 300"))
+	ds := s.client.waitDiags(t, bu, diagWith("time limit of 300ms", "konfig.evalTimeoutMs = 300"))
 	budget := 0
 	for _, d := range ds {
 		if d.Code == protocol.String("EvaluationBudget") {
@@ -178,7 +181,7 @@ func TestBurstOfOpensAllGetPolicy(t *testing.T) {
 		us = append(us, u)
 	}
 	for _, u := range us {
-		s.client.waitDiags(t, u, hasDiag("the latest tag is not allowed"))
+		s.client.waitDiags(t, u, diagWith("the latest tag is not allowed"))
 	}
 }
 
@@ -256,7 +259,7 @@ func TestStackOverSizeLimit(t *testing.T) {
 	s := startSession(t, dir, Options{})
 	s.configure(`{"debounceMs": 0, "maxFileSize": 2000}`)
 	u, _ := s.open("shop/dev/main.k")
-	s.client.waitDiags(t, u, hasDiag("Stack shop/dev is not evaluated: base.k is 3.", "konfig.maxFileSize"))
+	s.client.waitDiags(t, u, diagWith("Stack shop/dev is not evaluated: base.k is 3.", "konfig.maxFileSize"))
 }
 
 func mustRead(t *testing.T, path string) string {
@@ -266,4 +269,78 @@ func mustRead(t *testing.T, path string) string {
 		t.Fatal(err)
 	}
 	return string(b)
+}
+
+func TestBudgetMessage(t *testing.T) {
+	memory := &diag.Diagnostic{Kind: diag.EvaluationError, Messages: []diag.Message{{
+		Pos: diag.Pos{File: "/w/models/x.k", Line: 3}, Text: "memory budget exceeded: the values built need more than 256 MiB (see --max-memory)"}}}
+	for _, tc := range []struct {
+		name     string
+		err      error
+		timedOut bool
+		want     []string // "" for no budget message
+	}{
+		{"no error", nil, false, nil},
+		{"time limit", errors.New("main.k:3:1: EvaluationError: evaluation timed out: context deadline exceeded"), true,
+			[]string{"stack shop/dev", "time limit of 1.5s", "konfig.evalTimeoutMs = 1500"}},
+		{"memory budget", fmt.Errorf("compile: %w", memory), false,
+			[]string{"stack shop/dev", "memory budget exceeded: the values built need more than 256 MiB", "MaxMemory"}},
+		{"policy failure", errors.New("main.k:3:1: EvaluationError: Instance check failed"), false, nil},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			got := budgetMessage("shop/dev", tc.err, tc.timedOut, 1500*time.Millisecond)
+			if len(tc.want) == 0 {
+				if got != "" {
+					t.Errorf("budget message %q, want none", got)
+				}
+				return
+			}
+			if strings.Contains(got, "--max-memory") {
+				t.Errorf("budget message %q names a CLI flag", got)
+			}
+			for _, w := range tc.want {
+				if !strings.Contains(got, w) {
+					t.Errorf("budget message %q does not say %q", got, w)
+				}
+			}
+		})
+	}
+}
+
+// TestNextJob: the queue gives the stack asked for by the newest change
+// first, never a stack that is being evaluated, and by directory among
+// equals.
+func TestNextJob(t *testing.T) {
+	job := func(dir string, prio uint64) *stackJob {
+		return &stackJob{stack: &konfig.Stack{Dir: dir}, prio: prio}
+	}
+	for _, tc := range []struct {
+		name    string
+		queued  []*stackJob
+		running []string
+		want    string // "" for none
+	}{
+		{"empty", nil, nil, ""},
+		{"newest change first", []*stackJob{job("/a", 1), job("/b", 3), job("/c", 2)}, nil, "/b"},
+		{"equal priority by directory", []*stackJob{job("/b", 2), job("/a", 2)}, nil, "/a"},
+		{"a running stack waits", []*stackJob{job("/a", 1), job("/b", 3)}, []string{"/b"}, "/a"},
+		{"only running stacks", []*stackJob{job("/b", 3)}, []string{"/b"}, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			q := &scheduler{queued: map[string]*stackJob{}, running: map[string]*stackJob{}}
+			for _, j := range tc.queued {
+				q.queued[j.stack.Dir] = j
+			}
+			for _, d := range tc.running {
+				q.running[d] = job(d, 0)
+			}
+			got := ""
+			if j := q.next(); j != nil {
+				got = j.stack.Dir
+			}
+			if got != tc.want {
+				t.Errorf("next = %q, want %q", got, tc.want)
+			}
+		})
+	}
 }

@@ -24,7 +24,6 @@ func (p *printer) expr(e syntax.Expr) {
 		p.fail("missing expression")
 		return
 	}
-	p.interior(e)
 	switch e := e.(type) {
 	case *syntax.Ident:
 		p.ident(e)
@@ -43,7 +42,7 @@ func (p *printer) expr(e syntax.Expr) {
 		p.expr(e.X)
 		p.openIndex(e.Optional)
 		p.expr(e.Index)
-		p.closeBracket("]", closeOff(e))
+		p.write("]")
 		p.depth--
 	case *syntax.SliceExpr:
 		p.expr(e.X)
@@ -55,11 +54,12 @@ func (p *printer) expr(e syntax.Expr) {
 		if e.Hi != nil {
 			p.expr(e.Hi)
 		}
+		// The official formatter writes both colons: `x[1:2:]`.
+		p.write(":")
 		if e.Step != nil {
-			p.write(":")
 			p.expr(e.Step)
 		}
-		p.closeBracket("]", closeOff(e))
+		p.write("]")
 		p.depth--
 	case *syntax.CallExpr:
 		p.expr(e.Func)
@@ -67,7 +67,8 @@ func (p *printer) expr(e syntax.Expr) {
 		if e.Func != nil {
 			open = p.findTok(e.Func.End().Offset, "(")
 		}
-		p.seq("(", ")", open, closeOff(e), argItems(e.Args, e.Kwargs), commasAlways, p.arg)
+		items := argItems(e.Args, e.Kwargs)
+		p.seq("(", ")", open, closeOff(e), items, p.argsVertical(open, closeOff(e), items), commasAlways, p.arg)
 	case *syntax.StarredExpr:
 		if e.Op == syntax.POW {
 			p.write("**")
@@ -84,18 +85,14 @@ func (p *printer) expr(e syntax.Expr) {
 		p.expr(e.X)
 	case *syntax.BinaryExpr:
 		p.expr(e.X)
-		p.opSep(endOff(e.X), startOff(e.Y), e.Op.String())
+		p.write(" " + e.Op.String() + " ")
 		p.expr(e.Y)
 	case *syntax.CompareExpr:
 		p.expr(e.Left)
-		prev := syntax.Node(e.Left)
 		for i, op := range e.Ops {
+			p.write(" " + op.String() + " ")
 			if i < len(e.Comparators) {
-				p.opSep(endOff(prev), startOff(e.Comparators[i]), op.String())
 				p.expr(e.Comparators[i])
-				prev = e.Comparators[i]
-			} else {
-				p.write(" " + op.String() + " ")
 			}
 		}
 	case *syntax.AsExpr:
@@ -104,15 +101,15 @@ func (p *printer) expr(e syntax.Expr) {
 		p.typ(e.Type)
 	case *syntax.IfExpr:
 		p.expr(e.Body)
-		p.opSep(endOff(e.Body), startOff(e.Cond), "if")
+		p.write(" if ")
 		p.expr(e.Cond)
-		p.opSep(endOff(e.Cond), startOff(e.Else), "else")
+		p.write(" else ")
 		p.expr(e.Else)
 	case *syntax.ParenExpr:
 		p.write("(")
 		p.depth++
 		p.expr(e.X)
-		p.closeBracket(")", closeOff(e))
+		p.write(")")
 		p.depth--
 	case *syntax.NumberLit:
 		p.write(numberText(e))
@@ -138,20 +135,21 @@ func (p *printer) expr(e syntax.Expr) {
 		for i, x := range e.Elts {
 			items[i] = x
 		}
-		p.seq("[", "]", e.Pos().Offset, closeOff(e), items, commasAsSource, p.listElt)
+		vert := p.listVertical(e)
+		p.seq("[", "]", e.Pos().Offset, closeOff(e), items, vert, commasNever, p.listElt)
 	case *syntax.ListIfItem:
 		p.ifItem(e.Pos().Offset, "if ", e.Cond, listIfItems(e), listIfElse(e), p.itemLimit)
 	case *syntax.ListComp:
 		p.comprehension(e, "[", "]", e.Elt, lastClause(e.Elt, e.Clauses), func() {
 			p.expr(e.Elt)
-			p.compClauses(e.Elt, e.Clauses)
+			p.compClauses(e.Clauses)
 		})
 	case *syntax.DictComp:
 		p.comprehension(e, "{", "}", e.Key, lastClause(e.Value, e.Clauses), func() {
 			p.expr(e.Key)
 			p.write(entryOp(e.Op))
 			p.expr(e.Value)
-			p.compClauses(e.Value, e.Clauses)
+			p.compClauses(e.Clauses)
 		})
 	case *syntax.ConfigExpr:
 		p.config(e)
@@ -180,8 +178,21 @@ func (p *printer) openIndex(optional bool) {
 	p.depth++
 }
 
+// numberText spells a number literal. An integer written in hexadecimal,
+// octal or binary is printed in decimal, as the official formatter does
+// (`~0x11` becomes `~17`): the value and its type are unchanged, and files
+// formatted by either tool then agree. Every other literal keeps its
+// spelling: the official formatter also rewrites floats through their value
+// (`1.0` becomes `1`, `1e3` becomes `1000`), which turns a float into an int
+// and changes what the program means, so we do not follow it there.
 func numberText(n *syntax.NumberLit) string {
 	if n.Raw != "" {
+		if n.Kind != syntax.FloatNumber && !n.IntOverflow && len(n.Raw) > 2 && n.Raw[0] == '0' {
+			switch n.Raw[1] {
+			case 'x', 'X', 'o', 'O', 'b', 'B':
+				return strconv.FormatInt(n.Int, 10) + n.Suffix
+			}
+		}
 		return n.Raw
 	}
 	if n.Kind == syntax.FloatNumber {
@@ -205,10 +216,16 @@ func entryOp(op syntax.Token) string {
 // comprehension prints a list or dict comprehension: on the bracket lines
 // when the source started its element on the line of the opening bracket,
 // else on a line of its own between the brackets.
+// comprehension prints a list or dict comprehension on one line, as the
+// official formatter does; a comment inside waits for the next place a
+// comment can go. Only where the source had the element on a line of its
+// own and a comment lies outside every part printed as a block (a config
+// element takes the comments written inside it) do we keep the element on
+// a line of its own, so that the comment keeps its place.
 func (p *printer) comprehension(e syntax.Expr, openTok, closeTok string, first syntax.Expr, last syntax.Node, body func()) {
-	open, close := startOff(e), closeOff(e)
-	inner := &spanNode{Span: syntax.Span{Start: first.Pos(), Stop: last.End()}}
-	if p.src != nil && open >= 0 && first != nil && p.startLine(first) != p.lineOf(open) {
+	if p.comprehensionVertical(e, first) {
+		open, close := startOff(e), closeOff(e)
+		inner := &spanNode{Span: syntax.Span{Start: first.Pos(), Stop: last.End()}}
 		p.write(openTok)
 		p.depth++
 		p.lastLine = p.lineOf(open)
@@ -222,7 +239,7 @@ func (p *printer) comprehension(e syntax.Expr, openTok, closeTok string, first s
 	p.write(openTok)
 	p.depth++
 	body()
-	p.closeBracket(closeTok, close)
+	p.write(closeTok)
 	p.depth--
 }
 
@@ -233,7 +250,7 @@ func lastClause(elt syntax.Expr, cs []*syntax.CompClause) syntax.Node {
 	return elt
 }
 
-// startOff and endOff return a node's start and end offsets (-1 for nil).
+// startOff returns a node's start offset (-1 for nil).
 func startOff(n syntax.Node) int {
 	if n == nil || !n.Pos().IsValid() {
 		return -1
@@ -241,19 +258,11 @@ func startOff(n syntax.Node) int {
 	return n.Pos().Offset
 }
 
-func endOff(n syntax.Node) int {
-	if n == nil || !n.End().IsValid() {
-		return -1
-	}
-	return n.End().Offset
-}
-
-// compClauses prints the `for` clauses of a comprehension after prev.
-func (p *printer) compClauses(prev syntax.Node, cs []*syntax.CompClause) {
+// compClauses prints the `for` clauses of a comprehension.
+func (p *printer) compClauses(cs []*syntax.CompClause) {
 	for _, c := range cs {
-		p.opSep(endOff(prev), startOff(c), "for")
+		p.write(" for ")
 		p.compClauseBody(c)
-		prev = c
 	}
 }
 
@@ -271,11 +280,9 @@ func (p *printer) compClauseBody(c *syntax.CompClause) {
 	}
 	p.write(" in ")
 	p.expr(c.Iter)
-	prev := syntax.Node(c.Iter)
 	for _, cond := range c.Ifs {
-		p.opSep(endOff(prev), startOff(cond), "if")
+		p.write(" if ")
 		p.expr(cond)
-		prev = cond
 	}
 }
 
@@ -288,7 +295,8 @@ func (p *printer) config(c *syntax.ConfigExpr) {
 	for i, e := range c.Entries {
 		items[i] = e
 	}
-	p.seq("{", "}", c.Pos().Offset, closeOff(c), items, commasNever, func(n syntax.Node) {
+	vert := p.configVertical(c)
+	p.seq("{", "}", c.Pos().Offset, closeOff(c), items, vert, commasNever, func(n syntax.Node) {
 		p.configEntry(n.(*syntax.ConfigEntry))
 	})
 }
@@ -387,6 +395,9 @@ func (p *printer) ifItem(start int, kw string, cond syntax.Expr, items []syntax.
 	if len(items) == 1 && p.startLine(items[0]) == p.lineOf(colon) {
 		inline = true // a single item may span lines (a nested config)
 	}
+	if p.src != nil {
+		inline = false // the official formatter prints the items as a block
+	}
 	limit := -1
 	if els != nil {
 		// The else keyword: look for it after the last item.
@@ -458,7 +469,7 @@ func (p *printer) schemaExpr(e *syntax.SchemaExpr) {
 				}
 			}
 		}
-		p.seq("(", ")", open, close, items, commasAlways, p.arg)
+		p.seq("(", ")", open, close, items, p.argsVertical(open, close, items), commasAlways, p.arg)
 	}
 	p.write(" ")
 	if e.Config == nil {
@@ -468,27 +479,115 @@ func (p *printer) schemaExpr(e *syntax.SchemaExpr) {
 	p.config(e.Config)
 }
 
+// lambdaWidth is the length past which the official formatter breaks a
+// lambda's signature (from `lambda` to its return type) into one parameter
+// per line.
+const lambdaWidth = 80
+
 func (p *printer) lambda(l *syntax.LambdaExpr) {
-	p.write("lambda")
 	from := l.Pos().Offset + len("lambda")
+	braced := false // parameters written in braces: `lambda {a: int} -> T {…}`
+	paramsEnd := -1 // the end of the parameters (their closing brace when braced)
 	if len(l.Params) > 0 {
-		p.write(" ")
 		last := l.Params[len(l.Params)-1]
 		from = last.End().Offset
-		// Parameters may be written in braces: `lambda {a: int} -> T {…}`.
+		paramsEnd = from
 		if pb := p.findTok(l.Pos().Offset+len("lambda"), "{"); pb >= 0 && pb < l.Params[0].Pos().Offset {
+			braced = true
 			close := p.findTok(from, "}")
 			if c := p.findTok(from, ","); close < 0 && c >= 0 {
 				close = p.findTok(c+1, "}")
 			}
-			items := make([]syntax.Node, len(l.Params))
-			for i, a := range l.Params {
-				items[i] = a
-			}
-			p.seq("{", "}", pb, close, items, commasAlways, func(n syntax.Node) { p.param(n.(*syntax.Param)) })
 			if close >= 0 {
 				from = close + 1
+				paramsEnd = close
 			}
+		}
+	}
+	if l.ReturnType != nil {
+		from = l.ReturnType.End().Offset
+	}
+	open := p.findTok(from, "{")
+	close := closeOff(l)
+	if p.src == nil {
+		p.lambdaCompact(l, braced)
+		return
+	}
+
+	// The signature: on one line, unless a comment is written among the
+	// parameters or the line would be longer than lambdaWidth; then one
+	// parameter per line, in braces, each followed by a comma, and the
+	// return type written out (any when it was left out).
+	multi := len(l.Params) > 0 && (p.hasCommentBefore(p.lineEndOff(p.startLine(l.Params[len(l.Params)-1]))) ||
+		braced && p.hasCommentBefore(paramsEnd))
+	if !multi {
+		mark := p.mark()
+		start := len(p.out)
+		p.lambdaSignature(l)
+		if len(p.out)-start > lambdaWidth && len(l.Params) > 0 {
+			p.reset(mark)
+			multi = true
+		}
+	}
+	if multi {
+		p.write("lambda {")
+		p.indent++
+		p.block(paramItems(l.Params), blockOpts{limit: paramsEnd, sep: ",", sepLast: true}, func(n syntax.Node, _ int) {
+			p.param(n.(*syntax.Param))
+		})
+		p.indent--
+		p.write("} -> ")
+		if l.ReturnType != nil {
+			p.typ(l.ReturnType)
+		} else {
+			p.write("any")
+		}
+	}
+
+	// The body, always one statement per line.
+	p.write(" {")
+	depth := p.depth
+	p.depth = 0 // statements: line breaks are significant again
+	p.lastLine = p.lineOf(open)
+	p.indent++
+	p.block(stmtItems(l.Body), blockOpts{limit: close, stmts: true}, p.printStmtItem)
+	p.indent--
+	p.depth = depth
+	p.write("}")
+	p.setLastOff(close)
+}
+
+// lambdaSignature writes `lambda params -> T` on one line.
+func (p *printer) lambdaSignature(l *syntax.LambdaExpr) {
+	p.write("lambda")
+	if len(l.Params) > 0 {
+		p.write(" ")
+		p.params(l.Params)
+	}
+	if l.ReturnType != nil {
+		p.write(" -> ")
+		p.typ(l.ReturnType)
+	}
+}
+
+func paramItems(ps []*syntax.Param) []syntax.Node {
+	items := make([]syntax.Node, len(ps))
+	for i, a := range ps {
+		items[i] = a
+	}
+	return items
+}
+
+// lambdaCompact prints a lambda without source (Node): on one line when its
+// body is a single simple statement.
+func (p *printer) lambdaCompact(l *syntax.LambdaExpr, braced bool) {
+	p.write("lambda")
+	if len(l.Params) > 0 {
+		p.write(" ")
+		if braced {
+			p.write("{")
+			p.params(l.Params)
+			p.write("}")
 		} else {
 			p.params(l.Params)
 		}
@@ -496,45 +595,34 @@ func (p *printer) lambda(l *syntax.LambdaExpr) {
 	if l.ReturnType != nil {
 		p.write(" -> ")
 		p.typ(l.ReturnType)
-		from = l.ReturnType.End().Offset
 	}
 	p.write(" ")
-	open := p.findTok(from, "{")
-	close := closeOff(l)
 	items := stmtItems(l.Body)
-	vertical := p.vertical(open, close, items) || len(items) > 1
+	vertical := len(items) > 1
 	for _, it := range items {
 		switch it.(type) {
 		case *syntax.IfStmt, *syntax.SchemaStmt, *syntax.RuleStmt:
 			vertical = true
 		}
 	}
-	if len(items) == 0 && !(open >= 0 && p.hasCommentBefore(close)) {
+	if len(items) == 0 {
 		p.write("{}")
 		return
 	}
 	if !vertical {
 		p.write("{ ")
-		p.depth++
-		p.stmt(l.Body[0], close)
-		if p.hasCommentBefore(close) {
-			p.closeBracket("}", close)
-		} else {
-			p.write(" }")
-		}
-		p.depth--
+		p.stmt(l.Body[0], -1)
+		p.write(" }")
 		return
 	}
 	p.write("{")
 	depth := p.depth
-	p.depth = 0 // statements: line breaks are significant again
-	p.lastLine = p.lineOf(open)
+	p.depth = 0
 	p.indent++
-	p.block(items, blockOpts{limit: close}, p.printStmtItem)
+	p.block(items, blockOpts{limit: -1, stmts: true}, p.printStmtItem)
 	p.indent--
 	p.depth = depth
 	p.write("}")
-	p.setLastOff(close)
 }
 
 func (p *printer) quant(q *syntax.QuantExpr) {
@@ -565,7 +653,10 @@ func (p *printer) quant(q *syntax.QuantExpr) {
 		}
 	}}
 	p.depth++
-	if p.vertical(open, close, []syntax.Node{body}) {
+	// The official formatter prints the body on the line of the braces
+	// when it starts there, without spaces inside them: `all x in xs {x > 0}`.
+	vert := p.quantVertical(q)
+	if vert {
 		p.write("{")
 		p.lastLine = p.lineOf(open)
 		p.indent++
@@ -573,13 +664,9 @@ func (p *printer) quant(q *syntax.QuantExpr) {
 		p.indent--
 		p.write("}")
 	} else {
-		p.write("{ ")
+		p.write("{")
 		body.print(close)
-		if p.hasCommentBefore(close) {
-			p.closeBracket("}", close)
-		} else {
-			p.write(" }")
-		}
+		p.write("}")
 	}
 	p.depth--
 	p.setLastOff(close)

@@ -1,10 +1,33 @@
-// Package format prints KCL syntax trees in the official KCL code style
-// (kcl-lang.io "Code Style"): 4-space indentation, single spaces around
-// binary operators and after commas and colons, at most one blank line
-// between statements, one blank line after the import block and around
-// top-level schema definitions, and every comment kept where it was written
-// (own-line comments before the code they precede, trailing comments at the
-// end of their line).
+// Package format prints KCL syntax trees as the official formatter (`kcl
+// fmt`) does, byte for byte on its own test data (see TestReference): the
+// official code style (kcl-lang.io "Code Style": 4-space indentation, single
+// spaces around binary operators and after commas and colons), and the
+// official formatter's layout rules:
+//
+//   - a comment written at the end of the first line of a statement, schema
+//     attribute, config entry or list element is printed on a line of its
+//     own above it; a comment inside an expression printed on one line waits
+//     for the next such place; a comment before an else, elif or check:
+//     header goes inside its block; every comment is kept, in order;
+//   - a blank line between two statements where the source had two lines or
+//     more between them, or one empty line (dropped when the next statement's
+//     first line carries a comment); one after the import block, after every
+//     schema definition and after an if statement without else; none between
+//     config entries or list elements;
+//   - a list or config is printed one item per line when an item starts on
+//     another line than its opening bracket (or is an if entry, or is a
+//     single nested config), without commas; calls, comprehensions and line
+//     continuations on one line; lambdas with a block body, their parameters
+//     one per line past 80 columns.
+//
+// Where the official formatter is not idempotent (it adds a blank line or
+// breaks a list on its second run), we print its second run's result at
+// once; where it would change a program's meaning or lose a comment's place
+// (a float literal rewritten through its value, a comment among call
+// arguments or beside a comprehension's element, a comment after the last
+// statement of an indented block, which it would move to the next
+// statement), we keep the source's spelling, lines or place. Each rule has
+// a case of its own in testdata/.
 //
 // Format a source file with Source, which parses it first:
 //
@@ -14,11 +37,6 @@
 // output. Print an already parsed file with File, or any single node
 // (expression, statement, type) without comments with Node (on as few lines
 // as the syntax allows) or NodeSource (laid out as in its source).
-//
-// Layout decisions follow the source where the style leaves a choice: a
-// bracketed construct (config, list, call arguments) is printed one item per
-// line when its items were on separate lines in the source, and on one line
-// otherwise; string and number literals are printed exactly as written.
 package format
 
 import (

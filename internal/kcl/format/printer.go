@@ -40,6 +40,11 @@ type printer struct {
 	// bracketed sequence printed one item per line (-1 elsewhere).
 	itemLimit int
 
+	// vert caches the layout decisions of lists and configs (layout.go).
+	vert map[syntax.Node]bool
+	// elifs caches which else branches are printed as elif (see elif).
+	elifs map[*syntax.IfStmt]*syntax.IfStmt
+
 	// depth counts the enclosing brackets of the current expression; only
 	// inside brackets may a comment break an expression across lines.
 	depth int
@@ -71,6 +76,22 @@ func (p *printer) bytes() []byte {
 		return []byte{}
 	}
 	return append(out, '\n')
+}
+
+// printerMark is the state of a printer, to undo a tentative printing.
+type printerMark struct {
+	out, ci, indent, lastLine, depth int
+	blockStart, needNL               bool
+	err                              error
+}
+
+func (p *printer) mark() printerMark {
+	return printerMark{len(p.out), p.ci, p.indent, p.lastLine, p.depth, p.blockStart, p.needNL, p.err}
+}
+
+func (p *printer) reset(m printerMark) {
+	p.out = p.out[:m.out]
+	p.ci, p.indent, p.lastLine, p.depth, p.blockStart, p.needNL, p.err = m.ci, m.indent, m.lastLine, m.depth, m.blockStart, m.needNL, m.err
 }
 
 func (p *printer) fail(format string, args ...any) {
@@ -315,55 +336,6 @@ func (p *printer) blankLine() {
 	p.out = append(p.out, '\n')
 }
 
-// backslashIn returns the offset of a line continuation (backslash before
-// a newline) in src[from:to], outside comments, or -1.
-func (p *printer) backslashIn(from, to int) int {
-	if p.src == nil || from < 0 || to > len(p.src) {
-		return -1
-	}
-	for i := from; i < to; i++ {
-		switch p.src[i] {
-		case '#':
-			for i < to && p.src[i] != '\n' {
-				i++
-			}
-		case '\\':
-			if i+1 < len(p.src) && (p.src[i+1] == '\n' || p.src[i+1] == '\r') {
-				return i
-			}
-		}
-	}
-	return -1
-}
-
-// opSep writes the binary operator or keyword op between two operands that
-// end and start at the given offsets: " op ", or, where the source continued
-// the line with a backslash, the same with the line break kept on the side
-// of op where it was.
-func (p *printer) opSep(leftEnd, rightStart int, op string) {
-	bs := p.backslashIn(leftEnd, rightStart)
-	if bs < 0 {
-		p.write(" " + op + " ")
-		return
-	}
-	if opOff := p.skipSpace(leftEnd); bs < opOff {
-		p.write(" \\")
-		p.continuation()
-		p.write(op + " ")
-		return
-	}
-	p.write(" " + op + " \\")
-	p.continuation()
-}
-
-// continuation starts a continuation line, one level deeper.
-func (p *printer) continuation() {
-	p.out = append(p.out, '\n')
-	for i := 0; i <= p.indent; i++ {
-		p.out = append(p.out, indentUnit...)
-	}
-}
-
 // ---------------------------------------------------------------------------
 // Comments
 
@@ -379,8 +351,11 @@ func (p *printer) hasCommentBefore(limit int) bool {
 	return c != nil && c.Pos().Offset < limit
 }
 
+// commentText returns the text of a comment as it is printed: as written,
+// trailing spaces included (the official formatter keeps them), without a
+// carriage return.
 func commentText(c *syntax.Comment) string {
-	return strings.TrimRight(c.Text, " \t\r\n\f")
+	return strings.TrimRight(c.Text, "\r\n")
 }
 
 // emitComment prints the next comment, trailing the current line when it was
@@ -411,47 +386,9 @@ func (p *printer) flushComments(limit int) {
 	}
 }
 
-// flushTrailing prints the next comment if it trails the last printed line
-// and starts before limit.
-func (p *printer) flushTrailing(limit int) {
-	if c := p.nextComment(); c != nil && c.Pos().Offset < limit && !p.atLineStart() &&
-		p.lineOf(c.Pos().Offset) == p.lastLine {
-		p.emitComment()
-	}
-}
-
-// flushBlockEnd prints the comments before limit that are indented at least
-// to column minCol: they close the current block. Others belong to the
-// enclosing block.
-func (p *printer) flushBlockEnd(limit, minCol int) {
-	p.flushTrailing(limit)
-	for {
-		c := p.nextComment()
-		if c == nil || c.Pos().Offset >= limit || p.colOf(c.Pos().Offset) < minCol {
-			return
-		}
-		p.emitComment()
-	}
-}
-
-// interior handles comments found inside an expression that is printed on
-// one line: inside brackets the expression is broken after the comment;
-// outside brackets the comment is left for the end of the statement.
-func (p *printer) interior(n syntax.Node) {
-	if p.depth > 0 && n.Pos().IsValid() && p.hasCommentBefore(n.Pos().Offset) {
-		p.flushComments(n.Pos().Offset)
-	}
-}
-
-// closeBracket writes the closing bracket tok at source offset off, after
-// the comments that precede it inside the brackets (they can only trail
-// the inner lines).
-func (p *printer) closeBracket(tok string, off int) {
-	if off >= 0 && p.hasCommentBefore(off) {
-		p.flushComments(off)
-	}
-	p.write(tok)
-}
+// A comment inside an expression printed on one line is not printed there:
+// like the official formatter, we leave it for the next place a comment can
+// go (above the next item of the enclosing block, or at the end of it).
 
 // ---------------------------------------------------------------------------
 // Blocks
@@ -463,14 +400,22 @@ type blockOpts struct {
 	sep    string // written after every item but the last
 	// sepLast writes sep after the last item too (a trailing comma).
 	sepLast bool
-	top     bool // top-level statements (blank-line rules of the style guide)
+	top     bool // top-level statements
+	// stmts marks a block of statements (a file, a compound statement's
+	// body, a lambda body): blank lines the source had between two
+	// statements are kept by the gap rule (see gapBlank); between the items
+	// of other blocks (config entries, list elements, checks) no blank line
+	// is printed.
+	stmts bool
 	// blank reports whether the style requires a blank line between two items.
 	blank func(prev, cur syntax.Node) bool
 }
 
-// block prints items one per line at the current indentation, with the
-// comments before and between them, keeping at most one blank line where the
-// source had blank lines.
+// block prints items one per line at the current indentation, each after
+// the comments that precede it or trail its first line (the official
+// formatter prints a comment written at the end of an item's first line on
+// a line of its own above the item), with blank lines as the official
+// formatter places them (see gapBlank and extraBlank).
 func (p *printer) block(items []syntax.Node, o blockOpts, printItem func(n syntax.Node, next int)) {
 	p.blockStart = true
 	for i, it := range items {
@@ -478,28 +423,200 @@ func (p *printer) block(items []syntax.Node, o blockOpts, printItem func(n synta
 		if i+1 < len(items) {
 			next = items[i+1].Pos().Offset
 		}
-		if o.blank != nil && i > 0 && o.blank(items[i-1], it) {
-			p.flushTrailing(it.Pos().Offset)
-			p.blankLine()
+		firstLineEnd := p.lineEndOff(p.startLine(it))
+		if i > 0 {
+			p.newline()
+			if (o.blank != nil && o.blank(items[i-1], it)) || (o.stmts && p.gapBlank(items[i-1], it, firstLineEnd)) {
+				p.blankLine()
+			}
 		}
-		p.flushComments(it.Pos().Offset)
+		if sn, ok := it.(*spanNode); !ok || !sn.isChecks {
+			// (Comments before `check:` go in the check block, above its
+			// first check, as the official formatter prints them.)
+			p.leadingComments(firstLineEnd)
+		}
 		p.newline()
-		if p.lastLine > 0 && p.startLine(it)-p.lastLine > 1 {
-			p.blankLine()
-		}
 		printItem(it, next)
 		if o.sep != "" && (i < len(items)-1 || o.sepLast) {
 			p.write(o.sep)
 		}
 		p.setLast(it)
-		p.flushTrailing(next)
+		p.newline()
+		if p.extraBlank(it) {
+			p.out = append(p.out, '\n')
+		}
 	}
-	if o.top && len(items) > 0 && isDefinition(items[len(items)-1]) && p.hasCommentBefore(o.limit) {
-		p.flushTrailing(o.limit)
-		p.blankLine()
-	}
-	p.flushBlockEnd(o.limit, o.minCol)
+	p.endComments(o.limit, o.minCol, o.top)
 	p.newline()
+}
+
+// lineEndOff returns the offset of the end of source line l (the start of
+// the next line), or -1 without source.
+func (p *printer) lineEndOff(l int) int {
+	if p.src == nil || l <= 0 {
+		return -1
+	}
+	if l < len(p.lines) {
+		return p.lines[l]
+	}
+	return len(p.src)
+}
+
+// leadingComments prints the comments that start before limit, each on a
+// line of its own, with a blank line between two of them that the source
+// separated by at least one empty line (and none after the last: it sits
+// right above the item that follows).
+func (p *printer) leadingComments(limit int) {
+	prev := 0
+	for p.hasCommentBefore(limit) {
+		c := p.comments[p.ci]
+		p.ci++
+		line := p.lineOf(c.Pos().Offset)
+		p.newline()
+		if prev > 0 && line-prev >= 2 {
+			p.blankLine()
+		}
+		p.write(commentText(c))
+		p.newline()
+		prev = line
+		if line > p.lastLine {
+			p.lastLine = line
+		}
+	}
+}
+
+// endComments prints the comments after the last item of a block that
+// belong to it: those before limit written at or right of column minCol.
+// At the end of a file (top), a comment the source separated from the code
+// above by an empty line keeps one blank line above it.
+func (p *printer) endComments(limit, minCol int, top bool) {
+	prev := 0
+	if top {
+		prev = p.lastLine
+	}
+	for {
+		c := p.nextComment()
+		if c == nil || c.Pos().Offset >= limit || p.colOf(c.Pos().Offset) < minCol {
+			return
+		}
+		if !p.atLineStart() && !p.needNL && p.lineOf(c.Pos().Offset) == p.lastLine {
+			p.emitComment() // after an item printed without a line break (a Node)
+			continue
+		}
+		p.ci++
+		line := p.lineOf(c.Pos().Offset)
+		p.newline()
+		if prev > 0 && line-prev >= 2 {
+			p.blankLine()
+		}
+		p.write(commentText(c))
+		p.newline()
+		prev = line
+		if line > p.lastLine {
+			p.lastLine = line
+		}
+	}
+}
+
+// gapBlank reports whether a blank line separates two statements of a
+// block, as the official formatter decides: when the source had at least
+// two lines between them, or exactly one empty line (one with a comment
+// does not count, nor one before a statement whose first line carries a
+// comment). A compound statement (if, schema, rule) never has a blank line
+// after it by this rule: the official parser ends it where the next
+// statement starts; extraBlank gives the blank lines it has.
+func (p *printer) gapBlank(prev, cur syntax.Node, curFirstLineEnd int) bool {
+	if _, ok := prev.(syntax.Stmt); !ok {
+		return false
+	}
+	if _, ok := cur.(syntax.Stmt); !ok {
+		return false
+	}
+	switch prev.(type) {
+	case *syntax.IfStmt, *syntax.SchemaStmt, *syntax.RuleStmt:
+		return false
+	}
+	pe, cs := p.endLine(prev), p.startLine(cur)
+	if pe == 0 || cs == 0 {
+		return false
+	}
+	gap := cs - pe - 1
+	if gap >= 2 || gap == 1 && !p.hasCommentBefore(curFirstLineEnd) {
+		return true
+	}
+	// The comments printed above cur (with the blank lines between them)
+	// make the gap of the next formatting: when they take two lines or more,
+	// the official formatter adds the blank line on its second pass. We add
+	// it at once, so that formatting is idempotent (the official formatter's
+	// own output is then reached in one step).
+	n, last := 0, 0
+	for i := p.ci; i < len(p.comments) && p.comments[i].Pos().Offset < curFirstLineEnd; i++ {
+		line := p.lineOf(p.comments[i].Pos().Offset)
+		n++
+		if last > 0 && line-last >= 2 {
+			n++
+		}
+		last = line
+	}
+	return n >= 2
+}
+
+// extraBlank reports whether the official formatter ends a statement with
+// an empty line wherever it stands: a schema definition always, an if
+// statement whose last branch is not an else.
+func (p *printer) extraBlank(n syntax.Node) bool {
+	switch n := n.(type) {
+	case *syntax.SchemaStmt:
+		return true
+	case *syntax.IfStmt:
+		for {
+			if len(n.Else) == 0 {
+				return true
+			}
+			elif := p.elif(n)
+			if elif == nil {
+				return false
+			}
+			n = elif
+		}
+	}
+	return false
+}
+
+// elif returns the if statement that the else branch of s is printed as an
+// elif: an elif, or an else branch holding nothing but an if statement
+// (the official formatter writes `else:` + `if c:` as `elif c:`) when no
+// comment stands between the else and the if. It returns nil otherwise.
+func (p *printer) elif(s *syntax.IfStmt) *syntax.IfStmt {
+	if e, ok := p.elifs[s]; ok {
+		return e // decided when the statement was printed
+	}
+	e := p.findElif(s)
+	if p.elifs == nil {
+		p.elifs = map[*syntax.IfStmt]*syntax.IfStmt{}
+	}
+	p.elifs[s] = e
+	return e
+}
+
+func (p *printer) findElif(s *syntax.IfStmt) *syntax.IfStmt {
+	if len(s.Else) != 1 {
+		return nil
+	}
+	e, ok := s.Else[0].(*syntax.IfStmt)
+	if !ok {
+		return nil
+	}
+	if !e.IsElif && p.src != nil {
+		if len(s.Body) == 0 {
+			return nil
+		}
+		kw := p.findTok(s.Body[len(s.Body)-1].End().Offset, "else")
+		if kw < 0 || p.pendingCommentIn(kw, e.Pos().Offset) {
+			return nil
+		}
+	}
+	return e
 }
 
 func isIfItem(n syntax.Node) bool {
@@ -512,26 +629,16 @@ func isIfItem(n syntax.Node) bool {
 	return false
 }
 
-func isDefinition(n syntax.Node) bool {
-	switch n.(type) {
-	case *syntax.SchemaStmt, *syntax.RuleStmt:
-		return true
-	}
-	return false
-}
-
 func isImport(n syntax.Node) bool {
 	_, ok := n.(*syntax.ImportStmt)
 	return ok
 }
 
 // forceBlank reports whether the style requires a blank line between two
-// top-level statements: after the import block and around definitions.
+// top-level statements: after the import block. (Blank lines around
+// schema definitions come from extraBlank and gapBlank.)
 func forceBlank(prev, cur syntax.Node) bool {
-	if isImport(prev) && !isImport(cur) {
-		return true
-	}
-	return isDefinition(prev) || isDefinition(cur)
+	return isImport(prev) && !isImport(cur)
 }
 
 // sortNodes sorts nodes by start offset (stable).
@@ -540,9 +647,9 @@ func sortNodes(nodes []syntax.Node) {
 }
 
 // vertical reports whether a bracketed sequence with the given opening and
-// closing bracket offsets is printed one item per line: when the source had a
-// line break between the opening bracket and the first item, between two
-// items, or between the last item and the closing bracket.
+// closing bracket offsets was written one item per line: with a line break
+// between the opening bracket and the first item, between two items, or
+// between the last item and the closing bracket.
 func (p *printer) vertical(open, close int, items []syntax.Node) bool {
 	if p.src == nil || open < 0 || close < 0 {
 		return false
@@ -552,9 +659,6 @@ func (p *printer) vertical(open, close int, items []syntax.Node) bool {
 		if !it.Pos().IsValid() {
 			return false
 		}
-		if isIfItem(it) && p.startLine(it) != p.endLine(it) {
-			return true // an if entry over several lines is printed as a block
-		}
 		if p.startLine(it) != prev {
 			return true
 		}
@@ -563,14 +667,46 @@ func (p *printer) vertical(open, close int, items []syntax.Node) bool {
 	return p.lineOf(close) != prev
 }
 
+// collectionVertical reports whether a list or config is printed one item
+// per line, as the official formatter decides: when an item starts on
+// another line than the opening bracket, or an item is an `if` entry.
+// (Where the closing bracket is does not matter.)
+func (p *printer) collectionVertical(open int, items []syntax.Node) bool {
+	if p.src == nil || open < 0 || len(items) == 0 {
+		return false
+	}
+	line := p.lineOf(open)
+	for _, it := range items {
+		if !it.Pos().IsValid() {
+			return false
+		}
+		// An if entry is printed as a block: the official formatter breaks
+		// the list when it is first; after another item, `[1, if c: 2, 3]`,
+		// its block would take in the items after it, so we break the list
+		// there too.
+		if p.startLine(it) != line || isIfItem(it) {
+			return true
+		}
+	}
+	return false
+}
+
+// argsVertical reports whether call arguments (or decorator, schema
+// arguments) are printed one per line. The official formatter always
+// prints them on one line; we keep the source's lines only where a comment
+// inside the parentheses needs them.
+func (p *printer) argsVertical(open, close int, items []syntax.Node) bool {
+	return close >= 0 && p.hasCommentBefore(close) && p.vertical(open, close, items)
+}
+
 // commaStyle says how the items of a sequence printed one per line are
 // separated.
 type commaStyle uint8
 
 const (
-	commasNever    commaStyle = iota // newlines only (config entries, as the official printer)
-	commasAlways                     // call arguments, mixins
-	commasAsSource                   // lists: commas when the source used them
+	commasNever   commaStyle = iota // newlines only (config entries and list elements, as the official printer)
+	commasAlways                    // call arguments: the last one too when the source had it
+	commasBetween                   // mixins: between items only
 )
 
 // commaAfter reports whether the source has a comma right after n.
@@ -578,23 +714,18 @@ func (p *printer) commaAfter(n syntax.Node) bool {
 	return n.End().IsValid() && p.findTok(n.End().Offset, ",") >= 0
 }
 
-// seq prints a bracketed sequence, one item per line or on one line (items
-// separated by ", "). One per line, items are separated as commas says; the
-// last item keeps a trailing comma when the source had one.
-func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.Node, commas commaStyle, printItem func(syntax.Node)) {
+// seq prints a bracketed sequence, one item per line when vert is set, else
+// on one line (items separated by ", "). One per line, items are separated
+// as commas says; with commasAlways the last item keeps a trailing comma
+// when the source had one.
+func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.Node, vert bool, commas commaStyle, printItem func(syntax.Node)) {
 	p.write(openTok)
 	p.depth++
-	if p.vertical(open, close, items) && (len(items) > 0 || p.hasCommentBefore(close)) {
+	if p.src != nil && vert && (len(items) > 0 || p.hasCommentBefore(close)) {
 		o := blockOpts{limit: close}
-		if n := len(items); n > 0 {
-			switch {
-			case commas == commasAlways:
-				o.sep = ","
-				o.sepLast = p.commaAfter(items[n-1])
-			case commas == commasAsSource && p.commaAfter(items[0]):
-				o.sep = ","
-				o.sepLast = p.commaAfter(items[n-1])
-			}
+		if n := len(items); n > 0 && commas != commasNever {
+			o.sep = ","
+			o.sepLast = commas == commasAlways && p.commaAfter(items[n-1])
 		}
 		p.lastLine = p.lineOf(open)
 		p.indent++
@@ -612,7 +743,7 @@ func (p *printer) seq(openTok, closeTok string, open, close int, items []syntax.
 			}
 			printItem(it)
 		}
-		p.closeBracket(closeTok, close)
+		p.write(closeTok)
 	}
 	p.depth--
 	if close >= 0 {
@@ -628,7 +759,25 @@ func (p *printer) file(f *syntax.File) error {
 	for _, s := range f.Stmts {
 		items = append(items, s)
 	}
-	p.block(items, blockOpts{limit: len(p.src) + 1, top: true, blank: forceBlank}, func(n syntax.Node, next int) {
+	// A module docstring (a triple-quoted string first in the file) is
+	// followed by a blank line, as the official formatter prints it.
+	var doc syntax.Node
+	if len(f.Stmts) > 0 {
+		if es, ok := f.Stmts[0].(*syntax.ExprStmt); ok {
+			switch x := es.X.(type) {
+			case *syntax.StringLit:
+				if x.Triple {
+					doc = es
+				}
+			case *syntax.JoinedString:
+				if x.Triple {
+					doc = es
+				}
+			}
+		}
+	}
+	blank := func(prev, cur syntax.Node) bool { return prev == doc || forceBlank(prev, cur) }
+	p.block(items, blockOpts{limit: len(p.src) + 1, top: true, stmts: true, blank: blank}, func(n syntax.Node, next int) {
 		p.stmt(n.(syntax.Stmt), next)
 	})
 	// Comments are normally all printed; any left over (which only a tree
@@ -787,17 +936,18 @@ func (p *printer) ifStmt(s *syntax.IfStmt, limit int, kw string) {
 		}
 		bodyLimit = elseOff
 	}
-	p.body(s.Pos().Offset, colon, stmtItems(s.Body), bodyLimit, p.printStmtItem)
+	p.bodyWith(s.Pos().Offset, colon, stmtItems(s.Body), blockOpts{limit: bodyLimit, stmts: true}, p.printStmtItem)
 	if len(s.Else) == 0 {
 		return
 	}
-	p.flushComments(elseOff)
+	// Comments before the else (or elif) are printed in its body, above its
+	// first statement, as the official formatter prints them.
 	p.newline()
-	if elif, ok := s.Else[0].(*syntax.IfStmt); ok && elif.IsElif && len(s.Else) == 1 {
+	if elif := p.elif(s); elif != nil {
 		p.ifStmt(elif, limit, "elif ")
 		return
 	}
 	p.write("else")
 	p.setLastOff(elseOff)
-	p.body(elseOff, p.findColon(elseOff), stmtItems(s.Else), limit, p.printStmtItem)
+	p.bodyWith(elseOff, p.findColon(elseOff), stmtItems(s.Else), blockOpts{limit: limit, stmts: true}, p.printStmtItem)
 }

@@ -1,6 +1,8 @@
 package format
 
 import (
+	"strings"
+
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
@@ -41,7 +43,8 @@ func (p *printer) decorator(d *syntax.Decorator) {
 		if d.Name != nil {
 			open = p.findTok(d.Name.End().Offset, "(")
 		}
-		p.seq("(", ")", open, closeOff(d), argItems(d.Args, d.Kwargs), commasAlways, p.arg)
+		items := argItems(d.Args, d.Kwargs)
+		p.seq("(", ")", open, closeOff(d), items, p.argsVertical(open, closeOff(d), items), commasAlways, p.arg)
 	}
 }
 
@@ -112,10 +115,17 @@ func headerEnd(nodes ...syntax.Node) int {
 
 func (p *printer) schemaStmt(s *syntax.SchemaStmt, limit int) {
 	p.decorators(s.Decorators, nodeOrNil(s.Name))
+	// KCL makes a schema whose name ends in Mixin a mixin, and one whose
+	// name ends in Protocol a protocol, whatever its keyword; the official
+	// formatter writes the keyword that says so.
+	name := ""
+	if s.Name != nil {
+		name = s.Name.Name
+	}
 	switch {
-	case s.IsMixin:
+	case s.IsMixin || strings.HasSuffix(name, "Mixin"):
 		p.write("mixin ")
-	case s.IsProtocol:
+	case s.IsProtocol || strings.HasSuffix(name, "Protocol"):
 		p.write("protocol ")
 	default:
 		p.write("schema ")
@@ -179,7 +189,7 @@ func (p *printer) schemaStmt(s *syntax.SchemaStmt, limit int) {
 		sn, ok := cur.(*spanNode)
 		return ok && sn.isChecks
 	}
-	p.bodyWith(s.Pos().Offset, colon, items, blockOpts{limit: limit, blank: blank}, p.schemaItem)
+	p.bodyWith(s.Pos().Offset, colon, items, blockOpts{limit: limit, stmts: true, blank: blank}, p.schemaItem)
 }
 
 func nodeOrNil(id *syntax.Ident) syntax.Node {
@@ -237,7 +247,9 @@ func (p *printer) mixinsNode(mixins []syntax.Expr, after int) *spanNode {
 	}
 	return &spanNode{Span: syntax.Span{Start: start, Stop: end}, print: func(int) {
 		p.write("mixin ")
-		p.seq("[", "]", open, close, items, commasAlways, func(n syntax.Node) { p.expr(n.(syntax.Expr)) })
+		// The official formatter prints the mixins one per line, without a
+		// trailing comma.
+		p.seq("[", "]", open, close, items, true, commasBetween, func(n syntax.Node) { p.expr(n.(syntax.Expr)) })
 	}}
 }
 
