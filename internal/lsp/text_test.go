@@ -1,10 +1,13 @@
 package lsp
 
 import (
+	"fmt"
 	"strings"
 	"testing"
 
 	"go.lsp.dev/protocol"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
 func pos(line, char uint32) protocol.Position { return protocol.Position{Line: line, Character: char} }
@@ -109,5 +112,24 @@ func TestApplyChangesStrict(t *testing.T) {
 				t.Fatalf("= %q, %v; want %q", got, err, tc.want)
 			}
 		})
+	}
+}
+
+// TestFoldingLineBreaks: folding ranges count lines in LSP terms whatever
+// ends them (the parser's lines end at LF only).
+func TestFoldingLineBreaks(t *testing.T) {
+	for _, nl := range []string{"\n", "\r\n", "\r"} {
+		src := strings.ReplaceAll("x = [\n    1,\n    [\n        2,\n    ],\n]\n", "\n", nl)
+		f, errs := syntax.ParseFile("a.k", []byte(src))
+		if len(errs) > 0 {
+			t.Fatalf("%q: %v", nl, errs)
+		}
+		var got []string
+		for _, r := range foldingRanges(f, newText(src)) {
+			got = append(got, fmt.Sprintf("%d-%d", r.StartLine, r.EndLine))
+		}
+		if want := "0-5 2-4"; strings.Join(got, " ") != want {
+			t.Errorf("line break %q: folding ranges %v, want %s", nl, got, want)
+		}
 	}
 }
