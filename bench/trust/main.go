@@ -84,9 +84,9 @@ func run(ctx context.Context, bin, dir string, bombs, modes []string, n int, bou
 			m := median(ss)
 			hover := ""
 			if mode == "lsp" {
-				hover = fmt.Sprintf("%s/%s (%d)", m.hover.Round(time.Millisecond), m.hoverX.Round(time.Millisecond), m.hovers)
+				hover = fmt.Sprintf("%s/%s (%d)", ms(m.hover), ms(m.hoverX), m.hovers)
 			}
-			fmt.Printf(row, name, mode, m.wall.Round(time.Millisecond), strconv.FormatInt(m.rss>>20, 10), hover, m.result)
+			fmt.Printf(row, name, mode, ms(m.wall), strconv.FormatInt(m.rss>>20, 10), hover, m.result)
 		}
 	}
 	return nil
@@ -233,25 +233,36 @@ func server(ctx context.Context, bin string, ws *hostile.Workspace, c *hostile.C
 	return s, nil
 }
 
-// shown returns the line of out that holds the expected text, shortened.
+// shown returns the first line of out that holds the expected text and
+// reads as a message (not a bare code such as EvaluationBudget), shortened.
 func shown(out, want string) string {
-	i, _ := hostile.MatchAny(out, want)
-	if i < 0 {
-		return "error without " + strconv.Quote(want)
-	}
-	lo := strings.LastIndexByte(out[:i], '\n') + 1
-	hi := strings.IndexByte(out[i:], '\n')
-	if hi < 0 {
-		hi = len(out) - i
-	}
-	if hi < 40 { // a short line (a diagnostic's code): add the next one (its message)
-		if next := strings.IndexByte(out[i+hi+1:], '\n'); next >= 0 {
-			hi += 1 + next
+	first := ""
+	for line := range strings.Lines(out) {
+		line = strings.Join(strings.Fields(line), " ")
+		if i, _ := hostile.MatchAny(line, want); i < 0 {
+			continue
+		}
+		if first == "" {
+			first = line
+		}
+		if len(line) >= 30 {
+			first = line
+			break
 		}
 	}
-	line := strings.Join(strings.Fields(out[lo:i+hi]), " ")
-	if len(line) > 90 {
-		line = line[:90] + "…"
+	if first == "" {
+		return "error without " + strconv.Quote(want)
 	}
-	return line
+	if len(first) > 90 {
+		first = first[:90] + "…"
+	}
+	return first
+}
+
+// ms shows a duration in milliseconds ("<1ms" below one).
+func ms(d time.Duration) string {
+	if d < time.Millisecond {
+		return "<1ms"
+	}
+	return d.Round(time.Millisecond).String()
 }
