@@ -34,7 +34,7 @@ neither is applied nor written to the state; the summary counts them. --target I
 A preview whose dry-run the API server rejected is refused too, naming the resources and
 the offending fields. When the server rejects a resource during the apply (one whose
 namespace was created by the same apply could not be dry-run), the resources depending
-on it are skipped, what was applied stays in the state, and apply exits with status 1.`,
+on it are skipped, what was applied stays in the state, and apply exits with status 1.` + sandboxHelp,
 		Args: cobra.MaximumNArgs(1),
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)

@@ -33,6 +33,7 @@ func newCheckCmd() *cobra.Command {
 		format string
 		golden bool
 		jobs   int
+		sb     sandboxFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check [dir]...",
@@ -42,7 +43,7 @@ directories (default: the current directory) in parallel, and print each error a
 file:line:col: kind: message. A failed check: block or assert is reported at the
 value that violates it, with the check's own location on the next line. With
 --golden, each stack's output is also compared with its ci-test/stdout.golden.yaml
-(ignoring key and list order). The exit status is 1 when any stack fails.`,
+(ignoring key and list order). The exit status is 1 when any stack fails.` + sandboxHelp,
 		RunE: func(cmd *cobra.Command, dirs []string) error {
 			if format != "text" && format != "json" {
 				return fmt.Errorf("check: unknown --format %q (text or json)", format)
@@ -54,7 +55,8 @@ value that violates it, with the check's own location on the next line. With
 			if err != nil {
 				return fmt.Errorf("check: %w", err)
 			}
-			results := konfig.CompileAll(cmd.Context(), stacks, konfig.CompileAllOptions{Workers: jobs, Golden: golden})
+			results := konfig.CompileAll(cmd.Context(), stacks, konfig.CompileAllOptions{Workers: jobs, Golden: golden,
+				CompileOptions: konfig.CompileOptions{Policy: sb.policy()}})
 			cwd, _ := os.Getwd()
 			var rep checkReport
 			for _, r := range results {
@@ -102,6 +104,7 @@ value that violates it, with the check's own location on the next line. With
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().BoolVar(&golden, "golden", false, "also compare each stack with its ci-test/stdout.golden.yaml")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "stacks compiled at once (default: GOMAXPROCS)")
+	sb.register(cmd)
 	return cmd
 }
 

@@ -19,6 +19,7 @@ func newCompileCmd() *cobra.Command {
 		args        []string
 		maskSecrets bool
 		sensitive   []string
+		sb          sandboxFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -36,7 +37,7 @@ The output is the stack's intent as written, secrets included: it is an artifact
 official toolchain prints), not a display. --mask-secrets masks the sensitive values
 as preview does (a Secret's data and stringData, Terraform attributes whose name is
 sensitive, see --sensitive-attribute): use it where the output lands in a log, such
-as CI on pull requests with secrets passed as -D options.`,
+as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, pos []string) error {
 			target := "."
@@ -51,7 +52,7 @@ as CI on pull requests with secrets passed as -D options.`,
 			if err != nil {
 				return fmt.Errorf("compile: %w", err)
 			}
-			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args})
+			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args, Policy: sb.policy()})
 			if err != nil {
 				cwd, _ := os.Getwd()
 				for _, p := range st.Problems(err) {
@@ -83,5 +84,6 @@ as CI on pull requests with secrets passed as -D options.`,
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
 	cmd.Flags().BoolVar(&maskSecrets, "mask-secrets", false, "mask sensitive values (as preview does) instead of printing the intent as written")
 	registerSensitive(cmd, &sensitive)
+	sb.register(cmd)
 	return cmd
 }

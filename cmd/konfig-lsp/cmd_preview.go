@@ -36,6 +36,7 @@ type engineFlags struct {
 	maxConc      int
 	noStyle      bool
 	sensitive    []string // --sensitive-attribute
+	sandbox      sandboxFlags
 }
 
 func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
@@ -55,6 +56,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 		fl.BoolVar(&f.alwaysDryRun, "always-dry-run", false, "dry-run every live resource, even those that hold the plan exactly as last applied")
 		fl.StringArrayVar(&f.targets, "target", nil, "limit the operation to the resources with this id ('*' matches any text; repeatable) and the resources they depend on; the others are shown as Excluded (not targeted) and left alone")
 		fl.StringSliceVar(&f.excludeTypes, "exclude-type", nil, "resource types to leave out (e.g. Terraform): shown as Excluded, and the resources depending on them as Blocked; neither is applied")
+		f.sandbox.register(cmd)
 	}
 }
 
@@ -121,7 +123,16 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 	if err != nil {
 		return nil, err
 	}
-	return konfig.Compile(ctx, st, konfig.CompileOptions{Args: f.args})
+	pol := f.sandbox.policy()
+	if f.stateDir != "" {
+		// A state directory elsewhere than <stack>/.konfig is protected
+		// too: the stack's code never writes the state it is applied
+		// with.
+		if abs, err := filepath.Abs(f.stateDir); err == nil {
+			pol.Protected = append(pol.Protected, abs)
+		}
+	}
+	return konfig.Compile(ctx, st, konfig.CompileOptions{Args: f.args, Policy: pol})
 }
 
 // newEngine connects the Kubernetes runtime and returns the stack's engine,
@@ -176,7 +187,7 @@ whose name is sensitive (password, secret, token, private_key, access_key, …; 
 --sensitive-attribute); a changed one shows as "<sensitive, changed>".
 
 Logs, client-go's included, go to stderr as structured records from the level in
-$KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for apply and destroy.`,
+$KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for apply and destroy.` + sandboxHelp,
 		Args: cobra.MaximumNArgs(1),
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()

@@ -25,7 +25,15 @@ func newRunCmd() *cobra.Command {
 files of directories) form the main package in the order given; kcl.yaml in the
 working directory is read when no -Y settings file is given. The result is
 printed as YAML (or JSON with --format json) after the output of print();
-errors are printed in the official layout and the exit status is 1.`,
+errors are printed in the official layout and the exit status is 1.
+
+As "kcl run", KCL code may write files (file.write, append, delete, mkdir, cp, mv)
+and read every environment variable (file.read_env) — but only beneath the sandbox
+root: the module root (the directory of kcl.mod, else the working directory),
+widened to hold the files, -Y settings files and -E packages named on the command
+line. Absolute paths, '..' and symbolic links leaving it are refused, for reads
+too (a kcl.yaml listing /proc/self/environ fails), and nothing is ever written
+under .git or the state directory .konfig.`,
 		Example: `  konfig-lsp run main.k
   konfig-lsp run main.k -D env=prod -S app.image
   konfig-lsp run -Y kcl.yaml ci-test/settings.yaml -o out.yaml`,

@@ -3,10 +3,12 @@ package konfig
 import (
 	"context"
 	"fmt"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"os"
 	"runtime"
 	"sync"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
@@ -71,7 +73,13 @@ func compileOne(ctx context.Context, st *Stack, opts CompileAllOptions) Result {
 	if r.Err != nil || !opts.Golden {
 		return r
 	}
-	data, err := os.ReadFile(st.GoldenPath())
+	fsys, err := st.Sandbox(sandbox.Policy{DenyReason: "golden files are only read"})
+	if err != nil {
+		r.Err = err
+		return r
+	}
+	defer fsys.Close()
+	data, err := fsys.ReadFile(st.GoldenPath())
 	if err != nil {
 		if !os.IsNotExist(err) {
 			r.Err = fmt.Errorf("read golden: %w", err)

@@ -7,6 +7,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
@@ -19,6 +20,13 @@ type Program struct {
 	WorkDir string
 	// ModRoot is the directory of kcl.mod (${KCL_MOD}, root of imports).
 	ModRoot string
+	// Root is the sandbox root: every file the evaluation touches lies
+	// beneath it ("" = ModRoot).
+	Root string
+	// Policy is the sandbox policy of the evaluation: what file.* may
+	// write and which variables read_env sees. The zero value denies
+	// writes and every variable.
+	Policy sandbox.Policy `json:"-"`
 	// Options are the settings files' kcl_options then the `-D` arguments,
 	// in order (for a repeated key the last value wins).
 	Options []load.Option
@@ -56,6 +64,11 @@ type CompileOptions struct {
 	Evaluator Evaluator
 	// Cache keeps parsed files between compiles; nil parses every file.
 	Cache *eval.Cache `json:"-"`
+	// Policy is the sandbox policy of the evaluation (see Program.Policy).
+	// The zero value is read-only with no environment: file.write and
+	// friends fail with an EvaluationError giving DenyReason (default
+	// DefaultDenyReason).
+	Policy sandbox.Policy
 	// KeepEmptyLists keeps keys whose value is an empty list in the
 	// resources the KCL program renders. Kusion's compiler (kclvm 0.4, which
 	// made the corpus goldens: none of their KCL-rendered resources holds an
@@ -99,6 +112,11 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Overlay:     opts.Overlay,
 		DisableNone: s.DisableNone,
 		Cache:       opts.Cache,
+		Root:        s.Root,
+		Policy:      opts.Policy,
+	}
+	if !p.Policy.AllowWrites && p.Policy.DenyReason == "" {
+		p.Policy.DenyReason = DefaultDenyReason
 	}
 	for _, a := range opts.Args {
 		o, err := load.ParseArgument(a)
@@ -109,6 +127,10 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 	}
 	return p, nil
 }
+
+// DefaultDenyReason explains a refused write when CompileOptions.Policy
+// gives no reason.
+const DefaultDenyReason = "compiling a stack evaluates read-only"
 
 // compileError is an error of Compile: the stack directory and the cause.
 type compileError struct {
@@ -147,7 +169,12 @@ func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, e
 		}
 	}
 	if st.Project != nil {
-		crds, err := CRDResources(filepath.Join(st.Project.Dir, CRDDir))
+		fsys, err := st.Sandbox(sandbox.Policy{DenyReason: "CRD files are only read"})
+		if err != nil {
+			return nil, &compileError{dir: st.Dir, err: err}
+		}
+		crds, err := CRDResourcesFS(fsys, filepath.Join(st.Project.Dir, CRDDir))
+		fsys.Close()
 		if err != nil {
 			return nil, &compileError{dir: st.Dir, err: err}
 		}

@@ -4,12 +4,13 @@ import (
 	"context"
 	"fmt"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
 // Repo is the set of projects and stacks found below a root directory.
@@ -126,9 +127,17 @@ type nameFile struct {
 	Tenant string `yaml:"tenant"`
 }
 
+// readNameFile reads project.yaml or stack.yaml through a sandbox at its
+// directory: a link leading elsewhere is refused (a YAML error would quote
+// the other file's content).
 func readNameFile(path string) (nameFile, error) {
 	var f nameFile
-	data, err := os.ReadFile(path)
+	fsys, err := sandbox.Open(filepath.Dir(path), sandbox.Policy{DenyReason: "Konfig files are only read"})
+	if err != nil {
+		return f, fmt.Errorf("read %s: %w", filepath.Base(path), err)
+	}
+	defer fsys.Close()
+	data, err := fsys.ReadFile(path)
 	if err != nil {
 		return f, fmt.Errorf("read %s: %w", filepath.Base(path), err)
 	}
@@ -186,6 +195,10 @@ func loadStack(dir string, known map[string]*Project) (*Stack, error) {
 	st.ModRoot = findModRoot(dir)
 	if st.ModRoot == "" {
 		st.ModRoot = dir
+	}
+	st.Root = st.ModRoot
+	if st.Project != nil {
+		st.Root = commonDir(st.Root, st.Project.Dir)
 	}
 	if err := st.loadSettings(nil); err != nil {
 		return nil, fmt.Errorf("load stack %s: %w", dir, err)

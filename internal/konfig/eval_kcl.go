@@ -2,8 +2,10 @@ package konfig
 
 import (
 	"context"
+	"fmt"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -19,6 +21,18 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 	for i, o := range p.Options {
 		opts[i] = eval.Option{Key: o.Key, Value: o.Value}
 	}
+	root := p.Root
+	if root == "" {
+		root = p.ModRoot
+	}
+	if root == "" {
+		root = p.WorkDir
+	}
+	fsys, err := sandbox.Open(root, p.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("evaluate: %w", err)
+	}
+	defer fsys.Close()
 	res, err := eval.Run(ctx, eval.Config{
 		Files:   p.Files,
 		Overlay: p.Overlay,
@@ -26,6 +40,7 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 		ModRoot: p.ModRoot,
 		Options: opts,
 		Cache:   p.Cache,
+		Sandbox: fsys,
 	})
 	if err != nil {
 		return nil, err

@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"errors"
 	"fmt"
 	"hash/maphash"
 	"os"
@@ -13,6 +14,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
@@ -69,6 +71,9 @@ type depGraph struct {
 	cache   *importCache
 	imports map[string][]importRef
 	pkgs    map[string][]string // package dir or .k file -> its files
+	// refused records, by sandbox root and file, whether the sandbox
+	// refuses the file.
+	refused map[[2]string]bool
 }
 
 // newDepGraph returns a graph reading files with read (nil: the disk) and
@@ -80,7 +85,7 @@ func newDepGraph(read ReadFileFunc, cache *importCache) *depGraph {
 	if cache == nil {
 		cache = &importCache{}
 	}
-	return &depGraph{read: read, cache: cache, imports: map[string][]importRef{}, pkgs: map[string][]string{}}
+	return &depGraph{read: read, cache: cache, imports: map[string][]importRef{}, pkgs: map[string][]string{}, refused: map[[2]string]bool{}}
 }
 
 // StackFiles returns every KCL file the stack's compile reads: its listed
@@ -122,6 +127,13 @@ func (r *Repo) StacksIncluding(ctx context.Context, file string, read ReadFileFu
 }
 
 func (g *depGraph) stackFiles(ctx context.Context, st *Stack) ([]string, error) {
+	// Files outside the stack's sandbox root (a linked .k) are not read,
+	// whatever read does: their imports are not followed.
+	fsys, err := st.Sandbox(sandbox.Policy{DenyReason: "finding a stack's files only reads"})
+	if err != nil {
+		return nil, err
+	}
+	defer fsys.Close()
 	seen := map[string]bool{}
 	queue := append([]string(nil), st.Files...)
 	for _, f := range queue {
@@ -133,7 +145,7 @@ func (g *depGraph) stackFiles(ctx context.Context, st *Stack) ([]string, error) 
 		}
 		f := queue[0]
 		queue = queue[1:]
-		for _, imp := range g.importsOf(f) {
+		for _, imp := range g.importsOf(fsys, f) {
 			for _, dep := range g.resolve(imp, f, st.ModRoot) {
 				if !seen[dep] {
 					seen[dep] = true
@@ -150,8 +162,20 @@ func (g *depGraph) stackFiles(ctx context.Context, st *Stack) ([]string, error) 
 	return files, nil
 }
 
-// importsOf returns the imports of a file (none when it cannot be read).
-func (g *depGraph) importsOf(file string) []importRef {
+// importsOf returns the imports of a file (none when it cannot be read, or
+// the sandbox fsys refuses it).
+func (g *depGraph) importsOf(fsys *sandbox.FS, file string) []importRef {
+	key := [2]string{fsys.Root(), file}
+	no, known := g.refused[key]
+	if !known {
+		var refused *sandbox.Error
+		_, err := fsys.Stat(file)
+		no = errors.As(err, &refused)
+		g.refused[key] = no
+	}
+	if no {
+		return nil
+	}
 	if imps, ok := g.imports[file]; ok {
 		return imps
 	}

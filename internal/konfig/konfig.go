@@ -66,6 +66,10 @@ type Stack struct {
 	// ModRoot is the directory of the nearest kcl.mod (the value of
 	// ${KCL_MOD} and the root of absolute imports); Dir when there is none.
 	ModRoot string `json:"modRoot"`
+	// Root is the sandbox root of the stack's evaluation: ModRoot, widened
+	// to hold the project directory (its crd/). Every file the compile
+	// reads lies beneath it.
+	Root string `json:"root"`
 	// Files are the absolute KCL files of the main package, in order.
 	Files []string `json:"files"`
 	// Options are the settings files' kcl_options in order (later keys win),

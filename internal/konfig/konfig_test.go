@@ -219,6 +219,7 @@ func TestCompileProgram(t *testing.T) {
 			}
 			prog.WorkDir = filepath.ToSlash(RelPath(prog.WorkDir, repo.Root))
 			prog.ModRoot = filepath.ToSlash(RelPath(prog.ModRoot, repo.Root))
+			prog.Root = filepath.ToSlash(RelPath(prog.Root, repo.Root))
 			pj, err := json.MarshalIndent(prog, "", "  ")
 			if err != nil {
 				t.Fatal(err)

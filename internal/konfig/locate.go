@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -40,9 +41,18 @@ func (st *Stack) Problems(err error) []Problem { return st.ProblemsWith(err, nil
 func (st *Stack) ProblemsWith(err error, read ReadFileFunc) []Problem {
 	if read == nil {
 		read = os.ReadFile
+		// The disk is read through the stack's sandbox, as the compile.
+		if fsys, ferr := st.Sandbox(sandbox.Policy{DenyReason: "locating problems only reads"}); ferr == nil {
+			defer fsys.Close()
+			read = fsys.ReadFile
+		}
 	}
 	probs := Problems(err, st.Dir)
 	for i := range probs {
+		if probs[i].Location.File == "" {
+			// Located nowhere (a file the sandbox refused): the stack.
+			probs[i].Location.File = st.Dir
+		}
 		probs[i] = st.locateCheckFailure(probs[i], read)
 	}
 	return probs

@@ -6,13 +6,13 @@ import (
 	"fmt"
 	"io"
 	"io/fs"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 
 	"gopkg.in/yaml.v3"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
@@ -137,16 +137,42 @@ func KubernetesID(obj map[string]any) (string, error) {
 // a project's `crd/` directory to each of its stacks. A missing dir gives
 // no resources.
 func CRDResources(dir string) ([]spec.Resource, error) {
+	fsys, err := sandbox.Open(dir, sandbox.Policy{DenyReason: "CRD files are only read"})
+	if err != nil {
+		return nil, fmt.Errorf("list CRDs in %s: %w", dir, err)
+	}
+	defer fsys.Close()
+	return CRDResourcesFS(fsys, dir)
+}
+
+// CRDResourcesFS is CRDResources with the directory walked and the files
+// read through the sandbox fsys: a link out of its root is an error.
+func CRDResourcesFS(fsys *sandbox.FS, dir string) ([]spec.Resource, error) {
 	var paths []string
-	err := filepath.WalkDir(dir, func(path string, d fs.DirEntry, err error) error {
+	var walk func(d string, depth int) error
+	walk = func(d string, depth int) error {
+		if depth > 64 {
+			return fmt.Errorf("%s: directories nested too deep", d)
+		}
+		ents, err := fsys.ReadDir(d)
 		if err != nil {
 			return err
 		}
-		if !d.IsDir() && (strings.HasSuffix(path, ".yaml") || strings.HasSuffix(path, ".yml")) {
-			paths = append(paths, path)
+		for _, e := range ents {
+			p := filepath.Join(d, e.Name())
+			if e.IsDir() {
+				if err := walk(p, depth+1); err != nil {
+					return err
+				}
+				continue
+			}
+			if strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml") {
+				paths = append(paths, p)
+			}
 		}
 		return nil
-	})
+	}
+	err := walk(dir, 0)
 	if errors.Is(err, fs.ErrNotExist) {
 		return nil, nil
 	}
@@ -156,7 +182,7 @@ func CRDResources(dir string) ([]spec.Resource, error) {
 	sort.Strings(paths)
 	var out []spec.Resource
 	for _, p := range paths {
-		data, err := os.ReadFile(p)
+		data, err := fsys.ReadFile(p)
 		if err != nil {
 			return nil, fmt.Errorf("read CRD: %w", err)
 		}

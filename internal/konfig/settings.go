@@ -9,6 +9,7 @@ import (
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -18,6 +19,14 @@ import (
 // `env` to the project and stack names when there is no
 // ci-test/settings.yaml. overlay (may be nil) replaces files on disk.
 func (st *Stack) loadSettings(overlay map[string][]byte) error {
+	// Settings files, and the directories they list, are read through the
+	// stack's sandbox: kcl.yaml cannot pull in a file from outside the
+	// repository (`file: [/proc/self/environ]`).
+	fsys, err := st.Sandbox(sandbox.Policy{DenyReason: "reading a stack's settings has no side effects"})
+	if err != nil {
+		return fmt.Errorf("settings: %w", err)
+	}
+	defer fsys.Close()
 	var files []string
 	ciSettings := filepath.Join(st.Dir, CITestDir, SettingsFile)
 	for _, p := range []string{filepath.Join(st.Dir, KCLFile), ciSettings} {
@@ -25,7 +34,7 @@ func (st *Stack) loadSettings(overlay map[string][]byte) error {
 			files = append(files, p)
 		}
 	}
-	s, err := load.LoadSettingsIn(st.Dir, overlay, files...)
+	s, err := load.LoadSettingsFS(fsys, st.Dir, overlay, files...)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -33,7 +42,7 @@ func (st *Stack) loadSettings(overlay map[string][]byte) error {
 	if len(inputs) == 0 {
 		inputs = []string{st.Dir}
 	}
-	st.Files, err = load.ExpandFiles(inputs, st.Dir, st.ModRoot, false)
+	st.Files, err = load.ExpandFilesFS(fsys, inputs, st.Dir, st.ModRoot, false)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -110,3 +119,32 @@ func fileExists(path string) bool {
 }
 
 func joinPath(elem ...string) string { return filepath.Join(elem...) }
+
+// Sandbox opens the sandbox of the stack's evaluation at Root (ModRoot when
+// Root is not set) with policy p. Close it after use.
+func (st *Stack) Sandbox(p sandbox.Policy) (*sandbox.FS, error) {
+	root := st.Root
+	if root == "" {
+		root = st.ModRoot
+	}
+	if root == "" {
+		root = st.Dir
+	}
+	fsys, err := sandbox.Open(root, p)
+	if err != nil {
+		return nil, fmt.Errorf("stack %s: %w", st.Dir, err)
+	}
+	return fsys, nil
+}
+
+// commonDir returns the deepest directory holding both a and b.
+func commonDir(a, b string) string {
+	a, b = filepath.Clean(a), filepath.Clean(b)
+	for a != filepath.Dir(a) {
+		if rel, err := filepath.Rel(a, b); err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) {
+			return a
+		}
+		a = filepath.Dir(a)
+	}
+	return a
+}

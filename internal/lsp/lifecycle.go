@@ -35,6 +35,9 @@ type initOptions struct {
 	// commands (trust.go). Left out of a later settings object, it keeps
 	// its current value.
 	Trusted *bool `json:"trusted,omitempty"`
+	// AllowedEnv are the environment variables KCL's file.read_env may see
+	// during the server's evaluations; none by default.
+	AllowedEnv []string `json:"allowedEnv,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {

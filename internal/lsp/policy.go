@@ -162,7 +162,7 @@ func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.St
 		return r
 	}
 	s.stacks.mu.Unlock()
-	sp, err := konfig.Compile(ctx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache})
+	sp, err := konfig.Compile(ctx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache, Policy: s.evalPolicy()})
 	r := &stackResult{snapID: snap.id, stack: st, spec: sp, err: err}
 	if ctx.Err() != nil {
 		return r // cancelled: not a result to keep

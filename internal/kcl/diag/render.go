@@ -17,10 +17,14 @@ type SourceReader interface {
 	ReadSource(path string) ([]byte, error)
 }
 
-// FileSource is a SourceReader that reads from Overlay first, then from disk.
-// The zero value reads from disk only.
+// FileSource is a SourceReader that reads from Overlay first, then with
+// Read (from disk when Read is nil). The zero value reads from disk only.
 type FileSource struct {
 	Overlay map[string][]byte
+	// Read reads a file that is not in Overlay; nil is os.ReadFile. Give
+	// the evaluation's sandbox (sandbox.FS.ReadFile) so that an error
+	// never shows a line of a file the program was not allowed to read.
+	Read func(path string) ([]byte, error)
 }
 
 // ReadSource returns the overlay content for path, else the file's content.
@@ -28,7 +32,11 @@ func (s FileSource) ReadSource(path string) ([]byte, error) {
 	if b, ok := s.Overlay[path]; ok {
 		return b, nil
 	}
-	b, err := os.ReadFile(path)
+	read := s.Read
+	if read == nil {
+		read = os.ReadFile
+	}
+	b, err := read(path)
 	if err != nil {
 		return nil, fmt.Errorf("read source: %w", err)
 	}

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/stdlib"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -15,6 +16,7 @@ type env struct{ e *evaluator }
 func (v env) ModRoot() string     { return v.e.cfg.ModRoot }
 func (v env) WorkDir() string     { return v.e.cfg.WorkDir }
 func (v env) CurrentFile() string { return v.e.curFile }
+func (v env) FS() *sandbox.FS     { return v.e.cfg.Sandbox }
 func (v env) Stdout() io.Writer   { return v.e.stdout }
 func (v env) SetStream(text string) {
 	t := text

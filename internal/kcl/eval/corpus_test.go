@@ -15,6 +15,7 @@ import (
 	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
@@ -73,6 +74,17 @@ func caseRun(dir string, opts []string, timeout time.Duration) (string, string, 
 		}
 	}
 	cfg.Files = append([]string{"main.k"}, files...)
+	// `kcl run` semantics: writes beneath the root, every variable.
+	root := cfg.ModRoot
+	if root == "" {
+		root = dir
+	}
+	fsys, err := sandbox.Open(root, sandbox.Policy{AllowWrites: true, AllEnv: true})
+	if err != nil {
+		return "", err.Error(), true
+	}
+	defer fsys.Close()
+	cfg.Sandbox = fsys
 	var out bytes.Buffer
 	cfg.Stdout = &out
 	ctx, cancel := context.WithTimeout(context.Background(), timeout)

@@ -11,6 +11,10 @@
 //
 // err is a *diag.Diagnostic or a diag.List carrying KCL's error kinds and
 // messages.
+//
+// Every file the run touches (sources, imported packages, file.*) and every
+// environment variable read_env sees go through Config.Sandbox; without one
+// Run opens a read-only sandbox at the module root.
 package eval
 
 import (
@@ -19,6 +23,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"log/slog"
 	"os"
 	"path/filepath"
@@ -29,6 +34,7 @@ import (
 	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -56,7 +62,15 @@ type Config struct {
 	// Cache, when set, shares parsed files between runs (keyed by path and
 	// content); nil parses every file once per run.
 	Cache *Cache
+	// Sandbox is the door to the file system and the environment: source
+	// files, imported packages, file.* and read_env go through it (the
+	// Overlay is consulted first). nil opens a read-only sandbox at ModRoot
+	// for the run (writes denied, no environment variables).
+	Sandbox *sandbox.FS
 }
+
+// defaultDenyReason explains a refused write when Run opened the sandbox.
+const defaultDenyReason = "this evaluation is read-only (no sandbox policy allows writes)"
 
 // Cache holds parsed files for reuse across runs. It is safe for concurrent
 // use; construct it with NewCache.
@@ -89,11 +103,11 @@ func (c *Cache) get(path string, src []byte) *syntax.File {
 
 // getStat returns the cached file for path when the file on disk still has
 // the modification time and size it had when cached.
-func (c *Cache) getStat(path string) *syntax.File {
+func (c *Cache) getStat(fsys *sandbox.FS, path string) *syntax.File {
 	if c == nil {
 		return nil
 	}
-	st, err := os.Stat(path)
+	st, err := fsys.Stat(path)
 	if err != nil {
 		return nil
 	}
@@ -105,13 +119,13 @@ func (c *Cache) getStat(path string) *syntax.File {
 	return nil
 }
 
-func (c *Cache) put(path string, src []byte, f *syntax.File, disk bool) {
+func (c *Cache) put(fsys *sandbox.FS, path string, src []byte, f *syntax.File, disk bool) {
 	if c == nil {
 		return
 	}
 	en := cacheEntry{src: src, f: f}
 	if disk {
-		if st, err := os.Stat(path); err == nil && st.Size() == int64(len(src)) {
+		if st, err := fsys.Stat(path); err == nil && st.Size() == int64(len(src)) {
 			en.mod, en.size = st.ModTime(), st.Size()
 		}
 	}
@@ -162,6 +176,14 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	}
 	if cfg.MaxOutput <= 0 {
 		cfg.MaxOutput = defaultMaxOutput
+	}
+	if cfg.Sandbox == nil {
+		fsys, serr := sandbox.Open(cfg.ModRoot, sandbox.Policy{DenyReason: defaultDenyReason})
+		if serr != nil {
+			return nil, fmt.Errorf("eval: %w", serr)
+		}
+		defer fsys.Close()
+		cfg.Sandbox = fsys
 	}
 	e := newEvaluator(ctx, cfg)
 	defer func() {
@@ -357,7 +379,7 @@ func (e *evaluator) readFile(path string) ([]byte, error) {
 	if src, ok := e.cfg.Overlay[path]; ok {
 		return src, nil
 	}
-	return os.ReadFile(path)
+	return e.cfg.Sandbox.ReadFile(path)
 }
 
 // parse parses path once per Run.
@@ -367,7 +389,7 @@ func (e *evaluator) parse(path, display string) (*syntax.File, error) {
 	}
 	_, inOverlay := e.cfg.Overlay[path]
 	if !inOverlay {
-		if f := e.cfg.Cache.getStat(path); f != nil && f.Filename == display {
+		if f := e.cfg.Cache.getStat(e.cfg.Sandbox, path); f != nil && f.Filename == display {
 			e.parsed[path] = f
 			return f, nil
 		}
@@ -385,7 +407,7 @@ func (e *evaluator) parse(path, display string) (*syntax.File, error) {
 		return f, diag.List(diags)
 	}
 	e.parsed[path] = f
-	e.cfg.Cache.put(path, src, f, !inOverlay)
+	e.cfg.Cache.put(e.cfg.Sandbox, path, src, f, !inOverlay)
 	return f, nil
 }
 
@@ -394,9 +416,9 @@ func (e *evaluator) run() (*Result, error) {
 	var errs diag.List
 	for _, name := range e.cfg.Files {
 		path := e.abs(name)
-		st, err := os.Stat(path)
+		st, err := e.cfg.Sandbox.Stat(path)
 		if _, ok := e.cfg.Overlay[path]; !ok && err == nil && st.IsDir() {
-			ks, derr := kFilesIn(path)
+			ks, derr := kFilesIn(e.cfg.Sandbox, path)
 			if derr != nil {
 				return nil, diag.New(diag.CompileError, diag.Pos{File: path}, "%v", derr)
 			}
@@ -440,7 +462,13 @@ func asDiags(err error, path string) diag.List {
 	if errors.As(err, &d) {
 		return diag.List{d}
 	}
-	if os.IsNotExist(err) {
+	var refused *sandbox.Error
+	if errors.As(err, &refused) {
+		// No file position: the renderer must not read the refused file
+		// to show a source line.
+		return diag.List{diag.New(diag.CompileError, diag.Pos{}, "%v", refused)}
+	}
+	if errors.Is(err, fs.ErrNotExist) {
 		return diag.List{diag.New(diag.CannotFindModule, diag.Pos{File: path, Line: 1}, "Cannot find the module %s", path)}
 	}
 	return diag.List{diag.New(diag.CompileError, diag.Pos{File: path, Line: 1}, "%v", err)}
@@ -448,8 +476,8 @@ func asDiags(err error, path string) diag.List {
 
 // kFilesIn lists the package files of dir: *.k sorted by name, excluding
 // *_test.k and _*.k.
-func kFilesIn(dir string) ([]string, error) {
-	ents, err := os.ReadDir(dir)
+func kFilesIn(fsys *sandbox.FS, dir string) ([]string, error) {
+	ents, err := fsys.ReadDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read package dir: %w", err)
 	}

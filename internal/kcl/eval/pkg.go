@@ -1,11 +1,12 @@
 package eval
 
 import (
-	"os"
+	"errors"
 	"path/filepath"
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -489,8 +490,13 @@ func (e *evaluator) importModule(p *pkg, f *syntax.File, st *syntax.ImportStmt) 
 		return &module{name: segs[len(segs)-1], path: pkgPath, pkg: q}
 	}
 	var files []string
-	if st2, err := os.Stat(base); err == nil && st2.IsDir() {
-		ks, err := kFilesIn(base)
+	st2, err := e.cfg.Sandbox.Stat(base)
+	var refused *sandbox.Error
+	if errors.As(err, &refused) {
+		e.failCol(diag.CannotFindModule, f, st, "Cannot import %s: %s", st.Rawpath, refused)
+	}
+	if err == nil && st2.IsDir() {
+		ks, err := kFilesIn(e.cfg.Sandbox, base)
 		if err != nil {
 			e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, base)
 		}
@@ -498,7 +504,7 @@ func (e *evaluator) importModule(p *pkg, f *syntax.File, st *syntax.ImportStmt) 
 			e.failCol(diag.CannotFindModule, f, st, "No KCL files found in the specified folder")
 		}
 		files = ks
-	} else if _, err := os.Stat(base + ".k"); err == nil {
+	} else if _, err := e.cfg.Sandbox.Stat(base + ".k"); err == nil {
 		files = []string{base + ".k"}
 	} else if _, ok := e.cfg.Overlay[base+".k"]; ok {
 		files = []string{base + ".k"}

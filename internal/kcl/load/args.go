@@ -6,6 +6,8 @@ import (
 	"time"
 
 	"github.com/spf13/pflag"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
 // Args are the inputs of one `run`: the command-line flags of `kcl run`, the
@@ -41,6 +43,11 @@ type Args struct {
 	// (--resolve first|on-error|never; not an official flag).
 	Resolve     ResolveMode
 	resolveFlag string
+
+	// Policy is the sandbox policy of the evaluation; nil is RunPolicy()
+	// (`kcl run`: writes beneath the root, every environment variable).
+	// Not a flag: the commands choose it.
+	Policy *sandbox.Policy
 
 	// WorkDir is the directory relative paths are resolved against and
 	// where kcl.yaml is looked for; "" means the process's working directory.

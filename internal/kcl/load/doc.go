@@ -14,4 +14,12 @@
 //
 // Konfig code that only needs a stack's files and options uses
 // LoadSettings("kcl.yaml", "ci-test/settings.yaml").
+//
+// Everything a run reads or writes goes through one sandbox (package
+// sandbox) rooted at Config.Root: the module root, widened only by paths
+// named on the command line. Settings files, the files they list, the
+// resolver's and the evaluator's reads, file.* and the error renderer's
+// source lines all stay beneath it. Args.Policy chooses what the program
+// may do; nil is RunPolicy (as `kcl run`: writes beneath the root, every
+// environment variable).
 package load

@@ -6,6 +6,8 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
 // modVar is the variable that stands for the module root in input paths.
@@ -68,21 +70,32 @@ func ModRoot(inputs []string, workDir string) string {
 // joined to workDir, and a directory stands for its .k files in name order
 // (all subdirectories too when recursive), test files (*_test.k) excluded.
 func ExpandFiles(inputs []string, workDir, modRoot string, recursive bool) ([]string, error) {
+	return ExpandFilesFS(nil, inputs, workDir, modRoot, recursive)
+}
+
+// ExpandFilesFS is ExpandFiles with directories looked at through the
+// sandbox fsys (nil: the disk directly). An input the sandbox refuses stays
+// in the list: the evaluator reports the refusal when it reads it.
+func ExpandFilesFS(fsys *sandbox.FS, inputs []string, workDir, modRoot string, recursive bool) ([]string, error) {
 	var out []string
+	stat, readDir := os.Stat, os.ReadDir
+	if fsys != nil {
+		stat, readDir = fsys.Stat, fsys.ReadDir
+	}
 	for _, in := range inputs {
 		p := strings.ReplaceAll(in, modVar, modRoot)
 		if !filepath.IsAbs(p) {
 			p = filepath.Join(workDir, p)
 		}
 		p = filepath.Clean(p)
-		st, err := os.Stat(p)
+		st, err := stat(p)
 		if err != nil || !st.IsDir() {
 			// A missing file is reported by the evaluator with the
 			// official message; keep it in the list.
 			out = append(out, p)
 			continue
 		}
-		files, err := kclFilesIn(p, recursive)
+		files, err := kclFilesIn(readDir, p, recursive)
 		if err != nil {
 			return nil, fmt.Errorf("input directory %s: %w", in, err)
 		}
@@ -91,8 +104,8 @@ func ExpandFiles(inputs []string, workDir, modRoot string, recursive bool) ([]st
 	return out, nil
 }
 
-func kclFilesIn(dir string, recursive bool) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+func kclFilesIn(readDir func(string) ([]os.DirEntry, error), dir string, recursive bool) ([]string, error) {
+	entries, err := readDir(dir)
 	if err != nil {
 		return nil, fmt.Errorf("read input directory: %w", err)
 	}
@@ -110,11 +123,29 @@ func kclFilesIn(dir string, recursive bool) ([]string, error) {
 	}
 	sort.Strings(files)
 	for _, sd := range subdirs {
-		more, err := kclFilesIn(sd, true)
+		more, err := kclFilesIn(readDir, sd, true)
 		if err != nil {
 			return nil, err
 		}
 		files = append(files, more...)
 	}
 	return files, nil
+}
+
+// commonRoot returns the deepest directory that holds root and every path
+// of more (files stand for their directory).
+func commonRoot(root string, more ...string) string {
+	for _, m := range more {
+		m = filepath.Clean(m)
+		for root != filepath.Dir(root) && !within(root, m) {
+			root = filepath.Dir(root)
+		}
+	}
+	return root
+}
+
+// within reports whether p is root or beneath it, lexically.
+func within(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
 }

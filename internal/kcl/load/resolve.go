@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
 // Config is a fully resolved run: the merge of settings files and flags,
@@ -27,7 +28,28 @@ type Config struct {
 	Debug        bool
 	Overlay      map[string][]byte
 	Resolve      ResolveMode
+	// Root is the sandbox root: every file the evaluation, the resolver and
+	// the error renderer read (and file.* writes) lies beneath it. It is the
+	// module root, widened to hold the paths named on the command line
+	// (inputs, -Y files, -E packages); never by what a settings file lists.
+	Root string
+	// Policy is the sandbox policy of the evaluation.
+	Policy sandbox.Policy
+	// Sandbox, when set, is used instead of opening one at Root with Policy
+	// (the caller closes it).
+	Sandbox *sandbox.FS
+	// OutputFromSettings is set when Output came from a settings file
+	// (untrusted): it is written through the sandbox.
+	OutputFromSettings bool
 }
+
+// RunPolicy is the sandbox policy of `run`, as `kcl run`: writes beneath
+// the root (never under .git or the state directory) and every environment
+// variable.
+func RunPolicy() sandbox.Policy { return sandbox.Policy{AllowWrites: true, AllEnv: true} }
+
+// settingsPolicy reads settings files only.
+var settingsPolicy = sandbox.Policy{DenyReason: "settings files are only read"}
 
 // Resolve merges the settings files named by a (kcl.yaml in the working
 // directory when a names none) with a's flags the way the official CLI does:
@@ -54,7 +76,19 @@ func Resolve(a Args) (*Config, error) {
 			settingsFiles = []string{"kcl.yaml"}
 		}
 	}
-	s, err := LoadSettingsIn(workDir, a.Overlay, settingsFiles...)
+	// Paths named on the command line are trusted: they widen the sandbox
+	// root. What settings files list is not.
+	var trusted []string
+	for _, y := range a.Settings {
+		trusted = append(trusted, filepath.Dir(absIn(workDir, y)))
+	}
+	setRoot := commonRoot(ModRoot(nil, workDir), trusted...)
+	sfs, err := sandbox.Open(setRoot, settingsPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("settings: %w", err)
+	}
+	defer sfs.Close()
+	s, err := LoadSettingsFS(sfs, workDir, a.Overlay, settingsFiles...)
 	if err != nil {
 		return nil, err
 	}
@@ -72,7 +106,12 @@ func Resolve(a Args) (*Config, error) {
 		External:     map[string]string{},
 		Overlay:      a.Overlay,
 		Resolve:      a.Resolve,
+		Policy:       RunPolicy(),
 	}
+	if a.Policy != nil {
+		cfg.Policy = *a.Policy
+	}
+	cfg.OutputFromSettings = s.Output != ""
 	if cfg.Format == "" {
 		cfg.Format = "yaml"
 	}
@@ -81,6 +120,7 @@ func Resolve(a Args) (*Config, error) {
 	}
 	if a.Output != "" {
 		cfg.Output = absIn(workDir, a.Output)
+		cfg.OutputFromSettings = false
 	}
 	if len(a.PathSelector) > 0 {
 		cfg.PathSelector = a.PathSelector
@@ -95,6 +135,7 @@ func Resolve(a Args) (*Config, error) {
 				Text: fmt.Sprintf("Invalid value for external package: %q, want name=path", e)}}}
 		}
 		cfg.External[name] = absIn(workDir, path)
+		trusted = append(trusted, cfg.External[name])
 	}
 	for _, d := range a.Arguments {
 		opt, err := ParseArgument(d)
@@ -104,10 +145,15 @@ func Resolve(a Args) (*Config, error) {
 		cfg.Options = append(cfg.Options, opt)
 	}
 	inputs := s.Files
+	var named []string // inputs named on the command line
 	if len(a.Files) > 0 {
 		inputs = nil
 		for _, f := range a.Files {
-			inputs = append(inputs, resolvePath(workDir, f))
+			p := resolvePath(workDir, f)
+			inputs = append(inputs, p)
+			if !hasModVar(p) {
+				named = append(named, p)
+			}
 		}
 	}
 	if len(inputs) == 0 {
@@ -115,11 +161,43 @@ func Resolve(a Args) (*Config, error) {
 			Text: "No input KCL files or paths"}}}
 	}
 	cfg.ModRoot = ModRoot(inputs, workDir)
-	cfg.Files, err = ExpandFiles(inputs, workDir, cfg.ModRoot, a.Recursive)
+	if len(a.Files) == 0 && !within(setRoot, cfg.ModRoot) {
+		// Files a settings file lists do not choose a module root outside
+		// the repository (a kcl.mod elsewhere on the machine).
+		cfg.ModRoot = ModRoot(nil, workDir)
+	}
+	cfg.Root = sandboxRoot(cfg.ModRoot, named, trusted)
+	efs, err := sandbox.Open(cfg.Root, settingsPolicy)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	defer efs.Close()
+	cfg.Files, err = ExpandFilesFS(efs, inputs, workDir, cfg.ModRoot, a.Recursive)
 	if err != nil {
 		return nil, err
 	}
 	return cfg, nil
+}
+
+// sandboxRoot is the module root widened to hold the inputs named on the
+// command line and the other trusted paths (-Y directories, -E packages).
+// When no named input lies beneath the module root (inputs named from a
+// directory without kcl.mod), the root is the inputs' common directory
+// rather than an ancestor of both.
+func sandboxRoot(modRoot string, named, trusted []string) string {
+	var dirs []string
+	holds := len(named) == 0
+	for _, n := range named {
+		dirs = append(dirs, n)
+		if within(modRoot, n) {
+			holds = true
+		}
+	}
+	if !holds {
+		first := filepath.Dir(named[0])
+		return commonRoot(first, append(dirs, trusted...)...)
+	}
+	return commonRoot(modRoot, append(dirs, trusted...)...)
 }
 
 func absIn(dir, p string) string {

@@ -10,6 +10,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -18,6 +19,16 @@ import (
 // happens, and the planned result (YAML or JSON, or the
 // manifests.yaml_stream text) is returned.
 func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error) {
+	if cfg.Sandbox == nil {
+		fsys, err := openSandbox(cfg)
+		if err != nil {
+			return nil, err
+		}
+		defer fsys.Close()
+		c := *cfg
+		c.Sandbox = fsys
+		cfg = &c
+	}
 	mode := cfg.Resolve
 	if mode == ResolveFirst && len(cfg.External) > 0 {
 		// The resolver cannot see external packages (-E, package_maps)
@@ -43,6 +54,7 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		StrictRange: cfg.StrictRange,
 		Debug:       cfg.Debug,
 		Stdout:      stdout,
+		Sandbox:     cfg.Sandbox,
 	})
 	if err != nil {
 		if mode == ResolveOnError && len(cfg.External) == 0 {
@@ -121,8 +133,17 @@ func withNewline(b []byte) []byte {
 func Run(ctx context.Context, a Args, stdout, stderr io.Writer) int {
 	cfg, err := Resolve(a)
 	if err != nil {
-		return fail(stderr, err, a.Overlay)
+		return fail(stderr, err, diag.FileSource{Overlay: a.Overlay})
 	}
+	fsys, err := openSandbox(cfg)
+	if err != nil {
+		return fail(stderr, err, diag.FileSource{Overlay: a.Overlay})
+	}
+	defer fsys.Close()
+	cfg.Sandbox = fsys
+	// Error source lines are read through the sandbox too: a refused
+	// file's content never reaches stderr.
+	src := diag.FileSource{Overlay: cfg.Overlay, Read: fsys.ReadFile}
 	if a.Timeout > 0 {
 		var cancel context.CancelFunc
 		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
@@ -133,21 +154,44 @@ func Run(ctx context.Context, a Args, stdout, stderr io.Writer) int {
 	}
 	out, err := Evaluate(ctx, cfg, stdout)
 	if err != nil {
-		return fail(stderr, err, cfg.Overlay)
+		return fail(stderr, err, src)
 	}
 	if a.Quiet {
 		return 0
 	}
 	if cfg.Output != "" {
-		if err := os.WriteFile(cfg.Output, out, 0o644); err != nil {
-			return fail(stderr, fmt.Errorf("write output: %w", err), cfg.Overlay)
+		write := os.WriteFile
+		if cfg.OutputFromSettings {
+			// A settings file chose the output file: it is written
+			// like file.write, beneath the root and by the policy.
+			write = fsys.WriteFile
+		}
+		if err := write(cfg.Output, out, 0o644); err != nil {
+			return fail(stderr, fmt.Errorf("write output: %w", err), src)
 		}
 		return 0
 	}
 	if _, err := stdout.Write(out); err != nil {
-		return fail(stderr, fmt.Errorf("write output: %w", err), cfg.Overlay)
+		return fail(stderr, fmt.Errorf("write output: %w", err), src)
 	}
 	return 0
+}
+
+// openSandbox opens the sandbox of cfg at its Root (ModRoot, or WorkDir,
+// when Root is empty) with its Policy.
+func openSandbox(cfg *Config) (*sandbox.FS, error) {
+	root := cfg.Root
+	if root == "" {
+		root = cfg.ModRoot
+	}
+	if root == "" {
+		root = cfg.WorkDir
+	}
+	fsys, err := sandbox.Open(root, cfg.Policy)
+	if err != nil {
+		return nil, fmt.Errorf("sandbox: %w", err)
+	}
+	return fsys, nil
 }
 
 // Main parses argv (the arguments after `run`) and calls Run.
@@ -161,7 +205,7 @@ func Main(ctx context.Context, argv []string, workDir string, stdout, stderr io.
 	return Run(ctx, a, stdout, stderr)
 }
 
-func fail(stderr io.Writer, err error, overlay map[string][]byte) int {
+func fail(stderr io.Writer, err error, src diag.SourceReader) int {
 	var b bytes.Buffer
 	if errors.Is(err, context.DeadlineExceeded) || errors.Is(err, context.Canceled) {
 		var d *diag.Diagnostic
@@ -171,7 +215,7 @@ func fail(stderr io.Writer, err error, overlay map[string][]byte) int {
 				Text: fmt.Sprintf("evaluation stopped: %v", err)}}}
 		}
 	}
-	diag.RenderError(&b, err, diag.FileSource{Overlay: overlay})
+	diag.RenderError(&b, err, src)
 	stderr.Write(b.Bytes())
 	return 1
 }
@@ -213,7 +257,7 @@ func ParseResolveMode(s string) (ResolveMode, error) {
 // parse errors first) as a diag.List; nil when the resolver cannot load
 // the program at all.
 func resolveProgram(ctx context.Context, cfg *Config) error {
-	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, Overlay: cfg.Overlay})
+	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, Overlay: cfg.Overlay, FS: cfg.Sandbox})
 	if err != nil {
 		// The resolver could not load the program (a missing input, …):
 		// leave the report to the evaluator.

@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -90,6 +91,13 @@ func LoadSettings(files ...string) (*Settings, error) {
 // A file that is missing or is not a settings file gives an EvaluationError
 // diagnostic `Failed to load '<name>', invalid setting file format`.
 func LoadSettingsIn(workDir string, overlay map[string][]byte, files ...string) (*Settings, error) {
+	return LoadSettingsFS(nil, workDir, overlay, files...)
+}
+
+// LoadSettingsFS is LoadSettingsIn with the files read through the sandbox
+// fsys (nil reads the disk directly): a settings file outside its root, or
+// a link leading out of it, is refused.
+func LoadSettingsFS(fsys *sandbox.FS, workDir string, overlay map[string][]byte, files ...string) (*Settings, error) {
 	s := &Settings{}
 	for _, name := range files {
 		path := name
@@ -102,7 +110,15 @@ func LoadSettingsIn(workDir string, overlay map[string][]byte, files ...string) 
 		}
 		data, ok := overlay[path]
 		if !ok {
-			data, err = os.ReadFile(path)
+			if fsys != nil {
+				data, err = fsys.ReadFile(path)
+			} else {
+				data, err = os.ReadFile(path)
+			}
+			var refused *sandbox.Error
+			if errors.As(err, &refused) {
+				return nil, settingsError(fmt.Sprintf("Failed to load '%s': %v", name, refused))
+			}
 			if err != nil {
 				if errors.Is(err, fs.ErrNotExist) {
 					return nil, settingsError(fmt.Sprintf("Failed to load '%s', no such file or directory", name))

@@ -3,7 +3,9 @@ package sema
 import (
 	"context"
 	"crypto/sha256"
+	"errors"
 	"fmt"
+	"io/fs"
 	"os"
 	"path/filepath"
 	"runtime"
@@ -13,6 +15,7 @@ import (
 	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
@@ -36,6 +39,46 @@ type Config struct {
 	// version): its packages whose files and dependencies are unchanged are
 	// shared instead of resolved again. Optional.
 	Reuse *Program
+	// FS, when set, is the sandbox every file is stat'ed, listed and read
+	// through (files it refuses are not loaded); nil reads the disk.
+	FS *sandbox.FS
+}
+
+// diskFS is how a Program reaches the disk: the sandbox of Config.FS or
+// the os package.
+type diskFS interface {
+	Stat(name string) (fs.FileInfo, error)
+	ReadDir(name string) ([]fs.DirEntry, error)
+	ReadFile(name string) ([]byte, error)
+}
+
+type osFS struct{}
+
+func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
+func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
+func (osFS) ReadFile(name string) ([]byte, error)       { return os.ReadFile(name) }
+
+// refused returns the sandbox's refusal of the package at path (a
+// directory or path.k), or nil.
+func (p *Program) refused(path string) error {
+	if p.cfg.FS == nil {
+		return nil
+	}
+	var r *sandbox.Error
+	for _, c := range []string{path, path + ".k"} {
+		if _, err := p.cfg.FS.Stat(c); errors.As(err, &r) {
+			return r
+		}
+	}
+	return nil
+}
+
+// disk returns the file system the program reads.
+func (p *Program) disk() diskFS {
+	if p.cfg.FS != nil {
+		return p.cfg.FS
+	}
+	return osFS{}
 }
 
 // Cache holds parsed files keyed by path and content hash. It is safe for
@@ -71,8 +114,8 @@ func NewCache() *Cache {
 // kclFiles returns the names of the package's .k files in dir (not
 // `_*.k`, not `*_test.k`), listing the directory again only when its
 // modification time changed; ok is false when dir is not a directory.
-func (c *Cache) kclFiles(dir string) (names []string, ok bool) {
-	st, err := os.Stat(dir)
+func (c *Cache) kclFiles(d diskFS, dir string) (names []string, ok bool) {
+	st, err := d.Stat(dir)
 	if err != nil || !st.IsDir() {
 		return nil, false
 	}
@@ -82,7 +125,7 @@ func (c *Cache) kclFiles(dir string) (names []string, ok bool) {
 	if hit && e.mod.Equal(st.ModTime()) {
 		return e.names, true
 	}
-	ents, _ := os.ReadDir(dir)
+	ents, _ := d.ReadDir(dir)
 	for _, en := range ents {
 		n := en.Name()
 		if en.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
@@ -98,8 +141,8 @@ func (c *Cache) kclFiles(dir string) (names []string, ok bool) {
 
 // parseDisk returns the parse of the file at path on disk, reading it only
 // when its modification time or size changed since the last call.
-func (c *Cache) parseDisk(path string) (*parsedFile, error) {
-	st, err := os.Stat(path)
+func (c *Cache) parseDisk(d diskFS, path string) (*parsedFile, error) {
+	st, err := d.Stat(path)
 	if err != nil {
 		return nil, fmt.Errorf("sema: read %s: %w", path, err)
 	}
@@ -112,7 +155,7 @@ func (c *Cache) parseDisk(path string) (*parsedFile, error) {
 	if ok && e.mod.Equal(st.ModTime()) && e.size == st.Size() {
 		return e.pf, nil
 	}
-	src, err := os.ReadFile(path)
+	src, err := d.ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("sema: read %s: %w", path, err)
 	}
@@ -279,7 +322,7 @@ func (p *Program) readFile(path string) ([]byte, error) {
 	if b, ok := p.cfg.Overlay[path]; ok {
 		return b, nil
 	}
-	b, err := os.ReadFile(path)
+	b, err := p.disk().ReadFile(path)
 	if err != nil {
 		return nil, fmt.Errorf("sema: read %s: %w", path, err)
 	}
@@ -292,7 +335,7 @@ func (p *Program) parseSource(path string) (*parsedFile, error) {
 	if b, ok := p.cfg.Overlay[path]; ok {
 		return p.cache.parse(path, b), nil
 	}
-	return p.cache.parseDisk(path)
+	return p.cache.parseDisk(p.disk(), path)
 }
 
 // pkgSource is a package to load: its path and files.
@@ -576,7 +619,7 @@ func (p *Program) loadSource(pkgpath string) *pkgSource {
 	if !filepath.IsAbs(base) {
 		base = filepath.Join(p.cfg.ModRoot, filepath.FromSlash(strings.ReplaceAll(pkgpath, ".", "/")))
 	}
-	if listed, isDir := p.cache.kclFiles(base); isDir {
+	if listed, isDir := p.cache.kclFiles(p.disk(), base); isDir {
 		ps.dir = base
 		names := append([]string(nil), listed...)
 		// open buffers for new files in the directory

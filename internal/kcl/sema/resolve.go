@@ -921,7 +921,12 @@ func (st *pkgState) importStmt(f *syntax.File, s *syntax.ImportStmt, ev env) {
 		if strings.HasPrefix(s.Path, "kcl_plugin") {
 			return
 		}
-		st.errorf(diag.CannotFindModule, f, s, "Cannot find the module %s from %s", s.Rawpath, st.modulePath(f, s))
+		mp := st.modulePath(f, s)
+		if refused := st.prog.refused(mp); refused != nil {
+			st.errorf(diag.CannotFindModule, f, s, "Cannot import %s: %v", s.Rawpath, refused)
+			return
+		}
+		st.errorf(diag.CannotFindModule, f, s, "Cannot find the module %s from %s", s.Rawpath, mp)
 	}
 }
 

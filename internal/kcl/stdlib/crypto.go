@@ -9,7 +9,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"hash"
-	"os"
 
 	"lukechampine.com/blake3"
 
@@ -66,9 +65,9 @@ func cryptoModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			data, err := os.ReadFile(full)
+			data, err := env.FS().ReadFile(full)
 			if err != nil {
-				return nil, fmt.Errorf("failed to access the file '%s': %s", p, osErrText(err))
+				return nil, fileErr(err, "failed to access the file '%s': %s", p)
 			}
 			sum := sha256.Sum256(data)
 			return value.Str(hex.EncodeToString(sum[:])), nil

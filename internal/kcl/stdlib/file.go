@@ -3,13 +3,11 @@ package stdlib
 import (
 	"errors"
 	"fmt"
-	"io"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"strings"
 	"syscall"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -27,53 +25,39 @@ func osErrText(err error) string {
 	return err.Error()
 }
 
-// resolvePath makes p absolute against the working directory and checks
-// that it stays inside the module root.
+// fsOf returns the sandbox of env, or an error when the program has none.
+func fsOf(env Env) (*sandbox.FS, error) {
+	if env == nil || env.FS() == nil {
+		return nil, errors.New("file access is not available")
+	}
+	return env.FS(), nil
+}
+
+// resolvePath makes p absolute against the working directory; the sandbox
+// decides whether it may be touched.
 func resolvePath(env Env, p string) (string, error) {
-	if env == nil {
-		return "", errors.New("file access is not available")
+	if _, err := fsOf(env); err != nil {
+		return "", err
 	}
 	full := p
 	if !filepath.IsAbs(full) {
 		base := env.WorkDir()
 		if base == "" {
-			wd, err := os.Getwd()
-			if err != nil {
-				return "", fmt.Errorf("resolve '%s': %w", p, err)
-			}
-			base = wd
+			base = env.FS().Root()
 		}
 		full = filepath.Join(base, full)
 	}
-	full = filepath.Clean(full)
-	root := env.ModRoot()
-	if root == "" {
-		return full, nil
-	}
-	rootAbs, err := filepath.Abs(root)
-	if err != nil {
-		return "", fmt.Errorf("resolve module root: %w", err)
-	}
-	if !within(rootAbs, full) {
-		return "", fmt.Errorf("failed to access the file '%s': the path is outside the module root %s", p, rootAbs)
-	}
-	// Resolve symbolic links of existing paths so that a link cannot lead
-	// outside the root.
-	if real, err := filepath.EvalSymlinks(full); err == nil {
-		realRoot, rerr := filepath.EvalSymlinks(rootAbs)
-		if rerr != nil {
-			realRoot = rootAbs
-		}
-		if !within(realRoot, real) {
-			return "", fmt.Errorf("failed to access the file '%s': the path is outside the module root %s", p, rootAbs)
-		}
-	}
-	return full, nil
+	return filepath.Clean(full), nil
 }
 
-func within(root, p string) bool {
-	rel, err := filepath.Rel(root, p)
-	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator))
+// fileErr renders a file operation's error: a sandbox refusal as it is
+// (it names the path and why), an OS error in the official layout.
+func fileErr(err error, format string, args ...any) error {
+	var se *sandbox.Error
+	if errors.As(err, &se) {
+		return se
+	}
+	return fmt.Errorf(format, append(args, osErrText(err))...)
 }
 
 func writeFile(env Env, p string, data []byte, appendMode bool) error {
@@ -81,20 +65,13 @@ func writeFile(env Env, p string, data []byte, appendMode bool) error {
 	if err != nil {
 		return err
 	}
-	flags := os.O_CREATE | os.O_WRONLY | os.O_TRUNC
 	if appendMode {
-		flags = os.O_CREATE | os.O_WRONLY | os.O_APPEND
+		err = env.FS().Append(full, data)
+	} else {
+		err = env.FS().WriteFile(full, data, 0o644)
 	}
-	f, err := os.OpenFile(full, flags, 0o644)
 	if err != nil {
-		return fmt.Errorf("failed to write to '%s': %s", p, osErrText(err))
-	}
-	if _, err := f.Write(data); err != nil {
-		f.Close()
-		return fmt.Errorf("failed to write to '%s': %s", p, osErrText(err))
-	}
-	if err := f.Close(); err != nil {
-		return fmt.Errorf("failed to write to '%s': %s", p, osErrText(err))
+		return fileErr(err, "failed to write to '%s': %s", p)
 	}
 	return nil
 }
@@ -171,40 +148,44 @@ func fileModule(env Env) map[string]value.Value {
 				return nil, err
 			}
 			if err := op(fs, fd); err != nil {
-				return nil, fmt.Errorf(verb, src, dest, osErrText(err))
+				return nil, fileErr(err, verb, src, dest)
 			}
 			return value.None, nil
 		})
 	}
 	return members(
 		onePath("read", "filepath", func(p, full string) (value.Value, error) {
-			data, err := os.ReadFile(full)
+			data, err := env.FS().ReadFile(full)
 			if err != nil {
-				return nil, fmt.Errorf("failed to access the file '%s': %s", p, osErrText(err))
+				return nil, fileErr(err, "failed to access the file '%s': %s", p)
 			}
 			return value.Str(data), nil
 		}),
 		onePath("exists", "filepath", func(_, full string) (value.Value, error) {
-			_, err := os.Stat(full)
+			_, err := env.FS().Stat(full)
+			var se *sandbox.Error
+			if errors.As(err, &se) {
+				return nil, se
+			}
 			return value.Bool(err == nil), nil
 		}),
 		onePath("abs", "filepath", func(p, full string) (value.Value, error) {
-			real, err := filepath.EvalSymlinks(full)
+			real, err := env.FS().RealPath(full)
 			if err != nil {
-				return nil, fmt.Errorf("failed to get the absolute path of '%s': %s", p, osErrText(err))
+				return nil, fileErr(err, "failed to get the absolute path of '%s': %s", p)
 			}
 			return value.Str(real), nil
 		}),
 		onePath("size", "filepath", func(p, full string) (value.Value, error) {
-			st, err := os.Stat(full)
+			st, err := env.FS().Stat(full)
 			if err != nil {
-				return nil, fmt.Errorf("failed to get size of '%s': %s", p, osErrText(err))
+				return nil, fileErr(err, "failed to get size of '%s': %s", p)
 			}
 			return value.Int(st.Size()), nil
 		}),
 		onePath("delete", "filepath", func(p, full string) (value.Value, error) {
-			if err := os.Remove(full); err != nil {
-				return nil, fmt.Errorf("failed to delete '%s': %s", p, osErrText(err))
+			if err := env.FS().Remove(full); err != nil {
+				return nil, fileErr(err, "failed to delete '%s': %s", p)
 			}
 			return value.None, nil
 		}),
@@ -217,19 +198,20 @@ func fileModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
+			full, err := resolvePath(env, pat)
+			if err != nil {
+				return nil, err
+			}
 			base := ""
-			if env != nil && !filepath.IsAbs(pat) {
+			if !filepath.IsAbs(pat) {
 				base = env.WorkDir()
 			}
-			matches, err := filepath.Glob(filepath.Join(base, pat))
+			matches, err := env.FS().Glob(full)
 			if err != nil {
-				return nil, fmt.Errorf("failed to glob '%s': %w", pat, err)
+				return nil, fileErr(err, "failed to glob '%s': %s", pat)
 			}
 			out := &value.List{}
 			for _, m := range matches {
-				if _, err := resolvePath(env, m); err != nil {
-					continue
-				}
 				if base != "" {
 					if rel, err := filepath.Rel(base, m); err == nil {
 						m = rel
@@ -259,13 +241,13 @@ func fileModule(env Env) map[string]value.Value {
 			}
 			// Creating a directory that already exists is not an error
 			// ("create … if it doesn't already exist").
-			if err := os.MkdirAll(full, 0o755); err != nil {
-				return nil, fmt.Errorf("failed to create directory '%s': %s", p, osErrText(err))
+			if err := env.FS().MkdirAll(full); err != nil {
+				return nil, fileErr(err, "failed to create directory '%s': %s", p)
 			}
 			return value.None, nil
 		}),
-		srcDest("cp", "Failed to copy from '%s' to '%s': %s", copyPath),
-		srcDest("mv", "Failed to move '%s' to '%s': %s", os.Rename),
+		srcDest("cp", "Failed to copy from '%s' to '%s': %s", func(src, dest string) error { return env.FS().Copy(src, dest) }),
+		srcDest("mv", "Failed to move '%s' to '%s': %s", func(src, dest string) error { return env.FS().Rename(src, dest) }),
 		fn("read_env", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 			a, err := bind("read_env", args, kwargs, "key")
 			if err != nil {
@@ -275,57 +257,16 @@ func fileModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			v, ok := os.LookupEnv(k)
+			if env == nil || env.FS() == nil {
+				return value.None, nil
+			}
+			// Only the variables the sandbox policy lists (all of them
+			// for `run`): nothing else of the environment reaches code.
+			v, ok := env.FS().Getenv(k)
 			if !ok {
 				return value.None, nil
 			}
 			return value.Str(v), nil
 		}),
 	)
-}
-
-// copyPath copies a file or a directory tree.
-func copyPath(src, dest string) error {
-	st, err := os.Stat(src)
-	if err != nil {
-		return err
-	}
-	if !st.IsDir() {
-		return copyFile(src, dest, st.Mode())
-	}
-	return filepath.WalkDir(src, func(p string, d fs.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, err := filepath.Rel(src, p)
-		if err != nil {
-			return err
-		}
-		target := filepath.Join(dest, rel)
-		if d.IsDir() {
-			return os.MkdirAll(target, 0o755)
-		}
-		info, err := d.Info()
-		if err != nil {
-			return err
-		}
-		return copyFile(p, target, info.Mode())
-	})
-}
-
-func copyFile(src, dest string, mode fs.FileMode) error {
-	in, err := os.Open(src)
-	if err != nil {
-		return err
-	}
-	defer in.Close()
-	out, err := os.OpenFile(dest, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, mode.Perm())
-	if err != nil {
-		return err
-	}
-	if _, err := io.Copy(out, in); err != nil {
-		out.Close()
-		return err
-	}
-	return out.Close()
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -149,11 +150,11 @@ func TestFileModule(t *testing.T) {
 		t.Errorf("file.read missing file: %v", err)
 	}
 	_, err = call(t, read, str("../outside.txt"))
-	if err == nil || !strings.Contains(err.Error(), "outside the module root") {
+	if err == nil || !strings.Contains(err.Error(), "outside the sandbox root") {
 		t.Errorf("file.read outside the root: %v", err)
 	}
 	if err := os.Symlink("/etc", filepath.Join(env.root, "link")); err == nil {
-		if _, err := call(t, read, str("link/hostname")); err == nil || !strings.Contains(err.Error(), "outside the module root") {
+		if _, err := call(t, read, str("link/hostname")); err == nil || !strings.Contains(err.Error(), "outside the sandbox root") {
 			t.Errorf("file.read through a symlink out of the root: %v", err)
 		}
 	}
@@ -337,3 +338,114 @@ func TestYAMLStreamOptioner(t *testing.T) {
 		}
 	}
 }
+
+// TestFileSandbox runs the file module's mutating and reading functions and
+// read_env against hostile paths under each policy: nothing changes outside
+// the root, under .git or the state directory, and denials say why.
+func TestFileSandbox(t *testing.T) {
+	t.Setenv("KONFIG_SANDBOX_ALLOWED", "visible")
+	t.Setenv("KONFIG_SANDBOX_TOKEN", "s3cr3t")
+	const reason = "the language server evaluates without side effects"
+	base := t.TempDir()
+	root := filepath.Join(base, "repo")
+	stack := filepath.Join(root, "appops", "app", "dev")
+	for _, d := range []string{stack, filepath.Join(root, ".git"), filepath.Join(stack, sandbox.StateDirName)} {
+		if err := os.MkdirAll(d, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	files := map[string]string{
+		filepath.Join(root, ".git", "config"):                    "[core]\n",
+		filepath.Join(stack, sandbox.StateDirName, "state.json"): "{}",
+		filepath.Join(stack, "main.k"):                           "a = 1\n",
+		filepath.Join(base, "secret.txt"):                        "TOKEN=s3cr3t",
+	}
+	for p, c := range files {
+		if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.Symlink(filepath.Join(base, "secret.txt"), filepath.Join(stack, "leak.txt")); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.Symlink(filepath.Join(base, "new.txt"), filepath.Join(stack, "dangling.txt")); err != nil {
+		t.Fatal(err)
+	}
+	two := func(a, b string) []value.Value { return []value.Value{value.Str(a), value.Str(b)} }
+	one := func(a string) []value.Value { return []value.Value{value.Str(a)} }
+	readOnly := sandbox.Policy{DenyReason: reason, AllowEnv: []string{"KONFIG_SANDBOX_ALLOWED"}}
+	run := sandbox.Policy{AllowWrites: true, AllEnv: true}
+	tests := []struct {
+		name   string
+		policy sandbox.Policy
+		fn     string
+		args   []value.Value
+		want   string // JSON of the result, or "error: …" (a substring)
+	}{
+		{"append to .git/config (run)", run, "append", two("../../../.git/config", "[core]\n fsmonitor = \"x\""), "error: .git is protected"},
+		{"append to .git/config (server)", readOnly, "append", two("../../../.git/config", "x"), "error: " + reason},
+		{"write the state (run)", run, "write", two(".konfig/state.json", "{}"), "error: .konfig is protected"},
+		{"mkdir in .git (run)", run, "mkdir", one("../../../.git/hooks"), "error: .git is protected"},
+		{"mv into .git (run)", run, "mv", two("main.k", "../../../.git/hooks/post-checkout"), "error: .git is protected"},
+		{"cp over .git/config (run)", run, "cp", two("main.k", "../../../.git/config"), "error: .git is protected"},
+		{"delete .git/config (run)", run, "delete", one("../../../.git/config"), "error: .git is protected"},
+		{"write outside (run)", run, "write", two("../../../../evil.txt", "x"), "error: outside the sandbox root"},
+		{"write through dangling link (run)", run, "write", two("dangling.txt", "x"), "error: outside the sandbox root"},
+		{"cp to absolute outside (run)", run, "cp", two("main.k", filepath.Join(base, "copy.k")), "error: outside the sandbox root"},
+		{"self-feeding append (server)", readOnly, "append", two("main.k", "a = 1\n"), "error: " + reason},
+		{"write in the stack (server)", readOnly, "write", two("out.txt", "x"), "error: file writes are not allowed"},
+		{"read through a link (run)", run, "read", one("leak.txt"), "error: symbolic link"},
+		{"read absolute outside (run)", run, "read", one(filepath.Join(base, "secret.txt")), "error: outside the sandbox root"},
+		{"hash through a link (run)", run, "crypto.filesha256", one("leak.txt"), "error: outside the sandbox root"},
+		{"read /proc/self/environ (run)", run, "read", one("/proc/self/environ"), "error: outside the sandbox root"},
+		{"read_env listed (server)", readOnly, "read_env", one("KONFIG_SANDBOX_ALLOWED"), `"visible"`},
+		{"read_env not listed (server)", readOnly, "read_env", one("KONFIG_SANDBOX_TOKEN"), "null"},
+		{"read_env (run)", run, "read_env", one("KONFIG_SANDBOX_TOKEN"), `"s3cr3t"`},
+		{"read inside (server)", readOnly, "read", one("main.k"), `"a = 1\n"`},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			env := newTestEnvPolicy(t, root, tt.policy)
+			env.current = filepath.Join(stack, "main.k")
+			wd := &workDirEnv{testEnv: env, wd: stack}
+			mod, fname := "file", tt.fn
+			if m, f, ok := strings.Cut(tt.fn, "."); ok {
+				mod, fname = m, f
+			}
+			got, err := call(t, moduleFunc(t, wd, mod, fname), tt.args)
+			if msg, ok := strings.CutPrefix(tt.want, "error: "); ok {
+				if err == nil || !strings.Contains(err.Error(), msg) {
+					t.Fatalf("%s(%v) = %v, %v; want an error containing %q", tt.fn, tt.args, got, err, msg)
+				}
+				if strings.Contains(err.Error(), "s3cr3t") {
+					t.Errorf("error leaks a secret: %v", err)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatalf("%s(%v): %v", tt.fn, tt.args, err)
+			}
+			if j := string(value.EncodeJSON(got, value.JSONOptions{})); j != tt.want {
+				t.Errorf("%s(%v) = %s, want %s", tt.fn, tt.args, j, tt.want)
+			}
+		})
+	}
+	for p, c := range files {
+		if b, err := os.ReadFile(p); err != nil || string(b) != c {
+			t.Errorf("%s changed: %q, %v", p, b, err)
+		}
+	}
+	for _, p := range []string{filepath.Join(base, "evil.txt"), filepath.Join(base, "new.txt"), filepath.Join(base, "copy.k"), filepath.Join(stack, "out.txt")} {
+		if _, err := os.Lstat(p); err == nil {
+			t.Errorf("%s was created", p)
+		}
+	}
+}
+
+// workDirEnv is a testEnv whose working directory differs from its root.
+type workDirEnv struct {
+	*testEnv
+	wd string
+}
+
+func (e *workDirEnv) WorkDir() string { return e.wd }

@@ -20,14 +20,18 @@ import (
 	"io"
 	"sort"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
 // Env is what the library needs from the running program.
 type Env interface {
 	// ModRoot is the module root (the directory of kcl.mod, or the working
-	// directory): file.modpath, and the directory file reads must stay in.
+	// directory): file.modpath.
 	ModRoot() string
+	// FS is the sandbox every file access and read_env go through (file.*,
+	// crypto.filesha256); nil refuses them all.
+	FS() *sandbox.FS
 	// WorkDir is the working directory that relative file paths resolve
 	// against (file.workdir prints it).
 	WorkDir() string

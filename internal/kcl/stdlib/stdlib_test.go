@@ -13,6 +13,7 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
@@ -24,6 +25,7 @@ type testEnv struct {
 	out     bytes.Buffer
 	stream  string
 	current string
+	fs      *sandbox.FS
 }
 
 func (e *testEnv) ModRoot() string       { return e.root }
@@ -31,11 +33,24 @@ func (e *testEnv) WorkDir() string       { return e.root }
 func (e *testEnv) CurrentFile() string   { return e.current }
 func (e *testEnv) Stdout() io.Writer     { return &e.out }
 func (e *testEnv) SetStream(text string) { e.stream = text }
+func (e *testEnv) FS() *sandbox.FS       { return e.fs }
 
+// newTestEnv returns an Env over a fresh directory whose sandbox allows
+// writes beneath it and every environment variable (as `run`).
 func newTestEnv(t *testing.T) *testEnv {
 	t.Helper()
-	dir := t.TempDir()
-	return &testEnv{root: dir, current: filepath.Join(dir, "main.k")}
+	return newTestEnvPolicy(t, t.TempDir(), sandbox.Policy{AllowWrites: true, AllEnv: true})
+}
+
+// newTestEnvPolicy returns an Env over dir with a sandbox of policy p.
+func newTestEnvPolicy(t *testing.T, dir string, p sandbox.Policy) *testEnv {
+	t.Helper()
+	fsys, err := sandbox.Open(dir, p)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { fsys.Close() })
+	return &testEnv{root: dir, current: filepath.Join(dir, "main.k"), fs: fsys}
 }
 
 // lookup finds a builtin ("len"), a module function ("json.encode") or a
