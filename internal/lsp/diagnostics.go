@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"sort"
 	"sync"
-	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -145,8 +144,33 @@ func (s *server) syntaxDiagnostics(snap *snapshot, path string) {
 	if d == nil {
 		return
 	}
-	f := s.parse(path, d.text.src)
-	s.diags.setSyntax(path, toProtocolDiags(d.text, path, f.diags, "syntax"))
+	limit := s.maxFileSize()
+	size := int64(len(d.data))
+	if size <= limit {
+		f := s.parse(path, d.text.src)
+		s.diags.setSyntax(path, toProtocolDiags(d.text, path, f.diags, "syntax"))
+		return
+	}
+	// Over the limit: syntax service only, or nothing at all when even a
+	// parse would cost too much.
+	ds := []protocol.Diagnostic{}
+	msg := fmt.Sprintf("This file is %s, over the file size limit of %d bytes (setting konfig.maxFileSize): "+
+		"syntax checks only; no type checks, policy evaluation or model-aware features.", humanBytes(size), limit)
+	if size > parseFactor*limit {
+		msg = fmt.Sprintf("This file is %s, over %d times the file size limit of %d bytes (setting konfig.maxFileSize): "+
+			"it is not parsed; no diagnostics or language features.", humanBytes(size), parseFactor, limit)
+	} else {
+		ds = toProtocolDiags(d.text, path, s.parse(path, d.text.src).diags, "syntax")
+	}
+	end := protocol.Position{Character: uint32(utf16Len(d.text.line(0)))}
+	ds = append(ds, protocol.Diagnostic{
+		Range:    lspRange(protocol.Position{}, end),
+		Severity: protocol.DiagnosticSeverityInformation,
+		Code:     protocol.String("FileTooLarge"),
+		Source:   protocol.NewOptional("konfig-lsp"),
+		Message:  protocol.String(msg),
+	})
+	s.diags.setSyntax(path, ds)
 }
 
 // toProtocolDiags converts KCL diagnostics whose primary message is in path.
@@ -188,62 +212,6 @@ func toProtocolDiag(t *text, d *diag.Diagnostic, m diag.Message, source string) 
 		Source:   protocol.NewOptional("konfig-lsp " + source),
 		Message:  protocol.String(string(d.Kind) + ": " + text),
 	}
-}
-
-// scheduleDiagnostics runs the semantic and policy diagnostics for the
-// changed paths after the debounce delay. A newer call cancels an older run
-// that has not finished; the paths of a cancelled run stay pending, so no
-// change is lost.
-func (s *server) scheduleDiagnostics(snap *snapshot, paths ...string) {
-	s.mu.Lock()
-	if s.pendingCancel != nil {
-		s.pendingCancel()
-	}
-	if s.pendingPaths == nil {
-		s.pendingPaths = map[string]bool{}
-	}
-	for _, p := range paths {
-		s.pendingPaths[p] = true
-	}
-	delay := s.opts.Debounce
-	ctx, cancel := context.WithCancel(s.bg)
-	s.pendingCancel = cancel
-	s.mu.Unlock()
-	s.goBackground(func(context.Context) {
-		defer cancel()
-		t := time.NewTimer(delay)
-		defer t.Stop()
-		select {
-		case <-ctx.Done():
-			return
-		case <-t.C:
-		}
-		s.mu.Lock()
-		if ctx.Err() != nil {
-			s.mu.Unlock()
-			return
-		}
-		var todo []string
-		for p := range s.pendingPaths {
-			todo = append(todo, p)
-		}
-		clear(s.pendingPaths)
-		s.mu.Unlock()
-		sort.Strings(todo)
-		// One run at a time: a cancelled run finishes (or notices the
-		// cancellation) before a newer one publishes, so stale results
-		// never land after fresh ones.
-		s.runMu.Lock()
-		defer s.runMu.Unlock()
-		if !s.runDiagnostics(ctx, snap, todo) {
-			// Cancelled part-way: hand the paths to the next run.
-			s.mu.Lock()
-			for _, p := range todo {
-				s.pendingPaths[p] = true
-			}
-			s.mu.Unlock()
-		}
-	})
 }
 
 // lineRange is the range a message at a 1-based line and character column

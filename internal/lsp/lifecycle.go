@@ -38,6 +38,13 @@ type initOptions struct {
 	// AllowedEnv are the environment variables KCL's file.read_env may see
 	// during the server's evaluations; none by default.
 	AllowedEnv []string `json:"allowedEnv,omitempty"`
+
+	// EvalTimeoutMs is the time limit of one stack's evaluation in the
+	// server, in milliseconds (default 10000; 0 or less: the default).
+	EvalTimeoutMs *int `json:"evalTimeoutMs,omitempty"`
+	// MaxFileSize, in bytes, is the size above which an open file gets
+	// syntax service only (default 2_000_000; 0 or less: the default).
+	MaxFileSize *int64 `json:"maxFileSize,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {

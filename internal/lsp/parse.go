@@ -37,6 +37,12 @@ func (s *server) parse(path, src string) *parsed {
 		return e.res
 	}
 	c.mu.Unlock()
+	if int64(len(src)) > parseFactor*s.maxFileSize() {
+		// Too large to parse (see syntaxDiagnostics): an empty file,
+		// not cached.
+		f, _ := syntax.ParseFile(path, nil)
+		return &parsed{file: f}
+	}
 	f, ds := syntax.ParseFile(path, []byte(src))
 	res := &parsed{file: f, diags: ds}
 	c.mu.Lock()

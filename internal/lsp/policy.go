@@ -5,8 +5,9 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
-	"sort"
+	"strings"
 	"sync"
+	"time"
 
 	"go.lsp.dev/protocol"
 
@@ -30,6 +31,17 @@ type stacks struct {
 	including map[string][]*konfig.Stack
 	// evalCache keeps parsed files between evaluations.
 	evalCache *eval.Cache
+	// inflight holds the evaluation under way of each stack, so that a
+	// request and a worker asking for the same stack and snapshot share one.
+	inflight map[string]*flight
+}
+
+// flight is one evaluation under way; r is set (nil when it was cancelled)
+// before done is closed.
+type flight struct {
+	snapID uint64
+	done   chan struct{}
+	r      *stackResult
 }
 
 // stackResult is one compile of a stack against one snapshot.
@@ -38,6 +50,10 @@ type stackResult struct {
 	stack  *konfig.Stack
 	spec   *spec.Spec
 	err    error
+	// budget, when set, says which budget stopped the evaluation (time,
+	// memory, file size): the stack gets this one diagnostic, on its
+	// entry file.
+	budget string
 }
 
 // repos returns the Konfig repositories of the snapshot's roots,
@@ -150,77 +166,181 @@ func allowedStack(dir, root string, only []string) bool {
 	return false
 }
 
-// compileStack compiles st against snap (reusing the result of the same
-// snapshot).
+// compileStack compiles st against snap, within the evalTimeoutMs and
+// maxFileSize budgets. It reuses the result of the same snapshot, and waits
+// for an evaluation of it already under way rather than starting another.
+// A cancelled compile (ctx done) returns a result with ctx's error, not
+// kept.
 func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.Stack) *stackResult {
 	if err := s.evaluationAllowed(); err != nil { // workspace trust (trust.go)
 		return &stackResult{snapID: snap.id, stack: st, err: err}
 	}
-	s.stacks.mu.Lock()
-	if r := s.stacks.results[st.Dir]; r != nil && r.snapID == snap.id {
+	cancelled := func() *stackResult { return &stackResult{snapID: snap.id, stack: st, err: ctx.Err()} }
+	for {
+		s.stacks.mu.Lock()
+		if r := s.stacks.results[st.Dir]; r != nil && r.snapID == snap.id {
+			s.stacks.mu.Unlock()
+			return r
+		}
+		if f := s.stacks.inflight[st.Dir]; f != nil && f.snapID == snap.id {
+			s.stacks.mu.Unlock()
+			select {
+			case <-f.done:
+				if f.r != nil {
+					return f.r
+				}
+				continue // that one was cancelled: evaluate here
+			case <-ctx.Done():
+				return cancelled()
+			}
+		}
+		f := &flight{snapID: snap.id, done: make(chan struct{})}
+		if s.stacks.inflight == nil {
+			s.stacks.inflight = map[string]*flight{}
+		}
+		s.stacks.inflight[st.Dir] = f
 		s.stacks.mu.Unlock()
+
+		r := s.evaluate(ctx, snap, st)
+
+		s.stacks.mu.Lock()
+		if s.stacks.inflight[st.Dir] == f {
+			delete(s.stacks.inflight, st.Dir)
+		}
+		if r != nil {
+			if s.stacks.results == nil {
+				s.stacks.results = map[string]*stackResult{}
+			}
+			if old := s.stacks.results[st.Dir]; old == nil || old.snapID <= r.snapID {
+				s.stacks.results[st.Dir] = r
+			}
+		}
+		f.r = r
+		s.stacks.mu.Unlock()
+		close(f.done)
+		if r == nil {
+			return cancelled()
+		}
 		return r
 	}
-	s.stacks.mu.Unlock()
-	sp, err := konfig.Compile(ctx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache, Policy: s.evalPolicy()})
-	r := &stackResult{snapID: snap.id, stack: st, spec: sp, err: err}
-	if ctx.Err() != nil {
-		return r // cancelled: not a result to keep
-	}
-	s.stacks.mu.Lock()
-	if s.stacks.results == nil {
-		s.stacks.results = map[string]*stackResult{}
-	}
-	s.stacks.results[st.Dir] = r
-	s.stacks.mu.Unlock()
-	return r
 }
 
-// runDiagnostics evaluates every stack that includes one of the changed
-// paths and publishes its policy diagnostics (failed checks, asserts,
-// runtime errors) at the developer's lines. It returns false when ctx was
-// cancelled before it finished.
-func (s *server) runDiagnostics(ctx context.Context, snap *snapshot, paths []string) bool {
-	for _, p := range paths {
-		if snap.doc(p) != nil {
-			s.semanticDiagnostics(ctx, snap, p)
+// evaluate compiles st against snap with the server's budgets; nil when
+// ctx was cancelled first.
+func (s *server) evaluate(ctx context.Context, snap *snapshot, st *konfig.Stack) *stackResult {
+	name := stackName(st)
+	if err := s.checkSizes(snap, st.Files...); err != nil {
+		return &stackResult{snapID: snap.id, stack: st, err: err,
+			budget: fmt.Sprintf("Stack %s is not evaluated: %v.", name, err)}
+	}
+	timeout := s.evalTimeout()
+	ectx, cancel := context.WithTimeout(ctx, timeout)
+	defer cancel()
+	sp, err := konfig.Compile(ectx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache, Policy: s.evalPolicy()})
+	if ctx.Err() != nil {
+		return nil // cancelled: not a result to keep
+	}
+	timedOut := errors.Is(ectx.Err(), context.DeadlineExceeded)
+	return &stackResult{snapID: snap.id, stack: st, spec: sp, err: err, budget: budgetMessage(name, err, timedOut, timeout)}
+}
+
+// budgetMessage is the diagnostic of a stack whose evaluation failed with
+// err because of a budget: the time limit (timedOut) or the memory budget;
+// "" when err is not a budget's.
+func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration) string {
+	switch {
+	case err == nil:
+		return ""
+	case timedOut:
+		return fmt.Sprintf("Evaluation of stack %s stopped at the time limit of %s (setting konfig.evalTimeoutMs = %d); "+
+			"its policy checks were not run.", stack, timeout, timeout.Milliseconds())
+	case strings.Contains(err.Error(), "memory budget"):
+		return fmt.Sprintf("Evaluation of stack %s stopped: %s (the memory budget of every evaluation, "+
+			"eval.Config.MaxMemory's default; the server has no setting for it); its policy checks were not run.",
+			stack, budgetText(err))
+	}
+	return ""
+}
+
+// budgetText is the text of the KCL diagnostic in err without its kind and
+// position ("memory budget exceeded …"), and without a hint at a CLI flag
+// ("(see --max-memory)"), which the server does not have.
+func budgetText(err error) string {
+	msg := firstLine(err.Error())
+	var d *diag.Diagnostic
+	if errors.As(err, &d) && len(d.Messages) > 0 {
+		msg = d.Messages[0].Text
+	} else if i := strings.Index(msg, "memory budget"); i >= 0 {
+		msg = msg[i:]
+	}
+	if i := strings.Index(msg, " (see --"); i >= 0 {
+		msg = msg[:i]
+	}
+	return msg
+}
+
+// stackName is project/stack (the stack's name alone outside a project).
+func stackName(st *konfig.Stack) string {
+	if st.ProjectName() != "" {
+		return st.ProjectName() + "/" + st.Name
+	}
+	return st.Name
+}
+
+// entryFile is the file of st that carries its budget diagnostic: its
+// main.k (the last of its own files when it has no main.k).
+func entryFile(st *konfig.Stack) string {
+	own := ""
+	for _, f := range st.Files {
+		if filepath.Dir(f) == st.Dir {
+			if filepath.Base(f) == "main.k" {
+				return f
+			}
+			own = f
 		}
 	}
-	todo := map[string]*konfig.Stack{}
-	for _, p := range paths {
-		for _, st := range s.stacksIncluding(ctx, snap, p) {
-			todo[st.Dir] = st
-		}
-		if ctx.Err() != nil {
-			return false
-		}
+	if own != "" {
+		return own
 	}
-	dirs := make([]string, 0, len(todo))
-	for d := range todo {
-		dirs = append(dirs, d)
-	}
-	sort.Strings(dirs)
-	touched := map[string]bool{}
-	for _, p := range paths {
-		touched[p] = true
-	}
-	s.log.Debug("diagnostics run", "snapshot", snap.id, "paths", paths, "stacks", dirs)
-	for _, d := range dirs {
-		r := s.compileStack(ctx, snap, todo[d])
-		s.log.Debug("stack compiled", "snapshot", snap.id, "stack", d, "error", r.err)
-		if ctx.Err() != nil {
-			return false
-		}
-		for _, p := range s.diags.setPolicy(d, s.policyDiagnostics(snap, r)) {
-			touched[p] = true
+	return filepath.Join(st.Dir, "main.k")
+}
+
+// budgetDiagnostics is the one diagnostic of a stack stopped by a budget,
+// on its entry file, with where the evaluation stopped as related
+// information.
+func (s *server) budgetDiagnostics(snap *snapshot, r *stackResult) map[string][]protocol.Diagnostic {
+	entry := entryFile(r.stack)
+	rng := protocol.Range{}
+	if fileSize(snap, entry) <= s.maxFileSize() {
+		if t, err := snap.textOf(entry); err == nil {
+			rng = lineRange(t, 1, 0)
 		}
 	}
-	for p := range touched {
-		if snap.doc(p) != nil || len(s.diags.merged(p)) > 0 {
-			s.publish(ctx, snap, p)
+	var related []protocol.DiagnosticRelatedInformation
+	var tl *tooLargeError
+	if r.err != nil && !errors.As(r.err, &tl) {
+		read := func(p string) ([]byte, error) { return snap.readFile(p) }
+		for _, p := range r.stack.ProblemsWith(r.err, read) {
+			if p.File == "" || p.Line <= 0 || fileSize(snap, p.File) > s.maxFileSize() {
+				continue
+			}
+			if t, err := snap.textOf(p.File); err == nil {
+				related = append(related, protocol.DiagnosticRelatedInformation{
+					Location: protocol.Location{URI: pathURI(p.File), Range: lineRange(t, p.Line, p.Col)},
+					Message:  "the evaluation stopped here",
+				})
+			}
+			break
 		}
 	}
-	return ctx.Err() == nil
+	return map[string][]protocol.Diagnostic{entry: {{
+		Range:              rng,
+		Severity:           protocol.DiagnosticSeverityError,
+		Code:               protocol.String("EvaluationBudget"),
+		Source:             protocol.NewOptional("konfig-lsp policy"),
+		Message:            protocol.String(r.budget),
+		RelatedInformation: related,
+	}}}
 }
 
 // policyDiagnostics converts a stack's compile error into diagnostics by
@@ -230,10 +350,10 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 	if r.err == nil || errors.Is(r.err, context.Canceled) || errors.Is(r.err, errUntrusted) {
 		return out
 	}
-	stackName := r.stack.Name
-	if r.stack.ProjectName() != "" {
-		stackName = r.stack.ProjectName() + "/" + r.stack.Name
+	if r.budget != "" {
+		return s.budgetDiagnostics(snap, r)
 	}
+	name := stackName(r.stack)
 	for _, p := range r.stack.ProblemsWith(r.err, func(p string) ([]byte, error) { return snap.readFile(p) }) {
 		if p.Kind == "InvalidSyntax" || p.Kind == "TabError" || p.Kind == "IndentationError" {
 			continue
@@ -264,7 +384,7 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 			}
 		}
 		if !isUnder(file, r.stack.Dir) {
-			msg += fmt.Sprintf(" (stack %s)", stackName)
+			msg += fmt.Sprintf(" (stack %s)", name)
 		}
 		out[file] = append(out[file], protocol.Diagnostic{
 			Range:              lineRange(t, p.Line, p.Col),

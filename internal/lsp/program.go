@@ -108,6 +108,10 @@ func modRoot(dir string) string {
 // for snap.
 func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sema.Program, *schema.Catalog, error) {
 	u := s.unitFor(path)
+	// Files over maxFileSize get syntax service only: no program.
+	if err := s.checkSizes(snap, append([]string{path}, u.files...)...); err != nil {
+		return nil, nil, err
+	}
 	ov := snap.overlay()
 	ps := &s.progs
 	ps.mu.Lock()

@@ -26,6 +26,13 @@ type Options struct {
 	onServer func(*server)
 	// onSettings, when set (tests), is called after settings are applied.
 	onSettings func()
+	// workers bounds the parallel stack evaluations (0: GOMAXPROCS).
+	workers int
+	// onPlanned and onStackStart, when set (tests), are called when the
+	// diagnostics of a changed path are planned and when a stack's
+	// evaluation starts.
+	onPlanned    func(path string)
+	onStackStart func(dir string)
 }
 
 func (o Options) logger() *slog.Logger {
@@ -66,11 +73,9 @@ type server struct {
 	progs  programs
 	// baseDebounce is opts.Debounce as constructed: the delay when the
 	// settings give none.
-	baseDebounce  time.Duration
-	pendingCancel context.CancelFunc
-	pendingPaths  map[string]bool
-	// runMu serializes diagnostic runs.
-	runMu sync.Mutex
+	baseDebounce time.Duration
+	// sched plans diagnostics and runs stack evaluations.
+	sched scheduler
 
 	// bg is the context of background work (diagnostics); cancelled on close.
 	bg       context.Context

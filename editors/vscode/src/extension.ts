@@ -128,6 +128,8 @@ export class KonfigExtension implements vscode.Disposable {
       disableApply: c.get<boolean>('disableApply', false),
       excludeTypes: c.get<string[]>('excludeTypes', []),
       sensitiveAttributes: c.get<string[]>('sensitiveAttributes', []),
+      evalTimeoutMs: c.get<number | null>('evalTimeoutMs', null),
+      maxFileSize: c.get<number | null>('maxFileSize', null),
     };
   }
 

@@ -11,6 +11,8 @@
 --       disableApply = false,           -- true turns off apply and destroy
 --       excludeTypes = { 'Terraform' }, -- resource types left out of diff and apply
 --       sensitiveAttributes = { 'ssn' }, -- names masked besides password, token, secret, …
+--       evalTimeoutMs = 10000,          -- time limit of one stack's evaluation
+--       maxFileSize = 2000000,          -- bytes; larger files get syntax checks only
 --     },
 --     trusted = true,                   -- workspace trust: false, or a function(root)
 --   })                                  -- returning false, turns evaluation off

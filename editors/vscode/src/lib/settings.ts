@@ -6,7 +6,7 @@
  * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
  * package.json; a test checks both lists against the server's.
  */
-export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes'] as const;
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'evalTimeoutMs', 'maxFileSize'] as const;
 
 /** The section the server asks for in workspace/configuration. */
 export const SERVER_SECTION = 'konfig';
@@ -20,6 +20,8 @@ export interface Settings {
   disableApply?: boolean;
   excludeTypes?: string[];
   sensitiveAttributes?: string[];
+  evalTimeoutMs?: number | null;
+  maxFileSize?: number | null;
 }
 
 /** What the server reads from initializationOptions (internal/lsp/lifecycle.go). */
@@ -33,6 +35,13 @@ export interface InitializationOptions {
   sensitiveAttributes?: string[];
   /** Whether the workspace is trusted (see ./trust.ts); not a konfig-lsp.* setting. */
   trusted?: boolean;
+  evalTimeoutMs?: number;
+  maxFileSize?: number;
+}
+
+/** A positive whole number setting, rounded; undefined when unset or not positive. */
+function positive(n: number | null | undefined): number | undefined {
+  return typeof n === 'number' && Number.isFinite(n) && Math.round(n) >= 1 ? Math.round(n) : undefined;
 }
 
 /** The non-blank entries of a list setting, trimmed and without duplicates. */
@@ -74,7 +83,7 @@ export function resolveKubeconfig(setting: string | undefined, home: string, wor
 /**
  * Builds the settings the server reads: unset or empty settings are left out
  * so the server keeps its defaults; a negative or fractional debounce is
- * dropped or rounded; the kubeconfig path is resolved (resolveKubeconfig);
+ * dropped or rounded, as are a time limit or size limit below 1; the kubeconfig path is resolved (resolveKubeconfig);
  * blank list entries are dropped.
  */
 export function initializationOptions(s: Settings, home: string, workspaceRoot?: string): InitializationOptions {
@@ -104,6 +113,14 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   const sensitive = names(s.sensitiveAttributes);
   if (sensitive.length > 0) {
     o.sensitiveAttributes = sensitive;
+  }
+  const timeout = positive(s.evalTimeoutMs);
+  if (timeout !== undefined) {
+    o.evalTimeoutMs = timeout;
+  }
+  const size = positive(s.maxFileSize);
+  if (size !== undefined) {
+    o.maxFileSize = size;
   }
   return o;
 }
