@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"io"
 	"log/slog"
 	"os"
@@ -46,7 +47,16 @@ func serveStdio(ctx context.Context, logLevel string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	return lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, lsp.Options{Logger: logger, Version: version})
+	err := lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, lsp.Options{Logger: logger, Version: version})
+	switch {
+	case errors.Is(err, lsp.ErrExitWithoutShutdown):
+		// The LSP's exit status for an exit without shutdown (logged by Serve).
+		return exitError{code: 1}
+	case err != nil:
+		logger.Error("language server stopped", "error", err)
+		return exitError{code: 1}
+	}
+	return nil
 }
 
 // acceptStdioFlag accepts `--stdio`, which language clients (for example

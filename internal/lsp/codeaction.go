@@ -226,14 +226,11 @@ func missingAttrsEdit(t *text, start, end syntax.Pos, missing []string, value fu
 		return protocol.TextEdit{}, false
 	}
 	// Indent: the block's first line indentation plus four spaces.
-	startLine := t.line(start.Line - 1)
+	startLine := t.line(t.lineOf(start.Offset))
 	indent := startLine[:len(startLine)-len(strings.TrimLeft(startLine, " \t"))]
 	var b strings.Builder
 	// Does the brace stand on a line of its own?
-	lineStart := closeOff
-	for lineStart > 0 && t.src[lineStart-1] != '\n' {
-		lineStart--
-	}
+	lineStart := t.lineStart(closeOff)
 	ownLine := strings.TrimSpace(t.src[lineStart:closeOff]) == ""
 	insertAt := closeOff
 	if ownLine {

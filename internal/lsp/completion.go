@@ -39,10 +39,7 @@ func (s *server) Completion(ctx context.Context, params *protocol.CompletionPara
 		return nil, err
 	}
 	snap, path, t, off, prog, cat := a.snap, a.path, a.text, a.off, a.prog, a.cat
-	lineStart := off
-	for lineStart > 0 && t.src[lineStart-1] != '\n' {
-		lineStart--
-	}
+	lineStart := t.lineStart(off)
 	before := t.src[lineStart:off]
 	c := &completer{s: s, prog: prog, cat: cat, path: path, off: off, word: reWord.FindString(before)}
 	switch {

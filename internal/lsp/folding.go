@@ -12,18 +12,19 @@ import (
 // rules, blocks, configs, lists, lambdas, docstrings, runs of imports and of
 // comment lines.
 func (s *server) FoldingRanges(ctx context.Context, params *protocol.FoldingRangeParams) ([]protocol.FoldingRange, error) {
-	f, _, err := s.fileAST(params.TextDocument.URI)
+	f, t, err := s.fileAST(params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}
-	return foldingRanges(f), nil
+	return foldingRanges(f, t), nil
 }
 
-func foldingRanges(f *syntax.File) []protocol.FoldingRange {
+// foldingRanges computes the folding ranges of f, whose text is t. Lines are
+// 1-based LSP lines here (CR, LF and CRLF end them, unlike the AST's lines,
+// which end at LF only), converted from the AST's byte offsets.
+func foldingRanges(f *syntax.File, t *text) []protocol.FoldingRange {
 	var out []protocol.FoldingRange
 	add := func(start, end int, kind protocol.FoldingRangeKind) {
-		// Lines are 1-based in the AST; the end line of a node that ends at
-		// column 1 is the line before.
 		if end > start {
 			fr := protocol.FoldingRange{StartLine: uint32(start - 1), EndLine: uint32(end - 1)}
 			if kind != "" {
@@ -32,21 +33,24 @@ func foldingRanges(f *syntax.File) []protocol.FoldingRange {
 			out = append(out, fr)
 		}
 	}
+	line := func(p syntax.Pos) int { return t.lineOf(p.Offset) + 1 }
+	// The end line of a node that ends at the start of a line is the line
+	// before.
 	nodeEnd := func(n syntax.Node) int {
-		e := n.End()
-		if e.Col == 1 && e.Line > n.Pos().Line {
-			return e.Line - 1
+		e := t.position(n.End().Offset)
+		if e.Character == 0 && int(e.Line)+1 > line(n.Pos()) {
+			return int(e.Line)
 		}
-		return e.Line
+		return int(e.Line) + 1
 	}
 	syntax.Inspect(f, func(n syntax.Node) bool {
 		switch n := n.(type) {
 		case *syntax.SchemaStmt, *syntax.RuleStmt, *syntax.IfStmt, *syntax.ConfigExpr,
 			*syntax.ListExpr, *syntax.LambdaExpr, *syntax.ListComp, *syntax.DictComp, *syntax.CallExpr:
-			add(n.Pos().Line, nodeEnd(n), "")
+			add(line(n.Pos()), nodeEnd(n), "")
 		case *syntax.StringLit:
 			if n.Triple {
-				add(n.Pos().Line, nodeEnd(n), protocol.FoldingRangeKindComment)
+				add(line(n.Pos()), nodeEnd(n), protocol.FoldingRangeKindComment)
 			}
 		}
 		return true
@@ -56,22 +60,22 @@ func foldingRanges(f *syntax.File) []protocol.FoldingRange {
 	for _, st := range f.Stmts {
 		if im, ok := st.(*syntax.ImportStmt); ok {
 			if first == 0 {
-				first = im.Pos().Line
+				first = line(im.Pos())
 			}
-			last = im.Pos().Line
+			last = line(im.Pos())
 		}
 	}
 	add(first, last, protocol.FoldingRangeKindImports)
 	// Runs of own-line comments.
 	runStart, runEnd := 0, 0
 	for _, c := range f.Comments {
-		line := c.Pos().Line
-		if runStart != 0 && line == runEnd+1 {
-			runEnd = line
+		l := line(c.Pos())
+		if runStart != 0 && l == runEnd+1 {
+			runEnd = l
 			continue
 		}
 		add(runStart, runEnd, protocol.FoldingRangeKindComment)
-		runStart, runEnd = line, line
+		runStart, runEnd = l, l
 	}
 	add(runStart, runEnd, protocol.FoldingRangeKindComment)
 	return out

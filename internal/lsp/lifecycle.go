@@ -3,8 +3,11 @@ package lsp
 import (
 	"context"
 	"encoding/json"
+	"errors"
+	"sync"
 	"time"
 
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 )
 
@@ -159,15 +162,106 @@ func (s *server) SetTrace(ctx context.Context, params *protocol.SetTraceParams) 
 	return nil
 }
 
+// Shutdown stops background work; the lifecycle gate (conn.go) has already
+// turned away every later request.
 func (s *server) Shutdown(ctx context.Context) error {
-	s.mu.Lock()
-	s.shutdown = true
-	s.mu.Unlock()
 	s.bgCancel()
 	return nil
 }
 
+// Exit ends Serve; its status was recorded by the lifecycle gate.
 func (s *server) Exit(ctx context.Context) error {
 	s.stop()
+	return nil
+}
+
+// ErrExitWithoutShutdown is Serve's error when the client sent `exit`
+// without `shutdown` first: the LSP asks for exit status 1 then.
+var ErrExitWithoutShutdown = errors.New("lsp: exit notification without a shutdown request first")
+
+// lifeState is the server's place in the LSP lifecycle.
+type lifeState int
+
+const (
+	lifeNew          lifeState = iota // before initialize
+	lifeInitializing                  // initialize is being handled
+	lifeRunning                       // initialized
+	lifeShutdown                      // shutdown received: only exit is accepted
+	lifeExited                        // exit received
+)
+
+// lifecycle enforces the LSP lifecycle (see the package documentation). Its
+// transitions happen on the read loop, in wire order.
+type lifecycle struct {
+	mu    sync.Mutex
+	state lifeState
+	// cleanExit: exit came after shutdown.
+	cleanExit bool
+}
+
+// admitCall returns the error that answers a request in the current state,
+// or nil to serve it; initialize and shutdown move the state on.
+func (l *lifecycle) admitCall(method string) error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	switch l.state {
+	case lifeNew:
+		if method == protocol.MethodInitialize {
+			l.state = lifeInitializing
+			return nil
+		}
+		return jsonrpc2.NewError(jsonrpc2.ServerNotInitialized, "the server is not initialized: "+method+" before initialize")
+	case lifeInitializing:
+		return jsonrpc2.NewError(jsonrpc2.ServerNotInitialized, "the server is initializing: "+method+" before the initialize result")
+	case lifeRunning:
+		switch method {
+		case protocol.MethodInitialize:
+			return jsonrpc2.NewError(jsonrpc2.InvalidRequest, "initialize was already received")
+		case protocol.MethodShutdown:
+			l.state = lifeShutdown
+		}
+		return nil
+	default:
+		return jsonrpc2.NewError(jsonrpc2.InvalidRequest, "the server is shut down: "+method+" after shutdown")
+	}
+}
+
+// initialized records the outcome of initialize: running, or back to new
+// when it failed (the client may try again).
+func (l *lifecycle) initialized(ok bool) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.state == lifeInitializing {
+		l.state = lifeNew
+		if ok {
+			l.state = lifeRunning
+		}
+	}
+}
+
+// admitNotification reports whether a notification is handled in the current
+// state: before initialize and after shutdown only exit is; exit records
+// whether it was clean.
+func (l *lifecycle) admitNotification(method string) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if method == protocol.MethodExit {
+		if l.state != lifeExited { // a second exit changes nothing
+			l.cleanExit = l.state == lifeShutdown
+			l.state = lifeExited
+		}
+		return true
+	}
+	return l.state == lifeRunning
+}
+
+// exitErr is Serve's error once the client has gone: ErrExitWithoutShutdown
+// after an exit without shutdown, else nil.
+func (l *lifecycle) exitErr() error {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.state == lifeExited && !l.cleanExit {
+		return ErrExitWithoutShutdown
+	}
 	return nil
 }

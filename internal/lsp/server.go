@@ -52,9 +52,13 @@ type server struct {
 	log    *slog.Logger
 	stop   context.CancelFunc // ends Serve (exit)
 
+	// life is the LSP lifecycle state; docSync tracks documents whose text
+	// went out of sync with the editor's (sync.go).
+	life    lifecycle
+	docSync docSync
+
 	mu       sync.Mutex
 	session  *session
-	shutdown bool
 	settings initOptions
 	// untrusted: the workspace is not trusted (setting `trusted`), so
 	// nothing is evaluated (trust.go).

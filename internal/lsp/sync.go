@@ -2,10 +2,16 @@ package lsp
 
 import (
 	"context"
+	"encoding/json"
+	"errors"
 	"fmt"
+	"math"
+	"path/filepath"
 	"strings"
+	"sync"
 
 	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
@@ -22,39 +28,235 @@ func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocume
 	if err != nil {
 		return err
 	}
+	if s.docSync.resync(path) {
+		s.log.Info("document back in sync (reopened)", "path", path)
+	}
 	s.changed(ctx, snap, path)
 	return nil
 }
 
+// DidChange applies a typed didChange (in-process callers); the wire goes
+// through didChangeRaw, which validates the JSON itself.
 func (s *server) DidChange(ctx context.Context, params *protocol.DidChangeTextDocumentParams) error {
-	path, err := uriPath(params.TextDocument.URI)
+	changes, err := changesOf(params.ContentChanges)
+	return s.applyDidChange(ctx, params.TextDocument.URI, params.TextDocument.Version, changes, err)
+}
+
+// didChangeRaw decodes a didChange notification's params strictly (the
+// protocol package would decode a change with a malformed range as a
+// whole-document change) and applies it.
+func (s *server) didChangeRaw(ctx context.Context, raw []byte) error {
+	u, version, changes, err := decodeDidChange(raw)
+	if u == "" {
+		return fmt.Errorf("didChange: %w", err)
+	}
+	return s.applyDidChange(ctx, u, version, changes, err)
+}
+
+// wireDidChange is DidChangeTextDocumentParams as sent, with every field
+// optional so that missing ones can be told apart.
+type wireDidChange struct {
+	TextDocument *struct {
+		URI     *string `json:"uri"`
+		Version *int64  `json:"version"`
+	} `json:"textDocument"`
+	ContentChanges *[]struct {
+		Range json.RawMessage `json:"range"`
+		Text  *string         `json:"text"`
+	} `json:"contentChanges"`
+}
+
+type wirePosition struct {
+	Line      *int64 `json:"line"`
+	Character *int64 `json:"character"`
+}
+
+// decodeDidChange decodes didChange params. A change with a `range` member is
+// incremental, and its range must be two positions of non-negative integers
+// below 2^31; a change without one replaces the document. The URI is
+// returned, when it can be read, even with an error.
+func decodeDidChange(raw []byte) (u uri.URI, version int32, changes []textChange, err error) {
+	var p wireDidChange
+	if err := json.Unmarshal(raw, &p); err != nil {
+		return "", 0, nil, fmt.Errorf("malformed params: %w", err)
+	}
+	if p.TextDocument == nil || p.TextDocument.URI == nil {
+		return "", 0, nil, errors.New("no textDocument.uri")
+	}
+	u = uri.URI(*p.TextDocument.URI)
+	switch {
+	case p.TextDocument.Version == nil:
+		return u, 0, nil, errors.New("no textDocument.version")
+	case *p.TextDocument.Version < math.MinInt32 || *p.TextDocument.Version > math.MaxInt32:
+		return u, 0, nil, fmt.Errorf("version %d out of range", *p.TextDocument.Version)
+	case p.ContentChanges == nil:
+		return u, 0, nil, errors.New("no contentChanges")
+	}
+	version = int32(*p.TextDocument.Version)
+	for i, c := range *p.ContentChanges {
+		if c.Text == nil {
+			return u, version, nil, fmt.Errorf("change %d has no text", i)
+		}
+		if c.Range == nil {
+			changes = append(changes, textChange{whole: true, text: *c.Text})
+			continue
+		}
+		var r struct{ Start, End *wirePosition }
+		if err := json.Unmarshal(c.Range, &r); err != nil {
+			return u, version, nil, fmt.Errorf("change %d: malformed range %s: %w", i, c.Range, err)
+		}
+		start, ok1 := r.Start.position()
+		end, ok2 := r.End.position()
+		if !ok1 || !ok2 {
+			return u, version, nil, fmt.Errorf("change %d: malformed range %s", i, c.Range)
+		}
+		changes = append(changes, textChange{rng: protocol.Range{Start: start, End: end}, text: *c.Text})
+	}
+	return u, version, changes, nil
+}
+
+func (p *wirePosition) position() (protocol.Position, bool) {
+	ok := func(v *int64) bool { return v != nil && *v >= 0 && *v <= math.MaxInt32 }
+	if p == nil || !ok(p.Line) || !ok(p.Character) {
+		return protocol.Position{}, false
+	}
+	return protocol.Position{Line: uint32(*p.Line), Character: uint32(*p.Character)}, true
+}
+
+// applyDidChange applies changes (or the error decoding them) to the open
+// document u at version. An invalid change leaves the text as it was and
+// puts the document out of sync (see docSync); while it is, incremental
+// changes are ignored and a whole-document change brings it back.
+func (s *server) applyDidChange(ctx context.Context, u uri.URI, version int32, changes []textChange, cerr error) error {
+	path, err := uriPath(u)
 	if err != nil {
 		return err
 	}
 	var before string
+	var rejected error
+	outOfSync := s.docSync.outOfSync(path)
 	snap, err := s.session.update(func(docs map[string]*document, _ *[]string) error {
 		old := docs[path]
-		if old != nil {
-			before = old.text.src
-		}
 		if old == nil {
 			return fmt.Errorf("didChange for %s, which is not open", path)
 		}
-		src, err := applyChanges(old.text.src, params.ContentChanges)
-		if err != nil {
-			return fmt.Errorf("%s: %w", path, err)
+		before = old.text.src
+		if cerr != nil {
+			rejected = cerr
+			return errUnchanged
 		}
-		docs[path] = newDocument(old.uri, path, params.TextDocument.Version, src)
+		from := 0
+		switch {
+		case outOfSync:
+			from = lastWhole(changes)
+			if from < 0 {
+				return errUnchanged // still out of sync
+			}
+		case version <= old.version:
+			rejected = fmt.Errorf("version %d does not follow %d", version, old.version)
+			return errUnchanged
+		}
+		src, err := applyChanges(old.text.src, changes[from:])
+		if err != nil {
+			rejected = err
+			return errUnchanged
+		}
+		docs[path] = newDocument(old.uri, path, version, src)
 		return nil
 	})
-	if err != nil {
+	switch {
+	case rejected != nil:
+		s.rejectChange(ctx, u, path, version, rejected)
+		return nil
+	case errors.Is(err, errUnchanged):
+		s.log.Debug("incremental change ignored: the document is out of sync", "path", path, "version", version)
+		return nil
+	case err != nil:
 		return err
+	}
+	if outOfSync && s.docSync.resync(path) {
+		s.log.Info("document back in sync (whole text received)", "path", path, "version", version)
 	}
 	if s.importsOf(path, before) != s.importsOf(path, snap.doc(path).text.src) {
 		s.forgetIncludes()
 	}
 	s.changed(ctx, snap, path)
 	return nil
+}
+
+// errUnchanged makes session.update keep the current snapshot.
+var errUnchanged = errors.New("document unchanged")
+
+// lastWhole returns the index of the last whole-document change, or -1.
+func lastWhole(changes []textChange) int {
+	for i := len(changes) - 1; i >= 0; i-- {
+		if changes[i].whole {
+			return i
+		}
+	}
+	return -1
+}
+
+// rejectChange handles a didChange that cannot be applied: the text stays as
+// it was, the document goes out of sync, its diagnostics are withdrawn (an
+// empty list) and held back until it is back in sync, and the user is told
+// once to reopen the file.
+func (s *server) rejectChange(ctx context.Context, u uri.URI, path string, version int32, reason error) {
+	s.log.Warn("didChange rejected: the document is out of sync until it is reopened or sent whole", "path", path, "version", version, "reason", reason)
+	if !s.docSync.markOutOfSync(path) {
+		return
+	}
+	ctx = context.WithoutCancel(ctx)
+	if err := s.client.PublishDiagnostics(ctx, &protocol.PublishDiagnosticsParams{URI: u, Diagnostics: []protocol.Diagnostic{}}); err != nil {
+		s.log.Warn("withdrawing diagnostics", "path", path, "error", err)
+	}
+	msg := fmt.Sprintf("konfig-lsp could not apply an edit to %s (%v): its diagnostics are paused. Close and reopen the file to resume.", filepath.Base(path), reason)
+	if err := s.client.ShowMessage(ctx, &protocol.ShowMessageParams{Type: protocol.MessageTypeWarning, Message: msg}); err != nil {
+		s.log.Warn("showing the out-of-sync warning", "path", path, "error", err)
+	}
+}
+
+// docSync records the open documents whose text is out of sync with the
+// editor's, after a rejected didChange. Their diagnostics are not published
+// (syncClient drops them) and requests about them answer ContentModified.
+type docSync struct {
+	mu  sync.Mutex
+	out map[string]bool // by path
+}
+
+// markOutOfSync reports whether path was in sync until now.
+func (d *docSync) markOutOfSync(path string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	if d.out[path] {
+		return false
+	}
+	if d.out == nil {
+		d.out = map[string]bool{}
+	}
+	d.out[path] = true
+	return true
+}
+
+// resync reports whether path was out of sync until now.
+func (d *docSync) resync(path string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	was := d.out[path]
+	delete(d.out, path)
+	return was
+}
+
+func (d *docSync) outOfSync(path string) bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return d.out[path]
+}
+
+func (d *docSync) any() bool {
+	d.mu.Lock()
+	defer d.mu.Unlock()
+	return len(d.out) > 0
 }
 
 // importsOf returns the import paths of src, one per line.
@@ -81,6 +283,7 @@ func (s *server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocu
 	if err != nil {
 		return err
 	}
+	s.docSync.resync(path)
 	s.forgetIncludes()
 	// The file's own diagnostics go with the buffer; stacks re-evaluate
 	// against the disk content.

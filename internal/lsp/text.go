@@ -9,48 +9,117 @@ import (
 	"go.lsp.dev/protocol"
 )
 
-// text is an immutable document text with a line index, for converting
-// between byte offsets and LSP positions (UTF-16 code units).
+// text is an immutable document text with two line indexes, for converting
+// between byte offsets and positions:
+//
+//   - lines follows the LSP: CR, LF and CRLF each end a line. LSP positions
+//     (0-based line, UTF-16 code units) count in these lines.
+//   - nlLines follows the KCL packages, whose scanners end a line at LF only
+//     (a lone CR is whitespace there): their 1-based line:column positions
+//     count in these. It is lines itself when the text has no lone CR.
 type text struct {
-	src   string
-	lines []int // byte offset of the start of each line
+	src     string
+	lines   []int // byte offset of the start of each LSP line
+	nlLines []int // byte offset of the start of each LF-terminated line
 }
 
 func newText(src string) *text {
 	lines := make([]int, 1, 64)
+	loneCR := false
 	for i := 0; i < len(src); i++ {
-		if src[i] == '\n' {
+		switch src[i] {
+		case '\n':
+			lines = append(lines, i+1)
+		case '\r':
+			if i+1 < len(src) && src[i+1] == '\n' {
+				continue // CRLF: the LF ends the line
+			}
+			loneCR = true
 			lines = append(lines, i+1)
 		}
 	}
-	return &text{src: src, lines: lines}
+	t := &text{src: src, lines: lines, nlLines: lines}
+	if loneCR {
+		nl := make([]int, 1, len(lines))
+		for i := 0; i < len(src); i++ {
+			if src[i] == '\n' {
+				nl = append(nl, i+1)
+			}
+		}
+		t.nlLines = nl
+	}
+	return t
 }
 
-// line returns the text of 0-based line n without its newline.
+// lineEnd returns the byte offset of the end of LSP line n's content (before
+// its CR, LF or CRLF).
+func (t *text) lineEnd(n int) int {
+	if n+1 >= len(t.lines) {
+		return len(t.src)
+	}
+	end := t.lines[n+1] - 1 // the LF, or a lone CR
+	if t.src[end] == '\n' && end > t.lines[n] && t.src[end-1] == '\r' {
+		end--
+	}
+	return end
+}
+
+// line returns the text of 0-based LSP line n without its line break.
 func (t *text) line(n int) string {
 	if n < 0 || n >= len(t.lines) {
 		return ""
 	}
+	return t.src[t.lines[n]:t.lineEnd(n)]
+}
+
+// lineStart returns the byte offset of the start of the LSP line holding off.
+func (t *text) lineStart(off int) int {
+	return t.lines[t.lineOf(off)]
+}
+
+// lineOf returns the 0-based LSP line holding byte offset off (clamped to the
+// text). An offset between the CR and the LF of a CRLF is on the line the
+// CRLF ends.
+func (t *text) lineOf(off int) int {
+	off = min(max(off, 0), len(t.src))
+	return sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > off }) - 1
+}
+
+// nlLine returns the text of 1-based LF-terminated line n (the KCL
+// packages' lines) without its line break, and its start offset.
+func (t *text) nlLine(n int) (string, int) {
+	if n < 1 || n > len(t.nlLines) {
+		return "", len(t.src)
+	}
+	start := t.nlLines[n-1]
 	end := len(t.src)
-	if n+1 < len(t.lines) {
-		end = t.lines[n+1] - 1
+	if n < len(t.nlLines) {
+		end = t.nlLines[n] - 1
 	}
-	s := t.src[t.lines[n]:end]
-	if len(s) > 0 && s[len(s)-1] == '\r' {
-		s = s[:len(s)-1]
+	if end > start && t.src[end-1] == '\r' {
+		end--
 	}
-	return s
+	return t.src[start:end], start
 }
 
 // offset converts an LSP position into a byte offset. Positions past the end
-// of a line clamp to the line end; past the last line, to the end of text.
+// of a line clamp to the line end (as the LSP specifies), a position inside a
+// surrogate pair to before it; a position one line past the last, at
+// character 0, is the end of the text; further lines are an error.
 func (t *text) offset(p protocol.Position) (int, error) {
+	off, _, err := t.offsetExact(p)
+	return off, err
+}
+
+// offsetExact is offset that also reports whether the position is exact: on
+// an existing line, at most at its end and not inside a surrogate pair.
+func (t *text) offsetExact(p protocol.Position) (off int, exact bool, err error) {
 	line := int(p.Line)
 	if line >= len(t.lines) {
 		if line == len(t.lines) && p.Character == 0 {
-			return len(t.src), nil
+			return len(t.src), true, nil
 		}
-		return 0, fmt.Errorf("position %d:%d is past the end of the document (%d lines)", p.Line, p.Character, len(t.lines))
+		return 0, false, fmt.Errorf("position %d:%d is past the end of the document (%d lines)", p.Line, p.Character, len(t.lines))
 	}
 	start := t.lines[line]
 	s := t.line(line)
@@ -68,56 +137,48 @@ func (t *text) offset(p protocol.Position) (int, error) {
 		units -= n
 		i += size
 	}
-	return start + i, nil
+	return start + i, units == 0, nil
 }
 
-// position converts a byte offset into an LSP position.
+// position converts a byte offset into an LSP position. An offset inside a
+// line break (between CR and LF) is the end of its line.
 func (t *text) position(off int) protocol.Position {
-	if off < 0 {
-		off = 0
-	}
-	if off > len(t.src) {
-		off = len(t.src)
-	}
-	line := sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > off }) - 1
+	off = min(max(off, 0), len(t.src))
+	line := t.lineOf(off)
 	start := t.lines[line]
+	off = min(off, t.lineEnd(line))
 	return protocol.Position{Line: uint32(line), Character: uint32(utf16Len(t.src[start:off]))}
 }
 
-// lineColPosition converts a 1-based line and 1-based byte column into an LSP
-// position (the syntax package's positions).
+// lineColPosition converts a 1-based line and 1-based byte column of the KCL
+// packages (lines end at LF only) into an LSP position.
 func (t *text) lineColPosition(line, col int) protocol.Position {
 	if line < 1 {
 		return protocol.Position{}
 	}
-	if line > len(t.lines) {
+	if line > len(t.nlLines) {
 		return t.position(len(t.src))
 	}
-	s := t.line(line - 1)
-	c := col - 1
-	if c < 0 {
-		c = 0
-	}
-	if c > len(s) {
-		c = len(s)
-	}
-	return protocol.Position{Line: uint32(line - 1), Character: uint32(utf16Len(s[:c]))}
+	s, start := t.nlLine(line)
+	c := min(max(col-1, 0), len(s))
+	return t.position(start + c)
 }
 
-// charColPosition converts a 1-based line and a 1-based column counted in
-// characters (runes), as KCL diagnostics give it, into an LSP position.
+// charColPosition converts a 1-based line (lines end at LF only) and a
+// 1-based column counted in characters (runes), as KCL diagnostics give
+// them, into an LSP position.
 func (t *text) charColPosition(line, col int) protocol.Position {
-	if line < 1 || line > len(t.lines) {
+	if line < 1 || line > len(t.nlLines) {
 		return t.lineColPosition(line, 1)
 	}
-	s := t.line(line - 1)
+	s, start := t.nlLine(line)
 	i, n := 0, 1
 	for i < len(s) && n < col {
 		_, size := utf8.DecodeRuneInString(s[i:])
 		i += size
 		n++
 	}
-	return protocol.Position{Line: uint32(line - 1), Character: uint32(utf16Len(s[:i]))}
+	return t.position(start + i)
 }
 
 func utf16Len(s string) int {
@@ -132,29 +193,60 @@ func utf16Len(s string) int {
 	return n
 }
 
-// applyChanges applies LSP content changes in order and returns the new text.
-func applyChanges(src string, changes []protocol.TextDocumentContentChangeEvent) (string, error) {
-	for _, ch := range changes {
-		switch c := ch.(type) {
+// textChange is one content change of a didChange: the replacement of rng
+// by text, or of the whole document when whole is set.
+type textChange struct {
+	whole bool
+	rng   protocol.Range
+	text  string
+}
+
+// changesOf converts the protocol's content change events.
+func changesOf(events []protocol.TextDocumentContentChangeEvent) ([]textChange, error) {
+	out := make([]textChange, 0, len(events))
+	for _, ev := range events {
+		switch c := ev.(type) {
 		case *protocol.TextDocumentContentChangeWholeDocument:
-			src = c.Text
+			out = append(out, textChange{whole: true, text: c.Text})
 		case *protocol.TextDocumentContentChangePartial:
-			t := newText(src)
-			start, err := t.offset(c.Range.Start)
-			if err != nil {
-				return "", fmt.Errorf("apply change: %w", err)
-			}
-			end, err := t.offset(c.Range.End)
-			if err != nil {
-				return "", fmt.Errorf("apply change: %w", err)
-			}
-			if end < start {
-				return "", fmt.Errorf("apply change: range end %v before start %v", c.Range.End, c.Range.Start)
-			}
-			src = src[:start] + c.Text + src[end:]
+			out = append(out, textChange{rng: c.Range, text: c.Text})
 		default:
-			return "", fmt.Errorf("apply change: unknown change event %T", ch)
+			return nil, fmt.Errorf("unknown content change event %T", ev)
 		}
+	}
+	return out, nil
+}
+
+// applyChanges applies content changes in order and returns the new text.
+// It is strict where request positions are lenient: a range whose line does
+// not exist, whose character is past its line's end or inside a surrogate
+// pair, or whose start is after its end is an error (the editor's text and
+// ours must differ), and then nothing is applied.
+func applyChanges(src string, changes []textChange) (string, error) {
+	for i, c := range changes {
+		if c.whole {
+			src = c.text
+			continue
+		}
+		t := newText(src)
+		start, ok, err := t.offsetExact(c.rng.Start)
+		if err == nil && !ok {
+			err = fmt.Errorf("character %d is past the end of line %d or inside a character", c.rng.Start.Character, c.rng.Start.Line)
+		}
+		if err != nil {
+			return "", fmt.Errorf("change %d: range start: %w", i, err)
+		}
+		end, ok, err := t.offsetExact(c.rng.End)
+		if err == nil && !ok {
+			err = fmt.Errorf("character %d is past the end of line %d or inside a character", c.rng.End.Character, c.rng.End.Line)
+		}
+		if err != nil {
+			return "", fmt.Errorf("change %d: range end: %w", i, err)
+		}
+		if end < start {
+			return "", fmt.Errorf("change %d: range end %d:%d before its start %d:%d", i, c.rng.End.Line, c.rng.End.Character, c.rng.Start.Line, c.rng.Start.Character)
+		}
+		src = src[:start] + c.text + src[end:]
 	}
 	return src, nil
 }

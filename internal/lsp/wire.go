@@ -1,0 +1,478 @@
+package lsp
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+
+	"go.lsp.dev/jsonrpc2"
+)
+
+// The LSP base protocol frames each message as a header block
+// (`Content-Length: N`, optionally `Content-Type: …`, a blank line) and a JSON
+// body. jsonrpc2's own stream treats any framing or decoding error as the end
+// of the connection; wireStream reads frames itself so that no message can
+// end or desynchronise the server:
+//
+//   - The body of a frame is the JSON value after the header: a body that is
+//     a complete object or array before its declared length ends the frame
+//     there (a Content-Length too large does not swallow the next message).
+//   - A body that is not JSON (or not complete within its declared length) is
+//     answered with a ParseError (-32700) with id null; valid JSON that is
+//     not a request is answered with InvalidRequest (-32600), with the
+//     message's id when it has a usable one; a malformed response from the
+//     client is dropped. Batches (arrays) are answered with InvalidRequest:
+//     the LSP does not use them.
+//   - A header block that is not one (a line that is not `Name: value`, no
+//     or a bad Content-Length, or two that disagree) is skipped, with
+//     whatever follows, up to the next `Content-Length: <digits>` line: the
+//     stream resynchronises there. Such a line cannot occur inside a JSON
+//     body (JSON strings hold no raw line breaks), so the next real frame is
+//     found.
+//
+// Every such event is logged. Only the end of the input (or a read error)
+// ends the stream.
+
+const (
+	// maxHeaderLine bounds a header line; a longer one is garbage.
+	maxHeaderLine = 8 << 10
+	// maxContentLength bounds a frame's declared length (256 MiB).
+	maxContentLength = 256 << 20
+	// readChunk is the size of each read from the connection.
+	readChunk = 32 << 10
+	// resyncKeep is how many trailing bytes a resynchronisation keeps while
+	// it discards garbage: enough for a split `Content-Length:` line.
+	resyncKeep = 128
+)
+
+// wireStream is a jsonrpc2.Stream over an LSP byte stream that survives
+// malformed input (see above). Writes go through jsonrpc2's header stream.
+type wireStream struct {
+	out jsonrpc2.Stream
+	in  frameReader
+	log *slog.Logger
+}
+
+func newWireStream(rwc io.ReadWriteCloser, log *slog.Logger) *wireStream {
+	return &wireStream{out: jsonrpc2.NewHeaderStream(rwc), in: frameReader{r: rwc, log: log}, log: log}
+}
+
+// Read returns the next well-formed message, answering or dropping
+// malformed ones on the way. Its only errors are the end of the input
+// (io.EOF, also when it ends inside a frame) and read errors.
+func (w *wireStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) {
+	for {
+		if err := ctx.Err(); err != nil {
+			return nil, 0, err
+		}
+		body, perr, err := w.in.next()
+		if err != nil {
+			return nil, 0, err
+		}
+		if perr != nil {
+			w.reply(ctx, jsonrpc2.ID{}, perr)
+			continue
+		}
+		msg, err := jsonrpc2.DecodeMessage(body)
+		if err == nil {
+			return msg, int64(len(body)), nil
+		}
+		w.invalid(ctx, body, err)
+	}
+}
+
+// invalid answers (or drops) a frame holding JSON that jsonrpc2 does not
+// take as a message.
+func (w *wireStream) invalid(ctx context.Context, body []byte, derr error) {
+	if i := skipJSONSpace(body, 0); i < len(body) && body[i] == '[' {
+		w.log.Warn("lsp wire: batch message refused (the LSP does not use batches)", "bytes", len(body))
+		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "batch messages are not supported"))
+		return
+	}
+	if !json.Valid(body) {
+		w.log.Warn("lsp wire: message is not JSON", "error", derr, "sample", sample(body))
+		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.ParseError, "message is not valid JSON"))
+		return
+	}
+	var probe map[string]json.RawMessage
+	if err := json.Unmarshal(body, &probe); err != nil {
+		w.log.Warn("lsp wire: message is not an object", "sample", sample(body))
+		w.reply(ctx, jsonrpc2.ID{}, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "a message must be a JSON object"))
+		return
+	}
+	if _, isRequest := probe["method"]; !isRequest {
+		w.log.Warn("lsp wire: dropped a malformed response", "error", derr, "sample", sample(body))
+		return
+	}
+	id := requestID(probe["id"])
+	w.log.Warn("lsp wire: invalid request", "error", derr, "id", id, "sample", sample(body))
+	w.reply(ctx, id, jsonrpc2.NewError(jsonrpc2.InvalidRequest, "invalid request: "+derr.Error()))
+}
+
+// requestID returns the id of a raw JSON-RPC id when it is an integer or a
+// string, else the null id.
+func requestID(raw json.RawMessage) jsonrpc2.ID {
+	var v any
+	d := json.NewDecoder(bytes.NewReader(raw))
+	d.UseNumber()
+	if d.Decode(&v) != nil {
+		return jsonrpc2.ID{}
+	}
+	switch v := v.(type) {
+	case string:
+		return jsonrpc2.NewStringID(v)
+	case json.Number:
+		if n, err := v.Int64(); err == nil {
+			return jsonrpc2.NewNumberID(n)
+		}
+	}
+	return jsonrpc2.ID{}
+}
+
+func (w *wireStream) reply(ctx context.Context, id jsonrpc2.ID, e *jsonrpc2.Error) {
+	if _, err := w.out.Write(ctx, jsonrpc2.NewResponse(id, nil, e)); err != nil {
+		w.log.Warn("lsp wire: writing an error response", "error", err)
+	}
+}
+
+// Write implements jsonrpc2.Stream.
+func (w *wireStream) Write(ctx context.Context, msg jsonrpc2.Message) (int64, error) {
+	return w.out.Write(ctx, msg)
+}
+
+// Close implements jsonrpc2.Stream.
+func (w *wireStream) Close() error { return w.out.Close() }
+
+// frameReader splits an LSP byte stream into frame bodies.
+type frameReader struct {
+	r   io.Reader
+	log *slog.Logger
+	buf []byte // read and not consumed
+	err error  // the read error that ends the input, once seen
+	// resync: the bytes at the front are garbage; skip to the next header.
+	resync bool
+}
+
+// fill reads more input into buf; it reports false when there is no more.
+func (f *frameReader) fill() bool {
+	if f.err != nil {
+		return false
+	}
+	if cap(f.buf)-len(f.buf) < readChunk {
+		nb := make([]byte, len(f.buf), 2*len(f.buf)+readChunk)
+		copy(nb, f.buf)
+		f.buf = nb
+	}
+	n, err := f.r.Read(f.buf[len(f.buf):cap(f.buf)])
+	f.buf = f.buf[:len(f.buf)+n]
+	if err != nil {
+		f.err = err
+	}
+	return n > 0 || err == nil
+}
+
+// end returns the error ending the input: io.EOF for its end.
+func (f *frameReader) end() error {
+	if f.err == nil || errors.Is(f.err, io.EOF) {
+		return io.EOF
+	}
+	return f.err
+}
+
+// next returns the body of the next frame, or the parse error to answer for
+// a frame whose body is not JSON, or the error ending the input.
+func (f *frameReader) next() (body []byte, perr *jsonrpc2.Error, err error) {
+	for {
+		if f.resync && !f.skipToHeader() {
+			return nil, nil, f.end()
+		}
+		f.resync = false
+		n, garbage, err := f.header()
+		if err != nil {
+			return nil, nil, err
+		}
+		if garbage != "" {
+			f.log.Warn("lsp wire: not a message header, skipping to the next one", "reason", garbage, "sample", sample(f.buf))
+			f.buf = f.buf[1:]
+			f.resync = true
+			continue
+		}
+		return f.body(n)
+	}
+}
+
+// header reads a header block at the front of buf (after blank space left
+// between frames) and consumes it. It returns the declared length, or why
+// the bytes are not a header (consuming nothing), or the end of input.
+func (f *frameReader) header() (length int, garbage string, err error) {
+	for {
+		i := skipJSONSpace(f.buf, 0)
+		f.buf = f.buf[i:]
+		if len(f.buf) > 0 {
+			break
+		}
+		if !f.fill() {
+			return 0, "", f.end()
+		}
+	}
+	length = -1
+	pos := 0
+	for {
+		nl := bytes.IndexByte(f.buf[pos:], '\n')
+		if nl < 0 {
+			if len(f.buf)-pos > maxHeaderLine {
+				return 0, "header line too long", nil
+			}
+			if !f.fill() {
+				f.log.Warn("lsp wire: input ended inside a header", "sample", sample(f.buf))
+				f.buf = nil
+				return 0, "", f.end()
+			}
+			continue
+		}
+		line := bytes.TrimSuffix(f.buf[pos:pos+nl], []byte("\r"))
+		pos += nl + 1
+		if len(line) == 0 {
+			break
+		}
+		name, value, ok := bytes.Cut(line, []byte(":"))
+		if !ok || !isToken(name) {
+			return 0, fmt.Sprintf("%q is not a header field", sample(line)), nil
+		}
+		if !bytes.EqualFold(name, []byte("Content-Length")) {
+			continue // Content-Type and unknown fields
+		}
+		n, ok := parseLength(bytes.TrimSpace(value))
+		switch {
+		case !ok:
+			return 0, fmt.Sprintf("bad Content-Length %q", sample(value)), nil
+		case length >= 0 && n != length:
+			return 0, "two different Content-Length fields", nil
+		}
+		length = n
+	}
+	if length < 0 {
+		return 0, "header without Content-Length", nil
+	}
+	f.buf = f.buf[pos:]
+	return length, "", nil
+}
+
+// body reads a body of declared length n at the front of buf. A body that
+// is not a complete JSON object or array within n bytes is answered with a
+// parse error, and the stream resynchronises from the body's start (a
+// header that a broken body ran into is found again).
+func (f *frameReader) body(n int) ([]byte, *jsonrpc2.Error, error) {
+	sc := jsonScanner{broken: -1}
+	i := 0
+	for {
+		for ; i < len(f.buf) && i < n && !sc.done && sc.broken < 0; i++ {
+			sc.step(f.buf[i], i)
+		}
+		switch {
+		case sc.done:
+			body := bytes.Clone(f.buf[:i])
+			if j := skipJSONSpace(f.buf[:min(n, len(f.buf))], i); j < min(n, len(f.buf)) {
+				f.log.Warn("lsp wire: message shorter than its Content-Length; the next one starts after it", "contentLength", n, "length", i)
+			}
+			f.buf = f.buf[i:]
+			return body, nil, nil
+		case sc.broken >= 0:
+			f.log.Warn("lsp wire: message body is not JSON, skipping to the next header", "contentLength", n, "at", sc.broken, "sample", sample(f.buf[:min(n, len(f.buf))]))
+			f.resync = true
+			return nil, jsonrpc2.NewError(jsonrpc2.ParseError, "message body is not JSON"), nil
+		case i == n:
+			f.log.Warn("lsp wire: message body incomplete at its Content-Length, skipping to the next header", "contentLength", n, "sample", sample(f.buf[:n]))
+			f.resync = true
+			return nil, jsonrpc2.NewError(jsonrpc2.ParseError, "message body is not complete JSON"), nil
+		}
+		if !f.fill() {
+			f.log.Warn("lsp wire: input ended inside a message body", "contentLength", n, "read", len(f.buf))
+			f.buf = nil
+			return nil, nil, f.end()
+		}
+	}
+}
+
+// skipToHeader discards bytes up to the next `Content-Length: <digits>` line
+// (any case), reporting false if the input ends first.
+func (f *frameReader) skipToHeader() bool {
+	skipped := 0
+	for {
+		i := 0
+		for ; i < len(f.buf); i++ {
+			match, more := headerAt(f.buf[i:])
+			if match {
+				f.buf = f.buf[i:]
+				f.log.Warn("lsp wire: resynchronised on the next header", "skipped", skipped+i)
+				return true
+			}
+			if more {
+				break // a possible header cut by the end of what was read
+			}
+		}
+		skipped += i
+		f.buf = f.buf[i:]
+		if len(f.buf) > resyncKeep { // not a header after all: cannot happen, bounds memory anyway
+			skipped += len(f.buf) - resyncKeep
+			f.buf = f.buf[len(f.buf)-resyncKeep:]
+		}
+		if !f.fill() {
+			f.log.Warn("lsp wire: input ended while skipping to a header", "skipped", skipped+len(f.buf))
+			f.buf = nil
+			return false
+		}
+	}
+}
+
+// headerAt reports whether b starts with a `Content-Length:` line: optional
+// blanks, digits, then LF or CRLF; more is true when b is too short to tell.
+func headerAt(b []byte) (match, more bool) {
+	const name = "content-length:"
+	for i := 0; i < len(name); i++ {
+		if i == len(b) {
+			return false, true
+		}
+		if lower(b[i]) != name[i] {
+			return false, false
+		}
+	}
+	i := len(name)
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t') && i < len(name)+32 {
+		i++
+	}
+	digits := 0
+	for i < len(b) && b[i] >= '0' && b[i] <= '9' && digits < 12 {
+		i++
+		digits++
+	}
+	switch {
+	case i == len(b):
+		return false, true
+	case digits == 0:
+		return false, false
+	case b[i] == '\n':
+		return true, false
+	case b[i] == '\r':
+		if i+1 == len(b) {
+			return false, true
+		}
+		return b[i+1] == '\n', false
+	}
+	return false, false
+}
+
+func lower(c byte) byte {
+	if c >= 'A' && c <= 'Z' {
+		return c + 'a' - 'A'
+	}
+	return c
+}
+
+// isToken reports whether b is a header field name (RFC 7230 token).
+func isToken(b []byte) bool {
+	if len(b) == 0 {
+		return false
+	}
+	for _, c := range b {
+		switch {
+		case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9':
+		case bytes.IndexByte([]byte("!#$%&'*+-.^_`|~"), c) >= 0:
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// parseLength parses a Content-Length value: 1 to maxContentLength.
+func parseLength(b []byte) (int, bool) {
+	if len(b) == 0 || len(b) > 10 {
+		return 0, false
+	}
+	n := 0
+	for _, c := range b {
+		if c < '0' || c > '9' {
+			return 0, false
+		}
+		n = n*10 + int(c-'0')
+	}
+	return n, n > 0 && n <= maxContentLength
+}
+
+func skipJSONSpace(b []byte, i int) int {
+	for i < len(b) && (b[i] == ' ' || b[i] == '\t' || b[i] == '\r' || b[i] == '\n') {
+		i++
+	}
+	return i
+}
+
+// sample is the start of b, for logs.
+func sample(b []byte) string {
+	const n = 64
+	if len(b) > n {
+		return string(b[:n]) + "…"
+	}
+	return string(b)
+}
+
+// jsonScanner finds where the JSON object or array at the start of a body
+// ends, one byte at a time, without validating it (json.Unmarshal does):
+// it tracks strings and nesting, and stops at a byte no JSON text holds
+// there (a raw control character in a string, a letter outside true, false
+// and null, a first byte other than { or [, …) — where a cut message runs
+// into the next header.
+type jsonScanner struct {
+	started bool // the value's first byte ({ or [) was seen
+	done    bool // the value ended: the last byte stepped closed it
+	broken  int  // offset of a byte that cannot be JSON, or -1
+	depth   int
+	inStr   bool
+	escape  bool
+}
+
+func (s *jsonScanner) step(c byte, off int) {
+	if !s.started {
+		switch c {
+		case ' ', '\t', '\r', '\n':
+		case '{', '[':
+			s.started = true
+			s.depth = 1
+		default:
+			s.broken = off // a message is an object
+		}
+		return
+	}
+	if s.inStr {
+		switch {
+		case s.escape:
+			s.escape = false
+		case c == '\\':
+			s.escape = true
+		case c == '"':
+			s.inStr = false
+		case c < 0x20:
+			s.broken = off
+		}
+		return
+	}
+	switch c {
+	case '"':
+		s.inStr = true
+	case '{', '[':
+		s.depth++
+	case '}', ']':
+		s.depth--
+		if s.depth == 0 {
+			s.done = true
+		}
+	case ' ', '\t', '\r', '\n', ',', ':', '-', '+', '.', 'e', 'E', 't', 'r', 'u', 'f', 'a', 'l', 's', 'n',
+		'0', '1', '2', '3', '4', '5', '6', '7', '8', '9':
+	default:
+		s.broken = off
+	}
+}
