@@ -99,7 +99,7 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 	fl.BoolVarP(&yes, "yes", "y", false, "apply without asking")
 	fl.BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource before asking")
 	fl.BoolVar(&watch, "watch", false, "wait for each applied resource to be ready (Deployments, StatefulSets, Jobs, Services, CRDs)")
-	fl.DurationVar(&timeout, "timeout", 5*time.Minute, "how long --watch waits for one resource")
+	fl.DurationVar(&timeout, "watch-timeout", 5*time.Minute, "how long --watch waits for one resource")
 	fl.BoolVar(&skipUnsupported, "skip-unsupported", false, "apply the rest when some resources have a type with no runtime, whatever the type (they and their dependents are reported, not applied); --exclude-type names the types instead")
 	return cmd
 }

@@ -34,6 +34,7 @@ func newCheckCmd() *cobra.Command {
 		golden bool
 		jobs   int
 		sb     sandboxFlags
+		budget budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check [dir]...",
@@ -56,7 +57,7 @@ value that violates it, with the check's own location on the next line. With
 				return fmt.Errorf("check: %w", err)
 			}
 			results := konfig.CompileAll(cmd.Context(), stacks, konfig.CompileAllOptions{Workers: jobs, Golden: golden,
-				CompileOptions: konfig.CompileOptions{Policy: sb.policy()}})
+				CompileOptions: budget.compileOptions(konfig.CompileOptions{Policy: sb.policy()})})
 			cwd, _ := os.Getwd()
 			var rep checkReport
 			for _, r := range results {
@@ -105,6 +106,7 @@ value that violates it, with the check's own location on the next line. With
 	cmd.Flags().BoolVar(&golden, "golden", false, "also compare each stack with its ci-test/stdout.golden.yaml")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "stacks compiled at once (default: GOMAXPROCS)")
 	sb.register(cmd)
+	budget.register(cmd.Flags())
 	return cmd
 }
 

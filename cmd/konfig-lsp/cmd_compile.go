@@ -20,6 +20,7 @@ func newCompileCmd() *cobra.Command {
 		maskSecrets bool
 		sensitive   []string
 		sb          sandboxFlags
+		budget      budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -52,7 +53,7 @@ as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 			if err != nil {
 				return fmt.Errorf("compile: %w", err)
 			}
-			sp, err := konfig.Compile(cmd.Context(), st, konfig.CompileOptions{Args: args, Policy: sb.policy()})
+			sp, err := konfig.Compile(cmd.Context(), st, budget.compileOptions(konfig.CompileOptions{Args: args, Policy: sb.policy()}))
 			if err != nil {
 				cwd, _ := os.Getwd()
 				for _, p := range st.Problems(err) {
@@ -85,5 +86,6 @@ as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 	cmd.Flags().BoolVar(&maskSecrets, "mask-secrets", false, "mask sensitive values (as preview does) instead of printing the intent as written")
 	registerSensitive(cmd, &sensitive)
 	sb.register(cmd)
+	budget.register(cmd.Flags())
 	return cmd
 }

@@ -37,6 +37,7 @@ type engineFlags struct {
 	noStyle      bool
 	sensitive    []string // --sensitive-attribute
 	sandbox      sandboxFlags
+	budget       budgetFlags // of the compile
 }
 
 func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
@@ -57,6 +58,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 		fl.StringArrayVar(&f.targets, "target", nil, "limit the operation to the resources with this id ('*' matches any text; repeatable) and the resources they depend on; the others are shown as Excluded (not targeted) and left alone")
 		fl.StringSliceVar(&f.excludeTypes, "exclude-type", nil, "resource types to leave out (e.g. Terraform): shown as Excluded, and the resources depending on them as Blocked; neither is applied")
 		f.sandbox.register(cmd)
+		f.budget.register(fl)
 	}
 }
 
@@ -132,7 +134,7 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 			pol.Protected = append(pol.Protected, abs)
 		}
 	}
-	return konfig.Compile(ctx, st, konfig.CompileOptions{Args: f.args, Policy: pol})
+	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args, Policy: pol}))
 }
 
 // newEngine connects the Kubernetes runtime and returns the stack's engine,

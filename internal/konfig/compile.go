@@ -1,13 +1,17 @@
 package konfig
 
 import (
+	"bytes"
 	"context"
 	"fmt"
 	"path/filepath"
+	"time"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
@@ -38,6 +42,9 @@ type Program struct {
 	// Cache, when set, keeps parsed files between compiles (an editor's
 	// repeated evaluations, CompileAll's stacks sharing a model library).
 	Cache *eval.Cache `json:"-"`
+	// MaxMemory is the evaluation's memory budget (eval.Config.MaxMemory:
+	// 0 = 256 MiB, < 0 = no bound).
+	MaxMemory int64 `json:",omitempty"`
 }
 
 // Evaluator runs a Program and returns its YAML output: the documents of
@@ -76,6 +83,15 @@ type CompileOptions struct {
 	// out, so by default they are dropped, as in Kusion. CRD files are
 	// never changed.
 	KeepEmptyLists bool
+	// Timeout bounds the stack's evaluation, output included (0: only
+	// ctx's bound). Past it Compile fails with the EvaluationError
+	// "evaluation timed out: time limit of … exceeded". CompileAll applies
+	// it to each stack.
+	Timeout time.Duration
+	// MaxMemory is the evaluation's memory budget (eval.Config.MaxMemory:
+	// 0 = 256 MiB, < 0 = no bound); past it Compile fails with the
+	// EvaluationError "memory budget exceeded: …".
+	MaxMemory int64
 }
 
 // dropEmptyLists removes, at every level of maps, the keys whose value is
@@ -114,6 +130,7 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Cache:       opts.Cache,
 		Root:        s.Root,
 		Policy:      opts.Policy,
+		MaxMemory:   opts.MaxMemory,
 	}
 	if !p.Policy.AllowWrites && p.Policy.DenyReason == "" {
 		p.Policy.DenyReason = DefaultDenyReason
@@ -155,7 +172,12 @@ func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, e
 	if err != nil {
 		return nil, &compileError{dir: st.Dir, err: err}
 	}
-	out, err := ev.Evaluate(ctx, prog)
+	ectx, cancel := eval.WithTimeout(ctx, opts.Timeout)
+	out, err := ev.Evaluate(ectx, prog)
+	cancel()
+	if err == nil {
+		err = checkOutputSize(prog, out)
+	}
 	if err != nil {
 		return nil, &compileError{dir: st.Dir, err: err}
 	}
@@ -181,4 +203,39 @@ func Compile(ctx context.Context, st *Stack, opts CompileOptions) (*spec.Spec, e
 		res = append(res, crds...)
 	}
 	return &spec.Spec{Resources: res}, nil
+}
+
+// bytesPerOutputLine is what reading one line of a stack's output costs in
+// memory: decoding the YAML into Go values, turning them into resources and
+// printing them again take about 1 KiB per line for a long list of numbers
+// (measured), counted twice for safety.
+const bytesPerOutputLine = 2048
+
+// checkOutputSize bounds the output of a stack's evaluation before it is
+// read: the evaluation's memory budget bounds what it builds, and its
+// output (printed in block style, a value per line) may have at most one
+// line per bytesPerOutputLine of that budget — 131072 lines for the
+// default 256 MiB, where the largest corpus stack prints 3617. Past it the
+// error is an EvaluationError at the program's last file (the one that
+// prints the stream, in Konfig).
+func checkOutputSize(p *Program, out []byte) error {
+	budget := p.MaxMemory
+	if budget < 0 {
+		return nil
+	}
+	if budget == 0 {
+		budget = value.DefaultMaxMemory
+	}
+	limit := budget / bytesPerOutputLine
+	lines := int64(bytes.Count(out, []byte{'\n'}))
+	if lines <= limit {
+		return nil
+	}
+	var pos diag.Pos
+	if len(p.Files) > 0 {
+		pos = diag.Pos{File: p.Files[len(p.Files)-1], Line: 1}
+	}
+	return diag.New(diag.EvaluationError, pos,
+		"memory budget exceeded: the output has %d lines, more than the %d that the memory budget of %s allows reading (see --max-memory)",
+		lines, limit, value.FormatBytes(budget))
 }

@@ -34,13 +34,14 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 	}
 	defer fsys.Close()
 	res, err := eval.Run(ctx, eval.Config{
-		Files:   p.Files,
-		Overlay: p.Overlay,
-		WorkDir: p.WorkDir,
-		ModRoot: p.ModRoot,
-		Options: opts,
-		Cache:   p.Cache,
-		Sandbox: fsys,
+		Files:     p.Files,
+		Overlay:   p.Overlay,
+		WorkDir:   p.WorkDir,
+		ModRoot:   p.ModRoot,
+		Options:   opts,
+		Cache:     p.Cache,
+		Sandbox:   fsys,
+		MaxMemory: p.MaxMemory,
 	})
 	if err != nil {
 		return nil, err
@@ -52,9 +53,16 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 	if res.Scalar != nil || res.Value == nil {
 		v = res.Scalar
 	}
-	planned := value.Plan(v, value.PlanOptions{DisableNone: p.DisableNone})
+	planned := value.Plan(v, value.PlanOptions{DisableNone: p.DisableNone, Budget: res.Budget})
+	if err := res.BudgetErr(ctx); err != nil {
+		return nil, err
+	}
 	if planned == value.Undefined {
 		return nil, nil
 	}
-	return value.EncodeYAML(planned, value.YAMLOptions{IgnoreNone: p.DisableNone}), nil
+	out := value.EncodeYAML(planned, value.YAMLOptions{IgnoreNone: p.DisableNone, Budget: res.Budget})
+	if err := res.BudgetErr(ctx); err != nil {
+		return nil, err
+	}
+	return out, nil
 }

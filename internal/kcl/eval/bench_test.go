@@ -91,6 +91,7 @@ func runStack(ctx context.Context, st konfigStack, cache *Cache) (*Result, error
 func TestKonfigStacksEvaluate(t *testing.T) {
 	stacks := loadKonfigStacks(t)
 	ok := 0
+	var most int64
 	for _, st := range stacks {
 		res, err := runStack(context.Background(), st, nil)
 		rel, _ := filepath.Rel(st.modRoot, st.dir)
@@ -101,9 +102,11 @@ func TestKonfigStacksEvaluate(t *testing.T) {
 			t.Errorf("%s: no manifests.yaml_stream output", rel)
 		default:
 			ok++
+			most = max(most, res.Budget.Used())
 		}
 	}
-	t.Logf("%d of %d stacks evaluate", ok, len(stacks))
+	t.Logf("%d of %d stacks evaluate; the largest used %s of the default memory budget of %s", ok, len(stacks),
+		value.FormatBytes(most), value.FormatBytes(value.DefaultMaxMemory))
 }
 
 // BenchmarkEvalKonfig evaluates all corpus Konfig stacks once per iteration.

@@ -13,11 +13,12 @@ import (
 // env implements stdlib.Env for one evaluation.
 type env struct{ e *evaluator }
 
-func (v env) ModRoot() string     { return v.e.cfg.ModRoot }
-func (v env) WorkDir() string     { return v.e.cfg.WorkDir }
-func (v env) CurrentFile() string { return v.e.curFile }
-func (v env) FS() *sandbox.FS     { return v.e.cfg.Sandbox }
-func (v env) Stdout() io.Writer   { return v.e.stdout }
+func (v env) ModRoot() string       { return v.e.cfg.ModRoot }
+func (v env) WorkDir() string       { return v.e.cfg.WorkDir }
+func (v env) CurrentFile() string   { return v.e.curFile }
+func (v env) FS() *sandbox.FS       { return v.e.cfg.Sandbox }
+func (v env) Stdout() io.Writer     { return v.e.stdout }
+func (v env) Budget() *value.Budget { return v.e.budget }
 func (v env) SetStream(text string) {
 	t := text
 	v.e.stream = &t

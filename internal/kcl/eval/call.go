@@ -97,6 +97,10 @@ func (e *evaluator) callValue(sc *scope, fv value.Value, args []value.Value, kwa
 	if r == nil {
 		r = value.None
 	}
+	switch r.(type) {
+	case value.Str, *value.List, *value.Dict:
+		e.charge(value.SizeOf(r), sc.file, n)
+	}
 	return r
 }
 

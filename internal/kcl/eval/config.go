@@ -18,6 +18,7 @@ func (e *evaluator) config(sc *scope, n *syntax.ConfigExpr) *value.Dict {
 // visible as names to later entries (plain dict literals, not schema
 // configs).
 func (e *evaluator) configExpr(sc *scope, n *syntax.ConfigExpr, schemaCfg bool) *value.Dict {
+	e.charge(value.SizeDict, sc.file, n)
 	d := value.NewDict()
 	csc := sc.child(frConfig)
 	csc.cfg = d
@@ -71,7 +72,7 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 			if op == value.OpOverride {
 				op = value.OpUnion
 			}
-			e.unionEntry(sc, d, value.Entry{Key: se.Key, Value: value.Copy(se.Value), Op: op, Index: se.Index}, false, en)
+			e.unionEntry(sc, d, value.Entry{Key: se.Key, Value: e.copy(se.Value, sc.file, en), Op: op, Index: se.Index}, false, en)
 		}
 		return
 	}
@@ -177,8 +178,11 @@ func (e *evaluator) putKey(sc *scope, d *value.Dict, k value.Value, en *syntax.C
 
 // unionEntry merges one entry into d, reporting conflicts at n.
 func (e *evaluator) unionEntry(sc *scope, d *value.Dict, en value.Entry, idem bool, n syntax.Node) {
-	err := value.UnionEntry(d, en, &value.UnionOptions{Idempotent: idem, Schema: e.reinstantiate}, "")
+	err := value.UnionEntry(d, en, &value.UnionOptions{Idempotent: idem, Schema: e.reinstantiate, Budget: e.budget}, "")
 	if err != nil {
+		if e.budget.Err() != nil {
+			e.stopped(sc.file, n)
+		}
 		var ke *kclErr
 		if errors.As(err, &ke) {
 			panic(kclError{ke.d})

@@ -59,6 +59,14 @@ type Config struct {
 	Stdout      io.Writer         // print() output (nil = discard)
 	MaxDepth    int               // recursion bound (0 = default)
 	MaxOutput   int               // bound on built list/str sizes (0 = default)
+	// MaxMemory bounds the bytes of the values the evaluation builds,
+	// counted as they are built (lists, dicts, strings, schema instances,
+	// copies, unions, decoded documents, encoded text; see value.Budget):
+	// a structure shared by several values counts once per copy and per
+	// output of it, as if expanded. 0 means value.DefaultMaxMemory
+	// (256 MiB), a negative value no bound. Exceeding it is an
+	// EvaluationError "memory budget exceeded: …".
+	MaxMemory int64
 	// Cache, when set, shares parsed files between runs (keyed by path and
 	// content); nil parses every file once per run.
 	Cache *Cache
@@ -147,6 +155,73 @@ type Result struct {
 	Stream *string
 	// Files are the parsed main-package files.
 	Files []*syntax.File
+	// Budget is the evaluation's memory budget, bound to Run's ctx.
+	// Callers that plan or encode Value, Scalar or Stream pass it in
+	// value.PlanOptions / YAMLOptions / JSONOptions, so that the output
+	// (where shared structure is expanded) counts against the same budget
+	// and stops with ctx, and then check BudgetErr.
+	Budget *value.Budget
+}
+
+// BudgetErr returns nil while r.Budget holds, and otherwise the
+// EvaluationError (at the first main-package file) saying which budget
+// ended the output: memory, time limit or cancellation.
+func (r *Result) BudgetErr(ctx context.Context) error {
+	err := r.Budget.Err()
+	if err == nil {
+		return nil
+	}
+	var pos diag.Pos
+	if len(r.Files) > 0 {
+		pos = diag.Pos{File: r.Files[0].Filename, Line: 1}
+	}
+	return diag.New(diag.EvaluationError, pos, "%s", stopMessage(ctx, err))
+}
+
+// TimeoutError is the cause (context.Cause) of a context made by
+// WithTimeout when its time limit is reached.
+type TimeoutError struct {
+	// Limit is the time limit.
+	Limit time.Duration
+}
+
+func (e *TimeoutError) Error() string {
+	return fmt.Sprintf("time limit of %s exceeded", e.Limit)
+}
+
+// Is makes errors.Is(err, context.DeadlineExceeded) hold.
+func (e *TimeoutError) Is(target error) bool { return target == context.DeadlineExceeded }
+
+// WithTimeout returns ctx bounded to d (d <= 0: only ctx's own bound),
+// whose cause, once d has passed, is a *TimeoutError: an evaluation under
+// it fails with "evaluation timed out: time limit of 1m0s exceeded (see
+// --timeout)".
+func WithTimeout(ctx context.Context, d time.Duration) (context.Context, context.CancelFunc) {
+	if d <= 0 {
+		return context.WithCancel(ctx)
+	}
+	return context.WithTimeoutCause(ctx, d, &TimeoutError{Limit: d})
+}
+
+// stopMessage is the text of the EvaluationError of an evaluation stopped
+// by err: its memory budget, or ctx (time limit, cancellation).
+func stopMessage(ctx context.Context, err error) string {
+	var be *value.BudgetError
+	if errors.As(err, &be) {
+		return be.Error() + " (see --max-memory)"
+	}
+	cause := context.Cause(ctx)
+	if cause == nil {
+		cause = err
+	}
+	var te *TimeoutError
+	switch {
+	case errors.As(cause, &te):
+		return "evaluation timed out: " + te.Error() + " (see --timeout)"
+	case errors.Is(cause, context.DeadlineExceeded):
+		return "evaluation timed out: " + cause.Error()
+	}
+	return "evaluation cancelled: " + cause.Error()
 }
 
 const (
@@ -184,6 +259,9 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 		defer fsys.Close()
 		cfg.Sandbox = fsys
+	}
+	if cfg.MaxMemory == 0 {
+		cfg.MaxMemory = value.DefaultMaxMemory
 	}
 	e := newEvaluator(ctx, cfg)
 	defer func() {
@@ -236,6 +314,7 @@ func isStackOverflow(err error) bool { return strings.Contains(err.Error(), "sta
 type evaluator struct {
 	ctx     context.Context
 	cfg     Config
+	budget  *value.Budget
 	arith   value.ArithOptions
 	stdout  io.Writer
 	pkgs    map[string]*pkg // by package path
@@ -275,6 +354,7 @@ func newEvaluator(ctx context.Context, cfg Config) *evaluator {
 	e := &evaluator{
 		ctx:     ctx,
 		cfg:     cfg,
+		budget:  value.NewBudget(ctx, cfg.MaxMemory),
 		arith:   value.ArithOptions{StrictRange: cfg.StrictRange, Debug: cfg.Debug},
 		stdout:  cfg.Stdout,
 		pkgs:    map[string]*pkg{},
@@ -327,11 +407,51 @@ func (e *evaluator) check(err error, f *syntax.File, n syntax.Node) {
 	if err == nil {
 		return
 	}
+	if e.budget.Err() != nil {
+		e.stopped(f, n)
+	}
 	var ke *kclErr
 	if errors.As(err, &ke) {
 		panic(kclError{ke.d})
 	}
 	e.fail(diag.EvaluationError, f, n, "%s", err.Error())
+}
+
+// charge counts n bytes built against the memory budget, failing at the
+// node when it is spent (or the context is done).
+func (e *evaluator) charge(n int64, f *syntax.File, node syntax.Node) {
+	if !e.budget.Charge(n) {
+		e.stopped(f, node)
+	}
+}
+
+// checkBudget fails at the node when the budget stopped a value operation
+// (a copy, a plan, an encoding).
+func (e *evaluator) checkBudget(f *syntax.File, node syntax.Node) {
+	if e.budget.Err() != nil {
+		e.stopped(f, node)
+	}
+}
+
+// stopped fails with the EvaluationError of the budget's error, at the
+// node or else at the statement being run.
+func (e *evaluator) stopped(f *syntax.File, node syntax.Node) {
+	if f == nil {
+		f, node = e.stmtFile, e.stmtNode
+	}
+	e.fail(diag.EvaluationError, f, node, "%s", stopMessage(e.ctx, e.budget.Err()))
+}
+
+// copy is value.CopyCounted under the budget.
+func (e *evaluator) copy(v value.Value, f *syntax.File, node syntax.Node) value.Value {
+	switch v.(type) {
+	case *value.List, *value.Dict, *value.Schema:
+	default:
+		return v
+	}
+	c := value.CopyCounted(v, e.budget)
+	e.checkBudget(f, node)
+	return c
 }
 
 // kclErr wraps a diagnostic as an error (for errors crossing value.Func).
@@ -345,7 +465,7 @@ func (e *evaluator) tick(f *syntax.File, n syntax.Node) {
 	e.steps++
 	if e.steps&1023 == 0 {
 		if err := e.ctx.Err(); err != nil {
-			e.fail(diag.EvaluationError, f, n, "evaluation timed out: %v", err)
+			e.fail(diag.EvaluationError, f, n, "%s", stopMessage(e.ctx, err))
 		}
 	}
 }
@@ -448,7 +568,7 @@ func (e *evaluator) run() (*Result, error) {
 	if len(e.pending) > 0 {
 		return nil, e.pending
 	}
-	res := &Result{Files: files, Stream: e.stream}
+	res := &Result{Files: files, Stream: e.stream, Budget: e.budget}
 	res.Value, res.Scalar = e.output(p)
 	return res, nil
 }

@@ -89,15 +89,18 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 				b.WriteString(p.Value)
 			case *syntax.FormattedValue:
 				v := e.expr(sc, p.X)
-				s, err := value.Format(p.Spec, v)
+				s, err := value.FormatCounted(p.Spec, v, e.budget)
+				e.checkBudget(sc.file, p.X)
 				if err != nil {
 					e.failCol(diag.CompileError, sc.file, p.X, "%s", err.Error())
 				}
 				b.WriteString(s)
 			default:
-				b.WriteString(value.ToStr(e.expr(sc, p)))
+				b.WriteString(value.ToStrCounted(e.expr(sc, p), e.budget))
+				e.checkBudget(sc.file, p)
 			}
 		}
+		e.charge(value.SizeStr+int64(b.Len()), sc.file, n)
 		return value.Str(b.String())
 	case *syntax.NameConstant:
 		switch n.Value {
@@ -140,6 +143,7 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 	case *syntax.ListExpr:
 		l := &value.List{Items: make([]value.Value, 0, len(n.Elts))}
 		e.listElts(sc, l, n.Elts)
+		e.charge(value.SizeOf(l), sc.file, n)
 		return l
 	case *syntax.ListComp:
 		l := &value.List{}
@@ -147,10 +151,13 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 			l.Items = append(l.Items, e.expr(s, n.Elt))
 			if len(l.Items)&1023 == 0 {
 				e.checkSize(len(l.Items), sc.file, n)
+				e.charge(1024*value.SizeListItem, sc.file, n)
 			}
 		})
+		e.charge(value.SizeList+int64(len(l.Items)&1023)*value.SizeListItem, sc.file, n)
 		return l
 	case *syntax.DictComp:
+		e.charge(value.SizeDict, sc.file, n)
 		d := value.NewDict()
 		op := value.OpUnion
 		switch n.Op {
@@ -163,7 +170,7 @@ func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 			k := e.expr(s, n.Key)
 			v := e.expr(s, n.Value)
 			if !isFresh(n.Value) {
-				v = value.Copy(v)
+				v = e.copy(v, sc.file, n)
 			}
 			ks, ok := k.(value.Str)
 			if !ok {
@@ -317,9 +324,9 @@ func (e *evaluator) binop(sc *scope, op syntax.Token, a, b value.Value, n syntax
 			// A schema on the left is re-instantiated, not modified; other
 			// collections are merged in place into a copy.
 			if _, isSchema := a.(*value.Schema); !isSchema {
-				a = value.Copy(a)
+				a = e.copy(a, sc.file, n)
 			}
-			r, err := value.Union(a, b, &value.UnionOptions{Operator: true, Schema: e.reinstantiate})
+			r, err := value.Union(a, b, &value.UnionOptions{Operator: true, Schema: e.reinstantiate, Budget: e.budget})
 			e.check(err, sc.file, n)
 			return r
 		}
@@ -327,14 +334,56 @@ func (e *evaluator) binop(sc *scope, op syntax.Token, a, b value.Value, n syntax
 	if op == syntax.MUL {
 		e.checkSize(repeatSize(a, b)+repeatSize(b, a), sc.file, n)
 	}
+	// A concatenation or repetition is charged before it is built.
+	pre := builtSize(op, a, b)
+	if pre > 0 {
+		e.charge(pre, sc.file, n)
+	}
 	r, err := value.Binary(binOpString(op), a, b, e.arith)
 	e.check(err, sc.file, n)
 	if l, ok := r.(*value.List); ok {
 		e.checkSize(len(l.Items), sc.file, n)
+		if pre == 0 {
+			e.charge(value.SizeOf(l), sc.file, n)
+		}
 	} else if s, ok := r.(value.Str); ok {
 		e.checkSize(len(s), sc.file, n)
+		if pre == 0 {
+			e.charge(value.SizeOf(s), sc.file, n)
+		}
 	}
 	return r
+}
+
+// builtSize is the estimated size of the string or list that `a + b` or
+// `a * b` builds from strings or lists, 0 for other operations.
+func builtSize(op syntax.Token, a, b value.Value) int64 {
+	switch op {
+	case syntax.ADD:
+		switch x := a.(type) {
+		case value.Str:
+			if y, ok := b.(value.Str); ok {
+				return value.SizeStr + int64(len(x)) + int64(len(y))
+			}
+		case *value.List:
+			if y, ok := b.(*value.List); ok {
+				return value.SizeList + value.SizeListItem*int64(len(x.Items)+len(y.Items))
+			}
+		}
+	case syntax.MUL:
+		n := int64(repeatSize(a, b) + repeatSize(b, a))
+		if n == 0 {
+			return 0
+		}
+		if _, isList := a.(*value.List); isList {
+			return value.SizeList + value.SizeListItem*n
+		}
+		if _, isList := b.(*value.List); isList {
+			return value.SizeList + value.SizeListItem*n
+		}
+		return value.SizeStr + n
+	}
+	return 0
 }
 
 // repeatSize is the size of `seq * n` (0 when not a repetition).

@@ -422,11 +422,14 @@ func (e *evaluator) output(p *pkg) (*value.Dict, value.Value) {
 			v = sv.Attrs
 		}
 		if acc == nil {
-			acc = value.Copy(v)
+			acc = e.copy(v, s.file, s.node)
 			continue
 		}
-		r, err := value.Union(acc, value.Copy(v), &value.UnionOptions{Idempotent: true})
+		r, err := value.Union(acc, e.copy(v, s.file, s.node), &value.UnionOptions{Idempotent: true, Budget: e.budget})
 		if err != nil {
+			if e.budget.Err() != nil {
+				e.stopped(s.file, s.node)
+			}
 			e.fail(diag.EvaluationError, s.file, s.node, "%s", err.Error())
 		}
 		acc = r

@@ -331,12 +331,12 @@ func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
 		// A config expression applied to a non-schema value: union.
 		cfg := e.config(sc, n.Config)
 		if si, isSchema := sv.(*value.Schema); isSchema {
-			r, err := value.Union(value.Copy(si), cfg, &value.UnionOptions{Schema: e.reinstantiate})
+			r, err := value.Union(e.copy(si, nil, nil), cfg, &value.UnionOptions{Schema: e.reinstantiate, Budget: e.budget})
 			e.check(err, sc.file, n)
 			return r
 		}
 		if d, isDict := sv.(*value.Dict); isDict {
-			r, err := value.Union(value.Copy(d), cfg, &value.UnionOptions{Schema: e.reinstantiate})
+			r, err := value.Union(e.copy(d, nil, nil), cfg, &value.UnionOptions{Schema: e.reinstantiate, Budget: e.budget})
 			e.check(err, sc.file, n)
 			return r
 		}
@@ -506,6 +506,7 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	// Config keys for attributes that no statement applied (e.g. only
 	// declared in a protocol) were handled by the attribute statements.
 	inst := &value.Schema{Name: sd.name, PkgPath: sd.pkg.path, Attrs: in.lz.vals, Def: sd, Config: cfg, Args: args, Kwargs: kwargs}
+	e.charge(value.SizeOf(inst), siteFile, site)
 	if siteFile != nil {
 		inst.Site = siteRec{siteFile, site}
 	}
@@ -651,8 +652,8 @@ func (e *evaluator) cannotAdd(sd *schemaDef, key string, f *syntax.File, site sy
 func (e *evaluator) applyEntry(v value.Value, en value.Entry, f *syntax.File, site syntax.Node) value.Value {
 	d := value.NewDict()
 	d.Set(en.Key, v)
-	en.Value = value.Copy(en.Value)
-	err := value.UnionEntry(d, en, &value.UnionOptions{Schema: e.reinstantiate}, "")
+	en.Value = e.copy(en.Value, nil, nil)
+	err := value.UnionEntry(d, en, &value.UnionOptions{Schema: e.reinstantiate, Budget: e.budget}, "")
 	if err != nil {
 		e.check(err, f, site)
 	}
@@ -708,26 +709,26 @@ func (e *evaluator) execSchemaAttr(sc *scope, a *syntax.SchemaAttr) {
 		e.checkDeprecated(a.Decorators, name, sc.file, in.siteFile, in.site)
 	}
 	if inCfg && ce.Op == value.OpOverride && ce.Index == nil {
-		v = value.Copy(ce.Value)
+		v = e.copy(ce.Value, nil, nil)
 	} else {
 		if a.Value != nil {
 			dv := e.expr(sc, a.Value)
 			if isUnifyAttr(a) {
 				if prev, _ := in.read(name); value.Truthy(prev) {
-					r, err := value.Union(value.Copy(prev), dv, &value.UnionOptions{Schema: e.reinstantiate})
+					r, err := value.Union(e.copy(prev, nil, nil), dv, &value.UnionOptions{Schema: e.reinstantiate, Budget: e.budget})
 					e.check(err, sc.file, a)
 					dv = r
 				}
 			}
 			if a.Op == syntax.OR_ASSIGN {
 				prev, _ := in.read(name)
-				r, err := value.Union(value.Copy(prev), value.Copy(dv), &value.UnionOptions{Schema: e.reinstantiate})
+				r, err := value.Union(e.copy(prev, nil, nil), e.copy(dv, nil, nil), &value.UnionOptions{Schema: e.reinstantiate, Budget: e.budget})
 				e.check(err, sc.file, a)
 				v = r
 			} else if isFresh(a.Value) {
 				v = dv
 			} else {
-				v = value.Copy(dv)
+				v = e.copy(dv, nil, nil)
 			}
 		} else if a.Type != nil && a.Type.Kind == syntax.LiteralType {
 			v = e.expr(sc, a.Type.Literal)
@@ -857,6 +858,7 @@ func (e *evaluator) requiredNestedAt(v value.Value, f *syntax.File, site syntax.
 }
 
 func (e *evaluator) requiredNested(v value.Value, f *syntax.File, site syntax.Node) {
+	e.tick(f, site)
 	switch x := v.(type) {
 	case *value.Schema:
 		e.requiredCheck(x, f, site)

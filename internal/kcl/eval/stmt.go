@@ -38,7 +38,7 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 		for i, t := range s.Targets {
 			tv := v
 			if !fresh || i > 0 {
-				tv = value.Copy(v)
+				tv = e.copy(v, nil, nil)
 			}
 			e.assign(sc, t, tv, s)
 		}
@@ -53,7 +53,7 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 		v := e.schemaExpr(sc, s.Value)
 		if id, ok := s.Target.(*syntax.Ident); ok && sc.kind == frSchema {
 			if prev, ok := sc.inst.read(id.Name); ok && value.Truthy(prev) {
-				r, err := value.Union(value.Copy(prev), v, &value.UnionOptions{Schema: e.reinstantiate})
+				r, err := value.Union(e.copy(prev, nil, nil), v, &value.UnionOptions{Schema: e.reinstantiate, Budget: e.budget})
 				e.check(err, sc.file, s)
 				v = r
 			}
@@ -61,7 +61,7 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 			lz := sc.pkg.lz
 			if lz.maxIdx[id.Name] > 0 {
 				prev, _ := lz.vals.Get(id.Name)
-				r, err := value.Union(value.Copy(prev), v, &value.UnionOptions{Schema: e.reinstantiate})
+				r, err := value.Union(e.copy(prev, nil, nil), v, &value.UnionOptions{Schema: e.reinstantiate, Budget: e.budget})
 				e.check(err, sc.file, s)
 				v = r
 			}
@@ -172,7 +172,7 @@ func (e *evaluator) assignTarget(sc *scope, target syntax.Expr, v value.Value, s
 			// The instance is re-run (defaults that depend on the attribute,
 			// checks) and updated in place.
 			if _, isDef := o.Def.(*schemaDef); isDef && len(o.Args) == 0 {
-				nv, err := e.reinstantiate(o, value.Copy(o.Config).(*value.Dict))
+				nv, err := e.reinstantiate(o, e.copy(o.Config, nil, nil).(*value.Dict))
 				e.check(err, sc.file, t)
 				if ns, ok := nv.(*value.Schema); ok {
 					o.Attrs = ns.Attrs

@@ -80,6 +80,7 @@ func typeText(t *syntax.TypeExpr) string {
 
 // match reports whether v fits t, returning the converted value.
 func (e *evaluator) match(sc *scope, v value.Value, t *syntax.TypeExpr, nested bool) (value.Value, bool) {
+	e.tick(e.stmtFile, e.stmtNode)
 	switch v.(type) {
 	case nil:
 		return value.Undefined, true
@@ -215,7 +216,7 @@ func (e *evaluator) tryMatch(sc *scope, v value.Value, t *syntax.TypeExpr) (r va
 			panic(rec)
 		}
 	}()
-	return e.match(sc, value.Copy(v), t, true)
+	return e.match(sc, e.copy(v, nil, nil), t, true)
 }
 
 // isExact reports whether v already has type t without conversion.

@@ -35,9 +35,14 @@ type Args struct {
 	Quiet        bool     // -q: print nothing but errors
 	NoStyle      bool     // --no_style (no-op: output has no colors)
 	Help         bool     // -h
-	// Timeout bounds the evaluation time (--timeout; 0 = no bound). Not
-	// an official flag.
+	// Timeout bounds the evaluation time, output included (--timeout,
+	// default DefaultTimeout on the command line; 0 = no bound). Not an
+	// official flag.
 	Timeout time.Duration
+	// MaxMemory is the evaluation's memory budget (--max-memory, see
+	// eval.Config.MaxMemory: 0 = 256 MiB, < 0 = no bound). Not an official
+	// flag.
+	MaxMemory int64
 
 	// Resolve says when the resolver's compile-time errors are consulted
 	// (--resolve first|on-error|never; not an official flag).
@@ -91,7 +96,7 @@ func FlagSet(a *Args) *pflag.FlagSet {
 	fs.BoolVarP(&a.Quiet, "quiet", "q", false, "print nothing but errors")
 	fs.BoolVar(&a.NoStyle, "no_style", false, "no colors in the output (no-op)")
 	fs.StringVar(&a.resolveFlag, "resolve", "first", "when to run the resolver: first (before evaluating, as kcl does), on-error (lenient: only to explain a failed evaluation) or never")
-	fs.DurationVar(&a.Timeout, "timeout", 0, "stop the evaluation with an EvaluationError after this time (0: no limit)")
+	AddBudgetFlags(fs, &a.Timeout, &a.MaxMemory)
 	fs.BoolVarP(&a.Help, "help", "h", false, "help for run")
 	return fs
 }

@@ -41,6 +41,7 @@ type Config struct {
 	// OutputFromSettings is set when Output came from a settings file
 	// (untrusted): it is written through the sandbox.
 	OutputFromSettings bool
+	MaxMemory          int64 // eval.Config.MaxMemory
 }
 
 // RunPolicy is the sandbox policy of `run`, as `kcl run`: writes beneath
@@ -107,6 +108,7 @@ func Resolve(a Args) (*Config, error) {
 		Overlay:      a.Overlay,
 		Resolve:      a.Resolve,
 		Policy:       RunPolicy(),
+		MaxMemory:    a.MaxMemory,
 	}
 	if a.Policy != nil {
 		cfg.Policy = *a.Policy

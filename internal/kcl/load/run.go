@@ -55,6 +55,7 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		Debug:       cfg.Debug,
 		Stdout:      stdout,
 		Sandbox:     cfg.Sandbox,
+		MaxMemory:   cfg.MaxMemory,
 	})
 	if err != nil {
 		if mode == ResolveOnError && len(cfg.External) == 0 {
@@ -80,18 +81,32 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 			return nil, err
 		}
 	}
-	planned := value.Plan(v, value.PlanOptions{DisableNone: cfg.DisableNone, SortKeys: cfg.SortKeys, ShowHidden: cfg.ShowHidden})
-	if isEmptyOutput(planned) {
+	out, err := encodeResult(v, cfg, res.Budget)
+	if err == nil {
+		err = res.BudgetErr(ctx)
+	}
+	if err != nil {
+		return nil, err
+	}
+	return out, nil
+}
+
+// encodeResult plans and prints the result v under the evaluation's
+// budget: the output, where shared structure is expanded, counts against
+// it (the caller checks the budget).
+func encodeResult(v value.Value, cfg *Config, b *value.Budget) ([]byte, error) {
+	planned := value.Plan(v, value.PlanOptions{DisableNone: cfg.DisableNone, SortKeys: cfg.SortKeys, ShowHidden: cfg.ShowHidden, Budget: b})
+	if b.Err() != nil || isEmptyOutput(planned) {
 		return nil, nil
 	}
 	if cfg.Format == "json" {
-		return withNewline(value.EncodeJSON(planned, value.JSONOptions{Indent: 4})), nil
+		return withNewline(value.EncodeJSON(planned, value.JSONOptions{Indent: 4, Budget: b})), nil
 	}
 	if l, ok := planned.(*value.List); ok && allConfigs(l) {
 		// A top-level list of configs prints as a YAML stream.
-		return value.EncodeYAMLStream(l.Items, value.YAMLOptions{}, ""), nil
+		return value.EncodeYAMLStream(l.Items, value.YAMLOptions{Budget: b}, ""), nil
 	}
-	return withNewline(value.EncodeYAML(planned, value.YAMLOptions{})), nil
+	return withNewline(value.EncodeYAML(planned, value.YAMLOptions{Budget: b})), nil
 }
 
 // isEmptyOutput reports whether a planned result prints nothing: no value
@@ -144,11 +159,8 @@ func Run(ctx context.Context, a Args, stdout, stderr io.Writer) int {
 	// Error source lines are read through the sandbox too: a refused
 	// file's content never reaches stderr.
 	src := diag.FileSource{Overlay: cfg.Overlay, Read: fsys.ReadFile}
-	if a.Timeout > 0 {
-		var cancel context.CancelFunc
-		ctx, cancel = context.WithTimeout(ctx, a.Timeout)
-		defer cancel()
-	}
+	ctx, cancel := eval.WithTimeout(ctx, a.Timeout)
+	defer cancel()
 	if a.Quiet {
 		stdout = io.Discard
 	}

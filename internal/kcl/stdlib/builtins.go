@@ -39,11 +39,11 @@ func (b *builtins) funcs() map[string]*value.Func {
 		fn("int", builtinInt),
 		fn("float", builtinFloat),
 		fn("bool", builtinBool),
-		fn("str", builtinStr),
-		fn("list", builtinList),
-		fn("dict", builtinDict),
+		fn("str", b.str),
+		fn("list", b.list),
+		fn("dict", b.dict),
 		fn("typeof", builtinTypeof),
-		fn("isunique", builtinIsUnique),
+		fn("isunique", b.isUnique),
 		fn("isnullish", builtinIsNullish),
 		fn("multiplyof", builtinMultiplyOf),
 		fn("reduce", builtinReduce),
@@ -68,9 +68,13 @@ func (b *builtins) print(args []value.Value, kwargs []value.Entry) (value.Value,
 			return nil, fmt.Errorf("print() got an unexpected keyword argument '%s'", kw.Key)
 		}
 	}
+	budget := budgetOf(b.env)
 	parts := make([]string, len(args))
 	for i, a := range args {
-		parts[i] = value.ToStr(a)
+		parts[i] = value.ToStrCounted(a, budget)
+		if err := budget.Err(); err != nil {
+			return nil, err
+		}
 	}
 	w := io.Discard
 	if b.env != nil && b.env.Stdout() != nil {
@@ -640,7 +644,7 @@ func builtinBool(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 	return value.Bool(value.Truthy(a.get(0, value.Bool(false)))), nil
 }
 
-func builtinStr(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) str(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("str", args, kwargs, "x")
 	if err != nil {
 		return nil, err
@@ -648,10 +652,15 @@ func builtinStr(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	if a.vals[0] == nil {
 		return value.Str(""), nil
 	}
-	return value.Str(value.ToStr(a.vals[0])), nil
+	budget := budgetOf(b.env)
+	s := value.ToStrCounted(a.vals[0], budget)
+	if err := budget.Err(); err != nil {
+		return nil, err
+	}
+	return value.Str(s), nil
 }
 
-func builtinList(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) list(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("list", args, kwargs, "x")
 	if err != nil {
 		return nil, err
@@ -663,14 +672,19 @@ func builtinList(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 	if !ok {
 		return nil, notIterable(a.vals[0])
 	}
+	budget := budgetOf(b.env)
 	out := make([]value.Value, len(items))
 	for i, it := range items {
-		out[i] = value.Copy(it)
+		out[i] = value.CopyCounted(it, budget)
+	}
+	if err := budget.Err(); err != nil {
+		return nil, err
 	}
 	return &value.List{Items: out}, nil
 }
 
-func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) dict(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	budget := budgetOf(b.env)
 	if len(args) > 1 {
 		return nil, fmt.Errorf("dict expected at most 1 argument, got %d", len(args))
 	}
@@ -679,12 +693,12 @@ func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 		switch x := args[0].(type) {
 		case *value.Dict:
 			for _, e := range x.Entries() {
-				d.SetEntry(value.Entry{Key: e.Key, Value: value.Copy(e.Value), Op: e.Op})
+				d.SetEntry(value.Entry{Key: e.Key, Value: value.CopyCounted(e.Value, budget), Op: e.Op})
 			}
 		case *value.Schema:
 			if x.Attrs != nil {
 				for _, e := range x.Attrs.Entries() {
-					d.Set(e.Key, value.Copy(e.Value))
+					d.Set(e.Key, value.CopyCounted(e.Value, budget))
 				}
 			}
 		case *value.List:
@@ -693,7 +707,7 @@ func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 				if !ok || len(pair.Items) != 2 {
 					return nil, errors.New("dictionary update sequence element has wrong length; 2 is required")
 				}
-				d.Set(value.ToStr(pair.Items[0]), value.Copy(pair.Items[1]))
+				d.Set(value.ToStr(pair.Items[0]), value.CopyCounted(pair.Items[1], budget))
 			}
 		case value.NoneType, value.UndefinedType:
 		default:
@@ -702,6 +716,9 @@ func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 	}
 	for _, kw := range kwargs {
 		d.Set(kw.Key, kw.Value)
+	}
+	if err := budget.Err(); err != nil {
+		return nil, err
 	}
 	return d, nil
 }
@@ -727,7 +744,7 @@ func builtinTypeof(args []value.Value, kwargs []value.Entry) (value.Value, error
 	return value.Str(v.Type()), nil
 }
 
-func builtinIsUnique(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) isUnique(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("isunique", args, kwargs, "inval")
 	if err != nil {
 		return nil, err
@@ -740,8 +757,12 @@ func builtinIsUnique(args []value.Value, kwargs []value.Entry) (value.Value, err
 	if !ok {
 		return nil, notIterable(v)
 	}
+	budget := budgetOf(b.env)
 	for i := range items {
 		for j := i + 1; j < len(items); j++ {
+			if !budget.Step() {
+				return nil, budget.Err()
+			}
 			if value.Equal(items[i], items[j]) {
 				return value.Bool(false), nil
 			}

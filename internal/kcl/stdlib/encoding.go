@@ -5,7 +5,6 @@ import (
 	"encoding/base64"
 	"errors"
 	"fmt"
-	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -91,12 +90,17 @@ func jsonModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
+			budget := budgetOf(env)
 			out := value.EncodeJSON(a.get(0, value.None), value.JSONOptions{
 				SortKeys:      a.bool(1+off, false),
 				Indent:        int(indent),
 				IgnorePrivate: a.bool(3+off, false),
 				IgnoreNone:    a.bool(4+off, false),
+				Budget:        budget,
 			})
+			if err := budget.Err(); err != nil {
+				return nil, err
+			}
 			if !withFile {
 				return value.Str(out), nil
 			}
@@ -122,7 +126,7 @@ func jsonModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			return value.DecodeJSON([]byte(s))
+			return value.DecodeJSONWith([]byte(s), value.DecodeOptions{Budget: budgetOf(env)})
 		}),
 		fn("validate", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 			a, err := bind("validate", args, kwargs, "value")
@@ -141,24 +145,35 @@ func jsonModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			return mergePatch(a.get(0, value.None), a.get(1, value.None)), nil
+			budget := budgetOf(env)
+			out := mergePatch(a.get(0, value.None), a.get(1, value.None), budget)
+			if err := budget.Err(); err != nil {
+				return nil, err
+			}
+			return out, nil
 		}),
 	)
 }
 
 // mergePatch applies an RFC 7396 JSON merge patch.
-func mergePatch(target, patch value.Value) value.Value {
+func mergePatch(target, patch value.Value, budget *value.Budget) value.Value {
 	pd, ok := asDict(patch)
 	if !ok {
-		return value.Copy(patch)
+		return value.CopyCounted(patch, budget)
 	}
 	out := value.NewDict()
+	if !budget.Charge(value.SizeOf(pd)) {
+		return out
+	}
 	if td, ok := asDict(target); ok {
 		for _, e := range td.Entries() {
-			out.Set(e.Key, value.Copy(e.Value))
+			out.Set(e.Key, value.CopyCounted(e.Value, budget))
 		}
 	}
 	for _, e := range pd.Entries() {
+		if budget.Err() != nil {
+			return out
+		}
 		if _, isNone := e.Value.(value.NoneType); isNone {
 			out.Delete(e.Key)
 			continue
@@ -167,7 +182,7 @@ func mergePatch(target, patch value.Value) value.Value {
 		if cur == nil {
 			cur = value.None
 		}
-		out.Set(e.Key, mergePatch(cur, e.Value))
+		out.Set(e.Key, mergePatch(cur, e.Value, budget))
 	}
 	return out
 }
@@ -202,6 +217,7 @@ func yamlModule(env Env) map[string]value.Value {
 				SortKeys:      a.bool(1+off, false),
 				IgnorePrivate: a.bool(2+off, false),
 				IgnoreNone:    a.bool(3+off, false),
+				Budget:        budgetOf(env),
 			}
 			data := a.get(0, value.None)
 			var out []byte
@@ -212,13 +228,21 @@ func yamlModule(env Env) map[string]value.Value {
 				}
 				// Unlike manifests.yaml_stream, encode_all keeps each
 				// document's final newline before the "\n---\n" separator.
-				docs := make([]string, len(items))
 				for i, it := range items {
-					docs[i] = string(value.EncodeYAML(it, opts))
+					if i > 0 {
+						out = append(out, "\n---\n"...)
+					}
+					doc := value.EncodeYAML(it, opts)
+					if !opts.Budget.Charge(int64(len(doc))) {
+						break
+					}
+					out = append(out, doc...)
 				}
-				out = []byte(strings.Join(docs, "\n---\n"))
 			} else {
 				out = value.EncodeYAML(data, opts)
+			}
+			if err := opts.Budget.Err(); err != nil {
+				return nil, err
 			}
 			if !withFile {
 				return value.Str(out), nil
@@ -243,14 +267,15 @@ func yamlModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
+			opts := value.DecodeOptions{Budget: budgetOf(env)}
 			if all {
-				docs, err := value.DecodeYAMLAll([]byte(s))
+				docs, err := value.DecodeYAMLAllWith([]byte(s), opts)
 				if err != nil {
 					return nil, err
 				}
 				return &value.List{Items: docs}, nil
 			}
-			return value.DecodeYAML([]byte(s))
+			return value.DecodeYAMLWith([]byte(s), opts)
 		}
 	}
 	return members(
@@ -285,8 +310,12 @@ func manifestsModule(env Env) map[string]value.Value {
 		if so, ok := env.(StreamOptioner); ok {
 			adjust = so.StreamOptions
 		}
-		text, err := yamlStream(a.get(0, value.None), a.get(1, value.None), adjust)
+		budget := budgetOf(env)
+		text, err := yamlStream(a.get(0, value.None), a.get(1, value.None), adjust, budget)
 		if err != nil {
+			return nil, err
+		}
+		if err := budget.Err(); err != nil {
 			return nil, err
 		}
 		if env != nil {
@@ -303,11 +332,11 @@ func manifestsModule(env Env) map[string]value.Value {
 // means the defaults. The text ends with a newline unless there are no
 // documents.
 func YAMLStream(values, opts value.Value) (string, error) {
-	return yamlStream(values, opts, nil)
+	return yamlStream(values, opts, nil, nil)
 }
 
-func yamlStream(values, opts value.Value, adjust func(*value.YAMLOptions)) (string, error) {
-	o := value.YAMLOptions{IgnorePrivate: true}
+func yamlStream(values, opts value.Value, adjust func(*value.YAMLOptions), budget *value.Budget) (string, error) {
+	o := value.YAMLOptions{IgnorePrivate: true, Budget: budget}
 	sep := "---"
 	if d, ok := asDict(opts); ok {
 		for _, e := range d.Entries() {

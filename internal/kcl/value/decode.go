@@ -13,13 +13,41 @@ import (
 	"gopkg.in/yaml.v3"
 )
 
+// DefaultMaxAliasNodes bounds the nodes that the aliases of one YAML
+// document may expand to when DecodeOptions.MaxAliasNodes is 0.
+const DefaultMaxAliasNodes = 1_000_000
+
+// DecodeOptions bound the YAML and JSON decoders.
+type DecodeOptions struct {
+	// MaxAliasNodes bounds how many nodes the aliases (*name) of a YAML
+	// document expand to: every node built by resolving an alias counts,
+	// nested aliases included. 0 means DefaultMaxAliasNodes, a negative
+	// value no limit. A "billion laughs" document of a few hundred bytes
+	// stops here instead of expanding to billions of nodes.
+	MaxAliasNodes int
+	// Budget, when set, is charged for every value built; a refused charge
+	// ends the decoding with the budget's error.
+	Budget *Budget
+}
+
+// AliasLimitError is the error of a YAML document whose aliases expand to
+// more nodes than DecodeOptions.MaxAliasNodes.
+type AliasLimitError struct{ Limit int }
+
+func (e *AliasLimitError) Error() string {
+	return fmt.Sprintf("alias expansion limit exceeded: the document's aliases expand to more than %d nodes", e.Limit)
+}
+
 // DecodeYAML parses one YAML document into a Value: mappings become ordered
 // dicts (keys converted with ToStr), sequences lists, and scalars None,
 // Bool, Int (Float when out of the i64 range), Float or Str, typed with
 // serde_yaml's rules (see yamlResolvePlain), as KCL's yaml.decode does.
-// Aliases are resolved; "<<" merge keys are kept as ordinary keys. An empty
-// document gives None.
-func DecodeYAML(data []byte) (Value, error) {
+// Aliases are resolved, within DefaultMaxAliasNodes; "<<" merge keys are
+// kept as ordinary keys. An empty document gives None.
+func DecodeYAML(data []byte) (Value, error) { return DecodeYAMLWith(data, DecodeOptions{}) }
+
+// DecodeYAMLWith is DecodeYAML with the bounds of opts.
+func DecodeYAMLWith(data []byte, opts DecodeOptions) (Value, error) {
 	var n yaml.Node
 	if err := yaml.Unmarshal(data, &n); err != nil {
 		return nil, fmt.Errorf("decode yaml: %w", err)
@@ -27,12 +55,17 @@ func DecodeYAML(data []byte) (Value, error) {
 	if n.Kind == 0 {
 		return None, nil
 	}
-	return yamlNodeValue(&n, 0)
+	return newYAMLDecoder(opts).value(&n, 0, false)
 }
 
 // DecodeYAMLAll parses every document of a YAML stream.
-func DecodeYAMLAll(data []byte) ([]Value, error) {
+func DecodeYAMLAll(data []byte) ([]Value, error) { return DecodeYAMLAllWith(data, DecodeOptions{}) }
+
+// DecodeYAMLAllWith is DecodeYAMLAll with the bounds of opts; the alias
+// limit applies to the stream as a whole.
+func DecodeYAMLAllWith(data []byte, opts DecodeOptions) ([]Value, error) {
 	dec := yaml.NewDecoder(bytes.NewReader(data))
+	d := newYAMLDecoder(opts)
 	var out []Value
 	for {
 		var n yaml.Node
@@ -43,7 +76,7 @@ func DecodeYAMLAll(data []byte) ([]Value, error) {
 		if err != nil {
 			return nil, fmt.Errorf("decode yaml: %w", err)
 		}
-		v, err := yamlNodeValue(&n, 0)
+		v, err := d.value(&n, 0, false)
 		if err != nil {
 			return nil, err
 		}
@@ -53,22 +86,47 @@ func DecodeYAMLAll(data []byte) ([]Value, error) {
 
 const decodeMaxDepth = 10000
 
-func yamlNodeValue(n *yaml.Node, depth int) (Value, error) {
+// yamlDecoder turns yaml.v3 nodes into values within the bounds.
+type yamlDecoder struct {
+	maxAlias   int // < 0: no limit
+	aliasNodes int // nodes built through aliases so far
+	budget     *Budget
+}
+
+func newYAMLDecoder(opts DecodeOptions) *yamlDecoder {
+	d := &yamlDecoder{maxAlias: opts.MaxAliasNodes, budget: opts.Budget}
+	if d.maxAlias == 0 {
+		d.maxAlias = DefaultMaxAliasNodes
+	}
+	return d
+}
+
+// value converts n; aliased is set below an alias.
+func (d *yamlDecoder) value(n *yaml.Node, depth int, aliased bool) (Value, error) {
 	if depth > decodeMaxDepth {
 		return nil, errors.New("decode yaml: document nested too deeply")
+	}
+	if aliased && n.Kind != yaml.AliasNode {
+		d.aliasNodes++
+		if d.maxAlias >= 0 && d.aliasNodes > d.maxAlias {
+			return nil, fmt.Errorf("decode yaml: %w", &AliasLimitError{Limit: d.maxAlias})
+		}
 	}
 	switch n.Kind {
 	case yaml.DocumentNode:
 		if len(n.Content) == 0 {
 			return None, nil
 		}
-		return yamlNodeValue(n.Content[0], depth+1)
+		return d.value(n.Content[0], depth+1, aliased)
 	case yaml.AliasNode:
-		return yamlNodeValue(n.Alias, depth+1)
+		return d.value(n.Alias, depth+1, true)
 	case yaml.SequenceNode:
+		if !d.budget.Charge(SizeList + SizeListItem*int64(len(n.Content))) {
+			return nil, d.budget.Err()
+		}
 		l := &List{Items: make([]Value, 0, len(n.Content))}
 		for _, c := range n.Content {
-			v, err := yamlNodeValue(c, depth+1)
+			v, err := d.value(c, depth+1, aliased)
 			if err != nil {
 				return nil, err
 			}
@@ -76,21 +134,27 @@ func yamlNodeValue(n *yaml.Node, depth int) (Value, error) {
 		}
 		return l, nil
 	case yaml.MappingNode:
-		d := NewDict()
+		if !d.budget.Charge(SizeDict + SizeDictEntry*int64(len(n.Content)/2)) {
+			return nil, d.budget.Err()
+		}
+		m := NewDict()
 		for i := 0; i+1 < len(n.Content); i += 2 {
 			k, v := n.Content[i], n.Content[i+1]
-			kv, err := yamlNodeValue(k, depth+1)
+			kv, err := d.value(k, depth+1, aliased)
 			if err != nil {
 				return nil, err
 			}
-			vv, err := yamlNodeValue(v, depth+1)
+			vv, err := d.value(v, depth+1, aliased)
 			if err != nil {
 				return nil, err
 			}
-			d.Set(ToStr(kv), vv)
+			m.Set(ToStr(kv), vv)
 		}
-		return d, nil
+		return m, nil
 	case yaml.ScalarNode:
+		if !d.budget.Charge(SizeStr + int64(len(n.Value))) {
+			return nil, d.budget.Err()
+		}
 		return yamlScalarValue(n)
 	}
 	return None, nil
@@ -208,10 +272,14 @@ func yamlParseInt(s string) (Value, bool) {
 
 // DecodeJSON parses one JSON value into a Value with ordered dicts; numbers
 // without '.', 'e' or 'E' become Int (Float when out of the i64 range).
-func DecodeJSON(data []byte) (Value, error) {
+func DecodeJSON(data []byte) (Value, error) { return DecodeJSONWith(data, DecodeOptions{}) }
+
+// DecodeJSONWith is DecodeJSON charging opts.Budget for the values built
+// (JSON has no aliases: MaxAliasNodes does not apply).
+func DecodeJSONWith(data []byte, opts DecodeOptions) (Value, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.UseNumber()
-	v, err := jsonDecodeValue(dec, 0)
+	v, err := jsonDecodeValue(dec, 0, opts.Budget)
 	if err != nil {
 		return nil, fmt.Errorf("decode json: %w", err)
 	}
@@ -221,7 +289,7 @@ func DecodeJSON(data []byte) (Value, error) {
 	return v, nil
 }
 
-func jsonDecodeValue(dec *json.Decoder, depth int) (Value, error) {
+func jsonDecodeValue(dec *json.Decoder, depth int, b *Budget) (Value, error) {
 	if depth > decodeMaxDepth {
 		return nil, errors.New("document nested too deeply")
 	}
@@ -229,13 +297,20 @@ func jsonDecodeValue(dec *json.Decoder, depth int) (Value, error) {
 	if err != nil {
 		return nil, err
 	}
+	n := int64(SizeDictEntry) // a list item or dict entry, and its value
+	if s, ok := tok.(string); ok {
+		n += int64(len(s))
+	}
+	if !b.Charge(n) {
+		return nil, b.Err()
+	}
 	switch t := tok.(type) {
 	case json.Delim:
 		switch t {
 		case '[':
 			l := &List{}
 			for dec.More() {
-				v, err := jsonDecodeValue(dec, depth+1)
+				v, err := jsonDecodeValue(dec, depth+1, b)
 				if err != nil {
 					return nil, err
 				}
@@ -253,7 +328,7 @@ func jsonDecodeValue(dec *json.Decoder, depth int) (Value, error) {
 					return nil, err
 				}
 				k, _ := kt.(string)
-				v, err := jsonDecodeValue(dec, depth+1)
+				v, err := jsonDecodeValue(dec, depth+1, b)
 				if err != nil {
 					return nil, err
 				}

@@ -11,29 +11,67 @@ import (
 // them. Indent 0 prints on one line with Python-like separators (", " and
 // ": "); Indent n > 0 prints one item per line indented n spaces per level.
 // The zero value keeps private keys and None.
+//
+// Budget, when set, is charged for the planned value (see PlanOptions) and
+// the bytes written; once it refuses, encoding stops and the output is
+// incomplete: callers must check Budget.Err().
 type JSONOptions struct {
 	SortKeys      bool
 	Indent        int
 	IgnorePrivate bool
 	IgnoreNone    bool
+	Budget        *Budget
 }
 
 // EncodeJSON prints v as JSON the way KCL's json.encode and `${x: #json}`
 // do. v is planned first (see Plan) with the options; a value that plans to
 // nothing prints as null. There is no trailing newline.
 func EncodeJSON(v Value, opts JSONOptions) []byte {
-	p := Plan(v, PlanOptions{DisableNone: opts.IgnoreNone, SortKeys: opts.SortKeys, ShowHidden: !opts.IgnorePrivate})
-	var b strings.Builder
-	jsonWrite(&b, p, opts.Indent, 0)
+	p := Plan(v, PlanOptions{DisableNone: opts.IgnoreNone, SortKeys: opts.SortKeys, ShowHidden: !opts.IgnorePrivate, Budget: opts.Budget})
+	if opts.Budget.Err() != nil {
+		return nil
+	}
+	b := &jsonWriter{budget: opts.Budget}
+	jsonWrite(b, p, opts.Indent, 0)
 	return []byte(b.String())
 }
 
-func jsonNewline(b *strings.Builder, indent, level int) {
+// jsonWriter is the output of EncodeJSON and its budget.
+type jsonWriter struct {
+	strings.Builder
+	budget     *Budget
+	capCharged int // the capacity of the output last charged
+}
+
+// spend charges n bytes about to be written and, when the buffer has grown
+// since the last charge, its new capacity (each growth allocates a new
+// buffer: the charges add up to what was allocated); false when the
+// budget refuses.
+func (b *jsonWriter) spend(n int) bool {
+	if b.budget == nil {
+		return true
+	}
+	c := int64(n)
+	if b.Cap() != b.capCharged {
+		c += int64(b.Cap())
+		b.capCharged = b.Cap()
+	}
+	return b.budget.Charge(c)
+}
+
+func jsonNewline(b *jsonWriter, indent, level int) {
 	b.WriteByte('\n')
 	b.WriteString(strings.Repeat(" ", indent*level))
 }
 
-func jsonWrite(b *strings.Builder, v Value, indent, level int) {
+func jsonWrite(b *jsonWriter, v Value, indent, level int) {
+	n := 0
+	if s, ok := v.(Str); ok {
+		n = len(s)
+	}
+	if !b.spend(n) {
+		return
+	}
 	switch x := v.(type) {
 	case nil, UndefinedType, NoneType:
 		b.WriteString("null")
@@ -46,11 +84,11 @@ func jsonWrite(b *strings.Builder, v Value, indent, level int) {
 	case Int:
 		b.WriteString(strconv.FormatInt(int64(x), 10))
 	case Float:
-		jsonFloat(b, float64(x))
+		jsonFloat(&b.Builder, float64(x))
 	case Unit:
-		jsonFloat(b, x.Float)
+		jsonFloat(&b.Builder, x.Float)
 	case Str:
-		jsonQuoteTo(b, string(x))
+		jsonQuoteTo(&b.Builder, string(x))
 	case *List:
 		if len(x.Items) == 0 {
 			b.WriteString("[]")
@@ -89,7 +127,7 @@ func jsonWrite(b *strings.Builder, v Value, indent, level int) {
 			if indent > 0 {
 				jsonNewline(b, indent, level+1)
 			}
-			jsonQuoteTo(b, e.Key)
+			jsonQuoteTo(&b.Builder, e.Key)
 			b.WriteString(": ")
 			jsonWrite(b, e.Value, indent, level+1)
 		}

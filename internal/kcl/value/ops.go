@@ -56,7 +56,46 @@ func number(v Value) (float64, bool) {
 // Equal reports deep equality of a and b: numbers compare by value (1 ==
 // 1.0), lists element-wise, dicts and schema instances by key set and values
 // (key order is ignored).
+//
+// Shared structure is compared once: two values built by doubling a shared
+// part n times compare in time linear in n, not 2^n.
 func Equal(a, b Value) bool {
+	var q equality
+	return q.equal(a, b)
+}
+
+// equality is one Equal call: it counts the collections compared and,
+// past eqMemoAfter of them, remembers the pairs found equal.
+type equality struct {
+	steps int
+	same  map[[2]Value]bool
+}
+
+// eqMemoAfter is the number of collections Equal compares before it starts
+// remembering equal pairs (small comparisons allocate nothing).
+const eqMemoAfter = 4096
+
+// known reports whether the collections a and b were found equal before,
+// counting the comparison.
+func (q *equality) known(a, b Value) bool {
+	q.steps++
+	if q.steps < eqMemoAfter {
+		return false
+	}
+	if q.same == nil {
+		q.same = map[[2]Value]bool{}
+	}
+	return q.same[[2]Value{a, b}]
+}
+
+// found records that the collections a and b are equal (once memoizing).
+func (q *equality) found(a, b Value) {
+	if q.same != nil {
+		q.same[[2]Value{a, b}] = true
+	}
+}
+
+func (q *equality) equal(a, b Value) bool {
 	if a == nil {
 		a = Undefined
 	}
@@ -85,7 +124,7 @@ func Equal(a, b Value) bool {
 			return x == y
 		}
 		if _, ok := b.(Bool); ok {
-			return Equal(b, a)
+			return q.equal(b, a)
 		}
 		if y, ok := number(b); ok {
 			return float64(x) == y
@@ -93,7 +132,7 @@ func Equal(a, b Value) bool {
 		return false
 	case Float, Unit:
 		if _, ok := b.(Bool); ok {
-			return Equal(b, a)
+			return q.equal(b, a)
 		}
 		xf, _ := number(x)
 		if y, ok := number(b); ok {
@@ -108,26 +147,30 @@ func Equal(a, b Value) bool {
 		if !ok || len(x.Items) != len(y.Items) {
 			return false
 		}
+		if q.known(x, y) {
+			return true
+		}
 		for i := range x.Items {
-			if !Equal(x.Items[i], y.Items[i]) {
+			if !q.equal(x.Items[i], y.Items[i]) {
 				return false
 			}
 		}
+		q.found(x, y)
 		return true
 	case *Dict:
 		switch y := b.(type) {
 		case *Dict:
-			return dictEqual(x, y)
+			return q.dictEqual(x, y)
 		case *Schema:
-			return dictEqual(x, y.Attrs)
+			return q.dictEqual(x, y.Attrs)
 		}
 		return false
 	case *Schema:
 		switch y := b.(type) {
 		case *Dict:
-			return dictEqual(x.Attrs, y)
+			return q.dictEqual(x.Attrs, y)
 		case *Schema:
-			return dictEqual(x.Attrs, y.Attrs)
+			return q.dictEqual(x.Attrs, y.Attrs)
 		}
 		return false
 	case *Func:
@@ -137,19 +180,23 @@ func Equal(a, b Value) bool {
 	return false
 }
 
-func dictEqual(a, b *Dict) bool {
+func (q *equality) dictEqual(a, b *Dict) bool {
 	if a == nil || b == nil {
 		return (a == nil || a.Len() == 0) && (b == nil || b.Len() == 0)
 	}
 	if a.Len() != b.Len() {
 		return false
 	}
+	if q.known(a, b) {
+		return true
+	}
 	for _, e := range a.entries {
 		v, ok := b.Get(e.Key)
-		if !ok || !Equal(e.Value, v) {
+		if !ok || !q.equal(e.Value, v) {
 			return false
 		}
 	}
+	q.found(a, b)
 	return true
 }
 
@@ -237,48 +284,61 @@ func cmpInt(a, b int64) int {
 
 // Copy returns a deep copy of v: lists, dicts and schema instances are
 // duplicated recursively; scalars and functions are returned as is.
-func Copy(v Value) Value {
+func Copy(v Value) Value { return CopyCounted(v, nil) }
+
+// CopyCounted is Copy charging b for every list, dict and schema instance it
+// makes (a structure shared several times within v is copied, and counted,
+// each time). Once b refuses a charge the copy stops and the result is
+// incomplete: callers must check b.Err().
+func CopyCounted(v Value, b *Budget) Value {
 	switch x := v.(type) {
 	case *List:
-		return copyList(x)
+		return copyList(x, b)
 	case *Dict:
-		return copyDict(x)
+		return copyDict(x, b)
 	case *Schema:
-		return copySchema(x)
+		return copySchema(x, b)
 	}
 	return v
 }
 
-func copyList(l *List) *List {
+func copyList(l *List, b *Budget) *List {
 	if l == nil {
 		return nil
 	}
+	if !b.Charge(SizeList + SizeListItem*int64(len(l.Items))) {
+		return &List{}
+	}
 	items := make([]Value, len(l.Items))
 	for i, it := range l.Items {
-		items[i] = Copy(it)
+		items[i] = CopyCounted(it, b)
 	}
 	return &List{Items: items}
 }
 
-func copyDict(d *Dict) *Dict {
+func copyDict(d *Dict, b *Budget) *Dict {
 	if d == nil {
 		return nil
 	}
+	if !b.Charge(SizeDict + SizeDictEntry*int64(len(d.entries))) {
+		return NewDict()
+	}
 	n := &Dict{entries: make([]Entry, len(d.entries)), index: make(map[string]int, len(d.entries))}
 	for i, e := range d.entries {
-		e.Value = Copy(e.Value)
+		e.Value = CopyCounted(e.Value, b)
 		n.entries[i] = e
 		n.index[e.Key] = i
 	}
 	return n
 }
 
-func copySchema(s *Schema) *Schema {
+func copySchema(s *Schema, b *Budget) *Schema {
 	if s == nil {
 		return nil
 	}
+	b.Charge(SizeSchema)
 	n := *s
-	n.Attrs = copyDict(s.Attrs)
-	n.Config = copyDict(s.Config)
+	n.Attrs = copyDict(s.Attrs, b)
+	n.Config = copyDict(s.Config, b)
 	return &n
 }

@@ -15,11 +15,17 @@ import (
 // goldens (a Konfig stack prints no `volumeMounts: []`); KCL 0.11 keeps
 // empty lists (corpus kcl-evaluator-snapshots/binary_expr_1), so it is off
 // by default.
+//
+// Budget, when set, is charged for every list and dict of the result (a
+// structure shared several times in v is planned, and counted, each time);
+// once it refuses, planning stops and the result is incomplete: callers
+// must check Budget.Err().
 type PlanOptions struct {
 	DisableNone    bool
 	SortKeys       bool
 	ShowHidden     bool
 	DropEmptyLists bool
+	Budget         *Budget
 }
 
 // Plan returns the output form of v: Undefined values and functions (and
@@ -52,6 +58,9 @@ func planValue(v Value, opts PlanOptions) (Value, bool) {
 	case Unit:
 		return Float(x.Float), true
 	case *List:
+		if !opts.Budget.Charge(SizeList + SizeListItem*int64(len(x.Items))) {
+			return &List{}, true
+		}
 		out := &List{Items: make([]Value, 0, len(x.Items))}
 		for _, it := range x.Items {
 			if p, ok := planValue(it, opts); ok {
@@ -72,6 +81,9 @@ func planValue(v Value, opts PlanOptions) (Value, bool) {
 
 func planDict(d *Dict, opts PlanOptions) *Dict {
 	out := NewDict()
+	if !opts.Budget.Charge(SizeDict + SizeDictEntry*int64(d.Len())) {
+		return out
+	}
 	entries := d.Entries()
 	if opts.SortKeys {
 		sorted := make([]Entry, len(entries))

@@ -12,22 +12,57 @@ import (
 // floats in plain decimal with a ".0" when integral, unit values as written
 // ("1Ki"), and lists, dicts and schemas Python-like with quoted strings
 // inside ("[1, 'a', True]", "{'k': 'v'}"), as the KCL docs show for print.
-func ToStr(v Value) string {
-	var b strings.Builder
-	writeStr(&b, v, false)
-	return b.String()
+func ToStr(v Value) string { return ToStrCounted(v, nil) }
+
+// ToStrCounted is ToStr charging b for the text built (a structure shared
+// several times in v is written, and counted, each time). Once b refuses
+// a charge the text is incomplete: callers must check b.Err().
+func ToStrCounted(v Value, b *Budget) string {
+	w := &strWriter{budget: b}
+	writeStr(w, v, false)
+	return w.String()
 }
 
 // Repr is the quoted form used for the keys and values of dicts inside
 // ToStr: strings are quoted with ' (or " when they contain ' but not "),
 // everything else is as ToStr.
 func Repr(v Value) string {
-	var b strings.Builder
-	writeStr(&b, v, true)
-	return b.String()
+	w := &strWriter{}
+	writeStr(w, v, true)
+	return w.String()
 }
 
-func writeStr(b *strings.Builder, v Value, quote bool) {
+// strWriter is the text of ToStr and its budget.
+type strWriter struct {
+	strings.Builder
+	budget     *Budget
+	capCharged int // the capacity of the text last charged
+}
+
+// spend charges n bytes about to be written and, when the buffer has grown
+// since the last charge, its new capacity (each growth allocates a new
+// buffer: the charges add up to what was allocated); false when the
+// budget refuses.
+func (b *strWriter) spend(n int) bool {
+	if b.budget == nil {
+		return true
+	}
+	c := int64(n)
+	if b.Cap() != b.capCharged {
+		c += int64(b.Cap())
+		b.capCharged = b.Cap()
+	}
+	return b.budget.Charge(c)
+}
+
+func writeStr(b *strWriter, v Value, quote bool) {
+	n := 0
+	if s, ok := v.(Str); ok {
+		n = len(s)
+	}
+	if !b.spend(n) {
+		return
+	}
 	switch x := v.(type) {
 	case nil, UndefinedType:
 		b.WriteString("Undefined")
@@ -76,7 +111,7 @@ func writeStr(b *strings.Builder, v Value, quote bool) {
 	}
 }
 
-func writeDictStr(b *strings.Builder, d *Dict) {
+func writeDictStr(b *strWriter, d *Dict) {
 	b.WriteByte('{')
 	for i, e := range d.Entries() {
 		if i > 0 {
@@ -191,15 +226,19 @@ func FormatFloatRyu(f float64) string {
 // Format applies a string-interpolation format spec such as "#json" or
 // "#yaml" (case-insensitive, surrounding blanks ignored) to v. An empty spec
 // gives ToStr(v).
-func Format(spec string, v Value) (string, error) {
+func Format(spec string, v Value) (string, error) { return FormatCounted(spec, v, nil) }
+
+// FormatCounted is Format charging b for the text built (see ToStrCounted):
+// callers must check b.Err().
+func FormatCounted(spec string, v Value, b *Budget) (string, error) {
 	s := strings.TrimSpace(spec)
 	switch strings.ToLower(s) {
 	case "":
-		return ToStr(v), nil
+		return ToStrCounted(v, b), nil
 	case "#json":
-		return string(EncodeJSON(v, JSONOptions{})), nil
+		return string(EncodeJSON(v, JSONOptions{Budget: b})), nil
 	case "#yaml":
-		return string(EncodeYAML(v, YAMLOptions{})), nil
+		return string(EncodeYAML(v, YAMLOptions{Budget: b})), nil
 	}
 	return "", fmt.Errorf("%s is a invalid format spec", s)
 }

@@ -18,6 +18,10 @@ type UnionOptions struct {
 	// union of its own config and the new one). When nil, the attributes are
 	// merged directly.
 	Schema func(s *Schema, cfg *Dict) (Value, error)
+	// Budget, when set, is charged for the entries and items added and the
+	// values copied; a refused charge ends the union with the budget's
+	// error.
+	Budget *Budget
 }
 
 // UnionError is a union failure (conflicting values and the like).
@@ -64,6 +68,9 @@ func union(a, b Value, o *UnionOptions, path string) (Value, error) {
 					}
 					x.Items[i] = r
 				} else {
+					if !o.Budget.Charge(SizeListItem) {
+						return nil, o.Budget.Err()
+					}
 					x.Items = append(x.Items, it)
 				}
 			}
@@ -105,9 +112,9 @@ func union(a, b Value, o *UnionOptions, path string) (Value, error) {
 			if o.Schema != nil {
 				merged := NewDict()
 				if x.Config != nil {
-					merged = copyDict(x.Config)
+					merged = copyDict(x.Config, o.Budget)
 				}
-				if err := unionDict(merged, cfg, &UnionOptions{Schema: o.Schema}, path); err != nil {
+				if err := unionDict(merged, cfg, &UnionOptions{Schema: o.Schema, Budget: o.Budget}, path); err != nil {
 					return nil, err
 				}
 				target := x
@@ -208,8 +215,14 @@ func UnionEntry(d *Dict, e Entry, o *UnionOptions, path string) error {
 func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) error {
 	old, exists := d.Lookup(e.Key)
 	if exists && copyOld {
-		old.Value = Copy(old.Value)
+		old.Value = CopyCounted(old.Value, o.Budget)
 		d.SetEntry(old)
+	}
+	if !exists {
+		o.Budget.Charge(SizeDictEntry)
+	}
+	if err := o.Budget.Err(); err != nil {
+		return err
 	}
 	p := joinPath(path, e.Key)
 	if e.Index != nil && e.Op == OpInsert && (!exists || isNullish(old.Value)) {
@@ -244,6 +257,9 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 			} else {
 				ins = []Value{e.Value}
 			}
+			if !o.Budget.Charge(SizeList + SizeListItem*int64(n+len(ins))) {
+				return o.Budget.Err()
+			}
 			items := make([]Value, 0, n+len(ins))
 			items = append(items, l.Items[:idx]...)
 			items = append(items, ins...)
@@ -260,7 +276,7 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 					l.Items[idx] = e.Value
 				}
 			} else {
-				r, err := union(l.Items[idx], e.Value, &UnionOptions{Idempotent: o.Idempotent, Schema: o.Schema}, p)
+				r, err := union(l.Items[idx], e.Value, &UnionOptions{Idempotent: o.Idempotent, Schema: o.Schema, Budget: o.Budget}, p)
 				if err != nil {
 					return err
 				}
@@ -282,6 +298,9 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 		if !ok1 || !ok2 {
 			return unsupported("+", old.Value, e.Value)
 		}
+		if !o.Budget.Charge(SizeList + SizeListItem*int64(len(ol.Items)+len(nl.Items))) {
+			return o.Budget.Err()
+		}
 		items := make([]Value, 0, len(ol.Items)+len(nl.Items))
 		items = append(items, ol.Items...)
 		items = append(items, nl.Items...)
@@ -295,7 +314,7 @@ func unionEntry(d *Dict, e Entry, o *UnionOptions, path string, copyOld bool) er
 			d.SetEntry(e)
 			return nil
 		}
-		r, err := union(old.Value, e.Value, &UnionOptions{Idempotent: o.Idempotent, Schema: o.Schema}, p)
+		r, err := union(old.Value, e.Value, &UnionOptions{Idempotent: o.Idempotent, Schema: o.Schema, Budget: o.Budget}, p)
 		if err != nil {
 			return err
 		}

@@ -1,6 +1,7 @@
 package value
 
 import (
+	"bytes"
 	"fmt"
 	"strconv"
 	"strings"
@@ -16,6 +17,10 @@ type YAMLOptions struct {
 	IgnoreNone    bool
 	// DropEmptyLists: see PlanOptions.
 	DropEmptyLists bool
+	// Budget, when set, is charged for the planned value (see PlanOptions)
+	// and the bytes written; once it refuses, encoding stops and the
+	// output is incomplete: callers must check Budget.Err().
+	Budget *Budget
 }
 
 // EncodeYAML prints v as one YAML document the way the official KCL printer
@@ -26,8 +31,11 @@ type YAMLOptions struct {
 // with the options; a value that plans to nothing prints as null. The
 // output ends with a newline.
 func EncodeYAML(v Value, opts YAMLOptions) []byte {
-	p := Plan(v, PlanOptions{DisableNone: opts.IgnoreNone, SortKeys: opts.SortKeys, ShowHidden: !opts.IgnorePrivate, DropEmptyLists: opts.DropEmptyLists})
-	e := &yamlEmitter{}
+	p := Plan(v, PlanOptions{DisableNone: opts.IgnoreNone, SortKeys: opts.SortKeys, ShowHidden: !opts.IgnorePrivate, DropEmptyLists: opts.DropEmptyLists, Budget: opts.Budget})
+	if opts.Budget.Err() != nil {
+		return nil
+	}
+	e := &yamlEmitter{budget: opts.Budget}
 	e.node(p, -1, yamlRoot)
 	if !e.atLineStart() {
 		e.buf = append(e.buf, '\n')
@@ -43,14 +51,23 @@ func EncodeYAMLStream(values []Value, opts YAMLOptions, sep string) []byte {
 	if sep == "" {
 		sep = "---"
 	}
-	var docs []string
-	for _, v := range values {
-		docs = append(docs, strings.TrimRight(string(EncodeYAML(v, opts)), "\n"))
+	var out []byte
+	for i, v := range values {
+		doc := bytes.TrimRight(EncodeYAML(v, opts), "\n")
+		if !opts.Budget.Charge(int64(len(doc) + len(sep) + 2)) {
+			return nil
+		}
+		if i > 0 {
+			out = append(out, '\n')
+			out = append(out, sep...)
+			out = append(out, '\n')
+		}
+		out = append(out, doc...)
 	}
-	if len(docs) == 0 {
+	if len(values) == 0 {
 		return nil
 	}
-	return []byte(strings.Join(docs, "\n"+sep+"\n") + "\n")
+	return append(out, '\n')
 }
 
 type yamlContext uint8
@@ -62,7 +79,25 @@ const (
 )
 
 type yamlEmitter struct {
-	buf []byte
+	buf        []byte
+	budget     *Budget
+	capCharged int // the capacity of buf last charged
+}
+
+// spend charges n bytes about to be written and, when the buffer has grown
+// since the last charge, its new capacity (each growth allocates a new
+// buffer: the charges add up to what was allocated); false when the
+// budget refuses.
+func (e *yamlEmitter) spend(n int) bool {
+	if e.budget == nil {
+		return true
+	}
+	c := int64(n)
+	if cap(e.buf) != e.capCharged {
+		c += int64(cap(e.buf))
+		e.capCharged = cap(e.buf)
+	}
+	return e.budget.Charge(c)
 }
 
 func (e *yamlEmitter) atLineStart() bool {
@@ -83,6 +118,13 @@ func (e *yamlEmitter) newline(indent int) {
 // node writes v; indent is the indentation of the enclosing collection (-1
 // at the root).
 func (e *yamlEmitter) node(v Value, indent int, ctx yamlContext) {
+	n := 0
+	if s, ok := v.(Str); ok {
+		n = len(s)
+	}
+	if !e.spend(n) {
+		return
+	}
 	switch x := v.(type) {
 	case *Dict:
 		if x.Len() == 0 {
