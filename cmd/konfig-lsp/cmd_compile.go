@@ -17,10 +17,10 @@ func newCompileCmd() *cobra.Command {
 	var (
 		output      string
 		args        []string
-		sb          sandboxFlags
-		budget      budgetFlags
 		maskSecrets bool
 		sensitive   []string
+		sb          sandboxFlags
+		budget      budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "compile [stackdir] [-o file] [-D key=value]...",
@@ -83,9 +83,9 @@ as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
-	sb.register(cmd)
-	budget.register(cmd.Flags())
 	cmd.Flags().BoolVar(&maskSecrets, "mask-secrets", false, "mask sensitive values (as preview does) instead of printing the intent as written")
 	registerSensitive(cmd, &sensitive)
+	sb.register(cmd)
+	budget.register(cmd.Flags())
 	return cmd
 }

@@ -35,9 +35,9 @@ type engineFlags struct {
 	forceUnlock  bool
 	maxConc      int
 	noStyle      bool
+	sensitive    []string // --sensitive-attribute
 	sandbox      sandboxFlags
 	budget       budgetFlags // of the compile
-	sensitive    []string    // --sensitive-attribute
 }
 
 func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {

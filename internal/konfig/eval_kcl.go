@@ -40,8 +40,8 @@ func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
 		ModRoot:   p.ModRoot,
 		Options:   opts,
 		Cache:     p.Cache,
-		MaxMemory: p.MaxMemory,
 		Sandbox:   fsys,
+		MaxMemory: p.MaxMemory,
 	})
 	if err != nil {
 		return nil, err

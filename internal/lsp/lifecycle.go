@@ -33,6 +33,14 @@ type initOptions struct {
 	// konfig.preview, diffs and messages, in addition to
 	// spec.DefaultSensitiveAttributes (see spec.Matcher).
 	SensitiveAttributes []string `json:"sensitiveAttributes,omitempty"`
+	// Trusted says whether the editor trusts the workspace (default
+	// true): false turns off every evaluation of KCL code and the engine
+	// commands (trust.go). Left out of a later settings object, it keeps
+	// its current value.
+	Trusted *bool `json:"trusted,omitempty"`
+	// AllowedEnv are the environment variables KCL's file.read_env may see
+	// during the server's evaluations; none by default.
+	AllowedEnv []string `json:"allowedEnv,omitempty"`
 
 	// EvalTimeoutMs is the time limit of one stack's evaluation in the
 	// server, in milliseconds (default 10000; 0 or less: the default).
@@ -40,16 +48,6 @@ type initOptions struct {
 	// MaxFileSize, in bytes, is the size above which an open file gets
 	// syntax service only (default 2_000_000; 0 or less: the default).
 	MaxFileSize *int64 `json:"maxFileSize,omitempty"`
-
-	// AllowedEnv are the environment variables KCL's file.read_env may see
-	// during the server's evaluations; none by default.
-	AllowedEnv []string `json:"allowedEnv,omitempty"`
-
-	// Trusted says whether the editor trusts the workspace (default
-	// true): false turns off every evaluation of KCL code and the engine
-	// commands (trust.go). Left out of a later settings object, it keeps
-	// its current value.
-	Trusted *bool `json:"trusted,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {

@@ -40,8 +40,8 @@ func (b *builtins) funcs() map[string]*value.Func {
 		fn("float", builtinFloat),
 		fn("bool", builtinBool),
 		fn("str", b.str),
-		fn("list", builtinList),
-		fn("dict", builtinDict),
+		fn("list", b.list),
+		fn("dict", b.dict),
 		fn("typeof", builtinTypeof),
 		fn("isunique", b.isUnique),
 		fn("isnullish", builtinIsNullish),
@@ -660,7 +660,7 @@ func (b *builtins) str(args []value.Value, kwargs []value.Entry) (value.Value, e
 	return value.Str(s), nil
 }
 
-func builtinList(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) list(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("list", args, kwargs, "x")
 	if err != nil {
 		return nil, err
@@ -672,14 +672,19 @@ func builtinList(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 	if !ok {
 		return nil, notIterable(a.vals[0])
 	}
+	budget := budgetOf(b.env)
 	out := make([]value.Value, len(items))
 	for i, it := range items {
-		out[i] = value.Copy(it)
+		out[i] = value.CopyCounted(it, budget)
+	}
+	if err := budget.Err(); err != nil {
+		return nil, err
 	}
 	return &value.List{Items: out}, nil
 }
 
-func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) dict(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	budget := budgetOf(b.env)
 	if len(args) > 1 {
 		return nil, fmt.Errorf("dict expected at most 1 argument, got %d", len(args))
 	}
@@ -688,12 +693,12 @@ func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 		switch x := args[0].(type) {
 		case *value.Dict:
 			for _, e := range x.Entries() {
-				d.SetEntry(value.Entry{Key: e.Key, Value: value.Copy(e.Value), Op: e.Op})
+				d.SetEntry(value.Entry{Key: e.Key, Value: value.CopyCounted(e.Value, budget), Op: e.Op})
 			}
 		case *value.Schema:
 			if x.Attrs != nil {
 				for _, e := range x.Attrs.Entries() {
-					d.Set(e.Key, value.Copy(e.Value))
+					d.Set(e.Key, value.CopyCounted(e.Value, budget))
 				}
 			}
 		case *value.List:
@@ -702,7 +707,7 @@ func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 				if !ok || len(pair.Items) != 2 {
 					return nil, errors.New("dictionary update sequence element has wrong length; 2 is required")
 				}
-				d.Set(value.ToStr(pair.Items[0]), value.Copy(pair.Items[1]))
+				d.Set(value.ToStr(pair.Items[0]), value.CopyCounted(pair.Items[1], budget))
 			}
 		case value.NoneType, value.UndefinedType:
 		default:
@@ -711,6 +716,9 @@ func builtinDict(args []value.Value, kwargs []value.Entry) (value.Value, error) 
 	}
 	for _, kw := range kwargs {
 		d.Set(kw.Key, kw.Value)
+	}
+	if err := budget.Err(); err != nil {
+		return nil, err
 	}
 	return d, nil
 }

@@ -145,24 +145,35 @@ func jsonModule(env Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			return mergePatch(a.get(0, value.None), a.get(1, value.None)), nil
+			budget := budgetOf(env)
+			out := mergePatch(a.get(0, value.None), a.get(1, value.None), budget)
+			if err := budget.Err(); err != nil {
+				return nil, err
+			}
+			return out, nil
 		}),
 	)
 }
 
 // mergePatch applies an RFC 7396 JSON merge patch.
-func mergePatch(target, patch value.Value) value.Value {
+func mergePatch(target, patch value.Value, budget *value.Budget) value.Value {
 	pd, ok := asDict(patch)
 	if !ok {
-		return value.Copy(patch)
+		return value.CopyCounted(patch, budget)
 	}
 	out := value.NewDict()
+	if !budget.Charge(value.SizeOf(pd)) {
+		return out
+	}
 	if td, ok := asDict(target); ok {
 		for _, e := range td.Entries() {
-			out.Set(e.Key, value.Copy(e.Value))
+			out.Set(e.Key, value.CopyCounted(e.Value, budget))
 		}
 	}
 	for _, e := range pd.Entries() {
+		if budget.Err() != nil {
+			return out
+		}
 		if _, isNone := e.Value.(value.NoneType); isNone {
 			out.Delete(e.Key)
 			continue
@@ -171,7 +182,7 @@ func mergePatch(target, patch value.Value) value.Value {
 		if cur == nil {
 			cur = value.None
 		}
-		out.Set(e.Key, mergePatch(cur, e.Value))
+		out.Set(e.Key, mergePatch(cur, e.Value, budget))
 	}
 	return out
 }

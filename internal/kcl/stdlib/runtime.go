@@ -28,7 +28,7 @@ func runtimeModule(Env) map[string]value.Value {
 	}))
 }
 
-func collectionModule(Env) map[string]value.Value {
+func collectionModule(env Env) map[string]value.Value {
 	return members(fn("union_all", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 		a, err := bind("union_all", args, kwargs, "num")
 		if err != nil {
@@ -45,11 +45,15 @@ func collectionModule(Env) map[string]value.Value {
 		if len(l.Items) == 0 {
 			return value.NewDict(), nil
 		}
-		acc := value.Copy(l.Items[0])
+		budget := budgetOf(env)
+		acc := value.CopyCounted(l.Items[0], budget)
 		for _, it := range l.Items[1:] {
-			if acc, err = value.Union(acc, value.Copy(it), nil); err != nil {
+			if acc, err = value.Union(acc, value.CopyCounted(it, budget), &value.UnionOptions{Budget: budget}); err != nil {
 				return nil, err
 			}
+		}
+		if err := budget.Err(); err != nil {
+			return nil, err
 		}
 		return acc, nil
 	}))
