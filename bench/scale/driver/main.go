@@ -124,12 +124,16 @@ func timevMain(args []string) error {
 	rc := fl.Int("rc", 0, "exit status of the timed command (124: timeout)")
 	out := fl.String("out", "-", "the JSON file to write")
 	root := fl.String("root", "", "the repository checked")
+	before := fl.String("load-before", "", "the load average before the command (default: now)")
 	_ = fl.Parse(args)
 	if fl.NArg() != 1 {
 		return fmt.Errorf("timev: want the output file of /usr/bin/time -v")
 	}
 	r := &result{Size: *size, Mode: "check", Root: *root, Started: time.Now().UTC().Format(time.RFC3339),
-		LoadBefore: loadavg(), LoadAfter: loadavg(), Cells: map[string]cell{}}
+		LoadBefore: *before, LoadAfter: loadavg(), Cells: map[string]cell{}}
+	if r.LoadBefore == "" {
+		r.LoadBefore = r.LoadAfter
+	}
 	f, err := os.Open(fl.Arg(0))
 	if err != nil {
 		return err
@@ -616,8 +620,8 @@ func (r *runner) steps(rp *repo, n int) error {
 			times = append(times, time.Since(start).Seconds())
 		}
 		if len(times) == len(queries) {
-			r.set("wsym.first", cell{V: times[0], Unit: "s", Note: "query " + queries[0]})
-			r.set("wsym.later", cell{V: median(times[1:]), Unit: "s", Note: "median of 9 other queries"})
+			r.set("wsym.first", cell{V: times[0], Unit: "s"})
+			r.set("wsym.later", cell{V: median(times[1:]), Unit: "s"})
 		}
 	}
 
