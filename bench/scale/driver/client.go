@@ -213,14 +213,14 @@ type quiet struct {
 
 // waitQuiet waits for the end of a step that began at t0 (see README.md,
 // "Quiet"): no publishDiagnostics for the window idle and either every
-// expected document reported (reported() == expected), or the server's CPU
-// use over that window below cpuIdle of one core (it has stopped working
-// without reporting them all). It gives up at the deadline.
-func (c *client) waitQuiet(t0 time.Time, idle time.Duration, cpuIdle float64, cpu func() time.Duration,
+// expected document reported (reported() == expected), or the server idle
+// over that window (see busy; it has stopped working without reporting them
+// all). It gives up at the deadline.
+func (c *client) waitQuiet(t0 time.Time, idle time.Duration, cpuIdle float64, act func() activity,
 	reported func() int, expected int, deadline time.Time) quiet {
 	over := time.NewTimer(time.Until(deadline))
 	defer over.Stop()
-	windowStart, cpu0 := time.Now(), cpu()
+	windowStart, a0 := time.Now(), act()
 	result := func(settled bool) quiet {
 		c.mu.Lock()
 		last := c.last
@@ -239,16 +239,16 @@ func (c *client) waitQuiet(t0 time.Time, idle time.Duration, cpuIdle float64, cp
 		select {
 		case <-ch:
 			window.Stop()
-			windowStart, cpu0 = time.Now(), cpu()
+			windowStart, a0 = time.Now(), act()
 		case <-window.C:
 			if reported() >= expected {
 				return result(true)
 			}
-			now, cpu1 := time.Now(), cpu()
-			if float64(cpu1-cpu0)/float64(now.Sub(windowStart)) < cpuIdle {
+			now, a1 := time.Now(), act()
+			if !busy(a0, a1, now.Sub(windowStart), cpuIdle) {
 				return result(true)
 			}
-			windowStart, cpu0 = now, cpu1
+			windowStart, a0 = now, a1
 		case <-over.C:
 			window.Stop()
 			return result(false)

@@ -288,6 +288,7 @@ type runner struct {
 	cpuIdle float64
 	cells   map[string]cell
 	aborted string // the step that timed out; later steps are skipped
+	want    map[string]bool
 }
 
 func (r *runner) set(key string, c cell) {
@@ -357,7 +358,7 @@ func (r *runner) openMany(step string, mains []string) error {
 		}
 		return n
 	}
-	q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.cpu, reported, len(us), t0.Add(r.timeout))
+	q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.activity, reported, len(us), t0.Add(r.timeout))
 	if !q.settled {
 		r.timedOut(step, qk, rk)
 		return nil
@@ -383,13 +384,14 @@ func runMain(args []string) error {
 	out := fl.String("out", "-", "the JSON file to write")
 	timeout := fl.Duration("timeout", 10*time.Minute, "bound of each step")
 	idle := fl.Duration("idle", 2*time.Second, "quiet: the window without publishDiagnostics")
-	cpuIdle := fl.Float64("cpu-idle", 0.05, "quiet when not every document reported: the server's CPU use over the window below this share of one core")
+	cpuIdle := fl.Float64("cpu-idle", 0.05, "quiet when not every document reported: the server ran or waited to run for less than this share of the window (and read less than 1 MiB)")
 	n := fl.Int("n", 200, "completion and hover requests timed")
 	debounce := fl.Int("debounce-ms", -1, "initializationOptions.debounceMs (-1: the server's default)")
 	watch := fl.Bool("watch", false, "advertise didChangeWatchedFiles dynamic registration (the client watches files)")
 	warm := fl.Bool("warm", true, "when the server reported an index build, restart it and time the warm build")
 	level := fl.String("log-level", "error", "the server's --log-level")
 	logFile := fl.String("server-log", "", "the server's stderr (default: discarded)")
+	stepList := fl.String("steps", "open1,open10,open100,symbols,requests,edit", "the steps to play, in their fixed order (requests needs open1)")
 	_ = fl.Parse(args)
 	if *root == "" {
 		return fmt.Errorf("run: -root is required")
@@ -430,7 +432,10 @@ func runMain(args []string) error {
 		return err
 	}
 	r := &runner{ctx: sess.ctx, srv: sess.srv, cl: sess.cl, proc: sess.proc, root: abs, timeout: *timeout,
-		idle: *idle, cpuIdle: *cpuIdle, cells: res.Cells}
+		idle: *idle, cpuIdle: *cpuIdle, cells: res.Cells, want: map[string]bool{}}
+	for _, st := range strings.Split(*stepList, ",") {
+		r.want[strings.TrimSpace(st)] = true
+	}
 	stepErr := r.steps(rp, *n)
 	builds := sess.cl.indexBuilds()
 	sess.close()
@@ -523,11 +528,65 @@ func (r *runner) steps(rp *repo, n int) error {
 		return fmt.Errorf("%s does not hold %q", firstStack, probeFrom)
 	}
 	src = strings.Replace(src, probeFrom, probeTo, 1)
+	var u uri.URI
+	if r.want["open1"] {
+		if err := r.openFirst(src, &u); err != nil {
+			return err
+		}
+	}
+	opened := map[string]bool{firstStack: true}
+	if r.want["open10"] {
+		ten := spread(rp.mains, 10, opened)
+		if ten == nil {
+			r.set("open10.quiet", cell{State: "n/a", Note: fmt.Sprintf("only %d stacks", rp.stacks)})
+		} else {
+			for _, m := range ten {
+				opened[m] = true
+			}
+			if err := r.openMany("open10", ten); err != nil {
+				return err
+			}
+		}
+	}
+	if r.want["open100"] {
+		hundred := spread(rp.mains, 100, opened)
+		if hundred == nil {
+			r.set("open100.quiet", cell{State: "n/a", Note: fmt.Sprintf("%d stacks: fewer than 100 left to open", rp.stacks)})
+			r.set("open100.rss", cell{State: "n/a"})
+		} else if err := r.openMany("open100", hundred); err != nil {
+			return err
+		}
+	}
+	if r.want["open1"] {
+		if err := r.mend(&src, u); err != nil {
+			return err
+		}
+	}
+	if r.want["symbols"] {
+		r.symbols()
+	}
+	if r.want["requests"] && r.want["open1"] {
+		if err := r.requests(src, u, n); err != nil {
+			return err
+		}
+	}
+	if r.want["edit"] {
+		if err := r.edit(); err != nil {
+			return err
+		}
+	}
+	r.set("peak.rss", cell{V: float64(r.proc.peak()), Unit: "B"})
+	return nil
+}
+
+// openFirst opens the first stack (the probe's policy error in src).
+func (r *runner) openFirst(src string, up *uri.URI) error {
 	t0 := time.Now()
 	u, err := r.open(firstStack, src)
 	if err != nil {
 		return err
 	}
+	*up = u
 	deadline := t0.Add(r.timeout)
 	if !r.cl.waitUntil(deadline, func() bool { return r.cl.since(u, t0) > 0 }) {
 		r.timedOut("open1", "open1.first", "open1.policy")
@@ -548,34 +607,18 @@ func (r *runner) steps(rp *repo, n int) error {
 	}
 	// Let the first stack's run finish before the next step.
 	if r.aborted == "" {
-		if q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.cpu, func() int { return 1 }, 1, time.Now().Add(r.timeout)); !q.settled {
+		if q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.activity, func() int { return 1 }, 1, time.Now().Add(r.timeout)); !q.settled {
 			r.aborted = "open1 (settling)"
 		}
 	}
 
-	// 2. Open 10, then 100 other stacks' main.k.
-	opened := map[string]bool{firstStack: true}
-	ten := spread(rp.mains, 10, opened)
-	if ten == nil {
-		r.set("open10.quiet", cell{State: "n/a", Note: fmt.Sprintf("only %d stacks", rp.stacks)})
-	} else {
-		for _, m := range ten {
-			opened[m] = true
-		}
-		if err := r.openMany("open10", ten); err != nil {
-			return err
-		}
-	}
-	hundred := spread(rp.mains, 100, opened)
-	if hundred == nil {
-		r.set("open100.quiet", cell{State: "n/a", Note: fmt.Sprintf("%d stacks: fewer than 100 left to open", rp.stacks)})
-		r.set("open100.rss", cell{State: "n/a"})
-	} else if err := r.openMany("open100", hundred); err != nil {
-		return err
-	}
+	return nil
+}
 
-	// 3. Mend the first stack (PostgreSQL back to MySQL) so that hover
-	// previews a stack that compiles; wait for its policy error to clear.
+// mend changes the first stack back (PostgreSQL to MySQL) so that hover
+// previews a stack that compiles, and waits for its policy error to clear.
+func (r *runner) mend(srcp *string, u uri.URI) error {
+	src := *srcp
 	if !r.skip("mend") {
 		from, ok := position(src, probeTo, len("databaseEngine = "))
 		if !ok {
@@ -590,18 +633,23 @@ func (r *runner) steps(rp *repo, n int) error {
 		}); err != nil {
 			return err
 		}
-		src = strings.Replace(src, probeTo, probeFrom, 1)
+		*srcp = strings.Replace(src, probeTo, probeFrom, 1)
 		deadline := t0.Add(r.timeout)
 		if !r.cl.waitUntil(deadline, func() bool { return r.cl.cleared(u, t0) }) {
 			r.timedOut("mend", "mend")
 		} else {
-			if q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.cpu, func() int { return 1 }, 1, deadline); !q.settled {
+			if q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.activity, func() int { return 1 }, 1, deadline); !q.settled {
 				r.timedOut("mend", "mend")
 			}
 		}
 	}
 
-	// 4. workspace/symbol: the first request, then the median of others.
+	return nil
+}
+
+// symbols times workspace/symbol: the first request, then the median of
+// others.
+func (r *runner) symbols() {
 	if !r.skip("wsym.first", "wsym.later") {
 		queries := []string{"Server", "Sidecar", "Container", "Service", "Secret", "Volume", "Ingress", "Probe", "Job", "Config"}
 		var times []float64
@@ -615,7 +663,9 @@ func (r *runner) steps(rp *repo, n int) error {
 					r.timedOut("workspace/symbol", "wsym.first", "wsym.later")
 					break
 				}
-				return fmt.Errorf("workspace/symbol %q: %w", q, err)
+				r.set("wsym.first", cell{State: "failed", Note: fmt.Sprintf("query %q: %v", q, err)})
+				r.set("wsym.later", cell{State: "failed"})
+				return
 			}
 			times = append(times, time.Since(start).Seconds())
 		}
@@ -625,8 +675,11 @@ func (r *runner) steps(rp *repo, n int) error {
 		}
 	}
 
-	// 5. Completion (in the first stack's Server block) and hover (on the
-	// instance: the preview of its resources).
+}
+
+// requests times completion (in the first stack's Server block) and hover
+// (on the instance: the preview of its resources).
+func (r *runner) requests(src string, u uri.URI, n int) error {
 	if !r.skip("completion.p99", "hover.p99") {
 		inBlock, ok1 := position(src, `image = "wordpress:4.8-apache"`, 4)
 		instance, ok2 := position(src, "wordpress: frontend", 2)
@@ -677,7 +730,11 @@ func (r *runner) steps(rp *repo, n int) error {
 		}
 	}
 
-	// 6. Edit the Server model: open it and add an attribute at once.
+	return nil
+}
+
+// edit opens the Server model and adds an attribute at once.
+func (r *runner) edit() error {
 	if !r.skip("edit.stop") {
 		text, err := r.read(modelFile)
 		if err != nil {
@@ -706,7 +763,7 @@ func (r *runner) steps(rp *repo, n int) error {
 			}
 			return 0
 		}
-		q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.cpu, reported, 1, t0.Add(r.timeout))
+		q := r.cl.waitQuiet(t0, r.idle, r.cpuIdle, r.proc.activity, reported, 1, t0.Add(r.timeout))
 		if !q.settled {
 			r.timedOut("edit", "edit.stop")
 		} else {
@@ -721,7 +778,6 @@ func (r *runner) steps(rp *repo, n int) error {
 			r.set("edit.stop", cell{V: d, Unit: "s", Note: note})
 		}
 	}
-	r.set("peak.rss", cell{V: float64(r.proc.peak()), Unit: "B"})
 	return nil
 }
 

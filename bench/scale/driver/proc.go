@@ -90,28 +90,46 @@ func (s *server) status(field string) int64 {
 func (s *server) rss() int64  { return s.status("VmRSS") }
 func (s *server) peak() int64 { return s.status("VmHWM") }
 
-// clockTick is USER_HZ, the unit of /proc/PID/stat's times (100 on Linux).
-const clockTick = 10 * time.Millisecond
+// activity is how much a process has done so far: the time its threads
+// ran or waited to run on a CPU (/proc/PID/task/*/schedstat: a starved
+// process on a loaded machine still accumulates the wait), and the bytes it
+// read (/proc/PID/io rchar: a process waiting on the disk does not run).
+type activity struct {
+	sched time.Duration
+	read  int64
+}
 
-// cpu is the server's CPU time so far (user + system).
-func (s *server) cpu() time.Duration {
-	b, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", s.pid))
-	if err != nil {
-		return 0
+func (s *server) activity() activity {
+	var a activity
+	tasks, _ := os.ReadDir(fmt.Sprintf("/proc/%d/task", s.pid))
+	for _, t := range tasks {
+		b, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/schedstat", s.pid, t.Name()))
+		if err != nil {
+			continue
+		}
+		f := strings.Fields(string(b))
+		if len(f) < 2 {
+			continue
+		}
+		run, _ := strconv.ParseInt(f[0], 10, 64)
+		wait, _ := strconv.ParseInt(f[1], 10, 64)
+		a.sched += time.Duration(run + wait)
 	}
-	// The command name (field 2) may hold spaces: fields count from ")".
-	i := strings.LastIndexByte(string(b), ')')
-	if i < 0 {
-		return 0
+	if b, err := os.ReadFile(fmt.Sprintf("/proc/%d/io", s.pid)); err == nil {
+		for _, line := range strings.Split(string(b), "\n") {
+			if v, ok := strings.CutPrefix(line, "rchar:"); ok {
+				a.read, _ = strconv.ParseInt(strings.TrimSpace(v), 10, 64)
+			}
+		}
 	}
-	f := strings.Fields(string(b[i+1:]))
-	// f[0] is field 3 (state): utime is field 14, stime 15.
-	if len(f) < 13 {
-		return 0
-	}
-	u, _ := strconv.ParseInt(f[11], 10, 64)
-	st, _ := strconv.ParseInt(f[12], 10, 64)
-	return time.Duration(u+st) * clockTick
+	return a
+}
+
+// busy tells whether the process did work between a0 and a1, a window of
+// length d: ran or waited to run for at least share of it, or read a MiB.
+func busy(a0, a1 activity, d time.Duration, share float64) bool {
+	ds, dr := a1.sched-a0.sched, a1.read-a0.read
+	return ds < 0 || dr < 0 || float64(ds) >= share*float64(d) || dr >= 1<<20
 }
 
 // withTimeout runs a request with a bound.
