@@ -88,12 +88,12 @@ for size in $SIZES; do
     timeout -k 10 $((STEP_TIMEOUT * 12)) "$bin/driver" run -server "$bin/konfig-lsp" -root "$root" -size "$size" \
       -timeout "${STEP_TIMEOUT}s" -n "$N" -out "$results/$size.lsp.$r.json" "${driver_flags[@]}" || rc=$?
     [ "$rc" = 0 ] || echo "run.sh: the driver failed (status $rc); its cells are missing (—)" >&2
-    load=$(cut -d' ' -f1-3 /proc/loadavg)
+    load=$(cut -d' ' -f1-3 /proc/loadavg) started=$(date -u +%FT%TZ)
     echo "== $size run $r/$RUNS: konfig-lsp check (load $load)" >&2
     rc=0
     /usr/bin/time -v -o "$results/$size.check.$r.time" \
       timeout -k 10 "$CHECK_TIMEOUT" "$bin/konfig-lsp" check "$root" > "$results/$size.check.$r.out" 2>&1 || rc=$?
-    "$bin/driver" timev -size "$size" -root "$root" -rc "$rc" -load-before "$load" -out "$results/$size.check.$r.json" "$results/$size.check.$r.time"
+    "$bin/driver" timev -size "$size" -root "$root" -rc "$rc" -load-before "$load" -started "$started" -out "$results/$size.check.$r.json" "$results/$size.check.$r.time"
   done
   files+=("$results/$size".*.json)
   "$bin/driver" table "${files[@]}" >&2

@@ -125,6 +125,7 @@ func timevMain(args []string) error {
 	out := fl.String("out", "-", "the JSON file to write")
 	root := fl.String("root", "", "the repository checked")
 	before := fl.String("load-before", "", "the load average before the command (default: now)")
+	started := fl.String("started", "", "when the command started (default: now)")
 	_ = fl.Parse(args)
 	if fl.NArg() != 1 {
 		return fmt.Errorf("timev: want the output file of /usr/bin/time -v")
@@ -133,6 +134,9 @@ func timevMain(args []string) error {
 		LoadBefore: *before, LoadAfter: loadavg(), Cells: map[string]cell{}}
 	if r.LoadBefore == "" {
 		r.LoadBefore = r.LoadAfter
+	}
+	if *started != "" {
+		r.Started = *started
 	}
 	f, err := os.Open(fl.Arg(0))
 	if err != nil {
@@ -528,6 +532,13 @@ func (r *runner) steps(rp *repo, n int) error {
 		return fmt.Errorf("%s does not hold %q", firstStack, probeFrom)
 	}
 	src = strings.Replace(src, probeFrom, probeTo, 1)
+	for step, keys := range stepKeys {
+		if !r.want[step] || step == "requests" && !r.want["open1"] {
+			for _, k := range keys {
+				r.cells[k] = cell{State: "not run", Note: "not in -steps"}
+			}
+		}
+	}
 	var u uri.URI
 	if r.want["open1"] {
 		if err := r.openFirst(src, &u); err != nil {
@@ -577,6 +588,16 @@ func (r *runner) steps(rp *repo, n int) error {
 	}
 	r.set("peak.rss", cell{V: float64(r.proc.peak()), Unit: "B"})
 	return nil
+}
+
+// stepKeys are the cells of each step of -steps.
+var stepKeys = map[string][]string{
+	"open1":    {"open1.first", "open1.policy"},
+	"open10":   {"open10.quiet", "open10.rss"},
+	"open100":  {"open100.quiet", "open100.rss"},
+	"symbols":  {"wsym.first", "wsym.later"},
+	"requests": {"completion.p99", "hover.p99"},
+	"edit":     {"edit.stop"},
 }
 
 // openFirst opens the first stack (the probe's policy error in src).
