@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"math"
+	"strings"
 )
 
 // DefaultMaxMemory is the memory budget of an evaluation when none is
@@ -188,4 +189,28 @@ func SizeOf(v Value) int64 {
 		return n
 	}
 	return SizeScalar
+}
+
+// budgetWriter is text being built under a budget (the output of
+// EncodeJSON, the text of ToStr).
+type budgetWriter struct {
+	strings.Builder
+	budget     *Budget
+	capCharged int // the capacity of the text last charged
+}
+
+// spend charges n bytes about to be written and, when the buffer has grown
+// since the last charge, its new capacity (each growth allocates a new
+// buffer: the charges add up to what was allocated); false when the
+// budget refuses.
+func (b *budgetWriter) spend(n int) bool {
+	if b.budget == nil {
+		return true
+	}
+	c := int64(n)
+	if b.Cap() != b.capCharged {
+		c += int64(b.Cap())
+		b.capCharged = b.Cap()
+	}
+	return b.budget.Charge(c)
 }

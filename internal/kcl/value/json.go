@@ -37,27 +37,7 @@ func EncodeJSON(v Value, opts JSONOptions) []byte {
 }
 
 // jsonWriter is the output of EncodeJSON and its budget.
-type jsonWriter struct {
-	strings.Builder
-	budget     *Budget
-	capCharged int // the capacity of the output last charged
-}
-
-// spend charges n bytes about to be written and, when the buffer has grown
-// since the last charge, its new capacity (each growth allocates a new
-// buffer: the charges add up to what was allocated); false when the
-// budget refuses.
-func (b *jsonWriter) spend(n int) bool {
-	if b.budget == nil {
-		return true
-	}
-	c := int64(n)
-	if b.Cap() != b.capCharged {
-		c += int64(b.Cap())
-		b.capCharged = b.Cap()
-	}
-	return b.budget.Charge(c)
-}
+type jsonWriter = budgetWriter
 
 func jsonNewline(b *jsonWriter, indent, level int) {
 	b.WriteByte('\n')

@@ -33,27 +33,7 @@ func Repr(v Value) string {
 }
 
 // strWriter is the text of ToStr and its budget.
-type strWriter struct {
-	strings.Builder
-	budget     *Budget
-	capCharged int // the capacity of the text last charged
-}
-
-// spend charges n bytes about to be written and, when the buffer has grown
-// since the last charge, its new capacity (each growth allocates a new
-// buffer: the charges add up to what was allocated); false when the
-// budget refuses.
-func (b *strWriter) spend(n int) bool {
-	if b.budget == nil {
-		return true
-	}
-	c := int64(n)
-	if b.Cap() != b.capCharged {
-		c += int64(b.Cap())
-		b.capCharged = b.Cap()
-	}
-	return b.budget.Charge(c)
-}
+type strWriter = budgetWriter
 
 func writeStr(b *strWriter, v Value, quote bool) {
 	n := 0
