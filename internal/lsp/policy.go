@@ -233,21 +233,22 @@ func (s *server) evaluate(ctx context.Context, snap *snapshot, st *konfig.Stack)
 		return &stackResult{snapID: snap.id, stack: st, err: err,
 			budget: fmt.Sprintf("Stack %s is not evaluated: %v.", name, err)}
 	}
-	timeout := s.evalTimeout()
+	timeout, memory := s.evalTimeout(), s.maxMemory()
 	ectx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	sp, err := konfig.Compile(ectx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache, Policy: s.evalPolicy()})
+	sp, err := konfig.Compile(ectx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache,
+		Policy: s.evalPolicy(), MaxMemory: memory})
 	if ctx.Err() != nil {
 		return nil // cancelled: not a result to keep
 	}
 	timedOut := errors.Is(ectx.Err(), context.DeadlineExceeded)
-	return &stackResult{snapID: snap.id, stack: st, spec: sp, err: err, budget: budgetMessage(name, err, timedOut, timeout)}
+	return &stackResult{snapID: snap.id, stack: st, spec: sp, err: err, budget: budgetMessage(name, err, timedOut, timeout, memory)}
 }
 
 // budgetMessage is the diagnostic of a stack whose evaluation failed with
-// err because of a budget: the time limit (timedOut) or the memory budget;
-// "" when err is not a budget's.
-func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration) string {
+// err because of a budget: the time limit (timedOut) or the memory budget
+// (memory bytes); "" when err is not a budget's.
+func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration, memory int64) string {
 	switch {
 	case err == nil:
 		return ""
@@ -255,9 +256,8 @@ func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration
 		return fmt.Sprintf("Evaluation of stack %s stopped at the time limit of %s (setting konfig.evalTimeoutMs = %d); "+
 			"its policy checks were not run.", stack, timeout, timeout.Milliseconds())
 	case strings.Contains(err.Error(), "memory budget"):
-		return fmt.Sprintf("Evaluation of stack %s stopped: %s (the memory budget of every evaluation, "+
-			"eval.Config.MaxMemory's default; the server has no setting for it); its policy checks were not run.",
-			stack, budgetText(err))
+		return fmt.Sprintf("Evaluation of stack %s stopped: %s (setting konfig.maxMemory = %d); "+
+			"its policy checks were not run.", stack, budgetText(err), memory)
 	}
 	return ""
 }

@@ -9,11 +9,12 @@ import (
 	"sync"
 	"time"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 )
 
 // The server's budgets: the defaults of the evalTimeoutMs and maxFileSize
-// settings.
+// settings (maxMemory's is the evaluator's, value.DefaultMaxMemory).
 const (
 	defaultEvalTimeout = 10 * time.Second
 	defaultMaxFileSize = 2_000_000
@@ -44,6 +45,18 @@ func (s *server) maxFileSize() int64 {
 		return *n
 	}
 	return defaultMaxFileSize
+}
+
+// maxMemory is the memory budget in bytes of one stack's evaluation
+// (setting maxMemory; the evaluator's default, value.DefaultMaxMemory,
+// when unset).
+func (s *server) maxMemory() int64 {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if n := s.settings.MaxMemory; n != nil && *n > 0 {
+		return *n
+	}
+	return value.DefaultMaxMemory
 }
 
 // fileSize is the size of path in snap: its buffer when open, else the file

@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
@@ -284,11 +285,11 @@ func TestBudgetMessage(t *testing.T) {
 		{"time limit", errors.New("main.k:3:1: EvaluationError: evaluation timed out: context deadline exceeded"), true,
 			[]string{"stack shop/dev", "time limit of 1.5s", "konfig.evalTimeoutMs = 1500"}},
 		{"memory budget", fmt.Errorf("compile: %w", memory), false,
-			[]string{"stack shop/dev", "memory budget exceeded: the values built need more than 256 MiB", "MaxMemory"}},
+			[]string{"stack shop/dev", "memory budget exceeded: the values built need more than 256 MiB", "konfig.maxMemory = 268435456"}},
 		{"policy failure", errors.New("main.k:3:1: EvaluationError: Instance check failed"), false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := budgetMessage("shop/dev", tc.err, tc.timedOut, 1500*time.Millisecond)
+			got := budgetMessage("shop/dev", tc.err, tc.timedOut, 1500*time.Millisecond, value.DefaultMaxMemory)
 			if len(tc.want) == 0 {
 				if got != "" {
 					t.Errorf("budget message %q, want none", got)
@@ -305,6 +306,28 @@ func TestBudgetMessage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMaxMemorySetting: the maxMemory setting is the memory budget of the
+// server's evaluations, and the budget diagnostic names it. 10 MB of
+// strings pass under the default budget and stop under a 2 MiB one.
+func TestMaxMemorySetting(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{})
+	s.configure(`{"debounceMs": 0, "maxMemory": 2097152}`)
+	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k")) + "\n_big = [\"x\" * 100 for i in range(100000)]\n"
+	u, _ := s.open("shop/dev/main.k", src)
+	ds := s.client.waitDiags(t, u, diagWith("memory budget", "konfig.maxMemory = 2097152"))
+	for _, d := range ds {
+		if strings.Contains(diagText(d), "no setting") {
+			t.Errorf("the budget diagnostic says there is no setting: %s", diagText(d))
+		}
+	}
+	// Back to the default: the same stack evaluates (its budget
+	// diagnostic goes away).
+	s.configure(`{"debounceMs": 0}`)
+	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: 0}}, "# edited\n")
+	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !diagWith("memory budget")(ds) })
 }
 
 // TestNextJob: the queue gives the stack asked for by the newest change

@@ -130,6 +130,7 @@ export class KonfigExtension implements vscode.Disposable {
       sensitiveAttributes: c.get<string[]>('sensitiveAttributes', []),
       evalTimeoutMs: c.get<number | null>('evalTimeoutMs', null),
       maxFileSize: c.get<number | null>('maxFileSize', null),
+      maxMemory: c.get<number | null>('maxMemory', null),
     };
   }
 
