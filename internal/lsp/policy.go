@@ -34,6 +34,9 @@ type stacks struct {
 	// inflight holds the evaluation under way of each stack, so that a
 	// request and a worker asking for the same stack and snapshot share one.
 	inflight map[string]*flight
+	// stored is closed (and replaced) whenever a result is stored in
+	// results: hovers waiting for a stack's preview watch it.
+	stored chan struct{}
 }
 
 // flight is one evaluation under way; r is set (nil when it was cancelled)
@@ -213,6 +216,10 @@ func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.St
 			}
 			if old := s.stacks.results[st.Dir]; old == nil || old.snapID <= r.snapID {
 				s.stacks.results[st.Dir] = r
+				if s.stacks.stored != nil {
+					close(s.stacks.stored)
+					s.stacks.stored = nil
+				}
 			}
 		}
 		f.r = r
@@ -222,6 +229,59 @@ func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.St
 			return cancelled()
 		}
 		return r
+	}
+}
+
+// defaultPreviewWait is how long a hover waits for its stack's evaluation
+// by default (Options.PreviewWait): hovers answer in under 200 ms.
+const defaultPreviewWait = 100 * time.Millisecond
+
+// previewResult returns the result of st for a hover in snap: the result of
+// snap (or of a newer snapshot) when it is there or arrives within
+// Options.PreviewWait, with fresh true; else the stack's last result (nil
+// when it has none) with fresh false. The evaluation is not run on the
+// request's path: the stack is queued on the scheduler's workers, first,
+// and the hover waits for it for a bounded time (the stack of an open file
+// is usually queued or running already, for its diagnostics).
+func (s *server) previewResult(ctx context.Context, snap *snapshot, st *konfig.Stack) (r *stackResult, fresh bool) {
+	if err := s.evaluationAllowed(); err != nil { // workspace trust (trust.go)
+		return &stackResult{snapID: snap.id, stack: st, err: err}, true
+	}
+	wait := s.opts.PreviewWait
+	if wait == 0 {
+		wait = defaultPreviewWait
+	}
+	if wait < 0 {
+		return s.compileStack(ctx, snap, st), true
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	queued := false
+	for {
+		s.stacks.mu.Lock()
+		r := s.stacks.results[st.Dir]
+		if s.stacks.stored == nil {
+			s.stacks.stored = make(chan struct{})
+		}
+		stored := s.stacks.stored
+		s.stacks.mu.Unlock()
+		if r != nil && r.snapID >= snap.id {
+			return r, true
+		}
+		if !queued {
+			queued = true
+			s.sched.mu.Lock()
+			prio := s.sched.seq + 1 // ahead of every change so far
+			s.sched.mu.Unlock()
+			s.enqueueStacks([]*konfig.Stack{st}, prio, snap.id)
+		}
+		select {
+		case <-stored:
+		case <-timer.C:
+			return r, false
+		case <-ctx.Done():
+			return r, false
+		}
 	}
 }
 

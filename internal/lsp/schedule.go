@@ -304,6 +304,9 @@ func (s *server) work(ctx context.Context) {
 		}
 		s.diagnoseStack(jctx, snap, j.stack)
 		cancel()
+		if s.opts.onStackDone != nil {
+			s.opts.onStackDone(dir)
+		}
 
 		q.mu.Lock()
 		delete(q.running, dir)

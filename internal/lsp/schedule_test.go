@@ -367,3 +367,56 @@ func TestNextJob(t *testing.T) {
 		})
 	}
 }
+
+// TestHoverDoesNotWaitForEvaluation: a hover on an instance of a stack that
+// is being evaluated answers at once (issue 12: it waited for the
+// evaluation, up to evalTimeoutMs): with the stack's last good preview,
+// marked as such, or with a note that the stack is being evaluated; the
+// schema docs are there either way.
+func TestHoverDoesNotWaitForEvaluation(t *testing.T) {
+	dir := copyExamples(t)
+	started, done := newEvents(), newEvents()
+	s := startSession(t, dir, Options{workers: 2, onStackStart: started.add, onStackDone: done.add})
+	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 600000}`)
+	shopDev := filepath.Join(dir, "shop", "dev")
+	src := mustRead(t, filepath.Join(shopDev, "main.k"))
+	line := strings.Count(src[:strings.Index(src, "storefront:")], "\n")
+	inst := protocol.Position{Line: uint32(line), Character: 2}
+	hover := func(u uri.URI) (string, time.Duration) {
+		start := time.Now()
+		h := s.hoverText(u, inst)
+		return h, time.Since(start)
+	}
+
+	// No result yet, the bomb evaluating: the docs and a note.
+	u, _ := s.open("shop/dev/main.k", src+bomb)
+	started.wait(t, shopDev, 1)
+	h, took := hover(u)
+	if !strings.Contains(h, "storefront") || !strings.Contains(h, "Preview: evaluating stack `dev`") || strings.Contains(h, "Resources in stack") {
+		t.Errorf("hover while the first evaluation runs, want the docs and the note:\n%s", h)
+	}
+	t.Logf("hover while the stack evaluates, no earlier result: %v", took)
+	if took > 2*time.Second {
+		t.Errorf("the hover took %v: it waited for the evaluation", took)
+	}
+
+	// The bomb removed: the stack evaluates, the hover previews it.
+	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: uint32(strings.Count(src, "\n"))}, End: protocol.Position{Line: uint32(strings.Count(src+bomb, "\n"))}}, "")
+	started.wait(t, shopDev, 2)
+	done.wait(t, shopDev, 2)
+	if h, _ := hover(u); !strings.Contains(h, "Resources in stack `dev`") || strings.Contains(h, "Preview: evaluating") {
+		t.Fatalf("hover after the evaluation, want the preview:\n%s", h)
+	}
+
+	// The bomb again: the last good preview, marked as such.
+	s.change(u, 3, protocol.Range{Start: protocol.Position{Line: uint32(strings.Count(src, "\n"))}, End: protocol.Position{Line: uint32(strings.Count(src, "\n"))}}, bomb)
+	started.wait(t, shopDev, 3)
+	h, took = hover(u)
+	if !strings.Contains(h, "Resources in stack `dev`") || !strings.Contains(h, "its last evaluation, before the latest edits") {
+		t.Errorf("hover while the stack evaluates again, want its last preview, marked:\n%s", h)
+	}
+	t.Logf("hover while the stack evaluates, with an earlier result: %v", took)
+	if took > 2*time.Second {
+		t.Errorf("the hover took %v: it waited for the evaluation", took)
+	}
+}

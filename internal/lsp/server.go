@@ -21,6 +21,11 @@ type Options struct {
 	Debounce time.Duration
 	// Version is reported in serverInfo.
 	Version string
+	// PreviewWait bounds how long a hover waits for the evaluation of its
+	// stack before answering without the preview (a note that it is being
+	// evaluated, or the stack's last result): 0 is defaultPreviewWait,
+	// negative waits for the evaluation (up to its time limit).
+	PreviewWait time.Duration
 
 	// onServer, when set (tests), receives the server once it is made.
 	onServer func(*server)
@@ -33,6 +38,9 @@ type Options struct {
 	// evaluation starts.
 	onPlanned    func(path string)
 	onStackStart func(dir string)
+	// onStackDone, when set (tests), is called when a worker's evaluation
+	// of a stack ends (done or cancelled).
+	onStackDone func(dir string)
 }
 
 func (o Options) logger() *slog.Logger {

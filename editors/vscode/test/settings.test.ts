@@ -168,6 +168,7 @@ test('every server setting, set, reaches the server', () => {
     disableApply: true,
     excludeTypes: ['Terraform'],
     sensitiveAttributes: ['ssn'],
+    allowedEnv: ['HOME'],
     evalTimeoutMs: 3000,
     maxFileSize: 500000,
     maxMemory: 1048576,

@@ -6,7 +6,7 @@
  * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
  * package.json; a test checks both lists against the server's.
  */
-export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'evalTimeoutMs', 'maxFileSize', 'maxMemory'] as const;
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'allowedEnv', 'evalTimeoutMs', 'maxFileSize', 'maxMemory'] as const;
 
 /** The section the server asks for in workspace/configuration. */
 export const SERVER_SECTION = 'konfig';
@@ -20,6 +20,7 @@ export interface Settings {
   disableApply?: boolean;
   excludeTypes?: string[];
   sensitiveAttributes?: string[];
+  allowedEnv?: string[];
   evalTimeoutMs?: number | null;
   maxFileSize?: number | null;
   maxMemory?: number | null;
@@ -36,6 +37,7 @@ export interface InitializationOptions {
   sensitiveAttributes?: string[];
   /** Whether the workspace is trusted (see ./trust.ts); not a konfig-lsp.* setting. */
   trusted?: boolean;
+  allowedEnv?: string[];
   evalTimeoutMs?: number;
   maxFileSize?: number;
   maxMemory?: number;
@@ -115,6 +117,10 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   const sensitive = names(s.sensitiveAttributes);
   if (sensitive.length > 0) {
     o.sensitiveAttributes = sensitive;
+  }
+  const env = names(s.allowedEnv);
+  if (env.length > 0) {
+    o.allowedEnv = env;
   }
   const timeout = positive(s.evalTimeoutMs);
   if (timeout !== undefined) {
