@@ -131,14 +131,13 @@ func (s *server) stacksIncluding(ctx context.Context, snap *snapshot, path strin
 }
 
 func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
-	read := func(p string) ([]byte, error) { return snap.readFile(p) }
 	s.mu.Lock()
 	only := s.settings.Stacks
 	s.mu.Unlock()
 	var out []*konfig.Stack
 	seen := map[string]bool{}
 	for _, r := range s.repos(ctx, snap) {
-		sts, err := r.StacksIncluding(ctx, path, read)
+		sts, err := r.StacksIncluding(ctx, path, s.sandboxedRead(snap, r.Root))
 		if err != nil {
 			s.log.Warn("stacks including", "path", path, "error", err)
 			continue
@@ -372,19 +371,19 @@ func (s *server) budgetDiagnostics(snap *snapshot, r *stackResult) map[string][]
 	entry := entryFile(r.stack)
 	rng := protocol.Range{}
 	if fileSize(snap, entry) <= s.maxFileSize() {
-		if t, err := snap.textOf(entry); err == nil {
+		if t, err := s.sandboxedText(snap, r.stack.Root, entry); err == nil {
 			rng = lineRange(t, 1, 0)
 		}
 	}
 	var related []protocol.DiagnosticRelatedInformation
 	var tl *tooLargeError
 	if r.err != nil && !errors.As(r.err, &tl) {
-		read := func(p string) ([]byte, error) { return snap.readFile(p) }
+		read := s.sandboxedRead(snap, r.stack.Root)
 		for _, p := range r.stack.ProblemsWith(r.err, read) {
 			if p.File == "" || p.Line <= 0 || fileSize(snap, p.File) > s.maxFileSize() {
 				continue
 			}
-			if t, err := snap.textOf(p.File); err == nil {
+			if t, err := s.sandboxedText(snap, r.stack.Root, p.File); err == nil {
 				related = append(related, protocol.DiagnosticRelatedInformation{
 					Location: protocol.Location{URI: pathURI(p.File), Range: lineRange(t, p.Line, p.Col)},
 					Message:  "the evaluation stopped here",
@@ -414,7 +413,7 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 		return s.budgetDiagnostics(snap, r)
 	}
 	name := stackName(r.stack)
-	for _, p := range r.stack.ProblemsWith(r.err, func(p string) ([]byte, error) { return snap.readFile(p) }) {
+	for _, p := range r.stack.ProblemsWith(r.err, s.sandboxedRead(snap, r.stack.Root)) {
 		if p.Kind == "InvalidSyntax" || p.Kind == "TabError" || p.Kind == "IndentationError" {
 			continue
 		}
@@ -422,13 +421,13 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 		if file == "" || p.Line <= 0 {
 			continue
 		}
-		t, err := snap.textOf(file)
+		t, err := s.sandboxedText(snap, r.stack.Root, file)
 		if err != nil {
 			continue
 		}
 		var related []protocol.DiagnosticRelatedInformation
 		for _, rel := range p.Related {
-			rt, err := snap.textOf(rel.File)
+			rt, err := s.sandboxedText(snap, r.stack.Root, rel.File)
 			if err != nil || rel.Line <= 0 {
 				continue
 			}

@@ -83,6 +83,7 @@ type server struct {
 	parses parseCache
 	stacks stacks
 	progs  programs
+	readFS readSandboxes // the resolver's read-only sandboxes (sandbox.go)
 	// baseDebounce is opts.Debounce as constructed: the delay when the
 	// settings give none.
 	baseDebounce time.Duration
@@ -110,6 +111,7 @@ func newServer(client protocol.Client, opts Options, stop context.CancelFunc) *s
 func (s *server) close() {
 	s.bgCancel()
 	s.wg.Wait()
+	s.closeReadSandboxes()
 }
 
 // goBackground runs f in a goroutine tracked by the server; f must stop when
