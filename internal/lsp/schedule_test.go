@@ -99,7 +99,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 	dir := copyExamples(t)
 	var srv *server
 	started := newEvents()
-	s := startSession(t, dir, Options{workers: 2, onServer: func(x *server) { srv = x }, onStackStart: started.add})
+	s := startSession(t, dir, Options{Workers: 2, onServer: func(x *server) { srv = x }, onStackStart: started.add})
 	// A time limit the bomb never reaches in this test, at first.
 	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 600000}`)
 	shopDev := filepath.Join(dir, "shop", "dev")
@@ -376,7 +376,7 @@ func TestNextJob(t *testing.T) {
 func TestHoverDoesNotWaitForEvaluation(t *testing.T) {
 	dir := copyExamples(t)
 	started, done := newEvents(), newEvents()
-	s := startSession(t, dir, Options{workers: 2, onStackStart: started.add, onStackDone: done.add})
+	s := startSession(t, dir, Options{Workers: 2, onStackStart: started.add, onStackDone: done.add})
 	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 600000}`)
 	shopDev := filepath.Join(dir, "shop", "dev")
 	src := mustRead(t, filepath.Join(shopDev, "main.k"))

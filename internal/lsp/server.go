@@ -21,6 +21,10 @@ type Options struct {
 	Debounce time.Duration
 	// Version is reported in serverInfo.
 	Version string
+	// Workers bounds the parallel stack evaluations (0: GOMAXPROCS). The
+	// binary sets it to the CPUs' GOMAXPROCS and raises GOMAXPROCS by
+	// RequestProcs (ReserveRequestProcs).
+	Workers int
 	// PreviewWait bounds how long a hover waits for the evaluation of its
 	// stack before answering without the preview (a note that it is being
 	// evaluated, or the stack's last result): 0 is defaultPreviewWait,
@@ -31,8 +35,6 @@ type Options struct {
 	onServer func(*server)
 	// onSettings, when set (tests), is called after settings are applied.
 	onSettings func()
-	// workers bounds the parallel stack evaluations (0: GOMAXPROCS).
-	workers int
 	// onPlanned and onStackStart, when set (tests), are called when the
 	// diagnostics of a changed path are planned and when a stack's
 	// evaluation starts.
