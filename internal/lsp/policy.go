@@ -153,6 +153,23 @@ func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path s
 	return out
 }
 
+// stackAllowed reports whether the `stacks` setting lets st be evaluated
+// for diagnostics.
+func (s *server) stackAllowed(ctx context.Context, snap *snapshot, st *konfig.Stack) bool {
+	s.mu.Lock()
+	only := s.settings.Stacks
+	s.mu.Unlock()
+	if len(only) == 0 {
+		return true
+	}
+	for _, r := range s.repos(ctx, snap) {
+		if isUnder(st.Dir, r.Root) && allowedStack(st.Dir, r.Root, only) {
+			return true
+		}
+	}
+	return false
+}
+
 func allowedStack(dir, root string, only []string) bool {
 	if len(only) == 0 {
 		return true
@@ -269,10 +286,16 @@ func (s *server) previewResult(ctx context.Context, snap *snapshot, st *konfig.S
 		}
 		if !queued {
 			queued = true
-			s.sched.mu.Lock()
-			prio := s.sched.seq + 1 // ahead of every change so far
-			s.sched.mu.Unlock()
-			s.enqueueStacks([]*konfig.Stack{st}, prio, snap.id)
+			if s.stackAllowed(ctx, snap, st) {
+				s.sched.mu.Lock()
+				prio := s.sched.seq + 1 // ahead of every change so far
+				s.sched.mu.Unlock()
+				s.enqueueStacks([]*konfig.Stack{st}, prio, snap.id)
+			} else {
+				// A stack the `stacks` setting leaves out gets no
+				// diagnostics: evaluate it for the preview only.
+				s.goBackground(func(bctx context.Context) { s.compileStack(bctx, snap, st) })
+			}
 		}
 		select {
 		case <-stored:
