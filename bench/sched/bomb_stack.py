@@ -3,7 +3,9 @@
 comprehension; memory: a doubling of shared structure turned into a string) and a second stack with a policy
 error, in konfig-lsp over stdio; sends a hover or a completion every 100 ms on the bomb's file until its
 budget diagnostic arrives (60 s at most), and reports when each stack's diagnostic arrived, the requests'
-latencies and the server's peak RSS. SETTINGS is the initializationOptions JSON.
+latencies and the server's peak RSS. SETTINGS is the initializationOptions JSON. BENCH_INSTANCE=1 hovers on
+the instance (its preview needs the stack's evaluation) instead of the import; BENCH_RAW=1 prints every
+latency in order.
 
     python3 bench/sched/bomb_stack.py BINARY examples '{"evalTimeoutMs": 10000}' time
 """
@@ -70,7 +72,10 @@ while time.time() - t0 < 60 and not budget_arrived():
     i += 1
     ts = time.time()
     meth = "textDocument/hover" if i % 2 else "textDocument/completion"
-    pos = {"line": 0, "character": 15} if i % 2 else {"line": 5, "character": 4}
+    # BENCH_INSTANCE=1: the hovers are on the instance (`storefront:`, line 3), whose preview needs the
+    # stack's evaluation; else on the import.
+    hover_pos = {"line": 3, "character": 2} if os.environ.get("BENCH_INSTANCE") else {"line": 0, "character": 15}
+    pos = hover_pos if i % 2 else {"line": 5, "character": 4}
     send({"jsonrpc": "2.0", "id": i, "method": meth, "params": {"textDocument": {"uri": "file://" + bomb}, "position": pos}})
     t2, _ = wait(lambda m, i=i: m.get("id") == i, 30)
     lat.append(((t2 or time.time()) - ts) * 1000)
@@ -87,6 +92,8 @@ else:
     print("bomb stack: no budget diagnostic in 60 s")
     last = [m for t, m in msgs if m.get("method") == "textDocument/publishDiagnostics" and m["params"]["uri"] == "file://" + bomb]
     print("last bomb diagnostics:", [d["message"][:300] for d in last[-1]["params"]["diagnostics"]] if last else None)
+if os.environ.get("BENCH_RAW"):
+    print("latencies in order (ms):", " ".join(f"{x:.0f}" for x in lat))
 lat.sort()
 print(f"{len(lat)} hover/completion requests meanwhile: median {lat[len(lat)//2]:.1f} ms, p90 {lat[int(len(lat)*0.9)]:.1f} ms, max {lat[-1]:.1f} ms")
 print(f"server peak RSS {rss('VmHWM')} MB")

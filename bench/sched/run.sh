@@ -10,6 +10,8 @@ trap 'rm -rf "$out"' EXIT
 go build -o "$out/konfig-lsp" ./cmd/konfig-lsp
 python3 bench/sched/bomb_stack.py "$out/konfig-lsp" examples '{}' time
 python3 bench/sched/bomb_stack.py "$out/konfig-lsp" examples '{}' memory
+# the hovers on the memory bomb's instance, whose preview needs the stack's evaluation
+BENCH_INSTANCE=1 python3 bench/sched/bomb_stack.py "$out/konfig-lsp" examples '{}' memory
 for mb in 1.9 5 10 50; do
   python3 bench/sched/big_file.py "$out/konfig-lsp" "$mb" 3000
 done

@@ -47,7 +47,10 @@ func serveStdio(ctx context.Context, logLevel string) error {
 	if ctx == nil {
 		ctx = context.Background()
 	}
-	err := lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, lsp.Options{Logger: logger, Version: version})
+	// Evaluations on as many workers as CPUs, and spare Ps for the
+	// requests (lsp.RequestProcs).
+	workers := lsp.ReserveRequestProcs()
+	err := lsp.Serve(ctx, stdio{os.Stdin, os.Stdout}, lsp.Options{Logger: logger, Version: version, Workers: workers})
 	switch {
 	case errors.Is(err, lsp.ErrExitWithoutShutdown):
 		// The LSP's exit status for an exit without shutdown (logged by Serve).

@@ -57,7 +57,7 @@ func hoverText(h *protocol.Hover) string {
 
 func TestWordpressDevStack(t *testing.T) {
 	konfigDir := filepath.Join(testutil.CorpusDir(t), "konfig")
-	s := startSession(t, konfigDir, Options{Debounce: 1})
+	s := startSession(t, konfigDir, Options{Debounce: 1, PreviewWait: -1}) // the hover previews are checked, not their latency
 	u, src := s.open("appops/wordpress/dev/main.k")
 
 	// Completion inside the Server block: a new line after the image.

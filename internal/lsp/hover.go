@@ -159,12 +159,23 @@ func (s *server) writeStackPreview(ctx context.Context, b *strings.Builder, a *a
 	if inst == "" && key == nil {
 		return
 	}
-	r := s.compileStack(ctx, a.snap, u.stack)
-	if errors.Is(r.err, errUntrusted) {
+	r, fresh := s.previewResult(ctx, a.snap, u.stack)
+	if r != nil && errors.Is(r.err, errUntrusted) {
 		if inst != "" {
 			b.WriteString(untrustedHoverNote)
 		}
 		return
+	}
+	if !fresh {
+		// Still evaluating: the last good preview of the stack, marked as
+		// such, or a note.
+		if r == nil || r.err != nil || r.spec == nil {
+			if inst != "" {
+				fmt.Fprintf(b, "\n---\n*Preview: evaluating stack `%s`… hover again in a moment.*\n", u.stack.Name)
+			}
+			return
+		}
+		fmt.Fprintf(b, "\n---\n*Preview: evaluating stack `%s`…; shown: its last evaluation, before the latest edits.*\n", u.stack.Name)
 	}
 	if r.err != nil {
 		fmt.Fprintf(b, "\n---\nThe stack `%s` does not compile: %v\n", u.stack.Name, firstLine(r.err.Error()))

@@ -48,6 +48,10 @@ type initOptions struct {
 	// MaxFileSize, in bytes, is the size above which an open file gets
 	// syntax service only (default 2_000_000; 0 or less: the default).
 	MaxFileSize *int64 `json:"maxFileSize,omitempty"`
+	// MaxMemory, in bytes, is the memory budget of one stack's evaluation
+	// in the server (default the evaluator's, 256 MiB; 0 or less: the
+	// default).
+	MaxMemory *int64 `json:"maxMemory,omitempty"`
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {

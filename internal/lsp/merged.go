@@ -31,7 +31,7 @@ func (s *server) withOtherDeclarations(snap *snapshot, path string, exp *schema.
 		if f == path {
 			continue
 		}
-		ft, err := snap.textOf(f)
+		ft, err := s.sandboxedText(snap, sandboxRoot(u), f)
 		if err != nil {
 			continue
 		}

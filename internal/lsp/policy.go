@@ -34,6 +34,9 @@ type stacks struct {
 	// inflight holds the evaluation under way of each stack, so that a
 	// request and a worker asking for the same stack and snapshot share one.
 	inflight map[string]*flight
+	// stored is closed (and replaced) whenever a result is stored in
+	// results: hovers waiting for a stack's preview watch it.
+	stored chan struct{}
 }
 
 // flight is one evaluation under way; r is set (nil when it was cancelled)
@@ -128,14 +131,13 @@ func (s *server) stacksIncluding(ctx context.Context, snap *snapshot, path strin
 }
 
 func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
-	read := func(p string) ([]byte, error) { return snap.readFile(p) }
 	s.mu.Lock()
 	only := s.settings.Stacks
 	s.mu.Unlock()
 	var out []*konfig.Stack
 	seen := map[string]bool{}
 	for _, r := range s.repos(ctx, snap) {
-		sts, err := r.StacksIncluding(ctx, path, read)
+		sts, err := r.StacksIncluding(ctx, path, s.sandboxedRead(snap, r.Root))
 		if err != nil {
 			s.log.Warn("stacks including", "path", path, "error", err)
 			continue
@@ -149,6 +151,23 @@ func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path s
 		}
 	}
 	return out
+}
+
+// stackAllowed reports whether the `stacks` setting lets st be evaluated
+// for diagnostics.
+func (s *server) stackAllowed(ctx context.Context, snap *snapshot, st *konfig.Stack) bool {
+	s.mu.Lock()
+	only := s.settings.Stacks
+	s.mu.Unlock()
+	if len(only) == 0 {
+		return true
+	}
+	for _, r := range s.repos(ctx, snap) {
+		if isUnder(st.Dir, r.Root) && allowedStack(st.Dir, r.Root, only) {
+			return true
+		}
+	}
+	return false
 }
 
 func allowedStack(dir, root string, only []string) bool {
@@ -213,6 +232,10 @@ func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.St
 			}
 			if old := s.stacks.results[st.Dir]; old == nil || old.snapID <= r.snapID {
 				s.stacks.results[st.Dir] = r
+				if s.stacks.stored != nil {
+					close(s.stacks.stored)
+					s.stacks.stored = nil
+				}
 			}
 		}
 		f.r = r
@@ -225,6 +248,65 @@ func (s *server) compileStack(ctx context.Context, snap *snapshot, st *konfig.St
 	}
 }
 
+// defaultPreviewWait is how long a hover waits for its stack's evaluation
+// by default (Options.PreviewWait): hovers answer in under 200 ms.
+const defaultPreviewWait = 100 * time.Millisecond
+
+// previewResult returns the result of st for a hover in snap: the result of
+// snap (or of a newer snapshot) when it is there or arrives within
+// Options.PreviewWait, with fresh true; else the stack's last result (nil
+// when it has none) with fresh false. The evaluation is not run on the
+// request's path: the stack is queued on the scheduler's workers, first,
+// and the hover waits for it for a bounded time (the stack of an open file
+// is usually queued or running already, for its diagnostics).
+func (s *server) previewResult(ctx context.Context, snap *snapshot, st *konfig.Stack) (r *stackResult, fresh bool) {
+	if err := s.evaluationAllowed(); err != nil { // workspace trust (trust.go)
+		return &stackResult{snapID: snap.id, stack: st, err: err}, true
+	}
+	wait := s.opts.PreviewWait
+	if wait == 0 {
+		wait = defaultPreviewWait
+	}
+	if wait < 0 {
+		return s.compileStack(ctx, snap, st), true
+	}
+	timer := time.NewTimer(wait)
+	defer timer.Stop()
+	queued := false
+	for {
+		s.stacks.mu.Lock()
+		r := s.stacks.results[st.Dir]
+		if s.stacks.stored == nil {
+			s.stacks.stored = make(chan struct{})
+		}
+		stored := s.stacks.stored
+		s.stacks.mu.Unlock()
+		if r != nil && r.snapID >= snap.id {
+			return r, true
+		}
+		if !queued {
+			queued = true
+			if s.stackAllowed(ctx, snap, st) {
+				s.sched.mu.Lock()
+				prio := s.sched.seq + 1 // ahead of every change so far
+				s.sched.mu.Unlock()
+				s.enqueueStacks([]*konfig.Stack{st}, prio, snap.id)
+			} else {
+				// A stack the `stacks` setting leaves out gets no
+				// diagnostics: evaluate it for the preview only.
+				s.goBackground(func(bctx context.Context) { s.compileStack(bctx, snap, st) })
+			}
+		}
+		select {
+		case <-stored:
+		case <-timer.C:
+			return r, false
+		case <-ctx.Done():
+			return r, false
+		}
+	}
+}
+
 // evaluate compiles st against snap with the server's budgets; nil when
 // ctx was cancelled first.
 func (s *server) evaluate(ctx context.Context, snap *snapshot, st *konfig.Stack) *stackResult {
@@ -233,21 +315,22 @@ func (s *server) evaluate(ctx context.Context, snap *snapshot, st *konfig.Stack)
 		return &stackResult{snapID: snap.id, stack: st, err: err,
 			budget: fmt.Sprintf("Stack %s is not evaluated: %v.", name, err)}
 	}
-	timeout := s.evalTimeout()
+	timeout, memory := s.evalTimeout(), s.maxMemory()
 	ectx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	sp, err := konfig.Compile(ectx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache, Policy: s.evalPolicy()})
+	sp, err := konfig.Compile(ectx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache,
+		Policy: s.evalPolicy(), MaxMemory: memory})
 	if ctx.Err() != nil {
 		return nil // cancelled: not a result to keep
 	}
 	timedOut := errors.Is(ectx.Err(), context.DeadlineExceeded)
-	return &stackResult{snapID: snap.id, stack: st, spec: sp, err: err, budget: budgetMessage(name, err, timedOut, timeout)}
+	return &stackResult{snapID: snap.id, stack: st, spec: sp, err: err, budget: budgetMessage(name, err, timedOut, timeout, memory)}
 }
 
 // budgetMessage is the diagnostic of a stack whose evaluation failed with
-// err because of a budget: the time limit (timedOut) or the memory budget;
-// "" when err is not a budget's.
-func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration) string {
+// err because of a budget: the time limit (timedOut) or the memory budget
+// (memory bytes); "" when err is not a budget's.
+func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration, memory int64) string {
 	switch {
 	case err == nil:
 		return ""
@@ -255,9 +338,8 @@ func budgetMessage(stack string, err error, timedOut bool, timeout time.Duration
 		return fmt.Sprintf("Evaluation of stack %s stopped at the time limit of %s (setting konfig.evalTimeoutMs = %d); "+
 			"its policy checks were not run.", stack, timeout, timeout.Milliseconds())
 	case strings.Contains(err.Error(), "memory budget"):
-		return fmt.Sprintf("Evaluation of stack %s stopped: %s (the memory budget of every evaluation, "+
-			"eval.Config.MaxMemory's default; the server has no setting for it); its policy checks were not run.",
-			stack, budgetText(err))
+		return fmt.Sprintf("Evaluation of stack %s stopped: %s (setting konfig.maxMemory = %d); "+
+			"its policy checks were not run.", stack, budgetText(err), memory)
 	}
 	return ""
 }
@@ -312,19 +394,19 @@ func (s *server) budgetDiagnostics(snap *snapshot, r *stackResult) map[string][]
 	entry := entryFile(r.stack)
 	rng := protocol.Range{}
 	if fileSize(snap, entry) <= s.maxFileSize() {
-		if t, err := snap.textOf(entry); err == nil {
+		if t, err := s.sandboxedText(snap, r.stack.Root, entry); err == nil {
 			rng = lineRange(t, 1, 0)
 		}
 	}
 	var related []protocol.DiagnosticRelatedInformation
 	var tl *tooLargeError
 	if r.err != nil && !errors.As(r.err, &tl) {
-		read := func(p string) ([]byte, error) { return snap.readFile(p) }
+		read := s.sandboxedRead(snap, r.stack.Root)
 		for _, p := range r.stack.ProblemsWith(r.err, read) {
 			if p.File == "" || p.Line <= 0 || fileSize(snap, p.File) > s.maxFileSize() {
 				continue
 			}
-			if t, err := snap.textOf(p.File); err == nil {
+			if t, err := s.sandboxedText(snap, r.stack.Root, p.File); err == nil {
 				related = append(related, protocol.DiagnosticRelatedInformation{
 					Location: protocol.Location{URI: pathURI(p.File), Range: lineRange(t, p.Line, p.Col)},
 					Message:  "the evaluation stopped here",
@@ -354,7 +436,7 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 		return s.budgetDiagnostics(snap, r)
 	}
 	name := stackName(r.stack)
-	for _, p := range r.stack.ProblemsWith(r.err, func(p string) ([]byte, error) { return snap.readFile(p) }) {
+	for _, p := range r.stack.ProblemsWith(r.err, s.sandboxedRead(snap, r.stack.Root)) {
 		if p.Kind == "InvalidSyntax" || p.Kind == "TabError" || p.Kind == "IndentationError" {
 			continue
 		}
@@ -362,13 +444,13 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 		if file == "" || p.Line <= 0 {
 			continue
 		}
-		t, err := snap.textOf(file)
+		t, err := s.sandboxedText(snap, r.stack.Root, file)
 		if err != nil {
 			continue
 		}
 		var related []protocol.DiagnosticRelatedInformation
 		for _, rel := range p.Related {
-			rt, err := snap.textOf(rel.File)
+			rt, err := s.sandboxedText(snap, r.stack.Root, rel.File)
 			if err != nil || rel.Line <= 0 {
 				continue
 			}

@@ -2,6 +2,7 @@ package lsp
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"sort"
@@ -142,7 +143,18 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 		}
 		prog, err = e.prog.Update(ctx, diff)
 	} else {
-		prog, err = sema.Load(ctx, sema.Config{ModRoot: u.modRoot, Files: u.files, Overlay: ov, Cache: cache})
+		// The resolver reads beneath the unit's root only, through a
+		// read-only sandbox (symlinks leading outside are refused, as in
+		// evaluation); the sandbox stays open for the Program's updates.
+		fsys, ferr := s.readSandbox(sandboxRoot(u))
+		if ferr != nil {
+			return nil, nil, ferr
+		}
+		files := readable(fsys, u.files, ov)
+		if len(files) == 0 {
+			return nil, nil, fmt.Errorf("%s: no file of its package can be read beneath %s", path, fsys.Root())
+		}
+		prog, err = sema.Load(ctx, sema.Config{ModRoot: u.modRoot, Files: files, Overlay: ov, Cache: cache, FS: fsys})
 	}
 	if err != nil {
 		return nil, nil, err

@@ -14,6 +14,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
@@ -98,7 +99,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 	dir := copyExamples(t)
 	var srv *server
 	started := newEvents()
-	s := startSession(t, dir, Options{workers: 2, onServer: func(x *server) { srv = x }, onStackStart: started.add})
+	s := startSession(t, dir, Options{Workers: 2, onServer: func(x *server) { srv = x }, onStackStart: started.add})
 	// A time limit the bomb never reaches in this test, at first.
 	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 600000}`)
 	shopDev := filepath.Join(dir, "shop", "dev")
@@ -284,11 +285,11 @@ func TestBudgetMessage(t *testing.T) {
 		{"time limit", errors.New("main.k:3:1: EvaluationError: evaluation timed out: context deadline exceeded"), true,
 			[]string{"stack shop/dev", "time limit of 1.5s", "konfig.evalTimeoutMs = 1500"}},
 		{"memory budget", fmt.Errorf("compile: %w", memory), false,
-			[]string{"stack shop/dev", "memory budget exceeded: the values built need more than 256 MiB", "MaxMemory"}},
+			[]string{"stack shop/dev", "memory budget exceeded: the values built need more than 256 MiB", "konfig.maxMemory = 268435456"}},
 		{"policy failure", errors.New("main.k:3:1: EvaluationError: Instance check failed"), false, nil},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			got := budgetMessage("shop/dev", tc.err, tc.timedOut, 1500*time.Millisecond)
+			got := budgetMessage("shop/dev", tc.err, tc.timedOut, 1500*time.Millisecond, value.DefaultMaxMemory)
 			if len(tc.want) == 0 {
 				if got != "" {
 					t.Errorf("budget message %q, want none", got)
@@ -305,6 +306,28 @@ func TestBudgetMessage(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestMaxMemorySetting: the maxMemory setting is the memory budget of the
+// server's evaluations, and the budget diagnostic names it. 10 MB of
+// strings pass under the default budget and stop under a 2 MiB one.
+func TestMaxMemorySetting(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{})
+	s.configure(`{"debounceMs": 0, "maxMemory": 2097152}`)
+	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k")) + "\n_big = [\"x\" * 100 for i in range(100000)]\n"
+	u, _ := s.open("shop/dev/main.k", src)
+	ds := s.client.waitDiags(t, u, diagWith("memory budget", "konfig.maxMemory = 2097152"))
+	for _, d := range ds {
+		if strings.Contains(diagText(d), "no setting") {
+			t.Errorf("the budget diagnostic says there is no setting: %s", diagText(d))
+		}
+	}
+	// Back to the default: the same stack evaluates (its budget
+	// diagnostic goes away).
+	s.configure(`{"debounceMs": 0}`)
+	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: 0}}, "# edited\n")
+	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !diagWith("memory budget")(ds) })
 }
 
 // TestNextJob: the queue gives the stack asked for by the newest change
@@ -342,5 +365,58 @@ func TestNextJob(t *testing.T) {
 				t.Errorf("next = %q, want %q", got, tc.want)
 			}
 		})
+	}
+}
+
+// TestHoverDoesNotWaitForEvaluation: a hover on an instance of a stack that
+// is being evaluated answers at once (issue 12: it waited for the
+// evaluation, up to evalTimeoutMs): with the stack's last good preview,
+// marked as such, or with a note that the stack is being evaluated; the
+// schema docs are there either way.
+func TestHoverDoesNotWaitForEvaluation(t *testing.T) {
+	dir := copyExamples(t)
+	started, done := newEvents(), newEvents()
+	s := startSession(t, dir, Options{Workers: 2, onStackStart: started.add, onStackDone: done.add})
+	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 600000}`)
+	shopDev := filepath.Join(dir, "shop", "dev")
+	src := mustRead(t, filepath.Join(shopDev, "main.k"))
+	line := strings.Count(src[:strings.Index(src, "storefront:")], "\n")
+	inst := protocol.Position{Line: uint32(line), Character: 2}
+	hover := func(u uri.URI) (string, time.Duration) {
+		start := time.Now()
+		h := s.hoverText(u, inst)
+		return h, time.Since(start)
+	}
+
+	// No result yet, the bomb evaluating: the docs and a note.
+	u, _ := s.open("shop/dev/main.k", src+bomb)
+	started.wait(t, shopDev, 1)
+	h, took := hover(u)
+	if !strings.Contains(h, "storefront") || !strings.Contains(h, "Preview: evaluating stack `dev`") || strings.Contains(h, "Resources in stack") {
+		t.Errorf("hover while the first evaluation runs, want the docs and the note:\n%s", h)
+	}
+	t.Logf("hover while the stack evaluates, no earlier result: %v", took)
+	if took > 2*time.Second {
+		t.Errorf("the hover took %v: it waited for the evaluation", took)
+	}
+
+	// The bomb removed: the stack evaluates, the hover previews it.
+	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: uint32(strings.Count(src, "\n"))}, End: protocol.Position{Line: uint32(strings.Count(src+bomb, "\n"))}}, "")
+	started.wait(t, shopDev, 2)
+	done.wait(t, shopDev, 2)
+	if h, _ := hover(u); !strings.Contains(h, "Resources in stack `dev`") || strings.Contains(h, "Preview: evaluating") {
+		t.Fatalf("hover after the evaluation, want the preview:\n%s", h)
+	}
+
+	// The bomb again: the last good preview, marked as such.
+	s.change(u, 3, protocol.Range{Start: protocol.Position{Line: uint32(strings.Count(src, "\n"))}, End: protocol.Position{Line: uint32(strings.Count(src, "\n"))}}, bomb)
+	started.wait(t, shopDev, 3)
+	h, took = hover(u)
+	if !strings.Contains(h, "Resources in stack `dev`") || !strings.Contains(h, "its last evaluation, before the latest edits") {
+		t.Errorf("hover while the stack evaluates again, want its last preview, marked:\n%s", h)
+	}
+	t.Logf("hover while the stack evaluates, with an earlier result: %v", took)
+	if took > 2*time.Second {
+		t.Errorf("the hover took %v: it waited for the evaluation", took)
 	}
 }

@@ -21,18 +21,28 @@ type Options struct {
 	Debounce time.Duration
 	// Version is reported in serverInfo.
 	Version string
+	// Workers bounds the parallel stack evaluations (0: GOMAXPROCS). The
+	// binary sets it to the CPUs' GOMAXPROCS and raises GOMAXPROCS by
+	// RequestProcs (ReserveRequestProcs).
+	Workers int
+	// PreviewWait bounds how long a hover waits for the evaluation of its
+	// stack before answering without the preview (a note that it is being
+	// evaluated, or the stack's last result): 0 is defaultPreviewWait,
+	// negative waits for the evaluation (up to its time limit).
+	PreviewWait time.Duration
 
 	// onServer, when set (tests), receives the server once it is made.
 	onServer func(*server)
 	// onSettings, when set (tests), is called after settings are applied.
 	onSettings func()
-	// workers bounds the parallel stack evaluations (0: GOMAXPROCS).
-	workers int
 	// onPlanned and onStackStart, when set (tests), are called when the
 	// diagnostics of a changed path are planned and when a stack's
 	// evaluation starts.
 	onPlanned    func(path string)
 	onStackStart func(dir string)
+	// onStackDone, when set (tests), is called when a worker's evaluation
+	// of a stack ends (done or cancelled).
+	onStackDone func(dir string)
 }
 
 func (o Options) logger() *slog.Logger {
@@ -75,6 +85,7 @@ type server struct {
 	parses parseCache
 	stacks stacks
 	progs  programs
+	readFS readSandboxes // the resolver's read-only sandboxes (sandbox.go)
 	// baseDebounce is opts.Debounce as constructed: the delay when the
 	// settings give none.
 	baseDebounce time.Duration
@@ -102,6 +113,7 @@ func newServer(client protocol.Client, opts Options, stop context.CancelFunc) *s
 func (s *server) close() {
 	s.bgCancel()
 	s.wg.Wait()
+	s.closeReadSandboxes()
 }
 
 // goBackground runs f in a goroutine tracked by the server; f must stop when

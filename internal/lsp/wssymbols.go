@@ -35,7 +35,7 @@ func (s *server) Symbols(ctx context.Context, params *protocol.WorkspaceSymbolPa
 			if !strings.HasSuffix(p, ".k") {
 				return nil
 			}
-			t, err := snap.textOf(p)
+			t, err := s.sandboxedText(snap, root, p)
 			if err != nil {
 				return nil
 			}

@@ -96,8 +96,15 @@ local ok, err = pcall(function()
 
   -- 2. Hover on the instance name previews its resources.
   local hl, hc = find(': frontend.Server')
-  local hover = request('textDocument/hover', { textDocument = { uri = uri }, position = { line = hl, character = 1 } })
-  local value = hover and hover.contents and (hover.contents.value or hover.contents) or ''
+  -- The server answers a hover at once: while the stack is still being
+  -- evaluated it says so ("Preview: evaluating"), so hover again until the
+  -- preview is there.
+  local value = ''
+  vim.wait(30000, function()
+    local hover = request('textDocument/hover', { textDocument = { uri = uri }, position = { line = hl, character = 1 } })
+    value = hover and hover.contents and (hover.contents.value or hover.contents) or ''
+    return type(value) ~= 'string' or not value:find('Preview: evaluating', 1, true)
+  end, 100)
   check(type(value) == 'string' and value:find('kind: Deployment', 1, true), 'hover lacks the Deployment preview: ' .. vim.inspect(value))
   check(not value:find('s3cr3t', 1, true), 'hover shows a secret value')
   say('HOVER', 'preview with Deployment')

@@ -128,8 +128,10 @@ export class KonfigExtension implements vscode.Disposable {
       disableApply: c.get<boolean>('disableApply', false),
       excludeTypes: c.get<string[]>('excludeTypes', []),
       sensitiveAttributes: c.get<string[]>('sensitiveAttributes', []),
+      allowedEnv: c.get<string[]>('allowedEnv', []),
       evalTimeoutMs: c.get<number | null>('evalTimeoutMs', null),
       maxFileSize: c.get<number | null>('maxFileSize', null),
+      maxMemory: c.get<number | null>('maxMemory', null),
     };
   }
 

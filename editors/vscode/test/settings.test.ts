@@ -51,8 +51,8 @@ const cases: { name: string; settings: Settings; want: InitializationOptions }[]
   { name: 'blank stacks are dropped', settings: { stacks: [' ', 'a/b ', ''] }, want: { stacks: ['a/b'] } },
   { name: '~ in kubeconfig is home', settings: { kubeconfig: '~/.kube/other' }, want: { kubeconfig: '/home/dev/.kube/other' } },
   { name: 'spaces around the context are trimmed', settings: { context: ' prod ' }, want: { context: 'prod' } },
-  { name: 'budgets are passed on, rounded', settings: { evalTimeoutMs: 2500.4, maxFileSize: 1000000 }, want: { evalTimeoutMs: 2500, maxFileSize: 1000000 } },
-  { name: 'unset or non-positive budgets are left to the server', settings: { evalTimeoutMs: 0, maxFileSize: null }, want: {} },
+  { name: 'budgets are passed on, rounded', settings: { evalTimeoutMs: 2500.4, maxFileSize: 1000000, maxMemory: 67108864.2 }, want: { evalTimeoutMs: 2500, maxFileSize: 1000000, maxMemory: 67108864 } },
+  { name: 'unset or non-positive budgets are left to the server', settings: { evalTimeoutMs: 0, maxFileSize: null, maxMemory: -1 }, want: {} },
 ];
 
 for (const c of cases) {
@@ -168,8 +168,10 @@ test('every server setting, set, reaches the server', () => {
     disableApply: true,
     excludeTypes: ['Terraform'],
     sensitiveAttributes: ['ssn'],
+    allowedEnv: ['HOME'],
     evalTimeoutMs: 3000,
     maxFileSize: 500000,
+    maxMemory: 1048576,
   };
   const got = withTrust(initializationOptions(set, '/h', '/ws'), false);
   assert.deepEqual(Object.keys(got).sort(), serverSettingNames().sort());

@@ -233,7 +233,9 @@ func inProcess(t testing.TB, ctx context.Context, logs io.Writer) (io.ReadWriteC
 	a, b := net.Pipe()
 	logger := slog.New(slog.NewTextHandler(logs, &slog.HandlerOptions{Level: slog.LevelDebug}))
 	done := make(chan error, 1)
-	go func() { done <- lsp.Serve(ctx, a, lsp.Options{Logger: logger, Debounce: time.Millisecond}) }()
+	go func() {
+		done <- lsp.Serve(ctx, a, lsp.Options{Logger: logger, Debounce: time.Millisecond, PreviewWait: -1})
+	}()
 	return b, func() error { return <-done }
 }
 

@@ -13,6 +13,7 @@
 --       sensitiveAttributes = { 'ssn' }, -- names masked besides password, token, secret, …
 --       evalTimeoutMs = 10000,          -- time limit of one stack's evaluation
 --       maxFileSize = 2000000,          -- bytes; larger files get syntax checks only
+--       maxMemory = 268435456,          -- bytes; memory budget of one stack's evaluation
 --     },
 --     trusted = true,                   -- workspace trust: false, or a function(root)
 --   })                                  -- returning false, turns evaluation off

@@ -6,7 +6,7 @@
  * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
  * package.json; a test checks both lists against the server's.
  */
-export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'evalTimeoutMs', 'maxFileSize'] as const;
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'allowedEnv', 'evalTimeoutMs', 'maxFileSize', 'maxMemory'] as const;
 
 /** The section the server asks for in workspace/configuration. */
 export const SERVER_SECTION = 'konfig';
@@ -20,8 +20,10 @@ export interface Settings {
   disableApply?: boolean;
   excludeTypes?: string[];
   sensitiveAttributes?: string[];
+  allowedEnv?: string[];
   evalTimeoutMs?: number | null;
   maxFileSize?: number | null;
+  maxMemory?: number | null;
 }
 
 /** What the server reads from initializationOptions (internal/lsp/lifecycle.go). */
@@ -35,8 +37,10 @@ export interface InitializationOptions {
   sensitiveAttributes?: string[];
   /** Whether the workspace is trusted (see ./trust.ts); not a konfig-lsp.* setting. */
   trusted?: boolean;
+  allowedEnv?: string[];
   evalTimeoutMs?: number;
   maxFileSize?: number;
+  maxMemory?: number;
 }
 
 /** A positive whole number setting, rounded; undefined when unset or not positive. */
@@ -83,7 +87,7 @@ export function resolveKubeconfig(setting: string | undefined, home: string, wor
 /**
  * Builds the settings the server reads: unset or empty settings are left out
  * so the server keeps its defaults; a negative or fractional debounce is
- * dropped or rounded, as are a time limit or size limit below 1; the kubeconfig path is resolved (resolveKubeconfig);
+ * dropped or rounded, as are a time limit, size limit or memory budget below 1; the kubeconfig path is resolved (resolveKubeconfig);
  * blank list entries are dropped.
  */
 export function initializationOptions(s: Settings, home: string, workspaceRoot?: string): InitializationOptions {
@@ -114,6 +118,10 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   if (sensitive.length > 0) {
     o.sensitiveAttributes = sensitive;
   }
+  const env = names(s.allowedEnv);
+  if (env.length > 0) {
+    o.allowedEnv = env;
+  }
   const timeout = positive(s.evalTimeoutMs);
   if (timeout !== undefined) {
     o.evalTimeoutMs = timeout;
@@ -121,6 +129,10 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   const size = positive(s.maxFileSize);
   if (size !== undefined) {
     o.maxFileSize = size;
+  }
+  const memory = positive(s.maxMemory);
+  if (memory !== undefined) {
+    o.maxMemory = memory;
   }
   return o;
 }
