@@ -1,0 +1,126 @@
+package lsp
+
+import (
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"runtime"
+	"strconv"
+	"strings"
+	"sync/atomic"
+	"testing"
+	"time"
+)
+
+// bigDidOpen returns a didOpen frame for uri whose text is a KCL file of
+// about size bytes (as test/hostile's generator writes: one short
+// assignment a line, so JSON escapes a line break every 16 bytes).
+func bigDidOpen(u string, size int) string {
+	var b strings.Builder
+	b.Grow(size + size/8 + 256)
+	fmt.Fprintf(&b, `{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":%q,"languageId":"kcl","version":1,"text":"`, u)
+	start := b.Len()
+	for i := 0; b.Len()-start < size; i++ {
+		fmt.Fprintf(&b, `_g%08d = %d\n`, i, i)
+	}
+	b.WriteString(`"}}}`)
+	return frame(b.String())
+}
+
+// peakHeap samples the heap in use until stop is closed.
+func peakHeap(stop <-chan struct{}) *atomic.Uint64 {
+	var peak atomic.Uint64
+	go func() {
+		var ms runtime.MemStats
+		for {
+			runtime.ReadMemStats(&ms)
+			if v := ms.HeapInuse; v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-time.After(2 * time.Millisecond):
+			}
+		}
+	}()
+	return &peak
+}
+
+// TestBigDidOpen sends a didOpen of KONFIG_BIGMSG_MB megabytes (default 50;
+// skipped in -short) through the real message loop, then a hover on it,
+// and logs the time to read the frame, the hover's latency after it and
+// the heap. It asserts the answers, never the times (bench/trust measures
+// the binary).
+func TestBigDidOpen(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: a 50 MB message")
+	}
+	mb := 50
+	if v := os.Getenv("KONFIG_BIGMSG_MB"); v != "" {
+		mb, _ = strconv.Atoi(v)
+	}
+	dir := t.TempDir()
+	u := "file://" + dir + "/big.k"
+	msg := bigDidOpen(u, mb<<20)
+	r := startRaw(t)
+	r.initialize()
+	runtime.GC()
+	var before runtime.MemStats
+	runtime.ReadMemStats(&before)
+	stop := make(chan struct{})
+	peak := peakHeap(stop)
+
+	start := time.Now()
+	r.write(msg) // io.Pipe: returns when the server has read the last byte
+	read := time.Since(start)
+	msg = ""
+	h := time.Now()
+	m := r.call(`1`, "textDocument/hover", fmt.Sprintf(`{"textDocument":{"uri":%q},"position":{"line":1000,"character":3}}`, u))
+	hover := time.Since(h)
+	t.Logf("hover: %s %+v", sample(m.Result), m.Error) // the file is over maxFileSize
+	m = r.call(`2`, "textDocument/foldingRange", fmt.Sprintf(`{"textDocument":{"uri":%q}}`, u))
+	t.Logf("foldingRange: %s %+v", sample(m.Result), m.Error)
+	close(stop)
+	var after runtime.MemStats
+	runtime.ReadMemStats(&after)
+	runtime.GC()
+	var kept runtime.MemStats
+	runtime.ReadMemStats(&kept)
+	t.Logf("%d MB didOpen: frame read in %v; hover answered %v after it; allocated %d MiB; heap in use: peak %d MiB (test's own frame included), %d MiB kept after GC (was %d)",
+		mb, read.Round(time.Millisecond), hover.Round(time.Millisecond),
+		(after.TotalAlloc-before.TotalAlloc)>>20, peak.Load()>>20, kept.HeapInuse>>20, before.HeapInuse>>20)
+	snap := r.server.session.snapshot()
+	for _, d := range snap.docs {
+		if len(d.data) < mb*900_000 {
+			t.Errorf("document of %d bytes, want %d MB", len(d.data), mb)
+		}
+	}
+}
+
+// BenchmarkBigDidOpen: a 50 MB didOpen then a hover, per iteration, for
+// -cpuprofile/-memprofile.
+func BenchmarkBigDidOpen(b *testing.B) {
+	dir := b.TempDir()
+	u := "file://" + dir + "/big.k"
+	msg := bigDidOpen(u, 50<<20)
+	inR, inW := io.Pipe()
+	outR, outW := io.Pipe()
+	go io.Copy(io.Discard, outR)
+	go func() {
+		_ = Serve(b.Context(), pipeRWC{inR, outW, []io.Closer{inR, outW}}, Options{Debounce: time.Hour})
+	}()
+	io.WriteString(inW, frame(`{"jsonrpc":"2.0","id":0,"method":"initialize","params":{"capabilities":{}}}`))
+	io.WriteString(inW, frame(`{"jsonrpc":"2.0","method":"initialized","params":{}}`))
+	hover, _ := json.Marshal(map[string]any{"jsonrpc": "2.0", "id": 1, "method": "textDocument/hover",
+		"params": map[string]any{"textDocument": map[string]any{"uri": u}, "position": map[string]any{"line": 10, "character": 1}}})
+	b.SetBytes(int64(len(msg)))
+	b.ResetTimer()
+	for range b.N {
+		io.WriteString(inW, msg)
+		io.WriteString(inW, frame(string(hover)))
+	}
+	b.StopTimer()
+	inW.Close()
+}
