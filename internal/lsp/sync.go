@@ -16,13 +16,82 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
+// DidOpen opens a document from typed params (in-process callers); the
+// wire goes through didOpenRaw, which decodes the text once.
 func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocumentParams) error {
-	path, err := uriPath(params.TextDocument.URI)
+	return s.openDocument(ctx, params.TextDocument.URI, params.TextDocument.Version, []byte(params.TextDocument.Text))
+}
+
+// didOpenRaw decodes a didOpen notification's params in one pass, the text
+// straight into the buffer the document keeps (a didOpen can carry tens of
+// megabytes), and opens the document.
+func (s *server) didOpenRaw(ctx context.Context, raw []byte) error {
+	u, version, data, err := decodeDidOpen(raw)
+	if err != nil {
+		return fmt.Errorf("didOpen: %w", err)
+	}
+	return s.openDocument(ctx, u, version, data)
+}
+
+// decodeDidOpen decodes didOpen params: textDocument's uri (required),
+// version (an integer in the int32 range, 0 when missing) and text (empty
+// when missing) are read; other members are validated and skipped.
+func decodeDidOpen(raw []byte) (u uri.URI, version int32, text []byte, err error) {
+	r := &jsonReader{b: raw}
+	var haveURI, haveDoc bool
+	err = r.object(func(key string) error {
+		if key != "textDocument" {
+			return r.skip()
+		}
+		haveDoc = true
+		return r.object(func(key string) error {
+			switch key {
+			case "uri":
+				s, err := r.str()
+				u, haveURI = uri.URI(s), true
+				return err
+			case "version":
+				if r.null() {
+					return nil
+				}
+				v, err := r.int()
+				if err == nil && (v < math.MinInt32 || v > math.MaxInt32) {
+					err = fmt.Errorf("version %d out of range", v)
+				}
+				version = int32(v)
+				return err
+			case "text":
+				if r.null() {
+					return nil
+				}
+				b, err := r.strBytes()
+				text = b
+				return err
+			}
+			return r.skip()
+		})
+	})
+	if err == nil {
+		err = r.end()
+	}
+	switch {
+	case err != nil:
+		return "", 0, nil, fmt.Errorf("malformed params: %w", err)
+	case !haveDoc || !haveURI:
+		return "", 0, nil, errors.New("no textDocument.uri")
+	}
+	return u, version, text, nil
+}
+
+// openDocument makes data (which it keeps: the caller must not modify it)
+// the text of the open document u.
+func (s *server) openDocument(ctx context.Context, u uri.URI, version int32, data []byte) error {
+	path, err := uriPath(u)
 	if err != nil {
 		return err
 	}
 	snap, err := s.session.update(func(docs map[string]*document, _ *[]string) error {
-		docs[path] = newDocument(params.TextDocument.URI, path, params.TextDocument.Version, params.TextDocument.Text)
+		docs[path] = newDocumentBytes(u, path, version, data)
 		return nil
 	})
 	if err != nil {

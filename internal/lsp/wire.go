@@ -49,6 +49,11 @@ const (
 	resyncKeep = 128
 )
 
+// largeFrame is the size above which a body is read into a buffer of its
+// own, without a scan when its Content-Length is right (largeBody). A
+// variable for the fuzz target.
+var largeFrame = 1 << 20
+
 // wireStream is a jsonrpc2.Stream over an LSP byte stream that survives
 // malformed input (see above). Writes go through jsonrpc2's header stream.
 type wireStream struct {
@@ -78,6 +83,16 @@ func (w *wireStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) 
 			continue
 		}
 		msg, err := jsonrpc2.DecodeMessage(body)
+		if err != nil && w.in.unscanned {
+			// A large body taken whole on its Content-Length: scan it
+			// as a small one would be (it may end early or not be JSON).
+			perr, body = w.in.retry(body)
+			if perr != nil {
+				w.reply(ctx, jsonrpc2.ID{}, perr)
+				continue
+			}
+			msg, err = jsonrpc2.DecodeMessage(body)
+		}
 		if err == nil {
 			return msg, int64(len(body)), nil
 		}
@@ -155,6 +170,9 @@ type frameReader struct {
 	err error  // the read error that ends the input, once seen
 	// resync: the bytes at the front are garbage; skip to the next header.
 	resync bool
+	// unscanned: the last body was not scanned (largeBody); if it is not a
+	// message, retry it.
+	unscanned bool
 }
 
 // fill reads more input into buf; it reports false when there is no more.
@@ -267,6 +285,15 @@ func (f *frameReader) header() (length int, garbage string, err error) {
 // parse error, and the stream resynchronises from the body's start (a
 // header that a broken body ran into is found again).
 func (f *frameReader) body(n int) ([]byte, *jsonrpc2.Error, error) {
+	if n > largeFrame {
+		return f.largeBody(n)
+	}
+	return f.small(n)
+}
+
+// small reads a body through the read buffer, scanning it byte by byte.
+func (f *frameReader) small(n int) ([]byte, *jsonrpc2.Error, error) {
+	f.unscanned = false
 	sc := jsonScanner{broken: -1}
 	i := 0
 	for {
@@ -296,6 +323,78 @@ func (f *frameReader) body(n int) ([]byte, *jsonrpc2.Error, error) {
 			return nil, nil, f.end()
 		}
 	}
+}
+
+// largeBody reads a large body (a didOpen of a big file) into a buffer of
+// its own, of exactly its declared length, read into directly: no growing
+// of the read buffer and no copy. The JSON scan that finds where a body
+// ends is skipped while the bytes read so far cannot be a complete value
+// (they do not end with } or ]): a body whose Content-Length is right is
+// then never scanned here, and one that is too large is still cut where its
+// JSON ends. A complete body that ends early or is not JSON goes back to
+// the front of the read buffer and through the byte-by-byte path, which
+// finds and reports the same as for a small frame.
+func (f *frameReader) largeBody(n int) ([]byte, *jsonrpc2.Error, error) {
+	body := make([]byte, n)
+	k := copy(body, f.buf)
+	f.buf = f.buf[k:]
+	sc := jsonScanner{broken: -1}
+	scanned := 0
+	for k < n {
+		if last := lastNonSpace(body[:k]); last == '}' || last == ']' {
+			for ; scanned < k && !sc.done && sc.broken < 0; scanned++ {
+				sc.step(body[scanned], scanned)
+			}
+			if sc.done || sc.broken >= 0 {
+				break
+			}
+		}
+		if f.err != nil {
+			f.log.Warn("lsp wire: input ended inside a message body", "contentLength", n, "read", k)
+			f.buf = nil
+			return nil, nil, f.end()
+		}
+		m, err := f.r.Read(body[k:])
+		k += m
+		if err != nil {
+			f.err = err
+		}
+	}
+	if k == n && !sc.done && sc.broken < 0 {
+		if first := skipJSONSpace(body, 0); first < n && body[first] == '{' && lastNonSpace(body) == '}' {
+			f.unscanned = true
+			return body, nil, nil // Content-Length and body agree, as far as can be told without a scan
+		}
+	}
+	f.unread(body[:k])
+	return f.small(n)
+}
+
+// unread puts b back at the front of the read buffer.
+func (f *frameReader) unread(b []byte) {
+	nb := make([]byte, 0, len(b)+len(f.buf)+readChunk)
+	nb = append(nb, b...)
+	f.buf = append(nb, f.buf...)
+}
+
+// retry is called when a body that largeBody returned unscanned is not a
+// message: it goes back through the byte-by-byte path, which cuts it where
+// its JSON ends or reports it as not JSON.
+func (f *frameReader) retry(body []byte) (*jsonrpc2.Error, []byte) {
+	f.unread(body)
+	b, perr, _ := f.small(len(body))
+	return perr, b
+}
+
+func lastNonSpace(b []byte) byte {
+	for i := len(b) - 1; i >= 0; i-- {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return b[i]
+		}
+	}
+	return 0
 }
 
 // skipToHeader discards bytes up to the next `Content-Length: <digits>` line
