@@ -118,20 +118,30 @@ func (r *jsonReader) str() (string, error) {
 	return string(b), err
 }
 
-// strBytes reads a string into a new buffer of its exact length: one pass
-// to validate and measure it, one to unquote it. Invalid UTF-8 and lone
-// surrogate escapes become U+FFFD, as encoding/json does.
+// strBytes reads a string. Invalid UTF-8 and lone surrogate escapes become
+// U+FFFD, as encoding/json does.
 func (r *jsonReader) strBytes() ([]byte, error) {
 	if err := r.expect('"'); err != nil {
 		return nil, err
 	}
-	n, end, err := r.measure()
+	return r.unquote(nil)
+}
+
+// bigStrBytes reads a string that makes up most of what is left of the
+// input (a document's text) in one pass, into a buffer of the size of what
+// is left; when escapes made the string much shorter than that, it is
+// copied to a buffer of its size.
+func (r *jsonReader) bigStrBytes() ([]byte, error) {
+	if err := r.expect('"'); err != nil {
+		return nil, err
+	}
+	out, err := r.unquote(make([]byte, 0, len(r.b)-r.i))
 	if err != nil {
 		return nil, err
 	}
-	out := make([]byte, 0, n)
-	out = unquote(out, r.b[r.i:end])
-	r.i = end + 1
+	if cap(out)-len(out) > cap(out)/8 {
+		out = append(make([]byte, 0, len(out)), out...)
+	}
 	return out, nil
 }
 
@@ -145,10 +155,9 @@ var strSafe = func() (t [256]bool) {
 	return t
 }()
 
-// measure scans the string whose contents start at r.i: it returns the
-// length of its unquoted bytes and the offset of its closing quote, or the
-// error that makes it invalid.
-func (r *jsonReader) measure() (n, end int, err error) {
+// unquote appends the contents of the string that starts at r.i (after its
+// opening quote) to out, unquoted, and consumes its closing quote.
+func (r *jsonReader) unquote(out []byte) ([]byte, error) {
 	b := r.b
 	i := r.i
 	for {
@@ -156,72 +165,16 @@ func (r *jsonReader) measure() (n, end int, err error) {
 		for i < len(b) && strSafe[b[i]] {
 			i++
 		}
-		n += i - start
-		if i == len(b) {
-			return 0, 0, errJSONEnd
-		}
-		switch c := b[i]; {
-		case c == '"':
-			return n, i, nil
-		case c == '\\':
-			if i+1 == len(b) {
-				return 0, 0, errJSONEnd
-			}
-			switch b[i+1] {
-			case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
-				n++
-				i += 2
-			case 'u':
-				r1, ok := hex4(b, i+2)
-				if !ok {
-					r.i = i
-					return 0, 0, r.errorf("bad \\u escape")
-				}
-				i += 6
-				if utf16.IsSurrogate(r1) {
-					if r2, ok := hex4(b, i+2); ok && i+1 < len(b) && b[i] == '\\' && b[i+1] == 'u' {
-						if dec := utf16.DecodeRune(r1, r2); dec != utf8.RuneError {
-							n += utf8.RuneLen(dec)
-							i += 6
-							continue
-						}
-					}
-					r1 = utf8.RuneError
-				}
-				n += utf8.RuneLen(r1)
-			default:
-				r.i = i
-				return 0, 0, r.errorf("bad escape")
-			}
-		case c < 0x20:
-			r.i = i
-			return 0, 0, r.errorf("control character in a string")
-		default: // non-ASCII
-			ru, size := utf8.DecodeRune(b[i:])
-			if ru == utf8.RuneError && size == 1 {
-				n += utf8.RuneLen(utf8.RuneError)
-			} else {
-				n += size
-			}
-			i += size
-		}
-	}
-}
-
-// unquote appends the unquoted contents of a string that measure
-// validated.
-func unquote(out, b []byte) []byte {
-	i := 0
-	for i < len(b) {
-		start := i
-		for i < len(b) && strSafe[b[i]] {
-			i++
-		}
 		out = append(out, b[start:i]...)
 		if i == len(b) {
-			break
+			return nil, errJSONEnd
 		}
-		if c := b[i]; c != '\\' {
+		c := b[i]
+		if c == '"' {
+			r.i = i + 1
+			return out, nil
+		}
+		if c >= 0x80 {
 			ru, size := utf8.DecodeRune(b[i:])
 			if ru == utf8.RuneError && size == 1 {
 				out = utf8.AppendRune(out, utf8.RuneError)
@@ -231,7 +184,17 @@ func unquote(out, b []byte) []byte {
 			i += size
 			continue
 		}
+		if c != '\\' {
+			r.i = i
+			return nil, r.errorf("control character in a string")
+		}
+		if i+1 == len(b) {
+			return nil, errJSONEnd
+		}
+		var ru rune
 		switch e := b[i+1]; e {
+		case '"', '\\', '/':
+			out = append(out, e)
 		case 'b':
 			out = append(out, '\b')
 		case 'f':
@@ -243,26 +206,79 @@ func unquote(out, b []byte) []byte {
 		case 't':
 			out = append(out, '\t')
 		case 'u':
-			r1, _ := hex4(b, i+2)
-			i += 6
-			if utf16.IsSurrogate(r1) {
-				if r2, ok := hex4(b, i+2); ok && i+1 < len(b) && b[i] == '\\' && b[i+1] == 'u' {
-					if dec := utf16.DecodeRune(r1, r2); dec != utf8.RuneError {
-						out = utf8.AppendRune(out, dec)
-						i += 6
-						continue
-					}
-				}
-				r1 = utf8.RuneError
+			var n int
+			ru, n = r.escapedRune(i)
+			if n == 0 {
+				return nil, r.errorf("bad \\u escape")
 			}
-			out = utf8.AppendRune(out, r1)
+			out = utf8.AppendRune(out, ru)
+			i += n
 			continue
-		default: // " \ /
-			out = append(out, e)
+		default:
+			r.i = i
+			return nil, r.errorf("bad escape")
 		}
 		i += 2
 	}
-	return out
+}
+
+// escapedRune decodes the \u escape at b[i], with the low half of a
+// surrogate pair that follows it: the rune (U+FFFD for a lone surrogate)
+// and the bytes taken, 0 when the escape is malformed (r.i is then i).
+func (r *jsonReader) escapedRune(i int) (rune, int) {
+	b := r.b
+	r1, ok := hex4(b, i+2)
+	if !ok {
+		r.i = i
+		return 0, 0
+	}
+	if !utf16.IsSurrogate(r1) {
+		return r1, 6
+	}
+	if r2, ok := hex4(b, i+8); ok && b[i+6] == '\\' && b[i+7] == 'u' {
+		if dec := utf16.DecodeRune(r1, r2); dec != utf8.RuneError {
+			return dec, 12
+		}
+	}
+	return utf8.RuneError, 6
+}
+
+// skipStr validates the string that starts at r.i (after its opening
+// quote) and consumes it.
+func (r *jsonReader) skipStr() error {
+	b := r.b
+	i := r.i
+	for {
+		for i < len(b) && (strSafe[b[i]] || b[i] >= 0x80) {
+			i++ // UTF-8 need not be valid: it would become U+FFFD
+		}
+		if i == len(b) {
+			return errJSONEnd
+		}
+		switch c := b[i]; {
+		case c == '"':
+			r.i = i + 1
+			return nil
+		case c != '\\':
+			r.i = i
+			return r.errorf("control character in a string")
+		case i+1 == len(b):
+			return errJSONEnd
+		}
+		switch b[i+1] {
+		case '"', '\\', '/', 'b', 'f', 'n', 'r', 't':
+			i += 2
+		case 'u':
+			_, n := r.escapedRune(i)
+			if n == 0 {
+				return r.errorf("bad \\u escape")
+			}
+			i += n
+		default:
+			r.i = i
+			return r.errorf("bad escape")
+		}
+	}
 }
 
 func hex4(b []byte, i int) (rune, bool) {
@@ -354,12 +370,7 @@ func (r *jsonReader) skipDepth(depth int) error {
 		return errJSONEnd
 	case c == '"':
 		r.i++
-		_, end, err := r.measure()
-		if err != nil {
-			return err
-		}
-		r.i = end + 1
-		return nil
+		return r.skipStr()
 	case c == '{':
 		return r.object(func(string) error { return r.skipDepth(depth + 1) })
 	case c == '[':

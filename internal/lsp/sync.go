@@ -64,7 +64,7 @@ func decodeDidOpen(raw []byte) (u uri.URI, version int32, text []byte, err error
 				if r.null() {
 					return nil
 				}
-				b, err := r.strBytes()
+				b, err := r.bigStrBytes()
 				text = b
 				return err
 			}
