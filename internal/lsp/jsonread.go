@@ -16,6 +16,9 @@ import (
 type jsonReader struct {
 	b []byte
 	i int
+	// inPlace: b is the reader's own, and bigStrBytes may unquote into it
+	// (it returns a part of b).
+	inPlace bool
 }
 
 // maxJSONDepth bounds the nesting of skipped values.
@@ -135,14 +138,23 @@ func (r *jsonReader) bigStrBytes() ([]byte, error) {
 	if err := r.expect('"'); err != nil {
 		return nil, err
 	}
-	out, err := r.unquote(make([]byte, 0, len(r.b)-r.i))
+	var out []byte
+	var err error
+	if r.inPlace {
+		// Unquoted text is never longer than its JSON (but for invalid
+		// UTF-8, where unquote stops writing in place), so it is written
+		// over the string's own bytes, behind the reading.
+		out, err = r.unquote(r.b[r.i:r.i:len(r.b)])
+	} else {
+		out, err = r.unquote(make([]byte, 0, len(r.b)-r.i))
+	}
 	if err != nil {
 		return nil, err
 	}
 	if cap(out)-len(out) > cap(out)/8 {
 		out = append(make([]byte, 0, len(out)), out...)
 	}
-	return out, nil
+	return out[:len(out):len(out)], nil
 }
 
 // strSafe is the byte class table of a string's contents: true for the
@@ -177,6 +189,11 @@ func (r *jsonReader) unquote(out []byte) ([]byte, error) {
 		if c >= 0x80 {
 			ru, size := utf8.DecodeRune(b[i:])
 			if ru == utf8.RuneError && size == 1 {
+				if cap(out) > 0 && &out[:cap(out)][cap(out)-1] == &b[len(b)-1] {
+					// Writing in place: U+FFFD is longer than the byte it
+					// replaces; go on in a buffer of its own.
+					out = append(make([]byte, 0, len(out)+len(b)-i+8), out...)
+				}
 				out = utf8.AppendRune(out, utf8.RuneError)
 			} else {
 				out = append(out, b[i:i+size]...)

@@ -25,8 +25,12 @@ func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocume
 // didOpenRaw decodes a didOpen notification's params in one pass, the text
 // straight into the buffer the document keeps (a didOpen can carry tens of
 // megabytes), and opens the document.
+//
+// raw is the frame's own memory (wire.go reads each frame into a buffer of
+// its own and never reuses it), so the text is unquoted in place and the
+// document keeps that part of the frame: no copy of the text at all.
 func (s *server) didOpenRaw(ctx context.Context, raw []byte) error {
-	u, version, data, err := decodeDidOpen(raw)
+	u, version, data, err := decodeDidOpen(raw, true)
 	if err != nil {
 		return fmt.Errorf("didOpen: %w", err)
 	}
@@ -35,9 +39,11 @@ func (s *server) didOpenRaw(ctx context.Context, raw []byte) error {
 
 // decodeDidOpen decodes didOpen params: textDocument's uri (required),
 // version (an integer in the int32 range, 0 when missing) and text (empty
-// when missing) are read; other members are validated and skipped.
-func decodeDidOpen(raw []byte) (u uri.URI, version int32, text []byte, err error) {
-	r := &jsonReader{b: raw}
+// when missing) are read; other members are validated and skipped. With
+// own, raw is the caller's to give: the text is unquoted into it, and raw
+// must not be used afterwards.
+func decodeDidOpen(raw []byte, own bool) (u uri.URI, version int32, text []byte, err error) {
+	r := &jsonReader{b: raw, inPlace: own}
 	var haveURI, haveDoc bool
 	err = r.object(func(key string) error {
 		if key != "textDocument" {
