@@ -124,3 +124,68 @@ func BenchmarkBigDidOpen(b *testing.B) {
 	b.StopTimer()
 	inW.Close()
 }
+
+// TestFrameOverLimit: messages over maxFrame are read through, not kept: a
+// request is answered with InvalidRequest, a didOpen with a warning to the
+// user; the server goes on.
+func TestFrameOverLimit(t *testing.T) {
+	if testing.Short() {
+		t.Skip("-short: messages of 64 MiB")
+	}
+	r := startRaw(t)
+	r.initialize()
+	pad := strings.Repeat("a", maxFrame)
+	r.send(`{"jsonrpc":"2.0","id":5,"method":"textDocument/hover","params":{"x":"` + pad + `"}}`)
+	if m := r.response(); string(m.ID) != "5" || code(m) != -32600 {
+		t.Fatalf("response %s %+v, want id 5, InvalidRequest", m.ID, m.Error)
+	}
+	r.send(`{"jsonrpc":"2.0","method":"textDocument/didOpen","params":{"textDocument":{"uri":"file:///x/big.k","languageId":"kcl","version":1,"text":"` + pad + `"}}}`)
+	m := r.next(func(m wireMsg) bool { return m.Method == "window/showMessage" })
+	if !strings.Contains(string(m.Params), "textDocument/didOpen") {
+		t.Errorf("showMessage %s", m.Params)
+	}
+	// A Content-Length over the limit that is too large for its body: the
+	// frame still ends where its JSON ends.
+	small := `{"jsonrpc":"2.0","id":6,"method":"shutdown"}`
+	r.write(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", maxFrame+1, small))
+	if m := r.response(); string(m.ID) != "6" || code(m) != -32600 {
+		t.Fatalf("response %s %+v, want id 6, InvalidRequest", m.ID, m.Error)
+	}
+	r.alive()
+	if n := len(r.server.session.snapshot().docs); n != 0 {
+		t.Errorf("%d documents open, want none", n)
+	}
+}
+
+// TestLargeFrameContentLength: a body over largeFrame whose Content-Length
+// is wrong is handled as a small one is: cut where its JSON ends (too
+// large), or answered as not JSON (too small), and the next message is
+// read.
+func TestLargeFrameContentLength(t *testing.T) {
+	old := largeFrame
+	largeFrame = 16
+	defer func() { largeFrame = old }()
+	req := `{"jsonrpc":"2.0","id":10,"method":"textDocument/foldingRange","params":{"textDocument":{"uri":"file:///nowhere/x.k"}}}`
+	r := startRaw(t)
+	r.initialize()
+	r.write(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(req)+len(req)+40, req) + frame(req))
+	for range 2 {
+		if m := r.response(); string(m.ID) != "10" || code(m) != 0 {
+			t.Fatalf("response %s %+v, want id 10", m.ID, m.Error)
+		}
+	}
+	r.write(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(req)-10, req))
+	if m := r.response(); code(m) != -32700 {
+		t.Fatalf("response %s %+v, want ParseError", m.ID, m.Error)
+	}
+	// Swallowing the next frame exactly: the body ends with } but is two
+	// messages.
+	two := req + "\r\n" + frame(req)
+	r.write(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(two), two))
+	for range 2 {
+		if m := r.response(); string(m.ID) != "10" || code(m) != 0 {
+			t.Fatalf("response %s %+v, want id 10", m.ID, m.Error)
+		}
+	}
+	r.alive()
+}

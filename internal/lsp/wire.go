@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
 )
 
 // The LSP base protocol frames each message as a header block
@@ -40,8 +42,19 @@ import (
 const (
 	// maxHeaderLine bounds a header line; a longer one is garbage.
 	maxHeaderLine = 8 << 10
-	// maxContentLength bounds a frame's declared length (256 MiB).
-	maxContentLength = 256 << 20
+	// maxContentLength bounds a frame's declared length: a larger value is
+	// not a length (the header is garbage).
+	maxContentLength = 1<<33 - 1
+	// maxFrame is the largest message the server reads into memory (64
+	// MiB, whatever the settings; editors do not sync larger files to
+	// extensions either). A larger one is read through and dropped, with
+	// bounded memory: a request is answered with InvalidRequest, and the
+	// user is told of a dropped notification (a didOpen or didChange of a
+	// file that large).
+	maxFrame = 64 << 20
+	// droppedKeep is how much of a dropped frame's start is kept, to find
+	// its id and method.
+	droppedKeep = 4 << 10
 	// readChunk is the size of each read from the connection.
 	readChunk = 32 << 10
 	// resyncKeep is how many trailing bytes a resynchronisation keeps while
@@ -82,6 +95,11 @@ func (w *wireStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) 
 			w.reply(ctx, jsonrpc2.ID{}, perr)
 			continue
 		}
+		if d := w.in.dropped; d != nil {
+			w.in.dropped = nil
+			w.tooLarge(ctx, d)
+			continue
+		}
 		msg, err := jsonrpc2.DecodeMessage(body)
 		if err != nil && w.in.unscanned {
 			// A large body taken whole on its Content-Length: scan it
@@ -97,6 +115,28 @@ func (w *wireStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) 
 			return msg, int64(len(body)), nil
 		}
 		w.invalid(ctx, body, err)
+	}
+}
+
+// tooLarge answers a message over maxFrame: an error for a request, a
+// warning to the user for a notification.
+func (w *wireStream) tooLarge(ctx context.Context, d *droppedFrame) {
+	id, method := d.idAndMethod()
+	what := fmt.Sprintf("a message of %.1f MB, over the limit of %d MiB", float64(d.size)/1e6, maxFrame>>20)
+	if id.IsValid() {
+		w.reply(ctx, id, jsonrpc2.NewError(jsonrpc2.InvalidRequest, what+": not read"))
+		return
+	}
+	if method == "" || strings.HasPrefix(method, "$/") {
+		return // a response, or an optional notification
+	}
+	params, err := protocol.Marshal(&protocol.ShowMessageParams{Type: protocol.MessageTypeWarning,
+		Message: fmt.Sprintf("konfig-lsp ignored %s (%s): a file that large is not supported.", method, what)})
+	if err == nil {
+		_, err = w.out.Write(ctx, jsonrpc2.NewNotification(protocol.MethodWindowShowMessage, params))
+	}
+	if err != nil {
+		w.log.Warn("lsp wire: telling the user of a dropped message", "error", err)
 	}
 }
 
@@ -173,6 +213,8 @@ type frameReader struct {
 	// unscanned: the last body was not scanned (largeBody); if it is not a
 	// message, retry it.
 	unscanned bool
+	// dropped: the last frame was over maxFrame, read through (drop).
+	dropped *droppedFrame
 }
 
 // fill reads more input into buf; it reports false when there is no more.
@@ -219,8 +261,77 @@ func (f *frameReader) next() (body []byte, perr *jsonrpc2.Error, err error) {
 			f.resync = true
 			continue
 		}
+		if n > maxFrame {
+			return f.drop(n)
+		}
 		return f.body(n)
 	}
+}
+
+// drop reads through a body over maxFrame without keeping it (but for its
+// start), as small does: it ends where its JSON ends, or is answered as
+// not JSON. A complete one is answered by Read from dropped.
+func (f *frameReader) drop(n int) ([]byte, *jsonrpc2.Error, error) {
+	f.unscanned = false
+	sc := jsonScanner{broken: -1}
+	var head []byte
+	i := 0 // bytes of the body consumed
+	for {
+		j := 0
+		for ; j < len(f.buf) && i+j < n && !sc.done && sc.broken < 0; j++ {
+			sc.step(f.buf[j], i+j)
+		}
+		if len(head) < droppedKeep {
+			head = append(head, f.buf[:min(j, droppedKeep-len(head))]...)
+		}
+		f.buf = f.buf[j:]
+		i += j
+		switch {
+		case sc.done:
+			f.dropped = &droppedFrame{size: n, head: head}
+			f.log.Warn("lsp wire: message over the size limit dropped", "contentLength", n, "limit", maxFrame, "sample", sample(head))
+			return nil, nil, nil
+		case sc.broken >= 0 || i == n:
+			f.log.Warn("lsp wire: message over the size limit is not JSON, skipping to the next header", "contentLength", n, "sample", sample(head))
+			f.resync = true
+			return nil, jsonrpc2.NewError(jsonrpc2.ParseError, "message body is not JSON"), nil
+		}
+		if !f.fill() {
+			f.log.Warn("lsp wire: input ended inside a message body", "contentLength", n, "read", i)
+			f.buf = nil
+			return nil, nil, f.end()
+		}
+	}
+}
+
+// droppedFrame is a message over maxFrame, read through: its size and
+// first bytes.
+type droppedFrame struct {
+	size int
+	head []byte
+}
+
+// idAndMethod reads the id and method of a message from its first bytes,
+// when they come before its params (as editors write them).
+func (d *droppedFrame) idAndMethod() (id jsonrpc2.ID, method string) {
+	r := &jsonReader{b: d.head}
+	_ = r.object(func(key string) error {
+		switch key {
+		case "id":
+			start := r.i
+			if err := r.skip(); err != nil {
+				return err
+			}
+			id = requestID(r.b[start:r.i])
+			return nil
+		case "method":
+			m, err := r.str()
+			method = m
+			return err
+		}
+		return r.skip()
+	})
+	return id, method
 }
 
 // header reads a header block at the front of buf (after blank space left
@@ -490,7 +601,7 @@ func isToken(b []byte) bool {
 
 // parseLength parses a Content-Length value: 1 to maxContentLength.
 func parseLength(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 10 {
+	if len(b) == 0 || len(b) > 10 { // an int of 10 digits does not overflow
 		return 0, false
 	}
 	n := 0
