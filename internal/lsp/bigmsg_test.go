@@ -82,6 +82,20 @@ func TestBigDidOpen(t *testing.T) {
 	t.Logf("hover: %s %+v", sample(m.Result), m.Error) // the file is over maxFileSize
 	m = r.call(`2`, "textDocument/foldingRange", fmt.Sprintf(`{"textDocument":{"uri":%q}}`, u))
 	t.Logf("foldingRange: %s %+v", sample(m.Result), m.Error)
+	// A whole-document didChange of the same size (not on the fast path:
+	// encoding/json), for the record.
+	change := bigDidOpen(u, mb<<20)
+	change = strings.Replace(change, `"method":"textDocument/didOpen"`, `"method":"textDocument/didChange"`, 1)
+	change = strings.Replace(change, `"languageId":"kcl","version":1,"text":`, `"version":2},"contentChanges":[{"text":`, 1)
+	change = strings.TrimSuffix(change, `}}}`) + `}]}}`
+	change = frame(change[strings.Index(change, "{"):])
+	c := time.Now()
+	r.write(change)
+	changeRead := time.Since(c)
+	change = ""
+	c = time.Now()
+	m = r.call(`3`, "textDocument/foldingRange", fmt.Sprintf(`{"textDocument":{"uri":%q}}`, u))
+	t.Logf("whole-document didChange: read in %v, next request answered %v after it (%s %+v)", changeRead.Round(time.Millisecond), time.Since(c).Round(time.Millisecond), sample(m.Result), m.Error)
 	close(stop)
 	var after runtime.MemStats
 	runtime.ReadMemStats(&after)

@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -137,8 +138,25 @@ type wireDidChange struct {
 	} `json:"textDocument"`
 	ContentChanges *[]struct {
 		Range json.RawMessage `json:"range"`
-		Text  *string         `json:"text"`
+		Text  *wireText       `json:"text"`
 	} `json:"contentChanges"`
+}
+
+// wireText is a change's text, unquoted in one pass into a buffer that the
+// text keeps (encoding/json would copy a whole document's text twice).
+type wireText struct{ s string }
+
+func (t *wireText) UnmarshalJSON(raw []byte) error {
+	r := &jsonReader{b: raw}
+	b, err := r.bigStrBytes()
+	if err == nil {
+		err = r.end()
+	}
+	if err != nil {
+		return fmt.Errorf("text: %w", err)
+	}
+	t.s = unsafe.String(unsafe.SliceData(b), len(b)) // b is not used elsewhere
+	return nil
 }
 
 type wirePosition struct {
@@ -173,7 +191,7 @@ func decodeDidChange(raw []byte) (u uri.URI, version int32, changes []textChange
 			return u, version, nil, fmt.Errorf("change %d has no text", i)
 		}
 		if c.Range == nil {
-			changes = append(changes, textChange{whole: true, text: *c.Text})
+			changes = append(changes, textChange{whole: true, text: c.Text.s})
 			continue
 		}
 		var r struct{ Start, End *wirePosition }
@@ -185,7 +203,7 @@ func decodeDidChange(raw []byte) (u uri.URI, version int32, changes []textChange
 		if !ok1 || !ok2 {
 			return u, version, nil, fmt.Errorf("change %d: malformed range %s", i, c.Range)
 		}
-		changes = append(changes, textChange{rng: protocol.Range{Start: start, End: end}, text: *c.Text})
+		changes = append(changes, textChange{rng: protocol.Range{Start: start, End: end}, text: c.Text.s})
 	}
 	return u, version, changes, nil
 }
