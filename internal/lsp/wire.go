@@ -36,6 +36,14 @@ import (
 //     body (JSON strings hold no raw line breaks), so the next real frame is
 //     found.
 //
+//   - A message over maxFrame (64 MiB, whatever the settings) is read
+//     through without being kept: a request is answered with
+//     InvalidRequest, the user is warned of a notification (a didOpen of
+//     a file that large).
+//   - A body over largeFrame (1 MiB) is read into a buffer of its own, of
+//     its declared length, and is not scanned when its bytes agree with
+//     that length (largeBody): a didOpen of a big file costs one buffer.
+//
 // Every such event is logged. Only the end of the input (or a read error)
 // ends the stream.
 
