@@ -82,6 +82,19 @@ func TestBigDidOpen(t *testing.T) {
 	t.Logf("hover: %s %+v", sample(m.Result), m.Error) // the file is over maxFileSize
 	m = r.call(`2`, "textDocument/foldingRange", fmt.Sprintf(`{"textDocument":{"uri":%q}}`, u))
 	t.Logf("foldingRange: %s %+v", sample(m.Result), m.Error)
+	checkDocs := func() {
+		t.Helper()
+		snap := r.server.session.snapshot()
+		for _, d := range snap.docs {
+			if len(d.data) < mb*900_000 {
+				t.Errorf("document of %d bytes, want %d MB", len(d.data), mb)
+			}
+			if !strings.HasPrefix(d.text.src, "_g00000000 = 0\n_g00000001 = 1\n") || !strings.HasSuffix(d.text.src, "\n") || string(d.data[:12]) != d.text.src[:12] {
+				t.Errorf("document text %q … %q", d.text.src[:min(40, len(d.text.src))], d.text.src[max(0, len(d.text.src)-40):])
+			}
+		}
+	}
+	checkDocs() // the didOpen's buffer, unquoted in place
 	// A whole-document didChange of the same size (not on the fast path:
 	// encoding/json), for the record.
 	change := bigDidOpen(u, mb<<20)
@@ -105,12 +118,7 @@ func TestBigDidOpen(t *testing.T) {
 	t.Logf("%d MB didOpen: frame read in %v; hover answered %v after it; allocated %d MiB; heap in use: peak %d MiB (test's own frame included), %d MiB kept after GC (was %d)",
 		mb, read.Round(time.Millisecond), hover.Round(time.Millisecond),
 		(after.TotalAlloc-before.TotalAlloc)>>20, peak.Load()>>20, kept.HeapInuse>>20, before.HeapInuse>>20)
-	snap := r.server.session.snapshot()
-	for _, d := range snap.docs {
-		if len(d.data) < mb*900_000 {
-			t.Errorf("document of %d bytes, want %d MB", len(d.data), mb)
-		}
-	}
+	checkDocs()
 }
 
 // BenchmarkBigDidOpen: a 50 MB didOpen then a hover, per iteration, for
