@@ -154,7 +154,9 @@ func handler(s *server, log *slog.Logger) jsonrpc2.Handler {
 		case protocol.MethodCancelRequest:
 			cancels.cancel(req.Params(), log)
 			return
-		case protocol.MethodTextDocumentDidChange:
+		case protocol.MethodTextDocumentDidOpen, protocol.MethodTextDocumentDidChange:
+			// Decoded by the server itself, from the frame's bytes (no
+			// copy): strictly, and the text in one pass.
 			err = func() (err error) {
 				defer func() {
 					if p := recover(); p != nil {
@@ -162,6 +164,9 @@ func handler(s *server, log *slog.Logger) jsonrpc2.Handler {
 						err = fmt.Errorf("internal error: %v", p)
 					}
 				}()
+				if method == protocol.MethodTextDocumentDidOpen {
+					return s.didOpenRaw(ctx, req.Params())
+				}
 				return s.didChangeRaw(ctx, req.Params())
 			}()
 		default:

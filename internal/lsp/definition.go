@@ -42,11 +42,13 @@ func (s *server) at(ctx context.Context, u uri.URI, pos protocol.Position) (*at,
 	if err != nil {
 		return nil, err
 	}
-	off, err := t.offset(pos)
+	// The program first: a file over maxFileSize has none, and its error
+	// comes without building the line index of a text of megabytes.
+	prog, cat, err := s.program(ctx, snap, path)
 	if err != nil {
 		return nil, err
 	}
-	prog, cat, err := s.program(ctx, snap, path)
+	off, err := t.offset(pos)
 	if err != nil {
 		return nil, err
 	}

@@ -162,7 +162,7 @@ func (s *server) syntaxDiagnostics(snap *snapshot, path string) {
 	} else {
 		ds = toProtocolDiags(d.text, path, s.parse(path, d.text.src).diags, "syntax")
 	}
-	end := protocol.Position{Character: uint32(utf16Len(d.text.line(0)))}
+	end := protocol.Position{Character: uint32(utf16Len(d.text.firstLine()))}
 	ds = append(ds, protocol.Diagnostic{
 		Range:    lspRange(protocol.Position{}, end),
 		Severity: protocol.DiagnosticSeverityInformation,

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"sync"
+	"unsafe"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -17,11 +18,22 @@ type document struct {
 	path    string
 	version int32
 	text    *text
-	data    []byte // text.src as bytes, shared by every snapshot's overlay
+	data    []byte // text.src's bytes (the same memory), shared by every snapshot's overlay: read-only
 }
 
+// newDocument makes a document of src. Its bytes share src's memory (see
+// newDocumentBytes).
 func newDocument(u uri.URI, path string, version int32, src string) *document {
-	return &document{uri: u, path: path, version: version, text: newText(src), data: []byte(src)}
+	return &document{uri: u, path: path, version: version, text: newText(src), data: unsafe.Slice(unsafe.StringData(src), len(src))}
+}
+
+// newDocumentBytes makes a document of data, which it keeps. The text's
+// string and the bytes share one buffer (a document can be tens of
+// megabytes): neither the caller nor any reader of document.data (the
+// snapshot's overlay, readFile) may modify it — it is as immutable as a
+// string.
+func newDocumentBytes(u uri.URI, path string, version int32, data []byte) *document {
+	return &document{uri: u, path: path, version: version, text: newText(unsafe.String(unsafe.SliceData(data), len(data))), data: data}
 }
 
 // snapshot is an immutable view of the workspace: the workspace roots and

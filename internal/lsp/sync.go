@@ -9,6 +9,7 @@ import (
 	"path/filepath"
 	"strings"
 	"sync"
+	"unsafe"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -16,13 +17,88 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
+// DidOpen opens a document from typed params (in-process callers); the
+// wire goes through didOpenRaw, which decodes the text once.
 func (s *server) DidOpen(ctx context.Context, params *protocol.DidOpenTextDocumentParams) error {
-	path, err := uriPath(params.TextDocument.URI)
+	return s.openDocument(ctx, params.TextDocument.URI, params.TextDocument.Version, []byte(params.TextDocument.Text))
+}
+
+// didOpenRaw decodes a didOpen notification's params in one pass, the text
+// straight into the buffer the document keeps (a didOpen can carry tens of
+// megabytes), and opens the document.
+//
+// raw is the frame's own memory (wire.go reads each frame into a buffer of
+// its own and never reuses it), so the text is unquoted in place and the
+// document keeps that part of the frame: no copy of the text at all.
+func (s *server) didOpenRaw(ctx context.Context, raw []byte) error {
+	u, version, data, err := decodeDidOpen(raw, true)
+	if err != nil {
+		return fmt.Errorf("didOpen: %w", err)
+	}
+	return s.openDocument(ctx, u, version, data)
+}
+
+// decodeDidOpen decodes didOpen params: textDocument's uri (required),
+// version (an integer in the int32 range, 0 when missing) and text (empty
+// when missing) are read; other members are validated and skipped. With
+// own, raw is the caller's to give: the text is unquoted into it, and raw
+// must not be used afterwards.
+func decodeDidOpen(raw []byte, own bool) (u uri.URI, version int32, text []byte, err error) {
+	r := &jsonReader{b: raw, inPlace: own}
+	var haveURI, haveDoc bool
+	err = r.object(func(key string) error {
+		if key != "textDocument" {
+			return r.skip()
+		}
+		haveDoc = true
+		return r.object(func(key string) error {
+			switch key {
+			case "uri":
+				s, err := r.str()
+				u, haveURI = uri.URI(s), true
+				return err
+			case "version":
+				if r.null() {
+					return nil
+				}
+				v, err := r.int()
+				if err == nil && (v < math.MinInt32 || v > math.MaxInt32) {
+					err = fmt.Errorf("version %d out of range", v)
+				}
+				version = int32(v)
+				return err
+			case "text":
+				if r.null() {
+					return nil
+				}
+				b, err := r.bigStrBytes()
+				text = b
+				return err
+			}
+			return r.skip()
+		})
+	})
+	if err == nil {
+		err = r.end()
+	}
+	switch {
+	case err != nil:
+		return "", 0, nil, fmt.Errorf("malformed params: %w", err)
+	case !haveDoc || !haveURI:
+		return "", 0, nil, errors.New("no textDocument.uri")
+	}
+	return u, version, text, nil
+}
+
+// openDocument makes data (which it keeps: the caller must not modify it)
+// the text of the open document u.
+func (s *server) openDocument(ctx context.Context, u uri.URI, version int32, data []byte) error {
+	path, err := uriPath(u)
 	if err != nil {
 		return err
 	}
 	snap, err := s.session.update(func(docs map[string]*document, _ *[]string) error {
-		docs[path] = newDocument(params.TextDocument.URI, path, params.TextDocument.Version, params.TextDocument.Text)
+		docs[path] = newDocumentBytes(u, path, version, data)
 		return nil
 	})
 	if err != nil {
@@ -62,8 +138,25 @@ type wireDidChange struct {
 	} `json:"textDocument"`
 	ContentChanges *[]struct {
 		Range json.RawMessage `json:"range"`
-		Text  *string         `json:"text"`
+		Text  *wireText       `json:"text"`
 	} `json:"contentChanges"`
+}
+
+// wireText is a change's text, unquoted in one pass into a buffer that the
+// text keeps (encoding/json would copy a whole document's text twice).
+type wireText struct{ s string }
+
+func (t *wireText) UnmarshalJSON(raw []byte) error {
+	r := &jsonReader{b: raw}
+	b, err := r.bigStrBytes()
+	if err == nil {
+		err = r.end()
+	}
+	if err != nil {
+		return fmt.Errorf("text: %w", err)
+	}
+	t.s = unsafe.String(unsafe.SliceData(b), len(b)) // b is not used elsewhere
+	return nil
 }
 
 type wirePosition struct {
@@ -98,7 +191,7 @@ func decodeDidChange(raw []byte) (u uri.URI, version int32, changes []textChange
 			return u, version, nil, fmt.Errorf("change %d has no text", i)
 		}
 		if c.Range == nil {
-			changes = append(changes, textChange{whole: true, text: *c.Text})
+			changes = append(changes, textChange{whole: true, text: c.Text.s})
 			continue
 		}
 		var r struct{ Start, End *wirePosition }
@@ -110,7 +203,7 @@ func decodeDidChange(raw []byte) (u uri.URI, version int32, changes []textChange
 		if !ok1 || !ok2 {
 			return u, version, nil, fmt.Errorf("change %d: malformed range %s", i, c.Range)
 		}
-		changes = append(changes, textChange{rng: protocol.Range{Start: start, End: end}, text: *c.Text})
+		changes = append(changes, textChange{rng: protocol.Range{Start: start, End: end}, text: c.Text.s})
 	}
 	return u, version, changes, nil
 }

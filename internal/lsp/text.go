@@ -3,6 +3,8 @@ package lsp
 import (
 	"fmt"
 	"sort"
+	"strings"
+	"sync"
 	"unicode/utf16"
 	"unicode/utf8"
 
@@ -17,14 +19,53 @@ import (
 //   - nlLines follows the KCL packages, whose scanners end a line at LF only
 //     (a lone CR is whitespace there): their 1-based line:column positions
 //     count in these. It is lines itself when the text has no lone CR.
+//
+// The indexes are built on first use, at their exact size: a document that
+// is only stored (one over the size limits, opened and never asked about)
+// costs its text alone.
 type text struct {
-	src     string
+	src string
+
+	once sync.Once
+	idx  lineIndex
+}
+
+type lineIndex struct {
 	lines   []int // byte offset of the start of each LSP line
 	nlLines []int // byte offset of the start of each LF-terminated line
 }
 
-func newText(src string) *text {
-	lines := make([]int, 1, 64)
+func newText(src string) *text { return &text{src: src} }
+
+func (t *text) index() *lineIndex {
+	t.once.Do(func() { t.idx = indexLines(t.src) })
+	return &t.idx
+}
+
+// lines returns the start offsets of the LSP lines.
+func (t *text) lines() []int { return t.index().lines }
+
+// nlLines returns the start offsets of the LF-terminated lines.
+func (t *text) nlLines() []int { return t.index().nlLines }
+
+// lineCount is the number of LSP lines.
+func (t *text) lineCount() int { return len(t.lines()) }
+
+func indexLines(src string) lineIndex {
+	nl := strings.Count(src, "\n")
+	if strings.IndexByte(src, '\r') < 0 {
+		lines := make([]int, 1, nl+1)
+		for i := 0; ; {
+			j := strings.IndexByte(src[i:], '\n')
+			if j < 0 {
+				break
+			}
+			i += j + 1
+			lines = append(lines, i)
+		}
+		return lineIndex{lines: lines, nlLines: lines}
+	}
+	lines := make([]int, 1, nl+strings.Count(src, "\r")+1)
 	loneCR := false
 	for i := 0; i < len(src); i++ {
 		switch src[i] {
@@ -38,27 +79,35 @@ func newText(src string) *text {
 			lines = append(lines, i+1)
 		}
 	}
-	t := &text{src: src, lines: lines, nlLines: lines}
+	ix := lineIndex{lines: lines, nlLines: lines}
 	if loneCR {
-		nl := make([]int, 1, len(lines))
+		nls := make([]int, 1, nl+1)
 		for i := 0; i < len(src); i++ {
 			if src[i] == '\n' {
-				nl = append(nl, i+1)
+				nls = append(nls, i+1)
 			}
 		}
-		t.nlLines = nl
+		ix.nlLines = nls
 	}
-	return t
+	return ix
+}
+
+// firstLine is the text of the first line, without building the indexes.
+func (t *text) firstLine() string {
+	if i := strings.IndexAny(t.src, "\r\n"); i >= 0 {
+		return t.src[:i]
+	}
+	return t.src
 }
 
 // lineEnd returns the byte offset of the end of LSP line n's content (before
 // its CR, LF or CRLF).
 func (t *text) lineEnd(n int) int {
-	if n+1 >= len(t.lines) {
+	if n+1 >= len(t.lines()) {
 		return len(t.src)
 	}
-	end := t.lines[n+1] - 1 // the LF, or a lone CR
-	if t.src[end] == '\n' && end > t.lines[n] && t.src[end-1] == '\r' {
+	end := t.lines()[n+1] - 1 // the LF, or a lone CR
+	if t.src[end] == '\n' && end > t.lines()[n] && t.src[end-1] == '\r' {
 		end--
 	}
 	return end
@@ -66,15 +115,15 @@ func (t *text) lineEnd(n int) int {
 
 // line returns the text of 0-based LSP line n without its line break.
 func (t *text) line(n int) string {
-	if n < 0 || n >= len(t.lines) {
+	if n < 0 || n >= len(t.lines()) {
 		return ""
 	}
-	return t.src[t.lines[n]:t.lineEnd(n)]
+	return t.src[t.lines()[n]:t.lineEnd(n)]
 }
 
 // lineStart returns the byte offset of the start of the LSP line holding off.
 func (t *text) lineStart(off int) int {
-	return t.lines[t.lineOf(off)]
+	return t.lines()[t.lineOf(off)]
 }
 
 // lineOf returns the 0-based LSP line holding byte offset off (clamped to the
@@ -82,19 +131,20 @@ func (t *text) lineStart(off int) int {
 // CRLF ends.
 func (t *text) lineOf(off int) int {
 	off = min(max(off, 0), len(t.src))
-	return sort.Search(len(t.lines), func(i int) bool { return t.lines[i] > off }) - 1
+	ls := t.lines()
+	return sort.Search(len(ls), func(i int) bool { return ls[i] > off }) - 1
 }
 
 // nlLine returns the text of 1-based LF-terminated line n (the KCL
 // packages' lines) without its line break, and its start offset.
 func (t *text) nlLine(n int) (string, int) {
-	if n < 1 || n > len(t.nlLines) {
+	if n < 1 || n > len(t.nlLines()) {
 		return "", len(t.src)
 	}
-	start := t.nlLines[n-1]
+	start := t.nlLines()[n-1]
 	end := len(t.src)
-	if n < len(t.nlLines) {
-		end = t.nlLines[n] - 1
+	if n < len(t.nlLines()) {
+		end = t.nlLines()[n] - 1
 	}
 	if end > start && t.src[end-1] == '\r' {
 		end--
@@ -115,13 +165,13 @@ func (t *text) offset(p protocol.Position) (int, error) {
 // an existing line, at most at its end and not inside a surrogate pair.
 func (t *text) offsetExact(p protocol.Position) (off int, exact bool, err error) {
 	line := int(p.Line)
-	if line >= len(t.lines) {
-		if line == len(t.lines) && p.Character == 0 {
+	if line >= len(t.lines()) {
+		if line == len(t.lines()) && p.Character == 0 {
 			return len(t.src), true, nil
 		}
-		return 0, false, fmt.Errorf("position %d:%d is past the end of the document (%d lines)", p.Line, p.Character, len(t.lines))
+		return 0, false, fmt.Errorf("position %d:%d is past the end of the document (%d lines)", p.Line, p.Character, len(t.lines()))
 	}
-	start := t.lines[line]
+	start := t.lines()[line]
 	s := t.line(line)
 	units := int(p.Character)
 	i := 0
@@ -145,7 +195,7 @@ func (t *text) offsetExact(p protocol.Position) (off int, exact bool, err error)
 func (t *text) position(off int) protocol.Position {
 	off = min(max(off, 0), len(t.src))
 	line := t.lineOf(off)
-	start := t.lines[line]
+	start := t.lines()[line]
 	off = min(off, t.lineEnd(line))
 	return protocol.Position{Line: uint32(line), Character: uint32(utf16Len(t.src[start:off]))}
 }
@@ -156,7 +206,7 @@ func (t *text) lineColPosition(line, col int) protocol.Position {
 	if line < 1 {
 		return protocol.Position{}
 	}
-	if line > len(t.nlLines) {
+	if line > len(t.nlLines()) {
 		return t.position(len(t.src))
 	}
 	s, start := t.nlLine(line)
@@ -168,7 +218,7 @@ func (t *text) lineColPosition(line, col int) protocol.Position {
 // 1-based column counted in characters (runes), as KCL diagnostics give
 // them, into an LSP position.
 func (t *text) charColPosition(line, col int) protocol.Position {
-	if line < 1 || line > len(t.nlLines) {
+	if line < 1 || line > len(t.nlLines()) {
 		return t.lineColPosition(line, 1)
 	}
 	s, start := t.nlLine(line)

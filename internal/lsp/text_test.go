@@ -33,7 +33,7 @@ func TestTextLineBreaks(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) {
 			tx := newText(tc.src)
 			var got []string
-			for i := range tx.lines {
+			for i := range tx.lineCount() {
 				got = append(got, tx.line(i))
 			}
 			if strings.Join(got, "|") != strings.Join(tc.lines, "|") {

@@ -8,8 +8,10 @@ import (
 	"fmt"
 	"io"
 	"log/slog"
+	"strings"
 
 	"go.lsp.dev/jsonrpc2"
+	"go.lsp.dev/protocol"
 )
 
 // The LSP base protocol frames each message as a header block
@@ -34,20 +36,44 @@ import (
 //     body (JSON strings hold no raw line breaks), so the next real frame is
 //     found.
 //
+//   - A message over maxFrame (64 MiB, whatever the settings) is read
+//     through without being kept: a request is answered with
+//     InvalidRequest, the user is warned of a notification (a didOpen of
+//     a file that large).
+//   - A body over largeFrame (1 MiB) is read into a buffer of its own, of
+//     its declared length, and is not scanned when its bytes agree with
+//     that length (largeBody): a didOpen of a big file costs one buffer.
+//
 // Every such event is logged. Only the end of the input (or a read error)
 // ends the stream.
 
 const (
 	// maxHeaderLine bounds a header line; a longer one is garbage.
 	maxHeaderLine = 8 << 10
-	// maxContentLength bounds a frame's declared length (256 MiB).
-	maxContentLength = 256 << 20
+	// maxContentLength bounds a frame's declared length: a larger value is
+	// not a length (the header is garbage).
+	maxContentLength = 1<<33 - 1
+	// maxFrame is the largest message the server reads into memory (64
+	// MiB, whatever the settings; editors do not sync larger files to
+	// extensions either). A larger one is read through and dropped, with
+	// bounded memory: a request is answered with InvalidRequest, and the
+	// user is told of a dropped notification (a didOpen or didChange of a
+	// file that large).
+	maxFrame = 64 << 20
+	// droppedKeep is how much of a dropped frame's start is kept, to find
+	// its id and method.
+	droppedKeep = 4 << 10
 	// readChunk is the size of each read from the connection.
 	readChunk = 32 << 10
 	// resyncKeep is how many trailing bytes a resynchronisation keeps while
 	// it discards garbage: enough for a split `Content-Length:` line.
 	resyncKeep = 128
 )
+
+// largeFrame is the size above which a body is read into a buffer of its
+// own, without a scan when its Content-Length is right (largeBody). A
+// variable for the fuzz target.
+var largeFrame = 1 << 20
 
 // wireStream is a jsonrpc2.Stream over an LSP byte stream that survives
 // malformed input (see above). Writes go through jsonrpc2's header stream.
@@ -77,11 +103,48 @@ func (w *wireStream) Read(ctx context.Context) (jsonrpc2.Message, int64, error) 
 			w.reply(ctx, jsonrpc2.ID{}, perr)
 			continue
 		}
+		if d := w.in.dropped; d != nil {
+			w.in.dropped = nil
+			w.tooLarge(ctx, d)
+			continue
+		}
 		msg, err := jsonrpc2.DecodeMessage(body)
+		if err != nil && w.in.unscanned {
+			// A large body taken whole on its Content-Length: scan it
+			// as a small one would be (it may end early or not be JSON).
+			perr, body = w.in.retry(body)
+			if perr != nil {
+				w.reply(ctx, jsonrpc2.ID{}, perr)
+				continue
+			}
+			msg, err = jsonrpc2.DecodeMessage(body)
+		}
 		if err == nil {
 			return msg, int64(len(body)), nil
 		}
 		w.invalid(ctx, body, err)
+	}
+}
+
+// tooLarge answers a message over maxFrame: an error for a request, a
+// warning to the user for a notification.
+func (w *wireStream) tooLarge(ctx context.Context, d *droppedFrame) {
+	id, method := d.idAndMethod()
+	what := fmt.Sprintf("a message of %.1f MB, over the limit of %d MiB", float64(d.size)/1e6, maxFrame>>20)
+	if id.IsValid() {
+		w.reply(ctx, id, jsonrpc2.NewError(jsonrpc2.InvalidRequest, what+": not read"))
+		return
+	}
+	if method == "" || strings.HasPrefix(method, "$/") {
+		return // a response, or an optional notification
+	}
+	params, err := protocol.Marshal(&protocol.ShowMessageParams{Type: protocol.MessageTypeWarning,
+		Message: fmt.Sprintf("konfig-lsp ignored %s (%s): a file that large is not supported.", method, what)})
+	if err == nil {
+		_, err = w.out.Write(ctx, jsonrpc2.NewNotification(protocol.MethodWindowShowMessage, params))
+	}
+	if err != nil {
+		w.log.Warn("lsp wire: telling the user of a dropped message", "error", err)
 	}
 }
 
@@ -155,6 +218,11 @@ type frameReader struct {
 	err error  // the read error that ends the input, once seen
 	// resync: the bytes at the front are garbage; skip to the next header.
 	resync bool
+	// unscanned: the last body was not scanned (largeBody); if it is not a
+	// message, retry it.
+	unscanned bool
+	// dropped: the last frame was over maxFrame, read through (drop).
+	dropped *droppedFrame
 }
 
 // fill reads more input into buf; it reports false when there is no more.
@@ -201,8 +269,77 @@ func (f *frameReader) next() (body []byte, perr *jsonrpc2.Error, err error) {
 			f.resync = true
 			continue
 		}
+		if n > maxFrame {
+			return f.drop(n)
+		}
 		return f.body(n)
 	}
+}
+
+// drop reads through a body over maxFrame without keeping it (but for its
+// start), as small does: it ends where its JSON ends, or is answered as
+// not JSON. A complete one is answered by Read from dropped.
+func (f *frameReader) drop(n int) ([]byte, *jsonrpc2.Error, error) {
+	f.unscanned = false
+	sc := jsonScanner{broken: -1}
+	var head []byte
+	i := 0 // bytes of the body consumed
+	for {
+		j := 0
+		for ; j < len(f.buf) && i+j < n && !sc.done && sc.broken < 0; j++ {
+			sc.step(f.buf[j], i+j)
+		}
+		if len(head) < droppedKeep {
+			head = append(head, f.buf[:min(j, droppedKeep-len(head))]...)
+		}
+		f.buf = f.buf[j:]
+		i += j
+		switch {
+		case sc.done:
+			f.dropped = &droppedFrame{size: n, head: head}
+			f.log.Warn("lsp wire: message over the size limit dropped", "contentLength", n, "limit", maxFrame, "sample", sample(head))
+			return nil, nil, nil
+		case sc.broken >= 0 || i == n:
+			f.log.Warn("lsp wire: message over the size limit is not JSON, skipping to the next header", "contentLength", n, "sample", sample(head))
+			f.resync = true
+			return nil, jsonrpc2.NewError(jsonrpc2.ParseError, "message body is not JSON"), nil
+		}
+		if !f.fill() {
+			f.log.Warn("lsp wire: input ended inside a message body", "contentLength", n, "read", i)
+			f.buf = nil
+			return nil, nil, f.end()
+		}
+	}
+}
+
+// droppedFrame is a message over maxFrame, read through: its size and
+// first bytes.
+type droppedFrame struct {
+	size int
+	head []byte
+}
+
+// idAndMethod reads the id and method of a message from its first bytes,
+// when they come before its params (as editors write them).
+func (d *droppedFrame) idAndMethod() (id jsonrpc2.ID, method string) {
+	r := &jsonReader{b: d.head}
+	_ = r.object(func(key string) error {
+		switch key {
+		case "id":
+			start := r.i
+			if err := r.skip(); err != nil {
+				return err
+			}
+			id = requestID(r.b[start:r.i])
+			return nil
+		case "method":
+			m, err := r.str()
+			method = m
+			return err
+		}
+		return r.skip()
+	})
+	return id, method
 }
 
 // header reads a header block at the front of buf (after blank space left
@@ -267,6 +404,15 @@ func (f *frameReader) header() (length int, garbage string, err error) {
 // parse error, and the stream resynchronises from the body's start (a
 // header that a broken body ran into is found again).
 func (f *frameReader) body(n int) ([]byte, *jsonrpc2.Error, error) {
+	if n > largeFrame {
+		return f.largeBody(n)
+	}
+	return f.small(n)
+}
+
+// small reads a body through the read buffer, scanning it byte by byte.
+func (f *frameReader) small(n int) ([]byte, *jsonrpc2.Error, error) {
+	f.unscanned = false
 	sc := jsonScanner{broken: -1}
 	i := 0
 	for {
@@ -296,6 +442,78 @@ func (f *frameReader) body(n int) ([]byte, *jsonrpc2.Error, error) {
 			return nil, nil, f.end()
 		}
 	}
+}
+
+// largeBody reads a large body (a didOpen of a big file) into a buffer of
+// its own, of exactly its declared length, read into directly: no growing
+// of the read buffer and no copy. The JSON scan that finds where a body
+// ends is skipped while the bytes read so far cannot be a complete value
+// (they do not end with } or ]): a body whose Content-Length is right is
+// then never scanned here, and one that is too large is still cut where its
+// JSON ends. A complete body that ends early or is not JSON goes back to
+// the front of the read buffer and through the byte-by-byte path, which
+// finds and reports the same as for a small frame.
+func (f *frameReader) largeBody(n int) ([]byte, *jsonrpc2.Error, error) {
+	body := make([]byte, n)
+	k := copy(body, f.buf)
+	f.buf = f.buf[k:]
+	sc := jsonScanner{broken: -1}
+	scanned := 0
+	for k < n {
+		if last := lastNonSpace(body[:k]); last == '}' || last == ']' {
+			for ; scanned < k && !sc.done && sc.broken < 0; scanned++ {
+				sc.step(body[scanned], scanned)
+			}
+			if sc.done || sc.broken >= 0 {
+				break
+			}
+		}
+		if f.err != nil {
+			f.log.Warn("lsp wire: input ended inside a message body", "contentLength", n, "read", k)
+			f.buf = nil
+			return nil, nil, f.end()
+		}
+		m, err := f.r.Read(body[k:])
+		k += m
+		if err != nil {
+			f.err = err
+		}
+	}
+	if k == n && !sc.done && sc.broken < 0 {
+		if first := skipJSONSpace(body, 0); first < n && body[first] == '{' && lastNonSpace(body) == '}' {
+			f.unscanned = true
+			return body, nil, nil // Content-Length and body agree, as far as can be told without a scan
+		}
+	}
+	f.unread(body[:k])
+	return f.small(n)
+}
+
+// unread puts b back at the front of the read buffer.
+func (f *frameReader) unread(b []byte) {
+	nb := make([]byte, 0, len(b)+len(f.buf)+readChunk)
+	nb = append(nb, b...)
+	f.buf = append(nb, f.buf...)
+}
+
+// retry is called when a body that largeBody returned unscanned is not a
+// message: it goes back through the byte-by-byte path, which cuts it where
+// its JSON ends or reports it as not JSON.
+func (f *frameReader) retry(body []byte) (*jsonrpc2.Error, []byte) {
+	f.unread(body)
+	b, perr, _ := f.small(len(body))
+	return perr, b
+}
+
+func lastNonSpace(b []byte) byte {
+	for i := len(b) - 1; i >= 0; i-- {
+		switch b[i] {
+		case ' ', '\t', '\r', '\n':
+		default:
+			return b[i]
+		}
+	}
+	return 0
 }
 
 // skipToHeader discards bytes up to the next `Content-Length: <digits>` line
@@ -391,7 +609,7 @@ func isToken(b []byte) bool {
 
 // parseLength parses a Content-Length value: 1 to maxContentLength.
 func parseLength(b []byte) (int, bool) {
-	if len(b) == 0 || len(b) > 10 {
+	if len(b) == 0 || len(b) > 10 { // an int of 10 digits does not overflow
 		return 0, false
 	}
 	n := 0

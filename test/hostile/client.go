@@ -293,7 +293,9 @@ func strs(b *strings.Builder, v any) {
 // Position returns the UTF-16 position of the first occurrence of word in
 // text (of its first non-import, non-comment line when word is empty).
 func Position(text, word string) (line, char int) {
-	for i, l := range strings.Split(text, "\n") {
+	i := -1
+	for l := range strings.SplitSeq(text, "\n") { // no slice of every line: texts of 50 MB are asked about
+		i++
 		if word == "" {
 			t := strings.TrimSpace(l)
 			if t != "" && !strings.HasPrefix(t, "import ") && !strings.HasPrefix(t, "#") {
