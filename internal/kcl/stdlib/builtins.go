@@ -339,10 +339,8 @@ func (b *builtins) rangeList(args []value.Value, kwargs []value.Entry) (value.Va
 		}
 		n = cnt.Int64()
 	}
-	// Slots and boxed ints.
-	if budget := budgetOf(b.env); !budget.Charge(value.SizeList + value.SizeListItem*n) {
-		return nil, budget.Err()
-	}
+	// Not charged here: the evaluator charges the list returned (and
+	// bounds its length by the output bound).
 	l := &value.List{Items: make([]value.Value, n)}
 	for k := int64(0); k < n; k++ {
 		l.Items[k] = value.Int(start + k*step)
