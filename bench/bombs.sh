@@ -47,6 +47,10 @@ bombs = {
     "huge_output": 's = "x" * 1000000\nbig = [s for _ in range(2000)]\n',
     "endless_comprehension": "r = range(10000)\nx = [i for i in r for j in r for k in r if False]\n",
     "isunique_quadratic": "x = isunique([i for i in range(1000000)])\n",
+    # nested {{#each}} over one shared list: 100^6 blocks of text.
+    "template_each": 'import template\n\n_l = [i for i in range(100)]\nx = template.execute("' + '{{#each @root.l}}' * 6 + 'xxxxxxxxxx' + '{{/each}}' * 6 + '", {l = _l})\n',
+    # a list repeated with copies of a 100k-item list: 2.4 GB of copies.
+    "list_repeat": '_big = [i for i in range(100000)]\nx = [_big] * 1000\n',
     # 2M output lines: within run's budget; compile must not read them all.
     "output_lines": 'import manifests\n\nmanifests.yaml_stream([{apiVersion = "v1", kind = "ConfigMap", metadata.name = "a", data = [i for i in range(2000000)]}])\n',
 }

@@ -113,6 +113,10 @@ func TestBudgetHolds(t *testing.T) {
 		"big_string":  "s = \"x\" * 1000000\n",
 		"json_encode": "import json\nx = json.encode([{k = i} for i in range(1000)])\n",
 		// Equality compares shared structure once: 2^40 leaves each side.
+		// rsplit with a maxsplit below the field count: linear, not
+		// quadratic (it used to prepend each part).
+		"rsplit_many":  "x = len((\"a \" * 100000).rsplit(None, 99998))\n",
+		"str_methods":  "x = \",\".join([\"a\", \"b\"]).replace(\",\", \";\").split(\";\")\ny = \"{:>5}|{!r}\".format(1, [\"a\"])\nz = sorted([[2], [1]])\n",
 		"equal_shared": "_d0 = {a = 1}\n_e0 = {a = 1}\n" + doubling("_d", 40) + doubling("_e", 40) + "x = _d40 == _e40\ny = _d40 in [_e40]\n",
 	} {
 		t.Run(name, func(t *testing.T) {

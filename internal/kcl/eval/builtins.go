@@ -67,7 +67,7 @@ func (e *evaluator) makeBuiltins() map[string]value.Value {
 }
 
 func (e *evaluator) strMethod(s value.Str, name string) (value.Value, bool) {
-	f, ok := stdlib.StrMethod(s, name)
+	f, ok := stdlib.StrMethodCounted(s, name, e.budget)
 	if !ok {
 		return nil, false
 	}

@@ -362,6 +362,7 @@ func newEvaluator(ctx context.Context, cfg Config) *evaluator {
 		options: map[string]value.Value{},
 		sysmods: map[string]*module{},
 	}
+	e.arith.Budget = e.budget
 	if e.stdout == nil {
 		e.stdout = io.Discard
 	}

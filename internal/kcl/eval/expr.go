@@ -341,6 +341,7 @@ func (e *evaluator) binop(sc *scope, op syntax.Token, a, b value.Value, n syntax
 	}
 	r, err := value.Binary(binOpString(op), a, b, e.arith)
 	e.check(err, sc.file, n)
+	e.checkBudget(sc.file, n) // the copies of a list repetition
 	if l, ok := r.(*value.List); ok {
 		e.checkSize(len(l.Items), sc.file, n)
 		if pre == 0 {

@@ -629,6 +629,9 @@ func (f *FS) write(op, name string, data []byte, flags int, perm fs.FileMode) er
 	if err != nil {
 		return err
 	}
+	if afterCheck != nil {
+		afterCheck(op, rel)
+	}
 	// Truncate only once the opened file is known not to be protected.
 	file, err := f.root.OpenFile(rel, flags&^os.O_TRUNC, perm)
 	if err != nil {
@@ -661,6 +664,12 @@ func (f *FS) checkOpened(op, name string, file *os.File) error {
 	if err != nil {
 		return nil
 	}
+	return f.checkReal(op, name, real)
+}
+
+// checkReal checks that the absolute path real, where an opened file or
+// directory really is, lies beneath the root and under no protected path.
+func (f *FS) checkReal(op, name, real string) error {
 	rel, ok := f.lexical(real)
 	if !ok {
 		return f.outside(op, name, "the opened file is outside the sandbox root")
@@ -672,13 +681,93 @@ func (f *FS) checkOpened(op, name string, file *os.File) error {
 	return nil
 }
 
+// afterCheck, when set (tests), runs between the checks of a mutation and
+// the mutation itself: where a racing process would swap a path component
+// for a symbolic link.
+var afterCheck func(op, rel string)
+
+// parent is the directory that holds the last component of a path being
+// created, removed or moved, opened and checked: the mutation names only
+// that last component, relative to the opened directory, so nothing
+// swapped on the path after the check can redirect it.
+type parent struct {
+	root *os.Root // the directory, as a root (Mkdir, Remove)
+	dir  *os.File // the same directory (its descriptor, for renameat)
+	base string   // the last component
+}
+
+func (p *parent) close() {
+	p.dir.Close()
+	p.root.Close()
+}
+
+// openParent opens the parent directory of rel (root-relative, resolved
+// by writable) through os.Root, which keeps the walk beneath the root, and
+// checks where the opened directory really is (/proc/self/fd): beneath
+// the root, and neither it nor the last component under a protected path.
+func (f *FS) openParent(op, name, rel string) (*parent, error) {
+	if afterCheck != nil {
+		afterCheck(op, rel)
+	}
+	dir, base := filepath.Split(rel)
+	if base == "" || base == "." || base == ".." {
+		return nil, &Error{Op: op, Path: name, Root: f.dir, Kind: ErrProtected, Detail: "the sandbox root itself cannot be replaced or removed"}
+	}
+	if dir = filepath.Clean(dir); dir == "" {
+		dir = "."
+	}
+	sub, err := f.root.OpenRoot(dir)
+	if err != nil {
+		return nil, rename(err, name)
+	}
+	d, err := sub.Open(".")
+	if err != nil {
+		sub.Close()
+		return nil, rename(err, name)
+	}
+	p := &parent{root: sub, dir: d, base: base}
+	if real, err := os.Readlink(fmt.Sprintf("/proc/self/fd/%d", d.Fd())); err == nil {
+		if err := f.checkReal(op, name, filepath.Join(real, base)); err != nil {
+			p.close()
+			return nil, err
+		}
+	}
+	return p, nil
+}
+
+// mkdirAll creates rel (root-relative, resolved) and its missing parents,
+// one component at a time through openParent.
+func (f *FS) mkdirAll(op, name, rel string) error {
+	parts := splitPath(rel)
+	for i := range parts {
+		p, err := f.openParent(op, name, filepath.Join(parts[:i+1]...))
+		if err != nil {
+			return err
+		}
+		err = p.root.Mkdir(p.base, 0o755)
+		if err != nil && errors.Is(err, fs.ErrExist) {
+			// An existing directory (or a link to one, which the next
+			// component's openParent follows and checks) is fine.
+			var st fs.FileInfo
+			if st, err = p.root.Stat(p.base); err == nil && !st.IsDir() {
+				err = &fs.PathError{Op: "mkdir", Path: name, Err: syscall.ENOTDIR}
+			}
+		}
+		p.close()
+		if err != nil {
+			return rename(err, name)
+		}
+	}
+	return nil
+}
+
 // MkdirAll creates the directory name and its missing parents.
 func (f *FS) MkdirAll(name string) error {
 	rel, err := f.writable("create directory", name, false)
 	if err != nil {
 		return err
 	}
-	return rename(f.root.MkdirAll(rel, 0o755), name)
+	return f.mkdirAll("create directory", name, rel)
 }
 
 // Remove removes the file or empty directory name (a link itself, not its
@@ -688,7 +777,12 @@ func (f *FS) Remove(name string) error {
 	if err != nil {
 		return err
 	}
-	return rename(f.root.Remove(rel), name)
+	p, err := f.openParent("delete", name, rel)
+	if err != nil {
+		return err
+	}
+	defer p.close()
+	return rename(p.root.Remove(p.base), name)
 }
 
 // Rename moves src to dest (a link itself, not its target).
@@ -701,7 +795,17 @@ func (f *FS) Rename(src, dest string) error {
 	if err != nil {
 		return err
 	}
-	return f.root.Rename(rs, rd)
+	ps, err := f.openParent("move", src, rs)
+	if err != nil {
+		return err
+	}
+	defer ps.close()
+	pd, err := f.openParent("move", dest, rd)
+	if err != nil {
+		return err
+	}
+	defer pd.close()
+	return renameAt(ps, pd, rs, rd, f.root)
 }
 
 // Copy copies the file or directory tree src to dest.
@@ -720,13 +824,13 @@ func (f *FS) Copy(src, dest string) error {
 	if rd == rs || strings.HasPrefix(rd, rs+string(filepath.Separator)) {
 		return fmt.Errorf("copy %s to %s: the destination is inside the source", src, dest)
 	}
-	return f.copyRel(rs, rd, 0)
+	return f.copyRel(dest, rs, rd, 0)
 }
 
 // maxCopyDepth bounds the directory nesting of one copy.
 const maxCopyDepth = 64
 
-func (f *FS) copyRel(src, dest string, depth int) error {
+func (f *FS) copyRel(name, src, dest string, depth int) error {
 	if depth > maxCopyDepth {
 		return fmt.Errorf("copy %s: directories nested too deep", src)
 	}
@@ -735,7 +839,7 @@ func (f *FS) copyRel(src, dest string, depth int) error {
 		return err
 	}
 	if st.IsDir() {
-		if err := f.root.MkdirAll(dest, 0o755); err != nil {
+		if err := f.mkdirAll("copy", name, dest); err != nil {
 			return err
 		}
 		ents, err := f.ReadDir(src)
@@ -751,7 +855,7 @@ func (f *FS) copyRel(src, dest string, depth int) error {
 			if err != nil {
 				return err
 			}
-			if err := f.copyRel(s, d, depth+1); err != nil {
+			if err := f.copyRel(name, s, d, depth+1); err != nil {
 				return err
 			}
 		}
@@ -761,8 +865,22 @@ func (f *FS) copyRel(src, dest string, depth int) error {
 	if err != nil {
 		return err
 	}
-	file, err := f.root.OpenFile(dest, os.O_CREATE|os.O_WRONLY|os.O_TRUNC, st.Mode().Perm())
+	p, err := f.openParent("copy", name, dest)
 	if err != nil {
+		return err
+	}
+	defer p.close()
+	// Truncate only once the opened file is known not to be protected.
+	file, err := p.root.OpenFile(p.base, os.O_CREATE|os.O_WRONLY, st.Mode().Perm())
+	if err != nil {
+		return err
+	}
+	if err := f.checkOpened("copy", name, file); err != nil {
+		file.Close()
+		return err
+	}
+	if err := file.Truncate(0); err != nil {
+		file.Close()
 		return err
 	}
 	if _, err := file.Write(data); err != nil {

@@ -441,3 +441,114 @@ func TestProtectedEntries(t *testing.T) {
 		}
 	}
 }
+
+// TestSwappedComponent: a directory on the path of a mutation is swapped
+// for a symbolic link (to .git, to the state directory, outside the root)
+// after the sandbox checked the path and before it acts, as a racing
+// process would. The mutation must fail and leave the link's target
+// untouched.
+func TestSwappedComponent(t *testing.T) {
+	if _, err := os.Readlink("/proc/self/fd/0"); err != nil {
+		t.Skip("no /proc/self/fd")
+	}
+	type mutation struct {
+		name string
+		do   func(fsys *FS) error
+	}
+	mutations := []mutation{
+		{"write", func(fsys *FS) error { return fsys.WriteFile("a/config", []byte("evil"), 0o644) }},
+		{"append", func(fsys *FS) error { return fsys.Append("a/config", []byte("evil")) }},
+		{"mkdir", func(fsys *FS) error { return fsys.MkdirAll("a/hooks/x") }},
+		{"mkdir-last", func(fsys *FS) error { return fsys.MkdirAll("a/hooks") }},
+		{"rm", func(fsys *FS) error { return fsys.Remove("a/config") }},
+		{"mv-src", func(fsys *FS) error { return fsys.Rename("a/config", "moved") }},
+		{"mv-dest", func(fsys *FS) error { return fsys.Rename("payload", "a/config") }},
+		{"cp", func(fsys *FS) error { return fsys.Copy("payload", "a/config") }},
+		{"cp-dir", func(fsys *FS) error { return fsys.Copy("payload-dir", "a/hooks") }},
+	}
+	for _, target := range []string{".git", filepath.Join("stack", StateDirName), "outside"} {
+		for _, m := range mutations {
+			t.Run(strings.ReplaceAll(target, "/", "_")+"/"+m.name, func(t *testing.T) {
+				root, outside := layout(t)
+				victim := filepath.Join(root, target)
+				if target == "outside" {
+					victim = outside
+				}
+				mustWrite := func(p, c string) {
+					t.Helper()
+					if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+						t.Fatal(err)
+					}
+					if err := os.WriteFile(p, []byte(c), 0o644); err != nil {
+						t.Fatal(err)
+					}
+				}
+				mustWrite(filepath.Join(victim, "config"), "[core]")
+				mustWrite(filepath.Join(root, "a", "config"), "harmless")
+				mustWrite(filepath.Join(root, "payload"), "evil")
+				mustWrite(filepath.Join(root, "payload-dir", "pre-commit"), "evil")
+				before := snapshot(t, victim)
+				fsys, err := Open(root, Policy{AllowWrites: true})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer fsys.Close()
+				swapped := false
+				afterCheck = func(op, rel string) {
+					if swapped {
+						return
+					}
+					swapped = true
+					a := filepath.Join(root, "a")
+					if err := os.RemoveAll(a); err != nil {
+						t.Fatal(err)
+					}
+					// A relative link: os.Root follows those (an absolute
+					// one it refuses outright).
+					target, err := filepath.Rel(root, victim)
+					if err != nil {
+						t.Fatal(err)
+					}
+					if err := os.Symlink(target, a); err != nil {
+						t.Fatal(err)
+					}
+				}
+				defer func() { afterCheck = nil }()
+				err = m.do(fsys)
+				if !swapped {
+					t.Fatalf("the mutation did not reach the swap point (err %v)", err)
+				}
+				if err == nil {
+					t.Fatalf("%s through a link swapped in for a/ to %s: no error", m.name, target)
+				}
+				if after := snapshot(t, victim); after != before {
+					t.Fatalf("%s changed %s:\nbefore %s\nafter  %s", m.name, target, before, after)
+				}
+			})
+		}
+	}
+}
+
+// snapshot lists the files under dir with their contents.
+func snapshot(t *testing.T, dir string) string {
+	t.Helper()
+	var b strings.Builder
+	err := filepath.WalkDir(dir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		b.WriteString(p + "\n")
+		if d.Type().IsRegular() {
+			data, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			b.WriteString(string(data) + "\n")
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b.String()
+}

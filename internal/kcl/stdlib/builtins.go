@@ -9,6 +9,7 @@ import (
 	"sort"
 	"strconv"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -22,20 +23,20 @@ func (b *builtins) funcs() map[string]*value.Func {
 		fn("print", b.print),
 		fn("len", builtinLen),
 		fn("abs", builtinAbs),
-		fn("all_true", builtinAllTrue),
-		fn("any_true", builtinAnyTrue),
+		fn("all_true", b.allTrue),
+		fn("any_true", b.anyTrue),
 		fn("bin", radixFunc("bin", 2, "0b")),
 		fn("oct", radixFunc("oct", 8, "0o")),
 		fn("hex", radixFunc("hex", 16, "0x")),
 		fn("ord", builtinOrd),
-		fn("sorted", builtinSorted),
-		fn("range", builtinRange),
-		fn("max", minMax("max", 1)),
-		fn("min", minMax("min", -1)),
-		fn("sum", builtinSum),
+		fn("sorted", b.sorted),
+		fn("range", b.rangeList),
+		fn("max", b.minMax("max", 1)),
+		fn("min", b.minMax("min", -1)),
+		fn("sum", b.sum),
 		fn("pow", builtinPow),
 		fn("round", builtinRound),
-		fn("zip", builtinZip),
+		fn("zip", b.zip),
 		fn("int", builtinInt),
 		fn("float", builtinFloat),
 		fn("bool", builtinBool),
@@ -46,7 +47,7 @@ func (b *builtins) funcs() map[string]*value.Func {
 		fn("isunique", b.isUnique),
 		fn("isnullish", builtinIsNullish),
 		fn("multiplyof", builtinMultiplyOf),
-		fn("reduce", builtinReduce),
+		fn("reduce", b.reduce),
 	}
 	m := make(map[string]*value.Func, len(fs))
 	for _, f := range fs {
@@ -136,48 +137,61 @@ func builtinAbs(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 }
 
 // iterItems returns the items iterating v yields: list items, dict and
-// schema keys, str characters.
-func iterItems(v value.Value) ([]value.Value, bool) {
+// schema keys, str characters (substrings of the string: nothing is
+// copied but the slice). It charges b for the slice it makes (a list's
+// items are returned as they are), and fails with b's error when b
+// refuses, or with "not iterable".
+func iterItems(v value.Value, b *value.Budget) ([]value.Value, error) {
 	switch x := v.(type) {
 	case *value.List:
-		return x.Items, true
+		return x.Items, nil
 	case *value.Dict:
+		if !b.Charge(value.SizeList + value.SizeListItem*int64(x.Len())) {
+			return nil, b.Err()
+		}
 		keys := x.Keys()
 		out := make([]value.Value, len(keys))
 		for i, k := range keys {
 			out[i] = value.Str(k)
 		}
-		return out, true
+		return out, nil
 	case *value.Schema:
 		if x.Attrs == nil {
-			return nil, true
+			return nil, nil
 		}
-		return iterItems(x.Attrs)
+		return iterItems(x.Attrs, b)
 	case value.Str:
-		var out []value.Value
-		for _, r := range string(x) {
-			out = append(out, value.Str(string(r)))
+		s := string(x)
+		n := utf8.RuneCountInString(s)
+		if !b.Charge(value.SizeList + value.SizeListItem*int64(n)) {
+			return nil, b.Err()
 		}
-		return out, true
+		out := make([]value.Value, 0, n)
+		for i := 0; i < len(s); {
+			_, w := utf8.DecodeRuneInString(s[i:])
+			out = append(out, value.Str(s[i:i+w]))
+			i += w
+		}
+		return out, nil
 	case value.NoneType, value.UndefinedType:
-		return nil, true
+		return nil, nil
 	}
-	return nil, false
+	return nil, notIterable(v)
 }
 
 func notIterable(v value.Value) error {
 	return fmt.Errorf("'%s' object is not iterable", value.TypeName(v))
 }
 
-func builtinAllTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	return truthQuant("all_true", args, kwargs, true)
+func (b *builtins) allTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return b.truthQuant("all_true", args, kwargs, true)
 }
 
-func builtinAnyTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	return truthQuant("any_true", args, kwargs, false)
+func (b *builtins) anyTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return b.truthQuant("any_true", args, kwargs, false)
 }
 
-func truthQuant(name string, args []value.Value, kwargs []value.Entry, all bool) (value.Value, error) {
+func (b *builtins) truthQuant(name string, args []value.Value, kwargs []value.Entry, all bool) (value.Value, error) {
 	a, err := bind(name, args, kwargs, "inval")
 	if err != nil {
 		return nil, err
@@ -186,9 +200,9 @@ func truthQuant(name string, args []value.Value, kwargs []value.Entry, all bool)
 	if err != nil {
 		return nil, err
 	}
-	items, ok := iterItems(v)
-	if !ok {
-		return nil, notIterable(v)
+	items, err := iterItems(v, budgetOf(b.env))
+	if err != nil {
+		return nil, err
 	}
 	for _, it := range items {
 		t := value.Truthy(it)
@@ -235,11 +249,15 @@ func builtinOrd(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	return value.Int(r[0]), nil
 }
 
-// sortValues sorts vs in place with value.Compare.
-func sortValues(vs []value.Value, reverse bool) error {
+// sortValues sorts vs in place with value.Compare, counting the steps of
+// the comparisons against budget.
+func sortValues(vs []value.Value, reverse bool, budget *value.Budget) error {
 	var cmpErr error
 	sort.SliceStable(vs, func(i, j int) bool {
-		c, err := value.Compare(vs[i], vs[j])
+		if cmpErr != nil {
+			return false // stopped: finish the sort quickly
+		}
+		c, err := value.CompareCounted(vs[i], vs[j], budget)
 		if err != nil && cmpErr == nil {
 			cmpErr = err
 		}
@@ -251,7 +269,7 @@ func sortValues(vs []value.Value, reverse bool) error {
 	return cmpErr
 }
 
-func builtinSorted(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) sorted(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("sorted", args, kwargs, "inval", "reverse")
 	if err != nil {
 		return nil, err
@@ -260,13 +278,17 @@ func builtinSorted(args []value.Value, kwargs []value.Entry) (value.Value, error
 	if err != nil {
 		return nil, err
 	}
-	items, ok := iterItems(v)
-	if !ok {
-		return nil, notIterable(v)
+	budget := budgetOf(b.env)
+	items, err := iterItems(v, budget)
+	if err != nil {
+		return nil, err
+	}
+	if !budget.Charge(value.SizeList + value.SizeListItem*int64(len(items))) {
+		return nil, budget.Err()
 	}
 	out := make([]value.Value, len(items))
 	copy(out, items)
-	if err := sortValues(out, a.bool(1, false)); err != nil {
+	if err := sortValues(out, a.bool(1, false), budget); err != nil {
 		return nil, err
 	}
 	return &value.List{Items: out}, nil
@@ -276,7 +298,7 @@ func builtinSorted(args []value.Value, kwargs []value.Entry) (value.Value, error
 // bound).
 const maxRangeLen = 10_000_000
 
-func builtinRange(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) rangeList(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("range", args, kwargs, "start", "stop", "step")
 	if err != nil {
 		return nil, err
@@ -317,6 +339,8 @@ func builtinRange(args []value.Value, kwargs []value.Entry) (value.Value, error)
 		}
 		n = cnt.Int64()
 	}
+	// Not charged here: the evaluator charges the list returned (and
+	// bounds its length by the output bound).
 	l := &value.List{Items: make([]value.Value, n)}
 	for k := int64(0); k < n; k++ {
 		l.Items[k] = value.Int(start + k*step)
@@ -324,16 +348,17 @@ func builtinRange(args []value.Value, kwargs []value.Entry) (value.Value, error)
 	return l, nil
 }
 
-func minMax(name string, sign int) func([]value.Value, []value.Entry) (value.Value, error) {
+func (b *builtins) minMax(name string, sign int) func([]value.Value, []value.Entry) (value.Value, error) {
 	return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 		if len(kwargs) > 0 {
 			return nil, fmt.Errorf("%s() got an unexpected keyword argument '%s'", name, kwargs[0].Key)
 		}
+		budget := budgetOf(b.env)
 		items := args
 		if len(args) == 1 {
-			it, ok := iterItems(args[0])
-			if !ok {
-				return nil, notIterable(args[0])
+			it, err := iterItems(args[0], budget)
+			if err != nil {
+				return nil, err
 			}
 			items = it
 		}
@@ -342,7 +367,7 @@ func minMax(name string, sign int) func([]value.Value, []value.Entry) (value.Val
 		}
 		best := items[0]
 		for _, it := range items[1:] {
-			c, err := value.Compare(it, best)
+			c, err := value.CompareCounted(it, best, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -354,7 +379,7 @@ func minMax(name string, sign int) func([]value.Value, []value.Entry) (value.Val
 	}
 }
 
-func builtinSum(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) sum(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("sum", args, kwargs, "iterable", "start")
 	if err != nil {
 		return nil, err
@@ -363,17 +388,43 @@ func builtinSum(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	if err != nil {
 		return nil, err
 	}
-	items, ok := iterItems(v)
-	if !ok {
-		return nil, notIterable(v)
+	budget := budgetOf(b.env)
+	items, err := iterItems(v, budget)
+	if err != nil {
+		return nil, err
 	}
 	acc := a.get(1, value.Int(0))
 	for _, it := range items {
+		// Adding lists or strings builds a new one each time (quadratic
+		// in all): charge each before it is built.
+		if n := concatSize(acc, it); n > 0 {
+			if !budget.Charge(n) {
+				return nil, budget.Err()
+			}
+		} else if !budget.Step() {
+			return nil, budget.Err()
+		}
 		if acc, err = value.Binary("+", acc, it, value.ArithOptions{}); err != nil {
 			return nil, err
 		}
 	}
 	return acc, nil
+}
+
+// concatSize is the size of the string or list a + b builds, 0 for other
+// operands.
+func concatSize(a, b value.Value) int64 {
+	switch x := a.(type) {
+	case value.Str:
+		if y, ok := b.(value.Str); ok {
+			return value.SizeStr + int64(len(x)+len(y))
+		}
+	case *value.List:
+		if y, ok := b.(*value.List); ok {
+			return value.SizeList + value.SizeListItem*int64(len(x.Items)+len(y.Items))
+		}
+	}
+	return 0
 }
 
 func builtinPow(args []value.Value, kwargs []value.Entry) (value.Value, error) {
@@ -444,23 +495,28 @@ func builtinRound(args []value.Value, kwargs []value.Entry) (value.Value, error)
 	return value.Float(r), nil
 }
 
-func builtinZip(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) zip(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	if len(kwargs) > 0 {
 		return nil, fmt.Errorf("zip() got an unexpected keyword argument '%s'", kwargs[0].Key)
 	}
+	budget := budgetOf(b.env)
 	lists := make([][]value.Value, len(args))
 	n := -1
 	for i, arg := range args {
-		items, ok := iterItems(arg)
-		if !ok {
-			return nil, notIterable(arg)
+		items, err := iterItems(arg, budget)
+		if err != nil {
+			return nil, err
 		}
 		lists[i] = items
 		if n < 0 || len(items) < n {
 			n = len(items)
 		}
 	}
-	out := &value.List{}
+	n = max(n, 0)
+	if !budget.Charge(value.SizeList + int64(n)*(value.SizeListItem+value.SizeList+value.SizeListItem*int64(len(lists)))) {
+		return nil, budget.Err()
+	}
+	out := &value.List{Items: make([]value.Value, 0, n)}
 	for i := 0; i < n; i++ {
 		t := &value.List{Items: make([]value.Value, len(lists))}
 		for j := range lists {
@@ -668,11 +724,14 @@ func (b *builtins) list(args []value.Value, kwargs []value.Entry) (value.Value, 
 	if !a.has(0) {
 		return &value.List{}, nil
 	}
-	items, ok := iterItems(a.vals[0])
-	if !ok {
-		return nil, notIterable(a.vals[0])
-	}
 	budget := budgetOf(b.env)
+	items, err := iterItems(a.vals[0], budget)
+	if err != nil {
+		return nil, err
+	}
+	if !budget.Charge(value.SizeList + value.SizeListItem*int64(len(items))) {
+		return nil, budget.Err()
+	}
 	out := make([]value.Value, len(items))
 	for i, it := range items {
 		out[i] = value.CopyCounted(it, budget)
@@ -753,18 +812,21 @@ func (b *builtins) isUnique(args []value.Value, kwargs []value.Entry) (value.Val
 	if err != nil {
 		return nil, err
 	}
-	items, ok := iterItems(v)
-	if !ok {
-		return nil, notIterable(v)
-	}
 	budget := budgetOf(b.env)
+	items, err := iterItems(v, budget)
+	if err != nil {
+		return nil, err
+	}
 	for i := range items {
 		for j := i + 1; j < len(items); j++ {
 			if !budget.Step() {
 				return nil, budget.Err()
 			}
-			if value.Equal(items[i], items[j]) {
+			if value.EqualCounted(items[i], items[j], budget) {
 				return value.Bool(false), nil
+			}
+			if err := budget.Err(); err != nil {
+				return nil, err
 			}
 		}
 	}
@@ -802,7 +864,7 @@ func builtinMultiplyOf(args []value.Value, kwargs []value.Entry) (value.Value, e
 	return value.Bool(x%y == 0), nil
 }
 
-func builtinReduce(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *builtins) reduce(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	a, err := bind("reduce", args, kwargs, "reducer", "list", "initial")
 	if err != nil {
 		return nil, err
@@ -815,9 +877,9 @@ func builtinReduce(args []value.Value, kwargs []value.Entry) (value.Value, error
 	if err != nil {
 		return nil, err
 	}
-	items, ok := iterItems(v)
-	if !ok {
-		return nil, notIterable(v)
+	items, err := iterItems(v, budgetOf(b.env))
+	if err != nil {
+		return nil, err
 	}
 	var acc value.Value
 	start := 0

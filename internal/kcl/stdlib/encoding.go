@@ -222,10 +222,11 @@ func yamlModule(env Env) map[string]value.Value {
 			data := a.get(0, value.None)
 			var out []byte
 			if all {
-				items, ok := iterItems(data)
-				if _, isList := data.(*value.List); !ok || !isList {
+				l, isList := data.(*value.List)
+				if !isList {
 					return nil, fmt.Errorf("%s() argument 'data' must be a list, not %s", name, value.TypeName(data))
 				}
+				items := l.Items
 				// Unlike manifests.yaml_stream, encode_all keeps each
 				// document's final newline before the "\n---\n" separator.
 				for i, it := range items {

@@ -11,8 +11,8 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-func strFormatMethod(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	out, err := FormatString(s, args, kwargs)
+func strFormatMethod(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
+	out, err := FormatStringCounted(s, args, kwargs, b)
 	if err != nil {
 		return nil, err
 	}
@@ -24,6 +24,13 @@ func strFormatMethod(s string, args []value.Value, kwargs []value.Entry) (value.
 // attribute and index access ({0[1]}, {a.b}), conversions !s and !r, and
 // format specs [[fill]align][sign][#][0][width][,][.precision][type].
 func FormatString(s string, args []value.Value, kwargs []value.Entry) (string, error) {
+	return FormatStringCounted(s, args, kwargs, nil)
+}
+
+// FormatStringCounted is FormatString charging bud for the text of every
+// field (a value's str() and its padding) before it is built, and for the
+// result.
+func FormatStringCounted(s string, args []value.Value, kwargs []value.Entry, bud *value.Budget) (string, error) {
 	var b strings.Builder
 	auto := 0
 	for i := 0; i < len(s); {
@@ -50,9 +57,13 @@ func FormatString(s string, args []value.Value, kwargs []value.Entry) (string, e
 				return "", errors.New("Single '{' encountered in format string")
 			}
 			field := s[i+1 : j-1]
-			text, err := formatField(field, args, kwargs, &auto)
+			text, err := formatField(field, args, kwargs, &auto, bud)
 			if err != nil {
 				return "", err
+			}
+			// The text, and its copy into the result.
+			if !bud.Charge(2 * int64(len(text))) {
+				return "", bud.Err()
 			}
 			b.WriteString(text)
 			i = j
@@ -66,7 +77,7 @@ func FormatString(s string, args []value.Value, kwargs []value.Entry) (string, e
 	return b.String(), nil
 }
 
-func formatField(field string, args []value.Value, kwargs []value.Entry, auto *int) (string, error) {
+func formatField(field string, args []value.Value, kwargs []value.Entry, auto *int, bud *value.Budget) (string, error) {
 	name, spec, _ := strings.Cut(field, ":")
 	conv := ""
 	if k := strings.IndexByte(name, '!'); k >= 0 {
@@ -146,11 +157,15 @@ func formatField(field string, args []value.Value, kwargs []value.Entry, auto *i
 	switch conv {
 	case "", "s":
 	case "r":
+		// Repr is ToStr with quotes: charge its size first.
+		if value.ToStrCounted(v, bud); bud.Err() != nil {
+			return "", bud.Err()
+		}
 		v = value.Str(value.Repr(v))
 	default:
 		return "", fmt.Errorf("Unknown conversion specifier %s", conv)
 	}
-	return formatSpec(v, spec)
+	return formatSpec(v, spec, bud)
 }
 
 func isDigits(s string) bool {
@@ -197,9 +212,10 @@ func formatGet(v value.Value, key value.Value) (value.Value, error) {
 const maxFormatWidth = 10_000_000
 
 // formatSpec applies a Python format spec to v.
-func formatSpec(v value.Value, spec string) (string, error) {
+func formatSpec(v value.Value, spec string, bud *value.Budget) (string, error) {
 	if spec == "" {
-		return value.ToStr(v), nil
+		s := value.ToStrCounted(v, bud)
+		return s, bud.Err()
 	}
 	var fill rune = ' '
 	align := byte(0)
@@ -277,7 +293,10 @@ func formatSpec(v value.Value, spec string) (string, error) {
 			}
 		}
 		if !numeric {
-			body = value.ToStr(v)
+			body = value.ToStrCounted(v, bud)
+			if err := bud.Err(); err != nil {
+				return "", err
+			}
 			if prec >= 0 && utf8.RuneCountInString(body) > prec {
 				body = string([]rune(body)[:prec])
 			}
@@ -359,6 +378,9 @@ func formatSpec(v value.Value, spec string) (string, error) {
 	n := utf8.RuneCountInString(prefix + body)
 	if n >= width {
 		return prefix + body, nil
+	}
+	if !bud.Charge(int64(utf8.RuneLen(fill) * (width - n))) {
+		return "", bud.Err()
 	}
 	pad := strings.Repeat(string(fill), width-n)
 	switch align {

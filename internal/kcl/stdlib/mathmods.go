@@ -11,7 +11,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-func regexModule(Env) map[string]value.Value {
+func regexModule(env Env) map[string]value.Value {
 	compile := func(a *bound, strIdx, patIdx int) (string, *regexp.Regexp, error) {
 		s, err := a.str(strIdx, "string")
 		if err != nil {
@@ -79,19 +79,33 @@ func regexModule(Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
+			budget := budgetOf(env)
+			if !budget.Charge(value.SizeStr + int64(len(s))) {
+				return nil, budget.Err()
+			}
 			n := int64(0)
 			out := re.ReplaceAllStringFunc(s, func(m string) string {
 				n++
-				if count > 0 && n > count {
+				if count > 0 && n > count || budget.Err() != nil {
 					return m
 				}
 				// Expand $1-style references against this match.
 				sub := re.FindStringSubmatchIndex(m)
-				if sub == nil {
-					return repl
+				r := repl
+				if sub != nil {
+					r = string(re.ExpandString(nil, repl, m, sub))
 				}
-				return string(re.ExpandString(nil, repl, m, sub))
+				// What the replacement adds (an empty pattern matches
+				// between every two characters), charged as it is built;
+				// once refused the rest is left as it is.
+				if !budget.Charge(int64(len(r))) {
+					return m
+				}
+				return r
 			})
+			if err := budget.Err(); err != nil {
+				return nil, err
+			}
 			return value.Str(out), nil
 		}),
 		fn("findall", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
@@ -103,8 +117,23 @@ func regexModule(Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			out := &value.List{}
-			for _, m := range re.FindAllStringSubmatch(s, -1) {
+			budget := budgetOf(env)
+			// Per match: its index pair(s), a list slot and a list of
+			// groups; no more matches are looked for than the budget
+			// can hold.
+			per := int64(24+16*(re.NumSubexp()+1)) + value.SizeListItem + value.SizeStr + int64(re.NumSubexp())*(value.SizeListItem+value.SizeStr)
+			matches := re.FindAllStringSubmatchIndex(s, affordable(budget, per))
+			if !budget.Charge(value.SizeList + int64(len(matches))*per) {
+				return nil, budget.Err()
+			}
+			out := &value.List{Items: make([]value.Value, 0, len(matches))}
+			for _, loc := range matches {
+				m := make([]string, len(loc)/2)
+				for i := range m {
+					if loc[2*i] >= 0 {
+						m[i] = s[loc[2*i]:loc[2*i+1]]
+					}
+				}
 				if len(m) == 1 {
 					out.Items = append(out.Items, value.Str(m[0]))
 					continue
@@ -130,9 +159,30 @@ func regexModule(Env) map[string]value.Value {
 			if maxsplit > 0 {
 				n = int(maxsplit) + 1
 			}
+			budget := budgetOf(env)
+			per := int64(40) + value.SizeListItem + value.SizeStr
+			limit := affordable(budget, per)
+			if n >= 0 && (limit < 0 || n < limit) {
+				limit = n
+			}
+			parts := len(re.FindAllStringIndex(s, limit)) + 1
+			if !budget.Charge(value.SizeList + int64(parts)*per) {
+				return nil, budget.Err()
+			}
 			return strList(re.Split(s, n)), nil
 		}),
 	)
+}
+
+// affordable is how many things of per bytes b can still pay for, plus
+// one (so that the charge for them fails), or -1 (no limit) without a
+// budget: the n of regexp's FindAll functions.
+func affordable(b *value.Budget, per int64) int {
+	if b == nil || b.Limit() == math.MaxInt64 {
+		return -1
+	}
+	n := (b.Limit()-b.Used())/per + 1
+	return int(min(max(n, 1), math.MaxInt32))
 }
 
 func mathModule(Env) map[string]value.Value {

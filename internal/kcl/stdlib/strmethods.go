@@ -3,6 +3,7 @@ package stdlib
 import (
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"unicode"
 	"unicode/utf8"
@@ -13,13 +14,20 @@ import (
 // StrMethod returns the method name of s bound to s, and false if str has
 // no such method.
 func StrMethod(s value.Str, name string) (*value.Func, bool) {
+	return StrMethodCounted(s, name, nil)
+}
+
+// StrMethodCounted is StrMethod charging b for what the method builds
+// (join, replace, format, split, splitlines, chars, …) before it builds
+// it: a refused charge ends the call with b's error.
+func StrMethodCounted(s value.Str, name string, b *value.Budget) (*value.Func, bool) {
 	m, ok := strMethodImpl(name)
 	if !ok {
 		return nil, false
 	}
 	str := string(s)
 	return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-		return m(str, args, kwargs)
+		return m(str, args, kwargs, b)
 	}), true
 }
 
@@ -31,20 +39,23 @@ func StrMethodNames() []string {
 		"rsplit", "split", "splitlines", "startswith", "title"}
 }
 
-type strMethodFunc func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error)
+type strMethodFunc func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error)
 
 func strMethodImpl(name string) (strMethodFunc, bool) {
 	switch name {
 	case "capitalize":
 		return noArg(name, func(s string) value.Value { return value.Str(capitalize(s)) }), true
 	case "chars":
-		return noArg(name, func(s string) value.Value {
-			l := &value.List{}
-			for _, r := range s {
-				l.Items = append(l.Items, value.Str(string(r)))
+		return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
+			if _, err := bind(name, args, kwargs); err != nil {
+				return nil, err
 			}
-			return l
-		}), true
+			items, err := iterItems(value.Str(s), b)
+			if err != nil {
+				return nil, err
+			}
+			return &value.List{Items: items}, nil
+		}, true
 	case "lower":
 		return noArg(name, func(s string) value.Value { return value.Str(strings.ToLower(s)) }), true
 	case "upper":
@@ -106,7 +117,7 @@ func strMethodImpl(name string) (strMethodFunc, bool) {
 }
 
 func noArg(name string, f func(string) value.Value) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 		if _, err := bind(name, args, kwargs); err != nil {
 			return nil, err
 		}
@@ -129,7 +140,7 @@ func predicate(name string, p func(rune) bool) strMethodFunc {
 }
 
 func oneStr(name, param string, f func(s, arg string) value.Value) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 		a, err := bind(name, args, kwargs, param)
 		if err != nil {
 			return nil, err
@@ -233,7 +244,7 @@ func sliceBounds(a *bound, startIdx, endIdx, n int) (int, int, error) {
 	return adj(start), adj(end), nil
 }
 
-func strCount(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func strCount(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 	a, err := bind("count", args, kwargs, "sub", "start", "end")
 	if err != nil {
 		return nil, err
@@ -256,7 +267,7 @@ func strCount(s string, args []value.Value, kwargs []value.Entry) (value.Value, 
 }
 
 func findFunc(name string, reverse, mustFind bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 		a, err := bind(name, args, kwargs, "sub", "start", "end")
 		if err != nil {
 			return nil, err
@@ -288,7 +299,7 @@ func findFunc(name string, reverse, mustFind bool) strMethodFunc {
 }
 
 func affixFunc(name string, has func(s, affix string) bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 		a, err := bind(name, args, kwargs, "val", "start", "end")
 		if err != nil {
 			return nil, err
@@ -315,7 +326,11 @@ func affixFunc(name string, has func(s, affix string) bool) strMethodFunc {
 			return nil, fmt.Errorf("%s first arg must be str or a list of str, not %s", name, value.TypeName(v))
 		}
 		for _, af := range affixes {
-			if has(sub, value.ToStr(af)) {
+			t := value.ToStrCounted(af, b)
+			if err := b.Err(); err != nil {
+				return nil, err
+			}
+			if has(sub, t) {
 				return value.Bool(true), nil
 			}
 		}
@@ -324,7 +339,7 @@ func affixFunc(name string, has func(s, affix string) bool) strMethodFunc {
 }
 
 func stripFunc(name string, left, right bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 		a, err := bind(name, args, kwargs, "chars")
 		if err != nil {
 			return nil, err
@@ -352,7 +367,7 @@ func stripFunc(name string, left, right bool) strMethodFunc {
 	}
 }
 
-func strReplace(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func strReplace(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 	a, err := bind("replace", args, kwargs, "old", "new", "count")
 	if err != nil {
 		return nil, err
@@ -369,10 +384,21 @@ func strReplace(s string, args []value.Value, kwargs []value.Entry) (value.Value
 	if err != nil {
 		return nil, err
 	}
+	// Charge the result before it is built: len(s) plus what each
+	// replacement adds.
+	if len(nw) > len(old) {
+		n := int64(strings.Count(s, old))
+		if count >= 0 {
+			n = min(n, count)
+		}
+		if !b.Charge(value.SizeStr + int64(len(s)) + n*int64(len(nw)-len(old))) {
+			return nil, b.Err()
+		}
+	}
 	return value.Str(strings.Replace(s, old, nw, int(count))), nil
 }
 
-func strJoin(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func strJoin(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 	a, err := bind("join", args, kwargs, "iter")
 	if err != nil {
 		return nil, err
@@ -381,19 +407,28 @@ func strJoin(s string, args []value.Value, kwargs []value.Entry) (value.Value, e
 	if err != nil {
 		return nil, err
 	}
-	items, ok := iterItems(v)
-	if !ok {
-		return nil, notIterable(v)
+	items, err := iterItems(v, b)
+	if err != nil {
+		return nil, err
 	}
 	parts := make([]string, len(items))
+	size := int64(value.SizeStr)
 	for i, it := range items {
-		parts[i] = value.ToStr(it)
+		parts[i] = value.ToStrCounted(it, b)
+		if err := b.Err(); err != nil {
+			return nil, err
+		}
+		size += int64(len(parts[i]) + len(s))
+	}
+	// The joined text, charged before it is built.
+	if !b.Charge(size) {
+		return nil, b.Err()
 	}
 	return value.Str(strings.Join(parts, s)), nil
 }
 
 func splitFunc(name string, reverse bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 		a, err := bind(name, args, kwargs, "sep", "maxsplit")
 		if err != nil {
 			return nil, err
@@ -403,6 +438,9 @@ func splitFunc(name string, reverse bool) strMethodFunc {
 			return nil, err
 		}
 		if !a.has(0) || a.vals[0] == value.None {
+			if !chargeParts(b, countFields(s), maxsplit) {
+				return nil, b.Err()
+			}
 			return strList(splitWhitespace(s, int(maxsplit), reverse)), nil
 		}
 		sep, err := a.str(0, "sep")
@@ -411,6 +449,9 @@ func splitFunc(name string, reverse bool) strMethodFunc {
 		}
 		if sep == "" {
 			return nil, errors.New("empty separator")
+		}
+		if !chargeParts(b, int64(strings.Count(s, sep))+1, maxsplit) {
+			return nil, b.Err()
 		}
 		if maxsplit < 0 {
 			return strList(strings.Split(s, sep)), nil
@@ -436,6 +477,30 @@ func splitFunc(name string, reverse bool) strMethodFunc {
 	}
 }
 
+// chargeParts charges b for a list of n parts (at most maxsplit+1 when
+// maxsplit >= 0) and the slice of strings it is made from; false when b
+// refuses.
+func chargeParts(b *value.Budget, n, maxsplit int64) bool {
+	if maxsplit >= 0 {
+		n = min(n, maxsplit+1)
+	}
+	return b.Charge(value.SizeList + n*(value.SizeListItem+value.SizeStr))
+}
+
+// countFields is the number of runs of non-space characters in s.
+func countFields(s string) int64 {
+	n := int64(0)
+	in := false
+	for _, r := range s {
+		sp := unicode.IsSpace(r)
+		if !sp && !in {
+			n++
+		}
+		in = !sp
+	}
+	return n
+}
+
 // splitWhitespace splits on runs of whitespace like Python's str.split()
 // without a separator.
 func splitWhitespace(s string, maxsplit int, reverse bool) []string {
@@ -456,14 +521,16 @@ func splitWhitespace(s string, maxsplit int, reverse bool) []string {
 		return append(out, strings.TrimLeftFunc(rest, unicode.IsSpace))
 	}
 	rest := s
-	var out []string
+	out := make([]string, 0, maxsplit+1)
 	for i := 0; i < maxsplit; i++ {
 		rest = strings.TrimRightFunc(rest, unicode.IsSpace)
 		j := strings.LastIndexFunc(rest, unicode.IsSpace)
-		out = append([]string{rest[j+1:]}, out...)
+		out = append(out, rest[j+1:])
 		rest = rest[:j+1]
 	}
-	return append([]string{strings.TrimRightFunc(rest, unicode.IsSpace)}, out...)
+	out = append(out, strings.TrimRightFunc(rest, unicode.IsSpace))
+	slices.Reverse(out)
+	return out
 }
 
 func isLineBreak(r rune) bool {
@@ -474,7 +541,7 @@ func isLineBreak(r rune) bool {
 	return false
 }
 
-func strSplitLines(s string, args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func strSplitLines(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
 	a, err := bind("splitlines", args, kwargs, "keepends")
 	if err != nil {
 		return nil, err
@@ -491,6 +558,9 @@ func strSplitLines(s string, args []value.Value, kwargs []value.Entry) (value.Va
 		end := i + n
 		if r == '\r' && end < len(s) && s[end] == '\n' {
 			end++
+		}
+		if len(out)%1024 == 0 && !chargeParts(b, 1024, -1) {
+			return nil, b.Err()
 		}
 		if keep {
 			out = append(out, s[start:end])

@@ -9,7 +9,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-func templateModule(Env) map[string]value.Value {
+func templateModule(env Env) map[string]value.Value {
 	return members(
 		fn("execute", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 			a, err := bind("execute", args, kwargs, "template", "data")
@@ -20,7 +20,8 @@ func templateModule(Env) map[string]value.Value {
 			if err != nil {
 				return nil, err
 			}
-			out, err := ExecuteTemplate(src, a.get(1, value.NewDict()))
+			budget := budgetOf(env)
+			out, err := ExecuteTemplateCounted(src, a.get(1, value.NewDict()), budget)
 			if err != nil {
 				return nil, err
 			}
@@ -34,6 +35,10 @@ func templateModule(Env) map[string]value.Value {
 			s, err := a.str(0, "data")
 			if err != nil {
 				return nil, err
+			}
+			budget := budgetOf(env)
+			if !budget.Charge(value.SizeStr + int64(len(s))*2) {
+				return nil, budget.Err()
 			}
 			return value.Str(htmlEscape(s)), nil
 		}),
@@ -279,6 +284,18 @@ type tmplCtx struct {
 
 // ExecuteTemplate renders a Handlebars template with data.
 func ExecuteTemplate(src string, data value.Value) (string, error) {
+	return ExecuteTemplateCounted(src, data, nil)
+}
+
+// ExecuteTemplateCounted is ExecuteTemplate charging b for the text it
+// renders (a block repeated by nested {{#each}} over shared data is
+// counted each time it is written) and counting a step of b for every node
+// rendered, so that a render that writes little still stops with b's
+// context. Once b refuses, the render ends with b's error.
+func ExecuteTemplateCounted(src string, data value.Value, b *value.Budget) (string, error) {
+	if !b.Charge(int64(len(src)) * 4) { // tokens and nodes
+		return "", b.Err()
+	}
 	toks, err := tokenizeTemplate(src)
 	if err != nil {
 		return "", err
@@ -288,26 +305,77 @@ func ExecuteTemplate(src string, data value.Value) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	var b strings.Builder
+	r := &tmplRenderer{budget: b}
 	root := &tmplCtx{this: data}
-	if err := renderNodes(&b, nodes, root, root); err != nil {
+	if err := r.nodes(nodes, root, root); err != nil {
 		return "", err
 	}
-	return b.String(), nil
+	return r.out.String(), nil
 }
 
-func renderNodes(b *strings.Builder, nodes []*tmplNode, ctx, root *tmplCtx) error {
+// tmplRenderer is one render: its output and budget.
+type tmplRenderer struct {
+	out        strings.Builder
+	budget     *value.Budget
+	capCharged int // the capacity of out last charged
+}
+
+// spend charges n bytes about to be written and, when the output has grown
+// since the last charge, its new capacity (each growth allocates a new
+// buffer); the budget's error when it refuses.
+func (r *tmplRenderer) spend(n int) error {
+	if r.budget == nil {
+		return nil
+	}
+	c := int64(n)
+	if r.out.Cap() != r.capCharged {
+		c += int64(r.out.Cap())
+		r.capCharged = r.out.Cap()
+	}
+	if !r.budget.Charge(c) {
+		return r.budget.Err()
+	}
+	return nil
+}
+
+// step counts one node rendered.
+func (r *tmplRenderer) step() error {
+	if !r.budget.Step() {
+		return r.budget.Err()
+	}
+	return nil
+}
+
+// write appends s, escaped for HTML unless raw.
+func (r *tmplRenderer) write(s string, raw bool) error {
+	if s == "" {
+		return nil
+	}
+	if !raw {
+		s = htmlEscape(s)
+	}
+	if err := r.spend(len(s)); err != nil {
+		return err
+	}
+	r.out.WriteString(s)
+	return nil
+}
+
+func (r *tmplRenderer) nodes(nodes []*tmplNode, ctx, root *tmplCtx) error {
 	for _, n := range nodes {
+		if err := r.step(); err != nil {
+			return err
+		}
 		switch n.tok.kind {
 		case tkText:
-			b.WriteString(n.tok.text)
+			if err := r.write(n.tok.text, true); err != nil {
+				return err
+			}
 		case tkVar:
 			v := lookupPath(n.tok.text, ctx, root)
-			s := tmplString(v)
-			if !n.tok.raw {
-				s = htmlEscape(s)
+			if err := r.value(v, n.tok.raw); err != nil {
+				return err
 			}
-			b.WriteString(s)
 		case tkOpen:
 			name, arg, _ := strings.Cut(n.tok.text, " ")
 			arg = strings.TrimSpace(arg)
@@ -322,21 +390,21 @@ func renderNodes(b *strings.Builder, nodes []*tmplNode, ctx, root *tmplCtx) erro
 				if !cond {
 					body = n.elseBody
 				}
-				if err := renderNodes(b, body, ctx, root); err != nil {
+				if err := r.nodes(body, ctx, root); err != nil {
 					return err
 				}
 			case "with":
 				if !tmplTruthy(v) {
-					if err := renderNodes(b, n.elseBody, ctx, root); err != nil {
+					if err := r.nodes(n.elseBody, ctx, root); err != nil {
 						return err
 					}
 					continue
 				}
-				if err := renderNodes(b, n.body, &tmplCtx{this: v, parent: ctx}, root); err != nil {
+				if err := r.nodes(n.body, &tmplCtx{this: v, parent: ctx}, root); err != nil {
 					return err
 				}
 			case "each":
-				if err := renderEach(b, n, v, ctx, root); err != nil {
+				if err := r.each(n, v, ctx, root); err != nil {
 					return err
 				}
 			default:
@@ -347,42 +415,66 @@ func renderNodes(b *strings.Builder, nodes []*tmplNode, ctx, root *tmplCtx) erro
 	return nil
 }
 
-func renderEach(b *strings.Builder, n *tmplNode, v value.Value, ctx, root *tmplCtx) error {
-	type item struct {
-		key string
-		v   value.Value
-	}
-	var items []item
+func (r *tmplRenderer) each(n *tmplNode, v value.Value, ctx, root *tmplCtx) error {
+	var (
+		list    []value.Value
+		entries []value.Entry
+	)
 	switch x := v.(type) {
 	case *value.List:
-		for i, it := range x.Items {
-			items = append(items, item{strconv.Itoa(i), it})
-		}
+		list = x.Items
 	default:
 		if d, ok := asDict(v); ok {
-			for _, e := range d.Entries() {
-				items = append(items, item{e.Key, e.Value})
-			}
+			entries = d.Entries()
 		}
 	}
-	if len(items) == 0 {
-		return renderNodes(b, n.elseBody, ctx, root)
+	count := len(list) + len(entries)
+	if count == 0 {
+		return r.nodes(n.elseBody, ctx, root)
 	}
-	_, isList := v.(*value.List)
-	for i, it := range items {
+	for i := range count {
 		vars := map[string]value.Value{
 			"first": value.Bool(i == 0),
-			"last":  value.Bool(i == len(items)-1),
+			"last":  value.Bool(i == count-1),
 			"index": value.Int(i),
 		}
-		if !isList {
-			vars["key"] = value.Str(it.key)
+		var it value.Value
+		if list != nil {
+			it = list[i]
+		} else {
+			it = entries[i].Value
+			vars["key"] = value.Str(entries[i].Key)
 		}
-		if err := renderNodes(b, n.body, &tmplCtx{this: it.v, parent: ctx, vars: vars}, root); err != nil {
+		if err := r.nodes(n.body, &tmplCtx{this: it, parent: ctx, vars: vars}, root); err != nil {
 			return err
 		}
 	}
 	return nil
+}
+
+// value writes v as Handlebars renders JSON data (see tmplString).
+func (r *tmplRenderer) value(v value.Value, raw bool) error {
+	if err := r.step(); err != nil {
+		return err
+	}
+	l, ok := v.(*value.List)
+	if !ok {
+		return r.write(tmplString(v), raw)
+	}
+	if err := r.write("[", true); err != nil {
+		return err
+	}
+	for i, it := range l.Items {
+		if i > 0 {
+			if err := r.write(", ", true); err != nil {
+				return err
+			}
+		}
+		if err := r.value(it, raw); err != nil {
+			return err
+		}
+	}
+	return r.write("]", true)
 }
 
 func lookupPath(path string, ctx, root *tmplCtx) value.Value {
@@ -452,7 +544,8 @@ func tmplTruthy(v value.Value) bool {
 	}
 }
 
-// tmplString renders a value as Handlebars does for JSON data.
+// tmplString renders a scalar, dict or schema as Handlebars does for JSON
+// data (lists are written item by item by tmplRenderer.value).
 func tmplString(v value.Value) string {
 	switch x := v.(type) {
 	case nil, value.NoneType, value.UndefinedType:
@@ -467,12 +560,6 @@ func tmplString(v value.Value) string {
 		return value.FormatFloatRyu(float64(x))
 	case value.Unit:
 		return value.FormatFloatRyu(x.Float)
-	case *value.List:
-		parts := make([]string, len(x.Items))
-		for i, it := range x.Items {
-			parts[i] = tmplString(it)
-		}
-		return "[" + strings.Join(parts, ", ") + "]"
 	case *value.Dict, *value.Schema:
 		return "[object]"
 	}

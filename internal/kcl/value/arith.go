@@ -15,6 +15,10 @@ import (
 type ArithOptions struct {
 	StrictRange bool
 	Debug       bool
+	// Budget, when set, is charged for the copies a list repetition
+	// (`[x] * n`) makes of its items; once it refuses, the result is
+	// incomplete: callers must check Budget.Err().
+	Budget *Budget
 }
 
 // OpError is an operator error whose text is KCL's message.
@@ -168,12 +172,12 @@ func Binary(op string, a, b Value, o ArithOptions) (Value, error) {
 		}
 	case "*":
 		if n, ok := asInt(b); ok {
-			if r, ok := repeat(a, n); ok {
+			if r, ok := repeat(a, n, o.Budget); ok {
 				return r, nil
 			}
 		}
 		if n, ok := asInt(a); ok {
-			if r, ok := repeat(b, n); ok {
+			if r, ok := repeat(b, n, o.Budget); ok {
 				return r, nil
 			}
 		}
@@ -181,7 +185,7 @@ func Binary(op string, a, b Value, o ArithOptions) (Value, error) {
 	return nil, unsupported(op, a, b)
 }
 
-func repeat(v Value, n int64) (Value, bool) {
+func repeat(v Value, n int64, b *Budget) (Value, bool) {
 	if n < 0 {
 		n = 0
 	}
@@ -190,9 +194,9 @@ func repeat(v Value, n int64) (Value, bool) {
 		return Str(strings.Repeat(string(x), int(n))), true
 	case *List:
 		items := make([]Value, 0, len(x.Items)*int(n))
-		for i := int64(0); i < n; i++ {
+		for i := int64(0); i < n && b.Err() == nil; i++ {
 			for _, it := range x.Items {
-				items = append(items, Copy(it))
+				items = append(items, CopyCounted(it, b))
 			}
 		}
 		return &List{Items: items}, true

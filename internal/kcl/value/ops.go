@@ -64,11 +64,20 @@ func Equal(a, b Value) bool {
 	return q.equal(a, b)
 }
 
+// EqualCounted is Equal counting a step of bud for every list item and
+// dict entry compared, so that a long comparison stops with bud's context.
+// Once bud refuses it returns false: callers must check bud.Err().
+func EqualCounted(a, b Value, bud *Budget) bool {
+	q := equality{budget: bud}
+	return q.equal(a, b)
+}
+
 // equality is one Equal call: it counts the collections compared and,
 // past eqMemoAfter of them, remembers the pairs found equal.
 type equality struct {
-	steps int
-	same  map[[2]Value]bool
+	steps  int
+	same   map[[2]Value]bool
+	budget *Budget
 }
 
 // eqMemoAfter is the number of collections Equal compares before it starts
@@ -151,7 +160,7 @@ func (q *equality) equal(a, b Value) bool {
 			return true
 		}
 		for i := range x.Items {
-			if !q.equal(x.Items[i], y.Items[i]) {
+			if !q.budget.Step() || !q.equal(x.Items[i], y.Items[i]) {
 				return false
 			}
 		}
@@ -191,6 +200,9 @@ func (q *equality) dictEqual(a, b *Dict) bool {
 		return true
 	}
 	for _, e := range a.entries {
+		if !q.budget.Step() {
+			return false
+		}
 		v, ok := b.Get(e.Key)
 		if !ok || !q.equal(e.Value, v) {
 			return false
@@ -230,7 +242,11 @@ func TypeName(v Value) string {
 // Compare orders a and b: -1, 0 or +1. Numbers compare by value (int with
 // float), strings and lists lexicographically; other combinations return a
 // *CompareError.
-func Compare(a, b Value) (int, error) {
+func Compare(a, b Value) (int, error) { return CompareCounted(a, b, nil) }
+
+// CompareCounted is Compare counting a step of bud for every list item
+// compared (see EqualCounted); once bud refuses it returns bud.Err().
+func CompareCounted(a, b Value, bud *Budget) (int, error) {
 	if af, ok := number(a); ok {
 		if bf, ok := number(b); ok {
 			if ai, ok := a.(Int); ok {
@@ -261,10 +277,16 @@ func Compare(a, b Value) (int, error) {
 		if y, ok := b.(*List); ok {
 			n := min(len(x.Items), len(y.Items))
 			for i := 0; i < n; i++ {
-				if Equal(x.Items[i], y.Items[i]) {
+				if !bud.Step() {
+					return 0, bud.Err()
+				}
+				if EqualCounted(x.Items[i], y.Items[i], bud) {
 					continue
 				}
-				return Compare(x.Items[i], y.Items[i])
+				if err := bud.Err(); err != nil {
+					return 0, err
+				}
+				return CompareCounted(x.Items[i], y.Items[i], bud)
 			}
 			return cmpInt(int64(len(x.Items)), int64(len(y.Items))), nil
 		}
