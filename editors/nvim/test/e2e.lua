@@ -9,22 +9,10 @@
 -- :KonfigPreview and its scratch buffer (refreshed in place by a second
 -- call, commands run in it acting on its stack). Each step prints one line; the last line is PASS or the
 -- script exits with status 1 after printing FAIL and the reason.
-local out = io.stdout
-local function say(...)
-  out:write(table.concat({ ... }, ' ') .. '\n')
-  out:flush()
-end
-local function fail(msg)
-  say('FAIL', msg)
-  vim.cmd('cquit 1')
-end
-local function check(cond, msg)
-  if not cond then
-    fail(msg)
-  end
-end
+local lib = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h') .. '/lib.lua')
+local say, fail, check = lib.say, lib.fail, lib.check
 
-local ok, err = pcall(function()
+lib.run(function()
   local bin = os.getenv('KONFIG_LSP')
   local stack = os.getenv('KONFIG_STACK')
   check(bin and stack, 'KONFIG_LSP and KONFIG_STACK must be set')
@@ -319,8 +307,3 @@ local ok, err = pcall(function()
   check(vim.api.nvim_get_current_buf() == pbuf and #named('konfig://preview/') == 2, 'the lens opened another buffer')
   say('CODELENS', table.concat(titles, ' | '))
 end)
-if not ok then
-  fail(tostring(err))
-end
-say('PASS')
-vim.cmd('qall!')

@@ -11,22 +11,10 @@
 -- on without a restart: the policy diagnostic arrives. Each step prints one
 -- line; the last line is PASS, or the script exits with status 1 after
 -- printing FAIL and the reason.
-local out = io.stdout
-local function say(...)
-  out:write(table.concat({ ... }, ' ') .. '\n')
-  out:flush()
-end
-local function fail(msg)
-  say('FAIL', msg)
-  vim.cmd('cquit 1')
-end
-local function check(cond, msg)
-  if not cond then
-    fail(msg)
-  end
-end
+local lib = dofile(vim.fn.fnamemodify(debug.getinfo(1, 'S').source:sub(2), ':p:h') .. '/lib.lua')
+local say, fail, check = lib.say, lib.fail, lib.check
 
-local ok, err = pcall(function()
+lib.run(function()
   local bin = os.getenv('KONFIG_LSP')
   local stack = os.getenv('KONFIG_STACK')
   check(bin and stack, 'KONFIG_LSP and KONFIG_STACK must be set')
@@ -167,8 +155,3 @@ local ok, err = pcall(function()
   check(vim.lsp.get_client_by_id(client.id) == client and not client.is_stopped(), 'the client was restarted')
   say('TRUSTED_POLICY')
 end)
-if not ok then
-  fail(tostring(err))
-end
-say('PASS')
-vim.cmd('qall!')
