@@ -469,20 +469,27 @@ func (p *printer) lineEndOff(l int) int {
 func (p *printer) leadingComments(limit int) {
 	prev := 0
 	for p.hasCommentBefore(limit) {
-		c := p.comments[p.ci]
-		p.ci++
-		line := p.lineOf(c.Pos().Offset)
-		p.newline()
-		if prev > 0 && line-prev >= 2 {
-			p.blankLine()
-		}
-		p.write(commentText(c))
-		p.newline()
-		prev = line
-		if line > p.lastLine {
-			p.lastLine = line
-		}
+		prev = p.ownLineComment(prev)
 	}
+}
+
+// ownLineComment prints the next comment on a line of its own, after a
+// blank line when the source separated it by at least one empty line from
+// the comment on line prev (0: none before it), and returns its line.
+func (p *printer) ownLineComment(prev int) int {
+	c := p.comments[p.ci]
+	p.ci++
+	line := p.lineOf(c.Pos().Offset)
+	p.newline()
+	if prev > 0 && line-prev >= 2 {
+		p.blankLine()
+	}
+	p.write(commentText(c))
+	p.newline()
+	if line > p.lastLine {
+		p.lastLine = line
+	}
+	return line
 }
 
 // endComments prints the comments after the last item of a block that
@@ -503,18 +510,7 @@ func (p *printer) endComments(limit, minCol int, top bool) {
 			p.emitComment() // after an item printed without a line break (a Node)
 			continue
 		}
-		p.ci++
-		line := p.lineOf(c.Pos().Offset)
-		p.newline()
-		if prev > 0 && line-prev >= 2 {
-			p.blankLine()
-		}
-		p.write(commentText(c))
-		p.newline()
-		prev = line
-		if line > p.lastLine {
-			p.lastLine = line
-		}
+		prev = p.ownLineComment(prev)
 	}
 }
 
