@@ -22,9 +22,9 @@ type Repo struct {
 	// Stacks are sorted by directory.
 	Stacks []*Stack
 
-	// imports caches the imports of each file by content, for
-	// StacksIncluding.
-	imports importCache
+	// index is the include index (include.go): the files each stack
+	// reads and the stacks reading each file, for StacksIncluding.
+	index depIndex
 }
 
 // Discover walks root and loads every project (`project.yaml`) and stack

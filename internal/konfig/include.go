@@ -1,12 +1,10 @@
 package konfig
 
 import (
-	"bufio"
 	"bytes"
 	"context"
 	"errors"
 	"fmt"
-	"hash/maphash"
 	"os"
 	"path/filepath"
 	"slices"
@@ -15,7 +13,6 @@ import (
 	"sync"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
 // ReadFileFunc reads a file; the editor passes one that sees unsaved buffers.
@@ -27,65 +24,35 @@ type importRef struct {
 	dots int
 }
 
-// importCache maps a file's path to its imports, valid while the file's
-// content hashes the same; it is safe for concurrent use.
-type importCache struct {
+// depIndex is a Repo's include index: which files each stack's compile
+// reads (its inputs) and, the other way round, which stacks read each file.
+// It is built once, on first use, and then kept up to date by FilesChanged:
+// a changed file re-derives its own imports, and only the stacks that reach
+// it (or a package its creation or removal changes) recompute their inputs.
+// No query walks or re-reads the tree.
+type depIndex struct {
 	mu    sync.Mutex
-	seed  maphash.Seed
-	files map[string]cachedImports
-}
-
-type cachedImports struct {
-	sum  uint64
-	imps []importRef
-}
-
-// get returns the imports of the file with content src, parsing it only
-// when the cache has no entry for this path and content.
-func (c *importCache) get(path string, src []byte) []importRef {
-	c.mu.Lock()
-	if c.files == nil {
-		c.files = map[string]cachedImports{}
-		c.seed = maphash.MakeSeed()
-	}
-	seed := c.seed
-	c.mu.Unlock()
-	sum := maphash.Bytes(seed, src)
-	c.mu.Lock()
-	e, ok := c.files[path]
-	c.mu.Unlock()
-	if ok && e.sum == sum {
-		return e.imps
-	}
-	imps := parseImports(path, src)
-	c.mu.Lock()
-	c.files[path] = cachedImports{sum: sum, imps: imps}
-	c.mu.Unlock()
-	return imps
-}
-
-// depGraph resolves the files a stack reads, memoizing per file; one
-// depGraph serves one query.
-type depGraph struct {
-	read    ReadFileFunc
-	cache   *importCache
-	imports map[string][]importRef
-	pkgs    map[string][]string // package dir or .k file -> its files
+	built bool
+	// imports are the imports of every file read so far; deps, the
+	// packages (keys of pkgs) they resolve to; importers, the other way
+	// round: the files importing each package.
+	imports   map[string][]importRef
+	deps      map[string][]string
+	importers map[string]map[string]struct{}
+	// pkgs maps a package path (a directory, or a path without ".k") to
+	// its files (nil: no such package under the module root).
+	pkgs map[string][]string
 	// refused records, by sandbox root and file, whether the sandbox
-	// refuses the file.
+	// refuses the file: its imports are not followed.
 	refused map[[2]string]bool
-}
-
-// newDepGraph returns a graph reading files with read (nil: the disk) and
-// parsing imports through cache (nil: no cache across queries).
-func newDepGraph(read ReadFileFunc, cache *importCache) *depGraph {
-	if read == nil {
-		read = os.ReadFile
-	}
-	if cache == nil {
-		cache = &importCache{}
-	}
-	return &depGraph{read: read, cache: cache, imports: map[string][]importRef{}, pkgs: map[string][]string{}, refused: map[[2]string]bool{}}
+	// closures memoizes packageClosure by sandbox root, module root and
+	// package; it is dropped whenever an import or a package changes.
+	closures map[[3]string][]string
+	// inputs are each stack's files (index in Repo.Stacks), sorted;
+	// stacksOf, the stacks reading each file (settings files included),
+	// as sorted indexes.
+	inputs   [][]string
+	stacksOf map[string][]int
 }
 
 // StackFiles returns every KCL file the stack's compile reads: its listed
@@ -93,60 +60,272 @@ func newDepGraph(read ReadFileFunc, cache *importCache) *depGraph {
 // Imports that resolve to no file under the module root (system modules,
 // external packages) are ignored. read may be nil (os.ReadFile).
 func StackFiles(ctx context.Context, st *Stack, read ReadFileFunc) ([]string, error) {
-	return newDepGraph(read, nil).stackFiles(ctx, st)
+	ix := &depIndex{}
+	ix.init()
+	sb := map[string]*sandbox.FS{}
+	defer closeAll(sb)
+	return ix.closure(ctx, st, readOrDisk(read), sb)
 }
 
 // StacksIncluding returns the stacks whose compile reads file: it is one of
 // their settings files (kcl.yaml, ci-test/settings.yaml), it is listed in
-// their settings, or it is reached through imports. read may be nil. The
-// imports of each file are cached in the Repo by content, so repeated
-// queries parse only the files that changed; it is safe to call
-// concurrently.
+// their settings, or it is reached through imports. The answer comes from
+// the Repo's include index, built on the first call (reading files through
+// read, which may be nil: the disk) and kept up to date by FilesChanged;
+// it is safe to call concurrently.
 func (r *Repo) StacksIncluding(ctx context.Context, file string, read ReadFileFunc) ([]*Stack, error) {
 	abs, err := filepath.Abs(file)
 	if err != nil {
 		return nil, fmt.Errorf("stacks including %s: %w", file, err)
 	}
-	g := newDepGraph(read, &r.imports)
+	ix := &r.index
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := r.build(ctx, readOrDisk(read)); err != nil {
+		return nil, fmt.Errorf("stacks including %s: %w", file, err)
+	}
 	var out []*Stack
-	for _, st := range r.Stacks {
-		if slices.Contains(st.Settings, abs) {
-			out = append(out, st)
-			continue
-		}
-		files, err := g.stackFiles(ctx, st)
-		if err != nil {
-			return nil, fmt.Errorf("stacks including %s: %w", file, err)
-		}
-		i := sort.SearchStrings(files, abs)
-		if i < len(files) && files[i] == abs {
-			out = append(out, st)
-		}
+	for _, i := range ix.stacksOf[abs] {
+		out = append(out, r.Stacks[i])
 	}
 	return out, nil
 }
 
-func (g *depGraph) stackFiles(ctx context.Context, st *Stack) ([]string, error) {
-	// Files outside the stack's sandbox root (a linked .k) are not read,
-	// whatever read does: their imports are not followed.
-	fsys, err := st.Sandbox(sandbox.Policy{DenyReason: "finding a stack's files only reads"})
+// StackInputs returns the KCL files st's compile reads (see StackFiles),
+// from the include index. st must be one of r.Stacks.
+func (r *Repo) StackInputs(ctx context.Context, st *Stack, read ReadFileFunc) ([]string, error) {
+	ix := &r.index
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if err := r.build(ctx, readOrDisk(read)); err != nil {
+		return nil, fmt.Errorf("stack inputs %s: %w", st.Dir, err)
+	}
+	i := slices.Index(r.Stacks, st)
+	if i < 0 {
+		return nil, fmt.Errorf("stack inputs: %s is not a stack of %s", st.Dir, r.Root)
+	}
+	return slices.Clone(ix.inputs[i]), nil
+}
+
+// IndexReady reports whether the include index is built, so that
+// StacksIncluding answers without reading the tree.
+func (r *Repo) IndexReady() bool {
+	r.index.mu.Lock()
+	defer r.index.mu.Unlock()
+	return r.index.built
+}
+
+// FilesChanged updates the include index after paths changed (created,
+// edited, deleted, or an editor buffer that differs from the disk: read
+// sees it). A KCL file's imports are read again; when they, or the files
+// of a package (a .k file created or removed), changed, the inputs of the
+// stacks reaching them are recomputed. Other files are ignored: a change of
+// a project, stack or settings file calls for a new Discover. Before the
+// index is built it does nothing.
+func (r *Repo) FilesChanged(ctx context.Context, paths []string, read ReadFileFunc) error {
+	ix := &r.index
+	ix.mu.Lock()
+	defer ix.mu.Unlock()
+	if !ix.built {
+		return nil
+	}
+	read = readOrDisk(read)
+	dirty := map[string]bool{} // files whose deps must be resolved again
+	for _, p := range paths {
+		if !isKCLFile(p) {
+			continue
+		}
+		p, err := filepath.Abs(p)
+		if err != nil {
+			continue
+		}
+		// A file created or removed changes its directory's package (and
+		// the one-file package p without ".k").
+		for _, key := range []string{filepath.Dir(p), strings.TrimSuffix(p, ".k")} {
+			old, known := ix.pkgs[key]
+			if !known {
+				continue
+			}
+			if now := packageFiles(key); !slices.Equal(old, now) {
+				ix.pkgs[key] = now
+				for f := range ix.importers[key] {
+					dirty[f] = true
+				}
+			}
+		}
+		if _, known := ix.imports[p]; known {
+			var imps []importRef
+			if src, err := read(p); err == nil {
+				imps = scanImports(src)
+			}
+			if !slices.Equal(imps, ix.imports[p]) {
+				ix.imports[p] = imps
+				dirty[p] = true
+			}
+		}
+	}
+	if len(dirty) == 0 {
+		return nil
+	}
+	// Forget the resolved deps of the dirty files; recompute the inputs of
+	// every stack reaching one of them.
+	ix.closures = map[[3]string][]string{}
+	affected := map[int]bool{}
+	for f := range dirty {
+		ix.forgetDeps(f)
+		for _, i := range ix.stacksOf[f] {
+			affected[i] = true
+		}
+	}
+	sb := map[string]*sandbox.FS{}
+	defer closeAll(sb)
+	for i := range affected {
+		if err := ctx.Err(); err != nil {
+			// Half updated: build again on the next query.
+			ix.built = false
+			return err
+		}
+		files, err := ix.closure(ctx, r.Stacks[i], read, sb)
+		if err != nil {
+			ix.built = false
+			return err
+		}
+		ix.setInputs(i, r.Stacks[i], files)
+	}
+	return nil
+}
+
+func (ix *depIndex) init() {
+	ix.imports = map[string][]importRef{}
+	ix.deps = map[string][]string{}
+	ix.importers = map[string]map[string]struct{}{}
+	ix.pkgs = map[string][]string{}
+	ix.refused = map[[2]string]bool{}
+	ix.closures = map[[3]string][]string{}
+	ix.stacksOf = map[string][]int{}
+}
+
+// build builds the index unless it is built. Called with ix.mu held.
+func (r *Repo) build(ctx context.Context, read ReadFileFunc) error {
+	ix := &r.index
+	if ix.built {
+		return nil
+	}
+	ix.init()
+	ix.inputs = make([][]string, len(r.Stacks))
+	sb := map[string]*sandbox.FS{}
+	defer closeAll(sb)
+	for i, st := range r.Stacks {
+		files, err := ix.closure(ctx, st, read, sb)
+		if err != nil {
+			return err
+		}
+		// Stacks come in index order: appending keeps stacksOf sorted.
+		ix.inputs[i] = files
+		for _, f := range files {
+			ix.stacksOf[f] = append(ix.stacksOf[f], i)
+		}
+		for _, f := range st.Settings {
+			if ids := ix.stacksOf[f]; len(ids) == 0 || ids[len(ids)-1] != i {
+				ix.stacksOf[f] = append(ids, i)
+			}
+		}
+	}
+	ix.built = true
+	return nil
+}
+
+// setInputs records files as the inputs of stack i, updating the reverse
+// index (the stack's settings files read it too).
+func (ix *depIndex) setInputs(i int, st *Stack, files []string) {
+	drop := func(f string) {
+		ids := ix.stacksOf[f]
+		if k, ok := slices.BinarySearch(ids, i); ok {
+			ids = slices.Delete(ids, k, k+1)
+			if len(ids) == 0 {
+				delete(ix.stacksOf, f)
+			} else {
+				ix.stacksOf[f] = ids
+			}
+		}
+	}
+	add := func(f string) {
+		ids := ix.stacksOf[f]
+		if k, ok := slices.BinarySearch(ids, i); !ok {
+			ix.stacksOf[f] = slices.Insert(ids, k, i)
+		}
+	}
+	for _, f := range ix.inputs[i] {
+		drop(f)
+	}
+	for _, f := range st.Settings {
+		drop(f)
+	}
+	ix.inputs[i] = files
+	for _, f := range files {
+		add(f)
+	}
+	for _, f := range st.Settings {
+		add(f)
+	}
+}
+
+// forgetDeps drops the resolved packages of file (its imports changed, or
+// a package it imports did).
+func (ix *depIndex) forgetDeps(file string) {
+	for _, key := range ix.deps[file] {
+		delete(ix.importers[key], file)
+	}
+	delete(ix.deps, file)
+}
+
+// closure returns the sorted files st's compile reads: its listed files and,
+// transitively, the files of the packages they import. Files outside the
+// stack's sandbox root (a link leading elsewhere) are not read, whatever
+// read does: their imports are not followed. The closure of each imported
+// package is computed once per sandbox root and shared by the stacks (a
+// Konfig's stacks import the same model packages).
+func (ix *depIndex) closure(ctx context.Context, st *Stack, read ReadFileFunc, sb map[string]*sandbox.FS) ([]string, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	fsys, err := sandboxFor(st, sb)
 	if err != nil {
 		return nil, err
 	}
-	defer fsys.Close()
+	lists := [][]string{slices.Sorted(slices.Values(st.Files))}
+	for _, f := range st.Files {
+		if ix.isRefused(fsys, f) {
+			continue
+		}
+		for _, key := range ix.depsOf(f, st.ModRoot, read) {
+			lists = append(lists, ix.packageClosure(fsys, key, st.ModRoot, read))
+		}
+	}
+	return mergeSorted(lists), nil
+}
+
+// packageClosure returns the sorted files of the package key and of every
+// package it imports, transitively, as the sandbox fsys lets them be read.
+func (ix *depIndex) packageClosure(fsys *sandbox.FS, key, modRoot string, read ReadFileFunc) []string {
+	mk := [3]string{fsys.Root(), modRoot, key}
+	if files, ok := ix.closures[mk]; ok {
+		return files
+	}
 	seen := map[string]bool{}
-	queue := append([]string(nil), st.Files...)
-	for _, f := range queue {
+	var queue []string
+	for _, f := range ix.pkgs[key] {
 		seen[f] = true
+		queue = append(queue, f)
 	}
 	for len(queue) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
 		f := queue[0]
 		queue = queue[1:]
-		for _, imp := range g.importsOf(fsys, f) {
-			for _, dep := range g.resolve(imp, f, st.ModRoot) {
+		if ix.isRefused(fsys, f) {
+			continue
+		}
+		for _, k := range ix.depsOf(f, modRoot, read) {
+			for _, dep := range ix.pkgs[k] {
 				if !seen[dep] {
 					seen[dep] = true
 					queue = append(queue, dep)
@@ -159,80 +338,160 @@ func (g *depGraph) stackFiles(ctx context.Context, st *Stack) ([]string, error) 
 		files = append(files, f)
 	}
 	sort.Strings(files)
-	return files, nil
+	ix.closures[mk] = files
+	return files
 }
 
-// importsOf returns the imports of a file (none when it cannot be read, or
-// the sandbox fsys refuses it).
-func (g *depGraph) importsOf(fsys *sandbox.FS, file string) []importRef {
-	key := [2]string{fsys.Root(), file}
-	no, known := g.refused[key]
-	if !known {
-		var refused *sandbox.Error
-		_, err := fsys.Stat(file)
-		no = errors.As(err, &refused)
-		g.refused[key] = no
-	}
-	if no {
-		return nil
-	}
-	if imps, ok := g.imports[file]; ok {
-		return imps
-	}
-	src, err := g.read(file)
-	var imps []importRef
-	if err == nil {
-		imps = g.cache.get(file, src)
-	}
-	g.imports[file] = imps
-	return imps
-}
-
-// parseImports returns the import statements of a KCL file. It uses the
-// parser, and also scans the lines so that a file the parser cannot read
-// (a broken buffer) still reports the imports it spells out.
-func parseImports(file string, src []byte) []importRef {
-	seen := map[importRef]bool{}
-	var out []importRef
-	add := func(r importRef) {
-		if r.path != "" && !seen[r] {
-			seen[r] = true
-			out = append(out, r)
-		}
-	}
-	f, diags := syntax.ParseFile(file, src)
-	for _, s := range f.Stmts {
-		if imp, ok := s.(*syntax.ImportStmt); ok {
-			add(importRef{path: imp.Path, dots: imp.Dots})
-		}
-	}
-	if len(diags) == 0 {
-		return out
-	}
-	sc := bufio.NewScanner(bytes.NewReader(src))
-	sc.Buffer(make([]byte, 0, 64*1024), 1<<20)
-	for sc.Scan() {
-		line := sc.Text()
-		rest, ok := strings.CutPrefix(line, "import")
-		if !ok || rest == "" || (rest[0] != ' ' && rest[0] != '\t') {
-			continue
-		}
-		fields := strings.Fields(rest)
-		if len(fields) == 0 {
-			continue
-		}
-		raw := fields[0]
-		trimmed := strings.TrimLeft(raw, ".")
-		add(importRef{path: trimmed, dots: len(raw) - len(trimmed)})
+// mergeSorted merges sorted lists into one sorted list without duplicates.
+func mergeSorted(lists [][]string) []string {
+	var out []string
+	for _, l := range lists {
+		out = merge2(out, l)
 	}
 	return out
 }
 
-// resolve returns the files of the package an import names, looked up from
-// the importing file: absolute imports under modRoot, relative ones from
-// the file's directory. A directory package holds its .k files (see
-// kclFilesIn); it is preferred over a same-named .k file.
-func (g *depGraph) resolve(imp importRef, from, modRoot string) []string {
+// merge2 merges two sorted lists without duplicates (a has none).
+func merge2(a, b []string) []string {
+	out := make([]string, 0, len(a)+len(b))
+	i, j := 0, 0
+	for i < len(a) || j < len(b) {
+		var next string
+		switch {
+		case j >= len(b) || i < len(a) && a[i] < b[j]:
+			next = a[i]
+			i++
+		case i >= len(a) || b[j] < a[i]:
+			next = b[j]
+			j++
+		default: // equal
+			next = a[i]
+			i++
+			j++
+		}
+		if len(out) == 0 || out[len(out)-1] != next {
+			out = append(out, next)
+		}
+	}
+	return out
+}
+
+// depsOf returns the packages file imports, resolved from modRoot and the
+// file's directory, reading and scanning the file on first use.
+func (ix *depIndex) depsOf(file, modRoot string, read ReadFileFunc) []string {
+	if keys, ok := ix.deps[file]; ok {
+		return keys
+	}
+	imps, ok := ix.imports[file]
+	if !ok {
+		if src, err := read(file); err == nil {
+			imps = scanImports(src)
+		}
+		ix.imports[file] = imps
+	}
+	keys := make([]string, 0, len(imps))
+	for _, imp := range imps {
+		key := packageKey(imp, file, modRoot)
+		if _, ok := ix.pkgs[key]; !ok {
+			ix.pkgs[key] = packageFiles(key)
+		}
+		keys = append(keys, key)
+		if ix.importers[key] == nil {
+			ix.importers[key] = map[string]struct{}{}
+		}
+		ix.importers[key][file] = struct{}{}
+	}
+	ix.deps[file] = keys
+	return keys
+}
+
+// isRefused reports whether the sandbox fsys refuses file.
+func (ix *depIndex) isRefused(fsys *sandbox.FS, file string) bool {
+	key := [2]string{fsys.Root(), file}
+	no, known := ix.refused[key]
+	if !known {
+		var refused *sandbox.Error
+		_, err := fsys.Stat(file)
+		no = errors.As(err, &refused)
+		ix.refused[key] = no
+	}
+	return no
+}
+
+// sandboxFor returns the read-only sandbox of st's root, opened once per
+// root in sb.
+func sandboxFor(st *Stack, sb map[string]*sandbox.FS) (*sandbox.FS, error) {
+	root := st.Root
+	if root == "" {
+		root = st.ModRoot
+	}
+	if root == "" {
+		root = st.Dir
+	}
+	if fsys := sb[root]; fsys != nil {
+		return fsys, nil
+	}
+	fsys, err := st.Sandbox(sandbox.Policy{DenyReason: "finding a stack's files only reads"})
+	if err != nil {
+		return nil, err
+	}
+	sb[root] = fsys
+	return fsys, nil
+}
+
+func closeAll(sb map[string]*sandbox.FS) {
+	for _, fsys := range sb {
+		fsys.Close()
+	}
+}
+
+func readOrDisk(read ReadFileFunc) ReadFileFunc {
+	if read == nil {
+		return os.ReadFile
+	}
+	return read
+}
+
+// isKCLFile reports whether p names a KCL source file.
+func isKCLFile(p string) bool { return strings.HasSuffix(p, ".k") }
+
+// scanImports returns the import statements of a KCL file, from its lines:
+// a line starting with `import` and a blank. Imports are top-level
+// statements, so a line scan finds them all, in a broken buffer too, at a
+// fraction of a parse's cost (the index reads every file of the
+// repository). A line of a multi-line string that looks like an import
+// can only add a dependency, never lose one.
+func scanImports(src []byte) []importRef {
+	var out []importRef
+	for len(src) > 0 {
+		line := src
+		if i := bytes.IndexByte(src, '\n'); i >= 0 {
+			line, src = src[:i], src[i+1:]
+		} else {
+			src = nil
+		}
+		rest, ok := bytes.CutPrefix(line, []byte("import"))
+		if !ok || len(rest) == 0 || (rest[0] != ' ' && rest[0] != '\t') {
+			continue
+		}
+		fields := strings.Fields(string(rest))
+		if len(fields) == 0 {
+			continue
+		}
+		raw := strings.TrimSuffix(fields[0], ";")
+		trimmed := strings.TrimLeft(raw, ".")
+		r := importRef{path: trimmed, dots: len(raw) - len(trimmed)}
+		if r.path != "" && !slices.Contains(out, r) {
+			out = append(out, r)
+		}
+	}
+	return out
+}
+
+// packageKey returns the path of the package an import names, looked up
+// from the importing file: absolute imports under modRoot, relative ones
+// from the file's directory.
+func packageKey(imp importRef, from, modRoot string) string {
 	base := modRoot
 	if imp.dots > 0 {
 		base = filepath.Dir(from)
@@ -240,16 +499,19 @@ func (g *depGraph) resolve(imp importRef, from, modRoot string) []string {
 			base = filepath.Dir(base)
 		}
 	}
-	p := filepath.Join(base, filepath.FromSlash(strings.ReplaceAll(imp.path, ".", "/")))
-	if files, ok := g.pkgs[p]; ok {
+	return filepath.Join(base, filepath.FromSlash(strings.ReplaceAll(imp.path, ".", "/")))
+}
+
+// packageFiles returns the files of the package at p: a directory package
+// holds its .k files (see kclFilesIn) and is preferred over a same-named .k
+// file; nil when there is neither.
+func packageFiles(p string) []string {
+	if st, err := os.Stat(p); err == nil && st.IsDir() {
+		files, _ := kclFilesIn(p)
 		return files
 	}
-	var files []string
-	if st, err := os.Stat(p); err == nil && st.IsDir() {
-		files, _ = kclFilesIn(p)
-	} else if fileExists(p + ".k") {
-		files = []string{p + ".k"}
+	if fileExists(p + ".k") {
+		return []string{p + ".k"}
 	}
-	g.pkgs[p] = files
-	return files
+	return nil
 }
