@@ -31,7 +31,7 @@ const (
 	cmdDestroy = "konfig.destroy" // destroy, after the user confirms
 )
 
-var allCommands = []string{cmdPreview, cmdDiff, cmdApply, cmdDestroy}
+var allCommands = []string{cmdPreview, cmdDiff, cmdApply, cmdDestroy, cmdCheckAffected}
 
 // commandResult is what the commands return: a title, a text to show (YAML
 // or diff) and, for apply and destroy, the summary.
@@ -44,17 +44,23 @@ type commandResult struct {
 
 // CodeLens answers textDocument/codeLens: "Preview resources", "Preview
 // diff" and "Apply" on the entry files of a stack (the files of its
-// settings that live in the stack directory).
+// settings that live in the stack directory); "Check N affected stacks" on
+// a KCL file that is no stack's own (a model file, affected.go).
 func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) ([]protocol.CodeLens, error) {
 	path, err := uriPath(params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}
 	u := s.unitFor(path)
+	arg, _ := json.Marshal(string(params.TextDocument.URI))
+	if u.stack == nil && s.trusted() && strings.HasSuffix(path, ".k") {
+		if lens := s.affectedLens(ctx, path, arg); lens != nil {
+			return lens, nil
+		}
+	}
 	if u.stack == nil || filepath.Dir(path) != u.stack.Dir {
 		return []protocol.CodeLens{}, nil
 	}
-	arg, _ := json.Marshal(string(params.TextDocument.URI))
 	r := lspRange(protocol.Position{}, protocol.Position{})
 	lens := func(title, cmd string) protocol.CodeLens {
 		return protocol.CodeLens{Range: r, Command: protocol.Command{Title: title, Command: cmd, Arguments: []protocol.LSPAny{arg}}}
@@ -76,6 +82,9 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
 	if err := s.commandAllowed(params.Command); err != nil {
 		return nil, err
+	}
+	if params.Command == cmdCheckAffected {
+		return s.checkAffectedCommand(ctx, params)
 	}
 	if len(params.Arguments) != 1 {
 		return nil, fmt.Errorf("%s takes one argument (a document URI or a stack directory), got %d", params.Command, len(params.Arguments))
@@ -115,17 +124,22 @@ func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 	return b, nil
 }
 
-// stackOf returns the stack of a document URI or directory argument.
-func (s *server) stackOf(arg string) (*konfig.Stack, error) {
+// argPath returns the absolute path of a document URI or path argument (a
+// relative path is relative to the workspace, not to wherever the editor
+// started the server).
+func (s *server) argPath(arg string) (string, error) {
 	path := arg
 	if u, err := uri.Parse(arg); err == nil && strings.HasPrefix(arg, "file:") && u.IsFile() {
 		path = u.FsPath()
 	} else if roots := s.session.snapshot().roots; !filepath.IsAbs(path) && len(roots) > 0 {
-		// A relative stack directory is relative to the workspace, not
-		// to wherever the editor started the server.
 		path = filepath.Join(roots[0], path)
 	}
-	abs, err := filepath.Abs(path)
+	return filepath.Abs(path)
+}
+
+// stackOf returns the stack of a document URI or directory argument.
+func (s *server) stackOf(arg string) (*konfig.Stack, error) {
+	abs, err := s.argPath(arg)
 	if err != nil {
 		return nil, err
 	}
@@ -271,6 +285,12 @@ type progress struct {
 }
 
 func (s *server) startProgress(ctx context.Context, given protocol.ProgressToken, title string) *progress {
+	return s.startProgressWith(ctx, given, title, false)
+}
+
+// startProgressWith is startProgress, with a progress the user can cancel
+// (window/workDoneProgress/cancel) when cancellable.
+func (s *server) startProgressWith(ctx context.Context, given protocol.ProgressToken, title string, cancellable bool) *progress {
 	p := &progress{s: s, ctx: context.WithoutCancel(ctx), token: given}
 	if p.token == nil {
 		s.mu.Lock()
@@ -287,7 +307,11 @@ func (s *server) startProgress(ctx context.Context, given protocol.ProgressToken
 		p.token = token
 	}
 	zero := uint32(0)
-	p.send(&protocol.WorkDoneProgressBegin{Kind: "begin", Title: title, Percentage: &zero})
+	begin := &protocol.WorkDoneProgressBegin{Kind: "begin", Title: title, Percentage: &zero}
+	if cancellable {
+		begin.Cancellable = &cancellable
+	}
+	p.send(begin)
 	return p
 }
 

@@ -17,18 +17,22 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
 
-// stacks caches the Konfig repositories of the workspace roots and the last
-// compile of each stack.
+// stacks caches the Konfig repositories of the workspace roots (each with
+// its include index, kept up to date by file events) and the last compile of
+// the stacks of open files.
 type stacks struct {
 	mu    sync.Mutex
 	repos map[string]*konfig.Repo // by root
-	// results holds the last compile of each stack, keyed by stack dir.
+	// discovering serializes discoveries, outside mu: a walk of a large
+	// tree does not hold up the evaluations' bookkeeping.
+	discovering sync.Mutex
+	// results holds the last compile of each stack of interest (one that
+	// lists an open file), keyed by stack dir; the others' are dropped once
+	// published (pruneResults).
 	results map[string]*stackResult
-	// units caches the unit of each file; including caches the stacks
-	// that include each file. Both are dropped when the repository model
-	// or an import changes.
-	units     map[string]unit
-	including map[string][]*konfig.Stack
+	// units caches the unit of each file; dropped when the repository
+	// model changes.
+	units map[string]unit
 	// evalCache keeps parsed files between evaluations.
 	evalCache *eval.Cache
 	// inflight holds the evaluation under way of each stack, so that a
@@ -60,29 +64,20 @@ type stackResult struct {
 }
 
 // repos returns the Konfig repositories of the snapshot's roots,
-// discovering them on first use.
+// discovering them on first use (one discovery at a time, without holding
+// the stacks' lock).
 func (s *server) repos(ctx context.Context, snap *snapshot) []*konfig.Repo {
 	st := &s.stacks
-	st.mu.Lock()
-	defer st.mu.Unlock()
-	if st.repos == nil {
-		st.repos = map[string]*konfig.Repo{}
-	}
 	var out []*konfig.Repo
 	for _, root := range snap.roots {
+		st.mu.Lock()
 		r, ok := st.repos[root]
+		st.mu.Unlock()
 		if !ok {
-			var err error
-			r, err = konfig.Discover(ctx, root)
-			switch {
-			case ctx.Err() != nil:
-				// Cancelled: try again on the next run.
-				continue
-			case err != nil:
-				s.log.Warn("discover stacks", "root", root, "error", err)
-				r = nil
+			r, ok = s.discover(ctx, root)
+			if !ok {
+				continue // cancelled: try again on the next run
 			}
-			st.repos[root] = r
 		}
 		if r != nil {
 			out = append(out, r)
@@ -91,55 +86,85 @@ func (s *server) repos(ctx context.Context, snap *snapshot) []*konfig.Repo {
 	return out
 }
 
-// forgetRepos drops the discovered repositories (a project or stack file
-// changed on disk).
+// discover discovers the repository at root and keeps it (nil when it
+// cannot be discovered); false when ctx was cancelled first.
+func (s *server) discover(ctx context.Context, root string) (*konfig.Repo, bool) {
+	st := &s.stacks
+	st.discovering.Lock()
+	defer st.discovering.Unlock()
+	st.mu.Lock()
+	r, ok := st.repos[root]
+	st.mu.Unlock()
+	if ok {
+		return r, true // discovered while this one waited
+	}
+	start := time.Now()
+	r, err := konfig.Discover(ctx, root)
+	switch {
+	case ctx.Err() != nil:
+		return nil, false
+	case err != nil:
+		s.log.Warn("discover stacks", "root", root, "error", err)
+		r = nil
+	default:
+		s.log.Debug("stacks discovered", "root", root, "stacks", len(r.Stacks), "elapsed", time.Since(start))
+	}
+	st.mu.Lock()
+	if st.repos == nil {
+		st.repos = map[string]*konfig.Repo{}
+	}
+	st.repos[root] = r
+	st.mu.Unlock()
+	return r, true
+}
+
+// forgetRepos drops the discovered repositories (a project, stack or
+// settings file changed on disk): the next query discovers them again.
 func (s *server) forgetRepos() {
 	s.stacks.mu.Lock()
 	defer s.stacks.mu.Unlock()
 	s.stacks.repos = nil
 	s.stacks.units = nil
-	s.stacks.including = nil
 }
 
-// forgetIncludes drops the cached "stacks including a file" answers (an
-// import changed).
-func (s *server) forgetIncludes() {
-	s.stacks.mu.Lock()
-	defer s.stacks.mu.Unlock()
-	s.stacks.including = nil
+// refreshIndex brings the include index of every repository up to date
+// with paths as snap sees them (an open buffer, else the disk): only their
+// own imports are read again (konfig.Repo.FilesChanged).
+func (s *server) refreshIndex(ctx context.Context, snap *snapshot, paths ...string) {
+	for _, r := range s.repos(ctx, snap) {
+		var under []string
+		for _, p := range paths {
+			if isUnder(p, r.Root) {
+				under = append(under, p)
+			}
+		}
+		if len(under) == 0 {
+			continue
+		}
+		if err := r.FilesChanged(ctx, under, s.sandboxedRead(snap, r.Root)); err != nil && ctx.Err() == nil {
+			s.log.Warn("include index", "paths", under, "error", err)
+		}
+	}
 }
 
 // stacksIncluding returns the stacks whose compile reads path, honouring
-// the `stacks` setting.
+// the `stacks` setting, from the repositories' include indexes (built on
+// first use).
 func (s *server) stacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
-	s.stacks.mu.Lock()
-	cached, ok := s.stacks.including[path]
-	s.stacks.mu.Unlock()
-	if ok {
-		return cached
-	}
-	out := s.findStacksIncluding(ctx, snap, path)
-	if ctx.Err() == nil {
-		s.stacks.mu.Lock()
-		if s.stacks.including == nil {
-			s.stacks.including = map[string][]*konfig.Stack{}
-		}
-		s.stacks.including[path] = out
-		s.stacks.mu.Unlock()
-	}
-	return out
-}
-
-func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
 	s.mu.Lock()
 	only := s.settings.Stacks
 	s.mu.Unlock()
 	var out []*konfig.Stack
 	seen := map[string]bool{}
 	for _, r := range s.repos(ctx, snap) {
+		if !isUnder(path, r.Root) {
+			continue
+		}
 		sts, err := r.StacksIncluding(ctx, path, s.sandboxedRead(snap, r.Root))
 		if err != nil {
-			s.log.Warn("stacks including", "path", path, "error", err)
+			if ctx.Err() == nil {
+				s.log.Warn("stacks including", "path", path, "error", err)
+			}
 			continue
 		}
 		for _, st := range sts {
@@ -151,6 +176,37 @@ func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path s
 		}
 	}
 	return out
+}
+
+// ofInterest reports whether st is a stack of an open file in snap: one of
+// its listed files (its own main.k, its project's base) or settings files
+// is open. Such stacks are evaluated at once when a file they read
+// changes; the others only on demand (a hover, the checkAffected command).
+func ofInterest(snap *snapshot, st *konfig.Stack) bool {
+	for _, f := range st.Files {
+		if snap.doc(f) != nil {
+			return true
+		}
+	}
+	for _, f := range st.Settings {
+		if snap.doc(f) != nil {
+			return true
+		}
+	}
+	return false
+}
+
+// pruneResults drops the kept results (their specs) of the stacks that are
+// no longer of interest in snap: memory goes back once their diagnostics
+// are published.
+func (s *server) pruneResults(snap *snapshot) {
+	s.stacks.mu.Lock()
+	defer s.stacks.mu.Unlock()
+	for dir, r := range s.stacks.results {
+		if !ofInterest(snap, r.stack) {
+			delete(s.stacks.results, dir)
+		}
+	}
 }
 
 // stackAllowed reports whether the `stacks` setting lets st be evaluated

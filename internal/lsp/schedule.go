@@ -6,8 +6,12 @@ import (
 	"os"
 	"path/filepath"
 	"runtime"
+	"slices"
 	"sync"
+	"sync/atomic"
 	"time"
+
+	"github.com/fsnotify/fsnotify"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
@@ -132,14 +136,27 @@ func ReserveRequestProcs() int {
 //
 // Planning takes one changed path at a time, the most recently changed
 // first, once the debounce delay has passed since the last change: it
-// publishes the path's semantic diagnostics and queues the stacks that
-// include it. Workers (at most Options.Workers, default GOMAXPROCS) take the queued stack asked for
-// by the newest change first, evaluate it against the newest snapshot with
-// its own deadline (setting evalTimeoutMs) and publish its policy
-// diagnostics as soon as it is done. A stack is evaluated by one worker at
-// a time; a change that reaches a stack being evaluated against an older
-// snapshot cancels that evaluation (its result would be stale) and queues
-// the stack again.
+// publishes the path's semantic diagnostics and queues, at once, the stack
+// the path belongs to (its own main.k or settings: no index needed), then,
+// when the repository's include index answers (built once, in the
+// background, kept up to date by file events), the other stacks that read
+// the path and are of interest: stacks of open files, and stacks whose own
+// files changed. The other stacks a change reaches (a model edit reaches
+// thousands) are evaluated only on demand: a hover, or the checkAffected
+// command (affected.go).
+//
+// Workers (at most Options.Workers, default GOMAXPROCS) take the queued
+// stack asked for by the newest change first, evaluate it against the
+// newest snapshot with its own deadline (setting evalTimeoutMs) and publish
+// its policy diagnostics as soon as it is done. A stack is evaluated by one
+// worker at a time. A change that reaches a stack being evaluated against
+// an older snapshot queues it again; the running evaluation is let finish,
+// and publishes, when it is expected to end soon (it has run for less than
+// twice the stack's last evaluation, or the stack's evaluations were
+// already superseded twice in a row), so that continuous typing still gets
+// results, at most about two evaluations behind; otherwise (a first
+// evaluation, one running far longer than usual: an endless loop just
+// typed) it is cancelled.
 type scheduler struct {
 	mu sync.Mutex
 	// pending are the changed paths not yet planned, with the sequence
@@ -153,6 +170,21 @@ type scheduler struct {
 	queued  map[string]*stackJob // by stack dir
 	running map[string]*stackJob // by stack dir
 	workers int                  // running workers
+	// lastDur is the duration of each stack's last finished evaluation;
+	// superseded, how many of its evaluations in a row were cancelled for
+	// a newer change.
+	lastDur    map[string]time.Duration
+	superseded map[string]int
+	// clock, when set (tests), replaces time.Now for lastDur and letFinish.
+	clock func() time.Time
+
+	// Background work of other kinds: watchAdd, when set (tests),
+	// replaces fsnotify's Add in watchWithFsnotify; watchWarned is set once
+	// the user was told that watching failed (watch.go); affected holds the
+	// checkAffected runs under way (affected.go).
+	watchAdd    func(w *fsnotify.Watcher, dir string) error
+	watchWarned atomic.Bool
+	affected    affectedRuns
 }
 
 // stackJob is one queued or running evaluation of a stack.
@@ -164,6 +196,16 @@ type stackJob struct {
 	prio   uint64
 	snapID uint64
 	cancel context.CancelFunc // while running
+	// started is when the evaluation started (while running).
+	started time.Time
+}
+
+// now is the scheduler's clock (a fake one in tests).
+func (s *server) now() time.Time {
+	if s.sched.clock != nil {
+		return s.sched.clock()
+	}
+	return time.Now()
 }
 
 // scheduleDiagnostics plans the semantic and policy diagnostics of the
@@ -228,8 +270,10 @@ func (s *server) plan(ctx context.Context) {
 	}
 }
 
-// planPath publishes the semantic diagnostics of path (when open) and queues
-// the stacks that include it, with the priority of its change.
+// planPath publishes the semantic diagnostics of path (when open), queues
+// the stack path belongs to, and looks up the other stacks that read it in
+// the background (the include index may have to be built first), queueing
+// those of interest, all with the priority of its change.
 func (s *server) planPath(ctx context.Context, path string, seq uint64) {
 	snap := s.session.snapshot()
 	if err := s.checkSizes(snap, path); err != nil {
@@ -243,12 +287,30 @@ func (s *server) planPath(ctx context.Context, path string, seq uint64) {
 		}
 		s.publish(ctx, snap, path)
 	}
+	if u := s.unitFor(path); u.stack != nil && s.stackAllowed(ctx, snap, u.stack) {
+		s.enqueueStacks([]*konfig.Stack{u.stack}, seq, snap.id)
+	}
+	s.goBackground(func(bctx context.Context) { s.planIncluding(bctx, snap, path, seq) })
+}
+
+// planIncluding brings the include index up to date with path and queues
+// the stacks that read it and are of interest: stacks of open files, and
+// the stacks that list path themselves (their own file changed).
+func (s *server) planIncluding(ctx context.Context, snap *snapshot, path string, seq uint64) {
+	s.refreshIndex(ctx, snap, path)
 	sts := s.stacksIncluding(ctx, snap, path)
 	if ctx.Err() != nil {
 		return
 	}
-	s.log.Debug("diagnostics planned", "snapshot", snap.id, "path", path, "stacks", len(sts))
-	s.enqueueStacks(sts, seq, snap.id)
+	cur := s.session.snapshot()
+	var now []*konfig.Stack
+	for _, st := range sts {
+		if ofInterest(cur, st) || slices.Contains(st.Files, path) || slices.Contains(st.Settings, path) {
+			now = append(now, st)
+		}
+	}
+	s.log.Debug("diagnostics planned", "snapshot", snap.id, "path", path, "stacks", len(sts), "now", len(now))
+	s.enqueueStacks(now, seq, snap.id)
 }
 
 // enqueueStacks queues the evaluation of sts for a change of priority prio
@@ -266,7 +328,13 @@ func (s *server) enqueueStacks(sts []*konfig.Stack, prio, snapID uint64) {
 			if r.snapID >= snapID {
 				continue // the running evaluation already sees the change
 			}
-			r.cancel() // superseded
+			if !s.letFinish(r) {
+				r.cancel() // superseded
+				if q.superseded == nil {
+					q.superseded = map[string]int{}
+				}
+				q.superseded[st.Dir]++
+			}
 		}
 		if j := q.queued[st.Dir]; j != nil {
 			j.stack, j.prio, j.snapID = st, max(j.prio, prio), max(j.snapID, snapID)
@@ -274,16 +342,37 @@ func (s *server) enqueueStacks(sts []*konfig.Stack, prio, snapID uint64) {
 		}
 		q.queued[st.Dir] = &stackJob{stack: st, prio: prio, snapID: snapID}
 	}
-	limit := s.opts.Workers
-	if limit <= 0 {
-		limit = runtime.GOMAXPROCS(0)
-	}
+	limit := s.workerLimit()
 	// Idle workers (not evaluating yet) take the queued jobs; more are
 	// started up to the limit.
 	for q.workers < limit && q.workers-len(q.running) < len(q.queued) {
 		q.workers++
 		s.goBackground(s.work)
 	}
+}
+
+// workerLimit is the number of parallel stack evaluations.
+func (s *server) workerLimit() int {
+	if s.opts.Workers > 0 {
+		return s.opts.Workers
+	}
+	return runtime.GOMAXPROCS(0)
+}
+
+// letFinish reports whether the running evaluation r, superseded by a newer
+// change, should still finish and publish (see scheduler). Called with
+// q.mu held.
+func (s *server) letFinish(r *stackJob) bool {
+	q := &s.sched
+	dir := r.stack.Dir
+	elapsed := s.now().Sub(r.started)
+	if elapsed >= s.evalTimeout() {
+		return false
+	}
+	if d, ok := q.lastDur[dir]; ok && elapsed < 2*d+50*time.Millisecond {
+		return true
+	}
+	return q.superseded[dir] >= 2
 }
 
 // next returns the queued job to run next: the highest priority whose stack
@@ -316,14 +405,14 @@ func (s *server) work(ctx context.Context) {
 		delete(q.queued, dir)
 		snap := s.session.snapshot()
 		jctx, cancel := context.WithCancel(ctx)
-		j.snapID, j.cancel = snap.id, cancel
+		j.snapID, j.cancel, j.started = snap.id, cancel, s.now()
 		q.running[dir] = j
 		q.mu.Unlock()
 
 		if s.opts.onStackStart != nil {
 			s.opts.onStackStart(dir)
 		}
-		s.diagnoseStack(jctx, snap, j.stack)
+		done := s.diagnoseStack(jctx, snap, j.stack)
 		cancel()
 		if s.opts.onStackDone != nil {
 			s.opts.onStackDone(dir)
@@ -331,21 +420,32 @@ func (s *server) work(ctx context.Context) {
 
 		q.mu.Lock()
 		delete(q.running, dir)
+		if done {
+			if q.lastDur == nil {
+				q.lastDur = map[string]time.Duration{}
+			}
+			q.lastDur[dir] = s.now().Sub(j.started)
+			delete(q.superseded, dir)
+		}
 		q.mu.Unlock()
 	}
 }
 
 // diagnoseStack evaluates st against snap and publishes its policy
-// diagnostics, unless ctx is cancelled first.
-func (s *server) diagnoseStack(ctx context.Context, snap *snapshot, st *konfig.Stack) {
+// diagnostics, unless ctx is cancelled first; it reports whether it
+// published. The stack's result is then dropped unless the stack is of
+// interest (an open file's).
+func (s *server) diagnoseStack(ctx context.Context, snap *snapshot, st *konfig.Stack) bool {
 	start := time.Now()
 	r := s.compileStack(ctx, snap, st)
 	if ctx.Err() != nil {
 		s.log.Debug("stack evaluation cancelled", "snapshot", snap.id, "stack", st.Dir)
-		return
+		return false
 	}
 	s.log.Debug("stack compiled", "snapshot", snap.id, "stack", st.Dir, "elapsed", time.Since(start), "budget", r.budget, "error", r.err)
 	for _, p := range s.diags.setPolicy(st.Dir, s.policyDiagnostics(snap, r)) {
 		s.publish(ctx, snap, p)
 	}
+	s.pruneResults(s.session.snapshot())
+	return true
 }

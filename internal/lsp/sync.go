@@ -7,14 +7,11 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
-	"strings"
 	"sync"
 	"unsafe"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
-
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
 // DidOpen opens a document from typed params (in-process callers); the
@@ -225,7 +222,6 @@ func (s *server) applyDidChange(ctx context.Context, u uri.URI, version int32, c
 	if err != nil {
 		return err
 	}
-	var before string
 	var rejected error
 	outOfSync := s.docSync.outOfSync(path)
 	snap, err := s.session.update(func(docs map[string]*document, _ *[]string) error {
@@ -233,7 +229,6 @@ func (s *server) applyDidChange(ctx context.Context, u uri.URI, version int32, c
 		if old == nil {
 			return fmt.Errorf("didChange for %s, which is not open", path)
 		}
-		before = old.text.src
 		if cerr != nil {
 			rejected = cerr
 			return errUnchanged
@@ -269,9 +264,6 @@ func (s *server) applyDidChange(ctx context.Context, u uri.URI, version int32, c
 	}
 	if outOfSync && s.docSync.resync(path) {
 		s.log.Info("document back in sync (whole text received)", "path", path, "version", version)
-	}
-	if s.importsOf(path, before) != s.importsOf(path, snap.doc(path).text.src) {
-		s.forgetIncludes()
 	}
 	s.changed(ctx, snap, path)
 	return nil
@@ -352,18 +344,6 @@ func (d *docSync) any() bool {
 	return len(d.out) > 0
 }
 
-// importsOf returns the import paths of src, one per line.
-func (s *server) importsOf(path, src string) string {
-	var b strings.Builder
-	for _, st := range s.parse(path, src).file.Stmts {
-		if im, ok := st.(*syntax.ImportStmt); ok {
-			b.WriteString(im.Rawpath)
-			b.WriteByte('\n')
-		}
-	}
-	return b.String()
-}
-
 func (s *server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocumentParams) error {
 	path, err := uriPath(params.TextDocument.URI)
 	if err != nil {
@@ -377,7 +357,6 @@ func (s *server) DidClose(ctx context.Context, params *protocol.DidCloseTextDocu
 		return err
 	}
 	s.docSync.resync(path)
-	s.forgetIncludes()
 	// The file's own diagnostics go with the buffer; stacks re-evaluate
 	// against the disk content.
 	s.diags.clear(path)

@@ -2,9 +2,12 @@ package lsp
 
 import (
 	"context"
+	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/fsnotify/fsnotify"
@@ -44,27 +47,62 @@ func (s *server) watchFiles() {
 	s.watchWithFsnotify()
 }
 
-// watchWithFsnotify watches the workspace roots with fsnotify.
+// watchWithFsnotify watches the workspace roots with fsnotify: one
+// inotify watch per directory, added in the background (a large tree has
+// tens of thousands of directories: the walk must not hold up the message
+// loop, nor the first diagnostics). A directory that cannot be watched (the
+// inotify limit, fs.inotify.max_user_watches, is reached) is told to the
+// user once, with how many were left unwatched.
 func (s *server) watchWithFsnotify() {
 	w, err := fsnotify.NewWatcher()
 	if err != nil {
 		s.log.Warn("fsnotify", "error", err)
+		s.warnWatch(fmt.Sprintf("konfig-lsp cannot watch the workspace for changes made outside the editor (%v): "+
+			"diagnostics follow the files you edit in the editor only.", err))
 		return
 	}
-	for _, root := range s.session.snapshot().roots {
-		_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
-			if err != nil || !d.IsDir() {
-				return nil
-			}
-			if n := d.Name(); p != root && (strings.HasPrefix(n, ".") || n == "node_modules") {
-				return filepath.SkipDir
-			}
-			if err := w.Add(p); err != nil {
-				s.log.Debug("watch", "dir", p, "error", err)
-			}
-			return nil
-		})
+	add := s.sched.watchAdd
+	if add == nil {
+		add = func(w *fsnotify.Watcher, dir string) error { return w.Add(dir) }
 	}
+	roots := s.session.snapshot().roots
+	s.goBackground(func(bg context.Context) {
+		start := time.Now()
+		var failed, watched int
+		var first error
+		for _, root := range roots {
+			_ = filepath.WalkDir(root, func(p string, d os.DirEntry, err error) error {
+				if bg.Err() != nil {
+					return filepath.SkipAll
+				}
+				if err != nil || !d.IsDir() {
+					return nil
+				}
+				if n := d.Name(); p != root && (strings.HasPrefix(n, ".") || n == "node_modules") {
+					return filepath.SkipDir
+				}
+				if err := add(w, p); err != nil {
+					failed++
+					if first == nil {
+						first = fmt.Errorf("%s: %w", p, err)
+					}
+					s.log.Debug("watch", "dir", p, "error", err)
+				} else {
+					watched++
+				}
+				return nil
+			})
+		}
+		s.log.Debug("fsnotify watches added", "dirs", watched, "failed", failed, "elapsed", time.Since(start))
+		if failed > 0 && bg.Err() == nil {
+			s.log.Warn("fsnotify: directories not watched", "count", failed, "first", first)
+			msg := fmt.Sprintf("konfig-lsp could not watch %d of %d directories of the workspace for changes made outside the editor (%v)", failed, failed+watched, first)
+			if errors.Is(first, syscall.ENOSPC) || errors.Is(first, syscall.EMFILE) {
+				msg += "; the inotify limit is reached: raise it with `sysctl fs.inotify.max_user_watches=524288`"
+			}
+			s.warnWatch(msg + ". Changes there are seen when the files are opened in the editor.")
+		}
+	})
 	s.goBackground(func(bg context.Context) {
 		defer w.Close()
 		// Batch events: a `git checkout` touching many files makes one run.
@@ -103,6 +141,16 @@ func (s *server) watchWithFsnotify() {
 	})
 }
 
+// warnWatch shows msg to the user, once per session.
+func (s *server) warnWatch(msg string) {
+	if !s.sched.watchWarned.CompareAndSwap(false, true) {
+		return
+	}
+	if err := s.client.ShowMessage(context.WithoutCancel(s.bg), &protocol.ShowMessageParams{Type: protocol.MessageTypeWarning, Message: msg}); err != nil {
+		s.log.Warn("showing the watch warning", "error", err)
+	}
+}
+
 func relevant(p string) bool {
 	switch filepath.Ext(p) {
 	case ".k", ".yaml", ".yml", ".mod":
@@ -115,9 +163,6 @@ func relevant(p string) bool {
 // model is rediscovered when a project, stack or settings file changed, and
 // the diagnostics of the affected stacks are recomputed.
 func (s *server) filesChanged(paths []string) {
-	if len(paths) > 0 {
-		s.forgetIncludes()
-	}
 	for _, p := range paths {
 		switch filepath.Base(p) {
 		case "project.yaml", "stack.yaml", "kcl.yaml", "settings.yaml", "kcl.mod":
