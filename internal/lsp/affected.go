@@ -30,6 +30,9 @@ type affectedRuns struct {
 	mu      sync.Mutex
 	byToken map[string]context.CancelFunc
 	byFile  map[string]context.CancelFunc
+	// onStack, when set (tests), is called before each evaluation of a
+	// run, with the run's context.
+	onStack func(ctx context.Context, dir string)
 }
 
 // affectedResult is what checkAffected returns.
@@ -153,6 +156,9 @@ func (s *server) checkAffected(ctx context.Context, path string, token protocol.
 		go func() {
 			defer wg.Done()
 			for st := range jobs {
+				if a.onStack != nil {
+					a.onStack(ctx, st.Dir)
+				}
 				r := s.compileStack(ctx, snap, st)
 				if ctx.Err() != nil {
 					continue
@@ -207,9 +213,10 @@ func splitByOwner(st *konfig.Stack, byFile map[string][]protocol.Diagnostic) (ow
 	return own, shared
 }
 
-// diagGroups gathers, per location in a shared file and message, the
-// stacks failing there: a failure in a stack's own file counts at each of
-// its related locations in the checked file (the model's check or assert).
+// diagGroups gathers, per line of a shared file, the stacks failing there
+// (the message is the first stack's): a failure in a stack's own file
+// counts at each of its related locations in the checked file (the model's
+// check or assert).
 type diagGroups struct {
 	checked string
 	byKey   map[string]*diagGroup
@@ -243,7 +250,13 @@ func (g *diagGroups) add(st *konfig.Stack, own, shared map[string][]protocol.Dia
 				if p, err := uriPath(rel.Location.URI); err != nil || p != g.checked {
 					continue
 				}
-				g.put(g.checked, rel.Location.Range, d, firstLine(diagText(d)),
+				msg := firstLine(diagText(d))
+				if !strings.HasPrefix(rel.Message, "the ") && rel.Message != "" {
+					// The failure is at the instance; the related
+					// location says what failed (the check's message).
+					msg = rel.Message
+				}
+				g.put(g.checked, rel.Location.Range, d, msg,
 					protocol.DiagnosticRelatedInformation{Location: protocol.Location{URI: pathURI(f), Range: d.Range}, Message: "stack " + name})
 			}
 		}
@@ -251,7 +264,7 @@ func (g *diagGroups) add(st *konfig.Stack, own, shared map[string][]protocol.Dia
 }
 
 func (g *diagGroups) put(file string, r protocol.Range, d protocol.Diagnostic, msg string, rel protocol.DiagnosticRelatedInformation) {
-	key := fmt.Sprintf("%s:%d:%s", file, r.Start.Line, msg)
+	key := fmt.Sprintf("%s:%d", file, r.Start.Line)
 	e := g.byKey[key]
 	if e == nil {
 		e = &diagGroup{file: file, diag: protocol.Diagnostic{Range: r, Severity: d.Severity, Code: d.Code,
