@@ -175,6 +175,9 @@ type scheduler struct {
 	// a newer change.
 	lastDur    map[string]time.Duration
 	superseded map[string]int
+	// done is the snapshot and priority of each stack's last finished
+	// evaluation.
+	done map[string]stackJob
 	// clock, when set (tests), replaces time.Now for lastDur and letFinish.
 	clock func() time.Time
 
@@ -324,6 +327,11 @@ func (s *server) enqueueStacks(sts []*konfig.Stack, prio, snapID uint64) {
 		q.running = map[string]*stackJob{}
 	}
 	for _, st := range sts {
+		if d, ok := q.done[st.Dir]; ok && d.snapID >= snapID && d.prio >= prio {
+			// This change was served already (a stack is asked for
+			// twice: at once, then from the include index).
+			continue
+		}
 		if r := q.running[st.Dir]; r != nil {
 			if r.snapID >= snapID {
 				continue // the running evaluation already sees the change
@@ -425,6 +433,10 @@ func (s *server) work(ctx context.Context) {
 				q.lastDur = map[string]time.Duration{}
 			}
 			q.lastDur[dir] = s.now().Sub(j.started)
+			if q.done == nil {
+				q.done = map[string]stackJob{}
+			}
+			q.done[dir] = stackJob{snapID: j.snapID, prio: j.prio}
 			delete(q.superseded, dir)
 		}
 		q.mu.Unlock()
