@@ -35,8 +35,11 @@ type affectedRuns struct {
 	onStack func(ctx context.Context, dir string)
 }
 
-// affectedResult is what checkAffected returns.
+// affectedResult is what checkAffected returns: the commands' title, text
+// and summary (commandResult), and the counts.
 type affectedResult struct {
+	Title     string `json:"title"`
+	Text      string `json:"text"`
 	File      string `json:"file"`
 	Stacks    int    `json:"stacks"`  // stacks that read the file
 	Checked   int    `json:"checked"` // evaluated (all of them unless cancelled)
@@ -101,8 +104,8 @@ func (s *server) checkAffected(ctx context.Context, path string, token protocol.
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
-	res := &affectedResult{File: path, Stacks: len(sts)}
-	prog := s.startProgressWith(ctx, token, "Check stacks affected by "+filepath.Base(path), true)
+	res := &affectedResult{Title: "Check stacks affected by " + filepath.Base(path), File: path, Stacks: len(sts)}
+	prog := s.startProgressWith(ctx, token, res.Title, true)
 	a := &s.sched.affected
 	a.mu.Lock()
 	if a.byToken == nil {
@@ -189,6 +192,7 @@ feed:
 	if res.Cancelled {
 		res.Summary = "cancelled: " + res.Summary
 	}
+	res.Text = res.Summary
 	prog.end(res.Summary)
 	s.log.Info("checkAffected", "file", path, "summary", res.Summary)
 	return res, nil

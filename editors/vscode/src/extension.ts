@@ -414,6 +414,7 @@ export class KonfigExtension implements vscode.Disposable {
     cmd('konfig-lsp.diff', (arg) => this.run('konfig.diff', arg));
     cmd('konfig-lsp.apply', (arg) => this.run('konfig.apply', arg));
     cmd('konfig-lsp.destroy', (arg) => this.run('konfig.destroy', arg));
+    cmd('konfig-lsp.checkAffected', (arg) => this.run('konfig.checkAffected', arg));
     cmd('konfig-lsp.restart', () => this.restart());
     cmd('konfig-lsp.showOutput', () => this.output.show());
     this.disposables.push(

@@ -49,6 +49,7 @@ test('clientCommandOf: server lens commands map to client commands', () => {
   assert.equal(clientCommandOf('konfig.diff'), 'konfig-lsp.diff');
   assert.equal(clientCommandOf('konfig.apply'), 'konfig-lsp.apply');
   assert.equal(clientCommandOf('konfig.destroy'), 'konfig-lsp.destroy');
+  assert.equal(clientCommandOf('konfig.checkAffected'), 'konfig-lsp.checkAffected');
   assert.equal(clientCommandOf('editor.action.showReferences'), undefined);
 });
 

@@ -28,6 +28,8 @@
 -- current buffer for this session: the server evaluates from then on,
 -- without a restart.
 --
+-- :KonfigCheckAffected checks every stack a model file reaches (an edit
+-- re-evaluates only the stacks of open files).
 -- Commands: :KonfigPreview and :KonfigDiff show the stack's resources or its
 -- diff against the cluster in a scratch buffer (konfig://preview/<stack>,
 -- konfig://diff/<stack>), reused and refreshed by the next call, in a split
@@ -428,6 +430,16 @@ function M.destroy(bufnr)
   run_engine('konfig.destroy', bufnr)
 end
 
+-- :KonfigCheckAffected evaluates every stack that reads the file of bufnr
+-- (default: the current buffer; a model file), with the server's progress;
+-- the failures arrive as diagnostics at the failing stacks' lines, grouped
+-- on the model file. Prints the summary.
+function M.check_affected(bufnr)
+  M.command('konfig.checkAffected', function(result)
+    vim.notify('konfig: ' .. ((result and result.summary) or 'done'))
+  end, bufnr)
+end
+
 -- Client-side handlers of the server's commands, for its code lenses
 -- ("Preview resources | Preview diff | Apply" on a stack's entry files) and
 -- code actions: the same as the user commands, so their results are shown
@@ -444,6 +456,9 @@ lens_commands = {
   end,
   ['konfig.destroy'] = function(_, ctx)
     M.destroy(ctx.bufnr)
+  end,
+  ['konfig.checkAffected'] = function(_, ctx)
+    M.check_affected(ctx.bufnr)
   end,
 }
 
@@ -488,6 +503,7 @@ function M.setup(opts)
   vim.cmd([[command! KonfigApply lua require('konfig').apply()]])
   vim.cmd([[command! KonfigDestroy lua require('konfig').destroy()]])
   vim.cmd([[command! KonfigTrust lua require('konfig').trust()]])
+  vim.cmd([[command! KonfigCheckAffected lua require('konfig').check_affected()]])
 end
 
 return M

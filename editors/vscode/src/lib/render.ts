@@ -4,7 +4,7 @@
 import * as path from 'node:path';
 
 /** The commands of the server (workspace/executeCommand). */
-export const serverCommands = ['konfig.preview', 'konfig.diff', 'konfig.apply', 'konfig.destroy'] as const;
+export const serverCommands = ['konfig.preview', 'konfig.diff', 'konfig.apply', 'konfig.destroy', 'konfig.checkAffected'] as const;
 export type ServerCommand = (typeof serverCommands)[number];
 
 /** The URI scheme of the read-only documents that show command results. */
