@@ -5,8 +5,10 @@ import (
 	"fmt"
 	"io/fs"
 	"path/filepath"
+	"runtime"
 	"sort"
 	"strings"
+	"sync"
 
 	"gopkg.in/yaml.v3"
 
@@ -67,10 +69,46 @@ func Discover(ctx context.Context, root string) (*Repo, error) {
 	if err != nil {
 		return nil, fmt.Errorf("discover %s: %w", root, err)
 	}
-	for _, dir := range stackDirs {
-		st, err := loadStack(dir, projects)
+	// Each stack's project first (one at a time: a project above root is
+	// loaded once), then the stacks' files and settings in parallel (a
+	// large Konfig has thousands of stacks).
+	owners := make([]*Project, len(stackDirs))
+	for i, dir := range stackDirs {
+		p, err := projectOf(dir, projects)
 		if err != nil {
-			return nil, err
+			return nil, fmt.Errorf("load stack %s: %w", dir, err)
+		}
+		owners[i] = p
+	}
+	stacks := make([]*Stack, len(stackDirs))
+	errs := make([]error, len(stackDirs))
+	var wg sync.WaitGroup
+	next := make(chan int)
+	for range runtime.GOMAXPROCS(0) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range next {
+				if ctx.Err() == nil {
+					stacks[i], errs[i] = loadStackIn(stackDirs[i], owners[i])
+				}
+			}
+		}()
+	}
+	for i := range stackDirs {
+		next <- i
+	}
+	close(next)
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("discover %s: %w", root, err)
+	}
+	for i, st := range stacks {
+		if errs[i] != nil {
+			return nil, errs[i]
+		}
+		if st.Project != nil {
+			st.Project.Stacks = append(st.Project.Stacks, st)
 		}
 		repo.Stacks = append(repo.Stacks, st)
 	}
@@ -161,36 +199,54 @@ func loadProject(dir string) (*Project, error) {
 // loadStack loads the stack in the absolute dir; known maps project dirs to
 // projects already loaded (it is extended with any project found upwards).
 func loadStack(dir string, known map[string]*Project) (*Stack, error) {
-	f, err := readNameFile(filepath.Join(dir, StackFile))
+	p, err := projectOf(dir, known)
 	if err != nil {
 		return nil, fmt.Errorf("load stack %s: %w", dir, err)
 	}
-	st := &Stack{Name: f.Name, Dir: dir}
-	if st.Name == "" {
-		st.Name = filepath.Base(dir)
+	st, err := loadStackIn(dir, p)
+	if err != nil {
+		return nil, err
 	}
+	if p != nil {
+		p.Stacks = append(p.Stacks, st)
+	}
+	return st, nil
+}
+
+// projectOf returns the project of the stack in dir: the nearest
+// project.yaml at or above it, from known or loaded (and added to known);
+// nil when there is none.
+func projectOf(dir string, known map[string]*Project) (*Project, error) {
 	for d := dir; ; {
 		if p, ok := known[d]; ok {
-			st.Project = p
-			break
+			return p, nil
 		}
 		if fileExists(filepath.Join(d, ProjectFile)) {
 			p, err := loadProject(d)
 			if err != nil {
-				return nil, fmt.Errorf("load stack %s: %w", dir, err)
+				return nil, err
 			}
 			known[d] = p
-			st.Project = p
-			break
+			return p, nil
 		}
 		parent := filepath.Dir(d)
 		if parent == d {
-			break
+			return nil, nil
 		}
 		d = parent
 	}
-	if st.Project != nil {
-		st.Project.Stacks = append(st.Project.Stacks, st)
+}
+
+// loadStackIn loads the stack in the absolute dir, of project p (nil: none),
+// without adding it to p's stacks. It only reads: stacks load in parallel.
+func loadStackIn(dir string, p *Project) (*Stack, error) {
+	f, err := readNameFile(filepath.Join(dir, StackFile))
+	if err != nil {
+		return nil, fmt.Errorf("load stack %s: %w", dir, err)
+	}
+	st := &Stack{Name: f.Name, Dir: dir, Project: p}
+	if st.Name == "" {
+		st.Name = filepath.Base(dir)
 	}
 	st.ModRoot = findModRoot(dir)
 	if st.ModRoot == "" {
