@@ -27,6 +27,7 @@ import (
 	"bufio"
 	"context"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"io"
@@ -395,7 +396,7 @@ func runMain(args []string) error {
 	warm := fl.Bool("warm", true, "when the server reported an index build, restart it and time the warm build")
 	level := fl.String("log-level", "error", "the server's --log-level")
 	logFile := fl.String("server-log", "", "the server's stderr (default: discarded)")
-	stepList := fl.String("steps", "open1,open10,open100,symbols,requests,edit", "the steps to play, in their fixed order (requests needs open1)")
+	stepList := fl.String("steps", "open1,open10,open100,symbols,requests,edit,affected", "the steps to play, in their fixed order (requests needs open1)")
 	_ = fl.Parse(args)
 	if *root == "" {
 		return fmt.Errorf("run: -root is required")
@@ -597,7 +598,58 @@ var stepKeys = map[string][]string{
 	"open100":  {"open100.quiet", "open100.rss"},
 	"symbols":  {"wsym.first", "wsym.later"},
 	"requests": {"completion.p99", "hover.p99"},
-	"edit":     {"edit.stop"},
+	"edit":     {"edit.stop", "edit.idle"},
+	"affected": {"affected.time", "affected.rss"},
+}
+
+// idleSince waits until the server has been idle (see busy) for a window
+// of 500 ms and returns the start of that window: the end of its work, to
+// half a second. false at the deadline.
+func (r *runner) idleSince(deadline time.Time) (time.Time, bool) {
+	const window = 500 * time.Millisecond
+	for time.Now().Before(deadline) {
+		start, a0 := time.Now(), r.proc.activity()
+		time.Sleep(window)
+		if !busy(a0, r.proc.activity(), time.Since(start), r.cpuIdle) {
+			return start, true
+		}
+	}
+	return time.Time{}, false
+}
+
+// affected runs the server's "Check affected stacks" command on the model
+// file (after the edit step, when it ran): the time until it answers, the
+// server's RSS then, and its summary.
+func (r *runner) affected() error {
+	arg, err := json.Marshal(string(uri.File(filepath.Join(r.root, modelFile))))
+	if err != nil {
+		return err
+	}
+	t0 := time.Now()
+	raw, err := withTimeout(r.ctx, r.timeout, func(ctx context.Context) (any, error) {
+		return r.srv.ExecuteCommand(ctx, &protocol.ExecuteCommandParams{Command: "konfig.checkAffected", Arguments: []protocol.LSPAny{arg},
+			WorkDoneProgressParams: protocol.WorkDoneProgressParams{WorkDoneToken: protocol.String("bench-affected")}})
+	})
+	d := time.Since(t0)
+	if err != nil {
+		if errors.Is(err, context.DeadlineExceeded) {
+			r.timedOut("affected", "affected.time", "affected.rss")
+			return nil
+		}
+		r.set("affected.time", cell{State: "—", Note: err.Error()})
+		return nil
+	}
+	var res struct {
+		Summary string `json:"summary"`
+	}
+	if b, ok := raw.(json.RawMessage); ok {
+		_ = json.Unmarshal(b, &res)
+	} else if b, err := json.Marshal(raw); err == nil {
+		_ = json.Unmarshal(b, &res)
+	}
+	r.set("affected.time", cell{V: d.Seconds(), Unit: "s", Note: res.Summary})
+	r.set("affected.rss", cell{V: float64(r.proc.rss()), Unit: "B"})
+	return nil
 }
 
 // openFirst opens the first stack (the probe's policy error in src).
@@ -797,6 +849,19 @@ func (r *runner) edit() error {
 				d = q.last.Sub(t0).Seconds()
 			}
 			r.set("edit.stop", cell{V: d, Unit: "s", Note: note})
+			// The stacks of open files are evaluated again; their
+			// diagnostics may not change (nothing published): the
+			// end of that work is when the server goes idle.
+			if idle, ok := r.idleSince(t0.Add(r.timeout)); ok {
+				r.set("edit.idle", cell{V: idle.Sub(t0).Seconds(), Unit: "s"})
+			} else {
+				r.set("edit.idle", cell{State: "timeout", Note: fmt.Sprintf("> %s", r.timeout)})
+			}
+		}
+	}
+	if r.want["affected"] && !r.skip("affected.time", "affected.rss") {
+		if err := r.affected(); err != nil {
+			return err
 		}
 	}
 	return nil

@@ -22,6 +22,8 @@ var rows = []row{
 	{"open 10 stacks' `main.k` → quiet, RSS", []string{"open10.quiet", "open10.rss"}, ", "},
 	{"open 100 stacks' `main.k` → quiet, RSS", []string{"open100.quiet", "open100.rss"}, ", "},
 	{"edit `base/pkg/kusion_models/kube/frontend/server.k` → diagnostics stop", []string{"edit.stop"}, ""},
+	{"… → the open files' stacks re-evaluated (server idle)", []string{"edit.idle"}, ""},
+	{"\"Check affected stacks\" of `server.k`: time, RSS after", []string{"affected.time", "affected.rss"}, ", "},
 	{"server peak RSS in that run", []string{"peak.rss"}, ""},
 	{"`check` of the whole repo (CLI): wall, CPU, RSS", []string{"check.wall", "check.cpu", "check.rss"}, ", "},
 	{"workspace/symbol first / later", []string{"wsym.first", "wsym.later"}, " / "},
