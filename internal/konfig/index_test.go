@@ -104,22 +104,3 @@ func TestIndexFollowsFileEvents(t *testing.T) {
 	write("beta/test/a.k", "a = 1\n")
 	check("import removed", "beta/test/a.k")
 }
-
-// BenchmarkStacksIncludingIndexed answers the same question as
-// BenchmarkStacksIncluding after the index is built: a lookup.
-func BenchmarkStacksIncludingIndexed(b *testing.B) {
-	dir := corpusKonfig(b)
-	repo, err := Discover(context.Background(), dir)
-	if err != nil {
-		b.Fatal(err)
-	}
-	file := filepath.Join(dir, "base", "pkg", "kusion_models", "kube", "frontend", "container", "port", "container_port.k")
-	if _, err := repo.StacksIncluding(context.Background(), file, nil); err != nil {
-		b.Fatal(err)
-	}
-	for b.Loop() {
-		if _, err := repo.StacksIncluding(context.Background(), file, nil); err != nil {
-			b.Fatal(err)
-		}
-	}
-}

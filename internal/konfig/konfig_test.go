@@ -429,8 +429,8 @@ func TestCheckFailureLocation(t *testing.T) {
 }
 
 // BenchmarkStacksIncluding answers "which corpus stacks include
-// container_port.k" (all imports of all stacks resolved, files parsed once
-// per call).
+// container_port.k": the first call builds the repository's include index,
+// the others look it up.
 func BenchmarkStacksIncluding(b *testing.B) {
 	dir := corpusKonfig(b)
 	repo, err := Discover(context.Background(), dir)

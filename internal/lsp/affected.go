@@ -105,7 +105,6 @@ func (s *server) checkAffected(ctx context.Context, path string, token protocol.
 		return nil, err
 	}
 	res := &affectedResult{Title: "Check stacks affected by " + filepath.Base(path), File: path, Stacks: len(sts)}
-	prog := s.startProgressWith(ctx, token, res.Title, true)
 	a := &s.sched.affected
 	a.mu.Lock()
 	if a.byToken == nil {
@@ -115,12 +114,14 @@ func (s *server) checkAffected(ctx context.Context, path string, token protocol.
 		old() // superseded by this run
 	}
 	a.byFile[path] = cancel
-	key := ""
-	if prog.token != nil {
-		key = fmt.Sprint(prog.token)
-		a.byToken[key] = cancel
-	}
 	a.mu.Unlock()
+	key := ""
+	prog := s.startProgressWith(ctx, token, res.Title, func(t protocol.ProgressToken) {
+		key = fmt.Sprint(t)
+		a.mu.Lock()
+		a.byToken[key] = cancel
+		a.mu.Unlock()
+	})
 	defer func() {
 		a.mu.Lock()
 		delete(a.byToken, key)

@@ -285,12 +285,14 @@ type progress struct {
 }
 
 func (s *server) startProgress(ctx context.Context, given protocol.ProgressToken, title string) *progress {
-	return s.startProgressWith(ctx, given, title, false)
+	return s.startProgressWith(ctx, given, title, nil)
 }
 
 // startProgressWith is startProgress, with a progress the user can cancel
-// (window/workDoneProgress/cancel) when cancellable.
-func (s *server) startProgressWith(ctx context.Context, given protocol.ProgressToken, title string, cancellable bool) *progress {
+// (window/workDoneProgress/cancel) when onToken is set: it is called with
+// the token before the progress begins, so that a cancellation that follows
+// the begin finds the token registered.
+func (s *server) startProgressWith(ctx context.Context, given protocol.ProgressToken, title string, onToken func(protocol.ProgressToken)) *progress {
 	p := &progress{s: s, ctx: context.WithoutCancel(ctx), token: given}
 	if p.token == nil {
 		s.mu.Lock()
@@ -308,7 +310,9 @@ func (s *server) startProgressWith(ctx context.Context, given protocol.ProgressT
 	}
 	zero := uint32(0)
 	begin := &protocol.WorkDoneProgressBegin{Kind: "begin", Title: title, Percentage: &zero}
-	if cancellable {
+	if onToken != nil {
+		onToken(p.token)
+		cancellable := true
 		begin.Cancellable = &cancellable
 	}
 	p.send(begin)

@@ -112,26 +112,6 @@ func copyStacks(t *testing.T, dir string, n int) []string {
 	return out
 }
 
-// TestBurstOf100OpensAllGetPolicy: 100 stack files opened in one burst
-// with no debounce all get their stack's policy diagnostics (issue 13's
-// burst bug, at the issue's size).
-func TestBurstOf100OpensAllGetPolicy(t *testing.T) {
-	dir := copyExamples(t)
-	const n = 100
-	copyStacks(t, dir, n)
-	s := startSession(t, dir, Options{})
-	s.configure(`{"debounceMs": 0}`)
-	broken := strings.Replace(mustRead(t, filepath.Join(dir, "shop", "dev", "main.k")), "storefront:1.4.0", "storefront:latest", 1)
-	var us []uri.URI
-	for i := range n {
-		u, _ := s.open(fmt.Sprintf("shop/s%03d/main.k", i), broken)
-		us = append(us, u)
-	}
-	for _, u := range us {
-		s.client.waitDiags(t, u, diagWith("the latest tag is not allowed"))
-	}
-}
-
 // TestContinuousTypingPublishesEveryEvaluation: while the user types
 // continuously, each keystroke arriving while the stack's evaluation of
 // the previous one runs, every evaluation still finishes and publishes

@@ -16,7 +16,6 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
-	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // bomb is a top-level statement whose evaluation never ends in practice
@@ -158,27 +157,20 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 	}
 }
 
-// TestBurstOfOpensAllGetPolicy: many stack files opened in one burst with
+// TestBurstOfOpensAllGetPolicy: 100 stack files opened in one burst with
 // no debounce all get their stack's policy diagnostics (issue 13: a
 // cancelled run gave its paths back after the newest run had taken its
 // set, and nothing ran them).
 func TestBurstOfOpensAllGetPolicy(t *testing.T) {
 	dir := copyExamples(t)
-	const n = 24
-	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k"))
-	for i := range n {
-		d := filepath.Join(dir, "shop", fmt.Sprintf("s%02d", i))
-		testutil.CopyTree(t, filepath.Join(dir, "shop", "dev"), d)
-		if err := os.WriteFile(filepath.Join(d, "stack.yaml"), fmt.Appendf(nil, "name: s%02d\n", i), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	const n = 100
+	copyStacks(t, dir, n)
 	s := startSession(t, dir, Options{})
 	s.configure(`{"debounceMs": 0}`)
-	broken := strings.Replace(src, "storefront:1.4.0", "storefront:latest", 1)
+	broken := strings.Replace(mustRead(t, filepath.Join(dir, "shop", "dev", "main.k")), "storefront:1.4.0", "storefront:latest", 1)
 	var us []uri.URI
 	for i := range n {
-		u, _ := s.open(fmt.Sprintf("shop/s%02d/main.k", i), broken)
+		u, _ := s.open(fmt.Sprintf("shop/s%03d/main.k", i), broken)
 		us = append(us, u)
 	}
 	for _, u := range us {
