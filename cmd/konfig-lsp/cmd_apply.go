@@ -71,10 +71,12 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 			if err := engine.Refusal(ch, aopts); err != nil {
 				return err // before asking: there is nothing to confirm
 			}
-			if !yes {
-				if !ch.HasChanges() {
-					fmt.Fprintln(out, "Nothing to change.")
-				}
+			if !ch.HasChanges() {
+				// Nothing to confirm; the apply below still records the
+				// unchanged resources in the state (an interrupted apply's
+				// objects are adopted) and waits for them with --watch.
+				fmt.Fprintln(out, "Nothing to change.")
+			} else if !yes {
 				ok, err := confirm(cmd.InOrStdin(), out, "Apply these changes?")
 				if err != nil {
 					return err

@@ -89,12 +89,14 @@ value that violates it, with the check's own location on the next line. With
 					return fmt.Errorf("check: %w", err)
 				}
 			} else {
+				// The problems are errors (stderr); the summary is the
+				// command's result (stdout).
 				for _, cs := range rep.Stacks {
 					for _, p := range cs.Problems {
-						fmt.Fprintln(out, p.Format(cwd))
+						fmt.Fprintln(cmd.ErrOrStderr(), p.Format(cwd))
 					}
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "%d stacks checked, %d failed\n", len(rep.Stacks), rep.Failed)
+				fmt.Fprintf(out, "%d %s checked, %d failed\n", len(rep.Stacks), plural(len(rep.Stacks), "stack", "stacks"), rep.Failed)
 			}
 			if rep.Failed > 0 {
 				return exitError{code: 1}
@@ -136,4 +138,12 @@ func displayPath(path string) string {
 		return path
 	}
 	return filepath.ToSlash(konfig.RelPath(path, cwd))
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
