@@ -39,7 +39,7 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			dir, err := stackDirArg(args)
+			dir, err := stackDirArg(args, f.specFile == "")
 			if err != nil {
 				return err
 			}

@@ -93,8 +93,9 @@ func (f *engineFlags) previewOptions() engine.PreviewOptions {
 	return engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc, AlwaysDryRun: f.alwaysDryRun, ExcludeTypes: f.excludeTypes, Targets: f.targets}
 }
 
-// stackDirArg returns the stack directory argument (default ".").
-func stackDirArg(args []string) (string, error) {
+// stackDirArg returns the stack directory argument (default "."), which must
+// exist and, when stackYAML is set, hold a stack.yaml.
+func stackDirArg(args []string, stackYAML bool) (string, error) {
 	dir := "."
 	if len(args) > 0 {
 		dir = args[0]
@@ -102,6 +103,9 @@ func stackDirArg(args []string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("stack dir: %w", err)
+	}
+	if err := isStackDir(abs, stackYAML); err != nil {
+		return "", err
 	}
 	return abs, nil
 }
@@ -143,7 +147,7 @@ func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.En
 	log := cliLogger(cmd)
 	kube, err := kubernetes.New(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: log})
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("no usable Kubernetes cluster configuration (set --kubeconfig and --context, or KUBECONFIG): %w", err)
 	}
 	return engine.New(engine.Config{
 		StackDir:  stackDir,
@@ -152,6 +156,22 @@ func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.En
 		Logger:    log,
 		Sensitive: spec.NewMatcher(f.sensitive...),
 	}), nil
+}
+
+// isStackDir checks that dir is a directory and, with stackYAML, a stack
+// directory (holds stack.yaml), and says what to do when it is not.
+func isStackDir(dir string, stackYAML bool) error {
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("stack directory %s: %w", dir, err)
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory: give a stack directory (one with a stack.yaml)", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stack.yaml")); err != nil && stackYAML {
+		return fmt.Errorf("%s is not a stack directory: it has no stack.yaml (list the stacks with 'konfig-lsp ls')", dir)
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).
@@ -193,7 +213,7 @@ $KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for app
 		Args: cobra.MaximumNArgs(1),
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			dir, err := stackDirArg(args)
+			dir, err := stackDirArg(args, f.specFile == "")
 			if err != nil {
 				return err
 			}

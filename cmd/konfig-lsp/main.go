@@ -9,6 +9,7 @@ import (
 	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 )
 
 // cpuProfileEnv names a file to write a CPU profile of the run to (for
@@ -48,7 +49,7 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	root.SetIn(stdin)
 	root.SetOut(stdout)
 	root.SetErr(stderr)
-	err := root.Execute()
+	cmd, err := root.ExecuteC()
 	if err == nil {
 		return 0
 	}
@@ -56,7 +57,13 @@ func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
 	if errors.As(err, &ee) {
 		return ee.code
 	}
-	fmt.Fprintln(stderr, "Error:", err)
+	// Name the command unless the message does (cobra's argument checks
+	// do not).
+	msg := err.Error()
+	if cmd != nil && cmd != root && !strings.HasPrefix(msg, cmd.Name()+":") && !strings.HasPrefix(msg, cmd.CommandPath()+":") {
+		msg = cmd.CommandPath() + ": " + msg
+	}
+	fmt.Fprintln(stderr, "Error:", msg)
 	return 1
 }
 
