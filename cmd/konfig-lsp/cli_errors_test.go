@@ -34,7 +34,7 @@ func TestEveryCommandExplainsItsFailure(t *testing.T) {
 		{[]string{"check", missing}, 1, "no such file or directory"},
 		{[]string{"check", "--format", "xml", example}, 1, `unknown --format "xml"`},
 		{[]string{"ls", missing}, 1, "no such file or directory"},
-		{[]string{"ls", "--format", "yaml", example}, 1, `unknown --format "yaml"`},
+		{[]string{"ls", "--format", "yaml", example}, 1, `unknown --format "yaml" (table, json or matrix)`},
 		{[]string{"preview", notStack}, 1, "is not a stack directory: it has no stack.yaml"},
 		{[]string{"apply", missing}, 1, "stack directory " + missing},
 		{[]string{"apply", example}, 1, "no usable Kubernetes cluster configuration"},

@@ -7,6 +7,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -161,5 +162,51 @@ func TestDeps(t *testing.T) {
 	}
 	if diff := cmp.Diff(matrix{Include: []matrixStack{{Project: "wordpress-example", Stack: "dev", Path: "appops/wordpress/dev"}}}, m); diff != "" {
 		t.Errorf("deps --format json (-want +got):\n%s", diff)
+	}
+}
+
+// TestCheckShardsAndAffected checks that --shard I/N deals every stack to
+// exactly one shard, and that --affected-by checks only the stacks a git
+// change affects.
+func TestCheckShardsAndAffected(t *testing.T) {
+	dir := gitRepo(t)
+	all, _, _ := execRoot(t, "ls", "--format", "matrix", dir)
+	var m matrix
+	if err := json.Unmarshal([]byte(all), &m); err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]int{}
+	for i := 1; i <= 3; i++ {
+		out, errOut, code := execRoot(t, "check", "--format", "json", "--shard", strconv.Itoa(i)+"/3", dir)
+		var rep checkReport
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("check --shard %d/3: exit %d, %v\n%s%s", i, code, err, out, errOut)
+		}
+		if n := len(rep.Stacks); n < len(m.Include)/3 || n > len(m.Include)/3+1 {
+			t.Errorf("shard %d/3 has %d of %d stacks", i, n, len(m.Include))
+		}
+		for _, s := range rep.Stacks {
+			seen[s.Dir]++
+		}
+	}
+	if len(seen) != len(m.Include) {
+		t.Errorf("the shards hold %d stacks, the repository %d", len(seen), len(m.Include))
+	}
+	for d, n := range seen {
+		if n != 1 {
+			t.Errorf("%s is in %d shards", d, n)
+		}
+	}
+
+	main := filepath.Join(dir, "appops", "wordpress", "dev", "main.k")
+	f, err := os.OpenFile(main, os.O_APPEND|os.O_WRONLY, 0)
+	if err != nil {
+		t.Fatal(err)
+	}
+	f.WriteString("\n# changed\n")
+	f.Close()
+	out, errOut, code := execRoot(t, "check", "--affected-by", "HEAD", dir)
+	if code != 0 || out != "1 stack checked, 0 failed\n" {
+		t.Errorf("check --affected-by HEAD: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
