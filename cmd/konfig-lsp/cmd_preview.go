@@ -10,10 +10,13 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
+	"k8s.io/client-go/rest"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/state"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/state/kubestate"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
@@ -26,6 +29,8 @@ type engineFlags struct {
 	kubeContext  string
 	specFile     string
 	stateDir     string
+	backend      string // --backend
+	backendNS    string // --backend-namespace
 	args         []string
 	ignoreFields []string
 	excludeTypes []string
@@ -44,7 +49,9 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
 	fl.StringVar(&f.kubeContext, "context", "", "kubeconfig context (default the current one)")
-	fl.StringVar(&f.stateDir, "state-dir", "", "directory of state.json and its lock (default <stack>/.konfig)")
+	fl.StringVar(&f.stateDir, "state-dir", "", "directory of state.json and its lock (default <stack>/.konfig), for the local backend")
+	fl.StringVar(&f.backend, "backend", "", "where the stack's state and lock live: local (.konfig/state.json) or kubernetes (Secrets and a Lease in the cluster); default: the backend: section of stack.yaml or project.yaml, else local")
+	fl.StringVar(&f.backendNS, "backend-namespace", "", "the namespace of the kubernetes backend's Secrets and Lease (default: the backend: section's, else "+kubestate.DefaultNamespace+")")
 	fl.BoolVar(&f.forceUnlock, "force-unlock", false, "take the stack's lock even if another operation holds it")
 	fl.IntVar(&f.maxConc, "max-concurrent", 10, "resources processed in parallel")
 	fl.BoolVar(&f.noStyle, "no-style", false, "no colors")
@@ -145,17 +152,51 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 // both logging (with client-go) through cmd's logger (cliLogger).
 func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.Engine, error) {
 	log := cliLogger(cmd)
-	kube, err := kubernetes.New(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: log})
+	rc, err := kubernetes.RESTConfig(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("no usable Kubernetes cluster configuration (set --kubeconfig and --context, or KUBECONFIG): %w", err)
 	}
+	kube, err := kubernetes.NewForConfig(rc, log)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := f.openBackend(stackDir, rc)
+	if err != nil {
+		return nil, err
+	}
 	return engine.New(engine.Config{
 		StackDir:  stackDir,
-		StateDir:  f.stateDir,
 		Runtimes:  runtime.Registry{spec.Kubernetes: kube},
 		Logger:    log,
 		Sensitive: spec.NewMatcher(f.sensitive...),
+		Backend:   backend,
 	}), nil
+}
+
+// backendConfig is the stack's backend configuration with the flags applied.
+func (f *engineFlags) backendConfig(stackDir string) (engine.BackendConfig, error) {
+	bc, err := engine.ReadBackendConfig(stackDir)
+	if err != nil {
+		return bc, err
+	}
+	if f.backend != "" {
+		bc.Type, bc.From = f.backend, "--backend"
+	}
+	if f.backendNS != "" {
+		bc.Namespace = f.backendNS
+	}
+	if f.stateDir != "" && bc.Type != engine.BackendLocal {
+		return bc, fmt.Errorf("--state-dir is for the local backend; the %s backend keeps the state in the cluster", bc.Type)
+	}
+	return bc, bc.Validate()
+}
+
+func (f *engineFlags) openBackend(stackDir string, rc *rest.Config) (state.Backend, error) {
+	bc, err := f.backendConfig(stackDir)
+	if err != nil {
+		return nil, err
+	}
+	return engine.OpenBackend(bc, stackDir, f.stateDir, rc)
 }
 
 // isStackDir checks that dir is a directory and, with stackYAML, a stack
