@@ -174,7 +174,7 @@ func (b *Backend) Load() (*state.State, error) {
 	for i := 0; i < n; i++ {
 		obj := head
 		if i > 0 {
-			if obj, err = b.secrets().Get(ctx, chunkName(b.name, ann[annSerial], i), metav1.GetOptions{}); err != nil {
+			if obj, err = b.secrets().Get(ctx, chunkName(b.name, ann[annSHA256], i), metav1.GetOptions{}); err != nil {
 				return nil, fmt.Errorf("read state %s: chunk %d of %d: %w", b, i, n, err)
 			}
 		}
@@ -206,14 +206,19 @@ func secretData(obj *unstructured.Unstructured) ([]byte, error) {
 	return base64.StdEncoding.DecodeString(s)
 }
 
-func chunkName(base, serial string, i int) string {
-	return fmt.Sprintf("%s.s%s.c%d", base, serial, i)
+// chunkName names chunk i (from 1) of the state whose checksum is sum.
+func chunkName(base, sum string, i int) string {
+	if len(sum) > 12 {
+		sum = sum[:12]
+	}
+	return fmt.Sprintf("%s.%s.c%d", base, sum, i)
 }
 
 // Save writes the state: the chunks after the first as new Secrets named by
-// the serial, then the head Secret (the first chunk, the count and the
-// checksum) — the switch to the new state — then it deletes the chunks of
-// earlier serials. An interrupted save leaves the previous state readable.
+// the content's checksum, then the head Secret (the first chunk, the count
+// and the checksum) — the switch to the new state — then it deletes the
+// chunks of other contents. An interrupted save leaves the previous state
+// readable.
 func (b *Backend) Save(s *state.State) error {
 	state.Stamp(s)
 	data, err := b.enc.Encode(s)
@@ -233,31 +238,31 @@ func (b *Backend) Save(s *state.State) error {
 	}
 	chunks = append(chunks, all)
 	sum := sha256.Sum256(gz.Bytes())
-	serial := strconv.Itoa(s.Serial)
+	hexSum := hex.EncodeToString(sum[:])
 	ctx, cancel := reqCtx()
 	defer cancel()
 	if err := b.ensureNamespace(ctx); err != nil {
 		return err
 	}
 	for i := 1; i < len(chunks); i++ {
-		if err := b.put(ctx, b.secret(chunkName(b.name, serial, i), chunks[i], nil)); err != nil {
+		if err := b.put(ctx, b.secret(chunkName(b.name, hexSum, i), chunks[i], nil)); err != nil {
 			return fmt.Errorf("save state %s: chunk %d: %w", b, i, err)
 		}
 	}
 	head := b.secret(b.name, chunks[0], map[string]string{
-		annChunks: strconv.Itoa(len(chunks)), annSerial: serial, annSHA256: hex.EncodeToString(sum[:]), annStack: b.stack,
+		annChunks: strconv.Itoa(len(chunks)), annSerial: strconv.Itoa(s.Serial), annSHA256: hexSum, annStack: b.stack,
 	})
 	if err := b.put(ctx, head); err != nil {
 		return fmt.Errorf("save state %s: %w", b, err)
 	}
-	// Chunks of other serials are no longer read.
+	// Chunks of other contents are no longer read.
 	list, err := b.secrets().List(ctx, metav1.ListOptions{LabelSelector: labelStack + "=" + labelValue(b.name)})
 	if err != nil {
 		return nil // the state is saved; stale chunks go at the next save
 	}
 	for _, it := range list.Items {
 		name := it.GetName()
-		if name != b.name && !strings.HasPrefix(name, b.name+".s"+serial+".") {
+		if name != b.name && !strings.HasPrefix(name, strings.TrimSuffix(chunkName(b.name, hexSum, 0), "0")) {
 			b.secrets().Delete(ctx, name, metav1.DeleteOptions{})
 		}
 	}
