@@ -42,6 +42,14 @@ func TestEveryCommandExplainsItsFailure(t *testing.T) {
 		{[]string{"fmt", missing + ".k"}, 1, "no such file or directory"},
 		{[]string{"parse", missing + ".k"}, 1, "no such file or directory"},
 		{[]string{"serve", "--log-level", "loud"}, 1, `--log-level "loud"`},
+		{[]string{"preview", "--backend", "s3", example}, 1, `backend type "s3" (--backend): want local or kubernetes`},
+		{[]string{"apply", "--backend", "kubernetes", "--state-dir", notStack, example}, 1, "--state-dir is for the local backend"},
+		{[]string{"state"}, 1, "name a subcommand: show or migrate"},
+		{[]string{"state", "migrate", "--to", "s3", example}, 1, `--to "s3": want kubernetes or local`},
+		{[]string{"state", "migrate", "--to", "local", example}, 1, "already kept by the local backend"},
+		{[]string{"deps", example}, 1, "--focus FILE or --git-diff"},
+		{[]string{"deps", "--git-diff", "HEAD", missing}, 1, "no such file or directory"},
+		{[]string{"check", "--shard", "0/2", example}, 1, `--shard "0/2"`},
 	}
 	for _, tt := range tests {
 		t.Run(strings.Join(tt.args, " "), func(t *testing.T) {

@@ -10,12 +10,10 @@ import (
 	"strings"
 
 	"github.com/spf13/cobra"
-	"k8s.io/client-go/rest"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
-	"github.com/konfig-lsp/konfig-lsp/internal/engine/state"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/state/kubestate"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
@@ -152,6 +150,10 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 // both logging (with client-go) through cmd's logger (cliLogger).
 func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.Engine, error) {
 	log := cliLogger(cmd)
+	bc, err := f.backendConfig(stackDir) // the stack's files and the flags before the cluster
+	if err != nil {
+		return nil, err
+	}
 	rc, err := kubernetes.RESTConfig(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: log})
 	if err != nil {
 		return nil, fmt.Errorf("no usable Kubernetes cluster configuration (set --kubeconfig and --context, or KUBECONFIG): %w", err)
@@ -160,7 +162,7 @@ func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.En
 	if err != nil {
 		return nil, err
 	}
-	backend, err := f.openBackend(stackDir, rc)
+	backend, err := engine.OpenBackend(bc, stackDir, f.stateDir, rc)
 	if err != nil {
 		return nil, err
 	}
@@ -189,14 +191,6 @@ func (f *engineFlags) backendConfig(stackDir string) (engine.BackendConfig, erro
 		return bc, fmt.Errorf("--state-dir is for the local backend; the %s backend keeps the state in the cluster", bc.Type)
 	}
 	return bc, bc.Validate()
-}
-
-func (f *engineFlags) openBackend(stackDir string, rc *rest.Config) (state.Backend, error) {
-	bc, err := f.backendConfig(stackDir)
-	if err != nil {
-		return nil, err
-	}
-	return engine.OpenBackend(bc, stackDir, f.stateDir, rc)
 }
 
 // isStackDir checks that dir is a directory and, with stackYAML, a stack

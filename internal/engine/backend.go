@@ -148,3 +148,38 @@ func OpenBackend(cfg BackendConfig, stackDir, stateDir string, rc *rest.Config) 
 	}
 	return kubestate.New(rc, kubestate.Config{Namespace: cfg.Namespace, Stack: cfg.Stack, LeaseDuration: time.Duration(cfg.LeaseSeconds) * time.Second})
 }
+
+// MigrateState copies the state of src to dst, holding both locks: a dst
+// that already holds a state is refused unless force; the serial never goes
+// back. It returns the state moved; removing what src keeps is the caller's.
+func MigrateState(src, dst state.Backend, force bool) (*state.State, error) {
+	srcLock, err := src.Lock("state migrate", false)
+	if err != nil {
+		return nil, err
+	}
+	defer srcLock.Release()
+	dstLock, err := dst.Lock("state migrate", false)
+	if err != nil {
+		return nil, err
+	}
+	defer dstLock.Release()
+	s, err := src.Load()
+	if err != nil {
+		return nil, err
+	}
+	if s.Serial == 0 {
+		return nil, fmt.Errorf("%s holds no state: nothing to move", src)
+	}
+	old, err := dst.Load()
+	if err != nil {
+		return nil, err
+	}
+	if old.Serial > 0 && len(old.Resources) > 0 && !force {
+		return nil, fmt.Errorf("%s already holds a state (serial %d, %d resources): --force replaces it", dst, old.Serial, len(old.Resources))
+	}
+	s.Serial = max(s.Serial, old.Serial)
+	if err := dst.Save(s); err != nil {
+		return nil, err
+	}
+	return s, nil
+}

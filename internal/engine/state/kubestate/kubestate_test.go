@@ -298,3 +298,42 @@ func TestEngineSharedState(t *testing.T) {
 		t.Errorf("state after destroy: %d resources, %v", len(st.Resources), err)
 	}
 }
+
+// TestMigrate moves a local state into the cluster: the same resources and
+// a serial that does not go back; a second move onto a held state is
+// refused without force.
+func TestMigrate(t *testing.T) {
+	rc := restConfig(t)
+	ns := uniqueNS("migrate")
+	local := state.NewStore(t.TempDir())
+	s := &state.State{}
+	for i := 0; i < 3; i++ {
+		s.Put(state.Resource{Resource: spec.Resource{ID: fmt.Sprintf("v1:ConfigMap:a:m%d", i), Type: spec.Kubernetes, Attributes: map[string]any{"kind": "ConfigMap"}}})
+	}
+	for i := 0; i < 4; i++ { // serial 4
+		if err := local.Save(s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	kube := newBackend(t, rc, ns, "shop/migrate")
+	moved, err := engine.MigrateState(local, kube, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := kube.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.Serial != 5 || len(got.Resources) != 3 || moved.Serial != 5 {
+		t.Errorf("after migrate: serial %d, %d resources; want serial 5 and 3", got.Serial, len(got.Resources))
+	}
+	if _, err := engine.MigrateState(local, kube, false); err == nil || !strings.Contains(err.Error(), "already holds a state") {
+		t.Errorf("a second migrate onto a held state: %v; want a refusal", err)
+	}
+	if _, err := engine.MigrateState(local, kube, true); err != nil {
+		t.Errorf("migrate --force: %v", err)
+	}
+	if _, err := engine.MigrateState(state.NewStore(t.TempDir()), kube, true); err == nil || !strings.Contains(err.Error(), "nothing to move") {
+		t.Errorf("migrate of an empty state: %v", err)
+	}
+}
