@@ -30,6 +30,7 @@ type engineFlags struct {
 	backend      string // --backend
 	backendNS    string // --backend-namespace
 	args         []string
+	overrides    []string // -O
 	ignoreFields []string
 	excludeTypes []string
 	targets      []string
@@ -57,6 +58,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 	if withSpec {
 		fl.StringVar(&f.specFile, "spec", "", "read the resources from this YAML file (a list, or {resources: [...]}) instead of compiling the stack; - is stdin")
 		fl.StringArrayVarP(&f.args, "argument", "D", nil, "KCL option key=value for the compile")
+		fl.StringArrayVarP(&f.overrides, "overrides", "O", nil, overridesHelp)
 		fl.StringSliceVar(&f.ignoreFields, "ignore-fields", nil, "dot paths left out of the comparison (e.g. metadata.labels,spec.replicas)")
 		fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
 		fl.BoolVar(&f.alwaysDryRun, "always-dry-run", false, "dry-run every live resource, even those that hold the plan exactly as last applied")
@@ -143,7 +145,7 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 			pol.Protected = append(pol.Protected, abs)
 		}
 	}
-	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args, Policy: pol}))
+	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args, Overrides: f.overrides, Policy: pol}))
 }
 
 // newEngine connects the Kubernetes runtime and returns the stack's engine,
@@ -192,6 +194,9 @@ func (f *engineFlags) backendConfig(stackDir string) (engine.BackendConfig, erro
 	}
 	return bc, bc.Validate()
 }
+
+// overridesHelp documents -O, as on run.
+const overridesHelp = "override an attribute of the stack's main package for this compile: `path=value`, `path:value`, `path+=value` or `path-` to delete (repeatable; the files are not changed)"
 
 // isStackDir checks that dir is a directory and, with stackYAML, a stack
 // directory (holds stack.yaml), and says what to do when it is not.
