@@ -145,8 +145,12 @@ func (b *Backend) String() string {
 	return fmt.Sprintf("kubernetes state Secret %s/%s", b.ns, b.name)
 }
 
-func (b *Backend) secrets() dynamic.ResourceInterface { return b.client.Resource(secretsGVR).Namespace(b.ns) }
-func (b *Backend) leases() dynamic.ResourceInterface  { return b.client.Resource(leasesGVR).Namespace(b.ns) }
+func (b *Backend) secrets() dynamic.ResourceInterface {
+	return b.client.Resource(secretsGVR).Namespace(b.ns)
+}
+func (b *Backend) leases() dynamic.ResourceInterface {
+	return b.client.Resource(leasesGVR).Namespace(b.ns)
+}
 
 // ctx bounds one request.
 func reqCtx() (context.Context, context.CancelFunc) {
