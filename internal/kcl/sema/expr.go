@@ -266,7 +266,10 @@ func (st *pkgState) notDefined(f *syntax.File, ev env, n syntax.Node, name strin
 			cands = append(cands, k)
 		}
 	}
-	st.errorf(diag.CompileError, f, n, "name '%s' is not defined%s", name, didYouMean(name, cands))
+	d := st.errorf(diag.CompileError, f, n, "name '%s' is not defined%s", name, didYouMean(name, cands))
+	sugg := suggestNames(name, cands)
+	d.WithCode(diag.UnknownName, &diag.Args{Name: name, Suggestions: sugg})
+	addRenameFixes(d, f, n, name, sugg)
 }
 
 // didYouMean returns `, did you mean '["a", "b"]'?` for close candidates.
@@ -334,7 +337,8 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env,
 		sym := pkg.Scope.Names[n]
 		if sym == nil {
 			st.unresolved(f, name, n, RoleAttr, false, "not found in package")
-			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in 'module '%s''", n, xt.Module)
+			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in 'module '%s''", n, xt.Module).
+				WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Module: xt.Module})
 			return TAny
 		}
 		st.occur(f, name, n, sym, false, RoleAttr)
@@ -351,7 +355,10 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env,
 			for _, a := range xt.Schema.AllAttrs() {
 				cands = append(cands, a.Name)
 			}
-			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, cands))
+			d := st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, cands))
+			sugg := suggestNames(n, cands)
+			d.WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Schema: xt.Schema.Name, Suggestions: sugg})
+			addRenameFixes(d, f, name, n, sugg)
 			return TAny
 		}
 		st.occur(f, name, n, a.Sym, false, RoleAttr)
@@ -365,7 +372,10 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env,
 			return &Type{Kind: KFunc, Func: &FuncType{Name: "instances", Params: []Param{{Name: "full_pkg", Type: TBool, Optional: true}}, Result: ListOf(InstanceOf(xt.Schema))}}
 		}
 		st.unresolved(f, name, n, RoleAttr, false, "schema type member not found")
-		st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, []string{"instances"}))
+		d := st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, []string{"instances"}))
+		sugg := suggestNames(n, []string{"instances"})
+		d.WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Schema: xt.Schema.Name, Suggestions: sugg})
+		addRenameFixes(d, f, name, n, sugg)
 		return TAny
 	case KStr, KStrLit:
 		if t, ok := st.prog.builtins.StrMethods[n]; ok {
@@ -599,7 +609,10 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 			}
 		}
 		if !found {
-			st.errorf(diag.CompileError, f, k.Name, "\"%s\" got an unexpected keyword argument '%s'%s", name, k.Name.Name, didYouMean(k.Name.Name, names))
+			d := st.errorf(diag.CompileError, f, k.Name, "\"%s\" got an unexpected keyword argument '%s'%s", name, k.Name.Name, didYouMean(k.Name.Name, names))
+			sugg := suggestNames(k.Name.Name, names)
+			d.WithCode(diag.UnknownArgument, &diag.Args{Name: k.Name.Name, Schema: name, Suggestions: sugg})
+			addRenameFixes(d, f, k.Name, k.Name.Name, sugg)
 			return
 		}
 		for _, p := range sig.Params {

@@ -277,7 +277,8 @@ func (st *pkgState) declareSchema(f *syntax.File, name *syntax.Ident, si *Schema
 	si.Sym = sym
 	if old, ok := st.pkg.Scope.Names[si.Name]; ok {
 		st.errorf(diag.UniqueKeyError, f, decl, "Unique key error name '%s'", si.Name)
-		d := st.errorf(diag.UniqueKeyError, f, name, "Unique key error name '%s'", si.Name)
+		d := st.errorf(diag.UniqueKeyError, f, name, "Unique key error name '%s'", si.Name).
+			WithCode(diag.DuplicateName, &diag.Args{Name: si.Name})
 		st.addMsg(d, old.Loc, fmt.Sprintf("The variable '%s' is declared here", si.Name))
 	}
 	st.pkg.Scope.Names[si.Name] = sym
@@ -673,7 +674,8 @@ func (st *pkgState) namedType(f *syntax.File, ev env, te *syntax.TypeExpr) *Type
 		sym = pkg.Scope.Names[names[len(names)-1]]
 		if sym == nil {
 			st.unresolved(f, n.Name, n.Name.Name, RoleType, false, "not found in package")
-			st.errorf(diag.TypeError, f, n, "attribute '%s' not found in 'module '%s''", n.Name.Name, psym.Target)
+			st.errorf(diag.TypeError, f, n, "attribute '%s' not found in 'module '%s''", n.Name.Name, psym.Target).
+				WithCode(diag.UnknownAttribute, &diag.Args{Name: n.Name.Name, Module: psym.Target})
 			return TAny
 		}
 		st.occur(f, n.Name, n.Name.Name, sym, false, RoleType)
@@ -923,10 +925,12 @@ func (st *pkgState) importStmt(f *syntax.File, s *syntax.ImportStmt, ev env) {
 		}
 		mp := st.modulePath(f, s)
 		if refused := st.prog.refused(mp); refused != nil {
-			st.errorf(diag.CannotFindModule, f, s, "Cannot import %s: %v", s.Rawpath, refused)
+			st.errorf(diag.CannotFindModule, f, s, "Cannot import %s: %v", s.Rawpath, refused).
+				WithCode(diag.ModuleNotFound, &diag.Args{Module: s.Rawpath})
 			return
 		}
-		st.errorf(diag.CannotFindModule, f, s, "Cannot find the module %s from %s", s.Rawpath, mp)
+		st.errorf(diag.CannotFindModule, f, s, "Cannot find the module %s from %s", s.Rawpath, mp).
+			WithCode(diag.ModuleNotFound, &diag.Args{Module: s.Rawpath})
 	}
 }
 
@@ -1072,7 +1076,8 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 		if ev.top {
 			if root := leftmostIdent(rootOf(t)); root != nil {
 				if sym := ev.scope.Lookup(root.Name); sym != nil && (sym.Kind == SymPackage || (sym.Kind == SymVar && sym.Global && !strings.HasPrefix(sym.Name, "_"))) {
-					d := st.errorf(diag.ImmutableError, f, root, "Can not change the value of '%s', because it was declared immutable", root.Name)
+					d := st.errorf(diag.ImmutableError, f, root, "Can not change the value of '%s', because it was declared immutable", root.Name).
+						WithCode(diag.Immutable, &diag.Args{Name: root.Name})
 					loc := sym.Loc
 					if imp, ok := sym.decl.(*syntax.ImportStmt); ok {
 						loc = Location{File: sym.Loc.File, Start: imp.Start, End: imp.Stop}
@@ -1114,12 +1119,14 @@ func (st *pkgState) checkImmutable(f *syntax.File, t *syntax.Ident, s syntax.Stm
 		}
 	}
 	if aug {
-		d := st.errorf(diag.ImmutableError, f, t, "Immutable variable '%s' is modified during compiling", t.Name)
+		d := st.errorf(diag.ImmutableError, f, t, "Immutable variable '%s' is modified during compiling", t.Name).
+			WithCode(diag.Immutable, &diag.Args{Name: t.Name})
 		st.addMsg(d, sym.Loc, fmt.Sprintf("The variable '%s' is declared here firstly", t.Name))
 		return
 	}
 	// the first assignment of the name is its declaration
-	d := st.errorf(diag.ImmutableError, f, t, "Can not change the value of '%s', because it was declared immutable", t.Name)
+	d := st.errorf(diag.ImmutableError, f, t, "Can not change the value of '%s', because it was declared immutable", t.Name).
+		WithCode(diag.Immutable, &diag.Args{Name: t.Name})
 	st.addMsg(d, sym.Loc, fmt.Sprintf("The variable '%s' is declared here", t.Name))
 	d.Messages[len(d.Messages)-1].Note = fmt.Sprintf("change the variable name to '_%s' to make it mutable", t.Name)
 }
@@ -1127,10 +1134,17 @@ func (st *pkgState) checkImmutable(f *syntax.File, t *syntax.Ident, s syntax.Stm
 // checkAssignable reports a TypeError when vt does not fit dst; defLoc, when
 // set, adds the "variable is defined here" message.
 func (st *pkgState) checkAssignable(f *syntax.File, at syntax.Node, vt, dst *Type, defLoc Location) bool {
+	return st.checkValueAssignable(f, at, nil, "", vt, dst, defLoc)
+}
+
+// checkValueAssignable is checkAssignable for the value expression value
+// of the attribute name (both optional): a fix may replace the value.
+func (st *pkgState) checkValueAssignable(f *syntax.File, at, value syntax.Node, name string, vt, dst *Type, defLoc Location) bool {
 	if vt == nil || dst == nil || Assignable(vt, dst) {
 		return true
 	}
 	d := st.errorf(diag.TypeError, f, at, "expected %s, got %s", dst, vt)
+	typeMismatch(d, f, value, dst, vt, name)
 	if defLoc.File != "" {
 		st.addMsg(d, defLoc, fmt.Sprintf("variable is defined here, its type is %s, but got %s", dst, vt))
 	}
@@ -1360,6 +1374,7 @@ func (st *pkgState) flushPending() {
 }
 
 func (st *pkgState) finish() {
+	st.unusedImports()
 	for _, fi := range st.pkg.index {
 		fi.sort()
 	}
