@@ -181,7 +181,9 @@ func toProtocolDiags(t *text, path string, ds []*diag.Diagnostic, source string)
 		if m.Pos.File != "" && m.Pos.File != path {
 			continue
 		}
-		out = append(out, toProtocolDiag(t, d, m, source))
+		pd := toProtocolDiag(t, d, m, source)
+		pd.Code, pd.Data = diagCode(d), encodeDiagData(t, path, d)
+		out = append(out, pd)
 	}
 	return out
 }
