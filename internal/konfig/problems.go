@@ -59,7 +59,7 @@ func Problems(err error, fallbackFile string) []Problem {
 		if d == nil || d.Warning {
 			continue
 		}
-		p := Problem{Kind: string(d.Kind), Code: d.Kind.Code(), ID: d.Code, Args: d.Args}
+		p := Problem{Kind: string(d.Kind), Code: d.Kind.Code(), ID: d.MachineCode(), Args: d.Args}
 		for i, m := range d.Messages {
 			loc := Location{File: m.Pos.File, Line: m.Pos.Line, Col: m.Pos.Col}
 			text := m.Text

@@ -26,8 +26,8 @@ type fixData struct {
 // diagCode is the protocol code of a KCL diagnostic: its stable machine
 // code when it has one, else KCL's error code (E2G22 …).
 func diagCode(d *diag.Diagnostic) protocol.ProgressToken {
-	if d.Code != "" {
-		return protocol.String(string(d.Code))
+	if c := d.MachineCode(); c != "" {
+		return protocol.String(string(c))
 	}
 	return protocol.String(d.Kind.Code())
 }

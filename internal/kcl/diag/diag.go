@@ -235,6 +235,19 @@ func (d *Diagnostic) WithCode(c Code, args *Args) *Diagnostic {
 	return d
 }
 
+// MachineCode is d's Code or, for the scanner's and parser's diagnostics,
+// which carry none, SyntaxError; "" when d has no code.
+func (d *Diagnostic) MachineCode() Code {
+	if d.Code != "" {
+		return d.Code
+	}
+	switch d.Kind {
+	case InvalidSyntax, TabError, IndentationError, IllegalArgumentSyntax:
+		return SyntaxError
+	}
+	return ""
+}
+
 // AddFix appends a fix and returns d.
 func (d *Diagnostic) AddFix(f Fix) *Diagnostic {
 	d.Fixes = append(d.Fixes, f)

@@ -46,6 +46,23 @@ func (e *evaluator) policyArgs(sc *scope, d *schemaDef, test syntax.Expr) *diag.
 		return args
 	}
 	if len(cmp.Ops) != 1 || len(cmp.Comparators) != 1 {
+		// A chain `1 <= x <= 10`: its one non-literal operand, held to
+		// the whole chain.
+		var attr syntax.Expr
+		for _, x := range append([]syntax.Expr{cmp.Left}, cmp.Comparators...) {
+			if isLiteral(x) {
+				continue
+			}
+			if attr != nil {
+				return args
+			}
+			if attr = checkedAttr(x); attr == nil {
+				return args
+			}
+		}
+		if attr != nil {
+			args.Attribute, args.Value, args.Bound = srcText(sc.file, attr), e.reprOf(sc, attr), srcText(sc.file, test)
+		}
 		return args
 	}
 	left, right, op := cmp.Left, cmp.Comparators[0], cmp.Ops[0]
@@ -89,8 +106,9 @@ func (e *evaluator) reprOf(sc *scope, x syntax.Expr) (s string) {
 	return value.Repr(e.expr(sc, x))
 }
 
-// checkedAttr is the attribute an operand tests: a name or dotted name, or
-// the first argument of a call (len(x), regex.match(x, …)).
+// checkedAttr is the attribute an operand tests: a name or dotted name,
+// the first argument of a call (len(x), regex.match(x, …)), the receiver
+// of a method call (x.endswith(…)), what is indexed, what is negated.
 func checkedAttr(x syntax.Expr) syntax.Expr {
 	switch x := x.(type) {
 	case *syntax.Ident:
@@ -101,8 +119,19 @@ func checkedAttr(x syntax.Expr) syntax.Expr {
 		}
 	case *syntax.CallExpr:
 		if len(x.Args) > 0 {
-			return checkedAttr(x.Args[0])
+			if a := checkedAttr(x.Args[0]); a != nil {
+				return a
+			}
 		}
+		if sel, ok := x.Func.(*syntax.SelectorExpr); ok {
+			return checkedAttr(sel.X)
+		}
+	case *syntax.IndexExpr:
+		return checkedAttr(x.X)
+	case *syntax.UnaryExpr:
+		return checkedAttr(x.X)
+	case *syntax.ParenExpr:
+		return checkedAttr(x.X)
 	}
 	return nil
 }

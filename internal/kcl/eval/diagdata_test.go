@@ -19,10 +19,13 @@ func TestPolicyFailureData(t *testing.T) {
     env: "dev" | "prod" = "dev"
     replicas: int = 1
     image: str
+    tier: str = "web"
     check:
         replicas <= 10, "too many"
-        env in ["dev", "prod"]
+        tier in ["web", "db"]
         len(image) > 2
+        not image.endswith(":latest")
+        1 <= replicas <= 5 if env == "prod"
 
 `
 	for _, c := range []struct {
@@ -34,6 +37,12 @@ func TestPolicyFailureData(t *testing.T) {
 			&diag.Args{Schema: "App", Attribute: "replicas", Value: "20", Bound: "<= 10"}},
 		{"call", head + `a = App {image = "x"}`, diag.PolicyCheck,
 			&diag.Args{Schema: "App", Attribute: "image", Value: "'x'", Bound: "> 2"}},
+		{"in", head + `a = App {image = "nginx", tier = "cache"}`, diag.PolicyCheck,
+			&diag.Args{Schema: "App", Attribute: "tier", Value: "'cache'", Allowed: []string{`"web"`, `"db"`}}},
+		{"method", head + `a = App {image = "nginx:latest"}`, diag.PolicyCheck,
+			&diag.Args{Schema: "App", Attribute: "image", Value: "'nginx:latest'"}},
+		{"chain", head + `a = App {image = "nginx", env = "prod", replicas = 8}`, diag.PolicyCheck,
+			&diag.Args{Schema: "App", Attribute: "replicas", Value: "8", Bound: "1 <= replicas <= 5"}},
 		{"missing", head + `a = App {}`, diag.MissingAttribute,
 			&diag.Args{Schema: "App", Missing: []string{"image"}}},
 		{"union", head + `a = App {image = "nginx", env = "stage"}`, diag.TypeMismatch,
