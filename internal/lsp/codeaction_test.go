@@ -1,6 +1,7 @@
 package lsp
 
 import (
+	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
@@ -8,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 )
 
 const codeActionPkg = `schema App:
@@ -175,4 +178,36 @@ func applyAction(t *testing.T, src string, acts []*protocol.CodeAction, title st
 	}
 	t.Errorf("no action %q", title)
 	return src
+}
+
+// TestPolicyDiagnosticData: a failed `check:` of a stack, shown at the
+// developer's line, carries the code policy-check and the attribute, its
+// value and the bound as data.
+func TestPolicyDiagnosticData(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{})
+	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k"))
+	broken := strings.Replace(src, `    image = "ghcr.io/acme/storefront:1.4.0"`, "    image = \"ghcr.io/acme/storefront:1.4.0\"\n    replicas = 20", 1)
+	u, _ := s.open("shop/dev/main.k", broken)
+	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+		for _, d := range ds {
+			if d.Code == protocol.String("policy-check") {
+				return true
+			}
+		}
+		return false
+	})
+	for _, d := range ds {
+		if d.Code != protocol.String("policy-check") {
+			continue
+		}
+		data := decodeDiagData(d.Data)
+		want := &diag.Args{Schema: "Server", Attribute: "replicas", Value: "20", Bound: "1 <= replicas <= 10"}
+		if diff := cmp.Diff(want, data.Args); diff != "" {
+			t.Errorf("policy data (-want +got):\n%s", diff)
+		}
+		if d.Range.Start.Line != 5 {
+			t.Errorf("policy diagnostic on line %d, want 5 (replicas = 20)", d.Range.Start.Line)
+		}
+	}
 }
