@@ -15,18 +15,6 @@ func (e *evaluator) failCode(code diag.Code, args *diag.Args, kind diag.Kind, f 
 	panic(kclError{e.diagAt(kind, f, n, false, format, a...).WithCode(code, args)})
 }
 
-// srcText is the source text of n in f ("" when unknown).
-func srcText(f *syntax.File, n syntax.Node) string {
-	if f == nil || n == nil {
-		return ""
-	}
-	s, t := n.Pos().Offset, n.End().Offset
-	if s < 0 || t > len(f.Src) || s > t {
-		return ""
-	}
-	return string(f.Src[s:t])
-}
-
 // policyArgs describes the failed check expression test of schema d: the
 // attribute it tests (the left operand of a comparison, or the first
 // argument of a call such as len(x) or regex.match(x, …)), the attribute's
@@ -40,7 +28,7 @@ func (e *evaluator) policyArgs(sc *scope, d *schemaDef, test syntax.Expr) *diag.
 	cmp, ok := test.(*syntax.CompareExpr)
 	if !ok {
 		if attr := checkedAttr(test); attr != nil {
-			args.Attribute = srcText(sc.file, attr)
+			args.Attribute = sc.file.Text(attr)
 			args.Value = e.reprOf(sc, attr)
 		}
 		return args
@@ -61,7 +49,7 @@ func (e *evaluator) policyArgs(sc *scope, d *schemaDef, test syntax.Expr) *diag.
 			}
 		}
 		if attr != nil {
-			args.Attribute, args.Value, args.Bound = srcText(sc.file, attr), e.reprOf(sc, attr), srcText(sc.file, test)
+			args.Attribute, args.Value, args.Bound = sc.file.Text(attr), e.reprOf(sc, attr), sc.file.Text(test)
 		}
 		return args
 	}
@@ -77,7 +65,7 @@ func (e *evaluator) policyArgs(sc *scope, d *schemaDef, test syntax.Expr) *diag.
 	if attr == nil {
 		return args
 	}
-	args.Attribute = srcText(sc.file, attr)
+	args.Attribute = sc.file.Text(attr)
 	args.Value = e.reprOf(sc, attr)
 	switch op {
 	case syntax.IN:
@@ -87,11 +75,11 @@ func (e *evaluator) policyArgs(sc *scope, d *schemaDef, test syntax.Expr) *diag.
 					args.Allowed = nil
 					break
 				}
-				args.Allowed = append(args.Allowed, srcText(sc.file, el))
+				args.Allowed = append(args.Allowed, sc.file.Text(el))
 			}
 		}
 	case syntax.LT, syntax.LE, syntax.GT, syntax.GE, syntax.EQ, syntax.NE:
-		args.Bound = op.String() + " " + srcText(sc.file, right)
+		args.Bound = op.String() + " " + sc.file.Text(right)
 	}
 	return args
 }

@@ -763,16 +763,7 @@ func leftmostIdent(e syntax.Expr) *syntax.Ident {
 }
 
 // exprText returns the source text of a node.
-func exprText(f *syntax.File, n syntax.Node) string {
-	if f == nil || n == nil {
-		return ""
-	}
-	a, b := n.Pos().Offset, n.End().Offset
-	if a < 0 || b > len(f.Src) || a > b {
-		return ""
-	}
-	return string(f.Src[a:b])
-}
+func exprText(f *syntax.File, n syntax.Node) string { return f.Text(n) }
 
 // ---------------------------------------------------------------------------
 // Phase 3: resolve statements
