@@ -32,6 +32,16 @@ func diagCode(d *diag.Diagnostic) protocol.ProgressToken {
 	return protocol.String(d.Kind.Code())
 }
 
+// withData gives pd, converted from d, d's machine code, its data and, for
+// an unused import, the "unnecessary" tag editors grey out.
+func withData(pd protocol.Diagnostic, t *text, path string, d *diag.Diagnostic) protocol.Diagnostic {
+	pd.Code, pd.Data = diagCode(d), encodeDiagData(t, path, d)
+	if d.MachineCode() == diag.UnusedImport {
+		pd.Tags = protocol.NewDiagnosticTags(protocol.DiagnosticTagUnnecessary)
+	}
+	return pd
+}
+
 // encodeDiagData converts d's arguments and fixes for the document t of
 // path; nil when there is nothing to carry. A fix with an edit in another
 // file is left out.

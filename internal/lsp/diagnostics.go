@@ -181,9 +181,7 @@ func toProtocolDiags(t *text, path string, ds []*diag.Diagnostic, source string)
 		if m.Pos.File != "" && m.Pos.File != path {
 			continue
 		}
-		pd := toProtocolDiag(t, d, m, source)
-		pd.Code, pd.Data = diagCode(d), encodeDiagData(t, path, d)
-		out = append(out, pd)
+		out = append(out, withData(toProtocolDiag(t, d, m, source), t, path, d))
 	}
 	return out
 }
