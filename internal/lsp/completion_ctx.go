@@ -177,6 +177,10 @@ func cursorPath(f *syntax.File, off int) []syntax.Node {
 			return false
 		}
 		in := off <= end
+		if ce, isCfg := n.(*syntax.ConfigExpr); isCfg {
+			// Inside the braces: after `{`, before a closing `}`.
+			in = start < off && (off < end || (off == end && !closedConfig(src, ce)))
+		}
 		if !in && blanksBetween(src, end, off, false) {
 			switch n.(type) {
 			case *syntax.ConfigEntry, *syntax.ImportStmt, *syntax.AssignStmt, *syntax.UnificationStmt, *syntax.CallExpr:
