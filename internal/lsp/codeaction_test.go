@@ -211,3 +211,32 @@ func TestPolicyDiagnosticData(t *testing.T) {
 		}
 	}
 }
+
+// TestMissingAttributeFromStack: an instance of a stack without a required
+// attribute fails the evaluation with missing-attribute data, and the quick
+// fix built from it inserts the attribute.
+func TestMissingAttributeFromStack(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{})
+	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k"))
+	broken := strings.Replace(src, "    image = \"ghcr.io/acme/storefront:1.4.0\"\n", "", 1)
+	u, _ := s.open("shop/dev/main.k", broken)
+	var missing protocol.Diagnostic
+	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+		for _, d := range ds {
+			if d.Code == protocol.String("missing-attribute") {
+				missing = d
+				return true
+			}
+		}
+		return false
+	})
+	if args := decodeDiagData(missing.Data).Args; args == nil || args.Schema != "Server" || !cmp.Equal(args.Missing, []string{"image"}) {
+		t.Fatalf("missing-attribute data: %s", missing.Data)
+	}
+	acts := codeActions(t, s, u, missing)
+	title := "Add missing required attributes of Server: image"
+	if got := applyAction(t, broken, acts, title, u); !strings.Contains(got, "    image = \"\"\n}") {
+		t.Errorf("after the fix:\n%s", got)
+	}
+}
