@@ -184,6 +184,37 @@ const (
 	DuplicateName Code = "duplicate-name"
 	// SyntaxError: the scanner or parser could not read the source.
 	SyntaxError Code = "syntax-error"
+	// IllegalKey: a config key that is not a string.
+	IllegalKey Code = "illegal-key"
+	// UnsupportedOperand: an operator applied to types it does not take.
+	UnsupportedOperand Code = "unsupported-operand"
+	// ArgumentCount: a call with too many or too few positional arguments
+	// (Args.Name the function when known).
+	ArgumentCount Code = "argument-count"
+	// InvalidConversion: an `as` conversion between unrelated types
+	// (Args.Expected, Args.Actual).
+	InvalidConversion Code = "invalid-conversion"
+	// InvalidFormatSpec: a bad `${x: spec}` format spec.
+	InvalidFormatSpec Code = "invalid-format-spec"
+	// LoopVariables: a comprehension with a wrong number of variables.
+	LoopVariables Code = "loop-variables"
+	// InvalidInherit: a parent, mixin or protocol that cannot be one
+	// (Args.Name).
+	InvalidInherit Code = "invalid-inherit"
+	// FieldOverride: a schema attribute redeclared incompatibly with its
+	// parent's (Args.Name).
+	FieldOverride Code = "field-override"
+	// ImportCycle: modules that import each other.
+	ImportCycle Code = "import-cycle"
+	// InheritCycle: schemas that inherit from each other.
+	InheritCycle Code = "inherit-cycle"
+	// ParameterOrder: a parameter without default after one with.
+	ParameterOrder Code = "parameter-order"
+	// IndexSignature: an attribute in conflict with the schema's index
+	// signature (Args.Name).
+	IndexSignature Code = "index-signature"
+	// UnknownDecorator: a decorator KCL does not have (Args.Name).
+	UnknownDecorator Code = "unknown-decorator"
 )
 
 // Args are a diagnostic's structured arguments; every field is optional.

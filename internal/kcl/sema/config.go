@@ -275,7 +275,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 			kt := sym.Type
 			st.pkg.types[k] = kt
 			if kt != nil && !kt.IsAny() && !kt.IsStrLike() {
-				st.errorf(diag.IllegalAttributeError, f, k, "A attribute must be string type, got '%s'", kt)
+				st.errorf(diag.IllegalAttributeError, f, k, "A attribute must be string type, got '%s'", kt).WithCode(diag.IllegalKey, nil)
 			}
 			vt := TAny
 			if en.Value != nil {
@@ -321,7 +321,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 			}
 		}
 		if !kt.IsAny() && !kt.IsStrLike() && kt.Kind != KUnion {
-			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", kt)
+			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", kt).WithCode(diag.IllegalKey, nil)
 		}
 		return kt, vt
 	}

@@ -84,7 +84,8 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 		xt := st.expr(e.X, ev, nil)
 		tt := st.typeExpr(f, ev, e.Type)
 		if !xt.IsAny() && !tt.IsAny() && !castable(xt, tt) {
-			st.errorf(diag.TypeError, f, e, "Conversion of type '%s' to type '%s' may be a mistake because neither type sufficiently overlaps with the other", xt, tt)
+			st.errorf(diag.TypeError, f, e, "Conversion of type '%s' to type '%s' may be a mistake because neither type sufficiently overlaps with the other", xt, tt).
+				WithCode(diag.InvalidConversion, &diag.Args{Expected: tt.String(), Actual: xt.String()})
 		}
 		return tt
 	case *syntax.IfExpr:
@@ -109,7 +110,7 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 						if fv.X != nil {
 							at = fv.X
 						}
-						st.errorf(diag.CompileError, f, at, "%s is a invalid format spec", spec)
+						st.errorf(diag.CompileError, f, at, "%s is a invalid format spec", spec).WithCode(diag.InvalidFormatSpec, nil)
 					}
 				}
 			}
@@ -467,7 +468,7 @@ func (st *pkgState) loopVars(f *syntax.File, sc *Scope, vars []*syntax.Ident, it
 		if vars[1] != nil {
 			pos = spanNode{vars[1].End(), vars[1].End()}
 		}
-		st.errorf(diag.CompileError, f, pos, "the number of loop variables is %d, which can only be 1 or 2", len(vars))
+		st.errorf(diag.CompileError, f, pos, "the number of loop variables is %d, which can only be 1 or 2", len(vars)).WithCode(diag.LoopVariables, nil)
 	}
 	var types []*Type
 	switch it.Kind {
@@ -587,7 +588,8 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 	}
 	nPos := len(args)
 	if nPos > len(sig.Params) {
-		st.errorf(diag.CompileError, f, args[len(sig.Params)], "\"%s\" takes %d positional argument but %d were given", name, len(sig.Params), nPos)
+		st.errorf(diag.CompileError, f, args[len(sig.Params)], "\"%s\" takes %d positional argument but %d were given", name, len(sig.Params), nPos).
+			WithCode(diag.ArgumentCount, &diag.Args{Name: name})
 		return
 	}
 	set := map[string]bool{}
@@ -641,7 +643,7 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 		if required == 1 {
 			plural = ""
 		}
-		st.errorf(diag.CompileError, f, at, "expected %d positional argument%s, found %d", required, plural, required-missing)
+		st.errorf(diag.CompileError, f, at, "expected %d positional argument%s, found %d", required, plural, required-missing).WithCode(diag.ArgumentCount, nil)
 	}
 }
 
@@ -797,7 +799,7 @@ func (st *pkgState) binary(e *syntax.BinaryExpr, ev env, expected *Type) *Type {
 		t, ok = rt, true
 	}
 	if !ok {
-		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt)
+		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt).WithCode(diag.UnsupportedOperand, nil)
 	}
 	return t
 }
@@ -900,7 +902,7 @@ func (st *pkgState) checkCompare(f *syntax.File, e *syntax.CompareExpr, op synta
 	if (num(l) && num(r)) || (l.Kind == r.Kind && l.Kind == KStr) || l.Kind == KNone || r.Kind == KNone {
 		return
 	}
-	st.errorf(diag.TypeError, f, e.Left, "unsupported operand type(s) for %s: '%s' and '%s'", op, lt, rt)
+	st.errorf(diag.TypeError, f, e.Left, "unsupported operand type(s) for %s: '%s' and '%s'", op, lt, rt).WithCode(diag.UnsupportedOperand, nil)
 }
 
 // castable reports whether `x as T` can succeed: some member of one side
