@@ -8,6 +8,14 @@
 //		Pos: diag.Pos{File: "main.k", Line: 3, Col: 5}, Text: "expected int, got str"}}}
 //
 // A *Diagnostic is an error; a List collects several.
+//
+// Besides the text, a diagnostic carries data for tools: a stable machine
+// Code ("unknown-name", "policy-check" …), structured Args (the unknown
+// name, the schema, the missing attributes, the expected and actual types,
+// the allowed values) and suggested Fixes as text edits. The language
+// server passes them on as the protocol diagnostic's code and data and
+// builds its quick fixes from them; the rendered text never changes with
+// them.
 package diag
 
 import (
