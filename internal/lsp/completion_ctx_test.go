@@ -1,8 +1,12 @@
 package lsp
 
 import (
+	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"go.lsp.dev/protocol"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
@@ -56,5 +60,36 @@ func TestCompletionContext(t *testing.T) {
 		if (cx.kind == ckKey || cx.kind == ckValue) && cx.config == nil {
 			t.Errorf("%q: no config block", c.src)
 		}
+	}
+}
+
+// TestCompletionInBrokenStackFile: in a stack file being typed, an
+// unterminated option("… offers the stack's option keys, and a new line of
+// an unfinished instance offers the attributes still to set.
+func TestCompletionInBrokenStackFile(t *testing.T) {
+	dir := copyExamples(t)
+	s := startSession(t, dir, Options{})
+	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k"))
+	cut := strings.Index(src, `option("db_password")`) + len(`option("`)
+	broken := src[:cut] // ends inside the unterminated string of an unclosed block
+	u, _ := s.open("shop/dev/main.k", broken)
+	res, err := s.server.Completion(s.ctx, &protocol.CompletionParams{TextDocumentPositionParams: tdp(u, newText(broken).position(len(broken)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := labels(res); !slices.Contains(got, "db_password") || !slices.Contains(got, "env") {
+		t.Errorf("option keys: %v", got)
+	}
+	// A new line after the image, with the block left open.
+	prev := broken
+	broken = src[:strings.Index(src, "    env: {")] + "    "
+	s.change(u, 2, protocol.Range{End: newText(prev).position(len(prev))}, broken)
+	res, err = s.server.Completion(s.ctx, &protocol.CompletionParams{TextDocumentPositionParams: tdp(u, newText(broken).position(len(broken)))})
+	if err != nil {
+		t.Fatal(err)
+	}
+	got := labels(res)
+	if !slices.Contains(got, "replicas") || slices.Contains(got, "image") || slices.Contains(got, "lambda") {
+		t.Errorf("attributes in the unfinished block: %v", got)
 	}
 }
