@@ -31,7 +31,7 @@ const (
 	cmdDestroy = "konfig.destroy" // destroy, after the user confirms
 )
 
-var allCommands = []string{cmdPreview, cmdDiff, cmdApply, cmdDestroy}
+var allCommands = []string{cmdPreview, cmdDiff, cmdApply, cmdDestroy, cmdNewStack}
 
 // commandResult is what the commands return: a title, a text to show (YAML
 // or diff) and, for apply and destroy, the summary.
@@ -76,6 +76,9 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCommandParams) (protocol.LSPAny, error) {
 	if err := s.commandAllowed(params.Command); err != nil {
 		return nil, err
+	}
+	if params.Command == cmdNewStack {
+		return s.newStackCommand(ctx, params)
 	}
 	if len(params.Arguments) != 1 {
 		return nil, fmt.Errorf("%s takes one argument (a document URI or a stack directory), got %d", params.Command, len(params.Arguments))
