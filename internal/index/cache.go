@@ -103,6 +103,7 @@ func (ix *Index) Save() error {
 	if p == "" {
 		return nil
 	}
+	ix.flush()
 	ix.mu.RLock()
 	entries := make([]cacheEntry, 0, len(ix.files))
 	seen := map[[32]byte]bool{}

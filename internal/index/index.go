@@ -128,6 +128,13 @@ func (ix *Index) WaitReady(ctx context.Context) error {
 	}
 }
 
+// Dirty reports changes since the index was last saved.
+func (ix *Index) Dirty() bool {
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	return ix.dirty || len(ix.pending) > 0
+}
+
 // Files returns the number of indexed files.
 func (ix *Index) Files() int {
 	ix.mu.RLock()

@@ -12,10 +12,14 @@ import (
 
 // Symbols answers workspace/symbol: the schemas, rules, type aliases and
 // top-level names of every .k file under the workspace roots whose name
-// contains the query (case-insensitive), schemas first. Files are parsed
-// through the parse cache, so only changed files are parsed again.
+// contains the query (case-insensitive), schemas first: from the workspace
+// index, or while it is being built by parsing the files (through the
+// parse cache).
 func (s *server) Symbols(ctx context.Context, params *protocol.WorkspaceSymbolParams) (protocol.WorkspaceSymbolResult, error) {
 	snap := s.session.snapshot()
+	if out, ok := s.indexSymbols(ctx, snap, params.Query); ok {
+		return out, nil
+	}
 	q := strings.ToLower(params.Query)
 	out := protocol.SymbolInformationSlice{}
 	for _, root := range snap.roots {
@@ -71,8 +75,34 @@ func (s *server) Symbols(ctx context.Context, params *protocol.WorkspaceSymbolPa
 		}
 		return out[i].Name < out[j].Name
 	})
-	if len(out) > 500 {
-		out = out[:500]
+	if len(out) > maxWorkspaceSymbols {
+		out = out[:maxWorkspaceSymbols]
 	}
 	return out, nil
+}
+
+// maxWorkspaceSymbols bounds a workspace/symbol answer.
+const maxWorkspaceSymbols = 500
+
+// indexSymbols answers workspace/symbol from the workspace indexes; false
+// while one is being built.
+func (s *server) indexSymbols(ctx context.Context, snap *snapshot, query string) (protocol.SymbolInformationSlice, bool) {
+	out := protocol.SymbolInformationSlice{}
+	for _, root := range snap.roots {
+		ix := s.readyIndex(snap, root)
+		if ix == nil {
+			return nil, false
+		}
+		for _, sym := range ix.Symbols(ctx, query, maxWorkspaceSymbols) {
+			container := strings.TrimSuffix(filepath.Base(sym.Path), ".k")
+			out = append(out, protocol.SymbolInformation{
+				BaseSymbolInformation: protocol.BaseSymbolInformation{Name: sym.Name, Kind: symbolKind(sym.Kind), ContainerName: &container},
+				Location:              protocol.Location{URI: pathURI(sym.Path), Range: indexRange(sym.Span)},
+			})
+		}
+	}
+	if len(out) > maxWorkspaceSymbols {
+		out = out[:maxWorkspaceSymbols]
+	}
+	return out, true
 }

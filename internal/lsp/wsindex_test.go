@@ -1,0 +1,151 @@
+package lsp
+
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+
+	"go.lsp.dev/protocol"
+	"go.lsp.dev/uri"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
+)
+
+func init() {
+	// Tests do not persist workspace indexes in the user's cache directory
+	// (internal/index tests the persistence).
+	indexCacheDir = func() string { return "" }
+}
+
+// TestWorkspaceReferencesAndRename: references and rename of schema
+// Server (frontend/server.k) reach every stack of the corpus Konfig, not
+// only the stacks of the open file; the index is built with $/progress.
+func TestWorkspaceReferencesAndRename(t *testing.T) {
+	konfigDir := filepath.Join(testutil.CorpusDir(t), "konfig")
+	yes := true
+	tc := &testClient{progressEnded: make(chan struct{}, 8)}
+	s := startSessionWith(t, konfigDir, Options{Debounce: 1}, tc, protocol.ClientCapabilities{Window: &protocol.WindowClientCapabilities{WorkDoneProgress: &yes}})
+	u, src := s.open("base/pkg/kusion_models/kube/frontend/server.k")
+	pos := findPos(t, src, "schema Server", len("schema "))
+
+	refs, err := s.server.References(s.ctx, &protocol.ReferenceParams{
+		TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: pos},
+		Context:                    protocol.ReferenceContext{IncludeDeclaration: true},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	files := map[uri.URI]bool{}
+	for _, r := range refs {
+		files[r.URI] = true
+	}
+	// 52 in 48 files: internal/index's TestServerReferences compares them
+	// with an independent count. While the index is being built, the
+	// answer comes from the open file's stacks only.
+	if len(refs) < 52 || len(files) < 48 {
+		t.Errorf("references of schema Server: %d in %d files, want 52 in 48", len(refs), len(files))
+	}
+
+	prep, err := s.server.PrepareRename(s.ctx, &protocol.PrepareRenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: pos}})
+	if err != nil {
+		t.Fatalf("prepareRename: %v", err)
+	}
+	if ph, ok := prep.(*protocol.PrepareRenamePlaceholder); !ok || ph.Placeholder != "Server" {
+		t.Errorf("prepareRename: %#v", prep)
+	}
+	edit, err := s.server.Rename(s.ctx, &protocol.RenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: pos}, NewName: "ServerX"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, es := range edit.Changes {
+		n += len(es)
+	}
+	if n != len(refs) || len(edit.Changes) != len(files) {
+		t.Errorf("rename: %d edits in %d files, want %d in %d", n, len(edit.Changes), len(refs), len(files))
+	}
+
+	// Implementations: every config instantiating Server.
+	impl, err := s.server.Implementation(s.ctx, &protocol.ImplementationParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: pos}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if locs, ok := impl.(protocol.LocationSlice); !ok || len(locs) < 45 {
+		t.Errorf("implementations of Server: %#v", impl)
+	}
+
+	// An attribute read from a value of unknown type: rename refuses.
+	apos := findPos(t, src, "    mainContainer: container.Main\n", len("    "))
+	if _, err := s.server.PrepareRename(s.ctx, &protocol.PrepareRenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: apos}}); err == nil || !strings.Contains(err.Error(), "type is not known") {
+		t.Errorf("prepareRename of mainContainer: %v", err)
+	}
+
+	// A stack file that does not parse, which uses Server: rename refuses.
+	bu, bsrc := s.open("appops/guestbook/base/base.k")
+	s.change(bu, 2, protocol.Range{Start: newText(bsrc).position(len(bsrc)), End: newText(bsrc).position(len(bsrc))}, "\nbroken: frontend.Server {\n")
+	if _, err := s.server.PrepareRename(s.ctx, &protocol.PrepareRenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: pos}}); err == nil || !strings.Contains(err.Error(), "syntax errors") {
+		t.Errorf("prepareRename with a broken stack file: %v", err)
+	}
+
+	// workspace/symbol from the index.
+	res, err := s.server.Symbols(s.ctx, &protocol.WorkspaceSymbolParams{Query: "ServerBackend"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if syms := res.(protocol.SymbolInformationSlice); len(syms) == 0 || syms[0].Name != "ServerBackend" || syms[0].Kind != protocol.SymbolKindStruct {
+		t.Errorf("workspace symbols: %#v", res)
+	}
+
+	// The build reported its progress.
+	<-tc.progressEnded
+	tc.mu.Lock()
+	progress := strings.Join(tc.progress, "\n")
+	tc.mu.Unlock()
+	if !strings.Contains(progress, "begin") || !strings.Contains(progress, "end") {
+		t.Errorf("no $/progress of the index build: %s", progress)
+	}
+}
+
+// TestRenameLocalAndFileChange: a local name is renamed from the program;
+// a file created on disk reaches the index through watched-file events.
+func TestRenameLocalAndFileChange(t *testing.T) {
+	dir := writeFiles(t, map[string]string{
+		"kcl.mod":       "[package]\nname = \"t\"\n",
+		"models/app.k":  "schema App:\n    name: str\n",
+		"stack/main.k":  "import models\n\nf = lambda x: int {\n    x + 1\n}\napp = models.App {name = \"a\"}\n",
+		"stack/other.k": "import models\n\nb = models.App {name = \"b\"}\n",
+	})
+	s := startSession(t, dir, Options{})
+	u, src := s.open("stack/main.k")
+	edit, err := s.server.Rename(s.ctx, &protocol.RenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: findPos(t, src, "x + 1", 0)}, NewName: "y"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if es := edit.Changes[u]; len(edit.Changes) != 1 || len(es) != 2 {
+		t.Errorf("rename of a lambda parameter: %#v", edit.Changes)
+	}
+	refs := func() int {
+		r, err := s.server.References(s.ctx, &protocol.ReferenceParams{
+			TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: findPos(t, src, "models.App", len("models."))},
+			Context:                    protocol.ReferenceContext{IncludeDeclaration: true},
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return len(r)
+	}
+	if n := refs(); n != 3 {
+		t.Errorf("references of App: %d, want 3", n)
+	}
+	p := filepath.Join(dir, "stack", "third.k")
+	if err := os.WriteFile(p, []byte("import models\n\nc = models.App {name = \"c\"}\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.server.DidChangeWatchedFiles(s.ctx, &protocol.DidChangeWatchedFilesParams{Changes: []protocol.FileEvent{{URI: pathURI(p), Type: protocol.FileChangeTypeCreated}}}); err != nil {
+		t.Fatal(err)
+	}
+	if n := refs(); n != 4 {
+		t.Errorf("references of App after a new file: %d, want 4", n)
+	}
+}
