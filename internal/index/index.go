@@ -145,7 +145,8 @@ func (ix *Index) Files() int {
 // IsSource reports whether the index covers a file of this name.
 func IsSource(path string) bool { return strings.HasSuffix(path, ".k") }
 
-// Progress receives Build's progress: files done of total.
+// Progress receives Build's progress: files done of total (first 0 of
+// total once the files are listed; never for a tree without .k files).
 type Progress func(done, total int)
 
 // Build reads every .k file beneath the root (through the sandbox), takes
@@ -170,9 +171,13 @@ func (ix *Index) Build(ctx context.Context, progress Progress) error {
 	if err := ctx.Err(); err != nil {
 		return err
 	}
+	if progress != nil && len(paths) > 0 {
+		progress(0, len(paths))
+	}
 	cached := ix.loadCache()
 	files := make([]*file, len(paths))
 	var done atomic.Int64
+	var progressMu sync.Mutex // progress is called from one goroutine at a time
 	work := make(chan int)
 	var wg sync.WaitGroup
 	workers := max(1, runtime.GOMAXPROCS(0))
@@ -183,7 +188,9 @@ func (ix *Index) Build(ctx context.Context, progress Progress) error {
 			for i := range work {
 				files[i] = ix.read(fsys, paths[i], nil, cached)
 				if n := done.Add(1); progress != nil && (n%512 == 0 || int(n) == len(paths)) {
+					progressMu.Lock()
 					progress(int(n), len(paths))
+					progressMu.Unlock()
 				}
 			}
 		}()

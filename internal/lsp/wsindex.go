@@ -55,9 +55,14 @@ func (s *server) startIndex() {
 	for _, ix := range started {
 		s.goBackground(func(bg context.Context) {
 			start := time.Now()
-			p := s.startProgress(bg, nil, "Indexing workspace")
+			// Progress once there are files to index (none for an empty
+			// workspace).
+			var p *progress
 			last := time.Now()
 			err := ix.Build(bg, func(done, total int) {
+				if p == nil {
+					p = s.startProgress(bg, nil, "Indexing workspace")
+				}
 				if time.Since(last) > 200*time.Millisecond || done == total {
 					last = time.Now()
 					p.report(fmt.Sprintf("%d of %d files", done, total), uint32(done*100/max(total, 1)))
@@ -70,7 +75,9 @@ func (s *server) startIndex() {
 			} else {
 				s.log.Info("workspace index", "root", ix.Root(), "files", ix.Files(), "parsed", ix.Parses(), "cached", ix.CacheHits(), "elapsed", time.Since(start))
 			}
-			p.end(msg)
+			if p != nil {
+				p.end(msg)
+			}
 			<-bg.Done()
 			// Keep the edits made since the build for the next start.
 			if ix.Dirty() {

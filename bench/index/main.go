@@ -1,0 +1,130 @@
+// Command index measures the workspace index (internal/index) on a Konfig
+// tree: a cold build (empty cache: every file parsed, the cache written),
+// then a warm build (a new process reading the persisted cache: nothing
+// parsed), each in its own process so its peak RSS is its own; and the
+// references of schema Server from the corpus's frontend/server.k.
+//
+//	go run ./bench/index ~/.cache/konfig-lsp/scale/300k
+//
+// The cache goes to a temporary directory (-cache to choose), not the
+// user's cache directory.
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"flag"
+	"fmt"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"time"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/index"
+)
+
+func main() {
+	phase := flag.String("phase", "", "cold or warm (internal: one phase in this process)")
+	cache := flag.String("cache", "", "cache directory (default: a new temporary directory)")
+	flag.Parse()
+	if flag.NArg() != 1 {
+		fmt.Fprintln(os.Stderr, "usage: index [-cache DIR] KONFIG_DIR")
+		os.Exit(2)
+	}
+	root, err := filepath.Abs(flag.Arg(0))
+	if err != nil {
+		fail(err)
+	}
+	if *phase != "" {
+		run(root, *cache, *phase)
+		return
+	}
+	dir := *cache
+	if dir == "" {
+		if dir, err = os.MkdirTemp("", "index-bench-"); err != nil {
+			fail(err)
+		}
+		defer os.RemoveAll(dir)
+	}
+	for _, ph := range []string{"cold", "warm"} {
+		cmd := exec.Command(os.Args[0], "-phase", ph, "-cache", dir, root)
+		cmd.Stdout, cmd.Stderr = os.Stdout, os.Stderr
+		if err := cmd.Run(); err != nil {
+			fail(err)
+		}
+	}
+}
+
+func run(root, cacheDir, phase string) {
+	ix := index.New(root, cacheDir)
+	if phase == "cold" {
+		_ = os.Remove(ix.CachePath())
+	}
+	start := time.Now()
+	if err := ix.Build(context.Background(), nil); err != nil {
+		fail(err)
+	}
+	elapsed := time.Since(start)
+	var size int64
+	if fi, err := os.Stat(ix.CachePath()); err == nil {
+		size = fi.Size()
+	}
+	runtime.GC()
+	var ms runtime.MemStats
+	runtime.ReadMemStats(&ms)
+	refs, refTime := serverRefs(ix)
+	fmt.Printf("%s: %d files in %.2fs (%d parsed, %d from the cache); cache file %.1f MiB; heap after GC %.0f MiB; peak RSS %s; references of frontend.Server: %d in %.0f ms\n",
+		phase, ix.Files(), elapsed.Seconds(), ix.Parses(), ix.CacheHits(), float64(size)/(1<<20),
+		float64(ms.HeapAlloc)/(1<<20), status("VmHWM"), refs, refTime.Seconds()*1000)
+}
+
+// serverRefs counts the references of schema Server of the corpus model
+// (frontend/server.k), the first one found below the root.
+func serverRefs(ix *index.Index) (int, time.Duration) {
+	var path string
+	_ = filepath.WalkDir(ix.Root(), func(p string, d os.DirEntry, err error) error {
+		if err == nil && path == "" && strings.HasSuffix(p, filepath.Join("kube", "frontend", "server.k")) {
+			path = p
+			return filepath.SkipAll
+		}
+		return nil
+	})
+	src, err := os.ReadFile(path)
+	if err != nil {
+		return 0, 0
+	}
+	i := bytes.Index(src, []byte("schema Server"))
+	if i < 0 {
+		return 0, 0
+	}
+	start := time.Now()
+	tg, ok := ix.At(path, i+len("schema "))
+	if !ok {
+		return 0, 0
+	}
+	return len(ix.References(tg.Key)), time.Since(start)
+}
+
+// status returns a field of /proc/self/status ("?" elsewhere).
+func status(field string) string {
+	f, err := os.Open("/proc/self/status")
+	if err != nil {
+		return "?"
+	}
+	defer f.Close()
+	sc := bufio.NewScanner(f)
+	for sc.Scan() {
+		if k, v, ok := strings.Cut(sc.Text(), ":"); ok && k == field {
+			return strings.TrimSpace(v)
+		}
+	}
+	return "?"
+}
+
+func fail(err error) {
+	fmt.Fprintln(os.Stderr, "index:", err)
+	os.Exit(1)
+}
