@@ -8,6 +8,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"time"
 	"unicode/utf8"
 )
 
@@ -15,7 +16,7 @@ import (
 // magic or version is ignored. Bump the version with any change of Facts.
 const (
 	cacheMagic   = "konfig-lsp workspace index"
-	cacheVersion = 1
+	cacheVersion = 2
 	// maxCacheFile bounds the cache file read.
 	maxCacheFile = 1 << 30
 )
@@ -34,11 +35,53 @@ type cacheHeader struct {
 	Magic   string
 	Version int
 	Root    string
+	// SavedAt (Unix ns) is when the cache was written: a stamp this close
+	// to it is not trusted (the file may have changed again within the
+	// clock's granularity), so such a file is read and hashed.
+	SavedAt int64
 }
 
+// cacheEntry is one distinct content's facts.
 type cacheEntry struct {
 	Hash  [32]byte
 	Facts *Facts
+}
+
+// cacheStamp records the stamp a path had when its content had Hash.
+type cacheStamp struct {
+	Path  string // relative to the root, slash-separated
+	Size  int64
+	MTime int64
+	Hash  [32]byte
+}
+
+// racyWindow is how close to SavedAt a stamp must not be to be trusted.
+const racyWindow = int64(2e9)
+
+// cache is a loaded cache file.
+type cache struct {
+	facts   map[[32]byte]*Facts
+	stamps  map[string]cacheStamp
+	savedAt int64
+}
+
+func (c *cache) get(h [32]byte) *Facts {
+	if c == nil {
+		return nil
+	}
+	return c.facts[h]
+}
+
+// stamped returns the content hash recorded for rel when its stamp was st.
+func (c *cache) stamped(rel string, st stamp) ([32]byte, bool) {
+	if c == nil || st.Size <= 0 {
+		return [32]byte{}, false
+	}
+	s, ok := c.stamps[rel]
+	if !ok || s.Size != st.Size || s.MTime != st.MTime || c.savedAt-st.MTime < racyWindow {
+		return [32]byte{}, false
+	}
+	return s.Hash, true
 }
 
 // CachePath returns the cache file of the index ("" without a cache
@@ -53,7 +96,7 @@ func (ix *Index) CachePath() string {
 
 // loadCache reads the persisted entries; any problem (missing, foreign,
 // corrupt, too large) gives none.
-func (ix *Index) loadCache() (out map[[32]byte]*Facts) {
+func (ix *Index) loadCache() (out *cache) {
 	p := ix.CachePath()
 	if p == "" {
 		return nil
@@ -83,15 +126,23 @@ func (ix *Index) loadCache() (out map[[32]byte]*Facts) {
 	if dec.Decode(&n) != nil || n < 0 {
 		return nil
 	}
-	out = make(map[[32]byte]*Facts, min(n, 1<<20))
+	out = &cache{facts: make(map[[32]byte]*Facts, min(n, 1<<20)), savedAt: h.SavedAt}
 	for range n {
 		var e cacheEntry
 		if dec.Decode(&e) != nil {
 			return nil
 		}
 		if e.Facts != nil {
-			out[e.Hash] = e.Facts
+			out.facts[e.Hash] = e.Facts
 		}
+	}
+	var stamps []cacheStamp
+	if dec.Decode(&stamps) != nil {
+		return nil
+	}
+	out.stamps = make(map[string]cacheStamp, len(stamps))
+	for _, s := range stamps {
+		out.stamps[s.Path] = s
 	}
 	return out
 }
@@ -106,9 +157,16 @@ func (ix *Index) Save() error {
 	ix.flush()
 	ix.mu.RLock()
 	entries := make([]cacheEntry, 0, len(ix.files))
+	var stamps []cacheStamp
 	seen := map[[32]byte]bool{}
 	for _, f := range ix.files {
-		if f.unreadable || seen[f.hash] {
+		if f.unreadable {
+			continue
+		}
+		if f.stamp.Size > 0 {
+			stamps = append(stamps, cacheStamp{Path: ix.rel(f.path), Size: f.stamp.Size, MTime: f.stamp.MTime, Hash: f.hash})
+		}
+		if seen[f.hash] {
 			continue
 		}
 		seen[f.hash] = true
@@ -126,12 +184,15 @@ func (ix *Index) Save() error {
 	defer os.Remove(tmp.Name())
 	w := bufio.NewWriter(tmp)
 	enc := gob.NewEncoder(w)
-	err = enc.Encode(cacheHeader{Magic: cacheMagic, Version: cacheVersion, Root: ix.root})
+	err = enc.Encode(cacheHeader{Magic: cacheMagic, Version: cacheVersion, Root: ix.root, SavedAt: time.Now().UnixNano()})
 	if err == nil {
 		err = enc.Encode(len(entries))
 	}
 	for i := 0; err == nil && i < len(entries); i++ {
 		err = enc.Encode(&entries[i])
+	}
+	if err == nil {
+		err = enc.Encode(stamps)
 	}
 	if err == nil {
 		err = w.Flush()

@@ -48,11 +48,18 @@ type Key struct {
 	Dir, Name, Attr string
 }
 
+// stamp is a file's size and modification time: a file whose stamp is the
+// one recorded with its content hash in the cache is not read again.
+type stamp struct {
+	Size, MTime int64
+}
+
 // file is one indexed file.
 type file struct {
 	path  string
 	dir   string
 	hash  [32]byte
+	stamp stamp // zero when unknown (an open buffer)
 	facts *Facts
 	// unreadable: the file could not be read (too large, refused).
 	unreadable bool
@@ -186,7 +193,7 @@ func (ix *Index) Build(ctx context.Context, progress Progress) error {
 		go func() {
 			defer wg.Done()
 			for i := range work {
-				files[i] = ix.read(fsys, paths[i], nil, cached)
+				files[i] = ix.read(fsys, paths[i].path, paths[i].stamp, nil, cached)
 				if n := done.Add(1); progress != nil && (n%512 == 0 || int(n) == len(paths)) {
 					progressMu.Lock()
 					progress(int(n), len(paths))
@@ -226,7 +233,12 @@ func (ix *Index) Build(ctx context.Context, progress Progress) error {
 
 // walk lists the .k files and kcl.mod directories beneath root, skipping
 // hidden directories and symbolic links.
-func walk(ctx context.Context, fsys *sandbox.FS, root string) (paths []string, mods map[string]bool) {
+type listed struct {
+	path  string
+	stamp stamp
+}
+
+func walk(ctx context.Context, fsys *sandbox.FS, root string) (paths []listed, mods map[string]bool) {
 	mods = map[string]bool{}
 	var rec func(dir string, depth int)
 	rec = func(dir string, depth int) {
@@ -249,7 +261,11 @@ func walk(ctx context.Context, fsys *sandbox.FS, root string) (paths []string, m
 			case n == "kcl.mod":
 				mods[dir] = true
 			case IsSource(n) && e.Type().IsRegular():
-				paths = append(paths, p)
+				l := listed{path: p}
+				if fi, err := e.Info(); err == nil {
+					l.stamp = stamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+				}
+				paths = append(paths, l)
 			}
 		}
 	}
@@ -258,10 +274,19 @@ func walk(ctx context.Context, fsys *sandbox.FS, root string) (paths []string, m
 }
 
 // read indexes one file: src when given, else its content read through
-// fsys; facts come from cached when the content hash is there.
-func (ix *Index) read(fsys *sandbox.FS, path string, src []byte, cached map[[32]byte]*Facts) *file {
+// fsys (unless the cache recorded the same stamp with its hash); facts
+// come from the cache when the content hash is there.
+func (ix *Index) read(fsys *sandbox.FS, path string, st stamp, src []byte, cached *cache) *file {
 	f := &file{path: path, dir: filepath.Dir(path)}
 	if src == nil {
+		f.stamp = st
+		if h, ok := cached.stamped(ix.rel(path), st); ok {
+			if c := cached.facts[h]; c != nil && valid(c, int(st.Size)) {
+				ix.cacheHits.Add(1)
+				f.hash, f.facts = h, c
+				return f
+			}
+		}
 		var err error
 		src, err = fsys.ReadFile(path)
 		if err != nil {
@@ -271,7 +296,7 @@ func (ix *Index) read(fsys *sandbox.FS, path string, src []byte, cached map[[32]
 		}
 	}
 	f.hash = sha256.Sum256(src)
-	if c := cached[f.hash]; c != nil && valid(c, len(src)) {
+	if c := cached.get(f.hash); c != nil && valid(c, len(src)) {
 		ix.cacheHits.Add(1)
 		f.facts = c
 		return f
@@ -412,7 +437,13 @@ func (ix *Index) flush() {
 		if old != nil && src != nil && old.hash == sha256.Sum256(src) {
 			continue
 		}
-		read = append(read, ix.read(fsys, p, src, nil))
+		var st stamp
+		if src == nil {
+			if fi, err := fsys.Lstat(p); err == nil {
+				st = stamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
+			}
+		}
+		read = append(read, ix.read(fsys, p, st, src, nil))
 	}
 	var mods map[string]bool
 	if rescanMods {

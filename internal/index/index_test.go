@@ -325,6 +325,28 @@ func TestWarmRestart(t *testing.T) {
 	if diff := cmp.Diff(cold.References(key), warm.References(key)); diff != "" {
 		t.Errorf("warm answers differ:\n%s", diff)
 	}
+
+	// In a copy (fresh modification times: read and hashed, not
+	// trusted by stamp), one changed file is the only one parsed.
+	copyRoot := t.TempDir()
+	copyTree(t, root, copyRoot)
+	build(t, copyRoot, cache)
+	p := filepath.Join(copyRoot, "appops/guestbook/base/base.k")
+	data, _ := os.ReadFile(p)
+	if err := os.WriteFile(p, append(data, "\nextra: frontend.Server {}\n"...), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	again := build(t, copyRoot, cache)
+	if again.Parses() != 1 || again.CacheHits() != int64(again.Files()-1) {
+		t.Errorf("after changing one file: %d parsed, %d from the cache, of %d", again.Parses(), again.CacheHits(), again.Files())
+	}
+	if n, m := len(again.References(key2(t, again))), len(warm.References(key)); n != m+1 {
+		t.Errorf("after changing one file: %d references, want %d", n, m+1)
+	}
+}
+
+func key2(t *testing.T, ix *index.Index) index.Key {
+	return targetAt(t, ix, serverFile, "schema Server", len("schema ")).Key
 }
 
 // TestCorruptCache: a corrupt, truncated or foreign cache file is ignored.
