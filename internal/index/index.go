@@ -174,14 +174,17 @@ func (ix *Index) Build(ctx context.Context, progress Progress) error {
 		return err
 	}
 	defer fsys.Close()
+	// The cache loads while the tree is listed.
+	loaded := make(chan *cache, 1)
+	go func() { loaded <- ix.loadCache() }()
 	paths, mods := walk(ctx, fsys, ix.root)
+	cached := <-loaded
 	if err := ctx.Err(); err != nil {
 		return err
 	}
 	if progress != nil && len(paths) > 0 {
 		progress(0, len(paths))
 	}
-	cached := ix.loadCache()
 	files := make([]*file, len(paths))
 	var done atomic.Int64
 	var progressMu sync.Mutex // progress is called from one goroutine at a time
@@ -306,19 +309,18 @@ func (ix *Index) read(fsys *sandbox.FS, path string, st stamp, src []byte, cache
 	return f
 }
 
-// names returns the names a file declares or uses.
-func (f *file) names() map[string]struct{} {
-	m := map[string]struct{}{}
-	for _, d := range f.facts.Decls {
-		m[d.Name] = struct{}{}
+// eachName calls fn with every name the file declares or uses (some more
+// than once).
+func (f *file) eachName(fn func(string)) {
+	for i := range f.facts.Decls {
+		fn(f.facts.Decls[i].Name)
 	}
-	for _, u := range f.facts.Uses {
-		m[u.Name] = struct{}{}
+	for i := range f.facts.Uses {
+		fn(f.facts.Uses[i].Name)
 	}
-	for _, d := range f.facts.Dynamic {
-		m[d.Name] = struct{}{}
+	for i := range f.facts.Dynamic {
+		fn(f.facts.Dynamic[i].Name)
 	}
-	return m
 }
 
 // install puts f in the index in place of the file of the same path.
@@ -332,14 +334,14 @@ func (ix *Index) install(f *file) {
 		ix.dirs[f.dir] = d
 	}
 	d[f.path] = f
-	for n := range f.names() {
+	f.eachName(func(n string) {
 		s := ix.byName[n]
 		if s == nil {
 			s = map[*file]struct{}{}
 			ix.byName[n] = s
 		}
 		s[f] = struct{}{}
-	}
+	})
 	ix.dirty = true
 }
 
@@ -355,14 +357,14 @@ func (ix *Index) uninstall(path string) {
 			delete(ix.dirs, old.dir)
 		}
 	}
-	for n := range old.names() {
+	old.eachName(func(n string) {
 		if s := ix.byName[n]; s != nil {
 			delete(s, old)
 			if len(s) == 0 {
 				delete(ix.byName, n)
 			}
 		}
-	}
+	})
 	ix.dirty = true
 }
 
