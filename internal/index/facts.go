@@ -423,12 +423,17 @@ func (x *extractor) stmt(st syntax.Stmt, sc *scope) {
 
 func (x *extractor) decorators(ds []*syntax.Decorator, sc *scope) {
 	for _, d := range ds {
-		for _, a := range d.Args {
-			x.expr(a, sc, nil)
-		}
-		for _, k := range d.Kwargs {
-			x.expr(k.Value, sc, nil)
-		}
+		x.args(d.Args, d.Kwargs, sc)
+	}
+}
+
+// args walks the arguments of a call, decorator or schema instantiation.
+func (x *extractor) args(args []syntax.Expr, kwargs []*syntax.Keyword, sc *scope) {
+	for _, a := range args {
+		x.expr(a, sc, nil)
+	}
+	for _, k := range kwargs {
+		x.expr(k.Value, sc, nil)
 	}
 }
 
@@ -554,12 +559,7 @@ func (x *extractor) expr(e syntax.Expr, sc *scope, kc *keyCtx) {
 		} else {
 			x.expr(e.Name, sc, nil)
 		}
-		for _, a := range e.Args {
-			x.expr(a, sc, nil)
-		}
-		for _, k := range e.Kwargs {
-			x.expr(k.Value, sc, nil)
-		}
+		x.args(e.Args, e.Kwargs, sc)
 		var inner *keyCtx
 		if ok {
 			inner = &keyCtx{schema: r}
@@ -598,12 +598,7 @@ func (x *extractor) expr(e syntax.Expr, sc *scope, kc *keyCtx) {
 		}
 	case *syntax.CallExpr:
 		x.expr(e.Func, sc, nil)
-		for _, a := range e.Args {
-			x.expr(a, sc, nil)
-		}
-		for _, k := range e.Kwargs {
-			x.expr(k.Value, sc, nil)
-		}
+		x.args(e.Args, e.Kwargs, sc)
 	case *syntax.IndexExpr:
 		x.expr(e.X, sc, nil)
 		x.expr(e.Index, sc, nil)

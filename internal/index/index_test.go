@@ -321,7 +321,7 @@ func TestWarmRestart(t *testing.T) {
 	if warm.Parses() != 0 || warm.CacheHits() != int64(warm.Files()) {
 		t.Fatalf("warm build parsed %d files, %d from the cache, of %d", warm.Parses(), warm.CacheHits(), warm.Files())
 	}
-	key := targetAt(t, cold, serverFile, "schema Server", len("schema ")).Key
+	key := key2(t, cold)
 	if diff := cmp.Diff(cold.References(key), warm.References(key)); diff != "" {
 		t.Errorf("warm answers differ:\n%s", diff)
 	}
@@ -347,6 +347,15 @@ func TestWarmRestart(t *testing.T) {
 
 func key2(t *testing.T, ix *index.Index) index.Key {
 	return targetAt(t, ix, serverFile, "schema Server", len("schema ")).Key
+}
+
+// corpusCopy indexes a copy of the corpus Konfig (to be edited), and
+// returns it with the key of schema Server.
+func corpusCopy(t *testing.T) (string, *index.Index, index.Key) {
+	root := t.TempDir()
+	copyTree(t, corpus(t), root)
+	ix := build(t, root, "")
+	return root, ix, key2(t, ix)
 }
 
 // TestCorruptCache: a corrupt, truncated or foreign cache file is ignored.
@@ -405,11 +414,7 @@ func TestCorruptCache(t *testing.T) {
 // TestIncremental: an edited buffer is re-indexed alone, and its new use
 // is found.
 func TestIncremental(t *testing.T) {
-	src := corpus(t)
-	root := t.TempDir()
-	copyTree(t, src, root)
-	ix := build(t, root, "")
-	key := targetAt(t, ix, serverFile, "schema Server", len("schema ")).Key
+	root, ix, key := corpusCopy(t)
 	before := len(ix.References(key))
 	parses := ix.Parses()
 	p := filepath.Join(root, "appops/guestbook/base/base.k")
@@ -434,11 +439,7 @@ func TestIncremental(t *testing.T) {
 // TestCheckRename: rename refuses when a file that can use the name has
 // syntax errors, or an attribute is read from a value of unknown type.
 func TestCheckRename(t *testing.T) {
-	src := corpus(t)
-	root := t.TempDir()
-	copyTree(t, src, root)
-	ix := build(t, root, "")
-	key := targetAt(t, ix, serverFile, "schema Server", len("schema ")).Key
+	root, ix, key := corpusCopy(t)
 	if err := ix.CheckRename(key); err != nil {
 		t.Fatalf("unexpected refusal: %v", err)
 	}
