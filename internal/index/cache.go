@@ -16,7 +16,7 @@ import (
 // magic or version is ignored. Bump the version with any change of Facts.
 const (
 	cacheMagic   = "konfig-lsp workspace index"
-	cacheVersion = 2
+	cacheVersion = 3
 	// maxCacheFile bounds the cache file read.
 	maxCacheFile = 1 << 30
 )
@@ -236,7 +236,7 @@ func valid(f *Facts, size int) bool {
 		}
 	}
 	for _, u := range f.Uses {
-		if u.Role > UseString || !name(u.Name) || !span(u.Span) || u.Owner < -1 || u.Owner >= nd || len(u.Path) > 256 {
+		if u.Role > UseMemberOfType || !name(u.Name) || !span(u.Span) || u.Owner < -1 || u.Owner >= nd || len(u.Path) > 256 {
 			return false
 		}
 		if u.Owner >= 0 && !f.Decls[u.Owner].Kind.IsSchemaLike() {

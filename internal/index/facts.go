@@ -74,9 +74,16 @@ const (
 	UseKey                        // a config key: an attribute of Ref's schema, below Path
 	UseSelf                       // a bare name in a schema body: an attribute of Owner or a top-level name
 	UseString                     // `typeof(x) == "X"`: a schema named by a string
+	// UseMember is `v.p1.….Name` with v a bare name (an attribute of
+	// Owner, or a top-level name: Ref.Name): an attribute reached through
+	// the declared types of v and Path; unresolved, a dynamic use.
+	UseMember
+	// UseMemberOfType is `v.p1.….Name` with v a local whose type is
+	// written (a parameter): Ref is that schema.
+	UseMemberOfType
 )
 
-var roleNames = [...]string{"name", "type", "instantiation", "inheritance", "mixin", "config key", "name", "string"}
+var roleNames = [...]string{"name", "type", "instantiation", "inheritance", "mixin", "config key", "name", "string", "member", "member"}
 
 // String describes the role.
 func (r UseRole) String() string {
@@ -165,6 +172,8 @@ type scope struct {
 	owner  int32
 	names  map[string]bool
 	attrs  map[string]bool // scopeSchema: the attributes declared so far
+	// types are the schema types written for locals (parameters).
+	types map[string]TypeRef
 }
 
 func (s *scope) local(name string) bool {
@@ -174,6 +183,16 @@ func (s *scope) local(name string) bool {
 		}
 	}
 	return false
+}
+
+// localType returns the written schema type of a local (zero when none).
+func (s *scope) localType(name string) TypeRef {
+	for ; s != nil; s = s.parent {
+		if s.names[name] {
+			return s.types[name]
+		}
+	}
+	return TypeRef{}
 }
 
 // schemaOwner returns the innermost schema body's owner, or -1.
@@ -446,6 +465,12 @@ func (x *extractor) params(ps []*syntax.Param, sc *scope) *scope {
 		x.expr(p.Default, sc, nil)
 		if p.Name != nil {
 			inner.names[p.Name.Name] = true
+			if t := x.typeRef(p.Type, sc); t.Ref.Name != "" {
+				if inner.types == nil {
+					inner.types = map[string]TypeRef{}
+				}
+				inner.types[p.Name.Name] = t
+			}
 		}
 	}
 	return inner
@@ -550,7 +575,7 @@ func (x *extractor) expr(e syntax.Expr, sc *scope, kc *keyCtx) {
 		}
 		x.expr(e.X, sc, nil)
 		if e.Name != nil {
-			x.facts.Dynamic = append(x.facts.Dynamic, Dynamic{Name: e.Name.Name, Span: x.span(e.Name)})
+			x.member(e, sc)
 		}
 	case *syntax.SchemaExpr:
 		r, id, ok := x.ref(e.Name, sc)
@@ -651,6 +676,38 @@ func (x *extractor) expr(e syntax.Expr, sc *scope, kc *keyCtx) {
 			x.expr(e.Else, sc, kc)
 		}
 	}
+}
+
+// member records the attribute of a selector `v.p1.….name`: through the
+// declared types when v is a name or a typed local, else as dynamic.
+func (x *extractor) member(e *syntax.SelectorExpr, sc *scope) {
+	var path []string
+	base := e.X
+	for {
+		s, ok := base.(*syntax.SelectorExpr)
+		if !ok || s.Name == nil {
+			break
+		}
+		path = append(path, s.Name.Name)
+		base = s.X
+	}
+	for i, j := 0, len(path)-1; i < j; i, j = i+1, j-1 {
+		path[i], path[j] = path[j], path[i]
+	}
+	if id, ok := base.(*syntax.Ident); ok && !x.imports[id.Name] {
+		u := Use{Name: e.Name.Name, Path: path, Owner: -1, Span: x.span(e.Name)}
+		switch {
+		case !sc.local(id.Name):
+			u.Role, u.Ref, u.Owner = UseMember, Ref{Name: id.Name}, sc.schemaOwner()
+			x.use(u)
+			return
+		case sc.localType(id.Name).Ref.Name != "" && !sc.localType(id.Name).Dict:
+			u.Role, u.Ref = UseMemberOfType, sc.localType(id.Name).Ref
+			x.use(u)
+			return
+		}
+	}
+	x.facts.Dynamic = append(x.facts.Dynamic, Dynamic{Name: e.Name.Name, Span: x.span(e.Name)})
 }
 
 // localStmt walks a statement of a lambda body, where assignment targets

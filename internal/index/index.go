@@ -599,6 +599,30 @@ func (ix *Index) schemaOfType(d declRef) (declRef, bool, bool) {
 	return s, t.Dict, ok && s.decl().Kind.IsSchemaLike()
 }
 
+// member resolves the attribute name reached from schema s through the
+// attributes of path (dict: the first element is a free key of a dict of
+// s values).
+func (ix *Index) member(s declRef, dict bool, path []string, name string) (declRef, bool) {
+	skip := dict
+	for _, p := range path {
+		if skip {
+			skip = false
+			continue
+		}
+		a, ok := ix.attr(s, p, 0)
+		if !ok {
+			return declRef{}, false
+		}
+		if s, skip, ok = ix.schemaOfType(a); !ok {
+			return declRef{}, false
+		}
+	}
+	if skip {
+		return declRef{}, false
+	}
+	return ix.attr(s, name, 0)
+}
+
 // resolve returns the declaration a use denotes.
 func (ix *Index) resolve(f *file, u *Use) (declRef, bool) {
 	switch u.Role {
@@ -609,29 +633,29 @@ func (ix *Index) resolve(f *file, u *Use) (declRef, bool) {
 			}
 		}
 		return ix.lookup(f.dir, nil, u.Name)
-	case UseKey:
+	case UseKey, UseMemberOfType:
 		s, ok := ix.resolveRef(f, u.Ref)
 		if !ok || !s.decl().Kind.IsSchemaLike() {
 			return declRef{}, false
 		}
-		skip := false
-		for _, p := range u.Path {
-			if skip {
-				skip = false
-				continue
-			}
-			a, ok := ix.attr(s, p, 0)
-			if !ok {
-				return declRef{}, false
-			}
-			if s, skip, ok = ix.schemaOfType(a); !ok {
-				return declRef{}, false
-			}
+		return ix.member(s, false, u.Path, u.Name)
+	case UseMember:
+		var v declRef
+		ok := false
+		if u.Owner >= 0 && int(u.Owner) < len(f.facts.Decls) {
+			v, ok = ix.attr(declRef{f, u.Owner}, u.Ref.Name, 0)
 		}
-		if skip {
+		if !ok {
+			v, ok = ix.lookup(f.dir, nil, u.Ref.Name)
+		}
+		if !ok {
 			return declRef{}, false
 		}
-		return ix.attr(s, u.Name, 0)
+		s, dict, ok := ix.schemaOfType(v)
+		if !ok {
+			return declRef{}, false
+		}
+		return ix.member(s, dict, u.Path, u.Name)
 	case UseString:
 		return declRef{}, false
 	}
@@ -699,7 +723,8 @@ func (ix *Index) decls(k Key) []declRef {
 	return out
 }
 
-func (k Key) name() string {
+// Label returns the name the key denotes: the attribute, else the name.
+func (k Key) Label() string {
 	if k.Attr != "" {
 		return k.Attr
 	}
@@ -728,7 +753,7 @@ func (ix *Index) references(k Key, roles func(UseRole) bool) []Location {
 			isSchema = isSchema || d.decl().Kind.IsSchemaLike()
 		}
 	}
-	name := k.name()
+	name := k.Label()
 	for f := range ix.byName[name] {
 		for i := range f.facts.Uses {
 			u := &f.facts.Uses[i]
@@ -825,7 +850,7 @@ func (ix *Index) CheckRename(k Key) error {
 	defer ix.mu.RUnlock()
 	ds := ix.decls(k)
 	if len(ds) == 0 {
-		return fmt.Errorf("%s is not declared in the workspace", k.name())
+		return fmt.Errorf("%s is not declared in the workspace", k.Label())
 	}
 	// The files that can name it: its package and the packages that
 	// import it (for an attribute, transitively: its values flow further).
@@ -854,17 +879,26 @@ func (ix *Index) CheckRename(k Key) error {
 	for _, p := range paths {
 		f := ix.files[p]
 		if f.unreadable {
-			return fmt.Errorf("cannot rename %s: %s could not be read", k.name(), ix.rel(p))
+			return fmt.Errorf("cannot rename %s: %s could not be read", k.Label(), ix.rel(p))
 		}
 		if f.facts.Broken {
-			return fmt.Errorf("cannot rename %s: %s has syntax errors, so its uses are not all known", k.name(), ix.rel(p))
+			return fmt.Errorf("cannot rename %s: %s has syntax errors, so its uses are not all known", k.Label(), ix.rel(p))
 		}
 		if k.Attr == "" {
 			continue
 		}
 		for _, d := range f.facts.Dynamic {
 			if d.Name == k.Attr {
-				return fmt.Errorf("cannot rename %s: %s:%d uses .%s on a value whose type is not known", k.name(), ix.rel(p), d.Span.Start.Line, d.Name)
+				return fmt.Errorf("cannot rename %s: %s:%d uses .%s on a value whose type is not known", k.Label(), ix.rel(p), d.Span.Start.Line, d.Name)
+			}
+		}
+		for i := range f.facts.Uses {
+			u := &f.facts.Uses[i]
+			if u.Name != k.Attr || (u.Role != UseMember && u.Role != UseMemberOfType) {
+				continue
+			}
+			if _, ok := ix.resolve(f, u); !ok {
+				return fmt.Errorf("cannot rename %s: %s:%d uses .%s on a value whose type is not known", k.Label(), ix.rel(p), u.Span.Start.Line, u.Name)
 			}
 		}
 	}

@@ -75,15 +75,28 @@ func TestWorkspaceReferencesAndRename(t *testing.T) {
 		t.Errorf("implementations of Server: %#v", impl)
 	}
 
-	// An attribute read from a value of unknown type: rename refuses.
+	// An attribute: its config keys in every stack and its reads through
+	// declared types in the backend models.
 	apos := findPos(t, src, "    mainContainer: container.Main\n", len("    "))
-	if _, err := s.server.PrepareRename(s.ctx, &protocol.PrepareRenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: apos}}); err == nil || !strings.Contains(err.Error(), "type is not known") {
+	aparams := protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: apos}
+	if _, err := s.server.PrepareRename(s.ctx, &protocol.PrepareRenameParams{TextDocumentPositionParams: aparams}); err != nil {
 		t.Errorf("prepareRename of mainContainer: %v", err)
+	}
+	if edit, err := s.server.Rename(s.ctx, &protocol.RenameParams{TextDocumentPositionParams: aparams, NewName: "primaryContainer"}); err != nil || len(edit.Changes) < 20 {
+		t.Errorf("rename of mainContainer: %v, %d files", err, len(edit.Changes))
+	}
+
+	// Read from a value of unknown type (a comprehension variable) in a
+	// stack file: rename of the attribute refuses.
+	bu, bsrc := s.open("appops/guestbook/base/base.k")
+	end := newText(bsrc).position(len(bsrc))
+	s.change(bu, 2, protocol.Range{Start: end, End: end}, "\n_m = [x.mainContainer for x in frontend.Server.instances()]\n")
+	if _, err := s.server.PrepareRename(s.ctx, &protocol.PrepareRenameParams{TextDocumentPositionParams: aparams}); err == nil || !strings.Contains(err.Error(), "type is not known") {
+		t.Errorf("prepareRename of mainContainer read dynamically: %v", err)
 	}
 
 	// A stack file that does not parse, which uses Server: rename refuses.
-	bu, bsrc := s.open("appops/guestbook/base/base.k")
-	s.change(bu, 2, protocol.Range{Start: newText(bsrc).position(len(bsrc)), End: newText(bsrc).position(len(bsrc))}, "\nbroken: frontend.Server {\n")
+	s.change(bu, 3, protocol.Range{Start: end, End: end}, "\nbroken: frontend.Server {\n")
 	if _, err := s.server.PrepareRename(s.ctx, &protocol.PrepareRenameParams{TextDocumentPositionParams: protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}, Position: pos}}); err == nil || !strings.Contains(err.Error(), "syntax errors") {
 		t.Errorf("prepareRename with a broken stack file: %v", err)
 	}
