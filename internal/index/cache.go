@@ -144,6 +144,9 @@ func (ix *Index) loadCache() (out *cache) {
 	for _, s := range stamps {
 		out.stamps[s.Path] = s
 	}
+	// In use: not stale (see prune).
+	now := time.Now()
+	_ = os.Chtimes(p, now, now)
 	return out
 }
 
@@ -203,7 +206,31 @@ func (ix *Index) Save() error {
 	if err != nil {
 		return err
 	}
-	return os.Rename(tmp.Name(), p)
+	if err := os.Rename(tmp.Name(), p); err != nil {
+		return err
+	}
+	prune(filepath.Dir(p))
+	return nil
+}
+
+// staleAfter is the age after which another root's cache file is removed.
+const staleAfter = 30 * 24 * time.Hour
+
+// prune removes the cache files of the directory not written for
+// staleAfter (roots gone or not opened for a month).
+func prune(dir string) {
+	ents, err := os.ReadDir(dir)
+	if err != nil {
+		return
+	}
+	for _, e := range ents {
+		if !e.Type().IsRegular() || filepath.Ext(e.Name()) != ".gob" {
+			continue
+		}
+		if fi, err := e.Info(); err == nil && time.Since(fi.ModTime()) > staleAfter {
+			_ = os.Remove(filepath.Join(dir, e.Name()))
+		}
+	}
 }
 
 // valid checks that cached facts fit a file of size bytes: every span
