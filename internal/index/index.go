@@ -462,4 +462,3 @@ func (ix *Index) flush() {
 	}
 	ix.mu.Unlock()
 }
-
