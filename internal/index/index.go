@@ -28,6 +28,7 @@ import (
 	"io/fs"
 	"path/filepath"
 	"runtime"
+	"sort"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -240,36 +241,84 @@ type listed struct {
 
 func walk(ctx context.Context, fsys *sandbox.FS, root string) (paths []listed, mods map[string]bool) {
 	mods = map[string]bool{}
-	var rec func(dir string, depth int)
-	rec = func(dir string, depth int) {
-		if ctx.Err() != nil || depth > 64 {
+	// Directories are listed by a few goroutines (the time goes in system
+	// calls); results are sorted after.
+	type job struct {
+		dir   string
+		depth int
+	}
+	var (
+		mu      sync.Mutex
+		pending sync.WaitGroup
+		queue   = make(chan job, 1<<16)
+	)
+	var visit func(j job)
+	visit = func(j job) {
+		defer pending.Done()
+		if ctx.Err() != nil || j.depth > 64 {
 			return
 		}
-		ents, err := fsys.ReadDir(dir)
+		ents, err := fsys.ReadDir(j.dir)
 		if err != nil {
 			return
 		}
+		var found []listed
+		mod := false
 		for _, e := range ents {
 			n := e.Name()
-			p := filepath.Join(dir, n)
+			p := filepath.Join(j.dir, n)
 			switch {
 			case e.Type()&fs.ModeSymlink != 0:
 			case e.IsDir():
 				if !strings.HasPrefix(n, ".") && n != "node_modules" {
-					rec(p, depth+1)
+					pending.Add(1)
+					select {
+					case queue <- job{p, j.depth + 1}:
+					default:
+						visit(job{p, j.depth + 1}) // queue full: here
+					}
 				}
 			case n == "kcl.mod":
-				mods[dir] = true
+				mod = true
 			case IsSource(n) && e.Type().IsRegular():
 				l := listed{path: p}
 				if fi, err := e.Info(); err == nil {
 					l.stamp = stamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
 				}
-				paths = append(paths, l)
+				found = append(found, l)
 			}
 		}
+		mu.Lock()
+		paths = append(paths, found...)
+		if mod {
+			mods[j.dir] = true
+		}
+		mu.Unlock()
 	}
-	rec(root, 0)
+	pending.Add(1)
+	queue <- job{root, 0}
+	done := make(chan struct{})
+	go func() {
+		pending.Wait()
+		close(done)
+	}()
+	var workers sync.WaitGroup
+	for range max(2, runtime.GOMAXPROCS(0)) {
+		workers.Add(1)
+		go func() {
+			defer workers.Done()
+			for {
+				select {
+				case j := <-queue:
+					visit(j)
+				case <-done:
+					return
+				}
+			}
+		}()
+	}
+	workers.Wait()
+	sort.Slice(paths, func(i, j int) bool { return paths[i].path < paths[j].path })
 	return paths, mods
 }
 
