@@ -455,6 +455,12 @@ func TestCheckRename(t *testing.T) {
 	if err := ix.CheckRename(key); err != nil {
 		t.Fatalf("unexpected refusal: %v", err)
 	}
+	if err := ix.CheckNewName(key, "Job"); err == nil || !strings.Contains(err.Error(), "already declared") {
+		t.Errorf("CheckNewName(Server, Job): %v", err)
+	}
+	if err := ix.CheckNewName(key, "ServerX"); err != nil {
+		t.Errorf("CheckNewName(Server, ServerX): %v", err)
+	}
 	p := filepath.Join(root, "appops/guestbook/base/base.k")
 	data, _ := os.ReadFile(p)
 	ix.Update(p, append(data, []byte("\nbroken: frontend.Server {\n")...))
@@ -470,6 +476,9 @@ func TestCheckRename(t *testing.T) {
 	attr := targetAt(t, ix, "appops/guestbook/base/base.k", "mainContainer", 0).Key
 	if err := ix.CheckRename(attr); err != nil {
 		t.Fatalf("CheckRename of mainContainer: %v", err)
+	}
+	if err := ix.CheckNewName(attr, "replicas"); err == nil || !strings.Contains(err.Error(), "already has an attribute") {
+		t.Errorf("CheckNewName(mainContainer, replicas): %v", err)
 	}
 	ix.Update(p, append(data, []byte("\n_m = [s.mainContainer for s in frontend.Server.instances()]\n")...))
 	if err := ix.CheckRename(attr); err == nil || !strings.Contains(err.Error(), "type is not known") {

@@ -452,6 +452,30 @@ func (ix *Index) CheckRename(k Key) error {
 	return nil
 }
 
+// CheckNewName returns an error when renaming key to name would collide
+// with a declaration: a top-level name of the package, or an attribute of
+// the schema (its own, inherited or mixed in).
+func (ix *Index) CheckNewName(k Key, name string) error {
+	ix.flush()
+	ix.mu.RLock()
+	defer ix.mu.RUnlock()
+	if name == k.Label() {
+		return nil
+	}
+	if k.Attr == "" {
+		if d, ok := ix.lookup(k.Dir, nil, name); ok {
+			return fmt.Errorf("%s is already declared in %s:%d", name, ix.rel(d.f.path), d.decl().Span.Start.Line)
+		}
+		return nil
+	}
+	for _, d := range ix.decls(Key{Dir: k.Dir, Name: k.Name}) {
+		if a, ok := ix.attr(d, name, 0); ok {
+			return fmt.Errorf("schema %s already has an attribute %s (%s:%d)", k.Name, name, ix.rel(a.f.path), a.decl().Span.Start.Line)
+		}
+	}
+	return nil
+}
+
 func (ix *Index) rel(p string) string {
 	if r, err := filepath.Rel(ix.root, p); err == nil {
 		return filepath.ToSlash(r)

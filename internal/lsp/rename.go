@@ -121,6 +121,11 @@ func (s *server) Rename(ctx context.Context, params *protocol.RenameParams) (*pr
 	if !validName(params.NewName) {
 		return nil, fmt.Errorf("%q is not a valid KCL name", params.NewName)
 	}
+	if r.ix != nil {
+		if err := r.ix.CheckNewName(r.tg.Key, params.NewName); err != nil {
+			return nil, err
+		}
+	}
 	changes := map[uri.URI][]protocol.TextEdit{}
 	seen := map[protocol.Location]bool{}
 	add := func(loc protocol.Location) {
