@@ -234,6 +234,11 @@ func (x *extractor) span(n syntax.Node) Span {
 }
 
 func (x *extractor) decl(kind DeclKind, id *syntax.Ident, schema int32, t TypeRef) int32 {
+	if id.Name == "" {
+		// broken input: keep the index (an owner) valid with a name
+		// nothing can use
+		id = &syntax.Ident{Span: id.Span, Name: "?"}
+	}
 	x.facts.Decls = append(x.facts.Decls, Decl{Kind: kind, Name: id.Name, Schema: schema, Span: x.span(id), Type: t})
 	return int32(len(x.facts.Decls) - 1)
 }
@@ -574,7 +579,7 @@ func (x *extractor) expr(e syntax.Expr, sc *scope, kc *keyCtx) {
 			return
 		}
 		x.expr(e.X, sc, nil)
-		if e.Name != nil {
+		if e.Name != nil && e.Name.Name != "" {
 			x.member(e, sc)
 		}
 	case *syntax.SchemaExpr:

@@ -1,6 +1,11 @@
 package index
 
-import "testing"
+import (
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+)
 
 // TestValidRejectsHostileFacts: cached facts that do not fit the file
 // (positions past its end, indexes out of range, unknown kinds) are not
@@ -39,4 +44,35 @@ func TestValidRejectsHostileFacts(t *testing.T) {
 			t.Errorf("%s: accepted", name)
 		}
 	}
+}
+
+// TestExtractBrokenInputs: Extract survives every file of the KCL parser
+// and grammar corpora (298 malformed inputs among them), and its facts
+// always fit their file.
+func TestExtractBrokenInputs(t *testing.T) {
+	var n int
+	for _, sub := range []string{"kcl-parser", "kcl-grammar"} {
+		dir := filepath.Join("..", "..", "..", "shared", "corpus", sub)
+		if _, err := os.Stat(dir); err != nil {
+			t.Skipf("corpus %s not found", dir)
+		}
+		err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || (!strings.HasSuffix(p, ".k") && !strings.HasSuffix(p, ".txt")) {
+				return err
+			}
+			src, err := os.ReadFile(p)
+			if err != nil {
+				return err
+			}
+			n++
+			if f := Extract(p, src); !valid(f, len(src)) {
+				t.Errorf("%s: facts do not fit the file", p)
+			}
+			return nil
+		})
+		if err != nil {
+			t.Fatal(err)
+		}
+	}
+	t.Logf("%d files", n)
 }
