@@ -89,9 +89,12 @@ func run(root, cacheDir, phase string) {
 	var ms runtime.MemStats
 	runtime.ReadMemStats(&ms)
 	refs, refTime := serverRefs(ix)
-	fmt.Printf("%s: %d files in %.2fs wall, %.2fs CPU (%d parsed, %d from the cache); cache file %.1f MiB; heap after GC %.0f MiB; peak RSS %s; references of frontend.Server: %d in %.0f ms\n",
+	symStart := time.Now()
+	syms := len(ix.Symbols(context.Background(), "serv", 500))
+	symTime := time.Since(symStart)
+	fmt.Printf("%s: %d files in %.2fs wall, %.2fs CPU (%d parsed, %d from the cache); cache file %.1f MiB; heap after GC %.0f MiB; peak RSS %s; references of frontend.Server: %d in %.0f ms; workspace symbols \"serv\": %d in %.0f ms\n",
 		phase, ix.Files(), elapsed.Seconds(), cpu.Seconds(), ix.Parses(), ix.CacheHits(), float64(size)/(1<<20),
-		float64(ms.HeapAlloc)/(1<<20), status("VmHWM"), refs, refTime.Seconds()*1000)
+		float64(ms.HeapAlloc)/(1<<20), status("VmHWM"), refs, refTime.Seconds()*1000, syms, symTime.Seconds()*1000)
 }
 
 // cpuTime returns the user and system CPU time of the process.

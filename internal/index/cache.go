@@ -175,8 +175,10 @@ func (ix *Index) Save() error {
 		seen[f.hash] = true
 		entries = append(entries, cacheEntry{Hash: f.hash, Facts: f.facts})
 	}
-	ix.dirty = false
 	ix.mu.RUnlock()
+	ix.mu.Lock()
+	ix.dirty = false
+	ix.mu.Unlock()
 	if err := os.MkdirAll(filepath.Dir(p), 0o700); err != nil {
 		return err
 	}

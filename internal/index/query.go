@@ -525,7 +525,7 @@ func (ix *Index) Symbols(ctx context.Context, query string, limit int) []Symbol 
 			return nil
 		}
 		for _, d := range f.facts.Decls {
-			if d.Kind == DeclAttr || !strings.Contains(strings.ToLower(d.Name), q) {
+			if d.Kind == DeclAttr || d.Name == "?" || !strings.Contains(strings.ToLower(d.Name), q) {
 				continue
 			}
 			out = append(out, Symbol{Name: d.Name, Kind: d.Kind, Path: f.path, Span: d.Span})
