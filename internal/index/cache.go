@@ -162,7 +162,14 @@ func (ix *Index) Save() error {
 	entries := make([]cacheEntry, 0, len(ix.files))
 	var stamps []cacheStamp
 	seen := map[[32]byte]bool{}
+	var all []*file
 	for _, f := range ix.files {
+		all = append(all, f)
+		if f.disk != nil {
+			all = append(all, f.disk)
+		}
+	}
+	for _, f := range all {
 		if f.unreadable {
 			continue
 		}

@@ -61,6 +61,9 @@ type file struct {
 	facts *Facts
 	// unreadable: the file could not be read (too large, refused).
 	unreadable bool
+	// disk is, for an open buffer's content, the file as read from disk
+	// before, kept for the persisted cache.
+	disk *file
 }
 
 type declRef struct {
@@ -372,6 +375,12 @@ func (f *file) eachName(fn func(string)) {
 // install puts f in the index in place of the file of the same path.
 // ix.mu is held.
 func (ix *Index) install(f *file) {
+	if old := ix.files[f.path]; old != nil && f.stamp == (stamp{}) && !f.unreadable {
+		f.disk = old
+		if old.stamp == (stamp{}) {
+			f.disk = old.disk
+		}
+	}
 	ix.uninstall(f.path)
 	ix.files[f.path] = f
 	d := ix.dirs[f.dir]

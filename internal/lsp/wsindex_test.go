@@ -162,3 +162,49 @@ func TestRenameLocalAndFileChange(t *testing.T) {
 		t.Errorf("references of App after a new file: %d, want 4", n)
 	}
 }
+
+// TestIndexWarmRestart: a second server on the unchanged workspace takes
+// every file of its index from the persisted cache (parses none), and
+// saves the edits of the first session's open buffers at shutdown.
+func TestIndexWarmRestart(t *testing.T) {
+	cache := t.TempDir()
+	indexCacheDir = func() string { return cache }
+	defer func() { indexCacheDir = func() string { return "" } }()
+	dir := writeFiles(t, map[string]string{
+		"kcl.mod":      "[package]\nname = \"t\"\n",
+		"models/app.k": "schema App:\n    name: str\n",
+		"stack/main.k": "import models\n\napp = models.App {name = \"a\"}\n",
+	})
+	session := func() (*server, *testSession) {
+		var srv *server
+		s := startSession(t, dir, Options{onServer: func(x *server) { srv = x }})
+		ix := srv.indexFor(srv.session.snapshot(), dir)
+		if err := ix.WaitReady(s.ctx); err != nil {
+			t.Fatal(err)
+		}
+		return srv, s
+	}
+	srv, s := session()
+	ix := srv.indexFor(srv.session.snapshot(), dir)
+	if ix.Parses() != 2 || ix.Files() != 2 {
+		t.Fatalf("first start: %d files, %d parsed", ix.Files(), ix.Parses())
+	}
+	// An unsaved buffer does not enter the cache as the file's content
+	// (its stamp is unknown), but its facts do, by content hash.
+	u, src := s.open("stack/main.k")
+	end := newText(src).position(len(src))
+	s.change(u, 2, protocol.Range{Start: end, End: end}, "b = models.App {name = \"b\"}\n")
+	if _, err := s.server.Symbols(s.ctx, &protocol.WorkspaceSymbolParams{Query: "b"}); err != nil {
+		t.Fatal(err)
+	}
+	if err := s.server.Shutdown(s.ctx); err != nil {
+		t.Fatal(err)
+	}
+	srv.wg.Wait() // the index is saved when background work stops
+
+	srv2, _ := session()
+	ix2 := srv2.indexFor(srv2.session.snapshot(), dir)
+	if ix2.Parses() != 0 || ix2.CacheHits() != 2 {
+		t.Errorf("warm start: %d parsed, %d from the cache", ix2.Parses(), ix2.CacheHits())
+	}
+}
