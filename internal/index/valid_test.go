@@ -76,3 +76,20 @@ func TestExtractBrokenInputs(t *testing.T) {
 	}
 	t.Logf("%d files", n)
 }
+
+// TestUTF16Columns: columns count UTF-16 code units (CJK text and an
+// astral-plane character before a use on the same line).
+func TestUTF16Columns(t *testing.T) {
+	src := []byte("import m\n\na = {\"名字😀\": m.S {}}\n")
+	f := Extract("a.k", src)
+	for _, u := range f.Uses {
+		if u.Name == "S" {
+			// `a = {"名字😀": m.` is 15 UTF-16 units: 名 and 字 one each, 😀 two.
+			if u.Span.Start.Line != 3 || u.Span.Start.U16 != 15 || u.Span.End.U16 != 16 {
+				t.Errorf("span of S: %+v", u.Span)
+			}
+			return
+		}
+	}
+	t.Fatalf("no use of S: %+v", f.Uses)
+}
