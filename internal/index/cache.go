@@ -16,7 +16,7 @@ import (
 // magic or version is ignored. Bump the version with any change of Facts.
 const (
 	cacheMagic   = "konfig-lsp workspace index"
-	cacheVersion = 3
+	cacheVersion = 4
 	// maxCacheFile bounds the cache file read.
 	maxCacheFile = 1 << 30
 )

@@ -103,7 +103,8 @@ type Use struct {
 	// Path are the keys between the schema and this key (UseKey).
 	Path []string
 	// Owner is the index in Facts.Decls of the schema whose parent,
-	// mixin or body this is (UseInherit, UseMixin, UseSelf); -1 else.
+	// mixin, protocol (UseType of `for P`) or body this is (UseInherit,
+	// UseMixin, UseType, UseSelf, UseMember); -1 else.
 	Owner int32
 	Span  Span
 }
@@ -431,7 +432,7 @@ func (x *extractor) stmt(st syntax.Stmt, sc *scope) {
 		}
 		if st.ForProtocol != nil {
 			if r, id, ok := x.ref(st.ForProtocol, sc); ok {
-				x.use(Use{Role: UseType, Ref: r, Owner: -1, Span: x.span(id)})
+				x.use(Use{Role: UseType, Ref: r, Owner: owner, Span: x.span(id)})
 			}
 		}
 		inner := x.params(st.Params, sc)
@@ -501,7 +502,9 @@ func (x *extractor) schema(st *syntax.SchemaStmt, sc *scope) {
 	}
 	if st.ForProtocol != nil {
 		if r, id, ok := x.ref(st.ForProtocol, sc); ok {
-			x.use(Use{Role: UseType, Ref: r, Owner: -1, Span: x.span(id)})
+			// `mixin M for P`: M implements P (Owner set, unlike other
+			// type uses)
+			x.use(Use{Role: UseType, Ref: r, Owner: owner, Span: x.span(id)})
 		}
 	}
 	for _, m := range st.Mixins {

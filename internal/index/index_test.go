@@ -501,7 +501,7 @@ func TestImplementations(t *testing.T) {
 	}
 	write("kcl.mod", "[package]\nname = \"t\"\n")
 	write("models/base.k", "schema Base:\n    name: str\n\nschema Mid(Base):\n    x?: int\n")
-	write("models/leaf.k", "schema Leaf(Mid):\n    y?: int\n")
+	write("models/leaf.k", "schema Leaf(Mid):\n    y?: int\n\nprotocol P:\n    name: str\n\nmixin M for P:\n    name = \"m\"\n")
 	write("app/main.k", "import models as m\n\na = m.Base {name = \"a\"}\nb = m.Leaf {name = \"b\", y = 1}\n")
 	ix := build(t, root, "")
 	base := targetAt(t, ix, "models/base.k", "schema Base", len("schema ")).Key
@@ -509,6 +509,10 @@ func TestImplementations(t *testing.T) {
 	want := []string{"app/main.k:3", "app/main.k:4", "models/base.k:4", "models/leaf.k:1"}
 	if diff := cmp.Diff(want, got); diff != "" {
 		t.Errorf("implementations (-want +got):\n%s", diff)
+	}
+	p := targetAt(t, ix, "models/leaf.k", "protocol P", len("protocol ")).Key
+	if diff := cmp.Diff([]string{"models/leaf.k:7"}, lines(ix, ix.Implementations(p))); diff != "" {
+		t.Errorf("implementations of a protocol (-want +got):\n%s", diff)
 	}
 	// `name` in Leaf's config is Base's attribute (inherited twice).
 	name := targetAt(t, ix, "app/main.k", "name = \"b\"", 0).Key

@@ -345,8 +345,8 @@ func sortLocations(out []Location) {
 }
 
 // Implementations returns, for a schema, the schemas that inherit from it
-// or mix it in (directly or not) and the configs that instantiate it
-// (or one of those schemas).
+// or mix it in and the mixins declared `for` it (directly or not), and the
+// configs that instantiate it (or one of those schemas).
 func (ix *Index) Implementations(k Key) []Location {
 	ix.flush()
 	ix.mu.RLock()
@@ -361,7 +361,9 @@ func (ix *Index) Implementations(k Key) []Location {
 			continue
 		}
 		seen[cur] = true
-		for _, l := range ix.references(cur, func(r UseRole) bool { return r == UseInherit || r == UseMixin || r == UseInstantiate }) {
+		for _, l := range ix.references(cur, func(r UseRole) bool {
+			return r == UseInherit || r == UseMixin || r == UseInstantiate || r == UseType
+		}) {
 			if l.Role == UseInstantiate {
 				out = append(out, l)
 				continue
