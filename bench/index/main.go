@@ -127,7 +127,15 @@ func serverRefs(ix *index.Index) (int, time.Duration) {
 	if !ok {
 		return 0, 0
 	}
-	return len(ix.References(tg.Key)), time.Since(start)
+	n := len(ix.References(tg.Key))
+	elapsed := time.Since(start)
+	start = time.Now()
+	err = ix.CheckRename(tg.Key)
+	fmt.Printf("  rename check of Server: %v in %.0f ms\n", err, time.Since(start).Seconds()*1000)
+	start = time.Now()
+	err = ix.CheckRename(index.Key{Dir: tg.Key.Dir, Name: "Server", Attr: "mainContainer"})
+	fmt.Printf("  rename check of Server.mainContainer: %v in %.0f ms\n", err, time.Since(start).Seconds()*1000)
+	return n, elapsed
 }
 
 // status returns a field of /proc/self/status ("?" elsewhere).
