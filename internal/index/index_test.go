@@ -16,20 +16,14 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/index"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 const serverFile = "base/pkg/kusion_models/kube/frontend/server.k"
 
 func corpus(t testing.TB) string {
 	t.Helper()
-	dir, err := filepath.Abs(filepath.Join("..", "..", "..", "shared", "corpus", "konfig"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if _, err := os.Stat(filepath.Join(dir, "kcl.mod")); err != nil {
-		t.Skipf("corpus Konfig not found at %s (../shared/corpus/konfig relative to the repository root)", dir)
-	}
-	return dir
+	return filepath.Join(testutil.CorpusDir(t), "konfig")
 }
 
 func build(t testing.TB, root, cacheDir string) *index.Index {
@@ -217,28 +211,6 @@ func TestAttributeReferences(t *testing.T) {
 	}
 }
 
-func copyTree(t *testing.T, from, to string) {
-	t.Helper()
-	err := filepath.WalkDir(from, func(p string, d os.DirEntry, err error) error {
-		if err != nil {
-			return err
-		}
-		rel, _ := filepath.Rel(from, p)
-		dst := filepath.Join(to, rel)
-		if d.IsDir() {
-			return os.MkdirAll(dst, 0o755)
-		}
-		data, err := os.ReadFile(p)
-		if err != nil {
-			return err
-		}
-		return os.WriteFile(dst, data, 0o644)
-	})
-	if err != nil {
-		t.Fatal(err)
-	}
-}
-
 // applyEdits replaces every reference span with newName.
 func applyEdits(t *testing.T, locs []index.Location, newName string) {
 	t.Helper()
@@ -341,7 +313,7 @@ func TestWarmRestart(t *testing.T) {
 	// In a copy (fresh modification times: read and hashed, not
 	// trusted by stamp), one changed file is the only one parsed.
 	copyRoot := t.TempDir()
-	copyTree(t, root, copyRoot)
+	testutil.CopyTree(t, root, copyRoot)
 	build(t, copyRoot, cache)
 	p := filepath.Join(copyRoot, "appops/guestbook/base/base.k")
 	data, _ := os.ReadFile(p)
@@ -365,7 +337,7 @@ func key2(t *testing.T, ix *index.Index) index.Key {
 // returns it with the key of schema Server.
 func corpusCopy(t *testing.T) (string, *index.Index, index.Key) {
 	root := t.TempDir()
-	copyTree(t, corpus(t), root)
+	testutil.CopyTree(t, corpus(t), root)
 	ix := build(t, root, "")
 	return root, ix, key2(t, ix)
 }
@@ -407,7 +379,7 @@ func TestCorruptCache(t *testing.T) {
 	// The cache of another root, put where this root's cache goes, is
 	// not used (even though every content hash matches).
 	copyRoot := t.TempDir()
-	copyTree(t, root, copyRoot)
+	testutil.CopyTree(t, root, copyRoot)
 	if err := os.WriteFile(good.CachePath(), data, 0o600); err != nil {
 		t.Fatal(err)
 	}

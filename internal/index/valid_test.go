@@ -5,6 +5,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // TestValidRejectsHostileFacts: cached facts that do not fit the file
@@ -52,10 +54,7 @@ func TestValidRejectsHostileFacts(t *testing.T) {
 func TestExtractBrokenInputs(t *testing.T) {
 	var n int
 	for _, sub := range []string{"kcl-parser", "kcl-grammar"} {
-		dir := filepath.Join("..", "..", "..", "shared", "corpus", sub)
-		if _, err := os.Stat(dir); err != nil {
-			t.Skipf("corpus %s not found", dir)
-		}
+		dir := filepath.Join(testutil.CorpusDir(t), sub)
 		err := filepath.WalkDir(dir, func(p string, d os.DirEntry, err error) error {
 			if err != nil || d.IsDir() || (!strings.HasSuffix(p, ".k") && !strings.HasSuffix(p, ".txt")) {
 				return err
