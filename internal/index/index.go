@@ -440,7 +440,7 @@ func (ix *Index) Changed(path string) {
 	path = filepath.Clean(path)
 	if filepath.Base(path) == "kcl.mod" {
 		ix.mu.Lock()
-		ix.modRoots = nil // recomputed by flush
+		ix.modRoots = map[string]bool{} // recomputed by flush
 		ix.pending[path] = nil
 		ix.mu.Unlock()
 		return
