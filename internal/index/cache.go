@@ -16,7 +16,7 @@ import (
 // magic or version is ignored. Bump the version with any change of Facts.
 const (
 	cacheMagic   = "konfig-lsp workspace index"
-	cacheVersion = 4
+	cacheVersion = 5
 	// maxCacheFile bounds the cache file read.
 	maxCacheFile = 1 << 30
 )
@@ -281,6 +281,11 @@ func valid(f *Facts, size int) bool {
 	}
 	for _, d := range f.Dynamic {
 		if !name(d.Name) || !span(d.Span) {
+			return false
+		}
+	}
+	for _, w := range f.Words {
+		if len(w) > size {
 			return false
 		}
 	}

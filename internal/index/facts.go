@@ -1,6 +1,7 @@
 package index
 
 import (
+	"sort"
 	"unicode/utf8"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
@@ -132,6 +133,10 @@ type Facts struct {
 	Dynamic []Dynamic
 	// Broken reports syntax errors: uses in the file may be missing.
 	Broken bool
+	// Words are, for a broken file only, the distinct identifier-like
+	// words of its text: a name that is not among them is used nowhere in
+	// the file, whatever the parser made of it.
+	Words []string
 	// Size is the length of the content, for validating a cached entry.
 	Size int32
 }
@@ -148,7 +153,37 @@ func Extract(filename string, src []byte) *Facts {
 	}
 	x.topDecls = map[string]bool{}
 	x.stmts(f.Stmts, &scope{kind: scopeTop, owner: -1})
+	if x.facts.Broken {
+		x.facts.Words = words(src)
+	}
 	return x.facts
+}
+
+// words returns the distinct identifier-like words of src, sorted.
+func words(src []byte) []string {
+	seen := map[string]bool{}
+	for i := 0; i < len(src); {
+		if !isWordByte(src[i]) {
+			i++
+			continue
+		}
+		j := i
+		for j < len(src) && isWordByte(src[j]) {
+			j++
+		}
+		seen[string(src[i:j])] = true
+		i = j
+	}
+	out := make([]string, 0, len(seen))
+	for w := range seen {
+		out = append(out, w)
+	}
+	sort.Strings(out)
+	return out
+}
+
+func isWordByte(c byte) bool {
+	return c == '_' || c == '$' || 'a' <= c && c <= 'z' || 'A' <= c && c <= 'Z' || '0' <= c && c <= '9' || c >= 0x80
 }
 
 type extractor struct {

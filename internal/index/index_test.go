@@ -440,6 +440,21 @@ func TestCheckRename(t *testing.T) {
 		t.Errorf("CheckRename with a broken importer: %v", err)
 	}
 	ix.Update(p, data)
+	// A broken importer that does not mention the name does not stop it.
+	extra := filepath.Join(root, "appops/guestbook/base/extra.k")
+	ix.Update(extra, []byte("import base.pkg.kusion_models.kube.frontend\n\nbroken: frontend.Job {\n"))
+	if err := ix.CheckRename(key); err != nil {
+		t.Errorf("with a broken file not mentioning Server: %v", err)
+	}
+	ix.Update(extra, []byte("import base.pkg.kusion_models.kube.frontend\n\nbroken: frontend.Job {\n    s = frontend.Serv"))
+	if err := ix.CheckRename(key); err != nil {
+		t.Errorf("with a broken file mentioning a prefix of Server: %v", err)
+	}
+	ix.Update(extra, []byte("import base.pkg.kusion_models.kube.frontend\n\nbroken: frontend.Job {\n    s = [frontend.Server\n"))
+	if err := ix.CheckRename(key); err == nil {
+		t.Error("a broken file mentioning Server does not stop the rename")
+	}
+	ix.Update(extra, []byte("import base.pkg.kusion_models.kube.frontend\n"))
 	if err := ix.CheckRename(key); err != nil {
 		t.Errorf("after the fix: %v", err)
 	}

@@ -430,7 +430,7 @@ func (ix *Index) CheckRename(k Key) error {
 		if f.unreadable {
 			return fmt.Errorf("cannot rename %s: %s could not be read", k.Label(), ix.rel(p))
 		}
-		if f.facts.Broken {
+		if f.facts.Broken && mentions(f.facts.Words, k.Label()) {
 			return fmt.Errorf("cannot rename %s: %s has syntax errors, so its uses are not all known", k.Label(), ix.rel(p))
 		}
 		if k.Attr == "" {
@@ -476,6 +476,17 @@ func (ix *Index) CheckNewName(k Key, name string) error {
 		}
 	}
 	return nil
+}
+
+// mentions reports whether name is among the sorted words (a $-escaped
+// name counts too).
+func mentions(words []string, name string) bool {
+	for _, w := range []string{name, "$" + name} {
+		if i := sort.SearchStrings(words, w); i < len(words) && words[i] == w {
+			return true
+		}
+	}
+	return false
 }
 
 func (ix *Index) rel(p string) string {
