@@ -347,6 +347,12 @@ func (ix *Index) read(fsys *sandbox.FS, path string, st stamp, src []byte, cache
 			return f
 		}
 	}
+	if len(src) > MaxFileSize {
+		// an open buffer as large as a refused file
+		f.unreadable = true
+		f.facts = &Facts{Broken: true}
+		return f
+	}
 	f.hash = sha256.Sum256(src)
 	if c := cached.get(f.hash); c != nil && valid(c, len(src)) {
 		ix.cacheHits.Add(1)

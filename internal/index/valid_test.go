@@ -92,3 +92,28 @@ func TestUTF16Columns(t *testing.T) {
 	}
 	t.Fatalf("no use of S: %+v", f.Uses)
 }
+
+// TestUnreadableFiles: a file or buffer over MaxFileSize is not parsed,
+// and stops renames of the names its package can see.
+func TestUnreadableFiles(t *testing.T) {
+	root := t.TempDir()
+	if err := os.WriteFile(filepath.Join(root, "a.k"), []byte("schema A:\n    x: int\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	ix := New(root, "")
+	if err := ix.Build(t.Context(), nil); err != nil {
+		t.Fatal(err)
+	}
+	key := Key{Dir: root, Name: "A"}
+	if err := ix.CheckRename(key); err != nil {
+		t.Fatal(err)
+	}
+	big := filepath.Join(root, "big.k")
+	ix.Update(big, make([]byte, MaxFileSize+1))
+	if err := ix.CheckRename(key); err == nil || !strings.Contains(err.Error(), "could not be read") {
+		t.Errorf("CheckRename with a huge buffer in the package: %v", err)
+	}
+	if ix.Parses() != 1 {
+		t.Errorf("%d parses, want 1 (the huge buffer is not parsed)", ix.Parses())
+	}
+}
