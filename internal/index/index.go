@@ -92,6 +92,9 @@ type Index struct {
 	// re-read the file from disk (deleted files are removed).
 	pending map[string][]byte
 	dirty   bool
+	// flushMu makes flushes one at a time, so an older content taken by
+	// one never lands after a newer one taken by another.
+	flushMu sync.Mutex
 
 	parses    atomic.Int64
 	cacheHits atomic.Int64
@@ -467,6 +470,8 @@ func (ix *Index) flush() {
 	if n == 0 {
 		return
 	}
+	ix.flushMu.Lock()
+	defer ix.flushMu.Unlock()
 	ix.mu.Lock()
 	pending := ix.pending
 	ix.pending = map[string][]byte{}
