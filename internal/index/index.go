@@ -76,6 +76,10 @@ func (d declRef) decl() *Decl { return &d.f.facts.Decls[d.i] }
 // Index is the workspace index of one root. Its methods are safe for
 // concurrent use.
 type Index struct {
+	// Workers bounds the files Build parses at once (0: GOMAXPROCS). Set
+	// it before Build.
+	Workers int
+
 	root     string
 	cacheDir string
 
@@ -194,7 +198,10 @@ func (ix *Index) Build(ctx context.Context, progress Progress) error {
 	var progressMu sync.Mutex // progress is called from one goroutine at a time
 	work := make(chan int)
 	var wg sync.WaitGroup
-	workers := max(1, runtime.GOMAXPROCS(0))
+	workers := ix.Workers
+	if workers <= 0 {
+		workers = runtime.GOMAXPROCS(0)
+	}
 	for range workers {
 		wg.Add(1)
 		go func() {

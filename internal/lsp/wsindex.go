@@ -47,6 +47,9 @@ func (s *server) startIndex() {
 	for _, r := range snap.roots {
 		if w.byRoot[r] == nil {
 			ix := index.New(r, indexCacheDir())
+			// One parser: the build is background work, and the first
+			// diagnostics and requests keep the other cores.
+			ix.Workers = 1
 			w.byRoot[r] = ix
 			started = append(started, ix)
 		}
