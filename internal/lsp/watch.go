@@ -115,6 +115,7 @@ func relevant(p string) bool {
 // model is rediscovered when a project, stack or settings file changed, and
 // the diagnostics of the affected stacks are recomputed.
 func (s *server) filesChanged(paths []string) {
+	s.indexFilesChanged(paths)
 	if len(paths) > 0 {
 		s.forgetIncludes()
 	}
