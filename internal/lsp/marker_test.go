@@ -1,7 +1,6 @@
 package lsp
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,9 +12,10 @@ import (
 	"github.com/google/go-cmp/cmp"
 	"go.lsp.dev/protocol"
 	"golang.org/x/tools/txtar"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected sections of testdata/markers/*.txtar")
 
 // The marker tests: each testdata/markers/*.txtar archive holds a small
 // workspace whose files carry position markers `@{name}` (removed before
@@ -163,7 +163,7 @@ func runMarkerFile(t *testing.T, file string) {
 			t.Errorf("unknown check %q", line)
 		}
 	}
-	if *update && len(updated) > 0 {
+	if testutil.Update() && len(updated) > 0 {
 		for i, f := range ar.Files {
 			if v, ok := updated[f.Name]; ok {
 				ar.Files[i].Data = []byte(v)
@@ -186,7 +186,7 @@ func runMarkerFile(t *testing.T, file string) {
 
 func check(t *testing.T, section string, sections, updated map[string]string, got string) {
 	t.Helper()
-	if *update {
+	if testutil.Update() {
 		updated[section] = got
 		return
 	}

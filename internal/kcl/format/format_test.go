@@ -3,8 +3,6 @@ package format
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +11,8 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected output of the golden tests")
 
 // TestGolden formats the `input.k` section of each testdata/*.txtar archive
 // and compares the result with its `output.k` section, or, for input that
@@ -48,20 +45,7 @@ func TestGolden(t *testing.T) {
 				}
 				name, got = "error", []byte(ferr.Error()+"\n")
 			}
-			if *update {
-				setSection(ar, name, got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want := section(ar, name)
-			if want == nil {
-				t.Fatalf("%s: got %s but the archive has no %s section (run with -update)", file, name, name)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", name, d)
-			}
+			testutil.GoldenSection(t, file, ar, name, got)
 			if ferr == nil {
 				if skip, problem := checkFormat("input.k", input); skip || problem != "" {
 					t.Errorf("acceptance check failed (skip=%v): %s", skip, problem)
