@@ -18,9 +18,10 @@ import (
 //	app = App {  #@hover("App", "schema App") def("App", appSchema)
 //
 // A marker comment holds one or more calls `verb(arg, …)`. It is removed
-// from the file before the file is written (a comment alone on a line at
-// column 0 takes its line with it; an indented one leaves the indentation,
-// so a cursor can sit there), so the server sees the file without it.
+// from the file before the file is written, with the two spaces before it
+// (a comment alone on a line at column 0 takes its line with it; an
+// indented one leaves the indentation, so a cursor can sit there), so the
+// server sees the file without it.
 // Arguments are Go-quoted strings, identifiers and integers.
 //
 // A string in a position argument is a pattern on the marker's line (the

@@ -191,7 +191,7 @@ func (m *markerRun) extract(name, src string) string {
 			continue
 		}
 		if strings.TrimSpace(code) != "" {
-			code = strings.TrimRight(code, " \t")
+			code = strings.TrimSuffix(code, "  ") // the two spaces before a trailing comment
 		}
 		for _, n := range notes {
 			n.line, n.code = len(out), code
