@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"sort"
 	"strings"
+	"time"
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
@@ -731,19 +732,40 @@ func (m *markerRun) waitDiagnostics(files []string) {
 				want = append(want, n)
 			}
 		}
-		m.s.client.waitDiags(m.t, m.uri(f), func(ds []protocol.Diagnostic) bool {
-		next:
-			for _, n := range want {
-				for _, d := range ds {
-					if m.diagMatches(n, d) {
-						continue next
-					}
-				}
-				return false
+		u := m.uri(f)
+		deadline := time.After(10 * time.Second) // a guard against hangs, not a timing check
+		for satisfied := false; !satisfied; {
+			c := m.s.client
+			c.mu.Lock()
+			ds, have := c.diags[u]
+			changed := c.changed
+			c.mu.Unlock()
+			satisfied = have && m.allExpected(want, ds)
+			if satisfied {
+				break
 			}
-			return true
-		})
+			select {
+			case <-changed:
+			case <-deadline:
+				m.t.Errorf("%s: the expected diagnostics were not published", f)
+				satisfied = true
+			}
+		}
 	}
+}
+
+// allExpected reports whether every diag note of want matches one of ds.
+func (m *markerRun) allExpected(want []*note, ds []protocol.Diagnostic) bool {
+next:
+	for _, n := range want {
+		for _, d := range ds {
+			if m.diagMatches(n, d) {
+				continue next
+			}
+		}
+		return false
+	}
+	return true
 }
 
 // diag(pos, "substring"[, severity]): a published diagnostic starts at pos
