@@ -707,10 +707,8 @@ var severityNames = map[protocol.DiagnosticSeverity]string{
 
 // published returns the diagnostics last published for u.
 func (m *markerRun) published(u uri.URI) []protocol.Diagnostic {
-	c := m.s.client
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]protocol.Diagnostic(nil), c.diags[u]...)
+	ds, _ := m.s.client.Diagnostics(u)
+	return ds
 }
 
 // diagMatches reports whether d is what the diag note n expects.
@@ -732,24 +730,9 @@ func (m *markerRun) waitDiagnostics(files []string) {
 				want = append(want, n)
 			}
 		}
-		u := m.uri(f)
-		deadline := time.After(10 * time.Second) // a guard against hangs, not a timing check
-		for satisfied := false; !satisfied; {
-			c := m.s.client
-			c.mu.Lock()
-			ds, have := c.diags[u]
-			changed := c.changed
-			c.mu.Unlock()
-			satisfied = have && m.allExpected(want, ds)
-			if satisfied {
-				break
-			}
-			select {
-			case <-changed:
-			case <-deadline:
-				m.t.Errorf("%s: the expected diagnostics were not published", f)
-				satisfied = true
-			}
+		// A guard against hangs, not a timing check.
+		if _, ok := m.s.client.AwaitDiags(m.uri(f), func(ds []protocol.Diagnostic) bool { return m.allExpected(want, ds) }, 10*time.Second); !ok {
+			m.t.Errorf("%s: the expected diagnostics were not published", f)
 		}
 	}
 }
