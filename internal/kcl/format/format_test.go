@@ -29,7 +29,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parse %s: %v", file, err)
 			}
-			input := section(ar, "input.k")
+			input, _ := testutil.Section(ar, "input.k")
 			if input == nil {
 				t.Fatalf("%s: no input.k section", file)
 			}
@@ -53,25 +53,6 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
-}
-
-func section(ar *txtar.Archive, name string) []byte {
-	for _, f := range ar.Files {
-		if f.Name == name {
-			return f.Data
-		}
-	}
-	return nil
-}
-
-func setSection(ar *txtar.Archive, name string, data []byte) {
-	for i, f := range ar.Files {
-		if f.Name == name {
-			ar.Files[i].Data = data
-			return
-		}
-	}
-	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
 }
 
 // TestNode prints single nodes, parsed and hand-built.
