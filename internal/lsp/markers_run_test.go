@@ -61,33 +61,37 @@ type markerRun struct {
 	usedGolden map[string]bool
 }
 
-// markerVerbs are the checks a marker can make.
-var markerVerbs = map[string]func(m *markerRun, n *note){
-	"hover":         (*markerRun).hover,
-	"complete":      (*markerRun).complete,
-	"completeHas":   (*markerRun).completeHas,
-	"nocomplete":    (*markerRun).nocomplete,
-	"def":           (*markerRun).def,
-	"refs":          (*markerRun).refs,
-	"highlight":     (*markerRun).highlight,
-	"rename":        (*markerRun).rename,
-	"renameErr":     (*markerRun).renameErr,
-	"prepareRename": (*markerRun).prepareRename,
-	"signature":     (*markerRun).signature,
-	"inlay":         (*markerRun).inlay,
-	"inlays":        (*markerRun).inlays,
-	"semtok":        (*markerRun).semtok,
-	"semtokens":     (*markerRun).semtokens,
-	"codeaction":    (*markerRun).codeaction,
-	"codeactions":   (*markerRun).codeactions,
-	"diag":          (*markerRun).diag,
-	"fold":          (*markerRun).fold,
-	"folding":       (*markerRun).folding,
-	"symbol":        (*markerRun).symbol,
-	"symbols":       (*markerRun).symbols,
-	"wsymbol":       (*markerRun).wsymbol,
-	"format":        (*markerRun).format,
-	"codelens":      (*markerRun).codelens,
+// markerVerbs are the checks a marker can make, with the fewest arguments
+// each takes.
+var markerVerbs = map[string]struct {
+	minArgs int
+	run     func(m *markerRun, n *note)
+}{
+	"hover":         {2, (*markerRun).hover},
+	"complete":      {1, (*markerRun).complete},
+	"completeHas":   {2, (*markerRun).completeHas},
+	"nocomplete":    {2, (*markerRun).nocomplete},
+	"def":           {1, (*markerRun).def},
+	"refs":          {2, (*markerRun).refs},
+	"highlight":     {2, (*markerRun).highlight},
+	"rename":        {3, (*markerRun).rename},
+	"renameErr":     {3, (*markerRun).renameErr},
+	"prepareRename": {2, (*markerRun).prepareRename},
+	"signature":     {2, (*markerRun).signature},
+	"inlay":         {2, (*markerRun).inlay},
+	"inlays":        {1, (*markerRun).inlays},
+	"semtok":        {2, (*markerRun).semtok},
+	"semtokens":     {1, (*markerRun).semtokens},
+	"codeaction":    {3, (*markerRun).codeaction},
+	"codeactions":   {1, (*markerRun).codeactions},
+	"diag":          {2, (*markerRun).diag},
+	"fold":          {2, (*markerRun).fold},
+	"folding":       {1, (*markerRun).folding},
+	"symbol":        {2, (*markerRun).symbol},
+	"symbols":       {1, (*markerRun).symbols},
+	"wsymbol":       {1, (*markerRun).wsymbol},
+	"format":        {1, (*markerRun).format},
+	"codelens":      {1, (*markerRun).codelens},
 }
 
 func runMarkerArchive(t *testing.T, path string, counts *markerCounts) {
@@ -140,13 +144,17 @@ func runMarkerArchive(t *testing.T, path string, counts *markerCounts) {
 		if n.verb == "loc" {
 			continue
 		}
-		f, ok := markerVerbs[n.verb]
-		if !ok {
+		v, ok := markerVerbs[n.verb]
+		switch {
+		case !ok:
 			m.errorf(n, "unknown marker verb")
+			continue
+		case len(n.args) < v.minArgs:
+			m.errorf(n, "want at least %d arguments", v.minArgs)
 			continue
 		}
 		counts.add(n.verb)
-		f(m, n)
+		v.run(m, n)
 	}
 	m.unmatchedDiagnostics(sources)
 	// A golden section no marker uses is an error (dropped with -update).

@@ -13,6 +13,14 @@ import (
 // The marker verbs. Each gets a note whose first argument is, for most, a
 // position; see TestMarkers for the argument forms.
 
+// pointAnd resolves n's first argument as a position in its file and gets
+// get's answer for that file.
+func pointAnd[T any](m *markerRun, n *note, get func(*note) (T, bool)) (protocol.Position, T, bool) {
+	l, ok := m.location(n, n.args[0])
+	v, ok2 := get(n)
+	return l.Range.Start, v, ok && ok2
+}
+
 // hover(pos, "substring" | golden | none): the hover text at pos contains
 // the substring, equals the golden section, or is empty.
 func (m *markerRun) hover(n *note) {
@@ -94,46 +102,15 @@ func (m *markerRun) nocomplete(n *note) {
 	}
 }
 
-// def(pos, targets…): the definitions of the name at pos are targets (none
-// for no definition).
-func (m *markerRun) def(n *note) {
+// checkLocations runs query at n's position and compares the locations
+// it answers, by name, with the locations of n's other arguments (none
+// for no location), in order or as sets.
+func (m *markerRun) checkLocations(n *note, what string, ordered bool, query func(protocol.TextDocumentPositionParams) ([]protocol.Location, error)) {
 	at, ok := m.at(n)
 	if !ok {
 		return
 	}
-	res, err := m.s.server.Definition(m.s.ctx, &protocol.DefinitionParams{TextDocumentPositionParams: at})
-	if err != nil {
-		m.errorf(n, "%v", err)
-		return
-	}
-	got := []string{}
-	switch r := res.(type) {
-	case protocol.LocationSlice:
-		for _, l := range r {
-			got = append(got, m.name(l))
-		}
-	case *protocol.Location:
-		got = append(got, m.name(*r))
-	case protocol.DefinitionLinkSlice:
-		for _, l := range r {
-			got = append(got, m.name(protocol.Location{URI: l.TargetURI, Range: l.TargetSelectionRange}))
-		}
-	}
-	want := []string{}
-	if !isNone(n.args[1:]) {
-		want = m.wantLocations(n, n.args[1:])
-	}
-	m.diff(n, "definition", want, got)
-}
-
-// refs(pos, locations…): the references of the name at pos, declaration
-// included, are the locations (in any order).
-func (m *markerRun) refs(n *note) {
-	at, ok := m.at(n)
-	if !ok {
-		return
-	}
-	res, err := m.s.server.References(m.s.ctx, &protocol.ReferenceParams{TextDocumentPositionParams: at, Context: protocol.ReferenceContext{IncludeDeclaration: true}})
+	res, err := query(at)
 	if err != nil {
 		m.errorf(n, "%v", err)
 		return
@@ -142,32 +119,57 @@ func (m *markerRun) refs(n *note) {
 	for _, l := range res {
 		got = append(got, m.name(l))
 	}
-	want := m.wantLocations(n, n.args[1:])
-	sort.Strings(got)
-	sort.Strings(want)
-	m.diff(n, "references", want, got)
+	want := []string{}
+	if !isNone(n.args[1:]) {
+		want = m.wantLocations(n, n.args[1:])
+	}
+	if !ordered {
+		sort.Strings(got)
+		sort.Strings(want)
+	}
+	m.diff(n, what, want, got)
+}
+
+// def(pos, targets… | none): the definitions of the name at pos are the
+// targets, in order.
+func (m *markerRun) def(n *note) {
+	m.checkLocations(n, "definition", true, func(at protocol.TextDocumentPositionParams) ([]protocol.Location, error) {
+		res, err := m.s.server.Definition(m.s.ctx, &protocol.DefinitionParams{TextDocumentPositionParams: at})
+		switch r := res.(type) {
+		case protocol.LocationSlice:
+			return r, err
+		case *protocol.Location:
+			return []protocol.Location{*r}, err
+		case protocol.DefinitionLinkSlice:
+			var out []protocol.Location
+			for _, l := range r {
+				out = append(out, protocol.Location{URI: l.TargetURI, Range: l.TargetSelectionRange})
+			}
+			return out, err
+		}
+		return nil, err
+	})
+}
+
+// refs(pos, locations…): the references of the name at pos, declaration
+// included, are the locations (in any order).
+func (m *markerRun) refs(n *note) {
+	m.checkLocations(n, "references", false, func(at protocol.TextDocumentPositionParams) ([]protocol.Location, error) {
+		return m.s.server.References(m.s.ctx, &protocol.ReferenceParams{TextDocumentPositionParams: at, Context: protocol.ReferenceContext{IncludeDeclaration: true}})
+	})
 }
 
 // highlight(pos, locations…): the document highlights of the name at pos
 // start at the locations (in any order).
 func (m *markerRun) highlight(n *note) {
-	at, ok := m.at(n)
-	if !ok {
-		return
-	}
-	res, err := m.s.server.DocumentHighlight(m.s.ctx, &protocol.DocumentHighlightParams{TextDocumentPositionParams: at})
-	if err != nil {
-		m.errorf(n, "%v", err)
-		return
-	}
-	got := []string{}
-	for _, h := range res {
-		got = append(got, m.name(protocol.Location{URI: at.TextDocument.URI, Range: h.Range}))
-	}
-	want := m.wantLocations(n, n.args[1:])
-	sort.Strings(got)
-	sort.Strings(want)
-	m.diff(n, "highlights", want, got)
+	m.checkLocations(n, "highlights", false, func(at protocol.TextDocumentPositionParams) ([]protocol.Location, error) {
+		res, err := m.s.server.DocumentHighlight(m.s.ctx, &protocol.DocumentHighlightParams{TextDocumentPositionParams: at})
+		var out []protocol.Location
+		for _, h := range res {
+			out = append(out, protocol.Location{URI: at.TextDocument.URI, Range: h.Range})
+		}
+		return out, err
+	})
 }
 
 // rename(pos, "newName", golden): renaming the name at pos changes the
@@ -296,14 +298,13 @@ func hintLabel(h protocol.InlayHint) string {
 // inlay(pos, "label" | none): an inlay hint with that label is at pos (or
 // none is).
 func (m *markerRun) inlay(n *note) {
-	l, ok := m.location(n, n.args[0])
-	hints, ok2 := m.inlayHints(n)
-	if !ok || !ok2 || len(n.args) != 2 {
+	p, hints, ok := pointAnd(m, n, m.inlayHints)
+	if !ok {
 		return
 	}
 	var got []string
 	for _, h := range hints {
-		if h.Position == l.Range.Start {
+		if h.Position == p {
 			got = append(got, hintLabel(h))
 		}
 	}
@@ -369,14 +370,13 @@ func (m *markerRun) semanticTokens(n *note) ([]decodedToken, bool) {
 // semtok(pos, "type", modifiers…): the semantic token starting at pos has
 // that type and exactly those modifiers.
 func (m *markerRun) semtok(n *note) {
-	l, ok := m.location(n, n.args[0])
-	toks, ok2 := m.semanticTokens(n)
-	if !ok || !ok2 || len(n.args) < 2 {
+	p, toks, ok := pointAnd(m, n, m.semanticTokens)
+	if !ok {
 		return
 	}
 	got := "no token"
 	for _, tok := range toks {
-		if tok.pos == l.Range.Start {
+		if tok.pos == p {
 			got = strings.Join(append([]string{tok.typ}, tok.mods...), " ")
 		}
 	}
@@ -474,19 +474,18 @@ func (m *markerRun) codeactions(n *note) {
 // fold(pos, lines[, "kind"]): a folding range starts on pos's line and ends
 // that many lines below.
 func (m *markerRun) fold(n *note) {
-	l, ok := m.location(n, n.args[0])
-	folds, ok2 := m.foldingRanges(n)
-	if !ok || !ok2 || len(n.args) < 2 || !n.args[1].isNum {
+	p, folds, ok := pointAnd(m, n, m.foldingRanges)
+	if !ok || !n.args[1].isNum {
 		m.errorf(n, "want fold(pos, lines[, kind])")
 		return
 	}
-	want := fmt.Sprintf("%d-%d", l.Range.Start.Line+1, int(l.Range.Start.Line)+1+n.args[1].num)
+	want := fmt.Sprintf("%d-%d", p.Line+1, int(p.Line)+1+n.args[1].num)
 	if len(n.args) > 2 {
 		want += " " + n.args[2].str
 	}
 	var got []string
 	for _, f := range folds {
-		if f.StartLine == l.Range.Start.Line {
+		if f.StartLine == p.Line {
 			s := fmt.Sprintf("%d-%d", f.StartLine+1, f.EndLine+1)
 			if len(n.args) > 2 {
 				s += " " + string(f.Kind)
@@ -560,16 +559,15 @@ func (m *markerRun) documentSymbols(n *note) ([]protocol.DocumentSymbol, bool) {
 // symbol(pos, "Kind"[, "detail"]): a document symbol whose name starts at
 // pos has that kind (and detail).
 func (m *markerRun) symbol(n *note) {
-	l, ok := m.location(n, n.args[0])
-	syms, ok2 := m.documentSymbols(n)
-	if !ok || !ok2 || len(n.args) < 2 {
+	p, syms, ok := pointAnd(m, n, m.documentSymbols)
+	if !ok {
 		return
 	}
 	got := "no symbol"
 	var walk func([]protocol.DocumentSymbol)
 	walk = func(ss []protocol.DocumentSymbol) {
 		for _, s := range ss {
-			if s.SelectionRange.Start == l.Range.Start {
+			if s.SelectionRange.Start == p {
 				got = s.Name + " " + kindName(s.Kind)
 				if len(n.args) > 2 && s.Detail != nil {
 					got += " " + *s.Detail
@@ -580,7 +578,7 @@ func (m *markerRun) symbol(n *note) {
 	}
 	walk(syms)
 	want := kindName(0)
-	if name, ok := symbolAt(m.texts[n.file], l.Range.Start); ok {
+	if name, ok := symbolAt(m.texts[n.file], p); ok {
 		want = name
 	}
 	want += " " + strings.Join(strs(n.args[1:]), " ")

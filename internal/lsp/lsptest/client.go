@@ -221,33 +221,24 @@ func TokenString(t protocol.ProgressToken) string {
 	return fmt.Sprint(t)
 }
 
-// Asked returns the messages of the showMessageRequests so far.
-func (c *Client) Asked() []string {
+// strings returns a copy of the list at p, taken under the lock.
+func (c *Client) strings(p *[]string) []string {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	return append([]string(nil), c.asked...)
+	return append([]string(nil), *p...)
 }
+
+// Asked returns the messages of the showMessageRequests so far.
+func (c *Client) Asked() []string { return c.strings(&c.asked) }
 
 // Registered returns the methods of the dynamic registrations so far.
-func (c *Client) Registered() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.registered...)
-}
+func (c *Client) Registered() []string { return c.strings(&c.registered) }
 
 // Created returns the tokens of window/workDoneProgress/create so far.
-func (c *Client) Created() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.created...)
-}
+func (c *Client) Created() []string { return c.strings(&c.created) }
 
 // ProgressEvents returns "<token> <kind>" for every $/progress so far.
-func (c *Client) ProgressEvents() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return append([]string(nil), c.events...)
-}
+func (c *Client) ProgressEvents() []string { return c.strings(&c.events) }
 
 // ProgressValues returns a copy of the $/progress values so far, per token.
 func (c *Client) ProgressValues() map[string][]map[string]any {
