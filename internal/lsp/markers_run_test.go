@@ -92,6 +92,7 @@ var markerVerbs = map[string]struct {
 	"wsymbol":       {1, (*markerRun).wsymbol},
 	"format":        {1, (*markerRun).format},
 	"codelens":      {1, (*markerRun).codelens},
+	"rangeformat":   {3, (*markerRun).rangeformat},
 }
 
 func runMarkerArchive(t *testing.T, path string, counts *markerCounts) {

@@ -659,19 +659,37 @@ func (m *markerRun) wsymbol(n *note) {
 // changes nothing).
 func (m *markerRun) format(n *note) {
 	edits, err := m.s.server.Formatting(m.s.ctx, &protocol.DocumentFormattingParams{TextDocument: m.doc(n)})
+	m.formatted(n, n.args, edits, err)
+}
+
+// rangeformat(from, to, golden | none): formatting the range [from, to)
+// gives the golden text (or changes nothing).
+func (m *markerRun) rangeformat(n *note) {
+	from, ok1 := m.location(n, n.args[0])
+	to, ok2 := m.location(n, n.args[1])
+	if !ok1 || !ok2 {
+		return
+	}
+	edits, err := m.s.server.RangeFormatting(m.s.ctx, &protocol.DocumentRangeFormattingParams{TextDocument: m.doc(n),
+		Range: protocol.Range{Start: from.Range.Start, End: to.Range.Start}})
+	m.formatted(n, n.args[2:], edits, err)
+}
+
+// formatted checks formatting edits against want: a golden or none.
+func (m *markerRun) formatted(n *note, want []markerArg, edits []protocol.TextEdit, err error) {
 	if err != nil {
 		m.errorf(n, "%v", err)
 		return
 	}
-	if isNone(n.args) {
+	if isNone(want) {
 		if len(edits) > 0 {
 			m.errorf(n, "formatting edits %v, want none", edits)
 		}
 		return
 	}
-	g, golden := goldenArg(n.args)
+	g, golden := goldenArg(want)
 	if !golden {
-		m.errorf(n, "want format(golden)")
+		m.errorf(n, "want a golden section or none")
 		return
 	}
 	m.golden(n, g, applyEdits(m.t, m.texts[n.file].src, edits))
