@@ -42,7 +42,7 @@ import (
 //	signature(pos, "label", active | none), inlay(pos, "label" | none), inlays(golden)
 //	semtok(pos, "type", modifiers…), semtokens(golden)
 //	codeaction(pos, "title", golden | none), codeactions(pos, titles…), codelens(pos, titles…)
-//	diag(pos, "sub"[, severity]), fold(pos, lines[, "kind"]), folding(golden)
+//	diag(pos, "sub"[, severity[, end]]), fold(pos, lines[, "kind"]), folding(golden)
 //	symbol(pos, "Kind"[, "detail"]), symbols(golden), wsymbol("query", names… | golden)
 //	format(golden | none), rangeformat(from, to, golden | none)
 //

@@ -733,7 +733,14 @@ func (m *markerRun) diagMatches(n *note, d protocol.Diagnostic) bool {
 	if !ok || len(n.args) < 2 || d.Range.Start != l.Range.Start || !strings.Contains(diagText(d), n.args[1].str) {
 		return false
 	}
-	return len(n.args) < 3 || severityNames[d.Severity] == n.args[2].ident
+	if len(n.args) > 2 && severityNames[d.Severity] != n.args[2].ident {
+		return false
+	}
+	if len(n.args) > 3 {
+		end, ok := m.location(n, n.args[3])
+		return ok && d.Range.End == end.Range.Start
+	}
+	return true
 }
 
 // waitDiagnostics waits until every open file has diagnostics published
@@ -767,9 +774,9 @@ next:
 	return true
 }
 
-// diag(pos, "substring"[, severity]): a published diagnostic starts at pos
-// with a message containing the substring (and that severity: error,
-// warning, info, hint).
+// diag(pos, "substring"[, severity[, end]]): a published diagnostic starts
+// at pos with a message containing the substring (and that severity:
+// error, warning, info, hint; and ends at end).
 func (m *markerRun) diag(n *note) {
 	if len(n.args) < 2 || !n.args[1].isStr {
 		m.errorf(n, "want diag(pos, substring[, severity])")
