@@ -2,7 +2,6 @@ package load
 
 import (
 	"bytes"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,14 +10,12 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the want sections of testdata goldens")
 
 // TestResolve extracts each testdata/resolve/*.txtar case into a temporary
 // directory, parses its args section as a command line, resolves it and
@@ -75,16 +72,7 @@ func TestResolve(t *testing.T) {
 				got = dumpConfig(cfg)
 			}
 			got = strings.ReplaceAll(got, dir, "$WORK")
-			if *update {
-				ar.Files[wantIdx].Data = []byte(got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if diff := cmp.Diff(string(ar.Files[wantIdx].Data), got); diff != "" {
-				t.Errorf("Resolve(%q) mismatch (-want +got):\n%s", argv, diff)
-			}
+			testutil.GoldenSection(t, file, ar, "want", []byte(got))
 		})
 	}
 }
