@@ -13,6 +13,7 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/suggest"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
@@ -53,11 +54,11 @@ func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 			name, suggestion := m[1], m[3]
 			if suggestion == "" && perr == nil {
 				if sc := cat.Schema(m[2]); sc != nil {
-					suggestion = closest(name, attrNames(sc.Attributes))
+					suggestion = suggest.Best(name, attrNames(sc.Attributes))
 				} else {
 					for _, c := range cat.Schemas() {
 						if c.Name == m[2] {
-							suggestion = closest(name, attrNames(c.Attributes))
+							suggestion = suggest.Best(name, attrNames(c.Attributes))
 						}
 					}
 				}
@@ -71,7 +72,7 @@ func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 			name, sch := m[1]+m[3], m[2]+m[4]
 			for _, c := range cat.Schemas() {
 				if c.Name == sch || c.FQN == sch {
-					if sug := closest(name, attrNames(c.Attributes)); sug != "" {
+					if sug := suggest.Best(name, attrNames(c.Attributes)); sug != "" {
 						if r, ok := wordRange(t, d.Range.Start, name); ok {
 							edit(fmt.Sprintf("Change '%s' to '%s'", name, sug), d, true, protocol.TextEdit{Range: r, NewText: sug})
 						}
@@ -132,41 +133,6 @@ func wordRange(t *text, start protocol.Position, name string) (protocol.Range, b
 		i += col
 	}
 	return lspRange(t.position(off+i), t.position(off+i+len(name))), true
-}
-
-// closest returns the candidate nearest to name by edit distance (at most
-// a third of the name's length, and at least 1), or "".
-func closest(name string, candidates []string) string {
-	best, bestD := "", len(name)/3+1
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD || d == bestD && best == "" && d <= len(name)/3+1 {
-			if d == 0 && c == name {
-				continue
-			}
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // importCandidates returns import paths whose last element is name: a
