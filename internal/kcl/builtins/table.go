@@ -181,7 +181,7 @@ var table = []entry{
 	{"file", `exists(filepath: str) -> bool`, "Reports whether the file exists."},
 	{"file", `abs(filepath: str) -> str`, "Returns the absolute form of the path."},
 	{"file", `append(filepath: str, content: str) -> any`, "Appends content to the file, creating it when absent."},
-	{"file", `mkdir(directory: str, exists: bool = False) -> any`, "Creates the directory and its parents; an error when it exists, unless exists is True."},
+	{"file", `mkdir(directory: str, exists: bool = False) -> any`, "Creates the directory and its parents; no error when it exists."},
 	{"file", `delete(filepath: str) -> any`, "Deletes the file or empty directory."},
 	{"file", `cp(src: str, dest: str) -> any`, "Copies the file or directory src to dest."},
 	{"file", `mv(src: str, dest: str) -> any`, "Moves the file or directory src to dest."},
@@ -189,7 +189,7 @@ var table = []entry{
 	{"file", `write(filepath: str, content: str) -> any`, "Writes content to the file, replacing it."},
 	{"file", `read_env(key: str) -> str`, "Returns the value of the environment variable key."},
 
-	{"template", `execute(template: str, data: {str:any} = None) -> str`, "Returns the Handlebars template filled from data."},
+	{"template", `execute(template: str, data?: {str:any}) -> str`, "Returns the Handlebars template filled from data (an empty dict by default)."},
 	{"template", `html_escape(data: str) -> str`, "Returns the string with HTML's special characters escaped."},
 
 	{"runtime", `catch(func: fn) -> str`, "Calls func and returns the message of the error it raises, or \"\"."},
