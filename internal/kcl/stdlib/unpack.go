@@ -95,7 +95,7 @@ func UnpackArgs(f *builtins.Func, args []value.Value, kwargs []value.Entry, dst 
 		}
 		if v == nil {
 			if !p.Optional {
-				return fmt.Errorf("%s() missing 1 required positional argument: '%s'", f.Name, p.Name)
+				return &MissingArgError{Func: f.Name, Param: p.Name}
 			}
 			if p.Default == "" {
 				continue
@@ -109,6 +109,15 @@ func UnpackArgs(f *builtins.Func, args []value.Value, kwargs []value.Entry, dst 
 		}
 	}
 	return nil
+}
+
+// MissingArgError is the error of a call leaving out a required argument.
+type MissingArgError struct {
+	Func, Param string
+}
+
+func (e *MissingArgError) Error() string {
+	return fmt.Sprintf("%s() missing 1 required positional argument: '%s'", e.Func, e.Param)
 }
 
 // paramIndex returns the index of the parameter a keyword argument name
