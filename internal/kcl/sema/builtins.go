@@ -67,6 +67,15 @@ func funcType(f *builtins.Func) *Type {
 	return &Type{Kind: KFunc, Func: ft}
 }
 
+// builtinDoc is the documentation of a builtin's symbol: its function's
+// line of the builtin table.
+func builtinDoc(t *Type) string {
+	if t != nil && t.Kind == KFunc && t.Func != nil {
+		return t.Func.Doc
+	}
+	return ""
+}
+
 func mustParseType(s string) *Type {
 	t, err := parseTypeText(s)
 	if err != nil {

@@ -58,6 +58,10 @@ func TestBuiltinsFromTable(t *testing.T) {
 	if n < 150 {
 		t.Errorf("only %d builtins", n)
 	}
+	// Hover shows a builtin symbol's doc.
+	if sym := sharedBuiltinScope().Names["len"]; sym == nil || sym.Doc != builtins.Lookup(builtins.Global, "len").Doc || sym.Doc == "" {
+		t.Errorf("builtin symbol len: %+v, want the table's doc", sym)
+	}
 }
 
 func TestBuiltinTypes(t *testing.T) {
