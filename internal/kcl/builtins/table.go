@@ -197,9 +197,9 @@ var table = []entry{
 
 // constTable lists the constant members of the system modules.
 var constTable = []Const{
-	{"units", "n", "int", "1e-9"},
-	{"units", "u", "int", "1e-6"},
-	{"units", "m", "int", "1e-3"},
+	{"units", "n", "float", "1e-9"},
+	{"units", "u", "float", "1e-6"},
+	{"units", "m", "float", "1e-3"},
 	{"units", "k", "int", "1e3"},
 	{"units", "K", "int", "1e3"},
 	{"units", "M", "int", "1e6"},

@@ -7,7 +7,9 @@ import (
 	"math/big"
 	"regexp"
 	"strconv"
+	"strings"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/builtins"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -276,21 +278,24 @@ func mathModule(Env) map[string]value.Value {
 	)
 }
 
+// unitsModule has the table's members of units: a constant per multiplier
+// suffix (n, u and m are floats) and a to_<suffix> conversion for each.
 func unitsModule(Env) map[string]value.Value {
-	m := map[string]value.Value{
-		"n": value.Float(1e-9),
-		"u": value.Float(1e-6),
-		"m": value.Float(1e-3),
+	m := map[string]value.Value{}
+	for _, c := range builtins.Consts("units") {
+		f, ok := unitMultiplier(c.Name)
+		switch {
+		case !ok: // NumberMultiplier, a type
+		case f < 1:
+			m[c.Name] = value.Float(f)
+		default:
+			m[c.Name] = value.Int(int64(f))
+		}
 	}
-	for _, s := range []string{"k", "K", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi"} {
-		f, _ := unitMultiplier(s)
-		m[s] = value.Int(int64(f))
-	}
-	for _, s := range []string{"n", "u", "m", "K", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi"} {
-		name := "to_" + s
-		mult, _ := unitMultiplier(s)
-		suffix := s
-		m[name] = def("units", name, func(c call) (value.Value, error) {
+	for _, f := range builtins.Funcs("units") {
+		suffix := strings.TrimPrefix(f.Name, "to_")
+		mult, _ := unitMultiplier(suffix)
+		m[f.Name] = def("units", f.Name, func(c call) (value.Value, error) {
 			var x float64
 			if err := c.unpack(&x); err != nil {
 				return nil, err

@@ -40,8 +40,11 @@ func TestTableImplemented(t *testing.T) {
 				continue // a type, which the evaluator provides
 			}
 			n++
-			if _, ok := members[c.Name]; !ok {
+			v, ok := members[c.Name]
+			if !ok {
 				t.Errorf("%s.%s: not implemented", m, c.Name)
+			} else if v.Type() != c.Type {
+				t.Errorf("%s.%s: a %s, the table says %s", m, c.Name, v.Type(), c.Type)
 			}
 		}
 		if len(members) != n {
