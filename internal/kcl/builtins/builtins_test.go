@@ -153,6 +153,8 @@ func TestParseSig(t *testing.T) {
 		`f(a: int = x) -> int`,      // default not a literal
 		`f(a: int, a: str) -> int`,
 		`f(a: int)`,
+		`f(**kw: any, a: int) -> int`,
+		`f(*a: any, *b: any) -> int`,
 	} {
 		if _, err := parseSig(bad); err == nil {
 			t.Errorf("parseSig(%q): no error", bad)

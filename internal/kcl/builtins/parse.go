@@ -44,7 +44,13 @@ func parseSig(s string) (*Func, error) {
 		if err != nil {
 			return nil, fmt.Errorf("parameter %q: %w", text, err)
 		}
+		if n := len(f.Params); n > 0 && f.Params[n-1].Kind == KwArgs {
+			return nil, errors.New("a parameter follows **kwargs")
+		}
 		if p.Kind == VarArgs {
+			if kind != Positional {
+				return nil, errors.New("a second *args")
+			}
 			kind = KeywordOnly
 		}
 		if n := len(f.Params); n > 0 && p.Kind == Positional && !p.Optional && f.Params[n-1].Optional {

@@ -31,47 +31,46 @@ func UnpackArgs(f *builtins.Func, args []value.Value, kwargs []value.Entry, dst 
 	if len(dst) != len(f.Params) {
 		return fmt.Errorf("internal error: %s() unpacked into %d values, it has %d parameters", f.Name, len(dst), len(f.Params))
 	}
-	vals := make([]value.Value, len(f.Params))
-	byPos := make([]bool, len(f.Params))
-	var rest []value.Value
-	var extra []value.Entry
-	restAt, extraAt := -1, -1
+	// The table puts the positional parameters first, then *args, the
+	// keyword-only ones and **kwargs.
 	npos := 0
-	for i, p := range f.Params {
+	hasRest, hasExtra := false, false
+	for _, p := range f.Params {
 		switch p.Kind {
 		case builtins.Positional:
 			npos++
 		case builtins.VarArgs:
-			restAt = i
+			hasRest = true
 		case builtins.KwArgs:
-			extraAt = i
+			hasExtra = true
 		}
 	}
-	next := 0
-	for _, a := range args {
-		for next < len(f.Params) && f.Params[next].Kind != builtins.Positional {
-			next++
-		}
-		if next == len(f.Params) || f.Params[next].Kind != builtins.Positional {
-			if restAt < 0 {
-				return fmt.Errorf("%s() takes %d positional argument%s but %d were given", f.Name, npos, plural(npos), len(args))
-			}
-			rest = append(rest, a)
-			continue
-		}
-		vals[next], byPos[next] = a, true
-		next++
+	var buf [8]value.Value
+	vals := buf[:0]
+	if len(f.Params) > len(buf) {
+		vals = make([]value.Value, 0, len(f.Params))
 	}
+	vals = vals[:len(f.Params)]
+	var rest []value.Value
+	if len(args) > npos {
+		if !hasRest {
+			return fmt.Errorf("%s() takes %d positional argument%s but %d were given", f.Name, npos, plural(npos), len(args))
+		}
+		rest = args[npos:]
+		args = args[:npos]
+	}
+	copy(vals, args)
+	var extra []value.Entry
 	for _, kw := range kwargs {
 		i := paramIndex(f, kw.Key)
 		if i < 0 {
-			if extraAt < 0 {
+			if !hasExtra {
 				return fmt.Errorf("%s() got an unexpected keyword argument '%s'", f.Name, kw.Key)
 			}
 			extra = append(extra, kw)
 			continue
 		}
-		if byPos[i] {
+		if i < len(args) {
 			return fmt.Errorf("%s() got multiple values for argument '%s'", f.Name, kw.Key)
 		}
 		vals[i] = kw.Value
