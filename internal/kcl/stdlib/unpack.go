@@ -197,7 +197,7 @@ func store(f *builtins.Func, p builtins.Param, v value.Value, dst any) error {
 		}
 		*d = x
 	default:
-		return fmt.Errorf("internal error: %s() cannot unpack '%s' into %T", f.Name, p.Name, dst)
+		return fmt.Errorf("internal error: %s() cannot unpack '%s' into that destination", f.Name, p.Name)
 	}
 	return nil
 }
