@@ -10,47 +10,46 @@ import (
 )
 
 func base64Module(Env) map[string]value.Value {
-	def := defs("base64")
-	return members(
-		def("encode", func(c call) (value.Value, error) {
-			var s string
-			if err := c.unpack(&s, nil); err != nil {
-				return nil, err
-			}
-			return value.Str(base64.StdEncoding.EncodeToString([]byte(s))), nil
-		}),
-		def("decode", func(c call) (value.Value, error) {
-			var s string
-			if err := c.unpack(&s); err != nil {
-				return nil, err
-			}
-			b, err := base64.StdEncoding.DecodeString(s)
-			if err != nil {
-				return nil, fmt.Errorf("base64.decode: %w", err)
-			}
-			return value.Str(b), nil
-		}),
-	)
+	return codecModule("base64", base64.StdEncoding)
 }
 
 func base32Module(Env) map[string]value.Value {
-	def := defs("base32")
+	return codecModule("base32", base32.StdEncoding)
+}
+
+// codec is what base64 and base32 share.
+type codec interface {
+	EncodeToString(src []byte) string
+	DecodeString(s string) ([]byte, error)
+}
+
+// codecModule has the members encode and decode of a text encoding module
+// (base64.encode takes an encoding argument, which only utf-8 strings
+// make moot: it is accepted and ignored).
+func codecModule(module string, enc codec) map[string]value.Value {
+	def := defs(module)
+	text := func(c call) (string, error) {
+		var s string
+		dst := []any{&s, nil}[:len(c.fn.Params)]
+		err := c.unpack(dst...)
+		return s, err
+	}
 	return members(
 		def("encode", func(c call) (value.Value, error) {
-			var s string
-			if err := c.unpack(&s); err != nil {
+			s, err := text(c)
+			if err != nil {
 				return nil, err
 			}
-			return value.Str(base32.StdEncoding.EncodeToString([]byte(s))), nil
+			return value.Str(enc.EncodeToString([]byte(s))), nil
 		}),
 		def("decode", func(c call) (value.Value, error) {
-			var s string
-			if err := c.unpack(&s); err != nil {
+			s, err := text(c)
+			if err != nil {
 				return nil, err
 			}
-			b, err := base32.StdEncoding.DecodeString(s)
+			b, err := enc.DecodeString(s)
 			if err != nil {
-				return nil, fmt.Errorf("base32.decode: %w", err)
+				return nil, fmt.Errorf("%s.decode: %w", module, err)
 			}
 			return value.Str(b), nil
 		}),

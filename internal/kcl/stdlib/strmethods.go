@@ -244,13 +244,19 @@ func sliceBounds(c call, startv, endv value.Value, n int) (int, int, error) {
 	return adj(start), adj(end), nil
 }
 
-func strCount(s string, c call, b *value.Budget) (value.Value, error) {
-	var sub string
+// subArgs unpacks the (sub, start?, end?) arguments of count, find and
+// index against s.
+func subArgs(s string, c call) (sub string, start, end int, err error) {
 	var startv, endv value.Value
 	if err := c.unpack(&sub, &startv, &endv); err != nil {
-		return nil, err
+		return "", 0, 0, err
 	}
-	start, end, err := sliceBounds(c, startv, endv, len(s))
+	start, end, err = sliceBounds(c, startv, endv, len(s))
+	return sub, start, end, err
+}
+
+func strCount(s string, c call, b *value.Budget) (value.Value, error) {
+	sub, start, end, err := subArgs(s, c)
 	if err != nil {
 		return nil, err
 	}
@@ -265,12 +271,7 @@ func strCount(s string, c call, b *value.Budget) (value.Value, error) {
 
 func findFunc(reverse, mustFind bool) strMethodFunc {
 	return func(s string, c call, b *value.Budget) (value.Value, error) {
-		var sub string
-		var startv, endv value.Value
-		if err := c.unpack(&sub, &startv, &endv); err != nil {
-			return nil, err
-		}
-		start, end, err := sliceBounds(c, startv, endv, len(s))
+		sub, start, end, err := subArgs(s, c)
 		if err != nil {
 			return nil, err
 		}
