@@ -105,12 +105,17 @@ func Candidates(name string, candidates []string) []string {
 // "" when none is close. Callers holding candidates in no particular order
 // (a map) sort them first.
 func DidYouMean(name string, candidates []string) string {
-	close := Candidates(name, candidates)
-	if len(close) == 0 {
+	return Hint(Candidates(name, candidates))
+}
+
+// Hint returns `, did you mean '["a", "b"]'?` listing the names as given
+// (the result of Candidates), or "" for none.
+func Hint(names []string) string {
+	if len(names) == 0 {
 		return ""
 	}
-	q := make([]string, len(close))
-	for i, c := range close {
+	q := make([]string, len(names))
+	for i, c := range names {
 		q[i] = strconv.Quote(c)
 	}
 	return ", did you mean '[" + strings.Join(q, ", ") + "]'?"
