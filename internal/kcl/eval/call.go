@@ -1,15 +1,13 @@
 package eval
 
 import (
-	"regexp"
-	"strconv"
+	"errors"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/stdlib"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
-
-var missingArgRe = regexp.MustCompile(`^\w+\(\) missing (\d+) required positional argument`)
 
 // closure is a lambda value's definition.
 type closure struct {
@@ -80,18 +78,16 @@ func (e *evaluator) callValue(sc *scope, fv value.Value, args []value.Value, kwa
 	}
 	r, err := f.Call(args, kwargs)
 	e.curFile = prev
-	if err != nil {
-		// A builtin called with too few arguments is reported as the
-		// resolver reports it.
-		if m := missingArgRe.FindStringSubmatch(err.Error()); m != nil {
-			missing, _ := strconv.Atoi(m[1])
-			want := len(args) + missing
-			plural := "s"
-			if want == 1 {
-				plural = ""
-			}
-			e.failCol(diag.CompileError, sc.file, n, "expected %d positional argument%s, found %d", want, plural, len(args))
+	// A builtin called with too few arguments is reported as the resolver
+	// reports it (a runtime mirror of its message: the resolver runs
+	// first, except with --resolve never).
+	if missing := (*stdlib.MissingArgError)(nil); errors.As(err, &missing) {
+		want := len(args) + 1
+		plural := "s"
+		if want == 1 {
+			plural = ""
 		}
+		e.failCol(diag.CompileError, sc.file, n, "expected %d positional argument%s, found %d", want, plural, len(args))
 	}
 	e.check(err, sc.file, n)
 	if r == nil {

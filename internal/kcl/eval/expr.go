@@ -462,7 +462,9 @@ func (e *evaluator) selector(sc *scope, v value.Value, name string, n syntax.Nod
 			return r
 		}
 		if sd, ok := x.Def.(*schemaDef); ok && !sd.hasIndexSignature() {
-			e.failCol(diag.TypeError, sc.file, n, "attribute '%s' not found in '%s'%s", name, x.Name, suggestion(name, sd.allNames()))
+			// No "did you mean", as the resolver (KCL suggests none for an
+			// instance's attribute).
+			e.failCol(diag.TypeError, sc.file, n, "attribute '%s' not found in '%s'", name, x.Name)
 		}
 		return value.Undefined
 	case *module:

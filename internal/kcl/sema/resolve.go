@@ -167,7 +167,7 @@ func sharedBuiltinScope() *Scope {
 	scopeOnce.Do(func() {
 		s := &Scope{Kind: ScopeBuiltin, Names: map[string]*Symbol{}}
 		for name, t := range builtinsVal.Funcs {
-			s.Names[name] = &Symbol{Name: name, Kind: SymBuiltin, Type: t, Global: true}
+			s.Names[name] = &Symbol{Name: name, Kind: SymBuiltin, Type: t, Global: true, Doc: builtinDoc(t)}
 		}
 		builtinScopeVal = s
 	})
@@ -190,7 +190,7 @@ func (st *pkgState) declare() {
 			if t.Kind == KNumberMultiplier {
 				kind = SymTypeAlias
 			}
-			pkg.Scope.Names[name] = &Symbol{Name: name, Kind: kind, Type: t, PkgPath: st.src.pkgpath, Global: true}
+			pkg.Scope.Names[name] = &Symbol{Name: name, Kind: kind, Type: t, PkgPath: st.src.pkgpath, Global: true, Doc: builtinDoc(t)}
 		}
 		return
 	}
