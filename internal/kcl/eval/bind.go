@@ -1,0 +1,127 @@
+package eval
+
+import (
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// bindState connects an evaluation to the resolved program it runs on
+// (Config.Program): the syntax trees it takes from it, the package of each
+// tree for its bindings, and the frame layouts of lambdas.
+type bindState struct {
+	// files are the program's trees by path; pkgOf the package of each.
+	files map[string]*syntax.File
+	pkgOf map[*syntax.File]*sema.Package
+	// slots caches sema.LambdaSlots per lambda.
+	slots map[*syntax.LambdaExpr][]string
+}
+
+func (b *bindState) init(prog *sema.Program) {
+	b.slots = map[*syntax.LambdaExpr][]string{}
+	if prog == nil {
+		return
+	}
+	b.files = map[string]*syntax.File{}
+	b.pkgOf = map[*syntax.File]*sema.Package{}
+	for _, p := range prog.EvalFiles() {
+		for _, f := range p.Files {
+			b.files[f.Filename] = f
+			b.pkgOf[f] = p
+		}
+	}
+}
+
+// of returns the bindings of the package made of files (nil when they do
+// not come from the resolved program).
+func (b *bindState) of(files []*syntax.File) map[*syntax.Ident]sema.Binding {
+	if len(files) == 0 || b.pkgOf == nil {
+		return nil
+	}
+	p := b.pkgOf[files[0]]
+	if p == nil {
+		return nil
+	}
+	for _, f := range files[1:] {
+		if b.pkgOf[f] != p {
+			return nil
+		}
+	}
+	return p.Bindings()
+}
+
+// resolvedFile returns the resolved program's tree of the file at path,
+// nil when the program has none (or names it differently).
+func (e *evaluator) resolvedFile(path, display string) *syntax.File {
+	if f := e.bind.files[path]; f != nil && f.Filename == display {
+		return f
+	}
+	return nil
+}
+
+// lambdaSlots returns the frame layout of a lambda's calls.
+func (e *evaluator) lambdaSlots(lam *syntax.LambdaExpr) []string {
+	s, ok := e.bind.slots[lam]
+	if !ok {
+		s = sema.LambdaSlots(lam)
+		e.bind.slots[lam] = s
+	}
+	return s
+}
+
+// ident returns the value of the name expression id. With a binding from
+// the resolver, a local or loop variable is read from the slot of its
+// owner's frame, and a global, imported package or builtin from the
+// package's top level, without looking at the frames in between (the
+// resolver made sure none of them can hold the name). Without one, or for
+// the dynamic kinds (schema attributes, config keys, mixin hosts, relaxed
+// keys, names the resolver could not resolve), and when the slot is not
+// set yet (a local read before its assignment), the name is looked up
+// through the frames.
+func (e *evaluator) ident(sc *scope, id *syntax.Ident) (value.Value, bool) {
+	if sc.pkg != nil && sc.pkg.binds != nil {
+		if b, ok := sc.pkg.binds[id]; ok {
+			switch b.Kind {
+			case sema.BindLocal, sema.BindCompVar:
+				for s := sc; s != nil; s = s.parent {
+					if s.owner == b.Owner && s.kind == frLocal {
+						if i := int(b.Index); i < len(s.vals) && s.names[i] == id.Name && s.vals[i] != nil {
+							return s.vals[i], true
+						}
+						break
+					}
+				}
+			case sema.BindGlobal, sema.BindPackage, sema.BindBuiltin:
+				return e.lookupTop(sc, id.Name)
+			}
+		}
+	}
+	return e.lookup(sc, id.Name)
+}
+
+// lookupTop looks name up in the top level of the code's package (globals,
+// the file's imports, any file's imports) and the builtins: the end of
+// lookup's walk.
+func (e *evaluator) lookupTop(sc *scope, name string) (value.Value, bool) {
+	p := sc.pkg
+	if p.lz.has(name) {
+		return p.lz.read(name), true
+	}
+	if v, ok := p.lz.vals.Get(name); ok {
+		return v, true
+	}
+	if sc.file != nil {
+		if v, ok := p.imports[sc.file][name]; ok {
+			return v, true
+		}
+	}
+	for _, f := range p.files {
+		if v, ok := p.imports[f][name]; ok {
+			return v, true
+		}
+	}
+	if v, ok := e.builtins[name]; ok {
+		return v, true
+	}
+	return nil, false
+}
