@@ -92,23 +92,54 @@ func (e *evaluator) ident(sc *scope, id *syntax.Ident) (value.Value, bool) {
 					}
 				}
 			case sema.BindGlobal, sema.BindPackage, sema.BindBuiltin:
-				return e.lookupTop(sc, id.Name)
+				if !b.Instance {
+					return e.lookupTop(sc, id.Name, b.Kind)
+				}
+				if s := schemaFrame(sc); s != nil {
+					if v, ok := s.inst.read(id.Name); ok {
+						return v, true
+					}
+					return e.lookupTop(sc, id.Name, b.Kind)
+				}
+			case sema.BindSchemaAttr:
+				if s := schemaFrame(sc); s != nil {
+					if v, ok := s.inst.read(id.Name); ok {
+						return v, true
+					}
+					// A parameter: the frame above the instance's.
+					return e.lookup(s.parent, id.Name)
+				}
 			}
 		}
 	}
 	return e.lookup(sc, id.Name)
 }
 
+// schemaFrame returns the innermost schema-instance frame of the chain.
+func schemaFrame(sc *scope) *scope {
+	for s := sc; s != nil; s = s.parent {
+		if s.kind == frSchema && s.inst != nil {
+			return s
+		}
+	}
+	return nil
+}
+
 // lookupTop looks name up in the top level of the code's package (globals,
 // the file's imports, any file's imports) and the builtins: the end of
-// lookup's walk.
-func (e *evaluator) lookupTop(sc *scope, name string) (value.Value, bool) {
+// lookup's walk. For a name the resolver bound to a builtin, the imports
+// are not searched: the resolver saw every import of the package.
+func (e *evaluator) lookupTop(sc *scope, name string, kind sema.BindingKind) (value.Value, bool) {
 	p := sc.pkg
 	if p.lz.has(name) {
 		return p.lz.read(name), true
 	}
 	if v, ok := p.lz.vals.Get(name); ok {
 		return v, true
+	}
+	if kind == sema.BindBuiltin {
+		v, ok := e.builtins[name]
+		return v, ok
 	}
 	if sc.file != nil {
 		if v, ok := p.imports[sc.file][name]; ok {

@@ -71,6 +71,12 @@ type Binding struct {
 	// Sym is the symbol the name resolves to statically (nil when
 	// unresolved).
 	Sym *Symbol
+	// Instance reports a Global, Package or Builtin binding used in a
+	// schema body (or check block) whose schema does not declare the name:
+	// the instance running the body is asked first, by name, since a
+	// subclass's attribute, a mixin's host attribute or a relaxed key of
+	// an index signature may supply it.
+	Instance bool
 }
 
 // Binding returns the binding recorded for the name expression id of the
@@ -176,20 +182,38 @@ func (st *pkgState) bind(id *syntax.Ident, sym *Symbol, sc *Scope) {
 // definition.
 func (st *pkgState) bindingOf(name string, sym *Symbol, from *Scope) Binding {
 	dynamic := Binding{Kind: BindDynamic, Index: -1, Sym: sym}
+	instance := false
 	for c := from; c != nil; c = c.Parent {
 		own := sym != nil && c.Names[name] == sym
+		if instance && c.Kind != ScopeFile && c.Kind != ScopePackage && c.Kind != ScopeBuiltin {
+			// Only the top level is expected above a schema body.
+			return dynamic
+		}
 		switch c.Kind {
 		case ScopeConfig:
 			if own || st.configHasKey(c, name) {
 				return dynamic
 			}
-		case ScopeSchema, ScopeCheck:
+		case ScopeCheck:
+			// The check block runs in a frame of the instance, as the
+			// body does: the schema scope above decides.
+			if own {
+				return Binding{Kind: BindSchemaAttr, Index: -1, Scope: c, Sym: sym}
+			}
+			continue
+		case ScopeSchema:
+			if keyNamed(c.Schema, name, 0) {
+				// The key name of an index signature is bound, in the
+				// frame of each relaxed key's check, below the instance.
+				return dynamic
+			}
 			if own || (c.Schema != nil && c.Schema.Attr(name) != nil) {
 				return Binding{Kind: BindSchemaAttr, Index: -1, Scope: c, Sym: sym}
 			}
 			// A subclass's attribute, a mixin's host or a relaxed key
-			// may supply the name when the body runs.
-			return dynamic
+			// may supply the name when the body runs: the binding asks
+			// the instance first.
+			instance = true
 		case ScopeLambda:
 			lam, ok := c.Node.(*syntax.LambdaExpr)
 			if !ok {
@@ -216,13 +240,13 @@ func (st *pkgState) bindingOf(name string, sym *Symbol, from *Scope) Binding {
 		case ScopeFile, ScopePackage:
 			if own {
 				if sym.Kind == SymPackage {
-					return Binding{Kind: BindPackage, Index: -1, Scope: c, Sym: sym}
+					return Binding{Kind: BindPackage, Index: -1, Scope: c, Sym: sym, Instance: instance}
 				}
-				return Binding{Kind: BindGlobal, Index: -1, Scope: c, Sym: sym}
+				return Binding{Kind: BindGlobal, Index: -1, Scope: c, Sym: sym, Instance: instance}
 			}
 		case ScopeBuiltin:
 			if own {
-				return Binding{Kind: BindBuiltin, Index: -1, Scope: c, Sym: sym}
+				return Binding{Kind: BindBuiltin, Index: -1, Scope: c, Sym: sym, Instance: instance}
 			}
 		}
 	}
@@ -321,4 +345,24 @@ func (st *pkgState) mergeable() map[*syntax.ConfigExpr]bool {
 		}
 	}
 	return st.merged
+}
+
+// keyNamed reports whether si, an ancestor or a mixin declares an index
+// signature whose key is named name.
+func keyNamed(si *SchemaInfo, name string, depth int) bool {
+	if si == nil || depth > 32 {
+		return false
+	}
+	if si.Index != nil && si.Index.KeyName == name {
+		return true
+	}
+	if si.Protocol != nil && si.Protocol.Index != nil && si.Protocol.Index.KeyName == name {
+		return true
+	}
+	for _, m := range si.Mixins {
+		if keyNamed(m, name, depth+1) {
+			return true
+		}
+	}
+	return keyNamed(si.Parent, name, depth+1)
 }

@@ -1,0 +1,189 @@
+package eval
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+)
+
+// runOutcome evaluates cfg and returns its output (planned YAML, the
+// stream, or the scalar) or its error text.
+func runOutcome(cfg Config) string {
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Second)
+	defer cancel()
+	res, err := Run(ctx, cfg)
+	if err != nil {
+		return "error: " + err.Error()
+	}
+	if res.Stream != nil {
+		return *res.Stream
+	}
+	var v value.Value = res.Value
+	if res.Scalar != nil {
+		v = res.Scalar
+	}
+	return string(value.EncodeYAML(value.Plan(v, value.PlanOptions{}), value.YAMLOptions{}))
+}
+
+// TestBindingsAgree evaluates every kcl-grammar case, evaluator snapshot
+// and Konfig stack twice, by name and on the resolved program (reading
+// the resolver's bindings), and requires the same output or error. The
+// program is used even when the resolver reports errors: the bindings of
+// the names it resolved must still hold.
+func TestBindingsAgree(t *testing.T) {
+	root := corpusDir(t)
+	type run struct {
+		name string
+		cfg  Config
+	}
+	var runs []run
+	for _, corpus := range []string{"kcl-grammar", "kcl-evaluator-snapshots"} {
+		filepath.WalkDir(filepath.Join(root, corpus), func(p string, d os.DirEntry, err error) error {
+			if err != nil || d.IsDir() || d.Name() != "main.k" {
+				return nil
+			}
+			dir := filepath.Dir(p)
+			rel, _ := filepath.Rel(root, dir)
+			runs = append(runs, run{rel, Config{Files: []string{"main.k"}, WorkDir: dir, ModRoot: findModRoot(dir)}})
+			return nil
+		})
+	}
+	for _, st := range loadKonfigStacks(t) {
+		rel, _ := filepath.Rel(root, st.dir)
+		runs = append(runs, run{rel, Config{Files: st.files, WorkDir: st.dir, ModRoot: st.modRoot, Options: st.options}})
+	}
+	for i, src := range bindingCases {
+		dir := t.TempDir()
+		if err := os.WriteFile(filepath.Join(dir, "main.k"), []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		runs = append(runs, run{fmt.Sprintf("bindingCases[%d]", i), Config{Files: []string{"main.k"}, WorkDir: dir, ModRoot: dir}})
+	}
+	kinds := map[sema.BindingKind]int{}
+	same, resolved := 0, 0
+	for _, r := range runs {
+		r.cfg.Stdout = io.Discard
+		files := make([]string, len(r.cfg.Files))
+		for i, f := range r.cfg.Files {
+			if !filepath.IsAbs(f) {
+				f = filepath.Join(r.cfg.WorkDir, f)
+			}
+			files[i] = f
+		}
+		prog, err := sema.Load(context.Background(), sema.Config{ModRoot: r.cfg.ModRoot, Files: files})
+		if err != nil {
+			continue
+		}
+		resolved++
+		for _, p := range prog.EvalFiles() {
+			for _, b := range p.Bindings() {
+				kinds[b.Kind]++
+			}
+		}
+		byName := runOutcome(r.cfg)
+		r.cfg.Program = prog
+		bound := runOutcome(r.cfg)
+		if testing.Verbose() && strings.HasPrefix(r.name, "bindingCases") {
+			t.Logf("%s:\n%s", r.name, bound)
+		}
+		if byName != bound {
+			t.Errorf("%s: by name:\n%s\non the resolved program:\n%s", r.name, byName, bound)
+			continue
+		}
+		same++
+	}
+	t.Logf("%d of %d runs resolved, %d agree; bindings by kind: %v", resolved, len(runs), same, kinds)
+}
+
+// bindingCases are programs whose names the frames may hold where the
+// resolver's scopes do not: each must evaluate the same by name and on
+// its bindings.
+var bindingCases = []string{
+	// A subclass attribute shadows a global read in the parent's body.
+	`x = 1
+schema P:
+    a: int = x
+    b: int = len([x])
+schema C(P):
+    x: int = 5
+c = C {}
+p = P {}
+`,
+	// A mixin reads its host's attribute; a builtin name as attribute.
+	`schema M:
+    y: int = host + 1
+schema H:
+    mixin [M]
+    host: int = 2
+    len: int = 3
+    z = len
+h = H {}
+`,
+	// An inner lambda assigns a name of the outer lambda.
+	`f = lambda x {
+    y = 1
+    g = lambda {
+        y = 2
+        y + x
+    }
+    g() + y
+}
+r = f(10)
+`,
+	// A local read before and after its conditional assignment.
+	`y = 100
+f = lambda c {
+    a = y
+    if c:
+        y = 1
+    a + y
+}
+r = [f(True), f(False)]
+`,
+	// Config keys visible as names, earlier and in if entries.
+	`a = 1
+c = {
+    a = 2
+    b = a
+    if True:
+        d = 3
+    e = d if d else 0
+}
+n = {x = 1, y = {x = 5, z = x}}
+`,
+	// Comprehension variables shadowing, reused, and as keys.
+	`x = 9
+l = [x for x in [1, 2] for x in [x * 10]]
+m = {k = v for k, v in {a = 1}}
+q = all x in [1, 2] { x > 0 }
+d = {x = x for x in ["p"]}
+`,
+	// Repeated declarations merged into one config.
+	`schema S:
+    a?: int
+    b?: int
+s: S {a = 1}
+s: S {b = a if a else 7}
+`,
+	// Lambdas created in a comprehension keep their own variable.
+	`fs = [lambda { i } for i in range(3)]
+r = [f() for f in fs]
+`,
+	// Schema parameters and check blocks with index signatures.
+	`schema D[n: int]:
+    [k: str]: int
+    v: int = n
+    check:
+        k not in ["bad"]
+        n > 0
+d = D(2) {extra = 1}
+`,
+}
