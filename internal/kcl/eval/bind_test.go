@@ -187,3 +187,30 @@ r = [f() for f in fs]
 d = D(2) {extra = 1}
 `,
 }
+
+// BenchmarkResolveEvalKonfig runs the resolve-first pipeline over every
+// corpus Konfig stack: sema.Load, then Run either by name on its own parse
+// (the evaluation before bindings) or on the resolved program and its
+// bindings.
+func BenchmarkResolveEvalKonfig(b *testing.B) {
+	stacks := loadKonfigStacks(b)
+	for _, mode := range []string{"by-name", "bindings"} {
+		b.Run(mode, func(b *testing.B) {
+			for i := 0; i < b.N; i++ {
+				for _, st := range stacks {
+					prog, err := sema.Load(context.Background(), sema.Config{ModRoot: st.modRoot, Files: st.files})
+					if err != nil {
+						b.Fatal(err)
+					}
+					cfg := Config{Files: st.files, WorkDir: st.dir, ModRoot: st.modRoot, Options: st.options, Stdout: io.Discard}
+					if mode == "bindings" {
+						cfg.Program = prog
+					}
+					if _, err := Run(context.Background(), cfg); err != nil {
+						b.Fatalf("%s: %v", st.dir, err)
+					}
+				}
+			}
+		})
+	}
+}
