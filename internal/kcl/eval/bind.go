@@ -125,34 +125,40 @@ func schemaFrame(sc *scope) *scope {
 	return nil
 }
 
-// lookupTop looks name up in the top level of the code's package (globals,
-// the file's imports, any file's imports) and the builtins: the end of
-// lookup's walk. For a name the resolver bound to a builtin, the imports
-// are not searched: the resolver saw every import of the package.
+// lookupTop looks name up in the top level of the code's package and the
+// builtins: the end of lookup's walk. For a name the resolver bound to a
+// builtin the imports are not searched: the resolver saw every import of
+// the package.
 func (e *evaluator) lookupTop(sc *scope, name string, kind sema.BindingKind) (value.Value, bool) {
-	p := sc.pkg
+	if v, ok := sc.pkg.topValue(sc.file, name, kind != sema.BindBuiltin); ok {
+		return v, true
+	}
+	v, ok := e.builtins[name]
+	return v, ok
+}
+
+// topValue returns the value of name at the top level of p for code of file f:
+// a global (running its setters as needed), a schema or rule, then, with
+// imports, a package imported by f or by any file of p.
+func (p *pkg) topValue(f *syntax.File, name string, imports bool) (value.Value, bool) {
 	if p.lz.has(name) {
 		return p.lz.read(name), true
 	}
 	if v, ok := p.lz.vals.Get(name); ok {
 		return v, true
 	}
-	if kind == sema.BindBuiltin {
-		v, ok := e.builtins[name]
-		return v, ok
+	if !imports {
+		return nil, false
 	}
-	if sc.file != nil {
-		if v, ok := p.imports[sc.file][name]; ok {
-			return v, true
-		}
-	}
-	for _, f := range p.files {
+	if f != nil {
 		if v, ok := p.imports[f][name]; ok {
 			return v, true
 		}
 	}
-	if v, ok := e.builtins[name]; ok {
-		return v, true
+	for _, g := range p.files {
+		if v, ok := p.imports[g][name]; ok {
+			return v, true
+		}
 	}
 	return nil, false
 }

@@ -41,22 +41,8 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 				return v, true
 			}
 		case frPkg:
-			p := s.pkg
-			if p.lz.has(name) {
-				return p.lz.read(name), true
-			}
-			if v, ok := p.lz.vals.Get(name); ok {
+			if v, ok := s.pkg.topValue(s.file, name, true); ok {
 				return v, true
-			}
-			if s.file != nil {
-				if v, ok := p.imports[s.file][name]; ok {
-					return v, true
-				}
-			}
-			for _, f := range p.files {
-				if v, ok := p.imports[f][name]; ok {
-					return v, true
-				}
 			}
 		}
 	}
