@@ -6,9 +6,12 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"golang.org/x/tools/txtar"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
@@ -33,8 +36,8 @@ func runOutcome(cfg Config) string {
 	return string(value.EncodeYAML(value.Plan(v, value.PlanOptions{}), value.YAMLOptions{}))
 }
 
-// TestBindingsAgree evaluates every kcl-grammar case, evaluator snapshot
-// and Konfig stack twice, by name and on the resolved program (reading
+// TestBindingsAgree evaluates every kcl-grammar case, evaluator snapshot,
+// Konfig stack, testdata/programs archive and bindingCases program twice, by name and on the resolved program (reading
 // the resolver's bindings), and requires the same output or error. The
 // program is used even when the resolver reports errors: the bindings of
 // the names it resolved must still hold.
@@ -66,6 +69,29 @@ func TestBindingsAgree(t *testing.T) {
 			t.Fatal(err)
 		}
 		runs = append(runs, run{fmt.Sprintf("bindingCases[%d]", i), Config{Files: []string{"main.k"}, WorkDir: dir, ModRoot: dir}})
+	}
+	archives, _ := filepath.Glob("testdata/programs/*.txtar")
+	for _, file := range archives {
+		ar, err := txtar.ParseFile(file)
+		if err != nil {
+			t.Fatal(err)
+		}
+		dir := t.TempDir()
+		files := []string{"main.k"}
+		for _, f := range ar.Files {
+			if !strings.HasSuffix(f.Name, ".k") {
+				continue
+			}
+			if err := os.WriteFile(filepath.Join(dir, f.Name), f.Data, 0o644); err != nil {
+				t.Fatal(err)
+			}
+			if f.Name != "main.k" {
+				files = append(files, f.Name)
+			}
+		}
+		sort.Strings(files[1:])
+		runs = append(runs, run{file, Config{Files: files, WorkDir: dir, ModRoot: dir,
+			Options: []Option{{Key: "app", Value: value.Str("demo")}}}})
 	}
 	kinds := map[sema.BindingKind]int{}
 	same, resolved := 0, 0
