@@ -24,7 +24,7 @@ func (b *bindState) init(prog *sema.Program) {
 	}
 	b.files = map[string]*syntax.File{}
 	b.pkgOf = map[*syntax.File]*sema.Package{}
-	for _, p := range prog.EvalFiles() {
+	for _, p := range prog.EvalPackages() {
 		for _, f := range p.Files {
 			b.files[f.Filename] = f
 			b.pkgOf[f] = p

@@ -109,7 +109,7 @@ func TestBindingsAgree(t *testing.T) {
 			continue
 		}
 		resolved++
-		for _, p := range prog.EvalFiles() {
+		for _, p := range prog.EvalPackages() {
 			for _, b := range p.Bindings() {
 				kinds[b.Kind]++
 			}

@@ -90,10 +90,10 @@ func (p *Package) Binding(id *syntax.Ident) (Binding, bool) {
 // files. The map is shared: do not modify it.
 func (p *Package) Bindings() map[*syntax.Ident]Binding { return p.bindings }
 
-// EvalFiles returns, for each package of the program, its path and files
-// when every file of it parsed without errors, so that an evaluation can
-// run on the resolved trees (and read their bindings).
-func (p *Program) EvalFiles() map[string]*Package {
+// EvalPackages returns the packages of the program, by path, whose files
+// all parsed without errors: an evaluation may run on their syntax trees
+// and read their bindings.
+func (p *Program) EvalPackages() map[string]*Package {
 	out := make(map[string]*Package, len(p.pkgs))
 	for path, pkg := range p.pkgs {
 		if len(pkg.ParseDiags) == 0 && !pkg.sysModule {
