@@ -69,15 +69,25 @@ func (e *evaluator) lambdaSlots(lam *syntax.LambdaExpr) []string {
 	return s
 }
 
-// ident returns the value of the name expression id. With a binding from
-// the resolver, a local or loop variable is read from the slot of its
-// owner's frame, and a global, imported package or builtin from the
-// package's top level, without looking at the frames in between (the
-// resolver made sure none of them can hold the name). Without one, or for
-// the dynamic kinds (schema attributes, config keys, mixin hosts, relaxed
-// keys, names the resolver could not resolve), and when the slot is not
-// set yet (a local read before its assignment), the name is looked up
-// through the frames.
+// ident returns the value of the name expression id, through its binding
+// when the resolver recorded one:
+//
+//   - a local or loop variable is read from the slot of its owner's frame;
+//   - a global, imported package or builtin from the package's top level;
+//   - in a schema body, a schema attribute, and a global the schema does
+//     not declare (Binding.Instance), is first asked of the instance by
+//     name: KCL is dynamic there, a subclass's attribute, a mixin's host
+//     attribute or a relaxed key of an index signature decides at run
+//     time;
+//
+// without looking at the frames in between (the resolver made sure none
+// of them can hold the name). The name is looked up through the frames
+// when there is no binding (no resolved program, `--resolve on-error`,
+// code the resolver did not see), for the dynamic kinds (keys of config
+// literals, which later entries see only once written; names a lambda
+// assigns in an outer lambda's frame), for names the resolver could not
+// resolve, and for a local whose slot is not set yet (read before its
+// assignment, which then finds an outer definition).
 func (e *evaluator) ident(sc *scope, id *syntax.Ident) (value.Value, bool) {
 	if sc.pkg != nil && sc.pkg.binds != nil {
 		if b, ok := sc.pkg.binds[id]; ok {
