@@ -212,6 +212,45 @@ r = [f() for f in fs]
         n > 0
 d = D(2) {extra = 1}
 `,
+	// A relaxed key named like a global, read in the body and the checks.
+	`g = 1
+schema R:
+    [...str]: int
+    v: int = g + 1
+    check:
+        g < 100
+r = R {g = 50}
+`,
+	// Rules with parameters, protocols and mixins with a protocol.
+	`limit = 3
+rule Small[n: int]:
+    n < limit
+protocol P:
+    name: str
+mixin M for P:
+    upper: str = name.upper()
+schema S:
+    mixin [M]
+    name: str
+s = S {name = "a"}
+ok = Small(2)
+`,
+	// Lambda defaults, a parameter shadowing a builtin, closures over
+	// comprehension and quantifier variables, interpolation.
+	`n = 2
+f = lambda a, b = n * 10, len = 1 { "${a}-${b}-${len}" }
+g = lambda xs { [y for x in xs for y in [x, x + n] if all z in [y] { z >= x }] }
+h = lambda { [lambda { i + j } for i in range(2) for j in [i]] }
+r = [f(1), f(1, 2, 3), g([1, 5]), [k() for k in h()]]
+`,
+	// A lambda in a schema body reads an attribute and a global.
+	`k = 10
+schema L:
+    k: int = 1
+    f = lambda x { x + k }
+    v = f(1)
+l = L {k = 5}
+`,
 }
 
 // BenchmarkResolveEvalKonfig runs the resolve-first pipeline over every
