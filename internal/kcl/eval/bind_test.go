@@ -279,3 +279,21 @@ func BenchmarkResolveEvalKonfig(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkEvalFrames evaluates code that lives in local frames: lambda
+// calls, comprehensions and quantifiers (by name, without a resolved
+// program).
+func BenchmarkEvalFrames(b *testing.B) {
+	src := []byte(`f = lambda x, y { z = x + y; z * 2 }
+r = [f(i, j) for i in range(200) for j in range(50) if i % 2 == 0]
+s = sum([x for x in range(20000)])
+q = [all v in [1, 2, 3] { v > w } for w in range(3000)]
+d = {"k${i}": i for i in range(3000)}
+`)
+	for i := 0; i < b.N; i++ {
+		cfg := Config{Files: []string{"/x/main.k"}, WorkDir: "/x", Overlay: map[string][]byte{"/x/main.k": src}, Stdout: io.Discard}
+		if _, err := Run(context.Background(), cfg); err != nil {
+			b.Fatal(err)
+		}
+	}
+}
