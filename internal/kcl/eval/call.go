@@ -117,8 +117,7 @@ func (e *evaluator) callLambda(cl *closure, args []value.Value, kwargs []value.E
 	if len(args) > len(lam.Params) {
 		e.fail(diag.EvaluationError, f, n, "\"lambda\" takes %d positional argument but %d were given", len(lam.Params), len(args))
 	}
-	vars := make(map[string]value.Value, len(lam.Params))
-	fsc := cl.sc.local(vars)
+	fsc := cl.sc.local(lam, e.lambdaSlots(lam))
 	fsc.assign = true
 	fsc.file = cl.sc.file
 	for i, p := range lam.Params {
@@ -143,7 +142,7 @@ func (e *evaluator) callLambda(cl *closure, args []value.Value, kwargs []value.E
 		if p.Type != nil {
 			v = e.convert(cl.sc, v, p.Type, f, n)
 		}
-		vars[p.Name.Name] = v
+		fsc.set(p.Name.Name, v)
 	}
 	for _, kw := range kwargs {
 		found := false

@@ -35,6 +35,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -70,6 +71,11 @@ type Config struct {
 	// Cache, when set, shares parsed files between runs (keyed by path and
 	// content); nil parses every file once per run.
 	Cache *Cache
+	// Program, when set, is the resolved program of these files: the
+	// evaluation runs on its syntax trees (files that parsed without
+	// errors) and reads the resolver's bindings instead of looking names
+	// up through its frames (see bind.go). nil evaluates by name.
+	Program *sema.Program
 	// Sandbox is the door to the file system and the environment: source
 	// files, imported packages, file.* and read_env go through it (the
 	// Overlay is consulted first). nil opens a read-only sandbox at ModRoot
@@ -342,6 +348,8 @@ type evaluator struct {
 	pending diag.List
 	// resolveStack is the chain of schemas whose parents are being resolved.
 	resolveStack []*schemaDef
+	// bind is the state of the resolver's bindings (bind.go).
+	bind bindState
 }
 
 type instRecord struct {
@@ -370,6 +378,7 @@ func newEvaluator(ctx context.Context, cfg Config) *evaluator {
 		e.options[o.Key] = o.Value
 	}
 	e.builtins = e.makeBuiltins()
+	e.bind.init(cfg.Program)
 	return e
 }
 
@@ -506,6 +515,10 @@ func (e *evaluator) readFile(path string) ([]byte, error) {
 // parse parses path once per Run.
 func (e *evaluator) parse(path, display string) (*syntax.File, error) {
 	if f, ok := e.parsed[path]; ok {
+		return f, nil
+	}
+	if f := e.resolvedFile(path, display); f != nil {
+		e.parsed[path] = f
 		return f, nil
 	}
 	_, inOverlay := e.cfg.Overlay[path]

@@ -7,6 +7,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -23,6 +24,9 @@ type pkg struct {
 	scalars []scalarRec
 	top     *scope
 	fileSc  map[*syntax.File]*scope
+	// binds are the resolver's bindings of the package's name expressions
+	// (nil when evaluating by name).
+	binds map[*syntax.Ident]sema.Binding
 	// schemaExprScalar is the index in scalars of the last schema-expression scalar.
 }
 
@@ -58,6 +62,7 @@ func (e *evaluator) newPkg(path string, files []*syntax.File, isMain bool) *pkg 
 		imports: map[*syntax.File]map[string]value.Value{},
 		aliases: map[string]*aliasDef{},
 		fileSc:  map[*syntax.File]*scope{},
+		binds:   e.bind.of(files),
 	}
 	p.top = &scope{kind: frPkg, pkg: p}
 	p.lz.run = func(i int) { e.runTop(p, i) }

@@ -35,8 +35,10 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		// yet: it would report them missing.
 		mode = ResolveOnError
 	}
+	var prog *sema.Program
 	if mode == ResolveFirst {
-		if err := resolveProgram(ctx, cfg); err != nil {
+		var err error
+		if prog, err = resolveProgram(ctx, cfg); err != nil {
 			return nil, err
 		}
 	}
@@ -56,10 +58,11 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		Stdout:      stdout,
 		Sandbox:     cfg.Sandbox,
 		MaxMemory:   cfg.MaxMemory,
+		Program:     prog,
 	})
 	if err != nil {
 		if mode == ResolveOnError && len(cfg.External) == 0 {
-			if rerr := resolveProgram(ctx, cfg); rerr != nil {
+			if _, rerr := resolveProgram(ctx, cfg); rerr != nil {
 				return nil, rerr
 			}
 		}
@@ -267,13 +270,14 @@ func ParseResolveMode(s string) (ResolveMode, error) {
 // resolveProgram runs the resolver over the program, as the official
 // compiler does before evaluating, and returns its errors (all of them,
 // parse errors first) as a diag.List; nil when the resolver cannot load
-// the program at all.
-func resolveProgram(ctx context.Context, cfg *Config) error {
+// the program at all. Without errors it returns the resolved program, for
+// the evaluation to run on.
+func resolveProgram(ctx context.Context, cfg *Config) (*sema.Program, error) {
 	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, Overlay: cfg.Overlay, FS: cfg.Sandbox})
 	if err != nil {
 		// The resolver could not load the program (a missing input, …):
 		// leave the report to the evaluator.
-		return nil
+		return nil, nil
 	}
 	var errs diag.List
 	for _, d := range prog.Diagnostics() {
@@ -281,7 +285,10 @@ func resolveProgram(ctx context.Context, cfg *Config) error {
 			errs = append(errs, d)
 		}
 	}
-	return errs.Err()
+	if err := errs.Err(); err != nil {
+		return nil, err
+	}
+	return prog, nil
 }
 
 // addBacktrace gives a runtime error without backtrace (-d) a single

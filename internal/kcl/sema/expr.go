@@ -159,7 +159,7 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 	case *syntax.QuantExpr:
 		tt := st.expr(e.Target, ev, nil)
 		qs := newScope(ScopeComp, ev.scope)
-		qs.File, qs.Start, qs.End = f.Filename, e.Start, e.Stop
+		qs.File, qs.Start, qs.End, qs.Node = f.Filename, e.Start, e.Stop, e
 		st.loopVars(f, qs, e.Vars, tt, e)
 		qev := ev.with(qs)
 		rt := st.expr(e.Test, qev, nil)
@@ -227,6 +227,7 @@ func (st *pkgState) listItem(x syntax.Expr, ev env, elem *Type) []*Type {
 func (st *pkgState) ident(id *syntax.Ident, ev env) *Type {
 	f := ev.file
 	sym := ev.scope.Lookup(id.Name)
+	st.bind(id, sym, ev.scope)
 	if sym == nil && ev.schema != nil && ev.schema.IndexSig() != nil {
 		// a relaxed key of a schema with an index signature
 		st.unresolved(f, id, id.Name, RoleName, true, "index signature key")
@@ -399,7 +400,7 @@ func indexType(xt, it *Type, idx syntax.Expr) *Type {
 // resolved outside, later clauses inside.
 func (st *pkgState) compScope(clauses []*syntax.CompClause, ev env, start, stop syntax.Pos) *Scope {
 	cs := newScope(ScopeComp, ev.scope)
-	cs.File, cs.Start, cs.End = ev.file.Filename, start, stop
+	cs.File, cs.Start, cs.End, cs.clauses = ev.file.Filename, start, stop, clauses
 	inner := ev.with(cs)
 	for i, c := range clauses {
 		if c == nil {
@@ -693,7 +694,7 @@ func (st *pkgState) lambdaHeader(e *syntax.LambdaExpr, ev env) (*FuncType, []*Ty
 func (st *pkgState) lambdaBody(e *syntax.LambdaExpr, ev env, ft *FuncType, ptypes []*Type) {
 	f := ev.file
 	ls := newScope(ScopeLambda, ev.scope)
-	ls.File, ls.Start, ls.End = f.Filename, e.Start, e.Stop
+	ls.File, ls.Start, ls.End, ls.Node = f.Filename, e.Start, e.Stop, e
 	for i, p := range e.Params {
 		if p == nil || p.Name == nil {
 			continue

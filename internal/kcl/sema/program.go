@@ -221,6 +221,8 @@ type Package struct {
 	configs map[string][]*syntax.ConfigExpr
 	// sysModule is set for system modules (no files).
 	sysModule bool
+	// bindings are the bindings of the name expressions (bindings.go).
+	bindings map[*syntax.Ident]Binding
 }
 
 // Program is an immutable snapshot of a loaded and resolved program.

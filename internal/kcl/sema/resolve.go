@@ -33,6 +33,8 @@ type pkgState struct {
 	setters map[string][]syntax.Stmt
 	// firstAssign is the first plain assignment of each global name.
 	firstAssign map[string]syntax.Node
+	// merged are the configs of top-level declarations (see mergeable).
+	merged map[*syntax.ConfigExpr]bool
 }
 
 type schemaDecl struct {
