@@ -24,7 +24,7 @@ func init() {
 func TestWorkspaceReferencesAndRename(t *testing.T) {
 	konfigDir := filepath.Join(testutil.CorpusDir(t), "konfig")
 	yes := true
-	tc := &testClient{progressEnded: make(chan struct{}, 8)}
+	tc := &testClient{ProgressEnded: make(chan struct{}, 8)}
 	s := startSessionWith(t, konfigDir, Options{Debounce: 1}, tc, protocol.ClientCapabilities{Window: &protocol.WindowClientCapabilities{WorkDoneProgress: &yes}})
 	u, src := s.open("base/pkg/kusion_models/kube/frontend/server.k")
 	pos := findPos(t, src, "schema Server", len("schema "))
@@ -111,10 +111,8 @@ func TestWorkspaceReferencesAndRename(t *testing.T) {
 	}
 
 	// The build reported its progress.
-	<-tc.progressEnded
-	tc.mu.Lock()
-	progress := strings.Join(tc.progress, "\n")
-	tc.mu.Unlock()
+	<-tc.ProgressEnded
+	progress := strings.Join(tc.ProgressEvents(), "\n")
 	if !strings.Contains(progress, "begin") || !strings.Contains(progress, "end") {
 		t.Errorf("no $/progress of the index build: %s", progress)
 	}
