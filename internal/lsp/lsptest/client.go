@@ -51,6 +51,7 @@ type Client struct {
 	messages   []string // every published diagnostic message, JSON-quoted
 	changed    chan struct{}
 	created    []string
+	edited     []string // files changed by workspace/applyEdit
 	progress   map[string][]map[string]any
 	events     []string // "<token> <kind>" per $/progress, in order
 	progressed chan struct{}
