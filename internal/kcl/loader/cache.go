@@ -98,11 +98,18 @@ func (c *Cache) lookup(k fileKey) *File {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[k]; ok {
-		c.lru.MoveToFront(el)
-		return el.Value.(*File)
+	return c.recent(k)
+}
+
+// recent returns the parse under k, now the most recently used (nil when
+// absent). c.mu is held.
+func (c *Cache) recent(k fileKey) *File {
+	el, ok := c.byKey[k]
+	if !ok {
+		return nil
 	}
-	return nil
+	c.lru.MoveToFront(el)
+	return el.Value.(*File)
 }
 
 // add stores f under k and returns the stored parse (another goroutine's,
@@ -113,9 +120,8 @@ func (c *Cache) add(k fileKey, f *File) *File {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[k]; ok {
-		c.lru.MoveToFront(el)
-		return el.Value.(*File)
+	if old := c.recent(k); old != nil {
+		return old
 	}
 	c.byKey[k] = c.lru.PushFront(f)
 	c.size += f.size
@@ -155,17 +161,13 @@ func (c *Cache) ParseFile(fsys FS, ov Overlay, path string) (*File, error) {
 	}
 	if c != nil {
 		c.mu.Lock()
-		d, hit := c.disk[path]
-		var el *list.Element
-		if hit && d.mod.Equal(st.ModTime()) && d.size == st.Size() {
-			el = c.byKey[d.key]
-		}
-		if el != nil {
-			c.lru.MoveToFront(el)
+		var f *File
+		if d, hit := c.disk[path]; hit && d.mod.Equal(st.ModTime()) && d.size == st.Size() {
+			f = c.recent(d.key)
 		}
 		c.mu.Unlock()
-		if el != nil {
-			return el.Value.(*File), nil
+		if f != nil {
+			return f, nil
 		}
 	}
 	src, err := fsys.ReadFile(path)
