@@ -64,3 +64,43 @@ func TestPipeline(t *testing.T) {
 		})
 	}
 }
+
+// TestPipelineModDependencies imports a package that kcl.mod declares as a
+// path dependency: the resolver (first) and the evaluator both find it. A
+// dependency outside the module root stays outside the sandbox unless the
+// command line names it (-E).
+func TestPipelineModDependencies(t *testing.T) {
+	dir := t.TempDir()
+	files := map[string]string{
+		"app/kcl.mod":           "[package]\nname = \"app\"\n\n[dependencies]\nlib = { path = \"deps/lib\" }\nout = { path = \"../out\" }\n",
+		"app/main.k":            "import lib.sub\nx = sub.y\n",
+		"app/other.k":           "import out\nz = out.w\n",
+		"app/deps/lib/sub/s.k":  "y = 7\n",
+		"app/deps/lib/sub/_n.k": "broken ==\n",
+		"out/o.k":               "w = 1\n",
+	}
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
+	}
+	app := filepath.Join(dir, "app")
+	run := func(argv ...string) (int, string) {
+		var stdout, stderr bytes.Buffer
+		code := Main(context.Background(), argv, app, &stdout, &stderr)
+		return code, stdout.String() + stderr.String()
+	}
+	if code, out := run("main.k"); code != 0 || !strings.Contains(out, "x: 7") {
+		t.Errorf("path dependency in the module: exit %d\n%s", code, out)
+	}
+	if code, out := run("other.k"); code == 0 || !strings.Contains(out, "Cannot import out") {
+		t.Errorf("path dependency outside the root, not named: exit %d\n%s", code, out)
+	}
+	if code, out := run("other.k", "-E", "out=../out"); code != 0 || !strings.Contains(out, "z: 1") {
+		t.Errorf("named with -E: exit %d\n%s", code, out)
+	}
+}
