@@ -152,6 +152,13 @@ func (c *Cache) ParseFile(fsys FS, ov Overlay, path string) (*File, error) {
 	if fsys == nil {
 		fsys = OS()
 	}
+	if c == nil {
+		src, err := fsys.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return c.Parse(path, src), nil
+	}
 	st, err := fsys.Stat(path)
 	if err != nil {
 		return nil, err
@@ -159,23 +166,15 @@ func (c *Cache) ParseFile(fsys FS, ov Overlay, path string) (*File, error) {
 	if st.IsDir() {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("is a directory")}
 	}
-	if c != nil {
-		c.mu.Lock()
-		var f *File
-		if d, hit := c.disk[path]; hit && d.mod.Equal(st.ModTime()) && d.size == st.Size() {
-			f = c.recent(d.key)
-		}
-		c.mu.Unlock()
-		if f != nil {
-			return f, nil
-		}
+	if f := c.unchanged(path, st); f != nil {
+		return f, nil
 	}
 	src, err := fsys.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	f := c.Parse(path, src)
-	if c != nil && st.Size() == int64(len(src)) {
+	if st.Size() == int64(len(src)) {
 		c.mu.Lock()
 		if _, live := c.byKey[fileKey{path: path, hash: f.Hash}]; live {
 			c.disk[path] = diskEntry{mod: st.ModTime(), size: st.Size(), key: fileKey{path: path, hash: f.Hash}}
@@ -183,6 +182,17 @@ func (c *Cache) ParseFile(fsys FS, ov Overlay, path string) (*File, error) {
 		c.mu.Unlock()
 	}
 	return f, nil
+}
+
+// unchanged returns the parse of the disk file path when it still has the
+// modification time and size of the cache's last read (nil otherwise).
+func (c *Cache) unchanged(path string, st fs.FileInfo) *File {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, hit := c.disk[path]; hit && d.mod.Equal(st.ModTime()) && d.size == st.Size() {
+		return c.recent(d.key)
+	}
+	return nil
 }
 
 // Sources returns the names of the source files (IsSource) of directory
