@@ -103,7 +103,12 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 	ps.mu.Lock()
 	if ps.byKey == nil {
 		ps.byKey = map[string]*programEntry{}
-		ps.cache = sema.NewCache()
+		// One parse cache (the loader's) for programs and stack
+		// evaluations.
+		ps.cache = s.stacks.evalCache
+		if ps.cache == nil {
+			ps.cache = sema.NewCache()
+		}
 	}
 	e := ps.byKey[u.key]
 	cache := ps.cache
