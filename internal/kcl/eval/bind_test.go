@@ -13,6 +13,7 @@ import (
 
 	"golang.org/x/tools/txtar"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -55,7 +56,7 @@ func TestBindingsAgree(t *testing.T) {
 			}
 			dir := filepath.Dir(p)
 			rel, _ := filepath.Rel(root, dir)
-			runs = append(runs, run{rel, Config{Files: []string{"main.k"}, WorkDir: dir, ModRoot: findModRoot(dir)}})
+			runs = append(runs, run{rel, Config{Files: []string{"main.k"}, WorkDir: dir, ModRoot: loader.ModRoot(nil, dir)}})
 			return nil
 		})
 	}

@@ -1,4 +1,4 @@
-package load
+package kclrun
 
 import (
 	"bytes"
@@ -10,31 +10,35 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-// Evaluate runs the program of cfg: print() output goes to stdout as it
-// happens, and the planned result (YAML or JSON, or the
-// manifests.yaml_stream text) is returned.
+// Evaluate runs the one pipeline of `run`, konfig's stacks and the
+// server: load and parse (one parse cache for both passes), resolve as
+// cfg.Resolve says (static errors come from the resolver), evaluate, then
+// plan and print the result. print() output goes to stdout as it happens,
+// and the planned result (YAML or JSON, or the manifests.yaml_stream
+// text) is returned; nil when the program outputs nothing.
 func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error) {
-	if cfg.Sandbox == nil {
-		fsys, err := openSandbox(cfg)
-		if err != nil {
-			return nil, err
-		}
-		defer fsys.Close()
+	if cfg.Sandbox == nil || cfg.Cache == nil {
 		c := *cfg
-		c.Sandbox = fsys
+		if c.Sandbox == nil {
+			fsys, err := openSandbox(cfg)
+			if err != nil {
+				return nil, err
+			}
+			defer fsys.Close()
+			c.Sandbox = fsys
+		}
+		if c.Cache == nil {
+			c.Cache = loader.NewCache()
+		}
 		cfg = &c
 	}
 	mode := cfg.Resolve
-	if mode == ResolveFirst && len(cfg.External) > 0 {
-		// The resolver cannot see external packages (-E, package_maps)
-		// yet: it would report them missing.
-		mode = ResolveOnError
-	}
 	var prog *sema.Program
 	if mode == ResolveFirst {
 		var err error
@@ -58,11 +62,13 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		Stdout:      stdout,
 		Sandbox:     cfg.Sandbox,
 		MaxMemory:   cfg.MaxMemory,
+		Cache:       cfg.Cache,
 		Program:     prog,
 	})
 	if err != nil {
-		if mode == ResolveOnError && len(cfg.External) == 0 {
-			if _, rerr := resolveProgram(ctx, cfg); rerr != nil {
+		if mode == ResolveOnError {
+			_, rerr := resolveProgram(ctx, cfg)
+			if rerr := explaining(rerr, err); rerr != nil {
 				return nil, rerr
 			}
 		}
@@ -244,11 +250,14 @@ const (
 	// errors, as the official compiler does. It is the default.
 	ResolveFirst ResolveMode = iota
 	// ResolveOnError resolves only when the evaluation fails, and then
-	// reports the resolver's errors, when it has any, instead of the
-	// evaluator's. Compile-time errors of programs that evaluate go
-	// unreported: it is the lenient mode for code written for older
-	// compilers (the 2023 Konfig stacks call a schema with a missing
-	// argument, which KCL 0.11's resolver rejects).
+	// reports the resolver's errors that explain the failure (those at the
+	// file and line where the evaluation stopped) instead of the
+	// evaluator's. Compile-time errors of programs that evaluate, and
+	// those elsewhere in a program that fails for another reason (a
+	// failed check), go unreported: it is the lenient mode for code
+	// written for older compilers (the 2023 Konfig stacks call a schema
+	// with a missing argument, which KCL 0.11's resolver rejects), and
+	// konfig's default.
 	ResolveOnError
 	// ResolveNever evaluates only.
 	ResolveNever
@@ -273,7 +282,7 @@ func ParseResolveMode(s string) (ResolveMode, error) {
 // the program at all. Without errors it returns the resolved program, for
 // the evaluation to run on.
 func resolveProgram(ctx context.Context, cfg *Config) (*sema.Program, error) {
-	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, Overlay: cfg.Overlay, FS: cfg.Sandbox})
+	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, External: cfg.External, Overlay: cfg.Overlay, FS: cfg.Sandbox, Cache: cfg.Cache})
 	if err != nil {
 		// The resolver could not load the program (a missing input, …):
 		// leave the report to the evaluator.
@@ -289,6 +298,33 @@ func resolveProgram(ctx context.Context, cfg *Config) (*sema.Program, error) {
 		return nil, err
 	}
 	return prog, nil
+}
+
+// explaining returns the resolver's errors of rerr (a diag.List) at the
+// file and line of the evaluation error err's primary position, or nil.
+func explaining(rerr, err error) error {
+	var l diag.List
+	if !errors.As(rerr, &l) {
+		return nil
+	}
+	var at diag.Pos
+	var d *diag.Diagnostic
+	var el diag.List
+	switch {
+	case errors.As(err, &d):
+		at = d.Primary().Pos
+	case errors.As(err, &el) && len(el) > 0:
+		at = el[0].Primary().Pos
+	default:
+		return nil
+	}
+	var out diag.List
+	for _, r := range l {
+		if p := r.Primary().Pos; at.File != "" && p.File == at.File && p.Line == at.Line {
+			out = append(out, r)
+		}
+	}
+	return out.Err()
 }
 
 // addBacktrace gives a runtime error without backtrace (-d) a single
