@@ -390,7 +390,13 @@ var ErrNotReady = errors.New("the workspace index is still being built")
 // use: a file that may use it has syntax errors or could not be read, or
 // (for an attribute) a file that may use it accesses an attribute of that
 // name on a value whose type the index does not know.
-func (ix *Index) CheckRename(k Key) error {
+func (ix *Index) CheckRename(k Key) error { return ix.CheckRenameKnown(k, nil) }
+
+// CheckRenameKnown is CheckRename where known(path, span) reports the
+// uses that the caller resolves by other means (the programs of the open
+// file's stacks, which know types the index does not): an unknown-typed
+// read at such a span does not refuse the rename. known may be nil.
+func (ix *Index) CheckRenameKnown(k Key, known func(path string, sp Span) bool) error {
 	if !ix.Ready() {
 		return ErrNotReady
 	}
@@ -437,7 +443,7 @@ func (ix *Index) CheckRename(k Key) error {
 			continue
 		}
 		for _, d := range f.facts.Dynamic {
-			if d.Name == k.Attr {
+			if d.Name == k.Attr && (known == nil || !known(p, d.Span)) {
 				return fmt.Errorf("cannot rename %s: %s:%d uses .%s on a value whose type is not known", k.Label(), ix.rel(p), d.Span.Start.Line, d.Name)
 			}
 		}
@@ -446,7 +452,7 @@ func (ix *Index) CheckRename(k Key) error {
 			if u.Name != k.Attr || (u.Role != UseMember && u.Role != UseMemberOfType) {
 				continue
 			}
-			if _, ok := ix.resolve(f, u); !ok {
+			if _, ok := ix.resolve(f, u); !ok && (known == nil || !known(p, u.Span)) {
 				return fmt.Errorf("cannot rename %s: %s:%d uses .%s on a value whose type is not known", k.Label(), ix.rel(p), u.Span.Start.Line, u.Name)
 			}
 		}

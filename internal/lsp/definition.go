@@ -6,7 +6,6 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/index"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
@@ -105,10 +104,10 @@ func (s *server) References(ctx context.Context, params *protocol.ReferenceParam
 				out = append(out, indexLocation(l))
 			}
 		}
-		if tg.Kind != index.DeclVar {
-			return out, nil
-		}
 	}
+	// The programs of the open file's stacks add the uses that only types
+	// reveal (an attribute read through a typed lambda parameter), which
+	// the index, built from syntax, records as dynamic.
 	a, err := s.at(ctx, params.TextDocument.URI, params.Position)
 	if err != nil || a.occ == nil || a.occ.Sym == nil {
 		if indexed {

@@ -64,19 +64,34 @@ func (s *server) renameTargetAt(ctx context.Context, u uri.URI, pos protocol.Pos
 	}
 	s.waitIndex(ctx, snap, path)
 	if ix, tg, ok := s.indexTarget(snap, path, t, pos); ok {
-		if err := ix.CheckRename(tg.Key); err != nil {
+		// The programs of the document's stacks: a top-level name's uses
+		// in the other files of its stacks (a stack's main package spans
+		// directories), and an attribute's reads that only types reveal
+		// (through a typed parameter), which the index cannot resolve.
+		var a *at
+		if tg.Kind == index.DeclVar || tg.Key.Attr != "" {
+			if pa, err := s.at(ctx, u, pos); err == nil && renamable(pa.occ) {
+				a = pa
+			}
+		}
+		var known func(string, index.Span) bool
+		if a != nil && tg.Key.Attr != "" {
+			locs := map[protocol.Location]bool{}
+			for _, o := range a.prog.References(a.occ.Sym) {
+				if loc, ok := s.location(a.snap, o.Location); ok {
+					locs[loc] = true
+				}
+			}
+			known = func(p string, sp index.Span) bool {
+				return locs[protocol.Location{URI: pathURI(p), Range: indexRange(sp)}]
+			}
+		}
+		if err := ix.CheckRenameKnown(tg.Key, known); err != nil {
 			return nil, err
 		}
-		r := &renameTarget{ix: ix, tg: tg, name: tg.Key.Name, rng: indexRange(tg.Span)}
+		r := &renameTarget{ix: ix, tg: tg, name: tg.Key.Name, rng: indexRange(tg.Span), a: a}
 		if tg.Key.Attr != "" {
 			r.name = tg.Key.Attr
-		}
-		if tg.Kind == index.DeclVar {
-			// A top-level name: also its uses in the other files of the
-			// document's stacks (a stack's main package spans directories).
-			if a, err := s.at(ctx, u, pos); err == nil && renamable(a.occ) {
-				r.a = a
-			}
 		}
 		return r, nil
 	}

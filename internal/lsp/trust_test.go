@@ -246,7 +246,7 @@ func TestUntrustedCommandMessage(t *testing.T) {
 	if err == nil || refusedByTrust(err.Error()) || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("unknown command in an untrusted workspace: %v", err)
 	}
-	if diff := cmp.Diff([]string{cmdPreview, cmdDiff, cmdApply, cmdDestroy}, allCommands); diff != "" {
+	if diff := cmp.Diff([]string{cmdPreview, cmdDiff, cmdApply, cmdDestroy, cmdNewStack}, allCommands); diff != "" {
 		t.Errorf("allCommands changed: check that each new command needs trust (-want +got):\n%s", diff)
 	}
 }
