@@ -2,10 +2,13 @@ package main
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/spf13/cobra"
 	"github.com/spf13/pflag"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/suggest"
 )
 
 // version is set at build time with -ldflags "-X main.version=…".
@@ -75,44 +78,25 @@ func flagError(cmd *cobra.Command, err error) error {
 	return fmt.Errorf("%s: %s; run '%s --help' for its flags", cmd.CommandPath(), msg, cmd.CommandPath())
 }
 
-// nearestFlags lists the flags of cmd whose names are within the command's
-// suggestion distance of name, or start with it.
+// nearestFlags lists the flags of cmd that the one spelling-suggestion
+// algorithm (package suggest) finds close to name, or that start with it.
 func nearestFlags(cmd *cobra.Command, name string) []string {
-	var out []string
-	max := cmd.SuggestionsMinimumDistance
-	if max <= 0 {
-		max = 2
-	}
+	var names, out []string
 	cmd.Flags().VisitAll(func(f *pflag.Flag) {
 		if f.Hidden {
 			return
 		}
-		if editDistance(name, f.Name) <= max || (len(name) > 1 && strings.HasPrefix(f.Name, name)) {
+		names = append(names, f.Name)
+		if len(name) > 1 && strings.HasPrefix(f.Name, name) {
 			out = append(out, "--"+f.Name)
 		}
 	})
-	return out
-}
-
-// editDistance is the Levenshtein distance of a and b.
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+	for _, n := range suggest.Candidates(name, names) {
+		if !slices.Contains(out, "--"+n) {
+			out = append(out, "--"+n)
 		}
-		prev, cur = cur, prev
 	}
-	return prev[len(b)]
+	return out
 }
 
 func quoteJoin(names []string) string {

@@ -4,14 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"sync"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 	"gopkg.in/yaml.v3"
 
@@ -19,6 +17,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/graph"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // memRuntime is an in-memory runtime.Runtime and runtime.Classifier for the
@@ -131,16 +130,7 @@ func TestOperations(t *testing.T) {
 				mem.live[r.ID] = r.Attributes
 			}
 			got := runOps(t, mem, &spec.Spec{Resources: rs}, engine.PreviewOptions{ExcludeTypes: opts.Exclude, Targets: opts.Targets})
-			if *update {
-				ar.Files[wantIdx].Data = []byte(got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if d := cmp.Diff(string(ar.Files[wantIdx].Data), got); d != "" {
-				t.Errorf("outcome mismatch (-want +got):\n%s", d)
-			}
+			testutil.GoldenSection(t, file, ar, "want", []byte(got))
 		})
 	}
 }

@@ -1,20 +1,16 @@
 package engine_test
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 	"gopkg.in/yaml.v3"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the want sections of testdata/diff/*.txtar")
 
 func TestStepDiff(t *testing.T) {
 	files, err := filepath.Glob("testdata/diff/*.txtar")
@@ -56,16 +52,7 @@ func TestStepDiff(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			if *update {
-				ar.Files[wantIdx].Data = []byte(got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if diff := cmp.Diff(string(ar.Files[wantIdx].Data), got); diff != "" {
-				t.Errorf("diff mismatch (-want +got):\n%s", diff)
-			}
+			testutil.GoldenSection(t, file, ar, "want", []byte(got))
 		})
 	}
 }

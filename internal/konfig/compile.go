@@ -9,7 +9,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/override"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
@@ -34,14 +34,18 @@ type Program struct {
 	Policy sandbox.Policy `json:"-"`
 	// Options are the settings files' kcl_options then the `-D` arguments,
 	// in order (for a repeated key the last value wins).
-	Options []load.Option
+	Options []kclrun.Option
 	// Overlay maps absolute paths to contents that replace the files on disk
 	// (an editor's unsaved buffers).
 	Overlay map[string][]byte
 	// DisableNone drops None values from the output (`-n`).
 	DisableNone bool
+	// Resolve says when the resolver runs (see kclrun.ResolveMode):
+	// ResolveOnError unless CompileOptions.StrictResolve.
+	Resolve kclrun.ResolveMode `json:"-"`
 	// Cache, when set, keeps parsed files between compiles (an editor's
-	// repeated evaluations, CompileAll's stacks sharing a model library).
+	// repeated evaluations, CompileAll's stacks sharing a model library);
+	// the resolver and the evaluator share it.
 	Cache *eval.Cache `json:"-"`
 	// MaxMemory is the evaluation's memory budget (eval.Config.MaxMemory:
 	// 0 = 256 MiB, < 0 = no bound).
@@ -73,6 +77,14 @@ type CompileOptions struct {
 	Overlay map[string][]byte
 	// Evaluator runs the KCL program; nil uses NewKCLEvaluator().
 	Evaluator Evaluator
+	// StrictResolve resolves before evaluating and stops at the
+	// resolver's errors, as KCL 0.11 does. By default the resolver runs
+	// only when the evaluation fails, to report a static error instead of
+	// the evaluator's (kclrun.ResolveOnError): the 2023 Konfig models were
+	// written for a compiler without those checks (they call
+	// RDSAccountRender with one of its two arguments), and 26 of its 28
+	// stacks would not compile.
+	StrictResolve bool
 	// Cache keeps parsed files between compiles; nil parses every file.
 	Cache *eval.Cache `json:"-"`
 	// Policy is the sandbox policy of the evaluation (see Program.Policy).
@@ -128,19 +140,23 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Files:       append([]string(nil), s.Files...),
 		WorkDir:     s.Dir,
 		ModRoot:     s.ModRoot,
-		Options:     append([]load.Option(nil), s.kclOptions...),
+		Options:     append([]kclrun.Option(nil), s.kclOptions...),
 		Overlay:     opts.Overlay,
 		DisableNone: s.DisableNone,
+		Resolve:     kclrun.ResolveOnError,
 		Cache:       opts.Cache,
 		Root:        s.Root,
 		Policy:      opts.Policy,
 		MaxMemory:   opts.MaxMemory,
 	}
+	if opts.StrictResolve {
+		p.Resolve = kclrun.ResolveFirst
+	}
 	if !p.Policy.AllowWrites && p.Policy.DenyReason == "" {
 		p.Policy.DenyReason = DefaultDenyReason
 	}
 	for _, a := range opts.Args {
-		o, err := load.ParseArgument(a)
+		o, err := kclrun.ParseArgument(a)
 		if err != nil {
 			return nil, fmt.Errorf("argument %q: %w", a, err)
 		}

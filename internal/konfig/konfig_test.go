@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -19,8 +18,6 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
-var update = flag.Bool("update", false, "rewrite the golden files of the tests")
-
 // moduleRoot returns the directory holding go.mod.
 func moduleRoot(t testing.TB) string { return testutil.ModuleRoot(t) }
 
@@ -32,24 +29,6 @@ func corpusKonfig(t testing.TB) string {
 		t.Skipf("corpus Konfig not found at %s (../shared/corpus/konfig relative to the repository root)", dir)
 	}
 	return filepath.Clean(dir)
-}
-
-// checkGolden compares got with the golden file, rewriting it with -update.
-func checkGolden(t *testing.T, path string, got []byte) {
-	t.Helper()
-	if *update {
-		if err := os.WriteFile(path, got, 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), string(got)); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", path, diff)
-	}
 }
 
 // repoSummary is a path-relative view of a Repo for golden comparison.
@@ -103,7 +82,7 @@ func TestDiscover(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checkGolden(t, filepath.Join("testdata", "discover.golden.json"), append(got, '\n'))
+	testutil.Golden(t, filepath.Join("testdata", "discover.golden.json"), append(got, '\n'))
 }
 
 func TestDiscoverCorpus(t *testing.T) {
@@ -229,7 +208,7 @@ func TestCompileProgram(t *testing.T) {
 			if err := WriteSpec(&buf, sp); err != nil {
 				t.Fatal(err)
 			}
-			checkGolden(t, filepath.Join(st.Dir, "compile.golden"), buf.Bytes())
+			testutil.Golden(t, filepath.Join(st.Dir, "compile.golden"), buf.Bytes())
 		})
 	}
 }
@@ -425,7 +404,7 @@ func TestCheckFailureLocation(t *testing.T) {
 			buf.WriteString(filepath.ToSlash(p.Format(repo.Root)) + "\n")
 		}
 	}
-	checkGolden(t, filepath.Join("testdata", "policy.golden"), buf.Bytes())
+	testutil.Golden(t, filepath.Join("testdata", "policy.golden"), buf.Bytes())
 }
 
 // BenchmarkStacksIncluding answers "which corpus stacks include

@@ -13,6 +13,7 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/suggest"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
@@ -85,7 +86,7 @@ func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 				continue
 			}
 			if sc := catalogSchema(cat, args.Schema); sc != nil {
-				if sug := closest(args.Name, attrNames(sc.Attributes)); sug != "" {
+				if sug := suggest.Best(args.Name, attrNames(sc.Attributes)); sug != "" {
 					if r, ok := wordRange(t, d.Range.Start, args.Name); ok {
 						edit(fmt.Sprintf("Change '%s' to '%s'", args.Name, sug), d, true, protocol.TextEdit{Range: r, NewText: sug})
 					}
@@ -266,41 +267,6 @@ func wordRange(t *text, start protocol.Position, name string) (protocol.Range, b
 		i += col
 	}
 	return lspRange(t.position(off+i), t.position(off+i+len(name))), true
-}
-
-// closest returns the candidate nearest to name by edit distance (at most
-// a third of the name's length, and at least 1), or "".
-func closest(name string, candidates []string) string {
-	best, bestD := "", len(name)/3+1
-	for _, c := range candidates {
-		if d := editDistance(strings.ToLower(name), strings.ToLower(c)); d < bestD || d == bestD && best == "" && d <= len(name)/3+1 {
-			if d == 0 && c == name {
-				continue
-			}
-			best, bestD = c, d
-		}
-	}
-	return best
-}
-
-func editDistance(a, b string) int {
-	prev := make([]int, len(b)+1)
-	cur := make([]int, len(b)+1)
-	for j := range prev {
-		prev[j] = j
-	}
-	for i := 1; i <= len(a); i++ {
-		cur[0] = i
-		for j := 1; j <= len(b); j++ {
-			cost := 1
-			if a[i-1] == b[j-1] {
-				cost = 0
-			}
-			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
-		}
-		prev, cur = cur, prev
-	}
-	return prev[len(b)]
 }
 
 // importCandidates returns import paths whose last element is name: a

@@ -41,7 +41,7 @@ b = pkg.App {
 	dir := writeFiles(t, map[string]string{"kcl.mod": "", "pkg/app.k": codeActionPkg, "main.k": main})
 	s := startSession(t, dir, Options{})
 	u, src := s.open("main.k")
-	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) >= 3 })
+	ds := s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) >= 3 })
 	byCode := map[string]protocol.Diagnostic{}
 	for _, d := range ds {
 		c, _ := d.Code.(protocol.String)
@@ -117,7 +117,7 @@ c = pkg.App {
 	}
 	// The type mismatch without its data: found by range among the
 	// server's own diagnostics.
-	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) > 0 })
+	ds := s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) > 0 })
 	var tm protocol.Diagnostic
 	for _, d := range ds {
 		if d.Code == protocol.String("type-mismatch") {
@@ -189,7 +189,7 @@ func TestPolicyDiagnosticData(t *testing.T) {
 	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k"))
 	broken := strings.Replace(src, `    image = "ghcr.io/acme/storefront:1.4.0"`, "    image = \"ghcr.io/acme/storefront:1.4.0\"\n    replicas = 20", 1)
 	u, _ := s.open("shop/dev/main.k", broken)
-	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+	ds := s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool {
 		for _, d := range ds {
 			if d.Code == protocol.String("policy-check") {
 				return true
@@ -222,7 +222,7 @@ func TestMissingAttributeFromStack(t *testing.T) {
 	broken := strings.Replace(src, "    image = \"ghcr.io/acme/storefront:1.4.0\"\n", "", 1)
 	u, _ := s.open("shop/dev/main.k", broken)
 	var missing protocol.Diagnostic
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool {
 		for _, d := range ds {
 			if d.Code == protocol.String("missing-attribute") {
 				missing = d

@@ -31,7 +31,7 @@ const (
 	cmdDestroy = "konfig.destroy" // destroy, after the user confirms
 )
 
-var allCommands = []string{cmdPreview, cmdDiff, cmdApply, cmdDestroy, cmdCheckAffected}
+var allCommands = []string{cmdPreview, cmdDiff, cmdApply, cmdDestroy, cmdNewStack, cmdCheckAffected}
 
 // commandResult is what the commands return: a title, a text to show (YAML
 // or diff) and, for apply and destroy, the summary.
@@ -85,6 +85,9 @@ func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 	}
 	if params.Command == cmdCheckAffected {
 		return s.checkAffectedCommand(ctx, params)
+	}
+	if params.Command == cmdNewStack {
+		return s.newStackCommand(ctx, params)
 	}
 	if len(params.Arguments) != 1 {
 		return nil, fmt.Errorf("%s takes one argument (a document URI or a stack directory), got %d", params.Command, len(params.Arguments))

@@ -57,17 +57,15 @@ func TestProgressTokens(t *testing.T) {
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			var srv *server
-			tc1 := &testClient{progressEnded: make(chan struct{}, 1)}
+			tc1 := &testClient{ProgressEnded: make(chan struct{}, 1)}
 			s := startSessionWith(t, t.TempDir(), Options{onServer: func(x *server) { srv = x }}, tc1, tc.caps)
 			p := srv.startProgress(s.ctx, tc.given, "Apply x")
 			p.report("start Create a", 50)
 			p.end("1 created")
 			if len(tc.wantProgress) > 0 {
-				<-tc1.progressEnded
+				<-tc1.ProgressEnded
 			}
-			tc1.mu.Lock()
-			created, progress := tc1.progressCreated, tc1.progress
-			tc1.mu.Unlock()
+			created, progress := tc1.Created(), tc1.ProgressEvents()
 			// Created tokens are numbered per process: compare their shape.
 			norm := func(ss []string) []string {
 				var out []string
@@ -108,15 +106,12 @@ func TestDisableApplyRefuses(t *testing.T) {
 			t.Errorf("%s: err = %v, want one naming disableApply", cmd, err)
 		}
 	}
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if len(tc.asked)+len(tc.progressCreated)+len(tc.progress) > 0 {
-		t.Errorf("asked %q, progress %q %q", tc.asked, tc.progressCreated, tc.progress)
+	if asked, created, progress := tc.Asked(), tc.Created(), tc.ProgressEvents(); len(asked)+len(created)+len(progress) > 0 {
+		t.Errorf("asked %q, progress %q %q", asked, created, progress)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "shop/dev/.konfig")); !os.IsNotExist(err) {
 		t.Errorf("state directory after a refused apply: %v", err)
 	}
-	tc.mu.Unlock()
 
 	// Settings pushed again without disableApply (the whole section, as
 	// clients send it) turn apply back on: it now gets as far as the
@@ -128,7 +123,6 @@ func TestDisableApplyRefuses(t *testing.T) {
 	if err == nil || strings.Contains(err.Error(), "disableApply") || !strings.Contains(err.Error(), "no/such/kubeconfig") {
 		t.Errorf("apply after disableApply was removed from the settings: err = %v, want one naming the kubeconfig, not disableApply", err)
 	}
-	tc.mu.Lock()
 }
 
 // TestEngineCommandsWithoutCluster: with a kubeconfig setting that points
@@ -150,10 +144,8 @@ func TestEngineCommandsWithoutCluster(t *testing.T) {
 			t.Errorf("%s: err = %v, want one naming %s", cmd, err, want)
 		}
 	}
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if len(tc.asked) > 0 {
-		t.Errorf("asked %q without a cluster", tc.asked)
+	if asked := tc.Asked(); len(asked) > 0 {
+		t.Errorf("asked %q without a cluster", asked)
 	}
 	if _, err := os.Stat(filepath.Join(dir, "shop/dev/.konfig")); !os.IsNotExist(err) {
 		t.Errorf("state directory without a cluster: %v", err)
@@ -177,10 +169,8 @@ func TestApplyOfBrokenStack(t *testing.T) {
 			t.Errorf("%s: err = %v, want a compile error about the latest tag", cmd, err)
 		}
 	}
-	tc.mu.Lock()
-	defer tc.mu.Unlock()
-	if len(tc.asked) > 0 {
-		t.Errorf("asked %q for a broken stack", tc.asked)
+	if asked := tc.Asked(); len(asked) > 0 {
+		t.Errorf("asked %q for a broken stack", asked)
 	}
 }
 

@@ -119,7 +119,7 @@ func TestWordpressDevStack(t *testing.T) {
 	epEnd := protocol.Position{Line: epos.Line, Character: epos.Character + 5}
 	s.change(u, 4, protocol.Range{Start: epos, End: epEnd}, "PostgreSQL")
 	const want = "databaseEngine must be set to MySQL when creating a serverless instance"
-	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+	ds := s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool {
 		for _, d := range ds {
 			if strings.Contains(diagText(d), want) {
 				return true
@@ -133,7 +133,7 @@ func TestWordpressDevStack(t *testing.T) {
 		}
 	}
 	s.change(u, 5, protocol.Range{Start: epos, End: protocol.Position{Line: epos.Line, Character: epos.Character + 10}}, "MySQL")
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool {
 		for _, d := range ds {
 			if strings.Contains(diagText(d), want) {
 				return false

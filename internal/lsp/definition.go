@@ -85,18 +85,46 @@ func (s *server) Definition(ctx context.Context, params *protocol.DefinitionPara
 	return out, nil
 }
 
-// References answers textDocument/references.
+// References answers textDocument/references: from the workspace index
+// for a symbol of a package (every package and stack of the workspace),
+// with the program of the document's stacks for a top-level name (whose
+// uses in a stack's other files the index does not link) and for local
+// names; from the program alone while the index is being built.
 func (s *server) References(ctx context.Context, params *protocol.ReferenceParams) ([]protocol.Location, error) {
-	a, err := s.at(ctx, params.TextDocument.URI, params.Position)
-	if err != nil || a.occ == nil || a.occ.Sym == nil {
+	snap, path, t, err := s.document(params.TextDocument.URI)
+	if err != nil {
 		return []protocol.Location{}, err
 	}
 	out := []protocol.Location{}
+	s.waitIndex(ctx, snap, path)
+	ix, tg, indexed := s.indexTarget(snap, path, t, params.Position)
+	if indexed {
+		for _, l := range ix.References(tg.Key) {
+			if !l.Decl || params.Context.IncludeDeclaration {
+				out = append(out, indexLocation(l))
+			}
+		}
+	}
+	// The programs of the open file's stacks add the uses that only types
+	// reveal (an attribute read through a typed lambda parameter), which
+	// the index, built from syntax, records as dynamic.
+	a, err := s.at(ctx, params.TextDocument.URI, params.Position)
+	if err != nil || a.occ == nil || a.occ.Sym == nil {
+		if indexed {
+			return out, nil
+		}
+		return []protocol.Location{}, err
+	}
+	seen := map[protocol.Location]bool{}
+	for _, l := range out {
+		seen[l] = true
+	}
 	for _, o := range a.prog.References(a.occ.Sym) {
 		if o.Def && !params.Context.IncludeDeclaration {
 			continue
 		}
-		if loc, ok := s.location(a.snap, o.Location); ok {
+		if loc, ok := s.location(a.snap, o.Location); ok && !seen[loc] {
+			seen[loc] = true
 			out = append(out, loc)
 		}
 	}

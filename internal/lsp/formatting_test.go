@@ -18,7 +18,7 @@ func TestRangeFormattingCapability(t *testing.T) {
 	a, b := net.Pipe()
 	done := make(chan error, 1)
 	go func() { done <- Serve(ctx, a, Options{}) }()
-	tc := &testClient{changed: make(chan struct{})}
+	tc := &testClient{}
 	cctx, conn, server := ConnectClient(ctx, tc, b)
 	defer func() {
 		cancel()

@@ -135,6 +135,7 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 		FoldingRangeProvider:       protocol.Boolean(true),
 		DefinitionProvider:         protocol.Boolean(true),
 		ReferencesProvider:         protocol.Boolean(true),
+		ImplementationProvider:     protocol.Boolean(true),
 		DocumentHighlightProvider:  protocol.Boolean(true),
 		HoverProvider:              protocol.Boolean(true),
 		RenameProvider:             &protocol.RenameOptions{PrepareProvider: &yes},
@@ -158,6 +159,7 @@ func (s *server) capabilities() protocol.ServerCapabilities {
 
 func (s *server) Initialized(ctx context.Context, params *protocol.InitializedParams) error {
 	s.watchFiles()
+	s.startIndex()
 	s.goBackground(func(bg context.Context) { s.pullConfiguration(bg) })
 	return nil
 }

@@ -34,15 +34,15 @@ func TestSyntaxDiagnosticsAppearAndClear(t *testing.T) {
 	dir := writeFiles(t, map[string]string{"main.k": "a = 1\n"})
 	s := startSession(t, dir, Options{})
 	u, _ := s.open("main.k")
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
 	// Break the file: `a = ` with nothing after it.
 	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: 0, Character: 4}, End: protocol.Position{Line: 0, Character: 5}}, "")
-	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) > 0 })
+	ds := s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) > 0 })
 	if ds[0].Range.Start.Line != 0 {
 		t.Errorf("syntax error on line %d, want 0: %v", ds[0].Range.Start.Line, ds)
 	}
 	s.change(u, 3, protocol.Range{Start: protocol.Position{Line: 0, Character: 4}, End: protocol.Position{Line: 0, Character: 4}}, "2")
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
 }
 
 // TestChangesStayInOrder sends many incremental edits without waiting; the
@@ -103,7 +103,7 @@ func TestExternalChangeReevaluates(t *testing.T) {
 	dir := copyExamples(t)
 	s := startSession(t, dir, Options{Debounce: 1})
 	u, _ := s.open("shop/dev/main.k")
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) == 0 })
 	model := filepath.Join(dir, "models", "frontend", "server.k")
 	b, err := os.ReadFile(model)
 	if err != nil {
@@ -116,7 +116,7 @@ func TestExternalChangeReevaluates(t *testing.T) {
 	if err := os.WriteFile(model, []byte(broken), 0o644); err != nil {
 		t.Fatal(err)
 	}
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool {
 		for _, d := range ds {
 			if strings.Contains(diagText(d), "the latest tag is not allowed") {
 				return true
@@ -138,9 +138,9 @@ func TestConfigurationPullAndWatchRegistration(t *testing.T) {
 	}}
 	registered := make(chan struct{})
 	applied := make(chan struct{}, 4)
-	tc := &testClient{settings: `{"disableApply": true}`, configured: make(chan struct{}), onRegister: registered}
+	tc := &testClient{Settings: `{"disableApply": true}`, Configured: make(chan struct{}), OnRegister: registered}
 	s := startSessionWith(t, dir, Options{onSettings: func() { applied <- struct{}{} }}, tc, caps)
-	<-tc.configured
+	<-tc.Configured
 	<-applied
 	<-registered
 	u, _ := s.open("shop/dev/main.k")
@@ -155,9 +155,7 @@ func TestConfigurationPullAndWatchRegistration(t *testing.T) {
 	if contains(titles, "Apply") || !contains(titles, "Preview resources") {
 		t.Errorf("code lenses with disableApply: %v", titles)
 	}
-	tc.mu.Lock()
-	reg := append([]string(nil), tc.registered...)
-	tc.mu.Unlock()
+	reg := tc.Registered()
 	if !contains(reg, "workspace/didChangeWatchedFiles") {
 		t.Errorf("no file-watch registration: %v", reg)
 	}

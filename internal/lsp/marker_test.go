@@ -1,201 +1,110 @@
 package lsp
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strings"
+	"sync"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
-	"go.lsp.dev/protocol"
-	"golang.org/x/tools/txtar"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
-var update = flag.Bool("update", false, "rewrite the expected sections of testdata/markers/*.txtar")
-
-// The marker tests: each testdata/markers/*.txtar archive holds a small
-// workspace whose files carry position markers `@{name}` (removed before
-// the files are written), and an `expect` section with one check per line:
+// The marker tests. Each testdata/markers/*.txtar archive is a small
+// workspace (kcl.mod, packages, Konfig stacks …) whose KCL files carry
+// assertions in comments that start with `#@`:
 //
-//	complete NAME          the completion labels at NAME, in order, equal section `complete.NAME`
-//	hover NAME             the hover markdown at NAME equals section `hover.NAME`
-//	def NAME TARGET        the definition at NAME is the position of marker TARGET
-//	refs NAME T1 T2 …      the references at NAME (declaration included) are the markers T1 T2 … in order
+//	app = App {  #@hover("App", "schema App") def("App", appSchema)
 //
-// Run with -update to rewrite the `complete.*` and `hover.*` sections from
-// the server's answers.
-var reMarker = regexp.MustCompile(`@\{(\w+)\}`)
-
-type marker struct {
-	file string
-	pos  protocol.Position
-}
-
+// A marker comment holds one or more calls `verb(arg, …)`. It is removed
+// from the file before the file is written, with the two spaces before it
+// (a comment alone on a line at column 0 takes its line with it; an
+// indented one leaves the indentation, so a cursor can sit there), so the
+// server sees the file without it. Arguments are Go-quoted strings,
+// identifiers and integers.
+//
+// A string in a position argument is a pattern on the marker's line (the
+// line after it for a column-0 comment): the position is where the pattern
+// starts, or the caret in it (`"dou^ble"`); "" or "^" is the end of the
+// code before the marker. An identifier in a position argument is a name
+// defined by `loc(name, pattern)` anywhere in the archive. An identifier
+// where a result is expected names a golden section `-- @name --` of the
+// archive (rewritten by -update); `none` means no result.
+//
+// The verbs (markerVerbs; each is documented where it is defined):
+//
+//	loc(name, pos)   names a position for the other markers
+//	hover(pos, "sub" | golden | none)
+//	complete(pos, labels… | golden), completeHas(pos, labels…), nocomplete(pos, labels…)
+//	def(pos, targets… | none), refs(pos, locs…), highlight(pos, locs…)
+//	rename(pos, "new", golden), renameErr(pos, "new", "sub"), prepareRename(pos, "name" | none)
+//	signature(pos, "label", active | none), inlay(pos, "label" | none), inlays(golden)
+//	semtok(pos, "type", modifiers…), semtokens(golden)
+//	codeaction(pos, "title", golden | none), codeactions(pos, titles…), codelens(pos, titles…)
+//	diag(pos, "sub"[, severity[, end]]), fold(pos, lines[, "kind"]), folding(golden)
+//	symbol(pos, "Kind"[, "detail"]), symbols(golden), wsymbol("query", names… | golden)
+//	format(golden | none), rangeformat(from, to, golden | none)
+//
+// Every published diagnostic of the workspace's files must be matched by a
+// diag marker. A golden section no marker uses is an error. TestMarkers
+// logs the count of markers per verb and fails below a floor.
 func TestMarkers(t *testing.T) {
 	files, err := filepath.Glob("testdata/markers/*.txtar")
 	if err != nil || len(files) == 0 {
 		t.Fatalf("no marker tests: %v", err)
 	}
+	counts := &markerCounts{n: map[string]int{}}
 	for _, file := range files {
-		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) { runMarkerFile(t, file) })
+		t.Run(strings.TrimSuffix(filepath.Base(file), ".txtar"), func(t *testing.T) { runMarkerArchive(t, file, counts) })
+	}
+	verbs := make([]string, 0, len(counts.n))
+	total := 0
+	for v, n := range counts.n {
+		verbs = append(verbs, v)
+		total += n
+	}
+	sort.Strings(verbs)
+	var b strings.Builder
+	for _, v := range verbs {
+		fmt.Fprintf(&b, " %s=%d", v, counts.n[v])
+	}
+	t.Logf("%d markers across %d verbs:%s", total, len(verbs), b.String())
+	// A floor, as for the corpus figures: markers are not lost silently.
+	if !t.Failed() && counts.archives == len(files) && (total < markerFloor || len(verbs) < verbFloor) {
+		t.Errorf("%d markers across %d verbs, below the floor of %d across %d", total, len(verbs), markerFloor, verbFloor)
 	}
 }
 
-func runMarkerFile(t *testing.T, file string) {
-	ar, err := txtar.ParseFile(file)
-	if err != nil {
-		t.Fatal(err)
-	}
-	dir := t.TempDir()
-	markers := map[string]marker{}
-	sections := map[string]string{}
-	var expect string
-	var sources []string
-	for _, f := range ar.Files {
-		switch {
-		case f.Name == "expect":
-			expect = string(f.Data)
-			continue
-		case strings.HasPrefix(f.Name, "complete.") || strings.HasPrefix(f.Name, "hover."):
-			sections[f.Name] = string(f.Data)
-			continue
-		}
-		src := string(f.Data)
-		for {
-			loc := reMarker.FindStringSubmatchIndex(src)
-			if loc == nil {
-				break
-			}
-			name := src[loc[2]:loc[3]]
-			src = src[:loc[0]] + src[loc[1]:]
-			markers[name] = marker{file: f.Name, pos: newText(src).position(loc[0])}
-		}
-		p := filepath.Join(dir, f.Name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		if strings.HasSuffix(f.Name, ".k") {
-			sources = append(sources, f.Name)
-		}
-	}
-	s := startSession(t, dir, Options{})
-	for _, name := range sources {
-		s.open(name)
-	}
-	at := func(name string) protocol.TextDocumentPositionParams {
-		m, ok := markers[name]
-		if !ok {
-			t.Fatalf("unknown marker %s", name)
-		}
-		return protocol.TextDocumentPositionParams{TextDocument: protocol.TextDocumentIdentifier{URI: pathURI(filepath.Join(dir, m.file))}, Position: m.pos}
-	}
-	loc := func(l protocol.Location) string {
-		rel, _ := filepath.Rel(dir, l.URI.FsPath())
-		for name, m := range markers {
-			if m.file == rel && m.pos == l.Range.Start {
-				return name
-			}
-		}
-		return fmt.Sprintf("%s:%d:%d", rel, l.Range.Start.Line+1, l.Range.Start.Character+1)
-	}
-	updated := map[string]string{}
-	for _, line := range strings.Split(expect, "\n") {
-		fields := strings.Fields(line)
-		if len(fields) < 2 || strings.HasPrefix(line, "#") {
-			continue
-		}
-		kind, name := fields[0], fields[1]
-		switch kind {
-		case "complete":
-			res, err := s.server.Completion(s.ctx, &protocol.CompletionParams{TextDocumentPositionParams: at(name)})
-			if err != nil {
-				t.Errorf("complete %s: %v", name, err)
-				continue
-			}
-			got := strings.Join(labels(res), "\n") + "\n"
-			check(t, "complete."+name, sections, updated, got)
-		case "hover":
-			h, err := s.server.Hover(s.ctx, &protocol.HoverParams{TextDocumentPositionParams: at(name)})
-			if err != nil {
-				t.Errorf("hover %s: %v", name, err)
-				continue
-			}
-			check(t, "hover."+name, sections, updated, hoverText(h))
-		case "def":
-			res, err := s.server.Definition(s.ctx, &protocol.DefinitionParams{TextDocumentPositionParams: at(name)})
-			if err != nil {
-				t.Errorf("def %s: %v", name, err)
-				continue
-			}
-			var got []string
-			if locs, ok := res.(protocol.LocationSlice); ok {
-				for _, l := range locs {
-					got = append(got, loc(l))
-				}
-			}
-			if diff := cmp.Diff(fields[2:], got); diff != "" {
-				t.Errorf("def %s (-want +got):\n%s", name, diff)
-			}
-		case "refs":
-			res, err := s.server.References(s.ctx, &protocol.ReferenceParams{TextDocumentPositionParams: at(name), Context: protocol.ReferenceContext{IncludeDeclaration: true}})
-			if err != nil {
-				t.Errorf("refs %s: %v", name, err)
-				continue
-			}
-			var got []string
-			for _, l := range res {
-				got = append(got, loc(l))
-			}
-			sort.Strings(got)
-			want := append([]string(nil), fields[2:]...)
-			sort.Strings(want)
-			if diff := cmp.Diff(want, got); diff != "" {
-				t.Errorf("refs %s (-want +got):\n%s", name, diff)
-			}
-		default:
-			t.Errorf("unknown check %q", line)
-		}
-	}
-	if *update && len(updated) > 0 {
-		for i, f := range ar.Files {
-			if v, ok := updated[f.Name]; ok {
-				ar.Files[i].Data = []byte(v)
-				delete(updated, f.Name)
-			}
-		}
-		names := make([]string, 0, len(updated))
-		for n := range updated {
-			names = append(names, n)
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			ar.Files = append(ar.Files, txtar.File{Name: n, Data: []byte(updated[n])})
-		}
-		if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+// The floors of TestMarkers: raise them when markers are added.
+const (
+	markerFloor = 285
+	verbFloor   = 26
+)
+
+// markerCounts counts the checks run per verb, and the archives run (all
+// of them unless -run picks some).
+type markerCounts struct {
+	mu       sync.Mutex
+	n        map[string]int
+	archives int
 }
 
-func check(t *testing.T, section string, sections, updated map[string]string, got string) {
-	t.Helper()
-	if *update {
-		updated[section] = got
+func (c *markerCounts) add(verb string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.n[verb]++
+}
+
+// golden compares got with the archive's section @name (or sets it with
+// -update) and records that the section was used.
+func (m *markerRun) golden(n *note, name, got string) {
+	m.t.Helper()
+	m.usedGolden["@"+name] = true
+	got = strings.ReplaceAll(got, m.dir, "$WORK")
+	if _, ok := testutil.Section(m.ar, "@"+name); !ok && !testutil.Update() {
+		m.errorf(n, "no golden section @%s (run with -update); got:\n%s", name, got)
 		return
 	}
-	want, ok := sections[section]
-	if !ok {
-		t.Errorf("missing section %s (run with -update); got:\n%s", section, got)
-		return
-	}
-	if diff := cmp.Diff(want, got); diff != "" {
-		t.Errorf("%s (-want +got):\n%s", section, diff)
-	}
+	testutil.GoldenSection(m.t, m.path, m.ar, "@"+name, []byte(got))
 }

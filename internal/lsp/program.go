@@ -6,9 +6,9 @@ import (
 	"os"
 	"path/filepath"
 	"sort"
-	"strings"
 	"sync"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
@@ -73,7 +73,7 @@ func (s *server) findUnit(path string) unit {
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
 			n := e.Name()
-			if e.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
+			if e.IsDir() || !loader.IsSource(n) {
 				continue
 			}
 			files = append(files, filepath.Join(dir, n))
@@ -87,22 +87,7 @@ func (s *server) findUnit(path string) unit {
 		files = append(files, path)
 	}
 	sort.Strings(files)
-	return unit{key: "pkg:" + dir, modRoot: modRoot(dir), files: files}
-}
-
-// modRoot returns the directory of the nearest kcl.mod at or above dir
-// (dir itself when there is none).
-func modRoot(dir string) string {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, "kcl.mod")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return dir
-		}
-		d = parent
-	}
+	return unit{key: "pkg:" + dir, modRoot: loader.ModRoot(nil, dir), files: files}
 }
 
 // program returns the resolved program and schema catalog of path's unit
@@ -118,7 +103,12 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 	ps.mu.Lock()
 	if ps.byKey == nil {
 		ps.byKey = map[string]*programEntry{}
-		ps.cache = sema.NewCache()
+		// One parse cache (the loader's) for programs and stack
+		// evaluations.
+		ps.cache = s.stacks.evalCache
+		if ps.cache == nil {
+			ps.cache = sema.NewCache()
+		}
 	}
 	e := ps.byKey[u.key]
 	cache := ps.cache

@@ -81,7 +81,7 @@ func TestResolverReadsBeneathRoot(t *testing.T) {
 
 	// Diagnostics of both files (the policy run over, then its publish).
 	for _, x := range []uri.URI{u, mu} {
-		for _, d := range s.client.waitDiags(t, x, func([]protocol.Diagnostic) bool { return true }) {
+		for _, d := range s.client.WaitDiags(t, x, func([]protocol.Diagnostic) bool { return true }) {
 			noLeak("a diagnostic of "+string(x), diagText(d))
 		}
 	}

@@ -56,13 +56,13 @@ func TestEvaluationHasNoEffects(t *testing.T) {
 				yes := true
 				caps := protocol.ClientCapabilities{Workspace: &protocol.WorkspaceClientCapabilities{Configuration: &yes}}
 				applied := make(chan struct{}, 4)
-				tc := &testClient{settings: tt.settings, configured: make(chan struct{})}
+				tc := &testClient{Settings: tt.settings, Configured: make(chan struct{})}
 				s = startSessionWith(t, dir, Options{Debounce: 1, onSettings: func() { applied <- struct{}{} }}, tc, caps)
-				<-tc.configured
+				<-tc.Configured
 				<-applied
 			}
 			u, _ := s.open("shop/dev/main.k")
-			ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool {
+			ds := s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool {
 				for _, d := range ds {
 					if strings.Contains(diagText(d), tt.want) {
 						return true

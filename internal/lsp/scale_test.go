@@ -201,7 +201,7 @@ func TestContinuousTypingPublishesEveryEvaluation(t *testing.T) {
 		release()
 		rec.wait(t, fmt.Sprintf("the publication of version %d's evaluation", v), published(v))
 	}
-	if s.client.waitDiags(t, u, diagWith("the latest tag is not allowed")) == nil {
+	if s.client.WaitDiags(t, u, diagWith("the latest tag is not allowed")) == nil {
 		t.Fatal("no final diagnostics")
 	}
 }
@@ -225,7 +225,7 @@ func TestWatchSetupDoesNotDelayDiagnostics(t *testing.T) {
 	}})
 	u, _ := s.open("shop/dev/main.k", "storefront = \n")
 	// The syntax error is published while the first watch is still held.
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) > 0 })
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return len(ds) > 0 })
 	close(release)
 	rec.wait(t, "the watch warning", func() bool { return len(rec.messages) > 0 })
 	rec.mu.Lock()
@@ -275,7 +275,7 @@ func TestModelEditAndCheckAffected(t *testing.T) {
 	s.configure(`{"debounceMs": 0}`)
 	shopDev := filepath.Join(dir, "shop", "dev")
 	mu, _ := s.open("shop/dev/main.k", strings.Replace(mustRead(t, filepath.Join(shopDev, "main.k")), "storefront:1.4.0", "storefront:latest", 1))
-	s.client.waitDiags(t, mu, diagWith("the latest tag is not allowed"))
+	s.client.WaitDiags(t, mu, diagWith("the latest tag is not allowed"))
 	msrc := mustRead(t, filepath.Join(dir, "models", "frontend", "server.k"))
 	su, _ := s.open("models/frontend/server.k", msrc)
 	check := func(token string) affectedResult {
@@ -306,7 +306,7 @@ func TestModelEditAndCheckAffected(t *testing.T) {
 	line := uint32(strings.Count(msrc[:at], "\n"))
 	col := uint32(at - strings.LastIndex(msrc[:at], "\n") - 1)
 	s.change(su, 2, protocol.Range{Start: protocol.Position{Line: line, Character: col}, End: protocol.Position{Line: line, Character: col + uint32(len(old))}}, "1 <= replicas <= 0")
-	s.client.waitDiags(t, mu, diagWith("replicas must be between 1 and 10"))
+	s.client.WaitDiags(t, mu, diagWith("replicas must be between 1 and 10"))
 	for _, d := range copies {
 		if started.count(d) != 0 {
 			t.Fatalf("the edit evaluated %s, a stack of no open file", d)

@@ -107,7 +107,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 
 	// The good stack's policy diagnostics arrive while the bomb runs.
 	gu, _ := s.open("blog/dev/main.k", strings.Replace(mustRead(t, filepath.Join(dir, "blog", "dev", "main.k")), "ghost:5.82.2", "ghost:latest", 1))
-	s.client.waitDiags(t, gu, diagWith("the latest tag is not allowed"))
+	s.client.WaitDiags(t, gu, diagWith("the latest tag is not allowed"))
 
 	// Requests answer while the bomb runs.
 	start := time.Now()
@@ -136,7 +136,7 @@ func TestBombStackDoesNotStarveOthers(t *testing.T) {
 	// evaluation is superseded, the new one stops at the limit.
 	s.configure(`{"debounceMs": 0, "evalTimeoutMs": 300}`)
 	s.change(bu, 2, protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: 0}}, "# edited\n")
-	ds := s.client.waitDiags(t, bu, diagWith("time limit of 300ms", "konfig.evalTimeoutMs = 300"))
+	ds := s.client.WaitDiags(t, bu, diagWith("time limit of 300ms", "konfig.evalTimeoutMs = 300"))
 	budget := 0
 	for _, d := range ds {
 		if d.Code == protocol.String("EvaluationBudget") {
@@ -174,7 +174,7 @@ func TestBurstOfOpensAllGetPolicy(t *testing.T) {
 		us = append(us, u)
 	}
 	for _, u := range us {
-		s.client.waitDiags(t, u, diagWith("the latest tag is not allowed"))
+		s.client.WaitDiags(t, u, diagWith("the latest tag is not allowed"))
 	}
 }
 
@@ -205,7 +205,7 @@ func TestLargeFiles(t *testing.T) {
 			}
 			u, _ := s.open("shop/dev/main.k", src)
 			planned.wait(t, main, 1)
-			ds := s.client.waitDiags(t, u, func([]protocol.Diagnostic) bool { return true })
+			ds := s.client.WaitDiags(t, u, func([]protocol.Diagnostic) bool { return true })
 			var large []string
 			syntax := false
 			for _, d := range ds {
@@ -252,7 +252,7 @@ func TestStackOverSizeLimit(t *testing.T) {
 	s := startSession(t, dir, Options{})
 	s.configure(`{"debounceMs": 0, "maxFileSize": 2000}`)
 	u, _ := s.open("shop/dev/main.k")
-	s.client.waitDiags(t, u, diagWith("Stack shop/dev is not evaluated: base.k is 3.", "konfig.maxFileSize"))
+	s.client.WaitDiags(t, u, diagWith("Stack shop/dev is not evaluated: base.k is 3.", "konfig.maxFileSize"))
 }
 
 func mustRead(t *testing.T, path string) string {
@@ -309,7 +309,7 @@ func TestMaxMemorySetting(t *testing.T) {
 	s.configure(`{"debounceMs": 0, "maxMemory": 2097152}`)
 	src := mustRead(t, filepath.Join(dir, "shop", "dev", "main.k")) + "\n_big = [\"x\" * 100 for i in range(100000)]\n"
 	u, _ := s.open("shop/dev/main.k", src)
-	ds := s.client.waitDiags(t, u, diagWith("memory budget", "konfig.maxMemory = 2097152"))
+	ds := s.client.WaitDiags(t, u, diagWith("memory budget", "konfig.maxMemory = 2097152"))
 	for _, d := range ds {
 		if strings.Contains(diagText(d), "no setting") {
 			t.Errorf("the budget diagnostic says there is no setting: %s", diagText(d))
@@ -319,7 +319,7 @@ func TestMaxMemorySetting(t *testing.T) {
 	// diagnostic goes away).
 	s.configure(`{"debounceMs": 0}`)
 	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: 0}, End: protocol.Position{Line: 0}}, "# edited\n")
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !diagWith("memory budget")(ds) })
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !diagWith("memory budget")(ds) })
 }
 
 // TestNextJob: the queue gives the stack asked for by the newest change

@@ -185,9 +185,7 @@ func TestSecretsMaskedInEngineCommands(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	tc.mu.Lock()
-	asked := strings.Join(tc.asked, "\n")
-	tc.mu.Unlock()
+	asked := strings.Join(tc.Asked(), "\n")
 	if !strings.Contains(asked, "Apply stack app/dev?") || !strings.Contains(asked, "Destroy stack app/dev?") {
 		t.Errorf("the apply and destroy questions were not asked:\n%s", asked)
 	}

@@ -91,6 +91,8 @@ type server struct {
 	baseDebounce time.Duration
 	// sched plans diagnostics and runs stack evaluations.
 	sched scheduler
+	// wsindex is the workspace index (wsindex.go).
+	wsindex wsIndexes
 
 	// bg is the context of background work (diagnostics); cancelled on close.
 	bg       context.Context

@@ -98,7 +98,7 @@ func TestUntrustedWorkspace(t *testing.T) {
 	u, _ := s.open("shop/dev/main.k", src)
 
 	// The resolver's diagnostic arrives, with no policy diagnostic.
-	ds := s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return hasDiag(ds, typo) })
+	ds := s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return hasDiag(ds, typo) })
 	if hasDiag(ds, latestTag) {
 		t.Errorf("policy diagnostic in an untrusted workspace: %v", ds)
 	}
@@ -128,7 +128,7 @@ func TestUntrustedWorkspace(t *testing.T) {
 	// still no policy diagnostic (the resolver's goes, in the same run).
 	typoLine := uint32(strings.Count(src[:strings.Index(src, typo)], "\n"))
 	s.change(u, 2, protocol.Range{Start: protocol.Position{Line: typoLine}, End: protocol.Position{Line: typoLine + 1}}, "")
-	ds = s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !hasDiag(ds, typo) })
+	ds = s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !hasDiag(ds, typo) })
 	if hasDiag(ds, latestTag) {
 		t.Errorf("policy diagnostic in an untrusted workspace: %v", ds)
 	}
@@ -148,7 +148,7 @@ func TestUntrustedWorkspace(t *testing.T) {
 
 	// Trust on: the policy diagnostic arrives, hover previews, preview runs.
 	s.settings(`{"trusted": true}`)
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return hasDiag(ds, latestTag) })
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return hasDiag(ds, latestTag) })
 	// The stack does not compile (the failing check): hover and preview
 	// say so.
 	if h := s.hoverText(u, model); refusedByTrust(h) || !strings.Contains(h, "does not compile") {
@@ -160,7 +160,7 @@ func TestUntrustedWorkspace(t *testing.T) {
 
 	// Trust off again: the policy diagnostic is withdrawn.
 	s.settings(`{"trusted": false}`)
-	s.client.waitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !hasDiag(ds, latestTag) })
+	s.client.WaitDiags(t, u, func(ds []protocol.Diagnostic) bool { return !hasDiag(ds, latestTag) })
 	if _, err := s.execute(cmdPreview, u); err == nil || !refusedByTrust(err.Error()) {
 		t.Errorf("konfig.preview after trust was withdrawn: err = %v", err)
 	}
@@ -246,7 +246,7 @@ func TestUntrustedCommandMessage(t *testing.T) {
 	if err == nil || refusedByTrust(err.Error()) || !strings.Contains(err.Error(), "unknown command") {
 		t.Errorf("unknown command in an untrusted workspace: %v", err)
 	}
-	if diff := cmp.Diff([]string{cmdPreview, cmdDiff, cmdApply, cmdDestroy, cmdCheckAffected}, allCommands); diff != "" {
+	if diff := cmp.Diff([]string{cmdPreview, cmdDiff, cmdApply, cmdDestroy, cmdNewStack, cmdCheckAffected}, allCommands); diff != "" {
 		t.Errorf("allCommands changed: check that each new command needs trust (-want +got):\n%s", diff)
 	}
 }

@@ -163,6 +163,7 @@ func relevant(p string) bool {
 // model is rediscovered when a project, stack or settings file changed, and
 // the diagnostics of the affected stacks are recomputed.
 func (s *server) filesChanged(paths []string) {
+	s.indexFilesChanged(paths)
 	for _, p := range paths {
 		switch filepath.Base(p) {
 		case "project.yaml", "stack.yaml", "kcl.yaml", "settings.yaml", "kcl.mod":

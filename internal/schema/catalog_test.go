@@ -2,7 +2,6 @@ package schema
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -10,13 +9,11 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
 // TestCatalog builds the catalog of each testdata/*.txtar module and dumps
 // every schema of the main package and the `expected` queries: lines of
@@ -77,19 +74,7 @@ func TestCatalog(t *testing.T) {
 			}
 			got := b.String()
 			golden := strings.TrimSuffix(path, ".txtar") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-			}
+			testutil.Golden(t, golden, []byte(got))
 		})
 	}
 }

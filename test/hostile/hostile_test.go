@@ -17,6 +17,9 @@ import (
 	"syscall"
 	"testing"
 	"time"
+
+	// The module's one -update flag, so that `go test ./... -update` runs here too.
+	_ "github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // Bounds of one command of a case: generous, as the machine is shared; the

@@ -322,6 +322,52 @@ export class KonfigExtension implements vscode.Disposable {
     return parseCommandResult(raw);
   }
 
+  /**
+   * "New stack…": asks for the directory (relative to the workspace) and
+   * whether it is a stack or a project; the server plans the files from a
+   * sibling and creates them through a workspace edit (undoable).
+   */
+  async newStack(): Promise<void> {
+    const kind = await vscode.window.showQuickPick(
+      [
+        { label: 'Stack', description: 'in an existing project, shaped like a sibling stack', value: 'stack' },
+        { label: 'Project', description: 'with a first stack, shaped like a sibling project', value: 'project' },
+      ],
+      { title: 'Konfig: New stack or project' },
+    );
+    if (!kind) {
+      return;
+    }
+    const dir = await vscode.window.showInputBox({
+      title: `Konfig: new ${kind.value}`,
+      prompt: kind.value === 'stack' ? 'Directory of the new stack, e.g. appops/wordpress/staging' : 'Directory of the new project, e.g. appops/blog',
+      validateInput: (v) => (v.trim() === '' ? 'Give a directory' : undefined),
+    });
+    if (!dir) {
+      return;
+    }
+    try {
+      const client = await this.start();
+      if (!client) {
+        throw new Error('the language server is not running');
+      }
+      const raw = (await client.sendRequest(ExecuteCommandRequest.type, {
+        command: 'konfig.newStack',
+        arguments: [{ dir: dir.trim(), kind: kind.value }],
+      })) as { files?: string[] } | null;
+      const files = raw?.files ?? [];
+      const main = files.find((f) => f.endsWith('main.k')) ?? files[0];
+      if (main) {
+        await vscode.window.showTextDocument(vscode.Uri.file(main));
+      }
+      void vscode.window.showInformationMessage(`Konfig: created ${files.length} files in ${dir.trim()}.`);
+    } catch (err) {
+      const msg = err instanceof Error ? err.message : String(err);
+      this.output.appendLine(`konfig.newStack: ${msg}`);
+      void vscode.window.showErrorMessage(`Konfig: ${msg}`);
+    }
+  }
+
   /** Runs a server command and shows its result. */
   async run(command: ServerCommand, arg: unknown): Promise<void> {
     const target = this.target(arg);
@@ -415,6 +461,7 @@ export class KonfigExtension implements vscode.Disposable {
     cmd('konfig-lsp.apply', (arg) => this.run('konfig.apply', arg));
     cmd('konfig-lsp.destroy', (arg) => this.run('konfig.destroy', arg));
     cmd('konfig-lsp.checkAffected', (arg) => this.run('konfig.checkAffected', arg));
+    cmd('konfig-lsp.newStack', () => this.newStack());
     cmd('konfig-lsp.restart', () => this.restart());
     cmd('konfig-lsp.showOutput', () => this.output.show());
     this.disposables.push(

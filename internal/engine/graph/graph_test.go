@@ -1,9 +1,7 @@
 package graph
 
 import (
-	"flag"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +11,8 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the want sections of testdata/*.txtar")
 
 // describe renders a graph (or the error building it) as the want text.
 func describe(rs []spec.Resource) string {
@@ -52,31 +49,13 @@ func TestGraph(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var in, want []byte
-			wantIdx := -1
-			for i, f := range ar.Files {
-				switch f.Name {
-				case "spec.yaml":
-					in = f.Data
-				case "want":
-					want, wantIdx = f.Data, i
-				}
-			}
+			in, _ := testutil.Section(ar, "spec.yaml")
 			var rs []spec.Resource
 			if err := yaml.Unmarshal(in, &rs); err != nil {
 				t.Fatalf("spec.yaml: %v", err)
 			}
 			got := describe(rs)
-			if *update {
-				ar.Files[wantIdx].Data = []byte(got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("graph mismatch (-want +got):\n%s", diff)
-			}
+			testutil.GoldenSection(t, file, ar, "want", []byte(got))
 		})
 	}
 }

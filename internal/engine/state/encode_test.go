@@ -9,6 +9,8 @@ import (
 	"github.com/google/go-cmp/cmp"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
+	// The module's one -update flag, so that `go test ./... -update` runs here too.
+	_ "github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // TestEncodeMatchesMarshalIndent checks the cached encoder against

@@ -4,17 +4,14 @@ import (
 	"bytes"
 	"encoding/json"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 	"golang.org/x/tools/txtar"
 )
-
-var update = flag.Bool("update", false, "rewrite the want sections of testdata/render/*.txtar")
 
 // TestRender renders the diagnostic of each testdata/render/*.txtar case
 // (diag.json, with the other sections as source files) and compares the text
@@ -50,16 +47,7 @@ func TestRender(t *testing.T) {
 			}
 			var got bytes.Buffer
 			Render(&got, &d, src)
-			if *update {
-				ar.Files[wantIdx].Data = got.Bytes()
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if diff := cmp.Diff(string(ar.Files[wantIdx].Data), got.String()); diff != "" {
-				t.Errorf("Render mismatch (-want +got):\n%s", diff)
-			}
+			testutil.GoldenSection(t, file, ar, "want", got.Bytes())
 		})
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"io"
 	"strconv"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/builtins"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/stdlib"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
@@ -87,39 +88,21 @@ func (e *evaluator) sysModule(name string) *module {
 	return m
 }
 
-// option implements option(key, type="", required=False, default=None, help="").
+// optionSig is option's entry in the builtin table.
+var optionSig = builtins.Lookup(builtins.Global, "option")
+
+// option implements option(key, type="", required=False, default?, help="").
 func (e *evaluator) option(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	var key, typ string
-	required := false
-	var def value.Value = value.None
-	hasDef := false
-	for i, a := range args {
-		switch i {
-		case 0:
-			key = value.ToStr(a)
-		case 1:
-			typ = value.ToStr(a)
-		case 2:
-			required = value.Truthy(a)
-		case 3:
-			def, hasDef = a, true
-		}
+	var keyv, typv, def value.Value
+	var required bool
+	if err := stdlib.UnpackArgs(optionSig, args, kwargs, &keyv, &typv, &required, &def, nil); err != nil {
+		return nil, err
 	}
-	for _, kw := range kwargs {
-		switch kw.Key {
-		case "key":
-			key = value.ToStr(kw.Value)
-		case "type":
-			typ = value.ToStr(kw.Value)
-		case "required":
-			required = value.Truthy(kw.Value)
-		case "default":
-			def, hasDef = kw.Value, true
-		}
-	}
+	// key and type are taken as text, whatever their type.
+	key, typ := value.ToStr(keyv), value.ToStr(typv)
 	v, ok := e.options[key]
 	if !ok {
-		if hasDef {
+		if def != nil {
 			return convertOption(def, typ)
 		}
 		if required {

@@ -1,15 +1,13 @@
 package eval
 
 import (
-	"regexp"
-	"strconv"
+	"errors"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/stdlib"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
-
-var missingArgRe = regexp.MustCompile(`^\w+\(\) missing (\d+) required positional argument`)
 
 // closure is a lambda value's definition.
 type closure struct {
@@ -80,18 +78,16 @@ func (e *evaluator) callValue(sc *scope, fv value.Value, args []value.Value, kwa
 	}
 	r, err := f.Call(args, kwargs)
 	e.curFile = prev
-	if err != nil {
-		// A builtin called with too few arguments is reported as the
-		// resolver reports it.
-		if m := missingArgRe.FindStringSubmatch(err.Error()); m != nil {
-			missing, _ := strconv.Atoi(m[1])
-			want := len(args) + missing
-			plural := "s"
-			if want == 1 {
-				plural = ""
-			}
-			e.failCol(diag.CompileError, sc.file, n, "expected %d positional argument%s, found %d", want, plural, len(args))
+	// A builtin called with too few arguments is reported as the resolver
+	// reports it (a runtime mirror of its message: the resolver runs
+	// first, except with --resolve never).
+	if missing := (*stdlib.MissingArgError)(nil); errors.As(err, &missing) {
+		want := len(args) + 1
+		plural := "s"
+		if want == 1 {
+			plural = ""
 		}
+		e.failCol(diag.CompileError, sc.file, n, "expected %d positional argument%s, found %d", want, plural, len(args))
 	}
 	e.check(err, sc.file, n)
 	if r == nil {
@@ -121,8 +117,7 @@ func (e *evaluator) callLambda(cl *closure, args []value.Value, kwargs []value.E
 	if len(args) > len(lam.Params) {
 		e.fail(diag.EvaluationError, f, n, "\"lambda\" takes %d positional argument but %d were given", len(lam.Params), len(args))
 	}
-	vars := make(map[string]value.Value, len(lam.Params))
-	fsc := cl.sc.local(vars)
+	fsc := cl.sc.local(lam, e.lambdaSlots(lam))
 	fsc.assign = true
 	fsc.file = cl.sc.file
 	for i, p := range lam.Params {
@@ -147,7 +142,7 @@ func (e *evaluator) callLambda(cl *closure, args []value.Value, kwargs []value.E
 		if p.Type != nil {
 			v = e.convert(cl.sc, v, p.Type, f, n)
 		}
-		vars[p.Name.Name] = v
+		fsc.set(p.Name.Name, v)
 	}
 	for _, kw := range kwargs {
 		found := false

@@ -152,7 +152,7 @@ func (e *evaluator) configEntry(sc *scope, d *value.Dict, en *syntax.ConfigEntry
 func (e *evaluator) compVar(sc *scope, name string) (value.Value, bool) {
 	for s := sc; s != nil; s = s.parent {
 		if s.kind == frLocal {
-			if v, ok := s.vars[name]; ok {
+			if v := s.get(name); v != nil {
 				if s.comp {
 					return v, true
 				}

@@ -23,7 +23,7 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 	for s := sc; s != nil; s = s.parent {
 		switch s.kind {
 		case frLocal:
-			if v, ok := s.vars[name]; ok {
+			if v := s.get(name); v != nil {
 				return v, true
 			}
 		case frConfig:
@@ -41,22 +41,8 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 				return v, true
 			}
 		case frPkg:
-			p := s.pkg
-			if p.lz.has(name) {
-				return p.lz.read(name), true
-			}
-			if v, ok := p.lz.vals.Get(name); ok {
+			if v, ok := s.pkg.topValue(s.file, name, true); ok {
 				return v, true
-			}
-			if s.file != nil {
-				if v, ok := p.imports[s.file][name]; ok {
-					return v, true
-				}
-			}
-			for _, f := range p.files {
-				if v, ok := p.imports[f][name]; ok {
-					return v, true
-				}
 			}
 		}
 	}
@@ -72,7 +58,7 @@ func (e *evaluator) lookup(sc *scope, name string) (value.Value, bool) {
 func (e *evaluator) expr(sc *scope, x syntax.Expr) value.Value {
 	switch n := x.(type) {
 	case *syntax.Ident:
-		v, ok := e.lookup(sc, n.Name)
+		v, ok := e.ident(sc, n)
 		if !ok {
 			e.failCol(diag.CompileError, sc.file, n, "name '%s' is not defined", n.Name)
 		}
@@ -462,7 +448,9 @@ func (e *evaluator) selector(sc *scope, v value.Value, name string, n syntax.Nod
 			return r
 		}
 		if sd, ok := x.Def.(*schemaDef); ok && !sd.hasIndexSignature() {
-			e.failCol(diag.TypeError, sc.file, n, "attribute '%s' not found in '%s'%s", name, x.Name, suggestion(name, sd.allNames()))
+			// No "did you mean", as the resolver (KCL suggests none for an
+			// instance's attribute).
+			e.failCol(diag.TypeError, sc.file, n, "attribute '%s' not found in '%s'", name, x.Name)
 		}
 		return value.Undefined
 	case *module:
@@ -725,20 +713,11 @@ func (e *evaluator) comp(sc *scope, clauses []*syntax.CompClause, i int, body fu
 	if len(c.Targets) > 2 {
 		e.failCol(diag.CompileError, sc.file, c, "the number of loop variables is %d, which can only be 1 or 2", len(c.Targets))
 	}
+	names := uniqueNames(c.Targets)
 	e.iterate(sc, iter, c, func(k, v value.Value) {
-		vars := make(map[string]value.Value, 2)
-		if len(c.Targets) == 1 {
-			if mapping {
-				vars[c.Targets[0].Name] = k
-			} else {
-				vars[c.Targets[0].Name] = v
-			}
-		} else {
-			vars[c.Targets[0].Name] = k
-			vars[c.Targets[1].Name] = v
-		}
-		s := sc.local(vars)
+		s := sc.local(c, names)
 		s.comp = true
+		loopVars(s, c.Targets, mapping, k, v)
 		for _, cond := range c.Ifs {
 			if !value.Truthy(e.expr(s, cond)) {
 				return
@@ -746,6 +725,27 @@ func (e *evaluator) comp(sc *scope, clauses []*syntax.CompClause, i int, body fu
 		}
 		e.comp(s, clauses, i+1, body)
 	})
+}
+
+// loopVars sets the loop variables of one iteration in the frame s: one
+// variable takes the key of a mapping and the element of anything else, two
+// take the key (or index) and the element. A variable written twice takes
+// the later value.
+func loopVars(s *scope, targets []*syntax.Ident, mapping bool, k, v value.Value) {
+	switch {
+	case len(targets) == 1:
+		if !mapping {
+			k = v
+		}
+		s.vals[0] = k
+	case len(targets) >= 2:
+		if len(s.names) == len(targets) {
+			s.vals[0], s.vals[1] = k, v
+			return
+		}
+		s.set(targets[0].Name, k)
+		s.set(targets[1].Name, v)
+	}
 }
 
 func (e *evaluator) quant(sc *scope, n *syntax.QuantExpr) value.Value {
@@ -769,23 +769,14 @@ func (e *evaluator) quant(sc *scope, n *syntax.QuantExpr) value.Value {
 		}
 	}
 	done := false
+	names := uniqueNames(n.Vars)
 	e.iterate(sc, target, n, func(k, v value.Value) {
 		if done {
 			return
 		}
-		vars := make(map[string]value.Value, 2)
-		if len(n.Vars) == 1 {
-			if mapping {
-				vars[n.Vars[0].Name] = k
-			} else {
-				vars[n.Vars[0].Name] = v
-			}
-		} else if len(n.Vars) >= 2 {
-			vars[n.Vars[0].Name] = k
-			vars[n.Vars[1].Name] = v
-		}
-		s := sc.local(vars)
+		s := sc.local(n, names)
 		s.comp = true
+		loopVars(s, n.Vars, mapping, k, v)
 		if n.IfCond != nil && !value.Truthy(e.expr(s, n.IfCond)) {
 			return
 		}

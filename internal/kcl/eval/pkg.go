@@ -2,11 +2,11 @@ package eval
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -23,6 +23,9 @@ type pkg struct {
 	scalars []scalarRec
 	top     *scope
 	fileSc  map[*syntax.File]*scope
+	// binds are the resolver's bindings of the package's name expressions
+	// (nil when evaluating by name).
+	binds map[*syntax.Ident]sema.Binding
 	// schemaExprScalar is the index in scalars of the last schema-expression scalar.
 }
 
@@ -58,6 +61,7 @@ func (e *evaluator) newPkg(path string, files []*syntax.File, isMain bool) *pkg 
 		imports: map[*syntax.File]map[string]value.Value{},
 		aliases: map[string]*aliasDef{},
 		fileSc:  map[*syntax.File]*scope{},
+		binds:   e.bind.of(files),
 	}
 	p.top = &scope{kind: frPkg, pkg: p}
 	p.lz.run = func(i int) { e.runTop(p, i) }
@@ -103,7 +107,6 @@ func (e *evaluator) setup(p *pkg) {
 			items[i].st = merged[i]
 		}
 	}
-	e.checkImmutable(p, items2(items, func(it item) (syntax.Stmt, *syntax.File) { return it.st, it.f }))
 	for _, it := range items {
 		if it.st == nil {
 			continue
@@ -125,19 +128,6 @@ func (e *evaluator) setup(p *pkg) {
 			p.lz.add(&lstmt{stmt: it.st, sc: sc}, names)
 		}
 	}
-}
-
-func items2[T any](xs []T, f func(T) (syntax.Stmt, *syntax.File)) []stmtFile {
-	out := make([]stmtFile, len(xs))
-	for i, x := range xs {
-		out[i].st, out[i].f = f(x)
-	}
-	return out
-}
-
-type stmtFile struct {
-	st syntax.Stmt
-	f  *syntax.File
 }
 
 // targetsOf lists the top-level names a statement assigns.
@@ -285,95 +275,6 @@ func schemaExprOf(st syntax.Stmt) *syntax.SchemaExpr {
 	return nil
 }
 
-// checkImmutable reports the second assignment of an exported top-level name.
-func (e *evaluator) checkImmutable(p *pkg, items []stmtFile) {
-	type first struct {
-		f    *syntax.File
-		node syntax.Node
-	}
-	seen := map[string]first{}
-	imports := map[*syntax.File]map[string]*syntax.ImportStmt{}
-	for _, it := range items {
-		if is, ok := it.st.(*syntax.ImportStmt); ok {
-			if imports[it.f] == nil {
-				imports[it.f] = map[string]*syntax.ImportStmt{}
-			}
-			name := is.Name
-			if is.AsName != nil {
-				name = is.AsName.Name
-			}
-			imports[it.f][name] = is
-		}
-	}
-	var walk func(st syntax.Stmt, f *syntax.File)
-	walk = func(st syntax.Stmt, f *syntax.File) {
-		switch s := st.(type) {
-		case *syntax.AssignStmt:
-			for _, t := range s.Targets {
-				n := rootName(t)
-				if is, ok := imports[f][n]; ok {
-					if _, isID := t.(*syntax.Ident); !isID {
-						e.immutable(f, t, f, is, n, false)
-					}
-				}
-				if n == "" || strings.HasPrefix(n, "_") {
-					continue
-				}
-				if fs, ok := seen[n]; ok {
-					e.immutable(f, t, fs.f, fs.node, n, false)
-				}
-				if _, isID := t.(*syntax.Ident); !isID {
-					if _, ok := seen[n]; !ok {
-						continue
-					}
-				}
-				seen[n] = first{f, t}
-			}
-		case *syntax.AugAssignStmt:
-			n := rootName(s.Target)
-			if n == "" || strings.HasPrefix(n, "_") {
-				return
-			}
-			if fs, ok := seen[n]; ok {
-				e.immutable(f, s.Target, fs.f, fs.node, n, true)
-			}
-		case *syntax.UnificationStmt:
-			n := rootName(s.Target)
-			if _, ok := seen[n]; !ok && n != "" && !strings.HasPrefix(n, "_") {
-				seen[n] = first{f, s.Target}
-			}
-		case *syntax.IfStmt:
-			for _, b := range s.Body {
-				walk(b, f)
-			}
-			for _, b := range s.Else {
-				walk(b, f)
-			}
-		}
-	}
-	for _, it := range items {
-		if it.st != nil {
-			walk(it.st, it.f)
-		}
-	}
-}
-
-func (e *evaluator) immutable(f *syntax.File, n syntax.Node, f0 *syntax.File, n0 syntax.Node, name string, aug bool) {
-	d := &diag.Diagnostic{Kind: diag.ImmutableError}
-	if aug {
-		d.Messages = []diag.Message{
-			{Pos: nodePos(f, n, true), Text: "Immutable variable '" + name + "' is modified during compiling"},
-			{Pos: nodePos(f0, n0, true), Text: "The variable '" + name + "' is declared here firstly", Note: "change the variable name to '_" + name + "' to make it mutable"},
-		}
-	} else {
-		d.Messages = []diag.Message{
-			{Pos: nodePos(f, n, true), Text: "Can not change the value of '" + name + "', because it was declared immutable"},
-			{Pos: nodePos(f0, n0, true), Text: "The variable '" + name + "' is declared here", Note: "change the variable name to '_" + name + "' to make it mutable"},
-		}
-	}
-	panic(kclError{d})
-}
-
 // evalPkg evaluates every top-level statement of p (once).
 func (e *evaluator) evalPkg(p *pkg) {
 	e.setup(p)
@@ -469,55 +370,28 @@ func (e *evaluator) importModule(p *pkg, f *syntax.File, st *syntax.ImportStmt) 
 		}
 	}
 	segs := strings.Split(path, ".")
-	var base, pkgPath string
-	if st.Dots > 0 {
-		dir := filepath.Dir(f.Filename)
-		for i := 1; i < st.Dots; i++ {
-			dir = filepath.Dir(dir)
-		}
-		base = filepath.Join(append([]string{dir}, segs...)...)
-		if rel, err := filepath.Rel(e.cfg.ModRoot, base); err == nil && !strings.HasPrefix(rel, "..") {
-			pkgPath = strings.ReplaceAll(filepath.ToSlash(rel), "/", ".")
-		} else {
-			pkgPath = base
-		}
-	} else if ext, ok := e.cfg.External[segs[0]]; ok {
-		base = filepath.Join(append([]string{e.abs(ext)}, segs[1:]...)...)
-		pkgPath = path
-	} else {
-		base = filepath.Join(append([]string{e.cfg.ModRoot}, segs...)...)
-		pkgPath = path
-	}
+	where := e.ld.Import(f.Filename, st.Dots, path)
+	pkgPath := where.PkgPath
 	if q, ok := e.pkgs[pkgPath]; ok {
 		e.evalImported(q)
 		return &module{name: segs[len(segs)-1], path: pkgPath, pkg: q}
 	}
-	var files []string
-	st2, err := e.cfg.Sandbox.Stat(base)
-	var refused *sandbox.Error
-	if errors.As(err, &refused) {
-		e.failCol(diag.CannotFindModule, f, st, "Cannot import %s: %s", st.Rawpath, refused)
-	}
-	if err == nil && st2.IsDir() {
-		ks, err := kFilesIn(e.cfg.Sandbox, base)
-		if err != nil {
-			e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, base)
-		}
-		if len(ks) == 0 {
+	files, err := e.ld.PackageFiles(where.Base)
+	if err != nil {
+		var pe *loader.PackageError
+		errors.As(err, &pe)
+		switch {
+		case pe != nil && pe.Kind == loader.Refused:
+			e.failCol(diag.CannotFindModule, f, st, "Cannot import %s: %s", st.Rawpath, pe.Err)
+		case pe != nil && pe.Kind == loader.Empty:
 			e.failCol(diag.CannotFindModule, f, st, "No KCL files found in the specified folder")
 		}
-		files = ks
-	} else if _, err := e.cfg.Sandbox.Stat(base + ".k"); err == nil {
-		files = []string{base + ".k"}
-	} else if _, ok := e.cfg.Overlay[base+".k"]; ok {
-		files = []string{base + ".k"}
-	} else {
-		e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, base)
+		e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, where.Base)
 	}
 	var parsed []*syntax.File
 	var errs diag.List
 	for _, k := range files {
-		pf, err := e.parse(k, k)
+		pf, err := e.parse(k)
 		if err != nil {
 			errs = append(errs, asDiags(err, k)...)
 			continue

@@ -3,22 +3,18 @@ package eval
 import (
 	"bytes"
 	"context"
-	"flag"
-	"os"
 	"path/filepath"
 	"sort"
 	"strings"
 	"testing"
 	"time"
 
-	"github.com/google/go-cmp/cmp"
 	"golang.org/x/tools/txtar"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the want sections of testdata/programs")
 
 // TestPrograms evaluates each testdata/programs/*.txtar (main.k first, the
 // other .k files after it in name order, option app=demo) and compares the
@@ -64,23 +60,7 @@ func TestPrograms(t *testing.T) {
 				p := value.Plan(res.Value, value.PlanOptions{})
 				got = string(value.EncodeYAML(p, value.YAMLOptions{}))
 			}
-			for i, f := range ar.Files {
-				if f.Name != "want" {
-					continue
-				}
-				if *update {
-					ar.Files[i].Data = []byte(got)
-					if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-						t.Fatal(err)
-					}
-					return
-				}
-				if diff := cmp.Diff(string(f.Data), got); diff != "" {
-					t.Errorf("output differs (-want +got):\n%s", diff)
-				}
-				return
-			}
-			t.Fatal("no want section")
+			testutil.GoldenSection(t, file, ar, "want", []byte(got))
 		})
 	}
 }

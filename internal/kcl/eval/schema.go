@@ -2,6 +2,7 @@ package eval
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
@@ -30,7 +31,9 @@ type schemaDef struct {
 	// names are all attribute names this definition sets (declared and
 	// assigned), in order.
 	names []string
-	val   *value.Func
+	// params is the slot layout of the parameters' frame.
+	params []string
+	val    *value.Func
 }
 
 type attrInfo struct {
@@ -76,7 +79,13 @@ func (e *evaluator) newSchemaDef(p *pkg, f *syntax.File, st *syntax.SchemaStmt, 
 	} else {
 		params = rule.Params
 	}
-	e.checkParamOrder(f, params)
+	for _, p := range params {
+		if !slices.Contains(sd.params, p.Name.Name) {
+			sd.params = append(sd.params, p.Name.Name)
+		}
+	}
+	// The order of parameters (a default followed by none) is a static
+	// error: the resolver reports it (sema), before or instead of the run.
 	sd.val = &value.Func{Name: sd.name, Def: sd}
 	sd.val.Call = func(args []value.Value, kwargs []value.Entry) (res value.Value, err error) {
 		defer e.catchInto(&err)
@@ -310,7 +319,7 @@ func (in *instance) read(name string) (value.Value, bool) {
 func (e *evaluator) schemaExpr(sc *scope, n *syntax.SchemaExpr) value.Value {
 	var sv value.Value
 	if id, isID := n.Name.(*syntax.Ident); isID {
-		if _, found := e.lookup(sc, id.Name); !found {
+		if _, found := e.ident(sc, id); !found {
 			// A type alias naming a schema.
 			if a, ok := sc.pkg.aliases[id.Name]; ok {
 				if sd := e.aliasSchema(a); sd != nil {
@@ -428,9 +437,7 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 	}
 	// Parameters: each definition binds the arguments to its own parameters.
 	for _, d := range append(append([]*schemaDef{}, chain...), mixins...) {
-		ps := e.bindParams(d, args, kwargs, siteFile, site)
-		dsc := d.pkg.scopeFor(d.file).local(ps)
-		isc := dsc.child(frSchema)
+		isc := e.paramsFrame(d, args, kwargs, siteFile, site).child(frSchema)
 		isc.inst = in
 		for _, b := range d.stmt.Body {
 			var names []string
@@ -492,7 +499,8 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 		var v value.Value = value.Undefined
 		isc := idxDef.pkg.scopeFor(idxDef.file)
 		if idx.KeyName != nil {
-			isc = isc.local(map[string]value.Value{idx.KeyName.Name: value.Str(en.Key)})
+			isc = isc.local(idx, []string{idx.KeyName.Name})
+			isc.vals[0] = value.Str(en.Key)
 		}
 		if idx.Value != nil {
 			v = e.expr(isc, idx.Value)
@@ -520,12 +528,12 @@ func (e *evaluator) instantiate(sd *schemaDef, args []value.Value, kwargs []valu
 		if len(d.stmt.Checks) == 0 {
 			continue
 		}
-		ps := e.bindParams(d, args, kwargs, siteFile, site)
-		csc := d.pkg.scopeFor(d.file).local(ps).child(frSchema)
+		csc := e.paramsFrame(d, args, kwargs, siteFile, site).child(frSchema)
 		csc.inst = in
 		if idx != nil && idx.KeyName != nil {
 			for k := range in.relaxed {
-				ksc := csc.local(map[string]value.Value{idx.KeyName.Name: value.Str(k)})
+				ksc := csc.local(idx, []string{idx.KeyName.Name})
+				ksc.vals[0] = value.Str(k)
 				e.runChecks(ksc, d, d.stmt.Checks, siteFile, site)
 			}
 			if len(in.relaxed) > 0 {
@@ -661,16 +669,19 @@ func (e *evaluator) applyEntry(v value.Value, en value.Entry, f *syntax.File, si
 	return r
 }
 
-func (e *evaluator) bindParams(d *schemaDef, args []value.Value, kwargs []value.Entry, f *syntax.File, site syntax.Node) map[string]value.Value {
+// paramsFrame binds the arguments of an instantiation to d's parameters in
+// a frame below d's file scope (slots in parameter order).
+func (e *evaluator) paramsFrame(d *schemaDef, args []value.Value, kwargs []value.Entry, f *syntax.File, site syntax.Node) *scope {
 	var params []*syntax.Param
+	var owner syntax.Node
 	if d.stmt != nil {
-		params = d.stmt.Params
+		params, owner = d.stmt.Params, d.stmt
 	} else {
-		params = d.rule.Params
+		params, owner = d.rule.Params, d.rule
 	}
-	vars := map[string]value.Value{}
+	ps := d.pkg.scopeFor(d.file).local(owner, d.params)
 	if len(params) == 0 {
-		return vars
+		return ps
 	}
 	if len(args) > len(params) {
 		e.failCol(diag.CompileError, f, site, "\"%s\" takes %d positional argument but %d were given", d.name, len(params), len(args))
@@ -694,9 +705,9 @@ func (e *evaluator) bindParams(d *schemaDef, args []value.Value, kwargs []value.
 			e.checkParamDict(sc, v, p.Type)
 			v = e.convert(sc, v, p.Type, f, site)
 		}
-		vars[p.Name.Name] = v
+		ps.set(p.Name.Name, v)
 	}
-	return vars
+	return ps
 }
 
 // execSchemaAttr runs an attribute declaration in a schema body.
@@ -913,8 +924,7 @@ func (e *evaluator) runRule(sd *schemaDef, args []value.Value, kwargs []value.En
 		for _, p := range d.parents {
 			run(p)
 		}
-		ps := e.bindParams(d, args, kwargs, f, site)
-		csc := d.pkg.scopeFor(d.file).local(ps).child(frSchema)
+		csc := e.paramsFrame(d, args, kwargs, f, site).child(frSchema)
 		csc.inst = in
 		e.runChecks(csc, d, d.rule.Checks, f, site)
 	}
@@ -938,7 +948,7 @@ func (e *evaluator) checkDeprecated(decos []*syntax.Decorator, name string, defF
 		default:
 			e.failCol(diag.CompileError, defFile, d.Name, "UnKnown decorator %s", names[0])
 		}
-		sc := &scope{kind: frLocal, vars: map[string]value.Value{}}
+		sc := &scope{kind: frLocal}
 		var version, reason string
 		strict := true
 		for _, kw := range d.Kwargs {
@@ -1005,26 +1015,6 @@ type endNode struct{ p syntax.Pos }
 
 func (n endNode) Pos() syntax.Pos { return n.p }
 func (n endNode) End() syntax.Pos { return n.p }
-
-// checkParamOrder records an IllegalParameterError for every parameter
-// with a default that is followed by one without (last first, as KCL
-// reports them).
-func (e *evaluator) checkParamOrder(f *syntax.File, params []*syntax.Param) {
-	lastRequired := -1
-	for i, p := range params {
-		if p.Default == nil {
-			lastRequired = i
-		}
-	}
-	for i := lastRequired - 1; i >= 0; i-- {
-		p := params[i]
-		if p.Default == nil {
-			continue
-		}
-		e.pending = append(e.pending, &diag.Diagnostic{Kind: diag.IllegalParameterError, Messages: []diag.Message{{
-			Pos: nodePos(f, p.Default, true), Text: "non-default argument follows default argument", Note: "A default argument"}}})
-	}
-}
 
 // checkArity reports a call that leaves a parameter without a default
 // unset.

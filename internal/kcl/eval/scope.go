@@ -1,6 +1,8 @@
 package eval
 
 import (
+	"slices"
+
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -135,11 +137,22 @@ const (
 )
 
 // scope is one frame of the name lookup chain.
+//
+// A frLocal frame holds its variables in slots: names is the frame's
+// layout (shared by every frame of the same construct, never modified in
+// place) and vals the values, nil for a name not set yet (a lambda local
+// before its first assignment). owner is the construct the frame belongs
+// to (the *syntax.LambdaExpr of a call, the *syntax.CompClause or
+// *syntax.QuantExpr of a loop iteration, the schema or rule statement of
+// schema parameters): a resolver binding (sema.Binding) names the owner
+// and the slot, and the evaluator reads the slot without comparing names.
 type scope struct {
 	parent *scope
 	kind   int
-	vars   map[string]value.Value // frLocal
-	cfg    *value.Dict            // frConfig
+	owner  syntax.Node   // frLocal
+	names  []string      // frLocal: slot names
+	vals   []value.Value // frLocal: slot values
+	cfg    *value.Dict   // frConfig
 	// cfgNames are the identifier keys written in the config so far (visible
 	// to later entries).
 	cfgNames map[string]bool
@@ -160,8 +173,54 @@ func (s *scope) child(kind int) *scope {
 	return &scope{parent: s, kind: kind, pkg: s.pkg, file: s.file}
 }
 
-func (s *scope) local(vars map[string]value.Value) *scope {
+// local returns a frLocal child frame of owner with the slot layout names
+// and fresh (unset) values.
+func (s *scope) local(owner syntax.Node, names []string) *scope {
 	c := s.child(frLocal)
-	c.vars = vars
+	c.owner = owner
+	c.names = names
+	c.vals = make([]value.Value, len(names))
 	return c
+}
+
+// slot returns the index of name in a frLocal frame's layout, -1 when the
+// frame has no such slot.
+func (s *scope) slot(name string) int {
+	for i, n := range s.names {
+		if n == name {
+			return i
+		}
+	}
+	return -1
+}
+
+// get returns the value of name in a frLocal frame (nil when unset).
+func (s *scope) get(name string) value.Value {
+	if i := s.slot(name); i >= 0 {
+		return s.vals[i]
+	}
+	return nil
+}
+
+// set stores name in a frLocal frame; a name outside the layout gets a
+// slot of its own (the layout is copied, not changed in place).
+func (s *scope) set(name string, v value.Value) {
+	if i := s.slot(name); i >= 0 {
+		s.vals[i] = v
+		return
+	}
+	s.names = append(s.names[:len(s.names):len(s.names)], name)
+	s.vals = append(s.vals, v)
+}
+
+// uniqueNames returns the names of ids in order without repetitions.
+func uniqueNames(ids []*syntax.Ident) []string {
+	out := make([]string, 0, len(ids))
+	for _, id := range ids {
+		if id == nil || slices.Contains(out, id.Name) {
+			continue
+		}
+		out = append(out, id.Name)
+	}
+	return out
 }

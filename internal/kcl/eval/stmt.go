@@ -221,7 +221,7 @@ func (e *evaluator) assignName(sc *scope, name string, v value.Value, st syntax.
 		switch s.kind {
 		case frLocal:
 			if s.assign {
-				s.vars[name] = v
+				s.set(name, v)
 				return
 			}
 		case frSchema:

@@ -3,8 +3,6 @@ package format
 import (
 	"bytes"
 	"errors"
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -13,9 +11,8 @@ import (
 	"golang.org/x/tools/txtar"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
-
-var update = flag.Bool("update", false, "rewrite the expected output of the golden tests")
 
 // TestGolden formats the `input.k` section of each testdata/*.txtar archive
 // and compares the result with its `output.k` section, or, for input that
@@ -32,7 +29,7 @@ func TestGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("parse %s: %v", file, err)
 			}
-			input := section(ar, "input.k")
+			input, _ := testutil.Section(ar, "input.k")
 			if input == nil {
 				t.Fatalf("%s: no input.k section", file)
 			}
@@ -48,20 +45,7 @@ func TestGolden(t *testing.T) {
 				}
 				name, got = "error", []byte(ferr.Error()+"\n")
 			}
-			if *update {
-				setSection(ar, name, got)
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want := section(ar, name)
-			if want == nil {
-				t.Fatalf("%s: got %s but the archive has no %s section (run with -update)", file, name, name)
-			}
-			if d := cmp.Diff(string(want), string(got)); d != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", name, d)
-			}
+			testutil.GoldenSection(t, file, ar, name, got)
 			if ferr == nil {
 				if skip, problem := checkFormat("input.k", input); skip || problem != "" {
 					t.Errorf("acceptance check failed (skip=%v): %s", skip, problem)
@@ -69,25 +53,6 @@ func TestGolden(t *testing.T) {
 			}
 		})
 	}
-}
-
-func section(ar *txtar.Archive, name string) []byte {
-	for _, f := range ar.Files {
-		if f.Name == name {
-			return f.Data
-		}
-	}
-	return nil
-}
-
-func setSection(ar *txtar.Archive, name string, data []byte) {
-	for i, f := range ar.Files {
-		if f.Name == name {
-			ar.Files[i].Data = data
-			return
-		}
-	}
-	ar.Files = append(ar.Files, txtar.File{Name: name, Data: data})
 }
 
 // TestNode prints single nodes, parsed and hand-built.

@@ -8,6 +8,9 @@ import (
 	"strings"
 	"syscall"
 	"testing"
+
+	// The module's one -update flag, so that `go test ./... -update` runs here too.
+	_ "github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // layout builds a root and an outside directory beside it:

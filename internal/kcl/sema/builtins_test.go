@@ -1,72 +1,87 @@
 package sema
 
 import (
-	"encoding/json"
-	"fmt"
-	"os"
-	"path/filepath"
-	"strings"
 	"testing"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/builtins"
 )
 
-// TestBuiltinsComplete compares the signature tables with
-// corpus/kcl-builtins.json: every function, str method, decorator and
-// system-module function must be present with the same parameter names and
-// optionality.
-func TestBuiltinsComplete(t *testing.T) {
-	b, err := os.ReadFile(filepath.Join(corpusDir(t), "kcl-builtins.json"))
-	if err != nil {
-		t.Fatal(err)
-	}
-	var doc map[string][]struct {
-		Name     string  `json:"name"`
-		Params   [][]any `json:"params"`
-		Variadic bool    `json:"variadic"`
-	}
-	if err := json.Unmarshal(b, &doc); err != nil {
-		t.Fatal(err)
-	}
+// TestBuiltinsFromTable checks that the resolver's signature types are
+// those of the one builtin table (package builtins, whose own test checks
+// it against the corpus's kcl-builtins.json): every function of every
+// group, its positional parameters with their optionality, defaults and
+// parsed types, the variadic flag, the result and the doc.
+func TestBuiltinsFromTable(t *testing.T) {
 	bt := newBuiltins()
-	checked, missing := 0, 0
-	for group, fns := range doc {
-		var table map[string]*Type
-		switch group {
-		case "<builtin>":
-			table = bt.Funcs
-		case "<str methods>":
-			table = bt.StrMethods
-		case "<decorators>":
-			table = bt.Decorators
-		default:
-			table = bt.Modules[group]
+	groups := map[string]map[string]*Type{
+		builtins.Global:    bt.Funcs,
+		builtins.StrMethod: bt.StrMethods,
+		builtins.Decorator: bt.Decorators,
+	}
+	for _, m := range builtins.Modules() {
+		if !bt.IsSystemModule(m) {
+			t.Errorf("module %s: not a system module of sema", m)
 		}
-		for _, fn := range fns {
-			checked++
-			ty, ok := table[fn.Name]
-			if !ok || ty.Kind != KFunc || ty.Func == nil {
-				missing++
-				t.Errorf("%s.%s: missing", group, fn.Name)
+		groups[m] = bt.Modules[m]
+	}
+	n := 0
+	for module, table := range groups {
+		fns := builtins.Funcs(module)
+		consts := builtins.Consts(module)
+		if len(table) != len(fns)+len(consts) {
+			t.Errorf("%q: %d members, table %d functions and %d constants", module, len(table), len(fns), len(consts))
+		}
+		for _, f := range fns {
+			n++
+			ty := table[f.Name]
+			if ty == nil || ty.Kind != KFunc || ty.Func == nil {
+				t.Errorf("%q.%s: missing", module, f.Name)
 				continue
 			}
-			var want, got []string
-			for _, p := range fn.Params {
-				name, _ := p[0].(string)
-				opt, _ := p[2].(bool)
-				if fn.Name == "reduce" && strings.Contains(name, "Parameter") {
-					name = "reducer"
+			ft := ty.Func
+			pos := f.Positional()
+			if len(ft.Params) != len(pos) || ft.Variadic != f.Variadic() || ft.Doc != f.Doc || ft.Name != f.Name {
+				t.Errorf("%q.%s: %d params variadic %v, table %d variadic %v", module, f.Name, len(ft.Params), ft.Variadic, len(pos), f.Variadic())
+				continue
+			}
+			for i, p := range pos {
+				got := ft.Params[i]
+				if got.Name != p.Name || got.Optional != p.Optional || got.Default != p.Default || got.Type == nil {
+					t.Errorf("%q.%s: param %d = %+v, table %+v", module, f.Name, i, got, p)
 				}
-				want = append(want, fmt.Sprintf("%s optional=%v", name, opt))
 			}
-			for _, p := range ty.Func.Params {
-				got = append(got, fmt.Sprintf("%s optional=%v", p.Name, p.Optional))
-			}
-			if fn.Name == "reduce" {
-				continue // the corpus renders its function parameter unreadably
-			}
-			if strings.Join(want, ", ") != strings.Join(got, ", ") || fn.Variadic != ty.Func.Variadic {
-				t.Errorf("%s.%s: params %v variadic %v, want %v variadic %v", group, fn.Name, got, ty.Func.Variadic, want, fn.Variadic)
+			if ft.Result == nil {
+				t.Errorf("%q.%s: no result type", module, f.Name)
 			}
 		}
 	}
-	fmt.Printf("builtins: %d signatures checked, %d missing\n", checked, missing)
+	if n < 150 {
+		t.Errorf("only %d builtins", n)
+	}
+	// Hover shows a builtin symbol's doc.
+	if sym := sharedBuiltinScope().Names["len"]; sym == nil || sym.Doc != builtins.Lookup(builtins.Global, "len").Doc || sym.Doc == "" {
+		t.Errorf("builtin symbol len: %+v, want the table's doc", sym)
+	}
+}
+
+func TestBuiltinTypes(t *testing.T) {
+	for text, want := range map[string]string{
+		"[str]":       "[str]",
+		"{str:any}":   "{str:any}",
+		"int | str":   "int | str",
+		"number":      "int | float",
+		"[{str:int}]": "[{str:int}]",
+	} {
+		ty, err := parseTypeText(text)
+		if err != nil {
+			t.Errorf("parseTypeText(%q): %v", text, err)
+			continue
+		}
+		if got := ty.String(); got != want {
+			t.Errorf("parseTypeText(%q) = %s, want %s", text, got, want)
+		}
+	}
+	if _, err := parseTypeText("list_ref(ANY)"); err == nil {
+		t.Error("parseTypeText accepted a type outside the notation")
+	}
 }

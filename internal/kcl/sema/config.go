@@ -132,7 +132,7 @@ func (st *pkgState) configWith(e *syntax.ConfigExpr, ev env, cc configCtx, expec
 		st.pkg.expected[e] = cc.dict
 	}
 	cs := newScope(ScopeConfig, ev.scope)
-	cs.File, cs.Start, cs.End = f.Filename, e.Start, e.Stop
+	cs.File, cs.Start, cs.End, cs.Node = f.Filename, e.Start, e.Stop, e
 	cev := ev.with(cs)
 	cev.schema = ev.schema
 	var keys, vals []*Type
@@ -215,7 +215,7 @@ func (st *pkgState) configIf(ci *syntax.ConfigIfEntry, ev env, expected *Type, c
 		cs := ev.scope
 		if cs.Kind != ScopeConfig {
 			cs = newScope(ScopeConfig, ev.scope)
-			cs.File, cs.Start, cs.End = f.Filename, c.Start, c.Stop
+			cs.File, cs.Start, cs.End, cs.Node = f.Filename, c.Start, c.Stop, c
 		}
 		cev := ev.with(cs)
 		cev.schema = ev.schema

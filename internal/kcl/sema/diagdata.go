@@ -2,36 +2,24 @@ package sema
 
 import (
 	"fmt"
-	"sort"
+	"slices"
 	"strconv"
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/suggest"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
 // This file gives the resolver's diagnostics their data (diag.Code, Args and
 // Fixes): the same facts as the message text, for tools.
 
-// suggestNames returns the candidates close to name, sorted: the names the
-// message's "did you mean" lists.
-//
-// TODO(merge): use internal/kcl/suggest (branch wt-builtins) once merged;
-// until then this is the resolver's own similarity test.
+// suggestNames returns the candidates close to name (package suggest),
+// each once, in the order the message's "did you mean" lists them: the
+// candidates sorted by name (several come from maps), then from the least
+// to the most similar.
 func suggestNames(name string, cands []string) []string {
-	var out []string
-	seen := map[string]bool{}
-	for _, c := range cands {
-		if c == name || c == "" || seen[c] {
-			continue
-		}
-		if similar(name, c) {
-			seen[c] = true
-			out = append(out, c)
-		}
-	}
-	sort.Strings(out)
-	return out
+	return suggest.Candidates(name, slices.Compact(slices.Sorted(slices.Values(cands))))
 }
 
 // replaceEdit is the edit replacing node n of f with text.

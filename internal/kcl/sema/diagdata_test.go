@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 )
 
 // TestEveryDiagnosticHasCode resolves every grammar case and requires a
@@ -24,7 +25,7 @@ func TestEveryDiagnosticHasCode(t *testing.T) {
 	sort.Strings(dirs)
 	codes := map[diag.Code]int{}
 	for _, dir := range dirs {
-		prog, err := Load(context.Background(), Config{ModRoot: modRootOf(dir, root), Files: caseFiles(dir)})
+		prog, err := Load(context.Background(), Config{ModRoot: loader.ModRoot(nil, dir), Files: caseFiles(dir)})
 		if err != nil {
 			continue
 		}

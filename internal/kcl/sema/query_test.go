@@ -3,13 +3,12 @@ package sema
 import (
 	"context"
 	"fmt"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
 
-	"github.com/google/go-cmp/cmp"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 	"golang.org/x/tools/txtar"
 )
 
@@ -64,17 +63,5 @@ func TestQueries(t *testing.T) {
 	}
 	got := b.String()
 	golden := "testdata/queries.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got); diff != "" {
-		t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-	}
+	testutil.Golden(t, golden, []byte(got))
 }

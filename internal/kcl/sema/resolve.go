@@ -33,6 +33,8 @@ type pkgState struct {
 	setters map[string][]syntax.Stmt
 	// firstAssign is the first plain assignment of each global name.
 	firstAssign map[string]syntax.Node
+	// merged are the configs of top-level declarations (see mergeable).
+	merged map[*syntax.ConfigExpr]bool
 }
 
 type schemaDecl struct {
@@ -167,7 +169,7 @@ func sharedBuiltinScope() *Scope {
 	scopeOnce.Do(func() {
 		s := &Scope{Kind: ScopeBuiltin, Names: map[string]*Symbol{}}
 		for name, t := range builtinsVal.Funcs {
-			s.Names[name] = &Symbol{Name: name, Kind: SymBuiltin, Type: t, Global: true}
+			s.Names[name] = &Symbol{Name: name, Kind: SymBuiltin, Type: t, Global: true, Doc: builtinDoc(t)}
 		}
 		builtinScopeVal = s
 	})
@@ -190,7 +192,7 @@ func (st *pkgState) declare() {
 			if t.Kind == KNumberMultiplier {
 				kind = SymTypeAlias
 			}
-			pkg.Scope.Names[name] = &Symbol{Name: name, Kind: kind, Type: t, PkgPath: st.src.pkgpath, Global: true}
+			pkg.Scope.Names[name] = &Symbol{Name: name, Kind: kind, Type: t, PkgPath: st.src.pkgpath, Global: true, Doc: builtinDoc(t)}
 		}
 		return
 	}
@@ -927,11 +929,7 @@ func (st *pkgState) importStmt(f *syntax.File, s *syntax.ImportStmt, ev env) {
 }
 
 func (st *pkgState) modulePath(f *syntax.File, s *syntax.ImportStmt) string {
-	target := st.prog.importPath(f.Filename, s)
-	if strings.HasPrefix(target, "/") {
-		return target
-	}
-	return st.prog.cfg.ModRoot + "/" + strings.ReplaceAll(target, ".", "/")
+	return st.prog.ld.Import(f.Filename, s.Dots, s.Path).Base
 }
 
 // spanNode is a synthetic node for a source range.

@@ -2,7 +2,6 @@ package sema
 
 import (
 	"context"
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -11,10 +10,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 	"golang.org/x/tools/txtar"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files of testdata/")
 
 // writeArchive extracts a txtar archive into a temporary directory.
 func writeArchive(t *testing.T, ar *txtar.Archive) string {
@@ -125,19 +123,7 @@ func TestResolve(t *testing.T) {
 			}
 			got := dumpProgram(prog, dir, files)
 			golden := strings.TrimSuffix(path, ".txtar") + ".golden"
-			if *update {
-				if err := os.WriteFile(golden, []byte(got), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			want, err := os.ReadFile(golden)
-			if err != nil {
-				t.Fatalf("%v (run with -update to create it)", err)
-			}
-			if diff := cmp.Diff(string(want), got); diff != "" {
-				t.Errorf("%s mismatch (-want +got):\n%s", golden, diff)
-			}
+			testutil.Golden(t, golden, []byte(got))
 		})
 	}
 }

@@ -29,6 +29,20 @@ type Scope struct {
 	File       string
 	Start, End syntax.Pos
 	Children   []*Scope
+	// Node is the construct the scope belongs to where bindings need it:
+	// the *syntax.LambdaExpr of a lambda scope, the *syntax.QuantExpr of a
+	// quantifier, the *syntax.ConfigExpr (or *syntax.ConfigIfEntry) of a
+	// config scope.
+	Node syntax.Node
+
+	// clauses are a comprehension scope's clauses.
+	clauses []*syntax.CompClause
+	// slots caches LambdaSlots of a lambda scope; keys the static key names
+	// of a config scope (see bindings.go).
+	slots []string
+	keys  map[string]bool
+	// open marks a config scope whose literal may hold any key.
+	open bool
 }
 
 func newScope(kind ScopeKind, parent *Scope) *Scope {

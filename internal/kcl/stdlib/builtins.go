@@ -11,43 +11,45 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/builtins"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-type builtins struct {
+type globals struct {
 	env Env
 }
 
-func (b *builtins) funcs() map[string]*value.Func {
+func (b *globals) funcs() map[string]*value.Func {
+	g := builtins.Global
 	fs := []*value.Func{
-		fn("print", b.print),
-		fn("len", builtinLen),
-		fn("abs", builtinAbs),
-		fn("all_true", b.allTrue),
-		fn("any_true", b.anyTrue),
-		fn("bin", radixFunc("bin", 2, "0b")),
-		fn("oct", radixFunc("oct", 8, "0o")),
-		fn("hex", radixFunc("hex", 16, "0x")),
-		fn("ord", builtinOrd),
-		fn("sorted", b.sorted),
-		fn("range", b.rangeList),
-		fn("max", b.minMax("max", 1)),
-		fn("min", b.minMax("min", -1)),
-		fn("sum", b.sum),
-		fn("pow", builtinPow),
-		fn("round", builtinRound),
-		fn("zip", b.zip),
-		fn("int", builtinInt),
-		fn("float", builtinFloat),
-		fn("bool", builtinBool),
-		fn("str", b.str),
-		fn("list", b.list),
-		fn("dict", b.dict),
-		fn("typeof", builtinTypeof),
-		fn("isunique", b.isUnique),
-		fn("isnullish", builtinIsNullish),
-		fn("multiplyof", builtinMultiplyOf),
-		fn("reduce", b.reduce),
+		def(g, "print", b.print),
+		def(g, "len", builtinLen),
+		def(g, "abs", builtinAbs),
+		def(g, "all_true", b.allTrue),
+		def(g, "any_true", b.anyTrue),
+		def(g, "bin", radixFunc(2, "0b")),
+		def(g, "oct", radixFunc(8, "0o")),
+		def(g, "hex", radixFunc(16, "0x")),
+		def(g, "ord", builtinOrd),
+		def(g, "sorted", b.sorted),
+		def(g, "range", b.rangeList),
+		def(g, "max", b.minMax(1)),
+		def(g, "min", b.minMax(-1)),
+		def(g, "sum", b.sum),
+		def(g, "pow", builtinPow),
+		def(g, "round", builtinRound),
+		def(g, "zip", b.zip),
+		def(g, "int", builtinInt),
+		def(g, "float", builtinFloat),
+		def(g, "bool", builtinBool),
+		def(g, "str", b.str),
+		def(g, "list", b.list),
+		def(g, "dict", b.dict),
+		def(g, "typeof", builtinTypeof),
+		def(g, "isunique", b.isUnique),
+		def(g, "isnullish", builtinIsNullish),
+		def(g, "multiplyof", builtinMultiplyOf),
+		def(g, "reduce", b.reduce),
 	}
 	m := make(map[string]*value.Func, len(fs))
 	for _, f := range fs {
@@ -56,19 +58,14 @@ func (b *builtins) funcs() map[string]*value.Func {
 	return m
 }
 
-func (b *builtins) print(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	end := "\n"
-	sep := " "
-	for _, kw := range kwargs {
-		switch kw.Key {
-		case "end":
-			end = value.ToStr(kw.Value)
-		case "sep":
-			sep = value.ToStr(kw.Value)
-		default:
-			return nil, fmt.Errorf("print() got an unexpected keyword argument '%s'", kw.Key)
-		}
+func (b *globals) print(c call) (value.Value, error) {
+	var args []value.Value
+	var sepv, endv value.Value
+	if err := c.unpack(&args, &sepv, &endv); err != nil {
+		return nil, err
 	}
+	// Any value is printed as its text (None as "None").
+	sep, end := value.ToStr(sepv), value.ToStr(endv)
 	budget := budgetOf(b.env)
 	parts := make([]string, len(args))
 	for i, a := range args {
@@ -87,13 +84,9 @@ func (b *builtins) print(args []value.Value, kwargs []value.Entry) (value.Value,
 	return value.None, nil
 }
 
-func builtinLen(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("len", args, kwargs, "inval")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "inval")
-	if err != nil {
+func builtinLen(c call) (value.Value, error) {
+	var v value.Value
+	if err := c.unpack(&v); err != nil {
 		return nil, err
 	}
 	switch x := v.(type) {
@@ -112,13 +105,9 @@ func builtinLen(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	return nil, fmt.Errorf("object of type '%s' has no len()", value.TypeName(v))
 }
 
-func builtinAbs(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("abs", args, kwargs, "inval")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "inval")
-	if err != nil {
+func builtinAbs(c call) (value.Value, error) {
+	var v value.Value
+	if err := c.unpack(&v); err != nil {
 		return nil, err
 	}
 	switch x := v.(type) {
@@ -183,21 +172,17 @@ func notIterable(v value.Value) error {
 	return fmt.Errorf("'%s' object is not iterable", value.TypeName(v))
 }
 
-func (b *builtins) allTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	return b.truthQuant("all_true", args, kwargs, true)
+func (b *globals) allTrue(c call) (value.Value, error) {
+	return b.truthQuant(c, true)
 }
 
-func (b *builtins) anyTrue(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	return b.truthQuant("any_true", args, kwargs, false)
+func (b *globals) anyTrue(c call) (value.Value, error) {
+	return b.truthQuant(c, false)
 }
 
-func (b *builtins) truthQuant(name string, args []value.Value, kwargs []value.Entry, all bool) (value.Value, error) {
-	a, err := bind(name, args, kwargs, "inval")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "inval")
-	if err != nil {
+func (b *globals) truthQuant(c call, all bool) (value.Value, error) {
+	var v value.Value
+	if err := c.unpack(&v); err != nil {
 		return nil, err
 	}
 	items, err := iterItems(v, budgetOf(b.env))
@@ -216,14 +201,10 @@ func (b *builtins) truthQuant(name string, args []value.Value, kwargs []value.En
 	return value.Bool(all), nil
 }
 
-func radixFunc(name string, base int, prefix string) func([]value.Value, []value.Entry) (value.Value, error) {
-	return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-		a, err := bind(name, args, kwargs, "number")
-		if err != nil {
-			return nil, err
-		}
-		n, err := a.int(0, "number")
-		if err != nil {
+func radixFunc(base int, prefix string) func(call) (value.Value, error) {
+	return func(c call) (value.Value, error) {
+		var n int64
+		if err := c.unpack(&n); err != nil {
 			return nil, err
 		}
 		if n < 0 {
@@ -233,13 +214,9 @@ func radixFunc(name string, base int, prefix string) func([]value.Value, []value
 	}
 }
 
-func builtinOrd(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("ord", args, kwargs, "c")
-	if err != nil {
-		return nil, err
-	}
-	s, err := a.str(0, "c")
-	if err != nil {
+func builtinOrd(c call) (value.Value, error) {
+	var s string
+	if err := c.unpack(&s); err != nil {
 		return nil, err
 	}
 	r := []rune(s)
@@ -269,13 +246,10 @@ func sortValues(vs []value.Value, reverse bool, budget *value.Budget) error {
 	return cmpErr
 }
 
-func (b *builtins) sorted(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("sorted", args, kwargs, "inval", "reverse")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "inval")
-	if err != nil {
+func (b *globals) sorted(c call) (value.Value, error) {
+	var v value.Value
+	var reverse bool
+	if err := c.unpack(&v, &reverse); err != nil {
 		return nil, err
 	}
 	budget := budgetOf(b.env)
@@ -288,7 +262,7 @@ func (b *builtins) sorted(args []value.Value, kwargs []value.Entry) (value.Value
 	}
 	out := make([]value.Value, len(items))
 	copy(out, items)
-	if err := sortValues(out, a.bool(1, false), budget); err != nil {
+	if err := sortValues(out, reverse, budget); err != nil {
 		return nil, err
 	}
 	return &value.List{Items: out}, nil
@@ -298,26 +272,21 @@ func (b *builtins) sorted(args []value.Value, kwargs []value.Entry) (value.Value
 // bound).
 const maxRangeLen = 10_000_000
 
-func (b *builtins) rangeList(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("range", args, kwargs, "start", "stop", "step")
-	if err != nil {
+func (b *globals) rangeList(c call) (value.Value, error) {
+	// start and stop are unpacked as given: range(n) means range(0, n).
+	var startv, stopv value.Value
+	var step int64
+	if err := c.unpack(&startv, &stopv, &step); err != nil {
 		return nil, err
 	}
-	var start, stop, step int64 = 0, 0, 1
-	switch {
-	case a.has(0) && !a.has(1):
-		if stop, err = a.int(0, "start"); err != nil {
-			return nil, err
-		}
-	default:
-		if start, err = a.optInt(0, "start", 0); err != nil {
-			return nil, err
-		}
-		if stop, err = a.optInt(1, "stop", 0); err != nil {
-			return nil, err
-		}
+	var start, stop int64
+	var err error
+	if startv != nil && stopv == nil {
+		stop, err = intArg(c, "start", startv, 0)
+	} else if start, err = intArg(c, "start", startv, 0); err == nil {
+		stop, err = intArg(c, "stop", stopv, 0)
 	}
-	if step, err = a.optInt(2, "step", 1); err != nil {
+	if err != nil {
 		return nil, err
 	}
 	if step == 0 {
@@ -348,11 +317,13 @@ func (b *builtins) rangeList(args []value.Value, kwargs []value.Entry) (value.Va
 	return l, nil
 }
 
-func (b *builtins) minMax(name string, sign int) func([]value.Value, []value.Entry) (value.Value, error) {
-	return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-		if len(kwargs) > 0 {
-			return nil, fmt.Errorf("%s() got an unexpected keyword argument '%s'", name, kwargs[0].Key)
+func (b *globals) minMax(sign int) func(call) (value.Value, error) {
+	return func(c call) (value.Value, error) {
+		var args []value.Value
+		if err := c.unpack(&args); err != nil {
+			return nil, err
 		}
+		name := c.fn.Name
 		budget := budgetOf(b.env)
 		items := args
 		if len(args) == 1 {
@@ -379,13 +350,9 @@ func (b *builtins) minMax(name string, sign int) func([]value.Value, []value.Ent
 	}
 }
 
-func (b *builtins) sum(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("sum", args, kwargs, "iterable", "start")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "iterable")
-	if err != nil {
+func (b *globals) sum(c call) (value.Value, error) {
+	var v, acc value.Value
+	if err := c.unpack(&v, &acc); err != nil {
 		return nil, err
 	}
 	budget := budgetOf(b.env)
@@ -393,7 +360,6 @@ func (b *builtins) sum(args []value.Value, kwargs []value.Entry) (value.Value, e
 	if err != nil {
 		return nil, err
 	}
-	acc := a.get(1, value.Int(0))
 	for _, it := range items {
 		// Adding lists or strings builds a new one each time (quadratic
 		// in all): charge each before it is built.
@@ -427,23 +393,15 @@ func concatSize(a, b value.Value) int64 {
 	return 0
 }
 
-func builtinPow(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("pow", args, kwargs, "x", "y", "z")
-	if err != nil {
+func builtinPow(c call) (value.Value, error) {
+	var x, y, z value.Value
+	if err := c.unpack(&x, &y, &z); err != nil {
 		return nil, err
 	}
-	x, err := a.required(0, "x")
-	if err != nil {
-		return nil, err
-	}
-	y, err := a.required(1, "y")
-	if err != nil {
-		return nil, err
-	}
-	if a.has(2) {
+	if z != nil {
 		xi, ok1 := toInt(x)
 		yi, ok2 := toInt(y)
-		zi, ok3 := toInt(a.vals[2])
+		zi, ok3 := toInt(z)
 		if !ok1 || !ok2 || !ok3 {
 			return nil, errors.New("pow() 3rd argument not allowed unless all arguments are integers")
 		}
@@ -463,13 +421,9 @@ func builtinPow(args []value.Value, kwargs []value.Entry) (value.Value, error) {
 	return value.Binary("**", x, y, value.ArithOptions{})
 }
 
-func builtinRound(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("round", args, kwargs, "number", "ndigits")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "number")
-	if err != nil {
+func builtinRound(c call) (value.Value, error) {
+	var v, ndigits value.Value
+	if err := c.unpack(&v, &ndigits); err != nil {
 		return nil, err
 	}
 	if i, ok := v.(value.Int); ok {
@@ -479,10 +433,10 @@ func builtinRound(args []value.Value, kwargs []value.Entry) (value.Value, error)
 	if !ok {
 		return nil, fmt.Errorf("type %s doesn't define __round__ method", value.TypeName(v))
 	}
-	if !a.has(1) || a.vals[1] == value.None {
+	if ndigits == nil || ndigits == value.None {
 		return value.Int(int64(math.RoundToEven(f))), nil
 	}
-	nd, err := a.int(1, "ndigits")
+	nd, err := intArg(c, "ndigits", ndigits, 0)
 	if err != nil {
 		return nil, err
 	}
@@ -495,9 +449,10 @@ func builtinRound(args []value.Value, kwargs []value.Entry) (value.Value, error)
 	return value.Float(r), nil
 }
 
-func (b *builtins) zip(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	if len(kwargs) > 0 {
-		return nil, fmt.Errorf("zip() got an unexpected keyword argument '%s'", kwargs[0].Key)
+func (b *globals) zip(c call) (value.Value, error) {
+	var args []value.Value
+	if err := c.unpack(&args); err != nil {
+		return nil, err
 	}
 	budget := budgetOf(b.env)
 	lists := make([][]value.Value, len(args))
@@ -580,14 +535,10 @@ func parseUnitInt(s string) (int64, bool) {
 	return int64(float64(n) * m), true
 }
 
-func builtinInt(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("int", args, kwargs, "number", "base")
-	if err != nil {
-		return nil, err
-	}
-	v := a.get(0, value.Int(0))
-	base, err := a.optInt(1, "base", 10)
-	if err != nil {
+func builtinInt(c call) (value.Value, error) {
+	var v value.Value
+	var base int64
+	if err := c.unpack(&v, &base); err != nil {
 		return nil, err
 	}
 	switch x := v.(type) {
@@ -658,12 +609,11 @@ func parseIntStr(s string, base int64) (value.Value, error) {
 	return value.Int(n), nil
 }
 
-func builtinFloat(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("float", args, kwargs, "number")
-	if err != nil {
+func builtinFloat(c call) (value.Value, error) {
+	var v value.Value
+	if err := c.unpack(&v); err != nil {
 		return nil, err
 	}
-	v := a.get(0, value.Float(0))
 	switch x := v.(type) {
 	case value.Float:
 		return x, nil
@@ -692,40 +642,46 @@ func builtinFloat(args []value.Value, kwargs []value.Entry) (value.Value, error)
 	return nil, fmt.Errorf("float() argument must be a string or a number, not '%s'", value.TypeName(v))
 }
 
-func builtinBool(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("bool", args, kwargs, "x")
-	if err != nil {
+func builtinBool(c call) (value.Value, error) {
+	var x bool
+	if err := c.unpack(&x); err != nil {
 		return nil, err
 	}
-	return value.Bool(value.Truthy(a.get(0, value.Bool(false)))), nil
+	return value.Bool(x), nil
 }
 
-func (b *builtins) str(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("str", args, kwargs, "x")
-	if err != nil {
+func (b *globals) str(c call) (value.Value, error) {
+	// str(Undefined) is "Undefined": x is looked at as given.
+	if len(c.args) == 1 && len(c.kwargs) == 0 {
+		if _, undef := c.args[0].(value.UndefinedType); undef {
+			return value.Str(value.ToStr(c.args[0])), nil
+		}
+	}
+	var x value.Value
+	if err := c.unpack(&x); err != nil {
 		return nil, err
 	}
-	if a.vals[0] == nil {
+	if x == nil {
 		return value.Str(""), nil
 	}
 	budget := budgetOf(b.env)
-	s := value.ToStrCounted(a.vals[0], budget)
+	s := value.ToStrCounted(x, budget)
 	if err := budget.Err(); err != nil {
 		return nil, err
 	}
 	return value.Str(s), nil
 }
 
-func (b *builtins) list(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("list", args, kwargs, "x")
-	if err != nil {
+func (b *globals) list(c call) (value.Value, error) {
+	var x value.Value
+	if err := c.unpack(&x); err != nil {
 		return nil, err
 	}
-	if !a.has(0) {
+	if x == nil {
 		return &value.List{}, nil
 	}
 	budget := budgetOf(b.env)
-	items, err := iterItems(a.vals[0], budget)
+	items, err := iterItems(x, budget)
 	if err != nil {
 		return nil, err
 	}
@@ -742,14 +698,20 @@ func (b *builtins) list(args []value.Value, kwargs []value.Entry) (value.Value, 
 	return &value.List{Items: out}, nil
 }
 
-func (b *builtins) dict(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+func (b *globals) dict(c call) (value.Value, error) {
 	budget := budgetOf(b.env)
-	if len(args) > 1 {
-		return nil, fmt.Errorf("dict expected at most 1 argument, got %d", len(args))
+	if len(c.args) > 1 {
+		return nil, fmt.Errorf("dict expected at most 1 argument, got %d", len(c.args))
 	}
+	// Every keyword argument is an entry, x=1 too: x is positional-only.
+	var arg value.Value
+	if err := UnpackArgs(c.fn, c.args, nil, &arg, nil); err != nil {
+		return nil, err
+	}
+	kwargs := c.kwargs
 	d := value.NewDict()
-	if len(args) == 1 {
-		switch x := args[0].(type) {
+	if arg != nil {
+		switch x := arg.(type) {
 		case *value.Dict:
 			for _, e := range x.Entries() {
 				d.SetEntry(value.Entry{Key: e.Key, Value: value.CopyCounted(e.Value, budget), Op: e.Op})
@@ -782,18 +744,15 @@ func (b *builtins) dict(args []value.Value, kwargs []value.Entry) (value.Value, 
 	return d, nil
 }
 
-func builtinTypeof(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("typeof", args, kwargs, "x", "full_name")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "x")
-	if err != nil {
+func builtinTypeof(c call) (value.Value, error) {
+	var v value.Value
+	var fullName bool
+	if err := c.unpack(&v, &fullName); err != nil {
 		return nil, err
 	}
 	switch x := v.(type) {
 	case *value.Schema:
-		if a.bool(1, false) && x.PkgPath != "" && x.PkgPath != "__main__" {
+		if fullName && x.PkgPath != "" && x.PkgPath != "__main__" {
 			return value.Str(x.PkgPath + "." + x.Name), nil
 		}
 		return value.Str(x.Name), nil
@@ -803,13 +762,9 @@ func builtinTypeof(args []value.Value, kwargs []value.Entry) (value.Value, error
 	return value.Str(v.Type()), nil
 }
 
-func (b *builtins) isUnique(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("isunique", args, kwargs, "inval")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "inval")
-	if err != nil {
+func (b *globals) isUnique(c call) (value.Value, error) {
+	var v value.Value
+	if err := c.unpack(&v); err != nil {
 		return nil, err
 	}
 	budget := budgetOf(b.env)
@@ -833,29 +788,21 @@ func (b *builtins) isUnique(args []value.Value, kwargs []value.Entry) (value.Val
 	return value.Bool(true), nil
 }
 
-func builtinIsNullish(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("isnullish", args, kwargs, "inval")
-	if err != nil {
+func builtinIsNullish(c call) (value.Value, error) {
+	var v value.Value
+	if err := c.unpack(&v); err != nil {
 		return nil, err
 	}
-	switch a.get(0, value.Undefined).(type) {
+	switch v.(type) {
 	case value.NoneType, value.UndefinedType:
 		return value.Bool(true), nil
 	}
 	return value.Bool(false), nil
 }
 
-func builtinMultiplyOf(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("multiplyof", args, kwargs, "a", "b")
-	if err != nil {
-		return nil, err
-	}
-	x, err := a.int(0, "a")
-	if err != nil {
-		return nil, err
-	}
-	y, err := a.int(1, "b")
-	if err != nil {
+func builtinMultiplyOf(c call) (value.Value, error) {
+	var x, y int64
+	if err := c.unpack(&x, &y); err != nil {
 		return nil, err
 	}
 	if y == 0 {
@@ -864,18 +811,14 @@ func builtinMultiplyOf(args []value.Value, kwargs []value.Entry) (value.Value, e
 	return value.Bool(x%y == 0), nil
 }
 
-func (b *builtins) reduce(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-	a, err := bind("reduce", args, kwargs, "reducer", "list", "initial")
-	if err != nil {
+func (b *globals) reduce(c call) (value.Value, error) {
+	var reducer, v, initial value.Value
+	if err := c.unpack(&reducer, &v, &initial); err != nil {
 		return nil, err
 	}
-	f, ok := a.get(0, value.None).(*value.Func)
+	f, ok := reducer.(*value.Func)
 	if !ok || f.Call == nil {
 		return nil, errors.New("reduce() argument 'reducer' must be a function")
-	}
-	v, err := a.required(1, "list")
-	if err != nil {
-		return nil, err
 	}
 	items, err := iterItems(v, budgetOf(b.env))
 	if err != nil {
@@ -884,8 +827,8 @@ func (b *builtins) reduce(args []value.Value, kwargs []value.Entry) (value.Value
 	var acc value.Value
 	start := 0
 	switch {
-	case a.vals[2] != nil:
-		acc = a.vals[2]
+	case initial != nil:
+		acc = initial
 	case len(items) > 0:
 		acc = items[0]
 		start = 1

@@ -16,14 +16,11 @@ import (
 )
 
 func cryptoModule(env Env) map[string]value.Value {
+	def := defs("crypto")
 	digest := func(name string, newHash func() hash.Hash) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "value", "encoding")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "value")
-			if err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s, nil); err != nil {
 				return nil, err
 			}
 			h := newHash()
@@ -39,8 +36,8 @@ func cryptoModule(env Env) map[string]value.Value {
 		digest("sha384", sha512.New384),
 		digest("sha512", sha512.New),
 		digest("blake3", func() hash.Hash { return blake3.New(32, nil) }),
-		fn("uuid", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			if _, err := bind("uuid", args, kwargs); err != nil {
+		def("uuid", func(c call) (value.Value, error) {
+			if err := c.unpack(); err != nil {
 				return nil, err
 			}
 			var b [16]byte
@@ -52,13 +49,9 @@ func cryptoModule(env Env) map[string]value.Value {
 			h := hex.EncodeToString(b[:])
 			return value.Str(h[0:8] + "-" + h[8:12] + "-" + h[12:16] + "-" + h[16:20] + "-" + h[20:]), nil
 		}),
-		fn("filesha256", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("filesha256", args, kwargs, "filepath")
-			if err != nil {
-				return nil, err
-			}
-			p, err := a.str(0, "filepath")
-			if err != nil {
+		def("filesha256", func(c call) (value.Value, error) {
+			var p string
+			if err := c.unpack(&p); err != nil {
 				return nil, err
 			}
 			full, err := resolvePath(env, p)

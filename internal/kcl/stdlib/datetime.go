@@ -11,9 +11,10 @@ import (
 )
 
 func datetimeModule(Env) map[string]value.Value {
+	def := defs("datetime")
 	noArgs := func(name string, f func() value.Value) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			if _, err := bind(name, args, kwargs); err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			if err := c.unpack(); err != nil {
 				return nil, err
 			}
 			return f(), nil
@@ -25,51 +26,31 @@ func datetimeModule(Env) map[string]value.Value {
 		}),
 		noArgs("date", func() value.Value { return value.Str(strftime(time.Now(), "%Y-%m-%d %H:%M:%S")) }),
 		noArgs("today", func() value.Value { return value.Str(strftime(time.Now(), "%Y-%m-%d %H:%M:%S.%f")) }),
-		fn("now", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("now", args, kwargs, "format")
-			if err != nil {
-				return nil, err
-			}
-			f, err := a.optStr(0, "format", "%a %b %d %H:%M:%S %Y")
-			if err != nil {
+		def("now", func(c call) (value.Value, error) {
+			var f string
+			if err := c.unpack(&f); err != nil {
 				return nil, err
 			}
 			return value.Str(strftime(time.Now(), f)), nil
 		}),
-		fn("validate", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("validate", args, kwargs, "date", "format")
-			if err != nil {
-				return nil, err
-			}
-			d, err := a.str(0, "date")
-			if err != nil {
-				return nil, err
-			}
-			f, err := a.str(1, "format")
-			if err != nil {
+		def("validate", func(c call) (value.Value, error) {
+			var d, f string
+			if err := c.unpack(&d, &f); err != nil {
 				return nil, err
 			}
 			return value.Bool(strptimeValid(d, f)), nil
 		}),
-		fn("is_rfc3339", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("is_rfc3339", args, kwargs, "date")
-			if err != nil {
-				return nil, err
-			}
-			d, err := a.str(0, "date")
-			if err != nil {
+		def("is_rfc3339", func(c call) (value.Value, error) {
+			var d string
+			if err := c.unpack(&d); err != nil {
 				return nil, err
 			}
 			_, perr := time.Parse(time.RFC3339Nano, d)
 			return value.Bool(perr == nil), nil
 		}),
-		fn("is_iso8601", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("is_iso8601", args, kwargs, "date")
-			if err != nil {
-				return nil, err
-			}
-			d, err := a.str(0, "date")
-			if err != nil {
+		def("is_iso8601", func(c call) (value.Value, error) {
+			var d string
+			if err := c.unpack(&d); err != nil {
 				return nil, err
 			}
 			return value.Bool(isISO8601(d)), nil

@@ -10,61 +10,46 @@ import (
 )
 
 func base64Module(Env) map[string]value.Value {
-	return members(
-		fn("encode", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("encode", args, kwargs, "value", "encoding")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "value")
-			if err != nil {
-				return nil, err
-			}
-			return value.Str(base64.StdEncoding.EncodeToString([]byte(s))), nil
-		}),
-		fn("decode", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("decode", args, kwargs, "value", "encoding")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "value")
-			if err != nil {
-				return nil, err
-			}
-			b, err := base64.StdEncoding.DecodeString(s)
-			if err != nil {
-				return nil, fmt.Errorf("base64.decode: %w", err)
-			}
-			return value.Str(b), nil
-		}),
-	)
+	return codecModule("base64", base64.StdEncoding)
 }
 
 func base32Module(Env) map[string]value.Value {
+	return codecModule("base32", base32.StdEncoding)
+}
+
+// codec is what base64 and base32 share.
+type codec interface {
+	EncodeToString(src []byte) string
+	DecodeString(s string) ([]byte, error)
+}
+
+// codecModule has the members encode and decode of a text encoding module
+// (base64.encode takes an encoding argument, which only utf-8 strings
+// make moot: it is accepted and ignored).
+func codecModule(module string, enc codec) map[string]value.Value {
+	def := defs(module)
+	text := func(c call) (string, error) {
+		var s string
+		dst := []any{&s, nil}[:len(c.fn.Params)]
+		err := c.unpack(dst...)
+		return s, err
+	}
 	return members(
-		fn("encode", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("encode", args, kwargs, "value")
+		def("encode", func(c call) (value.Value, error) {
+			s, err := text(c)
 			if err != nil {
 				return nil, err
 			}
-			s, err := a.str(0, "value")
-			if err != nil {
-				return nil, err
-			}
-			return value.Str(base32.StdEncoding.EncodeToString([]byte(s))), nil
+			return value.Str(enc.EncodeToString([]byte(s))), nil
 		}),
-		fn("decode", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("decode", args, kwargs, "value")
+		def("decode", func(c call) (value.Value, error) {
+			s, err := text(c)
 			if err != nil {
 				return nil, err
 			}
-			s, err := a.str(0, "value")
+			b, err := enc.DecodeString(s)
 			if err != nil {
-				return nil, err
-			}
-			b, err := base32.StdEncoding.DecodeString(s)
-			if err != nil {
-				return nil, fmt.Errorf("base32.decode: %w", err)
+				return nil, fmt.Errorf("%s.decode: %w", module, err)
 			}
 			return value.Str(b), nil
 		}),
@@ -72,30 +57,28 @@ func base32Module(Env) map[string]value.Value {
 }
 
 func jsonModule(env Env) map[string]value.Value {
-	encode := func(name string, withFile bool) func([]value.Value, []value.Entry) (value.Value, error) {
-		return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			params := []string{"data", "sort_keys", "indent", "ignore_private", "ignore_none"}
+	def := defs("json")
+	encode := func(withFile bool) func(call) (value.Value, error) {
+		return func(c call) (value.Value, error) {
+			var data value.Value
+			var filename string
+			var indent int64
+			var sortKeys, ignorePrivate, ignoreNone bool
+			var err error
 			if withFile {
-				params = []string{"data", "filename", "sort_keys", "indent", "ignore_private", "ignore_none"}
+				err = c.unpack(&data, &filename, &sortKeys, &indent, &ignorePrivate, &ignoreNone)
+			} else {
+				err = c.unpack(&data, &sortKeys, &indent, &ignorePrivate, &ignoreNone)
 			}
-			a, err := bind(name, args, kwargs, params...)
-			if err != nil {
-				return nil, err
-			}
-			off := 0
-			if withFile {
-				off = 1
-			}
-			indent, err := a.optInt(2+off, "indent", 0)
 			if err != nil {
 				return nil, err
 			}
 			budget := budgetOf(env)
-			out := value.EncodeJSON(a.get(0, value.None), value.JSONOptions{
-				SortKeys:      a.bool(1+off, false),
+			out := value.EncodeJSON(data, value.JSONOptions{
+				SortKeys:      sortKeys,
 				Indent:        int(indent),
-				IgnorePrivate: a.bool(3+off, false),
-				IgnoreNone:    a.bool(4+off, false),
+				IgnorePrivate: ignorePrivate,
+				IgnoreNone:    ignoreNone,
 				Budget:        budget,
 			})
 			if err := budget.Err(); err != nil {
@@ -104,10 +87,6 @@ func jsonModule(env Env) map[string]value.Value {
 			if !withFile {
 				return value.Str(out), nil
 			}
-			filename, err := a.str(1, "filename")
-			if err != nil {
-				return nil, err
-			}
 			if err := writeFile(env, filename, out, false); err != nil {
 				return nil, err
 			}
@@ -115,38 +94,30 @@ func jsonModule(env Env) map[string]value.Value {
 		}
 	}
 	return members(
-		fn("encode", encode("encode", false)),
-		fn("dump_to_file", encode("dump_to_file", true)),
-		fn("decode", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("decode", args, kwargs, "value")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "value")
-			if err != nil {
+		def("encode", encode(false)),
+		def("dump_to_file", encode(true)),
+		def("decode", func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
 			return value.DecodeJSONWith([]byte(s), value.DecodeOptions{Budget: budgetOf(env)})
 		}),
-		fn("validate", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("validate", args, kwargs, "value")
-			if err != nil {
+		def("validate", func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
-			s, err := a.str(0, "value")
-			if err != nil {
-				return nil, err
-			}
-			_, err = value.DecodeJSON([]byte(s))
+			_, err := value.DecodeJSON([]byte(s))
 			return value.Bool(err == nil), nil
 		}),
-		fn("merge", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("merge", args, kwargs, "src", "patch")
-			if err != nil {
+		def("merge", func(c call) (value.Value, error) {
+			var src, patch value.Value
+			if err := c.unpack(&src, &patch); err != nil {
 				return nil, err
 			}
 			budget := budgetOf(env)
-			out := mergePatch(a.get(0, value.None), a.get(1, value.None), budget)
+			out := mergePatch(src, patch, budget)
 			if err := budget.Err(); err != nil {
 				return nil, err
 			}
@@ -201,25 +172,22 @@ func asDict(v value.Value) (*value.Dict, bool) {
 }
 
 func yamlModule(env Env) map[string]value.Value {
-	encode := func(name string, all, withFile bool) func([]value.Value, []value.Entry) (value.Value, error) {
-		return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			params := []string{"data", "sort_keys", "ignore_private", "ignore_none"}
-			off := 0
+	def := defs("yaml")
+	encode := func(all, withFile bool) func(call) (value.Value, error) {
+		return func(c call) (value.Value, error) {
+			var data value.Value
+			var filename string
+			opts := value.YAMLOptions{Budget: budgetOf(env)}
+			var err error
 			if withFile {
-				params = []string{"data", "filename", "sort_keys", "ignore_private", "ignore_none"}
-				off = 1
+				err = c.unpack(&data, &filename, &opts.SortKeys, &opts.IgnorePrivate, &opts.IgnoreNone)
+			} else {
+				err = c.unpack(&data, &opts.SortKeys, &opts.IgnorePrivate, &opts.IgnoreNone)
 			}
-			a, err := bind(name, args, kwargs, params...)
 			if err != nil {
 				return nil, err
 			}
-			opts := value.YAMLOptions{
-				SortKeys:      a.bool(1+off, false),
-				IgnorePrivate: a.bool(2+off, false),
-				IgnoreNone:    a.bool(3+off, false),
-				Budget:        budgetOf(env),
-			}
-			data := a.get(0, value.None)
+			name := c.fn.Name
 			var out []byte
 			if all {
 				l, isList := data.(*value.List)
@@ -248,24 +216,16 @@ func yamlModule(env Env) map[string]value.Value {
 			if !withFile {
 				return value.Str(out), nil
 			}
-			filename, err := a.str(1, "filename")
-			if err != nil {
-				return nil, err
-			}
 			if err := writeFile(env, filename, out, false); err != nil {
 				return nil, err
 			}
 			return value.None, nil
 		}
 	}
-	decode := func(name string, all bool) func([]value.Value, []value.Entry) (value.Value, error) {
-		return func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "value")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "value")
-			if err != nil {
+	decode := func(all bool) func(call) (value.Value, error) {
+		return func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
 			opts := value.DecodeOptions{Budget: budgetOf(env)}
@@ -280,31 +240,27 @@ func yamlModule(env Env) map[string]value.Value {
 		}
 	}
 	return members(
-		fn("encode", encode("encode", false, false)),
-		fn("encode_all", encode("encode_all", true, false)),
-		fn("dump_to_file", encode("dump_to_file", false, true)),
-		fn("dump_all_to_file", encode("dump_all_to_file", true, true)),
-		fn("decode", decode("decode", false)),
-		fn("decode_all", decode("decode_all", true)),
-		fn("validate", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("validate", args, kwargs, "value")
-			if err != nil {
+		def("encode", encode(false, false)),
+		def("encode_all", encode(true, false)),
+		def("dump_to_file", encode(false, true)),
+		def("dump_all_to_file", encode(true, true)),
+		def("decode", decode(false)),
+		def("decode_all", decode(true)),
+		def("validate", func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
-			s, err := a.str(0, "value")
-			if err != nil {
-				return nil, err
-			}
-			_, err = value.DecodeYAMLAll([]byte(s))
+			_, err := value.DecodeYAMLAll([]byte(s))
 			return value.Bool(err == nil), nil
 		}),
 	)
 }
 
 func manifestsModule(env Env) map[string]value.Value {
-	return members(fn("yaml_stream", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-		a, err := bind("yaml_stream", args, kwargs, "values", "opts")
-		if err != nil {
+	return members(def("manifests", "yaml_stream", func(c call) (value.Value, error) {
+		var values, opts value.Value
+		if err := c.unpack(&values, &opts); err != nil {
 			return nil, err
 		}
 		var adjust func(*value.YAMLOptions)
@@ -312,7 +268,7 @@ func manifestsModule(env Env) map[string]value.Value {
 			adjust = so.StreamOptions
 		}
 		budget := budgetOf(env)
-		text, err := yamlStream(a.get(0, value.None), a.get(1, value.None), adjust, budget)
+		text, err := yamlStream(values, opts, adjust, budget)
 		if err != nil {
 			return nil, err
 		}

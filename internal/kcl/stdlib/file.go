@@ -77,14 +77,11 @@ func writeFile(env Env, p string, data []byte, appendMode bool) error {
 }
 
 func fileModule(env Env) map[string]value.Value {
-	onePath := func(name, param string, f func(p, full string) (value.Value, error)) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, param)
-			if err != nil {
-				return nil, err
-			}
-			p, err := a.str(0, param)
-			if err != nil {
+	def := defs("file")
+	onePath := func(name string, f func(p, full string) (value.Value, error)) *value.Func {
+		return def(name, func(c call) (value.Value, error) {
+			var p string
+			if err := c.unpack(&p); err != nil {
 				return nil, err
 			}
 			full, err := resolvePath(env, p)
@@ -95,8 +92,8 @@ func fileModule(env Env) map[string]value.Value {
 		})
 	}
 	envStr := func(name string, get func() string) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			if _, err := bind(name, args, kwargs); err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			if err := c.unpack(); err != nil {
 				return nil, err
 			}
 			if env == nil {
@@ -106,37 +103,21 @@ func fileModule(env Env) map[string]value.Value {
 		})
 	}
 	pathContent := func(name string, appendMode bool) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "filepath", "content")
-			if err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			var p, content string
+			if err := c.unpack(&p, &content); err != nil {
 				return nil, err
 			}
-			p, err := a.str(0, "filepath")
-			if err != nil {
-				return nil, err
-			}
-			c, err := a.str(1, "content")
-			if err != nil {
-				return nil, err
-			}
-			if err := writeFile(env, p, []byte(c), appendMode); err != nil {
+			if err := writeFile(env, p, []byte(content), appendMode); err != nil {
 				return nil, err
 			}
 			return value.None, nil
 		})
 	}
 	srcDest := func(name, verb string, op func(src, dest string) error) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "src", "dest")
-			if err != nil {
-				return nil, err
-			}
-			src, err := a.str(0, "src")
-			if err != nil {
-				return nil, err
-			}
-			dest, err := a.str(1, "dest")
-			if err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			var src, dest string
+			if err := c.unpack(&src, &dest); err != nil {
 				return nil, err
 			}
 			fs, err := resolvePath(env, src)
@@ -154,14 +135,14 @@ func fileModule(env Env) map[string]value.Value {
 		})
 	}
 	return members(
-		onePath("read", "filepath", func(p, full string) (value.Value, error) {
+		onePath("read", func(p, full string) (value.Value, error) {
 			data, err := env.FS().ReadFile(full)
 			if err != nil {
 				return nil, fileErr(err, "failed to access the file '%s': %s", p)
 			}
 			return value.Str(data), nil
 		}),
-		onePath("exists", "filepath", func(_, full string) (value.Value, error) {
+		onePath("exists", func(_, full string) (value.Value, error) {
 			_, err := env.FS().Stat(full)
 			var se *sandbox.Error
 			if errors.As(err, &se) {
@@ -169,33 +150,29 @@ func fileModule(env Env) map[string]value.Value {
 			}
 			return value.Bool(err == nil), nil
 		}),
-		onePath("abs", "filepath", func(p, full string) (value.Value, error) {
+		onePath("abs", func(p, full string) (value.Value, error) {
 			real, err := env.FS().RealPath(full)
 			if err != nil {
 				return nil, fileErr(err, "failed to get the absolute path of '%s': %s", p)
 			}
 			return value.Str(real), nil
 		}),
-		onePath("size", "filepath", func(p, full string) (value.Value, error) {
+		onePath("size", func(p, full string) (value.Value, error) {
 			st, err := env.FS().Stat(full)
 			if err != nil {
 				return nil, fileErr(err, "failed to get size of '%s': %s", p)
 			}
 			return value.Int(st.Size()), nil
 		}),
-		onePath("delete", "filepath", func(p, full string) (value.Value, error) {
+		onePath("delete", func(p, full string) (value.Value, error) {
 			if err := env.FS().Remove(full); err != nil {
 				return nil, fileErr(err, "failed to delete '%s': %s", p)
 			}
 			return value.None, nil
 		}),
-		fn("glob", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("glob", args, kwargs, "pattern")
-			if err != nil {
-				return nil, err
-			}
-			pat, err := a.str(0, "pattern")
-			if err != nil {
+		def("glob", func(c call) (value.Value, error) {
+			var pat string
+			if err := c.unpack(&pat); err != nil {
 				return nil, err
 			}
 			full, err := resolvePath(env, pat)
@@ -226,13 +203,9 @@ func fileModule(env Env) map[string]value.Value {
 		envStr("current", func() string { return env.CurrentFile() }),
 		pathContent("write", false),
 		pathContent("append", true),
-		fn("mkdir", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("mkdir", args, kwargs, "directory", "exists")
-			if err != nil {
-				return nil, err
-			}
-			p, err := a.str(0, "directory")
-			if err != nil {
+		def("mkdir", func(c call) (value.Value, error) {
+			var p string
+			if err := c.unpack(&p, nil); err != nil {
 				return nil, err
 			}
 			full, err := resolvePath(env, p)
@@ -248,13 +221,9 @@ func fileModule(env Env) map[string]value.Value {
 		}),
 		srcDest("cp", "Failed to copy from '%s' to '%s': %s", func(src, dest string) error { return env.FS().Copy(src, dest) }),
 		srcDest("mv", "Failed to move '%s' to '%s': %s", func(src, dest string) error { return env.FS().Rename(src, dest) }),
-		fn("read_env", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("read_env", args, kwargs, "key")
-			if err != nil {
-				return nil, err
-			}
-			k, err := a.str(0, "key")
-			if err != nil {
+		def("read_env", func(c call) (value.Value, error) {
+			var k string
+			if err := c.unpack(&k); err != nil {
 				return nil, err
 			}
 			if env == nil || env.FS() == nil {

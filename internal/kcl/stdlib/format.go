@@ -11,7 +11,12 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-func strFormatMethod(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
+func strFormatMethod(s string, c call, b *value.Budget) (value.Value, error) {
+	var args []value.Value
+	var kwargs []value.Entry
+	if err := c.unpack(&args, &kwargs); err != nil {
+		return nil, err
+	}
 	out, err := FormatStringCounted(s, args, kwargs, b)
 	if err != nil {
 		return nil, err

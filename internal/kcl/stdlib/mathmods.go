@@ -7,75 +7,60 @@ import (
 	"math/big"
 	"regexp"
 	"strconv"
+	"strings"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/builtins"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
 func regexModule(env Env) map[string]value.Value {
-	compile := func(a *bound, strIdx, patIdx int) (string, *regexp.Regexp, error) {
-		s, err := a.str(strIdx, "string")
-		if err != nil {
-			return "", nil, err
-		}
-		p, err := a.str(patIdx, "pattern")
-		if err != nil {
-			return "", nil, err
-		}
+	def := defs("regex")
+	compile := func(p string) (*regexp.Regexp, error) {
 		re, err := regexp.Compile(p)
 		if err != nil {
-			return "", nil, fmt.Errorf("invalid regular expression %q: %w", p, err)
+			return nil, fmt.Errorf("invalid regular expression %q: %w", p, err)
 		}
-		return s, re, nil
+		return re, nil
+	}
+	// match takes (string, pattern) and compiles the pattern.
+	match := func(c call) (string, *regexp.Regexp, error) {
+		var s, p string
+		if err := c.unpack(&s, &p); err != nil {
+			return "", nil, err
+		}
+		re, err := compile(p)
+		return s, re, err
 	}
 	return members(
-		fn("match", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("match", args, kwargs, "string", "pattern")
-			if err != nil {
-				return nil, err
-			}
-			s, re, err := compile(a, 0, 1)
+		def("match", func(c call) (value.Value, error) {
+			s, re, err := match(c)
 			if err != nil {
 				return nil, err
 			}
 			return value.Bool(re.MatchString(s)), nil
 		}),
-		fn("search", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("search", args, kwargs, "string", "pattern")
-			if err != nil {
-				return nil, err
-			}
-			s, re, err := compile(a, 0, 1)
+		def("search", func(c call) (value.Value, error) {
+			s, re, err := match(c)
 			if err != nil {
 				return nil, err
 			}
 			return value.Bool(re.MatchString(s)), nil
 		}),
-		fn("compile", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("compile", args, kwargs, "pattern")
-			if err != nil {
+		def("compile", func(c call) (value.Value, error) {
+			var p string
+			if err := c.unpack(&p); err != nil {
 				return nil, err
 			}
-			p, err := a.str(0, "pattern")
-			if err != nil {
-				return nil, err
-			}
-			_, err = regexp.Compile(p)
+			_, err := regexp.Compile(p)
 			return value.Bool(err == nil), nil
 		}),
-		fn("replace", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("replace", args, kwargs, "string", "pattern", "replace", "count")
-			if err != nil {
+		def("replace", func(c call) (value.Value, error) {
+			var s, p, repl string
+			var count int64
+			if err := c.unpack(&s, &p, &repl, &count); err != nil {
 				return nil, err
 			}
-			s, re, err := compile(a, 0, 1)
-			if err != nil {
-				return nil, err
-			}
-			repl, err := a.str(2, "replace")
-			if err != nil {
-				return nil, err
-			}
-			count, err := a.optInt(3, "count", 0)
+			re, err := compile(p)
 			if err != nil {
 				return nil, err
 			}
@@ -108,12 +93,8 @@ func regexModule(env Env) map[string]value.Value {
 			}
 			return value.Str(out), nil
 		}),
-		fn("findall", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("findall", args, kwargs, "string", "pattern")
-			if err != nil {
-				return nil, err
-			}
-			s, re, err := compile(a, 0, 1)
+		def("findall", func(c call) (value.Value, error) {
+			s, re, err := match(c)
 			if err != nil {
 				return nil, err
 			}
@@ -142,16 +123,13 @@ func regexModule(env Env) map[string]value.Value {
 			}
 			return out, nil
 		}),
-		fn("split", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("split", args, kwargs, "string", "pattern", "maxsplit")
-			if err != nil {
+		def("split", func(c call) (value.Value, error) {
+			var s, p string
+			var maxsplit int64
+			if err := c.unpack(&s, &p, &maxsplit); err != nil {
 				return nil, err
 			}
-			s, re, err := compile(a, 0, 1)
-			if err != nil {
-				return nil, err
-			}
-			maxsplit, err := a.optInt(2, "maxsplit", 0)
+			re, err := compile(p)
 			if err != nil {
 				return nil, err
 			}
@@ -186,14 +164,11 @@ func affordable(b *value.Budget, per int64) int {
 }
 
 func mathModule(Env) map[string]value.Value {
+	def := defs("math")
 	num := func(name string, f func(float64) (value.Value, error)) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "x")
-			if err != nil {
-				return nil, err
-			}
-			x, err := a.float(0, "x")
-			if err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			var x float64
+			if err := c.unpack(&x); err != nil {
 				return nil, err
 			}
 			return f(x)
@@ -203,20 +178,16 @@ func mathModule(Env) map[string]value.Value {
 		return num(name, func(x float64) (value.Value, error) { return value.Float(f(x)), nil })
 	}
 	intRound := func(name string, f func(float64) float64) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "x")
-			if err != nil {
-				return nil, err
-			}
-			v, err := a.required(0, "x")
-			if err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			var v value.Value
+			if err := c.unpack(&v); err != nil {
 				return nil, err
 			}
 			if i, ok := v.(value.Int); ok {
 				return i, nil
 			}
-			x, err := a.float(0, "x")
-			if err != nil {
+			var x float64
+			if err := c.unpack(&x); err != nil {
 				return nil, err
 			}
 			return value.Int(int64(f(x))), nil
@@ -225,13 +196,9 @@ func mathModule(Env) map[string]value.Value {
 	return members(
 		intRound("ceil", math.Ceil),
 		intRound("floor", math.Floor),
-		fn("factorial", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("factorial", args, kwargs, "x")
-			if err != nil {
-				return nil, err
-			}
-			v, err := a.required(0, "x")
-			if err != nil {
+		def("factorial", func(c call) (value.Value, error) {
+			var v value.Value
+			if err := c.unpack(&v); err != nil {
 				return nil, err
 			}
 			var n int64
@@ -257,17 +224,9 @@ func mathModule(Env) map[string]value.Value {
 			r := new(big.Int).MulRange(1, max(n, 1))
 			return value.Int(r.Int64()), nil
 		}),
-		fn("gcd", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("gcd", args, kwargs, "a", "b")
-			if err != nil {
-				return nil, err
-			}
-			x, err := a.int(0, "a")
-			if err != nil {
-				return nil, err
-			}
-			y, err := a.int(1, "b")
-			if err != nil {
+		def("gcd", func(c call) (value.Value, error) {
+			var x, y int64
+			if err := c.unpack(&x, &y); err != nil {
 				return nil, err
 			}
 			r := new(big.Int).GCD(nil, nil, new(big.Int).Abs(big.NewInt(x)), new(big.Int).Abs(big.NewInt(y)))
@@ -288,41 +247,30 @@ func mathModule(Env) map[string]value.Value {
 		flt("log2", math.Log2),
 		flt("log10", math.Log10),
 		flt("sqrt", math.Sqrt),
-		fn("log", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("log", args, kwargs, "x", "e")
-			if err != nil {
+		def("log", func(c call) (value.Value, error) {
+			var xv value.Value
+			var x float64
+			base := math.NaN() // left out: the natural logarithm
+			if err := c.unpack(&xv, &base); err != nil {
 				return nil, err
 			}
-			x, err := a.float(0, "x")
-			if err != nil {
+			if err := c.unpack(&x, nil); err != nil {
 				return nil, err
 			}
 			r := math.Log(x)
-			if a.has(1) {
-				base, err := a.float(1, "e")
-				if err != nil {
-					return nil, err
-				}
+			if !math.IsNaN(base) {
 				r /= math.Log(base)
 			}
 			// KCL returns an int (truncated) for an int argument:
 			// math.log(10) is 2 (corpus kcl-evaluator-snapshots/import_stmt_3).
-			if _, isInt := a.vals[0].(value.Int); isInt && !math.IsInf(r, 0) && !math.IsNaN(r) {
+			if _, isInt := xv.(value.Int); isInt && !math.IsInf(r, 0) && !math.IsNaN(r) {
 				return value.Int(int64(r)), nil
 			}
 			return value.Float(r), nil
 		}),
-		fn("pow", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("pow", args, kwargs, "x", "y")
-			if err != nil {
-				return nil, err
-			}
-			x, err := a.float(0, "x")
-			if err != nil {
-				return nil, err
-			}
-			y, err := a.float(1, "y")
-			if err != nil {
+		def("pow", func(c call) (value.Value, error) {
+			var x, y float64
+			if err := c.unpack(&x, &y); err != nil {
 				return nil, err
 			}
 			return value.Float(math.Pow(x, y)), nil
@@ -330,27 +278,26 @@ func mathModule(Env) map[string]value.Value {
 	)
 }
 
+// unitsModule has the table's members of units: a constant per multiplier
+// suffix (n, u and m are floats) and a to_<suffix> conversion for each.
 func unitsModule(Env) map[string]value.Value {
-	m := map[string]value.Value{
-		"n": value.Float(1e-9),
-		"u": value.Float(1e-6),
-		"m": value.Float(1e-3),
+	m := map[string]value.Value{}
+	for _, c := range builtins.Consts("units") {
+		f, ok := unitMultiplier(c.Name)
+		switch {
+		case !ok: // NumberMultiplier, a type
+		case f < 1:
+			m[c.Name] = value.Float(f)
+		default:
+			m[c.Name] = value.Int(int64(f))
+		}
 	}
-	for _, s := range []string{"k", "K", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi"} {
-		f, _ := unitMultiplier(s)
-		m[s] = value.Int(int64(f))
-	}
-	for _, s := range []string{"n", "u", "m", "K", "M", "G", "T", "P", "Ki", "Mi", "Gi", "Ti", "Pi"} {
-		name := "to_" + s
-		mult, _ := unitMultiplier(s)
-		suffix := s
-		m[name] = fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "num")
-			if err != nil {
-				return nil, err
-			}
-			x, err := a.float(0, "num")
-			if err != nil {
+	for _, f := range builtins.Funcs("units") {
+		suffix := strings.TrimPrefix(f.Name, "to_")
+		mult, _ := unitMultiplier(suffix)
+		m[f.Name] = def("units", f.Name, func(c call) (value.Value, error) {
+			var x float64
+			if err := c.unpack(&x); err != nil {
 				return nil, err
 			}
 			return value.Str(strconv.FormatInt(int64(x/mult), 10) + suffix), nil

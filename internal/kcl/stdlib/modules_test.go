@@ -14,7 +14,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-func call(t *testing.T, f *value.Func, args []value.Value, kwargs ...value.Entry) (value.Value, error) {
+func callFunc(t *testing.T, f *value.Func, args []value.Value, kwargs ...value.Entry) (value.Value, error) {
 	t.Helper()
 	return f.Call(args, kwargs)
 }
@@ -37,13 +37,13 @@ func TestPrint(t *testing.T) {
 	p := Builtins(env)["print"]
 	d := value.NewDict()
 	d.Set("k", value.Str("v"))
-	if _, err := call(t, p, []value.Value{value.Str("Hello"), value.Int(1), value.Float(2), value.None, d}); err != nil {
+	if _, err := callFunc(t, p, []value.Value{value.Str("Hello"), value.Int(1), value.Float(2), value.None, d}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := call(t, p, []value.Value{value.Str("x")}, value.Entry{Key: "end", Value: value.Str("")}); err != nil {
+	if _, err := callFunc(t, p, []value.Value{value.Str("x")}, value.Entry{Key: "end", Value: value.Str("")}); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := call(t, p, nil); err != nil {
+	if _, err := callFunc(t, p, nil); err != nil {
 		t.Fatal(err)
 	}
 	want := "Hello 1 2.0 None {'k': 'v'}\nx\n"
@@ -81,7 +81,7 @@ func TestYAMLStreamManifests(t *testing.T) {
 			if tc.opts != "" {
 				args = append(args, decodeJSON(t, tc.opts))
 			}
-			if _, err := call(t, moduleFunc(t, env, "manifests", "yaml_stream"), args); err != nil {
+			if _, err := callFunc(t, moduleFunc(t, env, "manifests", "yaml_stream"), args); err != nil {
 				t.Fatal(err)
 			}
 			want := strings.TrimSuffix(string(golden), "\n") + "\n"
@@ -141,20 +141,20 @@ func TestFileModule(t *testing.T) {
 	}
 	str := func(s string) []value.Value { return []value.Value{value.Str(s)} }
 	read := moduleFunc(t, env, "file", "read")
-	got, err := call(t, read, str("test.txt"))
+	got, err := callFunc(t, read, str("test.txt"))
 	if err != nil || got != value.Str("Helloworld") {
 		t.Errorf("file.read = %v, %v", got, err)
 	}
-	_, err = call(t, read, str("not_exist.txt"))
+	_, err = callFunc(t, read, str("not_exist.txt"))
 	if err == nil || !strings.Contains(err.Error(), "failed to access the file 'not_exist.txt': No such file or directory") {
 		t.Errorf("file.read missing file: %v", err)
 	}
-	_, err = call(t, read, str("../outside.txt"))
+	_, err = callFunc(t, read, str("../outside.txt"))
 	if err == nil || !strings.Contains(err.Error(), "outside the sandbox root") {
 		t.Errorf("file.read outside the root: %v", err)
 	}
 	if err := os.Symlink("/etc", filepath.Join(env.root, "link")); err == nil {
-		if _, err := call(t, read, str("link/hostname")); err == nil || !strings.Contains(err.Error(), "outside the sandbox root") {
+		if _, err := callFunc(t, read, str("link/hostname")); err == nil || !strings.Contains(err.Error(), "outside the sandbox root") {
 			t.Errorf("file.read through a symlink out of the root: %v", err)
 		}
 	}
@@ -188,7 +188,7 @@ func TestFileModule(t *testing.T) {
 		{"current", nil, `"` + env.current + `"`},
 	}
 	for _, c := range checks {
-		got, err := call(t, moduleFunc(t, env, "file", c.fn), c.args)
+		got, err := callFunc(t, moduleFunc(t, env, "file", c.fn), c.args)
 		if msg, ok := strings.CutPrefix(c.want, "error: "); ok {
 			if err == nil || !strings.Contains(err.Error(), msg) {
 				t.Errorf("file.%s(%v): error %v, want %q", c.fn, c.args, err, msg)
@@ -203,12 +203,12 @@ func TestFileModule(t *testing.T) {
 			t.Errorf("file.%s(%v) = %s, want %s", c.fn, c.args, g, c.want)
 		}
 	}
-	sum, err := call(t, moduleFunc(t, env, "crypto", "filesha256"), str("test.txt"))
+	sum, err := callFunc(t, moduleFunc(t, env, "crypto", "filesha256"), str("test.txt"))
 	if err != nil || len(string(sum.(value.Str))) != 64 {
 		t.Errorf("crypto.filesha256 = %v, %v", sum, err)
 	}
 	t.Setenv("KCL_STDLIB_TEST", "v")
-	got, err = call(t, moduleFunc(t, env, "file", "read_env"), str("KCL_STDLIB_TEST"))
+	got, err = callFunc(t, moduleFunc(t, env, "file", "read_env"), str("KCL_STDLIB_TEST"))
 	if err != nil || got != value.Str("v") {
 		t.Errorf("file.read_env = %v, %v", got, err)
 	}
@@ -229,12 +229,12 @@ func TestFunctionArguments(t *testing.T) {
 	failing := &value.Func{Name: "lambda", Call: func([]value.Value, []value.Entry) (value.Value, error) {
 		return nil, &posError{msg: "list index out of range: 0"}
 	}}
-	got, err := call(t, catch, []value.Value{failing})
+	got, err := callFunc(t, catch, []value.Value{failing})
 	if err != nil || got != value.Str("list index out of range: 0") {
 		t.Errorf("runtime.catch(failing) = %v, %v", got, err)
 	}
 	ok := &value.Func{Name: "lambda", Call: func([]value.Value, []value.Entry) (value.Value, error) { return value.Int(1), nil }}
-	got, err = call(t, catch, []value.Value{ok})
+	got, err = callFunc(t, catch, []value.Value{ok})
 	if err != nil || got != value.Undefined {
 		t.Errorf("runtime.catch(ok) = %v, %v", got, err)
 	}
@@ -253,7 +253,7 @@ func TestFunctionArguments(t *testing.T) {
 		{[]value.Value{add, &value.List{}, value.Int(5)}, "5"},
 		{[]value.Value{add, &value.List{}}, "error: reduce() empty list with no initial value and non-nullable accumulator type 'int'"},
 	} {
-		got, err := call(t, reduce, tc.args)
+		got, err := callFunc(t, reduce, tc.args)
 		if msg, isErr := strings.CutPrefix(tc.want, "error: "); isErr {
 			if err == nil || err.Error() != msg {
 				t.Errorf("reduce: error %v, want %q", err, msg)
@@ -266,7 +266,7 @@ func TestFunctionArguments(t *testing.T) {
 	}
 	boom := errors.New("reducer error")
 	failingAdd := &value.Func{Name: "lambda", Call: func([]value.Value, []value.Entry) (value.Value, error) { return nil, boom }}
-	if _, err := call(t, reduce, []value.Value{failingAdd, list, value.Int(0)}); !errors.Is(err, boom) {
+	if _, err := callFunc(t, reduce, []value.Value{failingAdd, list, value.Int(0)}); !errors.Is(err, boom) {
 		t.Errorf("reduce did not propagate the reducer error: %v", err)
 	}
 
@@ -283,7 +283,7 @@ func TestFunctionArguments(t *testing.T) {
 		{[]value.Value{value.Unit{Raw: 1, Suffix: "Ki", Float: 1024}}, nil, "number_multiplier(1Ki)"},
 		{[]value.Value{ok}, nil, "function"},
 	} {
-		got, err := call(t, typeOf, tc.args, tc.kwargs...)
+		got, err := callFunc(t, typeOf, tc.args, tc.kwargs...)
 		if err != nil || got != value.Str(tc.want) {
 			t.Errorf("typeof(%v) = %v, %v; want %s", tc.args, got, err, tc.want)
 		}
@@ -330,7 +330,7 @@ func TestYAMLStreamOptioner(t *testing.T) {
 		{plain, &plain.stream, "a: []\nb: 1\n"},
 		{drop, &drop.stream, "b: 1\n"},
 	} {
-		if _, err := call(t, moduleFunc(t, tc.env, "manifests", "yaml_stream"), []value.Value{list}); err != nil {
+		if _, err := callFunc(t, moduleFunc(t, tc.env, "manifests", "yaml_stream"), []value.Value{list}); err != nil {
 			t.Fatal(err)
 		}
 		if *tc.stream != tc.want {
@@ -412,7 +412,7 @@ func TestFileSandbox(t *testing.T) {
 			if m, f, ok := strings.Cut(tt.fn, "."); ok {
 				mod, fname = m, f
 			}
-			got, err := call(t, moduleFunc(t, wd, mod, fname), tt.args)
+			got, err := callFunc(t, moduleFunc(t, wd, mod, fname), tt.args)
 			if msg, ok := strings.CutPrefix(tt.want, "error: "); ok {
 				if err == nil || !strings.Contains(err.Error(), msg) {
 					t.Fatalf("%s(%v) = %v, %v; want an error containing %q", tt.fn, tt.args, got, err, msg)

@@ -12,14 +12,11 @@ import (
 )
 
 func netModule(Env) map[string]value.Value {
+	def := defs("net")
 	ipPred := func(name string, p func(netip.Addr) bool) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "ip")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "ip")
-			if err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
 			addr, err := netip.ParseAddr(s)
@@ -30,13 +27,9 @@ func netModule(Env) map[string]value.Value {
 		})
 	}
 	ipStr := func(name string, f func(netip.Addr) (string, bool)) *value.Func {
-		return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind(name, args, kwargs, "ip")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "ip")
-			if err != nil {
+		return def(name, func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
 			addr, err := netip.ParseAddr(s)
@@ -52,13 +45,9 @@ func netModule(Env) map[string]value.Value {
 	}
 	canonical := func(a netip.Addr) (string, bool) { return a.String(), true }
 	return members(
-		fn("split_host_port", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("split_host_port", args, kwargs, "ip_end_point")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "ip_end_point")
-			if err != nil {
+		def("split_host_port", func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
 			host, port, err := net.SplitHostPort(s)
@@ -67,31 +56,21 @@ func netModule(Env) map[string]value.Value {
 			}
 			return strList([]string{host, port}), nil
 		}),
-		fn("join_host_port", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("join_host_port", args, kwargs, "host", "port")
-			if err != nil {
-				return nil, err
-			}
-			host, err := a.str(0, "host")
-			if err != nil {
-				return nil, err
-			}
-			port, err := a.required(1, "port")
-			if err != nil {
+		def("join_host_port", func(c call) (value.Value, error) {
+			var host string
+			var port value.Value
+			if err := c.unpack(&host, &port); err != nil {
 				return nil, err
 			}
 			return value.Str(net.JoinHostPort(host, value.ToStr(port))), nil
 		}),
-		fn("fqdn", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("fqdn", args, kwargs, "name")
-			if err != nil {
-				return nil, err
-			}
-			name, err := a.optStr(0, "name", "")
-			if err != nil {
+		def("fqdn", func(c call) (value.Value, error) {
+			var name string
+			if err := c.unpack(&name); err != nil {
 				return nil, err
 			}
 			if name == "" {
+				var err error
 				if name, err = os.Hostname(); err != nil {
 					return nil, fmt.Errorf("fqdn: %w", err)
 				}
@@ -120,12 +99,12 @@ func netModule(Env) map[string]value.Value {
 		ipPred("is_link_local_unicast_IP", netip.Addr.IsLinkLocalUnicast),
 		ipPred("is_global_unicast_IP", netip.Addr.IsGlobalUnicast),
 		ipPred("is_unspecified_IP", netip.Addr.IsUnspecified),
-		fn("parse_CIDR", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("parse_CIDR", args, kwargs, "cidr")
-			if err != nil {
+		def("parse_CIDR", func(c call) (value.Value, error) {
+			var cidr string
+			if err := c.unpack(&cidr); err != nil {
 				return nil, err
 			}
-			p, err := cidrArg(a, 0)
+			p, err := parseCIDR(cidr)
 			if err != nil {
 				return nil, err
 			}
@@ -134,16 +113,12 @@ func netModule(Env) map[string]value.Value {
 			d.Set("mask", value.Int(p.Bits()))
 			return d, nil
 		}),
-		fn("is_IP_in_CIDR", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("is_IP_in_CIDR", args, kwargs, "ip", "cidr")
-			if err != nil {
+		def("is_IP_in_CIDR", func(c call) (value.Value, error) {
+			var s, cidr string
+			if err := c.unpack(&s, &cidr); err != nil {
 				return nil, err
 			}
-			s, err := a.str(0, "ip")
-			if err != nil {
-				return nil, err
-			}
-			p, err := cidrArg(a, 1)
+			p, err := parseCIDR(cidr)
 			if err != nil {
 				return nil, err
 			}
@@ -153,12 +128,12 @@ func netModule(Env) map[string]value.Value {
 			}
 			return value.Bool(p.Masked().Contains(addr.Unmap())), nil
 		}),
-		fn("CIDR_netmask", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("CIDR_netmask", args, kwargs, "cidr")
-			if err != nil {
+		def("CIDR_netmask", func(c call) (value.Value, error) {
+			var cidr string
+			if err := c.unpack(&cidr); err != nil {
 				return nil, err
 			}
-			p, err := cidrArg(a, 0)
+			p, err := parseCIDR(cidr)
 			if err != nil {
 				return nil, err
 			}
@@ -166,16 +141,13 @@ func netModule(Env) map[string]value.Value {
 			mask := net.CIDRMask(p.Bits(), total)
 			return value.Str(net.IP(mask).String()), nil
 		}),
-		fn("CIDR_host", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("CIDR_host", args, kwargs, "cidr", "host_num")
-			if err != nil {
+		def("CIDR_host", func(c call) (value.Value, error) {
+			var cidr string
+			var n int64
+			if err := c.unpack(&cidr, &n); err != nil {
 				return nil, err
 			}
-			p, err := cidrArg(a, 0)
-			if err != nil {
-				return nil, err
-			}
-			n, err := a.int(1, "host_num")
+			p, err := parseCIDR(cidr)
 			if err != nil {
 				return nil, err
 			}
@@ -185,20 +157,13 @@ func netModule(Env) map[string]value.Value {
 			}
 			return value.Str(addr.String()), nil
 		}),
-		fn("CIDR_subnet", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("CIDR_subnet", args, kwargs, "cidr", "additional_bits", "net_num")
-			if err != nil {
+		def("CIDR_subnet", func(c call) (value.Value, error) {
+			var cidr string
+			var bits, num int64
+			if err := c.unpack(&cidr, &bits, &num); err != nil {
 				return nil, err
 			}
-			p, err := cidrArg(a, 0)
-			if err != nil {
-				return nil, err
-			}
-			bits, err := a.int(1, "additional_bits")
-			if err != nil {
-				return nil, err
-			}
-			num, err := a.int(2, "net_num")
+			p, err := parseCIDR(cidr)
 			if err != nil {
 				return nil, err
 			}
@@ -208,16 +173,13 @@ func netModule(Env) map[string]value.Value {
 			}
 			return value.Str(sub.String()), nil
 		}),
-		fn("CIDR_subnets", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("CIDR_subnets", args, kwargs, "cidr", "additional_bits")
-			if err != nil {
+		def("CIDR_subnets", func(c call) (value.Value, error) {
+			var cidr string
+			var bitsV value.Value
+			if err := c.unpack(&cidr, &bitsV); err != nil {
 				return nil, err
 			}
-			p, err := cidrArg(a, 0)
-			if err != nil {
-				return nil, err
-			}
-			bitsV, err := a.required(1, "additional_bits")
+			p, err := parseCIDR(cidr)
 			if err != nil {
 				return nil, err
 			}
@@ -259,11 +221,7 @@ func netModule(Env) map[string]value.Value {
 	)
 }
 
-func cidrArg(a *bound, i int) (netip.Prefix, error) {
-	s, err := a.str(i, "cidr")
-	if err != nil {
-		return netip.Prefix{}, err
-	}
+func parseCIDR(s string) (netip.Prefix, error) {
 	p, err := netip.ParsePrefix(s)
 	if err != nil {
 		return netip.Prefix{}, fmt.Errorf("invalid CIDR address: %s", s)

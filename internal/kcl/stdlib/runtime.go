@@ -8,12 +8,12 @@ import (
 )
 
 func runtimeModule(Env) map[string]value.Value {
-	return members(fn("catch", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-		a, err := bind("catch", args, kwargs, "func")
-		if err != nil {
+	return members(def("runtime", "catch", func(c call) (value.Value, error) {
+		var fv value.Value
+		if err := c.unpack(&fv); err != nil {
 			return nil, err
 		}
-		f, ok := a.get(0, value.None).(*value.Func)
+		f, ok := fv.(*value.Func)
 		if !ok || f.Call == nil {
 			return nil, errors.New("catch() argument 'func' must be a function")
 		}
@@ -29,15 +29,12 @@ func runtimeModule(Env) map[string]value.Value {
 }
 
 func collectionModule(env Env) map[string]value.Value {
-	return members(fn("union_all", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-		a, err := bind("union_all", args, kwargs, "num")
-		if err != nil {
+	return members(def("collection", "union_all", func(c call) (value.Value, error) {
+		var v value.Value
+		if err := c.unpack(&v); err != nil {
 			return nil, err
 		}
-		v, err := a.required(0, "num")
-		if err != nil {
-			return nil, err
-		}
+		var err error
 		l, ok := v.(*value.List)
 		if !ok {
 			return nil, fmt.Errorf("union_all() argument must be a list, not %s", value.TypeName(v))

@@ -16,10 +16,9 @@
 package stdlib
 
 import (
-	"fmt"
 	"io"
-	"sort"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/builtins"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -69,16 +68,14 @@ type Messager interface {
 // Builtins returns the global builtin functions except option and
 // instances, which the evaluator implements.
 func Builtins(env Env) map[string]*value.Func {
-	b := &builtins{env: env}
+	b := &globals{env: env}
 	return b.funcs()
 }
 
-// ModuleNames returns the names of the system modules, sorted.
+// ModuleNames returns the names of the system modules of the builtin
+// table, sorted.
 func ModuleNames() []string {
-	names := []string{"base32", "base64", "collection", "crypto", "datetime", "file", "json",
-		"manifests", "math", "net", "regex", "runtime", "template", "units", "yaml"}
-	sort.Strings(names)
-	return names
+	return builtins.Modules()
 }
 
 // Module returns the members (functions and constants) of the system module
@@ -119,11 +116,6 @@ func Module(name string, env Env) (map[string]value.Value, bool) {
 	return nil, false
 }
 
-// fn builds a *value.Func.
-func fn(name string, call func(args []value.Value, kwargs []value.Entry) (value.Value, error)) *value.Func {
-	return &value.Func{Name: name, Call: call}
-}
-
 // members turns functions into a module member map.
 func members(fs ...*value.Func) map[string]value.Value {
 	m := make(map[string]value.Value, len(fs))
@@ -131,143 +123,6 @@ func members(fs ...*value.Func) map[string]value.Value {
 		m[f.Name] = f
 	}
 	return m
-}
-
-// bound holds the arguments of one call matched to parameter names.
-type bound struct {
-	fn   string
-	vals []value.Value // nil where not given
-}
-
-// bind matches positional and keyword arguments to params, in order.
-// Unknown keywords, too many positionals and duplicates are errors.
-func bind(fnName string, args []value.Value, kwargs []value.Entry, params ...string) (*bound, error) {
-	b := &bound{fn: fnName, vals: make([]value.Value, len(params))}
-	if len(args) > len(params) {
-		return nil, fmt.Errorf("%s() takes %d positional argument%s but %d were given", fnName, len(params), plural(len(params)), len(args))
-	}
-	copy(b.vals, args)
-	for _, kw := range kwargs {
-		i := indexOf(params, kw.Key)
-		if i < 0 {
-			return nil, fmt.Errorf("%s() got an unexpected keyword argument '%s'", fnName, kw.Key)
-		}
-		if b.vals[i] != nil && i < len(args) {
-			return nil, fmt.Errorf("%s() got multiple values for argument '%s'", fnName, kw.Key)
-		}
-		b.vals[i] = kw.Value
-	}
-	return b, nil
-}
-
-func plural(n int) string {
-	if n == 1 {
-		return ""
-	}
-	return "s"
-}
-
-func indexOf(xs []string, s string) int {
-	for i, x := range xs {
-		if x == s {
-			return i
-		}
-	}
-	return -1
-}
-
-// has reports whether argument i was given (and is not Undefined).
-func (b *bound) has(i int) bool {
-	if b.vals[i] == nil {
-		return false
-	}
-	_, undef := b.vals[i].(value.UndefinedType)
-	return !undef
-}
-
-// get returns argument i or def when absent.
-func (b *bound) get(i int, def value.Value) value.Value {
-	if !b.has(i) {
-		return def
-	}
-	return b.vals[i]
-}
-
-// required returns argument i or an error naming it.
-func (b *bound) required(i int, name string) (value.Value, error) {
-	if !b.has(i) {
-		return nil, fmt.Errorf("%s() missing 1 required positional argument: '%s'", b.fn, name)
-	}
-	return b.vals[i], nil
-}
-
-// str returns argument i as a string.
-func (b *bound) str(i int, name string) (string, error) {
-	v, err := b.required(i, name)
-	if err != nil {
-		return "", err
-	}
-	s, ok := v.(value.Str)
-	if !ok {
-		return "", fmt.Errorf("%s() argument '%s' must be str, not %s", b.fn, name, value.TypeName(v))
-	}
-	return string(s), nil
-}
-
-// optStr returns argument i as a string, or def.
-func (b *bound) optStr(i int, name, def string) (string, error) {
-	if !b.has(i) {
-		return def, nil
-	}
-	if _, ok := b.vals[i].(value.NoneType); ok {
-		return def, nil
-	}
-	return b.str(i, name)
-}
-
-// int returns argument i as an int (bools count, unit values convert).
-func (b *bound) int(i int, name string) (int64, error) {
-	v, err := b.required(i, name)
-	if err != nil {
-		return 0, err
-	}
-	n, ok := toInt(v)
-	if !ok {
-		return 0, fmt.Errorf("%s() argument '%s' must be int, not %s", b.fn, name, value.TypeName(v))
-	}
-	return n, nil
-}
-
-// optInt returns argument i as an int, or def.
-func (b *bound) optInt(i int, name string, def int64) (int64, error) {
-	if !b.has(i) {
-		return def, nil
-	}
-	if _, ok := b.vals[i].(value.NoneType); ok {
-		return def, nil
-	}
-	return b.int(i, name)
-}
-
-// float returns argument i as a float (ints convert).
-func (b *bound) float(i int, name string) (float64, error) {
-	v, err := b.required(i, name)
-	if err != nil {
-		return 0, err
-	}
-	f, ok := toFloat(v)
-	if !ok {
-		return 0, fmt.Errorf("%s() argument '%s' must be float, not %s", b.fn, name, value.TypeName(v))
-	}
-	return f, nil
-}
-
-// bool returns argument i's truth value, or def.
-func (b *bound) bool(i int, def bool) bool {
-	if !b.has(i) {
-		return def
-	}
-	return value.Truthy(b.vals[i])
 }
 
 func toInt(v value.Value) (int64, bool) {

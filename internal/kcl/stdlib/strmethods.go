@@ -8,6 +8,7 @@ import (
 	"unicode"
 	"unicode/utf8"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/builtins"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -22,32 +23,35 @@ func StrMethod(s value.Str, name string) (*value.Func, bool) {
 // it: a refused charge ends the call with b's error.
 func StrMethodCounted(s value.Str, name string, b *value.Budget) (*value.Func, bool) {
 	m, ok := strMethodImpl(name)
-	if !ok {
+	f := builtins.Lookup(builtins.StrMethod, name)
+	if !ok || f == nil {
 		return nil, false
 	}
 	str := string(s)
-	return fn(name, func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-		return m(str, args, kwargs, b)
-	}), true
+	return &value.Func{Name: name, Call: func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
+		return m(str, call{fn: f, args: args, kwargs: kwargs}, b)
+	}}, true
 }
 
-// StrMethodNames returns the names of the str methods.
+// StrMethodNames returns the names of the str methods, in the order of
+// the builtin table.
 func StrMethodNames() []string {
-	return []string{"capitalize", "chars", "count", "endswith", "find", "format", "index", "isalnum",
-		"isalpha", "isdigit", "islower", "isspace", "istitle", "isupper", "join", "lower", "upper",
-		"lstrip", "rstrip", "strip", "replace", "removeprefix", "removesuffix", "rfind", "rindex",
-		"rsplit", "split", "splitlines", "startswith", "title"}
+	var out []string
+	for _, f := range builtins.Funcs(builtins.StrMethod) {
+		out = append(out, f.Name)
+	}
+	return out
 }
 
-type strMethodFunc func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error)
+type strMethodFunc func(s string, c call, b *value.Budget) (value.Value, error)
 
 func strMethodImpl(name string) (strMethodFunc, bool) {
 	switch name {
 	case "capitalize":
 		return noArg(name, func(s string) value.Value { return value.Str(capitalize(s)) }), true
 	case "chars":
-		return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-			if _, err := bind(name, args, kwargs); err != nil {
+		return func(s string, c call, b *value.Budget) (value.Value, error) {
+			if err := c.unpack(); err != nil {
 				return nil, err
 			}
 			items, err := iterItems(value.Str(s), b)
@@ -79,35 +83,35 @@ func strMethodImpl(name string) (strMethodFunc, bool) {
 	case "count":
 		return strCount, true
 	case "find":
-		return findFunc(name, false, false), true
+		return findFunc(false, false), true
 	case "rfind":
-		return findFunc(name, true, false), true
+		return findFunc(true, false), true
 	case "index":
-		return findFunc(name, false, true), true
+		return findFunc(false, true), true
 	case "rindex":
-		return findFunc(name, true, true), true
+		return findFunc(true, true), true
 	case "startswith":
-		return affixFunc(name, strings.HasPrefix), true
+		return affixFunc(strings.HasPrefix), true
 	case "endswith":
-		return affixFunc(name, strings.HasSuffix), true
+		return affixFunc(strings.HasSuffix), true
 	case "strip":
-		return stripFunc(name, true, true), true
+		return stripFunc(true, true), true
 	case "lstrip":
-		return stripFunc(name, true, false), true
+		return stripFunc(true, false), true
 	case "rstrip":
-		return stripFunc(name, false, true), true
+		return stripFunc(false, true), true
 	case "removeprefix":
-		return oneStr(name, "prefix", func(s, p string) value.Value { return value.Str(strings.TrimPrefix(s, p)) }), true
+		return oneStr(func(s, p string) value.Value { return value.Str(strings.TrimPrefix(s, p)) }), true
 	case "removesuffix":
-		return oneStr(name, "suffix", func(s, p string) value.Value { return value.Str(strings.TrimSuffix(s, p)) }), true
+		return oneStr(func(s, p string) value.Value { return value.Str(strings.TrimSuffix(s, p)) }), true
 	case "replace":
 		return strReplace, true
 	case "join":
 		return strJoin, true
 	case "split":
-		return splitFunc(name, false), true
+		return splitFunc(false), true
 	case "rsplit":
-		return splitFunc(name, true), true
+		return splitFunc(true), true
 	case "splitlines":
 		return strSplitLines, true
 	case "format":
@@ -117,8 +121,8 @@ func strMethodImpl(name string) (strMethodFunc, bool) {
 }
 
 func noArg(name string, f func(string) value.Value) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-		if _, err := bind(name, args, kwargs); err != nil {
+	return func(s string, c call, b *value.Budget) (value.Value, error) {
+		if err := c.unpack(); err != nil {
 			return nil, err
 		}
 		return f(s), nil
@@ -139,14 +143,10 @@ func predicate(name string, p func(rune) bool) strMethodFunc {
 	})
 }
 
-func oneStr(name, param string, f func(s, arg string) value.Value) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-		a, err := bind(name, args, kwargs, param)
-		if err != nil {
-			return nil, err
-		}
-		arg, err := a.str(0, param)
-		if err != nil {
+func oneStr(f func(s, arg string) value.Value) strMethodFunc {
+	return func(s string, c call, b *value.Budget) (value.Value, error) {
+		var arg string
+		if err := c.unpack(&arg); err != nil {
 			return nil, err
 		}
 		return f(s, arg), nil
@@ -218,14 +218,14 @@ func isTitle(s string) bool {
 	return cased
 }
 
-// sliceBounds resolves Python-style optional start/end arguments against a
-// string of length n (byte offsets).
-func sliceBounds(a *bound, startIdx, endIdx, n int) (int, int, error) {
-	start, err := a.optInt(startIdx, "start", 0)
+// sliceBounds resolves Python-style optional start/end arguments (nil
+// when left out) against a string of length n (byte offsets).
+func sliceBounds(c call, startv, endv value.Value, n int) (int, int, error) {
+	start, err := intArg(c, "start", startv, 0)
 	if err != nil {
 		return 0, 0, err
 	}
-	end, err := a.optInt(endIdx, "end", int64(n))
+	end, err := intArg(c, "end", endv, int64(n))
 	if err != nil {
 		return 0, 0, err
 	}
@@ -244,16 +244,19 @@ func sliceBounds(a *bound, startIdx, endIdx, n int) (int, int, error) {
 	return adj(start), adj(end), nil
 }
 
-func strCount(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-	a, err := bind("count", args, kwargs, "sub", "start", "end")
-	if err != nil {
-		return nil, err
+// subArgs unpacks the (sub, start?, end?) arguments of count, find and
+// index against s.
+func subArgs(s string, c call) (sub string, start, end int, err error) {
+	var startv, endv value.Value
+	if err := c.unpack(&sub, &startv, &endv); err != nil {
+		return "", 0, 0, err
 	}
-	sub, err := a.str(0, "sub")
-	if err != nil {
-		return nil, err
-	}
-	start, end, err := sliceBounds(a, 1, 2, len(s))
+	start, end, err = sliceBounds(c, startv, endv, len(s))
+	return sub, start, end, err
+}
+
+func strCount(s string, c call, b *value.Budget) (value.Value, error) {
+	sub, start, end, err := subArgs(s, c)
 	if err != nil {
 		return nil, err
 	}
@@ -266,17 +269,9 @@ func strCount(s string, args []value.Value, kwargs []value.Entry, b *value.Budge
 	return value.Int(strings.Count(s[start:end], sub)), nil
 }
 
-func findFunc(name string, reverse, mustFind bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-		a, err := bind(name, args, kwargs, "sub", "start", "end")
-		if err != nil {
-			return nil, err
-		}
-		sub, err := a.str(0, "sub")
-		if err != nil {
-			return nil, err
-		}
-		start, end, err := sliceBounds(a, 1, 2, len(s))
+func findFunc(reverse, mustFind bool) strMethodFunc {
+	return func(s string, c call, b *value.Budget) (value.Value, error) {
+		sub, start, end, err := subArgs(s, c)
 		if err != nil {
 			return nil, err
 		}
@@ -298,17 +293,14 @@ func findFunc(name string, reverse, mustFind bool) strMethodFunc {
 	}
 }
 
-func affixFunc(name string, has func(s, affix string) bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-		a, err := bind(name, args, kwargs, "val", "start", "end")
-		if err != nil {
+func affixFunc(has func(s, affix string) bool) strMethodFunc {
+	return func(s string, c call, b *value.Budget) (value.Value, error) {
+		var v, startv, endv value.Value
+		if err := c.unpack(&v, &startv, &endv); err != nil {
 			return nil, err
 		}
-		v, err := a.required(0, "val")
-		if err != nil {
-			return nil, err
-		}
-		start, end, err := sliceBounds(a, 1, 2, len(s))
+		name := c.fn.Name
+		start, end, err := sliceBounds(c, startv, endv, len(s))
 		if err != nil {
 			return nil, err
 		}
@@ -338,13 +330,13 @@ func affixFunc(name string, has func(s, affix string) bool) strMethodFunc {
 	}
 }
 
-func stripFunc(name string, left, right bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-		a, err := bind(name, args, kwargs, "chars")
-		if err != nil {
+func stripFunc(left, right bool) strMethodFunc {
+	return func(s string, c call, b *value.Budget) (value.Value, error) {
+		var charsv value.Value
+		if err := c.unpack(&charsv); err != nil {
 			return nil, err
 		}
-		if !a.has(0) || a.vals[0] == value.None {
+		if charsv == nil || charsv == value.None {
 			if left {
 				s = strings.TrimLeftFunc(s, unicode.IsSpace)
 			}
@@ -353,7 +345,7 @@ func stripFunc(name string, left, right bool) strMethodFunc {
 			}
 			return value.Str(s), nil
 		}
-		chars, err := a.str(0, "chars")
+		chars, err := strArg(c, "chars", charsv)
 		if err != nil {
 			return nil, err
 		}
@@ -367,21 +359,10 @@ func stripFunc(name string, left, right bool) strMethodFunc {
 	}
 }
 
-func strReplace(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-	a, err := bind("replace", args, kwargs, "old", "new", "count")
-	if err != nil {
-		return nil, err
-	}
-	old, err := a.str(0, "old")
-	if err != nil {
-		return nil, err
-	}
-	nw, err := a.str(1, "new")
-	if err != nil {
-		return nil, err
-	}
-	count, err := a.optInt(2, "count", -1)
-	if err != nil {
+func strReplace(s string, c call, b *value.Budget) (value.Value, error) {
+	var old, nw string
+	var count int64
+	if err := c.unpack(&old, &nw, &count); err != nil {
 		return nil, err
 	}
 	// Charge the result before it is built: len(s) plus what each
@@ -398,13 +379,9 @@ func strReplace(s string, args []value.Value, kwargs []value.Entry, b *value.Bud
 	return value.Str(strings.Replace(s, old, nw, int(count))), nil
 }
 
-func strJoin(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-	a, err := bind("join", args, kwargs, "iter")
-	if err != nil {
-		return nil, err
-	}
-	v, err := a.required(0, "iter")
-	if err != nil {
+func strJoin(s string, c call, b *value.Budget) (value.Value, error) {
+	var v value.Value
+	if err := c.unpack(&v); err != nil {
 		return nil, err
 	}
 	items, err := iterItems(v, b)
@@ -427,23 +404,20 @@ func strJoin(s string, args []value.Value, kwargs []value.Entry, b *value.Budget
 	return value.Str(strings.Join(parts, s)), nil
 }
 
-func splitFunc(name string, reverse bool) strMethodFunc {
-	return func(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-		a, err := bind(name, args, kwargs, "sep", "maxsplit")
-		if err != nil {
+func splitFunc(reverse bool) strMethodFunc {
+	return func(s string, c call, b *value.Budget) (value.Value, error) {
+		var sepv value.Value
+		var maxsplit int64
+		if err := c.unpack(&sepv, &maxsplit); err != nil {
 			return nil, err
 		}
-		maxsplit, err := a.optInt(1, "maxsplit", -1)
-		if err != nil {
-			return nil, err
-		}
-		if !a.has(0) || a.vals[0] == value.None {
+		if sepv == nil || sepv == value.None {
 			if !chargeParts(b, countFields(s), maxsplit) {
 				return nil, b.Err()
 			}
 			return strList(splitWhitespace(s, int(maxsplit), reverse)), nil
 		}
-		sep, err := a.str(0, "sep")
+		sep, err := strArg(c, "sep", sepv)
 		if err != nil {
 			return nil, err
 		}
@@ -541,12 +515,11 @@ func isLineBreak(r rune) bool {
 	return false
 }
 
-func strSplitLines(s string, args []value.Value, kwargs []value.Entry, b *value.Budget) (value.Value, error) {
-	a, err := bind("splitlines", args, kwargs, "keepends")
-	if err != nil {
+func strSplitLines(s string, c call, b *value.Budget) (value.Value, error) {
+	var keep bool
+	if err := c.unpack(&keep); err != nil {
 		return nil, err
 	}
-	keep := a.bool(0, false)
 	var out []string
 	start := 0
 	for i := 0; i < len(s); {

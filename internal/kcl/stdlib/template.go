@@ -10,30 +10,27 @@ import (
 )
 
 func templateModule(env Env) map[string]value.Value {
+	def := defs("template")
 	return members(
-		fn("execute", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("execute", args, kwargs, "template", "data")
-			if err != nil {
+		def("execute", func(c call) (value.Value, error) {
+			var src string
+			var data value.Value
+			if err := c.unpack(&src, &data); err != nil {
 				return nil, err
 			}
-			src, err := a.str(0, "template")
-			if err != nil {
-				return nil, err
+			if data == nil {
+				data = value.NewDict()
 			}
 			budget := budgetOf(env)
-			out, err := ExecuteTemplateCounted(src, a.get(1, value.NewDict()), budget)
+			out, err := ExecuteTemplateCounted(src, data, budget)
 			if err != nil {
 				return nil, err
 			}
 			return value.Str(out), nil
 		}),
-		fn("html_escape", func(args []value.Value, kwargs []value.Entry) (value.Value, error) {
-			a, err := bind("html_escape", args, kwargs, "data")
-			if err != nil {
-				return nil, err
-			}
-			s, err := a.str(0, "data")
-			if err != nil {
+		def("html_escape", func(c call) (value.Value, error) {
+			var s string
+			if err := c.unpack(&s); err != nil {
 				return nil, err
 			}
 			budget := budgetOf(env)

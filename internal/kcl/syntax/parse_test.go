@@ -1,7 +1,6 @@
 package syntax
 
 import (
-	"flag"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -9,10 +8,9 @@ import (
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 	"golang.org/x/tools/txtar"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden sections of testdata/parse/*.txtar")
 
 // TestParseGolden parses the input.k section of every testdata/parse/*.txtar
 // archive and compares the AST dump and the errors with the ast and errors
@@ -31,15 +29,7 @@ func TestParseGolden(t *testing.T) {
 			if err != nil {
 				t.Fatalf("read %s: %v", file, err)
 			}
-			var src []byte
-			want := map[string]string{}
-			for _, f := range ar.Files {
-				if f.Name == "input.k" {
-					src = f.Data
-				} else {
-					want[f.Name] = string(f.Data)
-				}
-			}
+			src, _ := testutil.Section(ar, "input.k")
 			if src == nil {
 				t.Fatalf("%s: no input.k section", file)
 			}
@@ -50,17 +40,8 @@ func TestParseGolden(t *testing.T) {
 				fmt.Fprintf(&eb, "%d:%d: %s: %s\n", m.Pos.Line, m.Pos.Col, e.Kind, m.Text)
 			}
 			got := map[string]string{"ast": Dump(f), "errors": eb.String()}
-			if *update {
-				ar.Files = []txtar.File{{Name: "input.k", Data: src}, {Name: "ast", Data: []byte(got["ast"])}, {Name: "errors", Data: []byte(got["errors"])}}
-				if err := os.WriteFile(file, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
 			for _, k := range []string{"ast", "errors"} {
-				if diff := cmp.Diff(want[k], got[k]); diff != "" {
-					t.Errorf("%s section %s mismatch (-want +got):\n%s", file, k, diff)
-				}
+				testutil.GoldenSection(t, file, ar, k, []byte(got[k]))
 			}
 		})
 	}

@@ -20,7 +20,6 @@ const maxErrors = 200
 // parser never panics on any input.
 func ParseFile(filename string, src []byte) (f *File, errs []*diag.Diagnostic) {
 	p := newParser(filename, src, 0, len(src), Pos{Offset: 0, Line: 1, Col: 1}, false)
-	p.sc.keepComm = true
 	defer func() {
 		if r := recover(); r != nil {
 			if f == nil {
@@ -98,6 +97,9 @@ func newParser(filename string, src []byte, start, end int, startPos Pos, exprMo
 		p.addErr(pos, kind, msg)
 	})
 	p.sc.noIndent = exprMode
+	// A file keeps its comments, those before its first token too (the
+	// scanner reads that token below).
+	p.sc.keepComm = !exprMode
 	p.next()
 	return p
 }

@@ -1,17 +1,14 @@
 package value
 
 import (
-	"flag"
-	"os"
 	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/google/go-cmp/cmp"
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 	"golang.org/x/tools/txtar"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files under testdata")
 
 func TestYAMLStrings(t *testing.T) {
 	tests := []struct {
@@ -98,16 +95,7 @@ func TestYAMLGolden(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			var in []byte
-			outIdx := -1
-			for i, file := range ar.Files {
-				switch file.Name {
-				case "in.json":
-					in = file.Data
-				case "out.yaml":
-					outIdx = i
-				}
-			}
+			in, _ := testutil.Section(ar, "in.json")
 			v, err := DecodeJSON(in)
 			if err != nil {
 				t.Fatal(err)
@@ -118,23 +106,7 @@ func TestYAMLGolden(t *testing.T) {
 			opts.IgnoreNone = strings.Contains(comment, "ignore_none")
 			opts.IgnorePrivate = strings.Contains(comment, "ignore_private")
 			got := EncodeYAML(v, opts)
-			if *update {
-				if outIdx < 0 {
-					ar.Files = append(ar.Files, txtar.File{Name: "out.yaml"})
-					outIdx = len(ar.Files) - 1
-				}
-				ar.Files[outIdx].Data = got
-				if err := os.WriteFile(f, txtar.Format(ar), 0o644); err != nil {
-					t.Fatal(err)
-				}
-				return
-			}
-			if outIdx < 0 {
-				t.Fatal("no out.yaml section; run with -update")
-			}
-			if diff := cmp.Diff(string(ar.Files[outIdx].Data), string(got)); diff != "" {
-				t.Errorf("EncodeYAML mismatch (-want +got):\n%s", diff)
-			}
+			testutil.GoldenSection(t, f, ar, "out.yaml", got)
 		})
 	}
 }

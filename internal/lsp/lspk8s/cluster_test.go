@@ -26,6 +26,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/k8stest"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/state"
+	"github.com/konfig-lsp/konfig-lsp/internal/lsp/lsptest"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
@@ -268,9 +269,9 @@ func ids(rs []spec.Resource) []string {
 // checkProgress checks the progress of one apply or destroy: on the
 // editor's token when it gave one, else on one token the server created;
 // begin, a report per resource event, and end with summary.
-func checkProgress(t testing.TB, c *client, token, summary string, resources int) {
+func checkProgress(t testing.TB, c *lsptest.Client, token, summary string, resources int) {
 	t.Helper()
-	_, created, _ := c.snapshot()
+	created := c.Created()
 	switch {
 	case token != "" && len(created) > 0:
 		t.Errorf("the server created progress tokens %q although the request carried %q", created, token)
@@ -279,7 +280,7 @@ func checkProgress(t testing.TB, c *client, token, summary string, resources int
 	case token == "":
 		token = created[0]
 	}
-	vs := c.waitProgressEnd(t, token)
+	vs := c.WaitProgressEnd(t, token)
 	var kinds []string
 	last := -1.0
 	for _, v := range vs {
@@ -432,9 +433,9 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 	})
 
 	t.Run("apply declined", func(t *testing.T) {
-		s.client.reset("")
+		s.client.Reset("")
 		res := run(t, cmdApply)
-		asked, created, _ := s.client.snapshot()
+		asked, created := s.client.Asked(), s.client.Created()
 		if len(asked) != 1 || !strings.Contains(asked[0], "Apply") {
 			t.Errorf("showMessageRequest: %q, want one question about applying", asked)
 		}
@@ -453,9 +454,9 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 	})
 
 	t.Run("apply", func(t *testing.T) {
-		s.client.reset("Apply")
+		s.client.Reset("Apply")
 		res := run(t, cmdApply)
-		if asked, _, _ := s.client.snapshot(); len(asked) != 1 {
+		if asked := s.client.Asked(); len(asked) != 1 {
 			t.Errorf("asked %d times, want once", len(asked))
 		}
 		want := (&engine.Result{Created: len(st.resources)}).Summary()
@@ -477,11 +478,11 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 			t.Errorf("diff right after apply is not all UnChanged:\n%s", again.Text)
 		}
 		// Applying again has nothing to do: nothing is asked.
-		s.client.reset("Apply")
+		s.client.Reset("Apply")
 		if again := run(t, cmdApply); again.Summary != "nothing to do" {
 			t.Errorf("second apply: summary %q, want nothing to do", again.Summary)
 		}
-		if asked, created, _ := s.client.snapshot(); len(asked)+len(created) > 0 {
+		if asked, created := s.client.Asked(), s.client.Created(); len(asked)+len(created) > 0 {
 			t.Errorf("a second apply with nothing to do asked %q, progress %q", asked, created)
 		}
 	})
@@ -511,7 +512,7 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 			t.Errorf("the diff does not show the image change %s → %s:\n%s", oldImage, newImage, res.Text)
 		}
 
-		s.client.reset("Apply")
+		s.client.Reset("Apply")
 		res = run(t, cmdApply)
 		wantSummary := (&engine.Result{Updated: 1, UnChanged: len(st.resources) - 1}).Summary()
 		if res.Summary != wantSummary {
@@ -578,9 +579,9 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 
 	t.Run("apply over the hand edits", func(t *testing.T) {
 		cm, sec := st.ofKind(t, "ConfigMap"), st.ofKind(t, "Secret")
-		s.client.reset("Apply")
+		s.client.Reset("Apply")
 		res := run(t, cmdApply)
-		asked, _, _ := s.client.snapshot()
+		asked := s.client.Asked()
 		if len(asked) != 1 || !strings.Contains(asked[0], "another field manager") ||
 			!strings.Contains(asked[0], cm.ID) || !strings.Contains(asked[0], sec.ID) {
 			t.Errorf("the question does not say that the hand edits of %s and %s are taken over: %q", cm.ID, sec.ID, asked)
@@ -601,9 +602,9 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 	})
 
 	t.Run("destroy", func(t *testing.T) {
-		s.client.reset("")
+		s.client.Reset("")
 		res := run(t, cmdDestroy)
-		if asked, _, _ := s.client.snapshot(); len(asked) != 1 || !strings.Contains(asked[0], "Destroy") {
+		if asked := s.client.Asked(); len(asked) != 1 || !strings.Contains(asked[0], "Destroy") {
 			t.Errorf("showMessageRequest: %q, want one question about destroying", asked)
 		}
 		if res.Summary != "cancelled" {
@@ -614,7 +615,7 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 		}
 
 		// This time the editor gives the progress token with the request.
-		s.client.reset("Destroy")
+		s.client.Reset("Destroy")
 		res, err := s.execute(cmdDestroy, u, protocol.String("editor-token"))
 		if err != nil {
 			t.Fatalf("destroy: %v", err)
@@ -631,11 +632,11 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 		if sf := loadState(t, st); sf != nil && len(sf.Resources) > 0 {
 			t.Errorf("the state still holds %v", stateIDs(sf))
 		}
-		s.client.reset("Destroy")
+		s.client.Reset("Destroy")
 		if again := run(t, cmdDestroy); again.Summary != "nothing to do" {
 			t.Errorf("second destroy: summary %q, want nothing to do", again.Summary)
 		}
-		if asked, _, _ := s.client.snapshot(); len(asked) > 0 {
+		if asked := s.client.Asked(); len(asked) > 0 {
 			t.Errorf("a second destroy asked %q", asked)
 		}
 	})
@@ -643,7 +644,7 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 	t.Run("no secret shown", func(t *testing.T) {
 		places := map[string]string{
 			"documents":       strings.Join(shown, "\n"),
-			"editor messages": strings.Join(s.client.texts(), "\n"),
+			"editor messages": strings.Join(s.client.Texts(), "\n"),
 			"server log":      s.log.String(),
 		}
 		for where, text := range places {
@@ -673,7 +674,7 @@ func TestDisableApply(t *testing.T) {
 	k := newAPI(t, c.Kubeconfig)
 	s := start(t, inProcess, root, map[string]any{"kubeconfig": c.Kubeconfig, "disableApply": true})
 	u, _ := s.open(st.entry)
-	s.client.reset("Apply")
+	s.client.Reset("Apply")
 
 	lenses, err := s.server.CodeLens(s.ctx, &protocol.CodeLensParams{TextDocument: protocol.TextDocumentIdentifier{URI: u}})
 	if err != nil {
@@ -697,7 +698,7 @@ func TestDisableApply(t *testing.T) {
 			t.Errorf("%s with disableApply: err = %v, want an error naming the setting", command, err)
 		}
 	}
-	asked, created, _ := s.client.snapshot()
+	asked, created := s.client.Asked(), s.client.Created()
 	if len(asked)+len(created) > 0 {
 		t.Errorf("asked %q and reported progress %q with disableApply", asked, created)
 	}
@@ -741,12 +742,12 @@ func TestExcludeTypes(t *testing.T) {
 	}
 	s := start(t, inProcess, root, map[string]any{"kubeconfig": c.Kubeconfig})
 	u, _ := s.open(st.entry)
-	s.client.reset("Apply")
+	s.client.Reset("Apply")
 	_, err := s.execute(cmdApply, u, nil)
 	if err == nil || !strings.Contains(err.Error(), spec.Terraform) || !strings.Contains(err.Error(), "excludeTypes") || !strings.Contains(err.Error(), tf.ID) {
 		t.Errorf("apply of a stack with a Terraform resource: err = %v, want a refusal naming %s and the excludeTypes setting", err, tf.ID)
 	}
-	if asked, _, _ := s.client.snapshot(); len(asked) > 0 {
+	if asked := s.client.Asked(); len(asked) > 0 {
 		t.Errorf("asked %q before refusing", asked)
 	}
 	kube := []spec.Resource{free, blocked}
@@ -776,7 +777,7 @@ func TestExcludeTypes(t *testing.T) {
 	if err != nil {
 		t.Fatalf("apply with excludeTypes: %v", err)
 	}
-	if asked, _, _ := s.client.snapshot(); len(asked) != 1 {
+	if asked := s.client.Asked(); len(asked) != 1 {
 		t.Errorf("asked %d times, want once", len(asked))
 	}
 	if want := (&engine.Result{Created: 1}).Summary(); !strings.HasPrefix(res.Summary, want) {
@@ -785,7 +786,7 @@ func TestExcludeTypes(t *testing.T) {
 	if diff := cmp.Diff([]string{free.ID}, k.existing(kube)); diff != "" {
 		t.Errorf("objects after apply (-want +got):\n%s", diff)
 	}
-	s.client.reset("Destroy")
+	s.client.Reset("Destroy")
 	if _, err := s.execute(cmdDestroy, u, nil); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
@@ -810,29 +811,25 @@ func TestCancelledApply(t *testing.T) {
 
 	ctx, cancel := context.WithCancel(s.ctx)
 	defer cancel()
-	s.client.mu.Lock()
-	s.client.onProgress = func(v map[string]any) {
+	s.client.SetOnProgress(func(v map[string]any) {
 		if msg, _ := v["message"].(string); strings.HasPrefix(msg, string(engine.EventDone)+" ") {
 			cancel()
 		}
-	}
-	s.client.mu.Unlock()
-	s.client.reset("Apply")
+	})
+	s.client.Reset("Apply")
 	if _, err := s.executeCtx(ctx, cmdApply, u, nil); err == nil {
 		t.Log("the apply finished before the cancellation reached it")
 	}
-	_, created, _ := s.client.snapshot()
+	created := s.client.Created()
 	if len(created) != 1 {
 		t.Fatalf("progress tokens %q, want one", created)
 	}
-	vs := s.client.waitProgressEnd(t, created[0]) // the server is done with the apply
+	vs := s.client.WaitProgressEnd(t, created[0]) // the server is done with the apply
 	t.Logf("progress of the cancelled apply: %v", vs)
 	if end, _ := vs[len(vs)-1]["message"].(string); !strings.HasPrefix(end, "Apply cancelled") && !strings.HasPrefix(end, (&engine.Result{Created: len(st.resources)}).Summary()) {
 		t.Errorf("progress end %q, want it to say the apply was cancelled", end)
 	}
-	s.client.mu.Lock()
-	s.client.onProgress = nil
-	s.client.mu.Unlock()
+	s.client.SetOnProgress(nil)
 
 	sf := loadState(t, st)
 	var applied []string
@@ -847,7 +844,7 @@ func TestCancelledApply(t *testing.T) {
 	}
 	t.Logf("after the cancel: %d of %d resources in the state, %d in the cluster", len(applied), len(st.resources), len(live))
 
-	s.client.reset("Apply")
+	s.client.Reset("Apply")
 	res, err := s.execute(cmdApply, u, nil)
 	if err != nil {
 		t.Fatalf("apply after the cancelled one: %v", err)
@@ -865,7 +862,7 @@ func TestCancelledApply(t *testing.T) {
 	if !cmp.Equal(st.actions(engine.UnChanged), planActions(t, again.Text)) {
 		t.Errorf("diff after the rerun is not all UnChanged:\n%s", again.Text)
 	}
-	s.client.reset("Destroy")
+	s.client.Reset("Destroy")
 	if _, err := s.execute(cmdDestroy, u, nil); err != nil {
 		t.Fatalf("destroy: %v", err)
 	}
@@ -906,12 +903,12 @@ func BenchmarkDiffCommand(b *testing.B) {
 		}
 	})
 	b.Run("empty cluster", func(b *testing.B) { diff(b, engine.Create) })
-	s.client.reset("Apply")
+	s.client.Reset("Apply")
 	if _, err := s.execute(cmdApply, u, nil); err != nil {
 		b.Fatal(err)
 	}
 	b.Run("applied", func(b *testing.B) { diff(b, engine.UnChanged) })
-	s.client.reset("Destroy")
+	s.client.Reset("Destroy")
 	if _, err := s.execute(cmdDestroy, u, nil); err != nil {
 		b.Fatal(err)
 	}

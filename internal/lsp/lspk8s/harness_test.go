@@ -4,7 +4,6 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
-	"fmt"
 	"io"
 	"log/slog"
 	"net"
@@ -19,180 +18,8 @@ import (
 	"go.lsp.dev/uri"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/lsp"
+	"github.com/konfig-lsp/konfig-lsp/internal/lsp/lsptest"
 )
-
-// client is the editor side of an in-process session: it answers
-// window/showMessageRequest with a chosen action and records everything the
-// server shows or reports, so that tests can check it (including that no
-// Secret value ever reaches the editor).
-type client struct {
-	protocol.UnimplementedClient
-
-	mu sync.Mutex
-	// answer is the title of the action to pick in showMessageRequest;
-	// "" declines (answers null, as an editor does when the user closes
-	// the dialog).
-	answer string
-	// asked records the showMessageRequest messages.
-	asked []string
-	// created records the tokens of window/workDoneProgress/create.
-	created []string
-	// progress records the $/progress values per token, in order.
-	progress map[string][]map[string]any
-	// progressed is closed and replaced on every $/progress.
-	progressed chan struct{}
-	// shown records window/showMessage and window/logMessage texts.
-	shown []string
-	// diagnostics records the messages of every published diagnostic.
-	diagnostics []string
-	// onProgress, when set, sees every $/progress value (on the read
-	// loop, after it is recorded).
-	onProgress func(map[string]any)
-}
-
-func newClient() *client {
-	return &client{progress: map[string][]map[string]any{}, progressed: make(chan struct{})}
-}
-
-func (c *client) ShowMessageRequest(_ context.Context, p *protocol.ShowMessageRequestParams) (*protocol.MessageActionItem, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.asked = append(c.asked, p.Message)
-	for i := range p.Actions {
-		if p.Actions[i].Title == c.answer {
-			return &p.Actions[i], nil
-		}
-	}
-	return nil, nil
-}
-
-func (c *client) WorkDoneProgressCreate(_ context.Context, p *protocol.WorkDoneProgressCreateParams) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.created = append(c.created, tokenString(p.Token))
-	return nil
-}
-
-func (c *client) Progress(_ context.Context, p *protocol.ProgressParams) error {
-	var v map[string]any
-	if err := json.Unmarshal(p.Value, &v); err != nil {
-		return fmt.Errorf("progress value %s: %w", p.Value, err)
-	}
-	c.mu.Lock()
-	tok := tokenString(p.Token)
-	c.progress[tok] = append(c.progress[tok], v)
-	close(c.progressed)
-	c.progressed = make(chan struct{})
-	on := c.onProgress
-	c.mu.Unlock()
-	if on != nil {
-		on(v)
-	}
-	return nil
-}
-
-func (c *client) ShowMessage(_ context.Context, p *protocol.ShowMessageParams) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.shown = append(c.shown, p.Message)
-	return nil
-}
-
-func (c *client) LogMessage(_ context.Context, p *protocol.LogMessageParams) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.shown = append(c.shown, p.Message)
-	return nil
-}
-
-func (c *client) PublishDiagnostics(_ context.Context, p *protocol.PublishDiagnosticsParams) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	for _, d := range p.Diagnostics {
-		b, _ := json.Marshal(d.Message)
-		c.diagnostics = append(c.diagnostics, string(b))
-	}
-	return nil
-}
-
-func (c *client) Configuration(context.Context, *protocol.ConfigurationParams) ([]protocol.LSPAny, error) {
-	return []protocol.LSPAny{[]byte("null")}, nil
-}
-
-func (c *client) RegisterCapability(context.Context, *protocol.RegistrationParams) error { return nil }
-
-// reset forgets the recorded questions and progress and sets the answer to
-// the next showMessageRequest.
-func (c *client) reset(answer string) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.answer = answer
-	c.asked = nil
-	c.created = nil
-	c.progress = map[string][]map[string]any{}
-}
-
-// snapshot returns copies of the recorded questions, created tokens and
-// progress values.
-func (c *client) snapshot() (asked, created []string, progress map[string][]map[string]any) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	progress = map[string][]map[string]any{}
-	for k, v := range c.progress {
-		progress[k] = append([]map[string]any(nil), v...)
-	}
-	return append([]string(nil), c.asked...), append([]string(nil), c.created...), progress
-}
-
-// waitProgressEnd waits until the progress of token has ended, or fails
-// after a generous deadline (a guard against hangs, not a timing check).
-// The server sends the end before it answers the command, and notifications
-// are handled in wire order, so this normally returns at once.
-func (c *client) waitProgressEnd(t testing.TB, token string) []map[string]any {
-	t.Helper()
-	deadline := time.After(30 * time.Second)
-	for {
-		c.mu.Lock()
-		vs := c.progress[token]
-		ch := c.progressed
-		c.mu.Unlock()
-		if n := len(vs); n > 0 && vs[n-1]["kind"] == "end" {
-			return vs
-		}
-		select {
-		case <-ch:
-		case <-deadline:
-			t.Fatalf("progress %q never ended; got %v", token, vs)
-		}
-	}
-}
-
-// texts returns everything the editor was shown: questions, progress
-// messages and titles, shown and logged messages, diagnostics.
-func (c *client) texts() []string {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	out := append([]string(nil), c.asked...)
-	out = append(out, c.shown...)
-	out = append(out, c.diagnostics...)
-	for _, vs := range c.progress {
-		for _, v := range vs {
-			b, _ := json.Marshal(v)
-			out = append(out, string(b))
-		}
-	}
-	return out
-}
-
-func tokenString(t protocol.ProgressToken) string {
-	switch v := t.(type) {
-	case protocol.String:
-		return string(v)
-	case protocol.Integer:
-		return fmt.Sprint(int32(v))
-	}
-	return fmt.Sprint(t)
-}
 
 // logBuffer is the server's log, as the binary writes it to stderr,
 // safe for concurrent writes.
@@ -218,7 +45,7 @@ type session struct {
 	t      testing.TB
 	ctx    context.Context
 	server protocol.Server
-	client *client
+	client *lsptest.Client
 	root   string
 	log    *logBuffer
 }
@@ -280,7 +107,9 @@ func start(t testing.TB, tr transport, root string, settings map[string]any) *se
 	ctx, cancel := context.WithCancel(context.Background())
 	logs := &logBuffer{}
 	stream, wait := tr(t, ctx, logs)
-	c := newClient()
+	// Questions are declined unless a test picks an answer (Reset).
+	c := &lsptest.Client{}
+	c.SetAnswer(lsptest.AnswerTitle(""))
 	// The client's handlers run in wire order, as an editor's do.
 	cctx, conn, server := lsp.ConnectClient(ctx, c, stream)
 	t.Cleanup(func() {

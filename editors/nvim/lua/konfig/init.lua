@@ -465,6 +465,42 @@ lens_commands = {
 -- :KonfigTrust: trusts the workspace of bufnr (the current buffer by
 -- default) for this session and tells its server, which evaluates from
 -- then on (policy diagnostics of the open files arrive without a restart).
+-- Creates a stack (kind "stack", the default) or a project in dir,
+-- relative to the workspace, shaped like a sibling: the server plans the
+-- files and Neovim creates them through the workspace edit it sends; the
+-- new main.k is opened.
+function M.new_stack(dir, kind)
+  if dir == nil or dir == '' then
+    vim.notify('KonfigNewStack: give the directory, e.g. :KonfigNewStack appops/wordpress/staging', vim.log.levels.ERROR)
+    return
+  end
+  local c = nil
+  for _, client in pairs(vim.lsp.get_active_clients()) do
+    if client.name == 'konfig-lsp' then
+      c = client
+    end
+  end
+  if not c then
+    vim.notify('KonfigNewStack: konfig-lsp is not running', vim.log.levels.ERROR)
+    return
+  end
+  local params = { command = 'konfig.newStack', arguments = { { dir = dir, kind = kind or 'stack' } } }
+  c.request('workspace/executeCommand', params, function(err, result)
+    if err then
+      vim.notify('konfig.newStack: ' .. (err.message or vim.inspect(err)), vim.log.levels.ERROR)
+      return
+    end
+    local files = (result and result.files) or {}
+    for _, f in ipairs(files) do
+      if f:match('main%.k$') then
+        vim.cmd('edit ' .. vim.fn.fnameescape(f))
+        break
+      end
+    end
+    vim.notify(string.format('Konfig: created %d files in %s', #files, dir))
+  end)
+end
+
 function M.trust(bufnr)
   bufnr = bufnr or vim.api.nvim_get_current_buf()
   local c = client_for(bufnr)
@@ -504,6 +540,7 @@ function M.setup(opts)
   vim.cmd([[command! KonfigDestroy lua require('konfig').destroy()]])
   vim.cmd([[command! KonfigTrust lua require('konfig').trust()]])
   vim.cmd([[command! KonfigCheckAffected lua require('konfig').check_affected()]])
+  vim.cmd([[command! -nargs=+ -complete=dir KonfigNewStack lua require('konfig').new_stack(<f-args>)]])
 end
 
 return M

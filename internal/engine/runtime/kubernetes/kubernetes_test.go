@@ -3,7 +3,6 @@ package kubernetes
 import (
 	"bytes"
 	"encoding/json"
-	"flag"
 	"fmt"
 	"os"
 	"strings"
@@ -11,6 +10,8 @@ import (
 
 	"github.com/google/go-cmp/cmp"
 	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/testutil"
 )
 
 // jsonObject round-trips v through JSON into the shape of objects read from
@@ -55,8 +56,6 @@ func convertNumbers(v any) any {
 	}
 }
 
-var update = flag.Bool("update", false, "rewrite the golden files in testdata")
-
 // TestReadiness judges the objects of testdata/ready.yaml (and a Service's
 // EndpointSlices) and compares the judgements with testdata/ready.golden.
 func TestReadiness(t *testing.T) {
@@ -96,18 +95,7 @@ func TestReadiness(t *testing.T) {
 		fmt.Fprintf(&got, "%s: %s\n", c.Name, line)
 	}
 	golden := "testdata/ready.golden"
-	if *update {
-		if err := os.WriteFile(golden, []byte(got.String()), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
-	want, err := os.ReadFile(golden)
-	if err != nil {
-		t.Fatalf("%v (run with -update to create it)", err)
-	}
-	if diff := cmp.Diff(string(want), got.String()); diff != "" {
-		t.Errorf("readiness (-%s +got):\n%s", golden, diff)
-	}
+	testutil.Golden(t, golden, []byte(got.String()))
 }
 
 func TestComparable(t *testing.T) {

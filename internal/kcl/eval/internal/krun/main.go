@@ -1,4 +1,4 @@
-// Command krun runs `konfig-lsp run` through package load without the rest
+// Command krun runs `konfig-lsp run` through package kclrun without the rest
 // of the binary (a development aid for the evaluator).
 package main
 
@@ -6,10 +6,10 @@ import (
 	"context"
 	"os"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 )
 
 func main() {
 	wd, _ := os.Getwd()
-	os.Exit(load.Main(context.Background(), os.Args[1:], wd, os.Stdout, os.Stderr))
+	os.Exit(kclrun.Main(context.Background(), os.Args[1:], wd, os.Stdout, os.Stderr))
 }
