@@ -85,6 +85,10 @@ type CompileOptions struct {
 	// RDSAccountRender with one of its two arguments), and 26 of its 28
 	// stacks would not compile.
 	StrictResolve bool
+	// EvalOnly evaluates without the resolver, even on failure
+	// (kclrun.ResolveNever): for the language server, which resolves the
+	// open files itself and publishes the resolver's diagnostics apart.
+	EvalOnly bool
 	// Cache keeps parsed files between compiles; nil parses every file.
 	Cache *eval.Cache `json:"-"`
 	// Policy is the sandbox policy of the evaluation (see Program.Policy).
@@ -149,8 +153,11 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Policy:      opts.Policy,
 		MaxMemory:   opts.MaxMemory,
 	}
-	if opts.StrictResolve {
+	switch {
+	case opts.StrictResolve:
 		p.Resolve = kclrun.ResolveFirst
+	case opts.EvalOnly:
+		p.Resolve = kclrun.ResolveNever
 	}
 	if !p.Policy.AllowWrites && p.Policy.DenyReason == "" {
 		p.Policy.DenyReason = DefaultDenyReason

@@ -374,7 +374,7 @@ func (s *server) evaluate(ctx context.Context, snap *snapshot, st *konfig.Stack)
 	timeout, memory := s.evalTimeout(), s.maxMemory()
 	ectx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
-	sp, err := konfig.Compile(ectx, st, konfig.CompileOptions{Overlay: snap.overlay(), Cache: s.stacks.evalCache,
+	sp, err := konfig.Compile(ectx, st, konfig.CompileOptions{EvalOnly: true, Overlay: snap.overlay(), Cache: s.stacks.evalCache,
 		Policy: s.evalPolicy(), MaxMemory: memory})
 	if ctx.Err() != nil {
 		return nil // cancelled: not a result to keep
