@@ -27,7 +27,7 @@ var (
 // for an unknown attribute, the missing required attributes of the schema
 // instance around the cursor, and a missing import.
 func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
-	snap, path, t, err := s.document(params.TextDocument.URI)
+	snap, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

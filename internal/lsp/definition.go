@@ -10,9 +10,9 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
 
-// document returns the current snapshot with the path and text of u.
-func (s *server) document(u uri.URI) (*snapshot, string, *text, error) {
-	snap := s.session.snapshot()
+// document returns the request's snapshot with the path and text of u.
+func (s *server) document(ctx context.Context, u uri.URI) (*snapshot, string, *text, error) {
+	snap := s.requestSnapshot(ctx)
 	path, err := uriPath(u)
 	if err != nil {
 		return nil, "", nil, err
@@ -38,7 +38,7 @@ type at struct {
 }
 
 func (s *server) at(ctx context.Context, u uri.URI, pos protocol.Position) (*at, error) {
-	snap, path, t, err := s.document(u)
+	snap, path, t, err := s.document(ctx, u)
 	if err != nil {
 		return nil, err
 	}

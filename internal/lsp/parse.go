@@ -1,7 +1,7 @@
 package lsp
 
 import (
-	"sync"
+	"hash/maphash"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
@@ -13,55 +13,48 @@ type parsed struct {
 	diags []*diag.Diagnostic
 }
 
-// parseCache caches parse results by path and content, so that a snapshot
-// re-parses only the files whose content changed. It keeps the last good
-// AST of each path for features while the buffer is broken.
-type parseCache struct {
-	mu       sync.Mutex
-	byPath   map[string]*cachedParse
-	lastGood map[string]*syntax.File
-}
-
-type cachedParse struct {
-	src string
-	res *parsed
-}
-
-// parse returns the parse of src as the content of path, from the cache when
-// the content is unchanged.
+// parse returns the parse of src as the content of path. Parses are kept
+// in the session's store by path and content, so a snapshot parses again
+// only the files whose content changed.
 func (s *server) parse(path, src string) *parsed {
-	c := &s.parses
-	c.mu.Lock()
-	if e := c.byPath[path]; e != nil && e.src == src {
-		c.mu.Unlock()
-		return e.res
-	}
-	c.mu.Unlock()
 	if int64(len(src)) > parseFactor*s.maxFileSize() {
 		// Too large to parse (see syntaxDiagnostics): an empty file,
 		// not cached.
 		f, _ := syntax.ParseFile(path, nil)
 		return &parsed{file: f}
 	}
-	f, ds := syntax.ParseFile(path, []byte(src))
-	res := &parsed{file: f, diags: ds}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if c.byPath == nil {
-		c.byPath = map[string]*cachedParse{}
-		c.lastGood = map[string]*syntax.File{}
-	}
-	c.byPath[path] = &cachedParse{src: src, res: res}
-	if len(ds) == 0 {
-		c.lastGood[path] = f
-	}
-	return res
+	return s.session.store.parse(path, src)
 }
 
-// lastGood returns the last AST of path that parsed without errors, or nil.
-func (s *server) lastGood(path string) *syntax.File {
-	c := &s.parses
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	return c.lastGood[path]
+// parse returns the parse of src as the content of path, from the store
+// when that content was parsed before.
+func (st *store) parse(path, src string) *parsed {
+	key := storeKey{kind: kindParse, name: path, hash: maphash.String(st.seed, src)}
+	if v, ok := st.get(key); ok {
+		if p := v.(*parsed); string(p.file.Src) == src {
+			return p
+		}
+	}
+	f, ds := syntax.ParseFile(path, []byte(src))
+	p := &parsed{file: f, diags: ds}
+	st.put(key, p, int64(len(src))*parseCostFactor)
+	return p
+}
+
+// lastGood returns the last AST of the open document path that parsed
+// without errors before its current text, or nil.
+func (s *server) lastGood(snap *snapshot, path string) *syntax.File {
+	if d := snap.doc(path); d != nil {
+		return d.lastGood
+	}
+	return nil
+}
+
+// goodAST returns d's AST when its text parses without errors, else the
+// last good one before it (nil when none).
+func (s *server) goodAST(d *document) *syntax.File {
+	if p := s.parse(d.path, d.text.src); len(p.diags) == 0 && p.file.Src != nil {
+		return p.file
+	}
+	return d.lastGood
 }

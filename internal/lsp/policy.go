@@ -132,7 +132,7 @@ func (s *server) stacksIncluding(ctx context.Context, snap *snapshot, path strin
 
 func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
 	s.mu.Lock()
-	only := s.settings.Stacks
+	only := s.settings().Stacks
 	s.mu.Unlock()
 	var out []*konfig.Stack
 	seen := map[string]bool{}
@@ -157,7 +157,7 @@ func (s *server) findStacksIncluding(ctx context.Context, snap *snapshot, path s
 // for diagnostics.
 func (s *server) stackAllowed(ctx context.Context, snap *snapshot, st *konfig.Stack) bool {
 	s.mu.Lock()
-	only := s.settings.Stacks
+	only := s.settings().Stacks
 	s.mu.Unlock()
 	if len(only) == 0 {
 		return true

@@ -7,6 +7,7 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
@@ -43,6 +44,9 @@ type Options struct {
 	// onStackDone, when set (tests), is called when a worker's evaluation
 	// of a stack ends (done or cancelled).
 	onStackDone func(dir string)
+	// onRequest, when set (tests), is called by a request released to run
+	// concurrently, before it is served.
+	onRequest func(method string, id jsonrpc2.ID)
 }
 
 func (o Options) logger() *slog.Logger {
@@ -67,9 +71,10 @@ type server struct {
 	life    lifecycle
 	docSync docSync
 
-	mu       sync.Mutex
-	session  *session
-	settings initOptions
+	mu sync.Mutex
+	// session holds the snapshots — the workspace and the settings — and
+	// the store of what is derived from them (parses, programs).
+	session *session
 	// untrusted: the workspace is not trusted (setting `trusted`), so
 	// nothing is evaluated (trust.go).
 	untrusted atomic.Bool
@@ -82,9 +87,7 @@ type server struct {
 	clientProgress bool
 
 	diags  diagStore
-	parses parseCache
 	stacks stacks
-	progs  programs
 	readFS readSandboxes // the resolver's read-only sandboxes (sandbox.go)
 	// baseDebounce is opts.Debounce as constructed: the delay when the
 	// settings give none.

@@ -15,7 +15,7 @@ import (
 // contains the query (case-insensitive), schemas first. Files are parsed
 // through the parse cache, so only changed files are parsed again.
 func (s *server) Symbols(ctx context.Context, params *protocol.WorkspaceSymbolParams) (protocol.WorkspaceSymbolResult, error) {
-	snap := s.session.snapshot()
+	snap := s.requestSnapshot(ctx)
 	q := strings.ToLower(params.Query)
 	out := protocol.SymbolInformationSlice{}
 	for _, root := range snap.roots {
