@@ -53,7 +53,7 @@ type initOptions struct {
 	// default).
 	MaxMemory *int64 `json:"maxMemory,omitempty"`
 	// CacheMemoryMiB is the memory budget, in MiB, of the server's cache
-	// of parses and resolved programs (default 512; 0 or less: the
+	// of parses and resolved programs (default 256; 0 or less: the
 	// default): past it, the least recently used are dropped and derived
 	// again when next needed. The estimate counts each program alone,
 	// though programs of one module share their unchanged packages.

@@ -1,8 +1,6 @@
 package lsp
 
 import (
-	"hash/maphash"
-
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
@@ -26,18 +24,39 @@ func (s *server) parse(path, src string) *parsed {
 	return s.session.store.parse(path, src)
 }
 
+// parseSlot holds the parses of the latest two contents of a path, so
+// that requests on the snapshots before and after an edit do not parse by
+// turns.
+type parseSlot struct{ cur, prev *parsed }
+
+func (p *parsed) cost() int64 {
+	if p == nil {
+		return 0
+	}
+	return int64(len(p.file.Src)) * parseCostFactor
+}
+
 // parse returns the parse of src as the content of path, from the store
-// when that content was parsed before.
+// when that content was parsed before (one of the path's latest two).
 func (st *store) parse(path, src string) *parsed {
-	key := storeKey{kind: kindParse, name: path, hash: maphash.String(st.seed, src)}
+	key := storeKey{kind: kindParse, name: path}
 	if v, ok := st.get(key); ok {
-		if p := v.(*parsed); string(p.file.Src) == src {
-			return p
+		sl := v.(*parseSlot)
+		for _, p := range []*parsed{sl.cur, sl.prev} {
+			if p != nil && string(p.file.Src) == src {
+				return p
+			}
 		}
 	}
 	f, ds := syntax.ParseFile(path, []byte(src))
 	p := &parsed{file: f, diags: ds}
-	st.put(key, p, int64(len(src))*parseCostFactor)
+	st.modify(key, func(old any) (any, int64, bool) {
+		sl := &parseSlot{cur: p}
+		if o, _ := old.(*parseSlot); o != nil {
+			sl.prev = o.cur
+		}
+		return sl, sl.cur.cost() + sl.prev.cost(), true
+	})
 	return p
 }
 

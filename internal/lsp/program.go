@@ -242,10 +242,10 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 		}
 		ne := &programEntry{snapID: snap.id, modRoot: u.modRoot, files: files, docs: snap.docs, diskSeq: snap.disk.end(),
 			prog: prog, catalog: schema.New(prog), cost: programCost(prog)}
-		st.putIf(key, ne, ne.cost, func(old any) bool {
+		st.modify(key, func(old any) (any, int64, bool) {
 			// An older snapshot's program does not replace a newer one's.
 			cur, _ := old.(*programEntry)
-			return cur == nil || cur.snapID <= snap.id
+			return ne, ne.cost, cur == nil || cur.snapID <= snap.id
 		})
 		return ne, nil
 	})

@@ -4,7 +4,6 @@ import (
 	"container/list"
 	"context"
 	"errors"
-	"hash/maphash"
 	"strconv"
 	"sync"
 
@@ -23,8 +22,6 @@ import (
 // store: a snapshot or request holding it keeps using it, and it is
 // derived again when next asked for.
 type store struct {
-	seed maphash.Seed
-
 	mu     sync.Mutex
 	budget int64
 	used   int64
@@ -39,12 +36,11 @@ type store struct {
 	sema *sema.Cache
 }
 
-// storeKey identifies an entry: a kind, a path or unit key, and for parses
-// the content's hash.
+// storeKey identifies an entry: a kind and a path (parses) or unit key
+// (programs).
 type storeKey struct {
 	kind byte
 	name string
-	hash uint64
 }
 
 const (
@@ -59,20 +55,20 @@ type storeEntry struct {
 }
 
 // Memory estimates, in bytes per byte of source: a syntax tree is about
-// ten times its source; a resolved program (syntax trees, scopes, types,
-// symbol index) about forty. They only rank and bound entries; measured on
-// the corpus Konfig (store_test.go).
+// five times its source; a resolved program (syntax trees, scopes, types,
+// symbol index, schema catalog) about fifteen. They only rank and bound
+// entries; measured on the corpus Konfig (BenchmarkCostFactors).
 const (
-	parseCostFactor   = 10
-	programCostFactor = 40
+	parseCostFactor   = 5
+	programCostFactor = 15
 )
 
 // defaultCacheMemory is the store's budget without the cacheMemoryMiB
 // setting.
-const defaultCacheMemory = 512 << 20
+const defaultCacheMemory = 256 << 20
 
 func newStore(budget int64) *store {
-	return &store{seed: maphash.MakeSeed(), budget: budget, index: map[storeKey]*list.Element{}, flights: map[string]*progFlight{}, sema: sema.NewCache()}
+	return &store{budget: budget, index: map[storeKey]*list.Element{}, flights: map[string]*progFlight{}, sema: sema.NewCache()}
 }
 
 // setBudget sets the memory budget in bytes and drops entries over it.
@@ -95,13 +91,23 @@ func (st *store) get(key storeKey) (any, bool) {
 	return el.Value.(*storeEntry).val, true
 }
 
-// put stores val under key with its estimated cost, replacing any value
-// there, and drops the least recently used entries past the budget (never
-// the one just stored).
-func (st *store) put(key storeKey, val any, cost int64) {
+// modify replaces the value under key (old: nil when none) with the one f
+// returns and its estimated cost, unless f declines (ok false), then drops
+// the least recently used entries past the budget (never the one just
+// stored). f runs under the store's lock: it must be quick.
+func (st *store) modify(key storeKey, f func(old any) (val any, cost int64, ok bool)) {
 	st.mu.Lock()
 	defer st.mu.Unlock()
-	if el := st.index[key]; el != nil {
+	el := st.index[key]
+	var old any
+	if el != nil {
+		old = el.Value.(*storeEntry).val
+	}
+	val, cost, ok := f(old)
+	if !ok {
+		return
+	}
+	if el != nil {
 		e := el.Value.(*storeEntry)
 		st.used += cost - e.cost
 		e.cost, e.val = cost, val
@@ -111,21 +117,6 @@ func (st *store) put(key storeKey, val any, cost int64) {
 		st.used += cost
 	}
 	st.evict()
-}
-
-// putIf is put when keep accepts the value stored under key now (nil when
-// none).
-func (st *store) putIf(key storeKey, val any, cost int64, keep func(old any) bool) {
-	st.mu.Lock()
-	var old any
-	if el := st.index[key]; el != nil {
-		old = el.Value.(*storeEntry).val
-	}
-	ok := keep(old)
-	st.mu.Unlock()
-	if ok {
-		st.put(key, val, cost)
-	}
 }
 
 // evict drops least recently used entries while the store is over its
