@@ -97,7 +97,7 @@ func modRoot(dir string) string {
 type programEntry struct {
 	snapID  uint64
 	modRoot string
-	files   []string // the unit's files, as asked
+	files   []string // the unit's files
 	docs    map[string]*document
 	diskSeq uint64
 	prog    *sema.Program
@@ -154,8 +154,8 @@ func (e *programEntry) relevant(path string) bool {
 // disk since the entry — and whether any of them is relevant to the
 // program. ok is false when the entry cannot be brought to snap by an
 // update (its unit changed, or the disk events since it are forgotten).
-func (e *programEntry) changesFor(snap *snapshot, u unit, files []string) (changed []string, relevant, ok bool) {
-	if e.modRoot != u.modRoot || !slices.Equal(e.files, files) {
+func (e *programEntry) changesFor(snap *snapshot, u unit) (changed []string, relevant, ok bool) {
+	if e.modRoot != u.modRoot || !slices.Equal(e.files, u.files) {
 		return nil, false, false
 	}
 	if e.snapID == snap.id {
@@ -201,25 +201,14 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 	if err := s.checkSizes(snap, append([]string{path}, u.files...)...); err != nil {
 		return nil, nil, err
 	}
-	// The resolver reads beneath the unit's root only, through a
-	// read-only sandbox (symlinks leading outside are refused, as in
-	// evaluation); the sandbox stays open for the Program's updates.
-	fsys, err := s.readSandbox(sandboxRoot(u))
-	if err != nil {
-		return nil, nil, err
-	}
 	ov := snap.overlay()
-	files := readable(fsys, u.files, ov)
-	if len(files) == 0 {
-		return nil, nil, fmt.Errorf("%s: no file of its package can be read beneath %s", path, fsys.Root())
-	}
 	st := snap.store
 	key := storeKey{kind: kindProgram, name: u.key}
 	var prev *programEntry
 	var diff map[string][]byte
 	if v, ok := st.get(key); ok {
 		e := v.(*programEntry)
-		if changed, relevant, ok := e.changesFor(snap, u, files); ok {
+		if changed, relevant, ok := e.changesFor(snap, u); ok {
 			if !relevant {
 				return e.prog, e.catalog, nil
 			}
@@ -235,12 +224,24 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 		if prev != nil {
 			prog, err = prev.prog.Update(ctx, diff)
 		} else {
+			// The resolver reads beneath the unit's root only, through
+			// a read-only sandbox (symlinks leading outside are refused,
+			// as in evaluation); the sandbox stays open for the
+			// Program's updates.
+			fsys, err := s.readSandbox(sandboxRoot(u))
+			if err != nil {
+				return nil, err
+			}
+			files := readable(fsys, u.files, ov)
+			if len(files) == 0 {
+				return nil, fmt.Errorf("%s: no file of its package can be read beneath %s", path, fsys.Root())
+			}
 			prog, err = sema.Load(ctx, sema.Config{ModRoot: u.modRoot, Files: files, Overlay: ov, Cache: st.sema, FS: fsys, Reuse: st.reusable(u.modRoot)})
 		}
 		if err != nil {
 			return nil, err
 		}
-		ne := &programEntry{snapID: snap.id, modRoot: u.modRoot, files: files, docs: snap.docs, diskSeq: snap.disk.end(),
+		ne := &programEntry{snapID: snap.id, modRoot: u.modRoot, files: u.files, docs: snap.docs, diskSeq: snap.disk.end(),
 			prog: prog, catalog: schema.New(prog), cost: programCost(prog)}
 		st.modify(key, func(old any) (any, int64, bool) {
 			// An older snapshot's program does not replace a newer one's.
