@@ -5,13 +5,13 @@ import (
 
 	"github.com/spf13/pflag"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 )
 
 // budgetFlags are --timeout and --max-memory, the budgets of the commands
 // that evaluate a stack (compile, check, preview, apply; run has its own
-// through load.FlagSet).
+// through kclrun.FlagSet).
 type budgetFlags struct {
 	timeout   time.Duration
 	maxMemory int64 // eval.Config.MaxMemory: 0 = default, -1 = none
@@ -19,7 +19,7 @@ type budgetFlags struct {
 
 // register adds the flags to fl.
 func (b *budgetFlags) register(fl *pflag.FlagSet) {
-	load.AddBudgetFlags(fl, &b.timeout, &b.maxMemory)
+	kclrun.AddBudgetFlags(fl, &b.timeout, &b.maxMemory)
 }
 
 // compileOptions returns opts with the budgets set.

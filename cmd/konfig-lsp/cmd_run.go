@@ -7,17 +7,17 @@ import (
 
 	"github.com/spf13/cobra"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 )
 
 func init() { subcommands = append(subcommands, newRunCmd) }
 
 // newRunCmd is `konfig-lsp run`: the `kcl run` of this implementation. The
-// command line is parsed by load.ParseArgs, which knows the official CLI's
+// command line is parsed by kclrun.ParseArgs, which knows the official CLI's
 // multi-value flags (`-Y a.yaml b.yaml`), so cobra's own flag parsing is off;
 // the flags are registered only for the help text.
 func newRunCmd() *cobra.Command {
-	var shown load.Args
+	var shown kclrun.Args
 	cmd := &cobra.Command{
 		Use:   "run [files|dirs] [flags]",
 		Short: "Run KCL programs and print their YAML (or JSON) output",
@@ -39,7 +39,7 @@ under .git or the state directory .konfig.`,
   konfig-lsp run -Y kcl.yaml ci-test/settings.yaml -o out.yaml`,
 		DisableFlagParsing: true,
 		RunE: func(cmd *cobra.Command, argv []string) error {
-			a, err := load.ParseArgs(argv)
+			a, err := kclrun.ParseArgs(argv)
 			if err != nil {
 				cmd.PrintErrln("Error:", err)
 				cmd.PrintErrln(cmd.UsageString())
@@ -54,12 +54,12 @@ under .git or the state directory .konfig.`,
 			}
 			ctx, stop := signal.NotifyContext(ctx, os.Interrupt)
 			defer stop()
-			if code := load.Run(ctx, a, cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
+			if code := kclrun.Run(ctx, a, cmd.OutOrStdout(), cmd.ErrOrStderr()); code != 0 {
 				return exitError{code: code}
 			}
 			return nil
 		},
 	}
-	cmd.Flags().AddFlagSet(load.FlagSet(&shown))
+	cmd.Flags().AddFlagSet(kclrun.FlagSet(&shown))
 	return cmd
 }

@@ -9,7 +9,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
@@ -33,7 +33,7 @@ type Program struct {
 	Policy sandbox.Policy `json:"-"`
 	// Options are the settings files' kcl_options then the `-D` arguments,
 	// in order (for a repeated key the last value wins).
-	Options []load.Option
+	Options []kclrun.Option
 	// Overlay maps absolute paths to contents that replace the files on disk
 	// (an editor's unsaved buffers).
 	Overlay map[string][]byte
@@ -124,7 +124,7 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Files:       append([]string(nil), s.Files...),
 		WorkDir:     s.Dir,
 		ModRoot:     s.ModRoot,
-		Options:     append([]load.Option(nil), s.kclOptions...),
+		Options:     append([]kclrun.Option(nil), s.kclOptions...),
 		Overlay:     opts.Overlay,
 		DisableNone: s.DisableNone,
 		Cache:       opts.Cache,
@@ -136,7 +136,7 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		p.Policy.DenyReason = DefaultDenyReason
 	}
 	for _, a := range opts.Args {
-		o, err := load.ParseArgument(a)
+		o, err := kclrun.ParseArgument(a)
 		if err != nil {
 			return nil, fmt.Errorf("argument %q: %w", a, err)
 		}

@@ -20,7 +20,7 @@
 // after projects or stacks are added or removed.
 package konfig
 
-import "github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+import "github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 
 // File names of the Konfig layout.
 const (
@@ -82,7 +82,7 @@ type Stack struct {
 	DisableNone bool `json:"disableNone,omitempty"`
 
 	// kclOptions are Options as KCL values, for the evaluator.
-	kclOptions []load.Option
+	kclOptions []kclrun.Option
 }
 
 // ProjectName returns the name of the stack's project, "" when it has none.

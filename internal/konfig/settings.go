@@ -5,10 +5,10 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"sort"
 	"strings"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -34,7 +34,7 @@ func (st *Stack) loadSettings(overlay map[string][]byte) error {
 			files = append(files, p)
 		}
 	}
-	s, err := load.LoadSettingsFS(fsys, st.Dir, overlay, files...)
+	s, err := kclrun.LoadSettingsFS(fsys, st.Dir, overlay, files...)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
@@ -42,16 +42,16 @@ func (st *Stack) loadSettings(overlay map[string][]byte) error {
 	if len(inputs) == 0 {
 		inputs = []string{st.Dir}
 	}
-	st.Files, err = load.ExpandFilesFS(fsys, inputs, st.Dir, st.ModRoot, false)
+	st.Files, err = loader.ExpandFiles(fsys, inputs, st.Dir, st.ModRoot, false)
 	if err != nil {
 		return fmt.Errorf("settings: %w", err)
 	}
 	if len(st.Files) == 0 {
 		return fmt.Errorf("no KCL files: neither %s lists files nor the stack directory holds .k files", KCLFile)
 	}
-	opts := append([]load.Option(nil), s.Options...)
+	opts := append([]kclrun.Option(nil), s.Options...)
 	if _, ok := overlay[ciSettings]; !ok && !fileExists(ciSettings) {
-		defaults := []load.Option{{Key: "app", Value: value.Str(st.ProjectName())}, {Key: "env", Value: value.Str(st.Name)}}
+		defaults := []kclrun.Option{{Key: "app", Value: value.Str(st.ProjectName())}, {Key: "env", Value: value.Str(st.Name)}}
 		if st.Project == nil {
 			defaults = defaults[1:]
 		}
@@ -71,7 +71,7 @@ func (st *Stack) loadSettings(overlay map[string][]byte) error {
 	return nil
 }
 
-func hasOption(opts []load.Option, key string) bool {
+func hasOption(opts []kclrun.Option, key string) bool {
 	for _, o := range opts {
 		if o.Key == key {
 			return true
@@ -92,24 +92,19 @@ func goValue(v value.Value) any {
 
 // findModRoot returns the nearest directory at or above dir holding kcl.mod,
 // or "" when there is none.
-func findModRoot(dir string) string { return load.FindModRoot(dir) }
+func findModRoot(dir string) string { return loader.FindModRoot(dir) }
 
 // kclFilesIn returns the files of a directory package as KCL imports it:
-// its .k files sorted by name, without *_test.k and _-prefixed files.
+// its source files (loader.IsSource) in name order.
 func kclFilesIn(dir string) ([]string, error) {
-	entries, err := os.ReadDir(dir)
+	names, _, err := (*loader.Cache)(nil).Sources(nil, dir)
 	if err != nil {
 		return nil, fmt.Errorf("list KCL files: %w", err)
 	}
-	var files []string
-	for _, e := range entries {
-		n := e.Name()
-		if e.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasSuffix(n, "_test.k") || strings.HasPrefix(n, "_") {
-			continue
-		}
-		files = append(files, filepath.Join(dir, n))
+	files := make([]string, len(names))
+	for i, n := range names {
+		files[i] = filepath.Join(dir, n)
 	}
-	sort.Strings(files)
 	return files, nil
 }
 

@@ -12,6 +12,7 @@ import (
 
 	"go.lsp.dev/protocol"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
@@ -371,7 +372,7 @@ func (c *completer) imports(prefix string) {
 		switch {
 		case e.IsDir() && hasKCL(filepath.Join(dir, n)):
 			label = n
-		case !e.IsDir() && strings.HasSuffix(n, ".k") && !strings.HasSuffix(n, "_test.k"):
+		case !e.IsDir() && loader.IsSource(n):
 			label = strings.TrimSuffix(n, ".k")
 		}
 		if label == "" || filepath.Join(dir, n) == c.path {

@@ -7,9 +7,9 @@ import (
 	"path/filepath"
 	"slices"
 	"sort"
-	"strings"
 	"sync"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
@@ -59,7 +59,7 @@ func (s *server) findUnit(path string) unit {
 	if entries, err := os.ReadDir(dir); err == nil {
 		for _, e := range entries {
 			n := e.Name()
-			if e.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
+			if e.IsDir() || !loader.IsSource(n) {
 				continue
 			}
 			files = append(files, filepath.Join(dir, n))
@@ -73,22 +73,7 @@ func (s *server) findUnit(path string) unit {
 		files = append(files, path)
 	}
 	sort.Strings(files)
-	return unit{key: "pkg:" + dir, modRoot: modRoot(dir), files: files}
-}
-
-// modRoot returns the directory of the nearest kcl.mod at or above dir
-// (dir itself when there is none).
-func modRoot(dir string) string {
-	for d := dir; ; {
-		if _, err := os.Stat(filepath.Join(d, "kcl.mod")); err == nil {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return dir
-		}
-		d = parent
-	}
+	return unit{key: "pkg:" + dir, modRoot: loader.ModRoot(nil, dir), files: files}
 }
 
 // programEntry is a resolved program of a unit as the store keeps it (by

@@ -18,7 +18,6 @@
 package eval
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
@@ -28,12 +27,11 @@ import (
 	"os"
 	"path/filepath"
 	"runtime/debug"
-	"sort"
 	"strings"
-	"sync"
 	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
@@ -67,8 +65,9 @@ type Config struct {
 	// (256 MiB), a negative value no bound. Exceeding it is an
 	// EvaluationError "memory budget exceeded: …".
 	MaxMemory int64
-	// Cache, when set, shares parsed files between runs (keyed by path and
-	// content); nil parses every file once per run.
+	// Cache, when set, shares parsed files between runs and with the
+	// resolver (it is the loader's parse cache, keyed by path and content
+	// hash); nil parses every file once per run.
 	Cache *Cache
 	// Sandbox is the door to the file system and the environment: source
 	// files, imported packages, file.* and read_env go through it (the
@@ -80,67 +79,12 @@ type Config struct {
 // defaultDenyReason explains a refused write when Run opened the sandbox.
 const defaultDenyReason = "this evaluation is read-only (no sandbox policy allows writes)"
 
-// Cache holds parsed files for reuse across runs. It is safe for concurrent
-// use; construct it with NewCache.
-type Cache struct {
-	mu    sync.Mutex
-	files map[string]cacheEntry
-}
+// Cache is the loader's parse cache (package loader), shared with the
+// resolver and the server. It is safe for concurrent use.
+type Cache = loader.Cache
 
-type cacheEntry struct {
-	src  []byte
-	f    *syntax.File
-	mod  time.Time
-	size int64
-}
-
-// NewCache returns an empty parse cache.
-func NewCache() *Cache { return &Cache{files: map[string]cacheEntry{}} }
-
-func (c *Cache) get(path string, src []byte) *syntax.File {
-	if c == nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if en, ok := c.files[path]; ok && bytes.Equal(en.src, src) {
-		return en.f
-	}
-	return nil
-}
-
-// getStat returns the cached file for path when the file on disk still has
-// the modification time and size it had when cached.
-func (c *Cache) getStat(fsys *sandbox.FS, path string) *syntax.File {
-	if c == nil {
-		return nil
-	}
-	st, err := fsys.Stat(path)
-	if err != nil {
-		return nil
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	if en, ok := c.files[path]; ok && !en.mod.IsZero() && en.mod.Equal(st.ModTime()) && en.size == st.Size() {
-		return en.f
-	}
-	return nil
-}
-
-func (c *Cache) put(fsys *sandbox.FS, path string, src []byte, f *syntax.File, disk bool) {
-	if c == nil {
-		return
-	}
-	en := cacheEntry{src: src, f: f}
-	if disk {
-		if st, err := fsys.Stat(path); err == nil && st.Size() == int64(len(src)) {
-			en.mod, en.size = st.ModTime(), st.Size()
-		}
-	}
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	c.files[path] = en
-}
+// NewCache returns an empty, bounded parse cache (loader.NewCache).
+func NewCache() *Cache { return loader.NewCache() }
 
 // Result is the outcome of a successful evaluation.
 type Result struct {
@@ -318,6 +262,7 @@ type evaluator struct {
 	arith   value.ArithOptions
 	stdout  io.Writer
 	pkgs    map[string]*pkg // by package path
+	ld      *loader.Loader  // finds and parses packages
 	parsed  map[string]*syntax.File
 	main    *pkg
 	stream  *string
@@ -359,6 +304,7 @@ func newEvaluator(ctx context.Context, cfg Config) *evaluator {
 		stdout:  cfg.Stdout,
 		pkgs:    map[string]*pkg{},
 		parsed:  map[string]*syntax.File{},
+		ld:      newLoader(cfg),
 		options: map[string]value.Value{},
 		sysmods: map[string]*module{},
 	}
@@ -496,40 +442,38 @@ func (e *evaluator) abs(p string) string {
 	return filepath.Join(e.cfg.WorkDir, p)
 }
 
-func (e *evaluator) readFile(path string) ([]byte, error) {
-	if src, ok := e.cfg.Overlay[path]; ok {
-		return src, nil
+// newLoader returns the loader of a run: imports beneath the module root
+// and the external packages (relative paths against the working
+// directory), files through the overlay then the sandbox.
+func newLoader(cfg Config) *loader.Loader {
+	l := &loader.Loader{Root: cfg.ModRoot, FS: cfg.Sandbox, Overlay: loader.Buffers(cfg.Overlay), Cache: cfg.Cache}
+	if len(cfg.External) > 0 {
+		l.External = make(map[string]string, len(cfg.External))
+		for name, dir := range cfg.External {
+			if !filepath.IsAbs(dir) {
+				dir = filepath.Join(cfg.WorkDir, dir)
+			}
+			l.External[name] = filepath.Clean(dir)
+		}
 	}
-	return e.cfg.Sandbox.ReadFile(path)
+	return l
 }
 
-// parse parses path once per Run.
-func (e *evaluator) parse(path, display string) (*syntax.File, error) {
+// parse parses path once per Run (through the loader's cache, across
+// runs); a file with syntax errors is an error carrying them.
+func (e *evaluator) parse(path string) (*syntax.File, error) {
 	if f, ok := e.parsed[path]; ok {
 		return f, nil
 	}
-	_, inOverlay := e.cfg.Overlay[path]
-	if !inOverlay {
-		if f := e.cfg.Cache.getStat(e.cfg.Sandbox, path); f != nil && f.Filename == display {
-			e.parsed[path] = f
-			return f, nil
-		}
-	}
-	src, err := e.readFile(path)
+	pf, err := e.ld.Parse(path)
 	if err != nil {
 		return nil, err
 	}
-	if f := e.cfg.Cache.get(path, src); f != nil && f.Filename == display {
-		e.parsed[path] = f
-		return f, nil
+	if len(pf.Diags) > 0 {
+		return pf.AST, diag.List(pf.Diags)
 	}
-	f, diags := syntax.ParseFile(display, src)
-	if len(diags) > 0 {
-		return f, diag.List(diags)
-	}
-	e.parsed[path] = f
-	e.cfg.Cache.put(e.cfg.Sandbox, path, src, f, !inOverlay)
-	return f, nil
+	e.parsed[path] = pf.AST
+	return pf.AST, nil
 }
 
 func (e *evaluator) run() (*Result, error) {
@@ -539,12 +483,13 @@ func (e *evaluator) run() (*Result, error) {
 		path := e.abs(name)
 		st, err := e.cfg.Sandbox.Stat(path)
 		if _, ok := e.cfg.Overlay[path]; !ok && err == nil && st.IsDir() {
-			ks, derr := kFilesIn(e.cfg.Sandbox, path)
+			names, _, derr := e.cfg.Cache.Sources(e.cfg.Sandbox, path)
 			if derr != nil {
-				return nil, diag.New(diag.CompileError, diag.Pos{File: path}, "%v", derr)
+				return nil, diag.New(diag.CompileError, diag.Pos{File: path}, "read package dir: %v", derr)
 			}
-			for _, k := range ks {
-				f, perr := e.parse(k, k)
+			for _, n := range names {
+				k := filepath.Join(path, n)
+				f, perr := e.parse(k)
 				if perr != nil {
 					errs = append(errs, asDiags(perr, k)...)
 					continue
@@ -553,7 +498,7 @@ func (e *evaluator) run() (*Result, error) {
 			}
 			continue
 		}
-		f, perr := e.parse(path, path)
+		f, perr := e.parse(path)
 		if perr != nil {
 			errs = append(errs, asDiags(perr, path)...)
 			continue
@@ -593,23 +538,4 @@ func asDiags(err error, path string) diag.List {
 		return diag.List{diag.New(diag.CannotFindModule, diag.Pos{File: path, Line: 1}, "Cannot find the module %s", path)}
 	}
 	return diag.List{diag.New(diag.CompileError, diag.Pos{File: path, Line: 1}, "%v", err)}
-}
-
-// kFilesIn lists the package files of dir: *.k sorted by name, excluding
-// *_test.k and _*.k.
-func kFilesIn(fsys *sandbox.FS, dir string) ([]string, error) {
-	ents, err := fsys.ReadDir(dir)
-	if err != nil {
-		return nil, fmt.Errorf("read package dir: %w", err)
-	}
-	var out []string
-	for _, en := range ents {
-		n := en.Name()
-		if en.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasSuffix(n, "_test.k") || strings.HasPrefix(n, "_") {
-			continue
-		}
-		out = append(out, filepath.Join(dir, n))
-	}
-	sort.Strings(out)
-	return out, nil
 }

@@ -2,11 +2,10 @@ package eval
 
 import (
 	"errors"
-	"path/filepath"
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -469,55 +468,28 @@ func (e *evaluator) importModule(p *pkg, f *syntax.File, st *syntax.ImportStmt) 
 		}
 	}
 	segs := strings.Split(path, ".")
-	var base, pkgPath string
-	if st.Dots > 0 {
-		dir := filepath.Dir(f.Filename)
-		for i := 1; i < st.Dots; i++ {
-			dir = filepath.Dir(dir)
-		}
-		base = filepath.Join(append([]string{dir}, segs...)...)
-		if rel, err := filepath.Rel(e.cfg.ModRoot, base); err == nil && !strings.HasPrefix(rel, "..") {
-			pkgPath = strings.ReplaceAll(filepath.ToSlash(rel), "/", ".")
-		} else {
-			pkgPath = base
-		}
-	} else if ext, ok := e.cfg.External[segs[0]]; ok {
-		base = filepath.Join(append([]string{e.abs(ext)}, segs[1:]...)...)
-		pkgPath = path
-	} else {
-		base = filepath.Join(append([]string{e.cfg.ModRoot}, segs...)...)
-		pkgPath = path
-	}
+	where := e.ld.Import(f.Filename, st.Dots, path)
+	pkgPath := where.PkgPath
 	if q, ok := e.pkgs[pkgPath]; ok {
 		e.evalImported(q)
 		return &module{name: segs[len(segs)-1], path: pkgPath, pkg: q}
 	}
-	var files []string
-	st2, err := e.cfg.Sandbox.Stat(base)
-	var refused *sandbox.Error
-	if errors.As(err, &refused) {
-		e.failCol(diag.CannotFindModule, f, st, "Cannot import %s: %s", st.Rawpath, refused)
-	}
-	if err == nil && st2.IsDir() {
-		ks, err := kFilesIn(e.cfg.Sandbox, base)
-		if err != nil {
-			e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, base)
-		}
-		if len(ks) == 0 {
+	files, err := e.ld.PackageFiles(where.Base)
+	if err != nil {
+		var pe *loader.PackageError
+		errors.As(err, &pe)
+		switch {
+		case pe != nil && pe.Kind == loader.Refused:
+			e.failCol(diag.CannotFindModule, f, st, "Cannot import %s: %s", st.Rawpath, pe.Err)
+		case pe != nil && pe.Kind == loader.Empty:
 			e.failCol(diag.CannotFindModule, f, st, "No KCL files found in the specified folder")
 		}
-		files = ks
-	} else if _, err := e.cfg.Sandbox.Stat(base + ".k"); err == nil {
-		files = []string{base + ".k"}
-	} else if _, ok := e.cfg.Overlay[base+".k"]; ok {
-		files = []string{base + ".k"}
-	} else {
-		e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, base)
+		e.failCol(diag.CannotFindModule, f, st, "Cannot find the module %s from %s", st.Rawpath, where.Base)
 	}
 	var parsed []*syntax.File
 	var errs diag.List
 	for _, k := range files {
-		pf, err := e.parse(k, k)
+		pf, err := e.parse(k)
 		if err != nil {
 			errs = append(errs, asDiags(err, k)...)
 			continue

@@ -2,19 +2,16 @@ package sema
 
 import (
 	"context"
-	"crypto/sha256"
 	"errors"
 	"fmt"
-	"io/fs"
-	"os"
 	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"sync"
-	"time"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
@@ -33,7 +30,11 @@ type Config struct {
 	// Overlay maps absolute file paths to contents that replace the disk
 	// (open editor buffers).
 	Overlay map[string][]byte
-	// Cache shares parse results between loads; nil makes a fresh one.
+	// External maps the first segment of an import path to the absolute
+	// directory of an external package (-E, package_maps), as in kclrun.
+	External map[string]string
+	// Cache shares parse results between loads (and with the evaluator
+	// and the server: it is the loader's); nil makes a fresh one.
 	Cache *Cache
 	// Reuse is a Program of the same module (another stack, an earlier
 	// version): its packages whose files and dependencies are unchanged are
@@ -43,20 +44,6 @@ type Config struct {
 	// through (files it refuses are not loaded); nil reads the disk.
 	FS *sandbox.FS
 }
-
-// diskFS is how a Program reaches the disk: the sandbox of Config.FS or
-// the os package.
-type diskFS interface {
-	Stat(name string) (fs.FileInfo, error)
-	ReadDir(name string) ([]fs.DirEntry, error)
-	ReadFile(name string) ([]byte, error)
-}
-
-type osFS struct{}
-
-func (osFS) Stat(name string) (fs.FileInfo, error)      { return os.Stat(name) }
-func (osFS) ReadDir(name string) ([]fs.DirEntry, error) { return os.ReadDir(name) }
-func (osFS) ReadFile(name string) ([]byte, error)       { return os.ReadFile(name) }
 
 // refused returns the sandbox's refusal of the package at path (a
 // directory or path.k), or nil.
@@ -73,99 +60,16 @@ func (p *Program) refused(path string) error {
 	return nil
 }
 
-// disk returns the file system the program reads.
-func (p *Program) disk() diskFS {
-	if p.cfg.FS != nil {
-		return p.cfg.FS
-	}
-	return osFS{}
-}
+// Cache is the loader's parse cache (package loader): one cache of parsed
+// files, keyed by path and content hash, shared by the resolver, the
+// evaluator and the server. It is safe for concurrent use.
+type Cache = loader.Cache
 
-// Cache holds parsed files keyed by path and content hash. It is safe for
-// concurrent use and may be shared by many Programs.
-type Cache struct {
-	mu    sync.Mutex
-	files map[string]*parsedFile
-	// disk remembers, per file read from disk, its modification time and
-	// size with the parse: an unchanged file is neither read nor hashed
-	// again.
-	disk map[string]diskEntry
-	// dirs remembers directory listings (the .k file names) by the
-	// directory's modification time.
-	dirs map[string]dirEntry
-}
+// NewCache returns an empty, bounded parse cache (loader.NewCache).
+func NewCache() *Cache { return loader.NewCache() }
 
-type dirEntry struct {
-	mod   time.Time
-	names []string
-}
-
-type diskEntry struct {
-	mod  time.Time
-	size int64
-	pf   *parsedFile
-}
-
-// NewCache returns an empty parse cache.
-func NewCache() *Cache {
-	return &Cache{files: map[string]*parsedFile{}, disk: map[string]diskEntry{}, dirs: map[string]dirEntry{}}
-}
-
-// kclFiles returns the names of the package's .k files in dir (not
-// `_*.k`, not `*_test.k`), listing the directory again only when its
-// modification time changed; ok is false when dir is not a directory.
-func (c *Cache) kclFiles(d diskFS, dir string) (names []string, ok bool) {
-	st, err := d.Stat(dir)
-	if err != nil || !st.IsDir() {
-		return nil, false
-	}
-	c.mu.Lock()
-	e, hit := c.dirs[dir]
-	c.mu.Unlock()
-	if hit && e.mod.Equal(st.ModTime()) {
-		return e.names, true
-	}
-	ents, _ := d.ReadDir(dir)
-	for _, en := range ents {
-		n := en.Name()
-		if en.IsDir() || !strings.HasSuffix(n, ".k") || strings.HasPrefix(n, "_") || strings.HasSuffix(n, "_test.k") {
-			continue
-		}
-		names = append(names, n)
-	}
-	c.mu.Lock()
-	c.dirs[dir] = dirEntry{mod: st.ModTime(), names: names}
-	c.mu.Unlock()
-	return names, true
-}
-
-// parseDisk returns the parse of the file at path on disk, reading it only
-// when its modification time or size changed since the last call.
-func (c *Cache) parseDisk(d diskFS, path string) (*parsedFile, error) {
-	st, err := d.Stat(path)
-	if err != nil {
-		return nil, fmt.Errorf("sema: read %s: %w", path, err)
-	}
-	if st.IsDir() {
-		return nil, fmt.Errorf("sema: read %s: is a directory", path)
-	}
-	c.mu.Lock()
-	e, ok := c.disk[path]
-	c.mu.Unlock()
-	if ok && e.mod.Equal(st.ModTime()) && e.size == st.Size() {
-		return e.pf, nil
-	}
-	src, err := d.ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sema: read %s: %w", path, err)
-	}
-	pf := c.parse(path, src)
-	c.mu.Lock()
-	c.disk[path] = diskEntry{mod: st.ModTime(), size: st.Size(), pf: pf}
-	c.mu.Unlock()
-	return pf, nil
-}
-
+// parsedFile is a file of a package as the resolver holds it: the
+// loader's parse of one content.
 type parsedFile struct {
 	path  string
 	hash  [32]byte
@@ -173,20 +77,8 @@ type parsedFile struct {
 	diags []*diag.Diagnostic
 }
 
-func (c *Cache) parse(path string, src []byte) *parsedFile {
-	h := sha256.Sum256(src)
-	c.mu.Lock()
-	pf, ok := c.files[path]
-	c.mu.Unlock()
-	if ok && pf.hash == h {
-		return pf
-	}
-	f, diags := syntax.ParseFile(path, src)
-	pf = &parsedFile{path: path, hash: h, ast: f, diags: diags}
-	c.mu.Lock()
-	c.files[path] = pf
-	c.mu.Unlock()
-	return pf
+func fromLoader(f *loader.File) *parsedFile {
+	return &parsedFile{path: f.Path, hash: f.Hash, ast: f.AST, diags: f.Diags}
 }
 
 // Package is the resolution result of one package. Packages are immutable
@@ -226,7 +118,7 @@ type Package struct {
 // Program is an immutable snapshot of a loaded and resolved program.
 type Program struct {
 	cfg      Config
-	cache    *Cache
+	ld       *loader.Loader
 	builtins *Builtins
 	pkgs     map[string]*Package
 	order    []string // package paths in load order, main first
@@ -258,7 +150,9 @@ func Load(ctx context.Context, cfg Config) (*Program, error) {
 	}
 	cfg.Files = files
 	if cfg.ModRoot == "" {
-		cfg.ModRoot = filepath.Dir(files[0])
+		// kcl run's rule with the first file's directory as the
+		// working directory.
+		cfg.ModRoot = loader.ModRoot(files, filepath.Dir(files[0]))
 	} else if a, err := filepath.Abs(cfg.ModRoot); err == nil {
 		cfg.ModRoot = a
 	}
@@ -270,7 +164,7 @@ func Load(ctx context.Context, cfg Config) (*Program, error) {
 	if reuse != nil && reuse.cfg.ModRoot != cfg.ModRoot {
 		reuse = nil
 	}
-	p := &Program{cfg: cfg, cache: cfg.Cache, builtins: sharedBuiltins(), pkgs: map[string]*Package{}}
+	p := &Program{cfg: cfg, ld: newLoader(cfg), builtins: sharedBuiltins(), pkgs: map[string]*Package{}}
 	if err := p.build(ctx, reuse); err != nil {
 		return nil, err
 	}
@@ -306,7 +200,7 @@ func (p *Program) Update(ctx context.Context, overlay map[string][]byte) (*Progr
 			cfg.Overlay[k] = v
 		}
 	}
-	np := &Program{cfg: cfg, cache: p.cache, builtins: p.builtins, pkgs: map[string]*Package{}}
+	np := &Program{cfg: cfg, ld: newLoader(cfg), builtins: p.builtins, pkgs: map[string]*Package{}}
 	changed := map[string]bool{}
 	for k := range overlay {
 		changed[k] = true
@@ -318,24 +212,13 @@ func (p *Program) Update(ctx context.Context, overlay map[string][]byte) (*Progr
 	return np, nil
 }
 
-func (p *Program) readFile(path string) ([]byte, error) {
-	if b, ok := p.cfg.Overlay[path]; ok {
-		return b, nil
+// newLoader returns the loader of a program of cfg.
+func newLoader(cfg Config) *loader.Loader {
+	l := &loader.Loader{Root: cfg.ModRoot, External: cfg.External, Overlay: loader.Buffers(cfg.Overlay), Cache: cfg.Cache}
+	if cfg.FS != nil {
+		l.FS = cfg.FS
 	}
-	b, err := p.disk().ReadFile(path)
-	if err != nil {
-		return nil, fmt.Errorf("sema: read %s: %w", path, err)
-	}
-	return b, nil
-}
-
-// parseSource returns the parse of path: its open buffer when it has one,
-// else the file on disk (through the cache's stat check).
-func (p *Program) parseSource(path string) (*parsedFile, error) {
-	if b, ok := p.cfg.Overlay[path]; ok {
-		return p.cache.parse(path, b), nil
-	}
-	return p.cache.parseDisk(p.disk(), path)
+	return l
 }
 
 // pkgSource is a package to load: its path and files.
@@ -366,11 +249,11 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 			mainSrc.files = append(mainSrc.files, pf)
 			continue
 		}
-		src, err := p.readFile(f)
+		pf, err := p.ld.Parse(f)
 		if err != nil {
-			return err
+			return fmt.Errorf("sema: read %s: %w", f, err)
 		}
-		mainSrc.files = append(mainSrc.files, p.cache.parse(f, src))
+		mainSrc.files = append(mainSrc.files, fromLoader(pf))
 	}
 	sources[MainPkg] = mainSrc
 	order = append(order, MainPkg)
@@ -382,22 +265,26 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 			return fmt.Errorf("sema: load: %w", err)
 		}
 		var next []string
-		pending := map[string]bool{}
+		pending := map[string]string{} // package path → base
 		for _, path := range frontier {
 			ps := sources[path]
 			seen := map[string]bool{}
 			for _, pf := range ps.files {
 				for _, imp := range fileImports(pf.ast) {
-					ipath := p.importPath(pf.path, imp)
+					where := p.ld.Import(pf.path, imp.Dots, imp.Path)
+					ipath := where.PkgPath
 					if ipath == "" || seen[ipath] {
 						continue
 					}
 					seen[ipath] = true
 					ps.imports = append(ps.imports, ipath)
-					if _, ok := sources[ipath]; ok || pending[ipath] {
+					if _, ok := sources[ipath]; ok {
 						continue
 					}
-					pending[ipath] = true
+					if _, ok := pending[ipath]; ok {
+						continue
+					}
+					pending[ipath] = where.Base
 					next = append(next, ipath)
 				}
 			}
@@ -413,7 +300,7 @@ func (p *Program) build(ctx context.Context, prev *Program) error {
 				defer func() { <-sem }()
 				ns := p.reuseSource(prev, path)
 				if ns == nil {
-					ns = p.loadSource(path)
+					ns = p.loadSource(path, pending[path])
 				}
 				loaded[i] = ns
 			}()
@@ -584,82 +471,36 @@ func fileImports(f *syntax.File) []*syntax.ImportStmt {
 	return out
 }
 
-// importPath returns the package path an import in file refers to ("" when
-// it cannot be computed).
+// importPath returns the package path an import in file refers to.
 func (p *Program) importPath(file string, imp *syntax.ImportStmt) string {
-	if imp.Dots == 0 {
-		if p.builtins.IsSystemModule(imp.Path) {
-			return imp.Path
-		}
-		return imp.Path
-	}
-	dir := filepath.Dir(file)
-	for i := 1; i < imp.Dots; i++ {
-		dir = filepath.Dir(dir)
-	}
-	abs := dir
-	if imp.Path != "" {
-		abs = filepath.Join(dir, filepath.FromSlash(strings.ReplaceAll(imp.Path, ".", "/")))
-	}
-	rel, err := filepath.Rel(p.cfg.ModRoot, abs)
-	if err != nil || strings.HasPrefix(rel, "..") {
-		return abs
-	}
-	return strings.ReplaceAll(filepath.ToSlash(rel), "/", ".")
+	return p.ld.Import(file, imp.Dots, imp.Path).PkgPath
 }
 
-// pkgDir returns the directory or file that holds pkgpath.
-func (p *Program) loadSource(pkgpath string) *pkgSource {
+// loadSource reads and parses the package pkgpath whose directory (or
+// base.k file) is base.
+func (p *Program) loadSource(pkgpath, base string) *pkgSource {
 	ps := &pkgSource{pkgpath: pkgpath}
 	if p.builtins.IsSystemModule(pkgpath) {
 		ps.sys = true
 		return ps
 	}
-	base := pkgpath
-	if !filepath.IsAbs(base) {
-		base = filepath.Join(p.cfg.ModRoot, filepath.FromSlash(strings.ReplaceAll(pkgpath, ".", "/")))
-	}
-	if listed, isDir := p.cache.kclFiles(p.disk(), base); isDir {
-		ps.dir = base
-		names := append([]string(nil), listed...)
-		// open buffers for new files in the directory
-		for path := range p.cfg.Overlay {
-			if filepath.Dir(path) == base {
-				n := filepath.Base(path)
-				if strings.HasSuffix(n, ".k") && !strings.HasPrefix(n, "_") && !strings.HasSuffix(n, "_test.k") && !contains(names, n) {
-					names = append(names, n)
-				}
-			}
-		}
-		sort.Strings(names)
-		for _, n := range names {
-			pf, err := p.parseSource(filepath.Join(base, n))
-			if err != nil {
-				continue
-			}
-			ps.files = append(ps.files, pf)
-		}
-		if len(ps.files) > 0 {
-			return ps
-		}
-	}
-	file := base + ".k"
-	if pf, err := p.parseSource(file); err == nil {
-		ps.dir = filepath.Dir(file)
-		ps.files = append(ps.files, pf)
+	files, err := p.ld.PackageFiles(base)
+	if err != nil {
+		ps.missing = true
 		return ps
 	}
-	ps.missing = true
-	return ps
-}
-
-func contains(xs []string, s string) bool {
-	for _, x := range xs {
-		if x == s {
-			return true
+	ps.dir = filepath.Dir(files[0])
+	for _, f := range files {
+		pf, err := p.ld.Parse(f)
+		if err != nil {
+			continue
 		}
+		ps.files = append(ps.files, fromLoader(pf))
 	}
-	return false
+	if len(ps.files) == 0 {
+		ps.missing = true
+	}
+	return ps
 }
 
 // Packages returns the package paths of the program, main first.
@@ -872,4 +713,13 @@ func (p *Program) ExpectedSchemaAt(file string, off int) (*syntax.ConfigExpr, *T
 		}
 	}
 	return nil, nil
+}
+
+func contains(xs []string, s string) bool {
+	for _, x := range xs {
+		if x == s {
+			return true
+		}
+	}
+	return false
 }

@@ -6,10 +6,10 @@ import (
 	"context"
 	"os"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/load"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 )
 
 func main() {
 	wd, _ := os.Getwd()
-	os.Exit(load.Main(context.Background(), os.Args[1:], wd, os.Stdout, os.Stderr))
+	os.Exit(kclrun.Main(context.Background(), os.Args[1:], wd, os.Stdout, os.Stderr))
 }

@@ -1,4 +1,4 @@
-package load
+package kclrun
 
 import (
 	"bytes"
@@ -30,11 +30,6 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		cfg = &c
 	}
 	mode := cfg.Resolve
-	if mode == ResolveFirst && len(cfg.External) > 0 {
-		// The resolver cannot see external packages (-E, package_maps)
-		// yet: it would report them missing.
-		mode = ResolveOnError
-	}
 	if mode == ResolveFirst {
 		if err := resolveProgram(ctx, cfg); err != nil {
 			return nil, err
@@ -58,7 +53,7 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		MaxMemory:   cfg.MaxMemory,
 	})
 	if err != nil {
-		if mode == ResolveOnError && len(cfg.External) == 0 {
+		if mode == ResolveOnError {
 			if rerr := resolveProgram(ctx, cfg); rerr != nil {
 				return nil, rerr
 			}
@@ -269,7 +264,7 @@ func ParseResolveMode(s string) (ResolveMode, error) {
 // parse errors first) as a diag.List; nil when the resolver cannot load
 // the program at all.
 func resolveProgram(ctx context.Context, cfg *Config) error {
-	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, Overlay: cfg.Overlay, FS: cfg.Sandbox})
+	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, External: cfg.External, Overlay: cfg.Overlay, FS: cfg.Sandbox})
 	if err != nil {
 		// The resolver could not load the program (a missing input, …):
 		// leave the report to the evaluator.

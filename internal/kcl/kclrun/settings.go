@@ -1,4 +1,4 @@
-package load
+package kclrun
 
 import (
 	"errors"
@@ -10,6 +10,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
@@ -26,7 +27,7 @@ type Option struct {
 type Settings struct {
 	// Files is the ordered input list. Paths are absolute, except those
 	// starting with ${KCL_MOD}, which stay as written until the module root is
-	// known (see ExpandFiles).
+	// known (see loader.ExpandFiles).
 	Files []string
 	// Output is the output file, absolute; "" for stdout.
 	Output       string
@@ -220,7 +221,7 @@ func setBool(dst *bool, v *bool) {
 // resolvePath makes p absolute against dir unless it is absolute already or
 // starts with ${KCL_MOD} (expanded later, once the module root is known).
 func resolvePath(dir, p string) string {
-	if filepath.IsAbs(p) || hasModVar(p) || dir == "" {
+	if filepath.IsAbs(p) || loader.HasModVar(p) || dir == "" {
 		return p
 	}
 	return filepath.Join(dir, p)

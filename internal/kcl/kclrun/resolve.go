@@ -1,4 +1,4 @@
-package load
+package kclrun
 
 import (
 	"fmt"
@@ -7,6 +7,7 @@ import (
 	"strings"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
@@ -83,7 +84,7 @@ func Resolve(a Args) (*Config, error) {
 	for _, y := range a.Settings {
 		trusted = append(trusted, filepath.Dir(absIn(workDir, y)))
 	}
-	setRoot := commonRoot(ModRoot(nil, workDir), trusted...)
+	setRoot := commonRoot(loader.ModRoot(nil, workDir), trusted...)
 	sfs, err := sandbox.Open(setRoot, settingsPolicy)
 	if err != nil {
 		return nil, fmt.Errorf("settings: %w", err)
@@ -153,7 +154,7 @@ func Resolve(a Args) (*Config, error) {
 		for _, f := range a.Files {
 			p := resolvePath(workDir, f)
 			inputs = append(inputs, p)
-			if !hasModVar(p) {
+			if !loader.HasModVar(p) {
 				named = append(named, p)
 			}
 		}
@@ -162,11 +163,11 @@ func Resolve(a Args) (*Config, error) {
 		return nil, &diag.Diagnostic{Kind: diag.CompileError, Messages: []diag.Message{{
 			Text: "No input KCL files or paths"}}}
 	}
-	cfg.ModRoot = ModRoot(inputs, workDir)
+	cfg.ModRoot = loader.ModRoot(inputs, workDir)
 	if len(a.Files) == 0 && !within(setRoot, cfg.ModRoot) {
 		// Files a settings file lists do not choose a module root outside
 		// the repository (a kcl.mod elsewhere on the machine).
-		cfg.ModRoot = ModRoot(nil, workDir)
+		cfg.ModRoot = loader.ModRoot(nil, workDir)
 	}
 	cfg.Root = sandboxRoot(cfg.ModRoot, named, trusted)
 	efs, err := sandbox.Open(cfg.Root, settingsPolicy)
@@ -174,7 +175,7 @@ func Resolve(a Args) (*Config, error) {
 		return nil, fmt.Errorf("sandbox: %w", err)
 	}
 	defer efs.Close()
-	cfg.Files, err = ExpandFilesFS(efs, inputs, workDir, cfg.ModRoot, a.Recursive)
+	cfg.Files, err = loader.ExpandFiles(efs, inputs, workDir, cfg.ModRoot, a.Recursive)
 	if err != nil {
 		return nil, err
 	}
