@@ -221,7 +221,7 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 			if len(files) == 0 {
 				return nil, fmt.Errorf("%s: no file of its package can be read beneath %s", path, fsys.Root())
 			}
-			prog, err = sema.Load(ctx, sema.Config{ModRoot: u.modRoot, Files: files, Overlay: ov, Cache: st.sema, FS: fsys, Reuse: st.reusable(u.modRoot)})
+			prog, err = sema.Load(ctx, sema.Config{ModRoot: u.modRoot, Files: files, Overlay: ov, Cache: st.files, FS: fsys, Reuse: st.reusable(u.modRoot)})
 		}
 		if err != nil {
 			return nil, err

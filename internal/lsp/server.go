@@ -9,8 +9,6 @@ import (
 
 	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
-
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 )
 
 // Options configure a server.
@@ -108,7 +106,7 @@ func newServer(client protocol.Client, opts Options, stop context.CancelFunc) *s
 	bg, cancel := context.WithCancel(context.Background())
 	s := &server{client: client, opts: opts, baseDebounce: opts.Debounce, log: opts.logger(), stop: stop, bg: bg, bgCancel: cancel}
 	s.session = newSession(s.log)
-	s.stacks.evalCache = eval.NewCache()
+	s.stacks.evalCache = s.session.store.files // one parse cache
 	return s
 }
 

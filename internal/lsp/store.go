@@ -7,7 +7,7 @@ import (
 	"strconv"
 	"sync"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 )
 
 // store caches the state derived from snapshots, for every snapshot of a
@@ -31,9 +31,11 @@ type store struct {
 	// requests that ask for the same one wait for one build.
 	flights map[string]*progFlight
 
-	// sema is the resolver's parse cache, shared by the programs (its
-	// files are the ones the programs hold).
-	sema *sema.Cache
+	// files is the KCL loader's content-addressed parse cache, bounded by
+	// source bytes: the one cache of parsed files of the server's features,
+	// its resolved programs and its stack evaluations, so that a content
+	// is parsed once for all of them.
+	files *loader.Cache
 }
 
 // storeKey identifies an entry: a kind and a path (parses) or unit key
@@ -68,7 +70,7 @@ const (
 const defaultCacheMemory = 256 << 20
 
 func newStore(budget int64) *store {
-	return &store{budget: budget, index: map[storeKey]*list.Element{}, flights: map[string]*progFlight{}, sema: sema.NewCache()}
+	return &store{budget: budget, index: map[storeKey]*list.Element{}, flights: map[string]*progFlight{}, files: loader.NewCache()}
 }
 
 // setBudget sets the memory budget in bytes and drops entries over it.

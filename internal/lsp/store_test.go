@@ -222,3 +222,26 @@ func BenchmarkCostFactors(b *testing.B) {
 	b.ReportMetric(parseX, "parse-B/src-B")
 	b.ReportMetric(progX, "program-B/src-B")
 }
+
+// TestOneParsePerContent checks that the server's features, its resolved
+// programs and its stack evaluations share the loader's parse cache: an
+// open buffer is parsed once for the feature and the program.
+func TestOneParsePerContent(t *testing.T) {
+	root := writeFiles(t, map[string]string{"kcl.mod": "[package]\nname = \"w\"\n", "p/main.k": "v = 1\n"})
+	s := storeServer(t)
+	path := filepath.Join(root, "p/main.k")
+	src := "v = 2\n"
+	if err := s.openDocument(context.Background(), uri.File(path), 1, []byte(src)); err != nil {
+		t.Fatal(err)
+	}
+	prog, _, err := s.program(context.Background(), s.session.snapshot(), path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got, want := prog.Package(sema.MainPkg).Files[0], s.parse(path, src).file; got != want {
+		t.Error("the program and the feature parsed the buffer each")
+	}
+	if s.stacks.evalCache != s.session.store.files {
+		t.Error("stack evaluations do not share the server's parse cache")
+	}
+}
