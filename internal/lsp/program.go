@@ -213,9 +213,9 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 			// a read-only sandbox (symlinks leading outside are refused,
 			// as in evaluation); the sandbox stays open for the
 			// Program's updates.
-			fsys, err := s.readSandbox(sandboxRoot(u))
-			if err != nil {
-				return nil, err
+			fsys, ferr := s.readSandbox(sandboxRoot(u))
+			if ferr != nil {
+				return nil, ferr
 			}
 			files := readable(fsys, u.files, ov)
 			if len(files) == 0 {
