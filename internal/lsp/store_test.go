@@ -245,3 +245,30 @@ func TestOneParsePerContent(t *testing.T) {
 		t.Error("stack evaluations do not share the server's parse cache")
 	}
 }
+
+// TestProgramSeesMissingImportAppear checks that a program with an import
+// it cannot find is updated when a buffer provides the package (a new file
+// in its directory).
+func TestProgramSeesMissingImportAppear(t *testing.T) {
+	root := writeFiles(t, map[string]string{"kcl.mod": "[package]\nname = \"w\"\n", "a/a.k": "import m\n\nx = m.y\n"})
+	s := storeServer(t)
+	ctx := context.Background()
+	a := filepath.Join(root, "a/a.k")
+	if err := os.Mkdir(filepath.Join(root, "m"), 0o755); err != nil { // the package's directory, empty
+		t.Fatal(err)
+	}
+	p1, _, err := s.program(ctx, s.session.snapshot(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := s.openDocument(ctx, uri.File(filepath.Join(root, "m/m.k")), 1, []byte("y = 1\n")); err != nil {
+		t.Fatal(err)
+	}
+	p2, _, err := s.program(ctx, s.session.snapshot(), a)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if p2 == p1 || p2.Package("m") == nil || p2.Package("m").Scope.Lookup("y") == nil {
+		t.Error("the package that appeared in a buffer is not in the program")
+	}
+}
