@@ -8,6 +8,7 @@ import (
 	"slices"
 	"sort"
 	"sync"
+	"sync/atomic"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
@@ -91,6 +92,10 @@ type programEntry struct {
 
 	readsOnce sync.Once
 	read      programReads
+	// usableAt is 1 + the id of the latest snapshot the program was found
+	// good for as it is (nothing it reads changed): the requests on that
+	// snapshot do not compare the buffers again.
+	usableAt atomic.Uint64
 }
 
 // programReads are the files and package directories a program read; any
@@ -143,7 +148,7 @@ func (e *programEntry) changesFor(snap *snapshot, u unit) (changed []string, rel
 	if e.modRoot != u.modRoot || !slices.Equal(e.files, u.files) {
 		return nil, false, false
 	}
-	if e.snapID == snap.id {
+	if e.snapID == snap.id || e.usableAt.Load() == snap.id+1 {
 		return nil, false, true
 	}
 	disk, ok := snap.disk.since(e.diskSeq)
@@ -195,6 +200,7 @@ func (s *server) program(ctx context.Context, snap *snapshot, path string) (*sem
 		e := v.(*programEntry)
 		if changed, relevant, ok := e.changesFor(snap, u); ok {
 			if !relevant {
+				e.usableAt.Store(snap.id + 1)
 				return e.prog, e.catalog, nil
 			}
 			prev, diff = e, map[string][]byte{}
