@@ -39,8 +39,12 @@ type Program struct {
 	Overlay map[string][]byte
 	// DisableNone drops None values from the output (`-n`).
 	DisableNone bool
+	// Resolve says when the resolver runs (see kclrun.ResolveMode):
+	// ResolveOnError unless CompileOptions.StrictResolve.
+	Resolve kclrun.ResolveMode `json:"-"`
 	// Cache, when set, keeps parsed files between compiles (an editor's
-	// repeated evaluations, CompileAll's stacks sharing a model library).
+	// repeated evaluations, CompileAll's stacks sharing a model library);
+	// the resolver and the evaluator share it.
 	Cache *eval.Cache `json:"-"`
 	// MaxMemory is the evaluation's memory budget (eval.Config.MaxMemory:
 	// 0 = 256 MiB, < 0 = no bound).
@@ -69,6 +73,14 @@ type CompileOptions struct {
 	Overlay map[string][]byte
 	// Evaluator runs the KCL program; nil uses NewKCLEvaluator().
 	Evaluator Evaluator
+	// StrictResolve resolves before evaluating and stops at the
+	// resolver's errors, as KCL 0.11 does. By default the resolver runs
+	// only when the evaluation fails, to report a static error instead of
+	// the evaluator's (kclrun.ResolveOnError): the 2023 Konfig models were
+	// written for a compiler without those checks (they call
+	// RDSAccountRender with one of its two arguments), and 26 of its 28
+	// stacks would not compile.
+	StrictResolve bool
 	// Cache keeps parsed files between compiles; nil parses every file.
 	Cache *eval.Cache `json:"-"`
 	// Policy is the sandbox policy of the evaluation (see Program.Policy).
@@ -127,10 +139,14 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 		Options:     append([]kclrun.Option(nil), s.kclOptions...),
 		Overlay:     opts.Overlay,
 		DisableNone: s.DisableNone,
+		Resolve:     kclrun.ResolveOnError,
 		Cache:       opts.Cache,
 		Root:        s.Root,
 		Policy:      opts.Policy,
 		MaxMemory:   opts.MaxMemory,
+	}
+	if opts.StrictResolve {
+		p.Resolve = kclrun.ResolveFirst
 	}
 	if !p.Policy.AllowWrites && p.Policy.DenyReason == "" {
 		p.Policy.DenyReason = DefaultDenyReason

@@ -2,67 +2,40 @@ package konfig
 
 import (
 	"context"
-	"fmt"
+	"io"
 
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
 )
 
-// NewKCLEvaluator returns the Evaluator backed by our KCL implementation
-// (internal/kcl/eval). It returns the manifests.yaml_stream text when the
-// program calls it, and otherwise the program's top-level YAML.
+// NewKCLEvaluator returns the Evaluator backed by our KCL implementation:
+// the pipeline of `konfig-lsp run` (kclrun.Evaluate: resolve as
+// Program.Resolve says, evaluate, plan, print). It returns the
+// manifests.yaml_stream text when the program calls it, and otherwise the
+// program's top-level YAML (a top-level list of configs as a stream).
 func NewKCLEvaluator() Evaluator {
 	return EvaluatorFunc(evalKCL)
 }
 
 func evalKCL(ctx context.Context, p *Program) ([]byte, error) {
-	opts := make([]eval.Option, len(p.Options))
-	for i, o := range p.Options {
-		opts[i] = eval.Option{Key: o.Key, Value: o.Value}
+	return kclrun.Evaluate(ctx, p.runConfig(), io.Discard)
+}
+
+// runConfig is the `run` configuration of the stack's program: YAML out,
+// None dropped as the stack's settings say, the program's sandbox, cache
+// and budget.
+func (p *Program) runConfig() *kclrun.Config {
+	return &kclrun.Config{
+		Files:       p.Files,
+		WorkDir:     p.WorkDir,
+		ModRoot:     p.ModRoot,
+		Root:        p.Root,
+		Policy:      p.Policy,
+		Options:     p.Options,
+		Overlay:     p.Overlay,
+		DisableNone: p.DisableNone,
+		Format:      "yaml",
+		Resolve:     p.Resolve,
+		Cache:       p.Cache,
+		MaxMemory:   p.MaxMemory,
 	}
-	root := p.Root
-	if root == "" {
-		root = p.ModRoot
-	}
-	if root == "" {
-		root = p.WorkDir
-	}
-	fsys, err := sandbox.Open(root, p.Policy)
-	if err != nil {
-		return nil, fmt.Errorf("evaluate: %w", err)
-	}
-	defer fsys.Close()
-	res, err := eval.Run(ctx, eval.Config{
-		Files:     p.Files,
-		Overlay:   p.Overlay,
-		WorkDir:   p.WorkDir,
-		ModRoot:   p.ModRoot,
-		Options:   opts,
-		Cache:     p.Cache,
-		Sandbox:   fsys,
-		MaxMemory: p.MaxMemory,
-	})
-	if err != nil {
-		return nil, err
-	}
-	if res.Stream != nil {
-		return []byte(*res.Stream), nil
-	}
-	var v value.Value = res.Value
-	if res.Scalar != nil || res.Value == nil {
-		v = res.Scalar
-	}
-	planned := value.Plan(v, value.PlanOptions{DisableNone: p.DisableNone, Budget: res.Budget})
-	if err := res.BudgetErr(ctx); err != nil {
-		return nil, err
-	}
-	if planned == value.Undefined {
-		return nil, nil
-	}
-	out := value.EncodeYAML(planned, value.YAMLOptions{IgnoreNone: p.DisableNone, Budget: res.Budget})
-	if err := res.BudgetErr(ctx); err != nil {
-		return nil, err
-	}
-	return out, nil
 }

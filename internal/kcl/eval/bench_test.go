@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
@@ -154,7 +155,7 @@ func BenchmarkEvalGrammar(b *testing.B) {
 	b.ResetTimer()
 	for i := 0; i < b.N; i++ {
 		for _, dir := range dirs {
-			Run(context.Background(), Config{Files: []string{"main.k"}, WorkDir: dir, ModRoot: findModRoot(dir), Stdout: io.Discard})
+			Run(context.Background(), Config{Files: []string{"main.k"}, WorkDir: dir, ModRoot: loader.ModRoot(nil, dir), Stdout: io.Discard})
 		}
 	}
 }

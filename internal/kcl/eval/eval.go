@@ -51,7 +51,7 @@ type Config struct {
 	WorkDir     string            // working directory (default os.Getwd)
 	ModRoot     string            // module root: dir of the nearest kcl.mod; "" = WorkDir
 	Options     []Option          // option() values in order; the last value of a key wins
-	External    map[string]string // -E name=path external packages
+	External    map[string]string // -E name=path external packages (kcl.mod's path dependencies complete them)
 	StrictRange bool              // -r
 	Debug       bool              // -d
 	Stdout      io.Writer         // print() output (nil = discard)
@@ -207,6 +207,7 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 	if cfg.MaxMemory == 0 {
 		cfg.MaxMemory = value.DefaultMaxMemory
 	}
+	cfg.External = loader.WithDependencies(cfg.Sandbox, cfg.ModRoot, cfg.External)
 	e := newEvaluator(ctx, cfg)
 	defer func() {
 		if r := recover(); r != nil {

@@ -102,7 +102,6 @@ func (e *evaluator) setup(p *pkg) {
 			items[i].st = merged[i]
 		}
 	}
-	e.checkImmutable(p, items2(items, func(it item) (syntax.Stmt, *syntax.File) { return it.st, it.f }))
 	for _, it := range items {
 		if it.st == nil {
 			continue
@@ -124,19 +123,6 @@ func (e *evaluator) setup(p *pkg) {
 			p.lz.add(&lstmt{stmt: it.st, sc: sc}, names)
 		}
 	}
-}
-
-func items2[T any](xs []T, f func(T) (syntax.Stmt, *syntax.File)) []stmtFile {
-	out := make([]stmtFile, len(xs))
-	for i, x := range xs {
-		out[i].st, out[i].f = f(x)
-	}
-	return out
-}
-
-type stmtFile struct {
-	st syntax.Stmt
-	f  *syntax.File
 }
 
 // targetsOf lists the top-level names a statement assigns.
@@ -282,95 +268,6 @@ func schemaExprOf(st syntax.Stmt) *syntax.SchemaExpr {
 		return se
 	}
 	return nil
-}
-
-// checkImmutable reports the second assignment of an exported top-level name.
-func (e *evaluator) checkImmutable(p *pkg, items []stmtFile) {
-	type first struct {
-		f    *syntax.File
-		node syntax.Node
-	}
-	seen := map[string]first{}
-	imports := map[*syntax.File]map[string]*syntax.ImportStmt{}
-	for _, it := range items {
-		if is, ok := it.st.(*syntax.ImportStmt); ok {
-			if imports[it.f] == nil {
-				imports[it.f] = map[string]*syntax.ImportStmt{}
-			}
-			name := is.Name
-			if is.AsName != nil {
-				name = is.AsName.Name
-			}
-			imports[it.f][name] = is
-		}
-	}
-	var walk func(st syntax.Stmt, f *syntax.File)
-	walk = func(st syntax.Stmt, f *syntax.File) {
-		switch s := st.(type) {
-		case *syntax.AssignStmt:
-			for _, t := range s.Targets {
-				n := rootName(t)
-				if is, ok := imports[f][n]; ok {
-					if _, isID := t.(*syntax.Ident); !isID {
-						e.immutable(f, t, f, is, n, false)
-					}
-				}
-				if n == "" || strings.HasPrefix(n, "_") {
-					continue
-				}
-				if fs, ok := seen[n]; ok {
-					e.immutable(f, t, fs.f, fs.node, n, false)
-				}
-				if _, isID := t.(*syntax.Ident); !isID {
-					if _, ok := seen[n]; !ok {
-						continue
-					}
-				}
-				seen[n] = first{f, t}
-			}
-		case *syntax.AugAssignStmt:
-			n := rootName(s.Target)
-			if n == "" || strings.HasPrefix(n, "_") {
-				return
-			}
-			if fs, ok := seen[n]; ok {
-				e.immutable(f, s.Target, fs.f, fs.node, n, true)
-			}
-		case *syntax.UnificationStmt:
-			n := rootName(s.Target)
-			if _, ok := seen[n]; !ok && n != "" && !strings.HasPrefix(n, "_") {
-				seen[n] = first{f, s.Target}
-			}
-		case *syntax.IfStmt:
-			for _, b := range s.Body {
-				walk(b, f)
-			}
-			for _, b := range s.Else {
-				walk(b, f)
-			}
-		}
-	}
-	for _, it := range items {
-		if it.st != nil {
-			walk(it.st, it.f)
-		}
-	}
-}
-
-func (e *evaluator) immutable(f *syntax.File, n syntax.Node, f0 *syntax.File, n0 syntax.Node, name string, aug bool) {
-	d := &diag.Diagnostic{Kind: diag.ImmutableError}
-	if aug {
-		d.Messages = []diag.Message{
-			{Pos: nodePos(f, n, true), Text: "Immutable variable '" + name + "' is modified during compiling"},
-			{Pos: nodePos(f0, n0, true), Text: "The variable '" + name + "' is declared here firstly", Note: "change the variable name to '_" + name + "' to make it mutable"},
-		}
-	} else {
-		d.Messages = []diag.Message{
-			{Pos: nodePos(f, n, true), Text: "Can not change the value of '" + name + "', because it was declared immutable"},
-			{Pos: nodePos(f0, n0, true), Text: "The variable '" + name + "' is declared here", Note: "change the variable name to '_" + name + "' to make it mutable"},
-		}
-	}
-	panic(kclError{d})
 }
 
 // evalPkg evaluates every top-level statement of p (once).

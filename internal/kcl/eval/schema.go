@@ -70,13 +70,8 @@ func (e *evaluator) newSchemaDef(p *pkg, f *syntax.File, st *syntax.SchemaStmt, 
 		sd.name = rule.Name.Name
 		sd.isRule = true
 	}
-	var params []*syntax.Param
-	if st != nil {
-		params = st.Params
-	} else {
-		params = rule.Params
-	}
-	e.checkParamOrder(f, params)
+	// The order of parameters (a default followed by none) is a static
+	// error: the resolver reports it (sema), before or instead of the run.
 	sd.val = &value.Func{Name: sd.name, Def: sd}
 	sd.val.Call = func(args []value.Value, kwargs []value.Entry) (res value.Value, err error) {
 		defer e.catchInto(&err)
@@ -1005,26 +1000,6 @@ type endNode struct{ p syntax.Pos }
 
 func (n endNode) Pos() syntax.Pos { return n.p }
 func (n endNode) End() syntax.Pos { return n.p }
-
-// checkParamOrder records an IllegalParameterError for every parameter
-// with a default that is followed by one without (last first, as KCL
-// reports them).
-func (e *evaluator) checkParamOrder(f *syntax.File, params []*syntax.Param) {
-	lastRequired := -1
-	for i, p := range params {
-		if p.Default == nil {
-			lastRequired = i
-		}
-	}
-	for i := lastRequired - 1; i >= 0; i-- {
-		p := params[i]
-		if p.Default == nil {
-			continue
-		}
-		e.pending = append(e.pending, &diag.Diagnostic{Kind: diag.IllegalParameterError, Messages: []diag.Message{{
-			Pos: nodePos(f, p.Default, true), Text: "non-default argument follows default argument", Note: "A default argument"}}})
-	}
-}
 
 // checkArity reports a call that leaves a parameter without a default
 // unset.

@@ -43,6 +43,10 @@ type Config struct {
 	// (untrusted): it is written through the sandbox.
 	OutputFromSettings bool
 	MaxMemory          int64 // eval.Config.MaxMemory
+	// Cache is the parse cache the resolver and the evaluator share (an
+	// editor's or CompileAll's, kept between runs); nil makes one per
+	// evaluation, so each file is parsed once.
+	Cache *loader.Cache
 }
 
 // RunPolicy is the sandbox policy of `run`, as `kcl run`: writes beneath

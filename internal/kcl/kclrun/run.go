@@ -10,23 +10,32 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/value"
 )
 
-// Evaluate runs the program of cfg: print() output goes to stdout as it
-// happens, and the planned result (YAML or JSON, or the
-// manifests.yaml_stream text) is returned.
+// Evaluate runs the one pipeline of `run`, konfig's stacks and the
+// server: load and parse (one parse cache for both passes), resolve as
+// cfg.Resolve says (static errors come from the resolver), evaluate, then
+// plan and print the result. print() output goes to stdout as it happens,
+// and the planned result (YAML or JSON, or the manifests.yaml_stream
+// text) is returned; nil when the program outputs nothing.
 func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error) {
-	if cfg.Sandbox == nil {
-		fsys, err := openSandbox(cfg)
-		if err != nil {
-			return nil, err
-		}
-		defer fsys.Close()
+	if cfg.Sandbox == nil || cfg.Cache == nil {
 		c := *cfg
-		c.Sandbox = fsys
+		if c.Sandbox == nil {
+			fsys, err := openSandbox(cfg)
+			if err != nil {
+				return nil, err
+			}
+			defer fsys.Close()
+			c.Sandbox = fsys
+		}
+		if c.Cache == nil {
+			c.Cache = loader.NewCache()
+		}
 		cfg = &c
 	}
 	mode := cfg.Resolve
@@ -51,10 +60,11 @@ func Evaluate(ctx context.Context, cfg *Config, stdout io.Writer) ([]byte, error
 		Stdout:      stdout,
 		Sandbox:     cfg.Sandbox,
 		MaxMemory:   cfg.MaxMemory,
+		Cache:       cfg.Cache,
 	})
 	if err != nil {
 		if mode == ResolveOnError {
-			if rerr := resolveProgram(ctx, cfg); rerr != nil {
+			if rerr := explaining(resolveProgram(ctx, cfg), err); rerr != nil {
 				return nil, rerr
 			}
 		}
@@ -236,11 +246,14 @@ const (
 	// errors, as the official compiler does. It is the default.
 	ResolveFirst ResolveMode = iota
 	// ResolveOnError resolves only when the evaluation fails, and then
-	// reports the resolver's errors, when it has any, instead of the
-	// evaluator's. Compile-time errors of programs that evaluate go
-	// unreported: it is the lenient mode for code written for older
-	// compilers (the 2023 Konfig stacks call a schema with a missing
-	// argument, which KCL 0.11's resolver rejects).
+	// reports the resolver's errors that explain the failure (those at the
+	// file and line where the evaluation stopped) instead of the
+	// evaluator's. Compile-time errors of programs that evaluate, and
+	// those elsewhere in a program that fails for another reason (a
+	// failed check), go unreported: it is the lenient mode for code
+	// written for older compilers (the 2023 Konfig stacks call a schema
+	// with a missing argument, which KCL 0.11's resolver rejects), and
+	// konfig's default.
 	ResolveOnError
 	// ResolveNever evaluates only.
 	ResolveNever
@@ -264,7 +277,7 @@ func ParseResolveMode(s string) (ResolveMode, error) {
 // parse errors first) as a diag.List; nil when the resolver cannot load
 // the program at all.
 func resolveProgram(ctx context.Context, cfg *Config) error {
-	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, External: cfg.External, Overlay: cfg.Overlay, FS: cfg.Sandbox})
+	prog, err := sema.Load(ctx, sema.Config{ModRoot: cfg.ModRoot, Files: cfg.Files, External: cfg.External, Overlay: cfg.Overlay, FS: cfg.Sandbox, Cache: cfg.Cache})
 	if err != nil {
 		// The resolver could not load the program (a missing input, …):
 		// leave the report to the evaluator.
@@ -277,6 +290,33 @@ func resolveProgram(ctx context.Context, cfg *Config) error {
 		}
 	}
 	return errs.Err()
+}
+
+// explaining returns the resolver's errors of rerr (a diag.List) at the
+// file and line of the evaluation error err's primary position, or nil.
+func explaining(rerr, err error) error {
+	var l diag.List
+	if !errors.As(rerr, &l) {
+		return nil
+	}
+	var at diag.Pos
+	var d *diag.Diagnostic
+	var el diag.List
+	switch {
+	case errors.As(err, &d):
+		at = d.Primary().Pos
+	case errors.As(err, &el) && len(el) > 0:
+		at = el[0].Primary().Pos
+	default:
+		return nil
+	}
+	var out diag.List
+	for _, r := range l {
+		if p := r.Primary().Pos; at.File != "" && p.File == at.File && p.Line == at.Line {
+			out = append(out, r)
+		}
+	}
+	return out.Err()
 }
 
 // addBacktrace gives a runtime error without backtrace (-d) a single

@@ -98,11 +98,18 @@ func (c *Cache) lookup(k fileKey) *File {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[k]; ok {
-		c.lru.MoveToFront(el)
-		return el.Value.(*File)
+	return c.recent(k)
+}
+
+// recent returns the parse under k, now the most recently used (nil when
+// absent). c.mu is held.
+func (c *Cache) recent(k fileKey) *File {
+	el, ok := c.byKey[k]
+	if !ok {
+		return nil
 	}
-	return nil
+	c.lru.MoveToFront(el)
+	return el.Value.(*File)
 }
 
 // add stores f under k and returns the stored parse (another goroutine's,
@@ -113,9 +120,8 @@ func (c *Cache) add(k fileKey, f *File) *File {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	if el, ok := c.byKey[k]; ok {
-		c.lru.MoveToFront(el)
-		return el.Value.(*File)
+	if old := c.recent(k); old != nil {
+		return old
 	}
 	c.byKey[k] = c.lru.PushFront(f)
 	c.size += f.size
@@ -146,6 +152,13 @@ func (c *Cache) ParseFile(fsys FS, ov Overlay, path string) (*File, error) {
 	if fsys == nil {
 		fsys = OS()
 	}
+	if c == nil {
+		src, err := fsys.ReadFile(path)
+		if err != nil {
+			return nil, err
+		}
+		return c.Parse(path, src), nil
+	}
 	st, err := fsys.Stat(path)
 	if err != nil {
 		return nil, err
@@ -153,27 +166,15 @@ func (c *Cache) ParseFile(fsys FS, ov Overlay, path string) (*File, error) {
 	if st.IsDir() {
 		return nil, &fs.PathError{Op: "read", Path: path, Err: fmt.Errorf("is a directory")}
 	}
-	if c != nil {
-		c.mu.Lock()
-		d, hit := c.disk[path]
-		var el *list.Element
-		if hit && d.mod.Equal(st.ModTime()) && d.size == st.Size() {
-			el = c.byKey[d.key]
-		}
-		if el != nil {
-			c.lru.MoveToFront(el)
-		}
-		c.mu.Unlock()
-		if el != nil {
-			return el.Value.(*File), nil
-		}
+	if f := c.unchanged(path, st); f != nil {
+		return f, nil
 	}
 	src, err := fsys.ReadFile(path)
 	if err != nil {
 		return nil, err
 	}
 	f := c.Parse(path, src)
-	if c != nil && st.Size() == int64(len(src)) {
+	if st.Size() == int64(len(src)) {
 		c.mu.Lock()
 		if _, live := c.byKey[fileKey{path: path, hash: f.Hash}]; live {
 			c.disk[path] = diskEntry{mod: st.ModTime(), size: st.Size(), key: fileKey{path: path, hash: f.Hash}}
@@ -181,6 +182,17 @@ func (c *Cache) ParseFile(fsys FS, ov Overlay, path string) (*File, error) {
 		c.mu.Unlock()
 	}
 	return f, nil
+}
+
+// unchanged returns the parse of the disk file path when it still has the
+// modification time and size of the cache's last read (nil otherwise).
+func (c *Cache) unchanged(path string, st fs.FileInfo) *File {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if d, hit := c.disk[path]; hit && d.mod.Equal(st.ModTime()) && d.size == st.Size() {
+		return c.recent(d.key)
+	}
+	return nil
 }
 
 // Sources returns the names of the source files (IsSource) of directory

@@ -158,3 +158,32 @@ func TestCacheSharesAndBounds(t *testing.T) {
 		t.Fatal("nil cache does not parse")
 	}
 }
+
+func TestDependencies(t *testing.T) {
+	dir := t.TempDir()
+	root := filepath.Join(dir, "app")
+	write(t, filepath.Join(root, "kcl.mod"), `[package]
+name = "app"
+
+[dependencies]
+lib = { path = "../lib" }
+abs = { path = "/opt/abs", version = "0.1" }
+konfig = { git = "https://example.com/konfig.git", tag = "v0.0.1" }
+k8s = "1.28"
+
+[profile]
+entries = ["main.k"]
+`)
+	got := Dependencies(nil, root)
+	want := map[string]string{"lib": filepath.Join(dir, "lib"), "abs": "/opt/abs"}
+	if len(got) != len(want) || got["lib"] != want["lib"] || got["abs"] != want["abs"] {
+		t.Errorf("Dependencies = %v, want %v", got, want)
+	}
+	ext := WithDependencies(nil, root, map[string]string{"lib": "/elsewhere"})
+	if ext["lib"] != "/elsewhere" || ext["abs"] != "/opt/abs" {
+		t.Errorf("WithDependencies = %v: -E must win over kcl.mod", ext)
+	}
+	if n := len(Dependencies(nil, dir)); n != 0 {
+		t.Errorf("no kcl.mod: %d dependencies", n)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 )
 
 // grammarFloor is the number of compile-error cases of the grammar corpus
@@ -115,18 +116,6 @@ func stackFilesFrom(settings, dir string) ([]string, error) {
 	return stackFilesYAML(b, dir, dir)
 }
 
-func modRootOf(dir, stop string) string {
-	for d := dir; strings.HasPrefix(d, stop); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "kcl.mod")); err == nil {
-			return d
-		}
-		if d == stop {
-			break
-		}
-	}
-	return dir
-}
-
 // TestGrammarCompileErrors runs the resolver on the grammar cases whose
 // golden error is a compile-time kind and compares kind, positions and
 // messages.
@@ -152,7 +141,7 @@ func TestGrammarCompileErrors(t *testing.T) {
 			continue
 		}
 		files := caseFiles(dir)
-		prog, err := Load(context.Background(), Config{ModRoot: modRootOf(dir, root), Files: files})
+		prog, err := Load(context.Background(), Config{ModRoot: loader.ModRoot(nil, dir), Files: files})
 		rel, _ := filepath.Rel(root, dir)
 		ok := err == nil
 		var got []*diag.Diagnostic
@@ -262,7 +251,7 @@ func TestGrammarNoFalsePositives(t *testing.T) {
 	sort.Strings(dirs)
 	clean, flagged := 0, 0
 	for _, dir := range dirs {
-		prog, err := Load(context.Background(), Config{ModRoot: modRootOf(dir, filepath.Dir(filepath.Dir(dir))), Files: caseFiles(dir)})
+		prog, err := Load(context.Background(), Config{ModRoot: loader.ModRoot(nil, dir), Files: caseFiles(dir)})
 		if err != nil {
 			continue
 		}

@@ -12,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
@@ -38,17 +39,6 @@ func lspLocs(s string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-// lspModRoot is the nearest directory with kcl.mod above file (up to the
-// test_data root), else the file's directory.
-func lspModRoot(file, stop string) string {
-	for d := filepath.Dir(file); strings.HasPrefix(d, stop); d = filepath.Dir(d) {
-		if _, err := os.Stat(filepath.Join(d, "kcl.mod")); err == nil {
-			return d
-		}
-	}
-	return filepath.Dir(file)
 }
 
 func fmtLoc(root string, prog *Program, l Location) string {
@@ -91,7 +81,7 @@ func TestLSPDefinitionReferences(t *testing.T) {
 		}
 		want := lspLocs(exp)
 		file := filepath.Join(root, c.File)
-		prog, err := Load(context.Background(), Config{ModRoot: lspModRoot(file, filepath.Join(root, "test_data")), Files: []string{file}})
+		prog, err := Load(context.Background(), Config{ModRoot: loader.ModRoot(nil, filepath.Dir(file)), Files: []string{file}})
 		if err != nil {
 			t.Errorf("%s: %v", c.Name, err)
 			failed++

@@ -31,7 +31,8 @@ type Config struct {
 	// (open editor buffers).
 	Overlay map[string][]byte
 	// External maps the first segment of an import path to the absolute
-	// directory of an external package (-E, package_maps), as in kclrun.
+	// directory of an external package (-E, package_maps), as in kclrun;
+	// the path dependencies of ModRoot's kcl.mod complete it.
 	External map[string]string
 	// Cache shares parse results between loads (and with the evaluator
 	// and the server: it is the loader's); nil makes a fresh one.
@@ -159,6 +160,11 @@ func Load(ctx context.Context, cfg Config) (*Program, error) {
 	if cfg.Cache == nil {
 		cfg.Cache = NewCache()
 	}
+	var fsys loader.FS
+	if cfg.FS != nil {
+		fsys = cfg.FS
+	}
+	cfg.External = loader.WithDependencies(fsys, cfg.ModRoot, cfg.External)
 	reuse := cfg.Reuse
 	cfg.Reuse = nil
 	if reuse != nil && reuse.cfg.ModRoot != cfg.ModRoot {

@@ -931,11 +931,7 @@ func (st *pkgState) importStmt(f *syntax.File, s *syntax.ImportStmt, ev env) {
 }
 
 func (st *pkgState) modulePath(f *syntax.File, s *syntax.ImportStmt) string {
-	target := st.prog.importPath(f.Filename, s)
-	if strings.HasPrefix(target, "/") {
-		return target
-	}
-	return st.prog.cfg.ModRoot + "/" + strings.ReplaceAll(target, ".", "/")
+	return st.prog.ld.Import(f.Filename, s.Dots, s.Path).Base
 }
 
 // spanNode is a synthetic node for a source range.
