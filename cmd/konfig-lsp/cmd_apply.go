@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 	"time"
 
@@ -18,6 +19,7 @@ func newApplyCmd() *cobra.Command {
 	var f engineFlags
 	var yes, detail, watch, skipUnsupported bool
 	var timeout time.Duration
+	var dryRun bool
 	cmd := &cobra.Command{
 		Use:   "apply [stackdir]",
 		Short: "Preview, confirm and apply a stack to the cluster (server-side apply, dependency order)",
@@ -39,7 +41,7 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			dir, err := stackDirArg(args)
+			dir, err := stackDirArg(args, f.specFile == "")
 			if err != nil {
 				return err
 			}
@@ -53,6 +55,11 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 			}
 			out := cmd.OutOrStdout()
 			popts := f.previewOptions()
+			if dryRun {
+				// Every resource goes through the server's dry-run, even
+				// those the state says are unchanged.
+				popts.AlwaysDryRun = true
+			}
 			ch, err := eng.Preview(ctx, sp, popts)
 			if err != nil {
 				return err
@@ -71,10 +78,26 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 			if err := engine.Refusal(ch, aopts); err != nil {
 				return err // before asking: there is nothing to confirm
 			}
-			if !yes {
-				if !ch.HasChanges() {
-					fmt.Fprintln(out, "Nothing to change.")
+			if dryRun {
+				unvalidated := 0
+				for _, st := range ch.Steps() {
+					if strings.HasPrefix(st.Note, "not validated by a dry-run") {
+						unvalidated++
+					}
 				}
+				fmt.Fprintf(out, "Dry run: the API server accepts the plan (%d to create, %d to update, %d to delete); nothing was written.\n",
+					ch.Count(engine.Create), ch.Count(engine.Update), ch.Count(engine.Delete))
+				if unvalidated > 0 {
+					fmt.Fprintf(out, "%d %s could not be dry-run (see the notes above): the apply will validate them.\n", unvalidated, plural(unvalidated, "resource", "resources"))
+				}
+				return nil
+			}
+			if !ch.HasChanges() {
+				// Nothing to confirm; the apply below still records the
+				// unchanged resources in the state (an interrupted apply's
+				// objects are adopted) and waits for them with --watch.
+				fmt.Fprintln(out, "Nothing to change.")
+			} else if !yes {
 				ok, err := confirm(cmd.InOrStdin(), out, "Apply these changes?")
 				if err != nil {
 					return err
@@ -97,6 +120,7 @@ on it are skipped, what was applied stays in the state, and apply exits with sta
 	f.register(cmd, true)
 	fl := cmd.Flags()
 	fl.BoolVarP(&yes, "yes", "y", false, "apply without asking")
+	fl.BoolVar(&dryRun, "dry-run", false, "send the whole plan to the API server as a server-side dry run (every resource, even unchanged ones), report what it rejects, and write nothing: no change, no state")
 	fl.BoolVarP(&detail, "detail", "d", false, "print a unified YAML diff per changed resource before asking")
 	fl.BoolVar(&watch, "watch", false, "wait for each applied resource to be ready (Deployments, StatefulSets, Jobs, Services, CRDs)")
 	fl.DurationVar(&timeout, "watch-timeout", 5*time.Minute, "how long --watch waits for one resource")

@@ -117,11 +117,11 @@ func TestBudgetFlagsCheck(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			root := budgetRepo(t, map[string]string{tt.name: tt.program})
 			out, errOut, code := execRoot(t, append([]string{"check", filepath.Join(root, "p")}, tt.flags...)...)
-			if !strings.Contains(out, tt.want) {
-				t.Errorf("check output does not contain %q:\n%s", tt.want, out)
+			if !strings.Contains(errOut, tt.want) {
+				t.Errorf("check errors do not contain %q:\n%s", tt.want, errOut)
 			}
-			if code != 1 || !strings.Contains(errOut, "2 stacks checked, 1 failed") {
-				t.Errorf("check: exit %d, summary %s", code, errOut)
+			if code != 1 || !strings.Contains(out, "2 stacks checked, 1 failed") {
+				t.Errorf("check: exit %d, summary %s", code, out)
 			}
 		})
 	}

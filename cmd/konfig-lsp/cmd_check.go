@@ -1,10 +1,14 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 
 	"github.com/spf13/cobra"
 
@@ -30,11 +34,13 @@ type checkStack struct {
 
 func newCheckCmd() *cobra.Command {
 	var (
-		format string
-		golden bool
-		jobs   int
-		sb     sandboxFlags
-		budget budgetFlags
+		format     string
+		affectedBy string
+		shard      string
+		golden     bool
+		jobs       int
+		sb         sandboxFlags
+		budget     budgetFlags
 	)
 	cmd := &cobra.Command{
 		Use:   "check [dir]...",
@@ -52,10 +58,20 @@ value that violates it, with the check's own location on the next line. With
 			if len(dirs) == 0 {
 				dirs = []string{"."}
 			}
+			shardI, shardN, err := parseShard(shard)
+			if err != nil {
+				return fmt.Errorf("check: %w", err)
+			}
 			stacks, err := discoverStacks(cmd, dirs)
 			if err != nil {
 				return fmt.Errorf("check: %w", err)
 			}
+			if affectedBy != "" {
+				if stacks, err = affectedStacks(cmd.Context(), dirs, stacks, affectedBy); err != nil {
+					return fmt.Errorf("check: --affected-by: %w", err)
+				}
+			}
+			stacks = shardOf(stacks, shardI, shardN)
 			results := konfig.CompileAll(cmd.Context(), stacks, konfig.CompileAllOptions{Workers: jobs, Golden: golden,
 				CompileOptions: budget.compileOptions(konfig.CompileOptions{Policy: sb.policy()})})
 			cwd, _ := os.Getwd()
@@ -89,12 +105,14 @@ value that violates it, with the check's own location on the next line. With
 					return fmt.Errorf("check: %w", err)
 				}
 			} else {
+				// The problems are errors (stderr); the summary is the
+				// command's result (stdout).
 				for _, cs := range rep.Stacks {
 					for _, p := range cs.Problems {
-						fmt.Fprintln(out, p.Format(cwd))
+						fmt.Fprintln(cmd.ErrOrStderr(), p.Format(cwd))
 					}
 				}
-				fmt.Fprintf(cmd.ErrOrStderr(), "%d stacks checked, %d failed\n", len(rep.Stacks), rep.Failed)
+				fmt.Fprintf(out, "%d %s checked, %d failed\n", len(rep.Stacks), plural(len(rep.Stacks), "stack", "stacks"), rep.Failed)
 			}
 			if rep.Failed > 0 {
 				return exitError{code: 1}
@@ -103,6 +121,8 @@ value that violates it, with the check's own location on the next line. With
 		}),
 	}
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
+	cmd.Flags().StringVar(&affectedBy, "affected-by", "", "check only the stacks affected by the changes since git revision `BASE` (or BASE..HEAD), as 'deps --git-diff'")
+	cmd.Flags().StringVar(&shard, "shard", "", "check shard `I/N` of the stacks (1 <= I <= N): the stacks sorted by directory, dealt in turn to N shards")
 	cmd.Flags().BoolVar(&golden, "golden", false, "also compare each stack with its ci-test/stdout.golden.yaml")
 	cmd.Flags().IntVarP(&jobs, "jobs", "j", 0, "stacks compiled at once (default: GOMAXPROCS)")
 	sb.register(cmd)
@@ -136,4 +156,74 @@ func displayPath(path string) string {
 		return path
 	}
 	return filepath.ToSlash(konfig.RelPath(path, cwd))
+}
+
+// plural returns one when n is 1, else many.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
+}
+
+// parseShard parses --shard I/N ("" is the whole: 1/1).
+func parseShard(s string) (int, int, error) {
+	if s == "" {
+		return 1, 1, nil
+	}
+	a, b, ok := strings.Cut(s, "/")
+	i, err1 := strconv.Atoi(a)
+	n, err2 := strconv.Atoi(b)
+	if !ok || err1 != nil || err2 != nil || n < 1 || i < 1 || i > n {
+		return 0, 0, fmt.Errorf("--shard %q: want I/N with 1 <= I <= N, e.g. 2/4", s)
+	}
+	return i, n, nil
+}
+
+// shardOf returns shard i of n: the stacks sorted by directory, the k-th
+// (from 0) going to shard k mod n + 1, so that neighbouring stacks (often
+// alike in cost) spread over the shards and every stack is in exactly one.
+func shardOf(stacks []*konfig.Stack, i, n int) []*konfig.Stack {
+	if n == 1 {
+		return stacks
+	}
+	sorted := slices.Clone(stacks)
+	slices.SortFunc(sorted, func(a, b *konfig.Stack) int { return strings.Compare(a.Dir, b.Dir) })
+	var out []*konfig.Stack
+	for k, st := range sorted {
+		if k%n == i-1 {
+			out = append(out, st)
+		}
+	}
+	return out
+}
+
+// affectedStacks keeps the stacks affected by the git changes since base,
+// found in the repositories of dirs.
+func affectedStacks(ctx context.Context, dirs []string, stacks []*konfig.Stack, base string) ([]*konfig.Stack, error) {
+	keep := map[string]bool{}
+	for _, d := range dirs {
+		repo, err := konfig.Discover(ctx, d)
+		if err != nil {
+			return nil, err
+		}
+		changes, err := gitChanges(ctx, repo.Root, base)
+		if err != nil {
+			return nil, err
+		}
+		affected, err := repo.Affected(ctx, changes, konfig.AffectedOptions{})
+		if err != nil {
+			return nil, err
+		}
+		for _, a := range affected {
+			keep[a.Stack.Dir] = true
+		}
+	}
+	var out []*konfig.Stack
+	for _, st := range stacks {
+		if keep[st.Dir] {
+			out = append(out, st)
+		}
+	}
+	return out, nil
 }

@@ -17,6 +17,7 @@ func newCompileCmd() *cobra.Command {
 	var (
 		output      string
 		args        []string
+		overrides   []string
 		maskSecrets bool
 		sensitive   []string
 		sb          sandboxFlags
@@ -53,7 +54,7 @@ as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 			if err != nil {
 				return fmt.Errorf("compile: %w", err)
 			}
-			sp, err := konfig.Compile(cmd.Context(), st, budget.compileOptions(konfig.CompileOptions{Args: args, Policy: sb.policy()}))
+			sp, err := konfig.Compile(cmd.Context(), st, budget.compileOptions(konfig.CompileOptions{Args: args, Overrides: overrides, Policy: sb.policy()}))
 			if err != nil {
 				cwd, _ := os.Getwd()
 				for _, p := range st.Problems(err) {
@@ -83,6 +84,7 @@ as CI on pull requests with secrets passed as -D options.` + sandboxHelp,
 	}
 	cmd.Flags().StringVarP(&output, "output", "o", "", "write the resources to `file` instead of standard output")
 	cmd.Flags().StringArrayVarP(&args, "argument", "D", nil, "top-level option `key=value`, after the stack's kcl_options (repeatable)")
+	cmd.Flags().StringArrayVarP(&overrides, "overrides", "O", nil, overridesHelp)
 	cmd.Flags().BoolVar(&maskSecrets, "mask-secrets", false, "mask sensitive values (as preview does) instead of printing the intent as written")
 	registerSensitive(cmd, &sensitive)
 	sb.register(cmd)

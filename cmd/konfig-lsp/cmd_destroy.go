@@ -23,7 +23,7 @@ func newDestroyCmd() *cobra.Command {
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx, stop := signal.NotifyContext(cmd.Context(), os.Interrupt, syscall.SIGTERM)
 			defer stop()
-			dir, err := stackDirArg(args)
+			dir, err := stackDirArg(args, false)
 			if err != nil {
 				return err
 			}

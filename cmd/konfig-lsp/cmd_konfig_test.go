@@ -22,17 +22,7 @@ import (
 func execRoot(t *testing.T, args ...string) (string, string, int) {
 	t.Helper()
 	var stdout, stderr bytes.Buffer
-	root := newRootCmd()
-	root.SetArgs(args)
-	root.SetOut(&stdout)
-	root.SetErr(&stderr)
-	code := 0
-	if err := root.Execute(); err != nil {
-		code = exitCode(err)
-		if _, ok := err.(exitError); !ok {
-			stderr.WriteString(err.Error())
-		}
-	}
+	code := execute(args, strings.NewReader(""), &stdout, &stderr)
 	return stdout.String(), stderr.String(), code
 }
 
@@ -172,11 +162,14 @@ func TestCheckPolicyViolation(t *testing.T) {
 		t.Fatalf("check with containerPort = 70000: exit %d, want 1\n%s%s", code, out, errOut)
 	}
 	wantLoc := base + ":" + strconv.Itoa(line) + ":"
-	if !strings.HasPrefix(out, wantLoc) {
-		t.Errorf("check output should start at the developer's line %s; got:\n%s", wantLoc, out)
+	if !strings.HasPrefix(errOut, wantLoc) {
+		t.Errorf("check errors should start at the developer's line %s; got:\n%s", wantLoc, errOut)
 	}
-	if !strings.Contains(out, "containerPort must be between 1 and 65535") || !strings.Contains(out, "container_port.k:") {
-		t.Errorf("check output should give the check's message and location; got:\n%s", out)
+	if !strings.Contains(errOut, "containerPort must be between 1 and 65535") || !strings.Contains(errOut, "container_port.k:") {
+		t.Errorf("check errors should give the check's message and location; got:\n%s", errOut)
+	}
+	if out != "1 stack checked, 1 failed\n" {
+		t.Errorf("check's stdout = %q, want only the summary", out)
 	}
 
 	out, _, code = execRoot(t, "check", "--format", "json", wordpress)

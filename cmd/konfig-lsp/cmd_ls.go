@@ -39,8 +39,8 @@ func newLsCmd() *cobra.Command {
 stack's ordered KCL files and options.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			if format != "table" && format != "json" {
-				return fmt.Errorf("ls: unknown --format %q (table or json)", format)
+			if format != "table" && format != "json" && format != "matrix" {
+				return fmt.Errorf("ls: unknown --format %q (table, json or matrix)", format)
 			}
 			dir := "."
 			if len(args) == 1 {
@@ -49,6 +49,9 @@ stack's ordered KCL files and options.`,
 			repo, err := konfig.Discover(cmd.Context(), dir)
 			if err != nil {
 				return fmt.Errorf("ls: %w", err)
+			}
+			if format == "matrix" {
+				return writeStacks(cmd, repo.Root, repo.Stacks, "json")
 			}
 			projects := lsProjects(repo)
 			out := cmd.OutOrStdout()
@@ -74,7 +77,7 @@ stack's ordered KCL files and options.`,
 			return tw.Flush()
 		},
 	}
-	cmd.Flags().StringVar(&format, "format", "table", "output format: table or json")
+	cmd.Flags().StringVar(&format, "format", "table", "output format: table, json, or matrix (a GitHub Actions strategy.matrix: {\"include\": [{project, stack, path}]})")
 	return cmd
 }
 

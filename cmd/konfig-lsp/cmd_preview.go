@@ -14,6 +14,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
+	"github.com/konfig-lsp/konfig-lsp/internal/engine/state/kubestate"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
 )
@@ -26,7 +27,10 @@ type engineFlags struct {
 	kubeContext  string
 	specFile     string
 	stateDir     string
+	backend      string // --backend
+	backendNS    string // --backend-namespace
 	args         []string
+	overrides    []string // -O
 	ignoreFields []string
 	excludeTypes []string
 	targets      []string
@@ -44,7 +48,9 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 	fl := cmd.Flags()
 	fl.StringVar(&f.kubeconfig, "kubeconfig", "", "kubeconfig file (default $KUBECONFIG or ~/.kube/config)")
 	fl.StringVar(&f.kubeContext, "context", "", "kubeconfig context (default the current one)")
-	fl.StringVar(&f.stateDir, "state-dir", "", "directory of state.json and its lock (default <stack>/.konfig)")
+	fl.StringVar(&f.stateDir, "state-dir", "", "directory of state.json and its lock (default <stack>/.konfig), for the local backend")
+	fl.StringVar(&f.backend, "backend", "", "where the stack's state and lock live: local (.konfig/state.json) or kubernetes (Secrets and a Lease in the cluster); default: the backend: section of stack.yaml or project.yaml, else local")
+	fl.StringVar(&f.backendNS, "backend-namespace", "", "the namespace of the kubernetes backend's Secrets and Lease (default: the backend: section's, else "+kubestate.DefaultNamespace+")")
 	fl.BoolVar(&f.forceUnlock, "force-unlock", false, "take the stack's lock even if another operation holds it")
 	fl.IntVar(&f.maxConc, "max-concurrent", 10, "resources processed in parallel")
 	fl.BoolVar(&f.noStyle, "no-style", false, "no colors")
@@ -52,6 +58,7 @@ func (f *engineFlags) register(cmd *cobra.Command, withSpec bool) {
 	if withSpec {
 		fl.StringVar(&f.specFile, "spec", "", "read the resources from this YAML file (a list, or {resources: [...]}) instead of compiling the stack; - is stdin")
 		fl.StringArrayVarP(&f.args, "argument", "D", nil, "KCL option key=value for the compile")
+		fl.StringArrayVarP(&f.overrides, "overrides", "O", nil, overridesHelp)
 		fl.StringSliceVar(&f.ignoreFields, "ignore-fields", nil, "dot paths left out of the comparison (e.g. metadata.labels,spec.replicas)")
 		fl.BoolVar(&f.force, "force-conflicts", false, "take over fields that another field manager owns")
 		fl.BoolVar(&f.alwaysDryRun, "always-dry-run", false, "dry-run every live resource, even those that hold the plan exactly as last applied")
@@ -93,8 +100,9 @@ func (f *engineFlags) previewOptions() engine.PreviewOptions {
 	return engine.PreviewOptions{IgnoreFields: f.ignoreFields, ForceConflicts: f.force, MaxConcurrent: f.maxConc, AlwaysDryRun: f.alwaysDryRun, ExcludeTypes: f.excludeTypes, Targets: f.targets}
 }
 
-// stackDirArg returns the stack directory argument (default ".").
-func stackDirArg(args []string) (string, error) {
+// stackDirArg returns the stack directory argument (default "."), which must
+// exist and, when stackYAML is set, hold a stack.yaml.
+func stackDirArg(args []string, stackYAML bool) (string, error) {
 	dir := "."
 	if len(args) > 0 {
 		dir = args[0]
@@ -102,6 +110,9 @@ func stackDirArg(args []string) (string, error) {
 	abs, err := filepath.Abs(dir)
 	if err != nil {
 		return "", fmt.Errorf("stack dir: %w", err)
+	}
+	if err := isStackDir(abs, stackYAML); err != nil {
+		return "", err
 	}
 	return abs, nil
 }
@@ -134,24 +145,73 @@ func (f *engineFlags) loadSpec(ctx context.Context, stackDir string, stdin io.Re
 			pol.Protected = append(pol.Protected, abs)
 		}
 	}
-	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args, Policy: pol}))
+	return konfig.Compile(ctx, st, f.budget.compileOptions(konfig.CompileOptions{Args: f.args, Overrides: f.overrides, Policy: pol}))
 }
 
 // newEngine connects the Kubernetes runtime and returns the stack's engine,
 // both logging (with client-go) through cmd's logger (cliLogger).
 func (f *engineFlags) newEngine(cmd *cobra.Command, stackDir string) (*engine.Engine, error) {
 	log := cliLogger(cmd)
-	kube, err := kubernetes.New(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: log})
+	bc, err := f.backendConfig(stackDir) // the stack's files and the flags before the cluster
+	if err != nil {
+		return nil, err
+	}
+	rc, err := kubernetes.RESTConfig(kubernetes.Config{Kubeconfig: f.kubeconfig, Context: f.kubeContext, Logger: log})
+	if err != nil {
+		return nil, fmt.Errorf("no usable Kubernetes cluster configuration (set --kubeconfig and --context, or KUBECONFIG): %w", err)
+	}
+	kube, err := kubernetes.NewForConfig(rc, log)
+	if err != nil {
+		return nil, err
+	}
+	backend, err := engine.OpenBackend(bc, stackDir, f.stateDir, rc)
 	if err != nil {
 		return nil, err
 	}
 	return engine.New(engine.Config{
 		StackDir:  stackDir,
-		StateDir:  f.stateDir,
 		Runtimes:  runtime.Registry{spec.Kubernetes: kube},
 		Logger:    log,
 		Sensitive: spec.NewMatcher(f.sensitive...),
+		Backend:   backend,
 	}), nil
+}
+
+// backendConfig is the stack's backend configuration with the flags applied.
+func (f *engineFlags) backendConfig(stackDir string) (engine.BackendConfig, error) {
+	bc, err := engine.ReadBackendConfig(stackDir)
+	if err != nil {
+		return bc, err
+	}
+	if f.backend != "" {
+		bc.Type, bc.From = f.backend, "--backend"
+	}
+	if f.backendNS != "" {
+		bc.Namespace = f.backendNS
+	}
+	if f.stateDir != "" && bc.Type != engine.BackendLocal {
+		return bc, fmt.Errorf("--state-dir is for the local backend; the %s backend keeps the state in the cluster", bc.Type)
+	}
+	return bc, bc.Validate()
+}
+
+// overridesHelp documents -O, as on run.
+const overridesHelp = "override an attribute of the stack's main package for this compile: `path=value`, `path:value`, `path+=value` or `path-` to delete (repeatable; the files are not changed)"
+
+// isStackDir checks that dir is a directory and, with stackYAML, a stack
+// directory (holds stack.yaml), and says what to do when it is not.
+func isStackDir(dir string, stackYAML bool) error {
+	st, err := os.Stat(dir)
+	switch {
+	case err != nil:
+		return fmt.Errorf("stack directory %s: %w", dir, err)
+	case !st.IsDir():
+		return fmt.Errorf("%s is not a directory: give a stack directory (one with a stack.yaml)", dir)
+	}
+	if _, err := os.Stat(filepath.Join(dir, "stack.yaml")); err != nil && stackYAML {
+		return fmt.Errorf("%s is not a stack directory: it has no stack.yaml (list the stacks with 'konfig-lsp ls')", dir)
+	}
+	return nil
 }
 
 // isTerminal reports whether w is a character device (a terminal).
@@ -193,7 +253,7 @@ $KONFIG_LOG_LEVEL (debug, info, warn, error; default error) — the same for app
 		Args: cobra.MaximumNArgs(1),
 		RunE: printingErrors(func(cmd *cobra.Command, args []string) error {
 			ctx := cmd.Context()
-			dir, err := stackDirArg(args)
+			dir, err := stackDirArg(args, f.specFile == "")
 			if err != nil {
 				return err
 			}

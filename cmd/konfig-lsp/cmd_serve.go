@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"log/slog"
 	"os"
@@ -40,7 +41,7 @@ func newServeCmd() *cobra.Command {
 func serveStdio(ctx context.Context, logLevel string) error {
 	var level slog.Level
 	if err := level.UnmarshalText([]byte(logLevel)); err != nil {
-		level = slog.LevelInfo
+		return fmt.Errorf("serve: --log-level %q: want debug, info, warn or error", logLevel)
 	}
 	logger := newLogger(os.Stderr, level)
 	routeKlog(logger) // client-go's logs (the cluster commands) as records of ours, never loose lines

@@ -4,9 +4,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
+	"io"
 	"os"
 	"runtime/pprof"
+	"strings"
 )
 
 // cpuProfileEnv names a file to write a CPU profile of the run to (for
@@ -32,10 +35,36 @@ func run() int {
 		defer f.Close()
 		defer pprof.StopCPUProfile()
 	}
-	if err := newRootCmd().Execute(); err != nil {
-		return exitCode(err)
+	return execute(os.Args[1:], os.Stdin, os.Stdout, os.Stderr)
+}
+
+// execute runs the command line args with the given standard streams and
+// returns the exit status. Every failure prints one line on stderr: the
+// commands that print their own errors return an exitError, and any other
+// error (an unknown command or flag, a bad argument) is printed here, so that
+// the binary never exits non-zero in silence.
+func execute(args []string, stdin io.Reader, stdout, stderr io.Writer) int {
+	root := newRootCmd()
+	root.SetArgs(args)
+	root.SetIn(stdin)
+	root.SetOut(stdout)
+	root.SetErr(stderr)
+	cmd, err := root.ExecuteC()
+	if err == nil {
+		return 0
 	}
-	return 0
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	// Name the command unless the message does (cobra's argument checks
+	// do not).
+	msg := err.Error()
+	if cmd != nil && cmd != root && !strings.HasPrefix(msg, cmd.Name()+":") && !strings.HasPrefix(msg, cmd.CommandPath()+":") {
+		msg = cmd.CommandPath() + ": " + msg
+	}
+	fmt.Fprintln(stderr, "Error:", msg)
+	return 1
 }
 
 // exitError carries a process exit status through cobra without printing.
@@ -43,9 +72,11 @@ type exitError struct{ code int }
 
 func (e exitError) Error() string { return fmt.Sprintf("exit status %d", e.code) }
 
+// exitCode is the exit status for an error returned by a command.
 func exitCode(err error) int {
-	if e, ok := err.(exitError); ok {
-		return e.code
+	var ee exitError
+	if errors.As(err, &ee) {
+		return ee.code
 	}
 	return 1
 }

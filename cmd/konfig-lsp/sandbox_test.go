@@ -30,7 +30,7 @@ manifests.yaml_stream([{apiVersion = "v1", kind = "ConfigMap", metadata.name = "
 		written bool   // out.txt exists after
 	}{
 		{"compile read-only", program, []string{"compile"}, 1, "", "compile evaluates read-only; pass --allow-file-writes", false},
-		{"check read-only", program, []string{"check"}, 1, "check evaluates read-only", "", false},
+		{"check read-only", program, []string{"check"}, 1, "1 stack checked, 1 failed", "check evaluates read-only", false},
 		{"compile with writes, no env", program, []string{"compile", "--allow-file-writes"}, 0, "token: none", "", true},
 		{"compile with writes and env", program, []string{"compile", "--allow-file-writes", "--allow-env", "KONFIG_CLI_TEST_TOKEN"}, 0, "token: tok-c11-secret", "", true},
 		{"compile .git with writes", appendGit, []string{"compile", "--allow-file-writes"}, 1, "", ".git is protected", false},

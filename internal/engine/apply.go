@@ -567,7 +567,7 @@ const stateWriteInterval = 50 * time.Millisecond
 // interval, otherwise with the others of that interval; close writes the
 // last.
 type saver struct {
-	store    *state.Store
+	store    state.Backend
 	interval time.Duration
 	onWrite  func(serial int) // tests: told of each write
 	mu       sync.Mutex
@@ -580,11 +580,11 @@ type saver struct {
 	once     sync.Once
 }
 
-func newSaver(store *state.Store, st *state.State) *saver {
+func newSaver(store state.Backend, st *state.State) *saver {
 	return startSaver(store, st, stateWriteInterval, nil)
 }
 
-func startSaver(store *state.Store, st *state.State, interval time.Duration, onWrite func(int)) *saver {
+func startSaver(store state.Backend, st *state.State, interval time.Duration, onWrite func(int)) *saver {
 	s := &saver{store: store, st: st, interval: interval, onWrite: onWrite,
 		kick: make(chan struct{}, 1), stop: make(chan struct{}), done: make(chan struct{})}
 	go s.loop()

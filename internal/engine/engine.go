@@ -164,6 +164,9 @@ type Config struct {
 	StackDir string
 	// StateDir holds state.json and the lock; default StackDir/.konfig.
 	StateDir string
+	// Backend, when set, keeps the state and the lock instead of the local
+	// store in StateDir (e.g. kubestate: in the cluster).
+	Backend state.Backend
 	// Runtimes maps resource types to runtimes.
 	Runtimes runtime.Registry
 	// Logger receives debug logs; nil means slog.Default().
@@ -178,7 +181,7 @@ type Config struct {
 // Engine runs operations on one stack.
 type Engine struct {
 	cfg   Config
-	store *state.Store
+	store state.Backend
 	log   *slog.Logger
 }
 
@@ -190,11 +193,22 @@ func New(cfg Config) *Engine {
 	if cfg.Logger == nil {
 		cfg.Logger = slog.Default()
 	}
-	return &Engine{cfg: cfg, store: state.NewStore(cfg.StateDir), log: cfg.Logger}
+	store := cfg.Backend
+	if store == nil {
+		store = state.NewStore(cfg.StateDir)
+	}
+	return &Engine{cfg: cfg, store: store, log: cfg.Logger}
 }
 
-// Store returns the engine's state store.
-func (e *Engine) Store() *state.Store { return e.store }
+// Store returns the engine's local state store; nil when the state is kept
+// by another backend (Backend).
+func (e *Engine) Store() *state.Store {
+	st, _ := e.store.(*state.Store)
+	return st
+}
+
+// Backend returns where the engine keeps the stack's state and lock.
+func (e *Engine) Backend() state.Backend { return e.store }
 
 // PreviewOptions tune a preview.
 type PreviewOptions struct {

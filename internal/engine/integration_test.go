@@ -491,7 +491,14 @@ func childApply() int {
 		fmt.Println("error:", err)
 		return 1
 	}
-	eng := engine.New(engine.Config{StackDir: os.Getenv("CHILD_DIR"), Runtimes: runtime.Registry{spec.Kubernetes: rt}})
+	cfg := engine.Config{StackDir: os.Getenv("CHILD_DIR"), Runtimes: runtime.Registry{spec.Kubernetes: rt}}
+	if ns := os.Getenv("CHILD_STATE_NS"); ns != "" {
+		if cfg.Backend, err = kubeBackend(os.Getenv("CHILD_KUBECONFIG"), ns); err != nil {
+			fmt.Println("error:", err)
+			return 1
+		}
+	}
+	eng := engine.New(cfg)
 	_, err = eng.Apply(context.Background(), makeSpec(p), nil, engine.ApplyOptions{
 		PreviewOptions: engine.PreviewOptions{MaxConcurrent: 1},
 		OnEvent: func(e engine.Event) {
@@ -507,15 +514,41 @@ func childApply() int {
 	return 0
 }
 
-func TestKilledApplyConverges(t *testing.T) {
+// kubeBackend is the kubernetes state backend of the test stack, its Lease
+// lasting 3 s.
+func kubeBackend(kubeconfig, ns string) (state.Backend, error) {
+	rc, err := kubernetes.RESTConfig(kubernetes.Config{Kubeconfig: kubeconfig})
+	if err != nil {
+		return nil, err
+	}
+	return engine.OpenBackend(engine.BackendConfig{Type: engine.BackendKubernetes, Namespace: ns, Stack: "kill/test", LeaseSeconds: 3}, "", "", rc)
+}
+
+func TestKilledApplyConverges(t *testing.T) { testKilledApplyConverges(t, "") }
+
+// TestKilledApplyConvergesKubernetesBackend: with the state in the cluster,
+// the killed apply's Lease refuses the rerun until it lapses, then the rerun
+// converges.
+func TestKilledApplyConvergesKubernetesBackend(t *testing.T) {
+	testKilledApplyConverges(t, fmt.Sprintf("kill-state-%d", time.Now().UnixNano()%1_000_000))
+}
+
+func testKilledApplyConverges(t *testing.T, stateNS string) {
 	dir := t.TempDir()
 	f := newFixture(t, dir)
+	if stateNS != "" {
+		backend, err := kubeBackend(cluster.Kubeconfig, stateNS)
+		if err != nil {
+			t.Fatal(err)
+		}
+		f.eng = engine.New(engine.Config{StackDir: dir, Runtimes: runtime.Registry{spec.Kubernetes: f.rt}, Backend: backend})
+	}
 	ns := fmt.Sprintf("kill-%d", time.Now().UnixNano()%1_000_000)
 	sp := makeSpec(stackParams{ns: ns, image: "nginx:1.27", configs: 60, secretVal: secretValue})
 	n := len(sp.Resources)
 
 	cmd := exec.Command(os.Args[0], "-test.run=^$")
-	cmd.Env = append(os.Environ(), childEnv+"=1", "CHILD_NS="+ns, "CHILD_DIR="+dir, "CHILD_KUBECONFIG="+cluster.Kubeconfig)
+	cmd.Env = append(os.Environ(), childEnv+"=1", "CHILD_NS="+ns, "CHILD_DIR="+dir, "CHILD_KUBECONFIG="+cluster.Kubeconfig, "CHILD_STATE_NS="+stateNS)
 	stdout, err := cmd.StdoutPipe()
 	if err != nil {
 		t.Fatal(err)
@@ -541,8 +574,8 @@ func TestKilledApplyConverges(t *testing.T) {
 	if killedAt == 0 {
 		t.Fatalf("the child finished or died before 20 resources")
 	}
-	// The state file is valid and holds part of the stack.
-	st, err := f.eng.Store().Load()
+	// The state is valid and holds part of the stack.
+	st, err := f.eng.Backend().Load()
 	if err != nil {
 		t.Fatalf("state after kill -9: %v", err)
 	}
@@ -551,7 +584,21 @@ func TestKilledApplyConverges(t *testing.T) {
 	}
 	t.Logf("killed at %d/%d; state holds %d resources (serial %d)", killedAt, n, len(st.Resources), st.Serial)
 
-	// Rerun (the dead process's lock is stale): converges.
+	// Rerun (the dead process's lock is stale; a Lease lapses): converges.
+	if stateNS != "" {
+		_, err := f.eng.Apply(context.Background(), sp, nil, engine.ApplyOptions{})
+		var le *state.LockedError
+		if !errors.As(err, &le) {
+			t.Errorf("rerun right after kill -9 with the state in the cluster: %v; want the dead holder's Lease to refuse it", err)
+		}
+		deadline := time.Now().Add(15 * time.Second)
+		for errors.As(err, &le) && time.Now().Before(deadline) {
+			var l *state.Lock
+			if l, err = f.eng.Backend().Lock("probe", false); err == nil {
+				l.Release()
+			}
+		}
+	}
 	res := f.apply(sp, engine.ApplyOptions{})
 	if res.Created+res.UnChanged != n || res.Failed != 0 {
 		t.Errorf("rerun: %s; want %d resources created or unchanged", res.Summary(), n)
@@ -560,7 +607,7 @@ func TestKilledApplyConverges(t *testing.T) {
 	if diff := cmp.Diff(allActions(sp, engine.UnChanged), acts); diff != "" {
 		t.Errorf("preview after the rerun (-want +got):\n%s", diff)
 	}
-	st, _ = f.eng.Store().Load()
+	st, _ = f.eng.Backend().Load()
 	if len(st.Resources) != n {
 		t.Errorf("state after the rerun holds %d resources, want %d", len(st.Resources), n)
 	}

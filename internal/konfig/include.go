@@ -127,39 +127,8 @@ func (r *Repo) StacksIncluding(ctx context.Context, file string, read ReadFileFu
 }
 
 func (g *depGraph) stackFiles(ctx context.Context, st *Stack) ([]string, error) {
-	// Files outside the stack's sandbox root (a linked .k) are not read,
-	// whatever read does: their imports are not followed.
-	fsys, err := st.Sandbox(sandbox.Policy{DenyReason: "finding a stack's files only reads"})
-	if err != nil {
-		return nil, err
-	}
-	defer fsys.Close()
-	seen := map[string]bool{}
-	queue := append([]string(nil), st.Files...)
-	for _, f := range queue {
-		seen[f] = true
-	}
-	for len(queue) > 0 {
-		if err := ctx.Err(); err != nil {
-			return nil, err
-		}
-		f := queue[0]
-		queue = queue[1:]
-		for _, imp := range g.importsOf(fsys, f) {
-			for _, dep := range g.resolve(imp, f, st.ModRoot) {
-				if !seen[dep] {
-					seen[dep] = true
-					queue = append(queue, dep)
-				}
-			}
-		}
-	}
-	files := make([]string, 0, len(seen))
-	for f := range seen {
-		files = append(files, f)
-	}
-	sort.Strings(files)
-	return files, nil
+	files, _, err := g.stackInputs(ctx, st)
+	return files, err
 }
 
 // importsOf returns the imports of a file (none when it cannot be read, or
@@ -228,11 +197,9 @@ func parseImports(file string, src []byte) []importRef {
 	return out
 }
 
-// resolve returns the files of the package an import names, looked up from
-// the importing file: absolute imports under modRoot, relative ones from
-// the file's directory. A directory package holds its .k files (see
-// kclFilesIn); it is preferred over a same-named .k file.
-func (g *depGraph) resolve(imp importRef, from, modRoot string) []string {
+// importPath is the path an import names, looked up from the importing
+// file: a package directory, or a file without its .k.
+func importPath(imp importRef, from, modRoot string) string {
 	base := modRoot
 	if imp.dots > 0 {
 		base = filepath.Dir(from)
@@ -240,7 +207,15 @@ func (g *depGraph) resolve(imp importRef, from, modRoot string) []string {
 			base = filepath.Dir(base)
 		}
 	}
-	p := filepath.Join(base, filepath.FromSlash(strings.ReplaceAll(imp.path, ".", "/")))
+	return filepath.Join(base, filepath.FromSlash(strings.ReplaceAll(imp.path, ".", "/")))
+}
+
+// resolve returns the files of the package an import names, looked up from
+// the importing file: absolute imports under modRoot, relative ones from
+// the file's directory. A directory package holds its .k files (see
+// kclFilesIn); it is preferred over a same-named .k file.
+func (g *depGraph) resolve(imp importRef, from, modRoot string) []string {
+	p := importPath(imp, from, modRoot)
 	if files, ok := g.pkgs[p]; ok {
 		return files
 	}

@@ -20,7 +20,10 @@
 // after projects or stacks are added or removed.
 package konfig
 
-import "github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
+import (
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/kclrun"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
+)
 
 // File names of the Konfig layout.
 const (
@@ -31,7 +34,7 @@ const (
 	SettingsFile = "settings.yaml"
 	GoldenFile   = "stdout.golden.yaml"
 	CRDDir       = "crd"
-	ModFile      = "kcl.mod"
+	ModFile      = loader.ModFile
 )
 
 // Project is a Konfig project: a directory holding `project.yaml`.

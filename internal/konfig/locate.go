@@ -111,7 +111,7 @@ func (st *Stack) locateCheckFailure(p Problem, read ReadFileFunc) Problem {
 			}
 		}
 	}
-	out := Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, Message: check.Message}
+	out := Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, ID: p.ID, Args: p.Args, Message: check.Message}
 	out.Related = append(out.Related, Related{Location: check.Location, Message: "the check: " + checkSource(read, check.File, check.Line)})
 	if site != nil {
 		out.Related = append(out.Related, Related{Location: site.Location, Message: "the instance: " + site.Message})
@@ -165,7 +165,7 @@ func (st *Stack) locateAssertFailure(p Problem, read ReadFileFunc) Problem {
 		return p
 	}
 	best := cands[len(cands)-1]
-	return Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, Message: p.Message,
+	return Problem{Location: best.Location, Kind: p.Kind, Code: p.Code, ID: p.ID, Args: p.Args, Message: p.Message,
 		Related: append([]Related{{Location: p.Location, Message: "the assert: " + checkSource(read, p.File, p.Line)}}, p.Related...)}
 }
 

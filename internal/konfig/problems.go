@@ -32,6 +32,10 @@ type Problem struct {
 	Code    string    `json:"code,omitempty"`
 	Message string    `json:"message"`
 	Related []Related `json:"related,omitempty"`
+	// ID is the diagnostic's stable machine code (diag.Code) and Args its
+	// structured arguments, when the evaluator gives them.
+	ID   diag.Code  `json:"id,omitempty"`
+	Args *diag.Args `json:"args,omitempty"`
 }
 
 // Problems extracts the problems of a compile error: every diagnostic it
@@ -55,7 +59,7 @@ func Problems(err error, fallbackFile string) []Problem {
 		if d == nil || d.Warning {
 			continue
 		}
-		p := Problem{Kind: string(d.Kind), Code: d.Kind.Code()}
+		p := Problem{Kind: string(d.Kind), Code: d.Kind.Code(), ID: d.MachineCode(), Args: d.Args}
 		for i, m := range d.Messages {
 			loc := Location{File: m.Pos.File, Line: m.Pos.Line, Col: m.Pos.Col}
 			text := m.Text

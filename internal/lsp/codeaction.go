@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -13,19 +12,19 @@ import (
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
 
-var (
-	reUnknownAttr = regexp.MustCompile(`Cannot add member '([\w$]+)' to schema '([\w.]+)'(?:, did you mean '([\w$]+)'\?)?`)
-	reNoAttr      = regexp.MustCompile(`(?:attribute '([\w$]+)' not found in schema '([\w.]+)'|No attribute named '([\w$]+)' in the schema '([\w.]+)')`)
-	reUndefined   = regexp.MustCompile(`name '([\w$]+)' is not defined`)
-)
-
-// CodeAction answers textDocument/codeAction with quick fixes: did-you-mean
-// for an unknown attribute, the missing required attributes of the schema
-// instance around the cursor, and a missing import.
+// CodeAction answers textDocument/codeAction with quick fixes built from
+// the data of the diagnostics in the request (their code, arguments and
+// fixes; see diagdata.go), never from their message text: the fixes the
+// resolver attached (a spelling suggestion, a removed unused import, an
+// allowed value), a missing import for an unknown name, the allowed values
+// of a failed policy on a literal-union attribute, the missing required
+// attributes of a failed instance; and, from the cursor, the missing
+// required attributes of the schema instance around it.
 func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
 	snap, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
@@ -34,7 +33,12 @@ func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 	u := params.TextDocument.URI
 	out := []protocol.CommandOrCodeAction{}
 	quickfix := protocol.CodeActionKindQuickFix
+	seen := map[string]bool{}
 	edit := func(title string, d *protocol.Diagnostic, preferred bool, edits ...protocol.TextEdit) {
+		if seen[title] || len(edits) == 0 {
+			return
+		}
+		seen[title] = true
 		ca := &protocol.CodeAction{Title: title, Kind: &quickfix,
 			Edit: &protocol.WorkspaceEdit{Changes: map[uri.URI][]protocol.TextEdit{u: edits}}}
 		if d != nil {
@@ -46,43 +50,77 @@ func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 		out = append(out, ca)
 	}
 	prog, cat, perr := s.program(ctx, snap, path)
+	// The server's own diagnostics, for clients that drop `data`.
+	var own []protocol.Diagnostic
+	owns := func() []protocol.Diagnostic {
+		if own == nil {
+			own = s.diags.merged(path)
+			if perr == nil {
+				own = append(own, toProtocolDiags(t, path, prog.Diagnostics(), "resolve")...)
+			}
+		}
+		return own
+	}
 	for i := range params.Context.Diagnostics {
 		d := &params.Context.Diagnostics[i]
-		msg := diagText(*d)
-		if m := reUnknownAttr.FindStringSubmatch(msg); m != nil {
-			name, suggestion := m[1], m[3]
-			if suggestion == "" && perr == nil {
-				if sc := cat.Schema(m[2]); sc != nil {
-					suggestion = closest(name, attrNames(sc.Attributes))
-				} else {
-					for _, c := range cat.Schemas() {
-						if c.Name == m[2] {
-							suggestion = closest(name, attrNames(c.Attributes))
-						}
+		code, data := diagnosticData(owns, d)
+		for _, f := range data.Fixes {
+			edit(f.Title, d, f.Preferred, f.Edits...)
+		}
+		args := data.Args
+		if args == nil {
+			continue
+		}
+		switch diag.Code(code) {
+		case diag.UnknownName:
+			if perr == nil && args.Name != "" {
+				for _, imp := range s.importCandidates(prog.ModRoot(), args.Name, prog.Builtins().IsSystemModule(args.Name)) {
+					edit("Add import "+imp, d, false, importEdit(t, s.parse(path, t.src).file, imp))
+				}
+			}
+		case diag.UnknownAttribute:
+			// The resolver's suggestions came as fixes; a schema it could
+			// not suggest for (or an evaluator's error) gets the catalog's.
+			if len(data.Fixes) > 0 || perr != nil || args.Name == "" || args.Schema == "" {
+				continue
+			}
+			if sc := catalogSchema(cat, args.Schema); sc != nil {
+				if sug := closest(args.Name, attrNames(sc.Attributes)); sug != "" {
+					if r, ok := wordRange(t, d.Range.Start, args.Name); ok {
+						edit(fmt.Sprintf("Change '%s' to '%s'", args.Name, sug), d, true, protocol.TextEdit{Range: r, NewText: sug})
 					}
 				}
 			}
-			if r, ok := wordRange(t, d.Range.Start, name); ok && suggestion != "" {
-				edit(fmt.Sprintf("Change '%s' to '%s'", name, suggestion), d, true, protocol.TextEdit{Range: r, NewText: suggestion})
+		case diag.PolicyCheck, diag.TypeMismatch:
+			if len(data.Fixes) > 0 || len(args.Allowed) == 0 {
+				continue
 			}
-			continue
-		}
-		if m := reNoAttr.FindStringSubmatch(msg); m != nil && perr == nil {
-			name, sch := m[1]+m[3], m[2]+m[4]
-			for _, c := range cat.Schemas() {
-				if c.Name == sch || c.FQN == sch {
-					if sug := closest(name, attrNames(c.Attributes)); sug != "" {
-						if r, ok := wordRange(t, d.Range.Start, name); ok {
-							edit(fmt.Sprintf("Change '%s' to '%s'", name, sug), d, true, protocol.TextEdit{Range: r, NewText: sug})
-						}
-					}
+			attr := args.Attribute
+			if attr == "" {
+				attr = args.Name
+			}
+			if r, ok := entryValueRange(t, s.parse(path, t.src).file, d.Range, attr); ok {
+				for _, v := range args.Allowed {
+					edit(fmt.Sprintf("Set %s to %s", attr, v), d, false, protocol.TextEdit{Range: r, NewText: v})
 				}
 			}
-			continue
-		}
-		if m := reUndefined.FindStringSubmatch(msg); m != nil && perr == nil {
-			for _, imp := range s.importCandidates(prog.ModRoot(), m[1], prog.Builtins().IsSystemModule(m[1])) {
-				edit("Add import "+imp, d, false, importEdit(t, s.parse(path, t.src).file, imp))
+		case diag.MissingAttribute:
+			if len(args.Missing) == 0 {
+				continue
+			}
+			var sc *schema.Schema
+			if perr == nil {
+				sc = catalogSchema(cat, args.Schema)
+			}
+			if ce := configAt(t, s.parse(path, t.src).file, d.Range); ce != nil {
+				if e, ok := missingAttrsEdit(t, ce.Start, ce.Stop, args.Missing, func(n string) string {
+					if sc == nil {
+						return "None"
+					}
+					return placeholder(sc.Attr(n))
+				}); ok {
+					edit(fmt.Sprintf("Add missing required attributes of %s: %s", args.Schema, strings.Join(args.Missing, ", ")), d, true, e)
+				}
 			}
 		}
 	}
@@ -97,6 +135,102 @@ func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionPara
 		}
 	}
 	return out, nil
+}
+
+// diagnosticData returns the code and data of a diagnostic of the request.
+// A client that does not send `data` back gets the data of the server's own
+// diagnostic (of owns) at the same range (and with the same code, when the
+// client sent one).
+func diagnosticData(owns func() []protocol.Diagnostic, d *protocol.Diagnostic) (string, diagData) {
+	code, _ := d.Code.(protocol.String)
+	if len(d.Data) > 0 {
+		return string(code), decodeDiagData(d.Data)
+	}
+	for _, own := range owns() {
+		oc, _ := own.Code.(protocol.String)
+		if own.Range == d.Range && len(own.Data) > 0 && (code == "" || code == oc) {
+			return string(oc), decodeDiagData(own.Data)
+		}
+	}
+	return string(code), diagData{}
+}
+
+// catalogSchema finds a schema of the catalog by qualified or short name.
+func catalogSchema(cat *schema.Catalog, name string) *schema.Schema {
+	if cat == nil || name == "" {
+		return nil
+	}
+	if sc := cat.Schema(name); sc != nil {
+		return sc
+	}
+	for _, c := range cat.Schemas() {
+		if c.Name == name || c.FQN == name {
+			return c
+		}
+	}
+	return nil
+}
+
+// entryValueRange finds, in the syntax tree, the config entry for attr (its
+// key, or the key's last name, spelled attr) that starts on the line of r,
+// or else the only such entry containing r; it returns its value's range.
+func entryValueRange(t *text, f *syntax.File, r protocol.Range, attr string) (protocol.Range, bool) {
+	if f == nil || attr == "" {
+		return protocol.Range{}, false
+	}
+	line := int(r.Start.Line) + 1
+	var best *syntax.ConfigEntry
+	syntax.Inspect(f, func(n syntax.Node) bool {
+		en, ok := n.(*syntax.ConfigEntry)
+		if !ok || en.Key == nil || en.Value == nil {
+			return true
+		}
+		names, ok := syntax.DottedName(en.Key)
+		if !ok || (names[len(names)-1] != attr && strings.Join(names, ".") != attr && !strings.HasSuffix(attr, "."+names[len(names)-1])) {
+			return true
+		}
+		if en.Start.Line == line || (best == nil && en.Start.Line <= line && line <= en.Stop.Line) {
+			best = en
+		}
+		return true
+	})
+	if best == nil {
+		return protocol.Range{}, false
+	}
+	return lspRange(t.position(best.Value.Pos().Offset), t.position(best.Value.End().Offset)), true
+}
+
+// configAt is the innermost config block (`{…}` of a schema instance or a
+// config literal) that starts on the line of r or contains r's start.
+func configAt(t *text, f *syntax.File, r protocol.Range) *syntax.ConfigExpr {
+	if f == nil {
+		return nil
+	}
+	off, err := t.offset(r.Start)
+	if err != nil {
+		return nil
+	}
+	line := int(r.Start.Line) + 1
+	var best *syntax.ConfigExpr
+	syntax.Inspect(f, func(n syntax.Node) bool {
+		var ce *syntax.ConfigExpr
+		switch x := n.(type) {
+		case *syntax.SchemaExpr:
+			if x.Start.Line == line && x.Config != nil && best == nil {
+				best = x.Config
+			}
+			return true
+		case *syntax.ConfigExpr:
+			ce = x
+		default:
+			return true
+		}
+		if ce.Start.Offset <= off && off < ce.Stop.Offset {
+			best = ce
+		}
+		return true
+	})
+	return best
 }
 
 func attrNames(as []*schema.Attribute) []string {

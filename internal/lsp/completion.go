@@ -5,7 +5,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"regexp"
 	"sort"
 	"strconv"
 	"strings"
@@ -14,68 +13,116 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sema"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
 
-var (
-	reImport    = regexp.MustCompile(`^\s*import\s+([\w.]*)$`)
-	reMember    = regexp.MustCompile(`([A-Za-z_$][\w]*)\.([\w]*)$`)
-	reKey       = regexp.MustCompile(`^\s*([A-Za-z_$][\w]*)?$`)
-	reValue     = regexp.MustCompile(`^\s*([A-Za-z_$][\w]*)\s*(=|:|\+=)\s*(["']?)([\w.\-]*)$`)
-	reSchemaPos = regexp.MustCompile(`^\s*[A-Za-z_$][\w]*\s*(:|=)\s*([\w.]*)$`)
-	reOption    = regexp.MustCompile(`option\(\s*["']([\w.\-]*)$`)
-	reWord      = regexp.MustCompile(`[\w$]*$`)
-)
-
-// Completion answers textDocument/completion from the line before the
-// cursor and the schema catalog: attributes of the schema expected in a
-// config block (required first, already-set ones left out, plus a snippet
-// with every required attribute), values of literal-union and bool
-// attributes, schema names where an instance starts, import paths, package
-// and system-module members, option() keys of the stack, and otherwise the
-// names in scope, builtins and keywords.
+// Completion answers textDocument/completion from the syntax tree around
+// the cursor (completion_ctx.go) and the schema catalog: attributes of the
+// schema expected in a config block (required first, already-set ones left
+// out, plus a snippet with every required attribute), values of
+// literal-union and bool attributes, schema names where an instance starts,
+// import paths, package and system-module members, option() keys of the
+// stack, and otherwise the names in scope, builtins and keywords.
 func (s *server) Completion(ctx context.Context, params *protocol.CompletionParams) (protocol.CompletionResult, error) {
 	a, err := s.at(ctx, params.TextDocument.URI, params.Position)
 	if err != nil {
 		return nil, err
 	}
 	snap, path, t, off, prog, cat := a.snap, a.path, a.text, a.off, a.prog, a.cat
-	lineStart := t.lineStart(off)
-	before := t.src[lineStart:off]
-	c := &completer{s: s, prog: prog, cat: cat, path: path, off: off, word: reWord.FindString(before)}
-	switch {
-	case reImport.MatchString(before):
-		c.imports(reImport.FindStringSubmatch(before)[1])
-	case reOption.MatchString(before):
+	cx := completionContext(s.parse(path, t.src).file, off)
+	c := &completer{s: s, prog: prog, cat: cat, path: path, off: off, word: cx.word}
+	switch cx.kind {
+	case ckImport:
+		c.imports(cx.importPrefix)
+	case ckOption:
 		c.options()
-	case reMember.MatchString(before) && !strings.HasSuffix(strings.TrimSpace(before), ".."):
-		m := reMember.FindStringSubmatch(before)
-		c.members(m[1])
-	default:
-		exp := s.withOtherDeclarations(snap, path, cat.ExpectedAtOffset(path, off))
+	case ckMember:
+		if cx.memberStr {
+			c.strMethods()
+		} else {
+			c.members(cx.member)
+		}
+	case ckKey, ckValue:
+		exp := s.withOtherDeclarations(snap, path, c.expected(cx))
 		switch {
-		case exp != nil && exp.Schema != nil && reKey.MatchString(before):
+		case exp == nil || exp.Schema == nil:
+			if cx.kind == ckValue {
+				c.schemaNames()
+			}
+			c.scope()
+		case cx.kind == ckKey:
 			c.attributes(exp)
-		case exp != nil && exp.Schema != nil && reValue.MatchString(before):
-			m := reValue.FindStringSubmatch(before)
-			if a := exp.Schema.Attr(m[1]); a != nil {
-				c.values(a, m[3] != "")
-				if a.SchemaType != "" && m[3] == "" {
+		default:
+			if a := exp.Schema.Attr(cx.attr); a != nil {
+				c.values(a, cx.inString)
+				if a.SchemaType != "" && !cx.inString {
 					c.schemaNames()
 				}
 			}
 			if len(c.items) == 0 {
 				c.scope()
 			}
-		case reSchemaPos.MatchString(before):
-			c.schemaNames()
-			c.scope()
-		default:
-			c.scope()
 		}
+	case ckSchemaPos:
+		c.schemaNames()
+		c.scope()
+	default:
+		c.scope()
 	}
 	sort.SliceStable(c.items, func(i, j int) bool { return sortKey(c.items[i]) < sortKey(c.items[j]) })
 	return &protocol.CompletionList{IsIncomplete: false, Items: c.items}, nil
+}
+
+// expected is what the config block of the context expects: the
+// resolver's answer inside the block; for a cursor after an unclosed block
+// (or in a block the resolver recorded no type for), the schema named by
+// the instance expression.
+func (c *completer) expected(cx complCtx) *schema.Expected {
+	ce := cx.config
+	if ce == nil {
+		return nil
+	}
+	probe := c.off
+	if probe >= ce.Stop.Offset {
+		probe = ce.Stop.Offset - 1
+	}
+	if probe > ce.Start.Offset {
+		if exp := c.cat.ExpectedAtOffset(c.path, probe); exp != nil {
+			return exp
+		}
+	}
+	if cx.schemaExpr == nil || cx.schemaExpr.Name == nil {
+		return nil
+	}
+	var sym *sema.Symbol
+	if o := c.prog.SymbolAtOffset(c.path, cx.schemaExpr.Name.End().Offset-1); o != nil {
+		sym = o.Sym
+	}
+	if sym == nil || sym.Schema == nil {
+		return nil
+	}
+	sc := c.cat.Of(sym.Schema)
+	if sc == nil {
+		return nil
+	}
+	exp := &schema.Expected{Schema: sc, Type: sc.Name, Block: sema.Location{File: c.path, Start: ce.Start, End: ce.Stop}}
+	set := map[string]bool{}
+	for _, en := range ce.Entries {
+		if en == nil || en.Key == nil {
+			continue
+		}
+		if names, ok := syntax.DottedName(en.Key); ok && !set[names[0]] {
+			set[names[0]] = true
+			exp.Set = append(exp.Set, names[0])
+		}
+	}
+	for _, a := range sc.Required() {
+		if !set[a.Name] {
+			exp.Missing = append(exp.Missing, a.Name)
+		}
+	}
+	return exp
 }
 
 func sortKey(it protocol.CompletionItem) string {
@@ -291,9 +338,7 @@ func (c *completer) members(name string) {
 			return
 		}
 		// A str value: offer the str methods.
-		for m, t := range b.StrMethods {
-			c.add(protocol.CompletionItem{Label: m, Kind: protocol.CompletionItemKindMethod, Detail: protocol.NewOptional(m + funcSig(t))})
-		}
+		c.strMethods()
 		return
 	}
 	if mod, ok := b.Modules[target]; ok {
@@ -322,6 +367,13 @@ func (c *completer) members(name string) {
 			}
 		}
 		c.add(protocol.CompletionItem{Label: n, Kind: symbolItemKind(sym), Detail: protocol.NewOptional(sym.Type.String())})
+	}
+}
+
+// strMethods offers the methods of str values.
+func (c *completer) strMethods() {
+	for m, t := range c.prog.Builtins().StrMethods {
+		c.add(protocol.CompletionItem{Label: m, Kind: protocol.CompletionItemKindMethod, Detail: protocol.NewOptional(m + funcSig(t))})
 	}
 }
 

@@ -181,7 +181,7 @@ func toProtocolDiags(t *text, path string, ds []*diag.Diagnostic, source string)
 		if m.Pos.File != "" && m.Pos.File != path {
 			continue
 		}
-		out = append(out, toProtocolDiag(t, d, m, source))
+		out = append(out, withData(toProtocolDiag(t, d, m, source), t, path, d))
 	}
 	return out
 }

@@ -199,7 +199,8 @@ func TestQuickFixesOnExamples(t *testing.T) {
 	src2 := "web: frontend.Server {\n    image = \"a:1\"\n}\n"
 	s.change(u, 2, protocol.Range{Start: protocol.Position{}, End: protocol.Position{Line: 5}}, src2)
 	d := protocol.Diagnostic{Range: protocol.Range{Start: protocol.Position{Line: 0, Character: 5}, End: protocol.Position{Line: 0, Character: 13}},
-		Message: protocol.String("NameError: name 'frontend' is not defined")}
+		Message: protocol.String("NameError: name 'frontend' is not defined"),
+		Code:    protocol.String("unknown-name"), Data: protocol.LSPAny(`{"args":{"name":"frontend"}}`)}
 	acts, err = s.server.CodeAction(s.ctx, &protocol.CodeActionParams{TextDocument: protocol.TextDocumentIdentifier{URI: u},
 		Range: d.Range, Context: protocol.CodeActionContext{Diagnostics: []protocol.Diagnostic{d}}})
 	if err != nil {

@@ -468,10 +468,15 @@ func (s *server) policyDiagnostics(snap *snapshot, r *stackResult) map[string][]
 		if !isUnder(file, r.stack.Dir) {
 			msg += fmt.Sprintf(" (stack %s)", name)
 		}
+		code := p.Code
+		if p.ID != "" {
+			code = string(p.ID)
+		}
 		out[file] = append(out[file], protocol.Diagnostic{
 			Range:              lineRange(t, p.Line, p.Col),
 			Severity:           protocol.DiagnosticSeverityError,
-			Code:               protocol.String(p.Code),
+			Code:               protocol.String(code),
+			Data:               encodeData(nil, file, p.Args, nil),
 			Source:             protocol.NewOptional("konfig-lsp policy"),
 			Message:            protocol.String(msg),
 			RelatedInformation: related,

@@ -114,3 +114,12 @@ func (e *encoder) encode(s *State) ([]byte, error) {
 	b.WriteString("\n}")
 	return b.Bytes(), nil
 }
+
+// Encoder encodes states for saving, as Store does (indented JSON, each
+// resource's encoding kept between saves while it does not change); other
+// backends use it. The zero value is ready; it is not safe for concurrent
+// use.
+type Encoder struct{ e encoder }
+
+// Encode returns the JSON of s.
+func (x *Encoder) Encode(s *State) ([]byte, error) { return x.e.encode(s) }

@@ -1,7 +1,9 @@
-// Package state keeps the per-stack record of what the engine applied: a JSON
-// file (by default .konfig/state.json in the stack directory) with a serial,
-// the resources as applied and timestamps, written atomically (temp file,
-// fsync, rename), plus a lock file that stops two operations on one stack.
+// Package state keeps the per-stack record of what the engine applied: a
+// State (a serial, the resources as applied, timestamps) and a lock that stops
+// two operations on one stack, behind the Backend interface. Store is the
+// local backend: a JSON file (by default .konfig/state.json in the stack
+// directory) written atomically (temp file, fsync, rename), plus a lock file;
+// package kubestate keeps them in the cluster.
 //
 // Construct a Store for a stack directory and take its lock first:
 //
@@ -95,6 +97,21 @@ func (s *State) Clone() *State {
 	return &c
 }
 
+// Backend keeps one stack's state and its lock. Load gives an empty State
+// (serial 0) when nothing was saved yet; Save increments the serial; Lock
+// fails with a *LockedError naming the holder when another operation has the
+// lock (unless force), and the lock lasts until Release.
+type Backend interface {
+	Load() (*State, error)
+	Save(s *State) error
+	Lock(operation string, force bool) (*Lock, error)
+	ForceUnlock() error
+	// String says where the state is kept, for messages.
+	String() string
+}
+
+var _ Backend = (*Store)(nil)
+
 // Store reads and writes the state of one stack in a directory.
 type Store struct {
 	dir string
@@ -106,6 +123,9 @@ func NewStore(dir string) *Store { return &Store{dir: dir} }
 
 // Dir returns the directory of the store.
 func (st *Store) Dir() string { return st.dir }
+
+// String names the state file.
+func (st *Store) String() string { return "local state " + st.Path() }
 
 // Path returns the path of the state file.
 func (st *Store) Path() string { return filepath.Join(st.dir, StateFile) }
@@ -119,19 +139,12 @@ func (st *Store) Load() (*State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read state: %w", err)
 	}
-	var s State
-	if err := json.Unmarshal(data, &s); err != nil {
-		return nil, fmt.Errorf("parse state %s: %w", st.Path(), err)
-	}
-	if s.Version > Version {
-		return nil, fmt.Errorf("state %s has version %d, newer than this program's %d", st.Path(), s.Version, Version)
-	}
-	return &s, nil
+	return Decode(data, st.Path())
 }
 
-// Save increments s.Serial, stamps the times and writes s atomically: a temp
-// file in the same directory, fsync, rename, fsync of the directory.
-func (st *Store) Save(s *State) error {
+// Stamp prepares s for saving: the version, the next serial and the times.
+// Every backend's Save calls it.
+func Stamp(s *State) {
 	now := time.Now().UTC()
 	s.Version = Version
 	s.Serial++
@@ -139,6 +152,24 @@ func (st *Store) Save(s *State) error {
 		s.CreatedAt = now
 	}
 	s.UpdatedAt = now
+}
+
+// Decode parses a saved state; where names it in errors.
+func Decode(data []byte, where string) (*State, error) {
+	var s State
+	if err := json.Unmarshal(data, &s); err != nil {
+		return nil, fmt.Errorf("parse state %s: %w", where, err)
+	}
+	if s.Version > Version {
+		return nil, fmt.Errorf("state %s has version %d, newer than this program's %d", where, s.Version, Version)
+	}
+	return &s, nil
+}
+
+// Save increments s.Serial, stamps the times and writes s atomically: a temp
+// file in the same directory, fsync, rename, fsync of the directory.
+func (st *Store) Save(s *State) error {
+	Stamp(s)
 	data, err := st.enc.encode(s)
 	if err != nil {
 		return err
@@ -209,6 +240,12 @@ type Holder struct {
 	Since     time.Time `json:"since"`
 }
 
+// Me is this process as the holder of a lock for operation.
+func Me(operation string) Holder {
+	host, _ := os.Hostname()
+	return Holder{PID: os.Getpid(), Host: host, User: os.Getenv("USER"), Operation: operation, Since: time.Now().UTC()}
+}
+
 func (h Holder) String() string {
 	s := fmt.Sprintf("%s (pid %d on %s", h.Operation, h.PID, h.Host)
 	if h.User != "" {
@@ -219,28 +256,35 @@ func (h Holder) String() string {
 
 // LockedError is returned by Lock when another operation holds the lock.
 type LockedError struct {
-	Path   string
+	// Where names the lock: "lock file PATH" or "Lease NS/NAME".
+	Where  string
 	Holder Holder
+	// Expires, when set, is when the holder's lock lapses unless renewed.
+	Expires time.Time
 }
 
 func (e *LockedError) Error() string {
-	return fmt.Sprintf("stack is locked by %s: lock file %s (use --force-unlock if that operation is gone)", e.Holder, e.Path)
+	msg := fmt.Sprintf("stack is locked by %s: %s", e.Holder, e.Where)
+	if !e.Expires.IsZero() {
+		msg += fmt.Sprintf(", which lapses at %s unless its holder renews it", e.Expires.Format(time.RFC3339))
+	}
+	return msg + " (use --force-unlock if that operation is gone)"
 }
 
 // Lock is a held lock; Release it when the operation ends.
 type Lock struct {
-	path string
+	release func() error
 }
 
-// Release removes the lock file.
+// NewLock returns a held lock that release gives back (for backends).
+func NewLock(release func() error) *Lock { return &Lock{release: release} }
+
+// Release gives the lock back.
 func (l *Lock) Release() error {
-	if l == nil {
+	if l == nil || l.release == nil {
 		return nil
 	}
-	if err := os.Remove(l.path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("release lock: %w", err)
-	}
-	return nil
+	return l.release()
 }
 
 // Lock takes the stack's lock for operation. When another holder has it,
@@ -255,8 +299,8 @@ func (st *Store) Lock(operation string, force bool) (*Lock, error) {
 		return nil, err
 	}
 	path := filepath.Join(st.dir, LockFile)
-	host, _ := os.Hostname()
-	me := Holder{PID: os.Getpid(), Host: host, User: os.Getenv("USER"), Operation: operation, Since: time.Now().UTC()}
+	me := Me(operation)
+	host := me.Host
 	data, err := json.Marshal(me)
 	if err != nil {
 		return nil, fmt.Errorf("encode lock: %w", err)
@@ -270,14 +314,19 @@ func (st *Store) Lock(operation string, force bool) (*Lock, error) {
 				os.Remove(path)
 				return nil, fmt.Errorf("write lock %s: %w", path, errors.Join(werr, cerr))
 			}
-			return &Lock{path: path}, nil
+			return NewLock(func() error {
+				if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+					return fmt.Errorf("release lock: %w", err)
+				}
+				return nil
+			}), nil
 		}
 		if !errors.Is(err, fs.ErrExist) {
 			return nil, fmt.Errorf("create lock %s: %w", path, err)
 		}
 		holder, rerr := readHolder(path)
 		if !force && rerr == nil && !(holder.Host == host && !processAlive(holder.PID)) {
-			return nil, &LockedError{Path: path, Holder: holder}
+			return nil, &LockedError{Where: "lock file " + path, Holder: holder}
 		}
 		if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
 			return nil, fmt.Errorf("remove stale lock %s: %w", path, err)

@@ -49,7 +49,7 @@ type Config struct {
 	Files       []string          // main-package files in order (paths as given; resolve against WorkDir)
 	Overlay     map[string][]byte // file contents overriding the disk, keyed by absolute path; may be nil
 	WorkDir     string            // working directory (default os.Getwd)
-	ModRoot     string            // module root: dir of the nearest kcl.mod; "" = WorkDir
+	ModRoot     string            // module root: dir of the nearest kcl.mod; "" = loader.ModRoot(Files, WorkDir), as kcl run
 	Options     []Option          // option() values in order; the last value of a key wins
 	External    map[string]string // -E name=path external packages (kcl.mod's path dependencies complete them)
 	StrictRange bool              // -r
@@ -188,7 +188,14 @@ func Run(ctx context.Context, cfg Config) (res *Result, err error) {
 		}
 	}
 	if cfg.ModRoot == "" {
-		cfg.ModRoot = cfg.WorkDir
+		inputs := make([]string, len(cfg.Files))
+		for i, f := range cfg.Files {
+			inputs[i] = f
+			if !filepath.IsAbs(f) {
+				inputs[i] = filepath.Join(cfg.WorkDir, f)
+			}
+		}
+		cfg.ModRoot = loader.ModRoot(inputs, cfg.WorkDir)
 	}
 	if cfg.MaxDepth <= 0 {
 		cfg.MaxDepth = defaultMaxDepth

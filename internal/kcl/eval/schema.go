@@ -809,7 +809,7 @@ func (e *evaluator) requiredCheck(s *value.Schema, f *syntax.File, site syntax.N
 			v, _ := s.Attrs.Get(a.name)
 			switch v.(type) {
 			case nil, value.NoneType, value.UndefinedType:
-				e.fail(diag.EvaluationError, f, site, "attribute '%s' of %s is required and can't be None or Undefined", a.name, sd.name)
+				e.failCode(diag.MissingAttribute, &diag.Args{Schema: sd.name, Missing: []string{a.name}}, diag.EvaluationError, f, site, "attribute '%s' of %s is required and can't be None or Undefined", a.name, sd.name)
 			}
 		}
 	}
@@ -883,7 +883,7 @@ func (e *evaluator) runChecks(sc *scope, d *schemaDef, checks []*syntax.CheckExp
 			msg := e.expr(sc, c.Msg)
 			text += ": " + value.ToStr(msg)
 		}
-		dg := &diag.Diagnostic{Kind: diag.EvaluationError}
+		dg := &diag.Diagnostic{Kind: diag.EvaluationError, Code: diag.PolicyCheck, Args: e.policyArgs(sc, d, c.Test)}
 		if f != nil {
 			dg.Messages = append(dg.Messages, diag.Message{Pos: nodePos(f, site, true), Text: "Instance check failed"})
 		}

@@ -88,7 +88,7 @@ func (e *evaluator) execStmt(sc *scope, st syntax.Stmt, top bool) value.Value {
 			if s.Msg != nil {
 				msg = value.ToStr(e.expr(sc, s.Msg))
 			}
-			e.fail(diag.EvaluationError, sc.file, s, "%s", msg)
+			e.failCode(diag.AssertFailed, nil, diag.EvaluationError, sc.file, s, "%s", msg)
 		}
 		return value.Undefined
 	case *syntax.SchemaAttr:

@@ -19,9 +19,9 @@ func (e *evaluator) convert(sc *scope, v value.Value, t *syntax.TypeExpr, f *syn
 	r, ok := e.match(sc, v, t, false)
 	if !ok {
 		if e.convDetail != "" && t.Kind == syntax.NamedType {
-			e.fail(diag.EvaluationError, f, n, "expect %s, got %s. For details:%s", typeText(t), value.TypeName(v), e.convDetail)
+			e.failCode(diag.TypeMismatch, typeArgs(t, v), diag.EvaluationError, f, n, "expect %s, got %s. For details:%s", typeText(t), value.TypeName(v), e.convDetail)
 		}
-		e.fail(diag.EvaluationError, f, n, "expect %s, got %s", typeText(t), value.TypeName(v))
+		e.failCode(diag.TypeMismatch, typeArgs(t, v), diag.EvaluationError, f, n, "expect %s, got %s", typeText(t), value.TypeName(v))
 	}
 	return r
 }

@@ -25,7 +25,7 @@ type Args struct {
 	Debug        bool     // -d
 	Recursive    bool     // -R
 	PathSelector []string // -S
-	Overrides    []string // -O (accepted; overrides are not supported)
+	Overrides    []string // -O override specs ([pkg:]path=value, path-), applied to the main package
 	External     []string // -E name=path
 	FastEval     bool     // -K (no-op)
 	Verbose      int      // -v (no-op)
@@ -86,7 +86,7 @@ func FlagSet(a *Args) *pflag.FlagSet {
 	fs.BoolVarP(&a.Debug, "debug", "d", false, "debug mode: backtraces in errors, 64-bit checks with -r")
 	fs.BoolVarP(&a.Recursive, "recursive", "R", false, "compile directory inputs recursively")
 	fs.StringArrayVarP(&a.PathSelector, "path_selector", "S", nil, "select a value of the output: [pkg:]name.attr… (repeatable)")
-	fs.StringArrayVarP(&a.Overrides, "overrides", "O", nil, "overrides (accepted, not supported)")
+	fs.StringArrayVarP(&a.Overrides, "overrides", "O", nil, "override an attribute of the main package: `path=value`, `path:value`, `path+=value` or `path-` to delete (repeatable)")
 	fs.StringArrayVarP(&a.External, "external", "E", nil, "external package name=path (repeatable)")
 	fs.BoolVarP(&a.FastEval, "fast_eval", "K", false, "fast evaluator (no-op)")
 	fs.CountVarP(&a.Verbose, "verbose", "v", "verbose (no-op)")

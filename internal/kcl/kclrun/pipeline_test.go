@@ -43,15 +43,7 @@ func TestPipeline(t *testing.T) {
 	for _, c := range cases {
 		t.Run(c.name, func(t *testing.T) {
 			dir := filepath.Join(t.TempDir(), "app")
-			for name, src := range c.files {
-				p := filepath.Join(dir, name)
-				if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-					t.Fatal(err)
-				}
-				if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-					t.Fatal(err)
-				}
-			}
+			writeTree(t, dir, c.files)
 			var stdout, stderr bytes.Buffer
 			code := Main(context.Background(), append([]string{"main.k"}, c.args...), dir, &stdout, &stderr)
 			got := stdout.String()
@@ -79,15 +71,7 @@ func TestPipelineModDependencies(t *testing.T) {
 		"app/deps/lib/sub/_n.k": "broken ==\n",
 		"out/o.k":               "w = 1\n",
 	}
-	for name, src := range files {
-		p := filepath.Join(dir, name)
-		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
-			t.Fatal(err)
-		}
-	}
+	writeTree(t, dir, files)
 	app := filepath.Join(dir, "app")
 	run := func(argv ...string) (int, string) {
 		var stdout, stderr bytes.Buffer
@@ -102,5 +86,19 @@ func TestPipelineModDependencies(t *testing.T) {
 	}
 	if code, out := run("other.k", "-E", "out=../out"); code != 0 || !strings.Contains(out, "z: 1") {
 		t.Errorf("named with -E: exit %d\n%s", code, out)
+	}
+}
+
+// writeTree writes files (relative path → content) beneath dir.
+func writeTree(t *testing.T, dir string, files map[string]string) {
+	t.Helper()
+	for name, src := range files {
+		p := filepath.Join(dir, name)
+		if err := os.MkdirAll(filepath.Dir(p), 0o755); err != nil {
+			t.Fatal(err)
+		}
+		if err := os.WriteFile(p, []byte(src), 0o644); err != nil {
+			t.Fatal(err)
+		}
 	}
 }

@@ -8,6 +8,7 @@ import (
 
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/override"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
@@ -183,7 +184,57 @@ func Resolve(a Args) (*Config, error) {
 	if err != nil {
 		return nil, err
 	}
+	if err := applyOverrides(efs, cfg, append(append([]string(nil), s.Overrides...), a.Overrides...)); err != nil {
+		return nil, err
+	}
 	return cfg, nil
+}
+
+// applyOverrides rewrites the main package's files with the -O specs (those
+// of settings files first) and puts the results in cfg.Overlay, as
+// `kcl run -O` does; the files on disk are not touched.
+func applyOverrides(fsys *sandbox.FS, cfg *Config, raw []string) error {
+	if len(raw) == 0 {
+		return nil
+	}
+	specs := make([]override.Spec, 0, len(raw))
+	for _, r := range raw {
+		sp, err := override.Parse(r)
+		if err != nil {
+			return &diag.Diagnostic{Kind: diag.IllegalArgumentError, Messages: []diag.Message{{Text: err.Error()}}}
+		}
+		if !sp.IsMain() {
+			return &diag.Diagnostic{Kind: diag.IllegalArgumentError, Messages: []diag.Message{{Text: fmt.Sprintf(
+				"override %q: only the main package can be overridden here (omit %q or write %s:)", r, sp.Pkg+":", override.MainPkg)}}}
+		}
+		specs = append(specs, sp)
+	}
+	files := make([]override.File, len(cfg.Files))
+	for i, name := range cfg.Files {
+		src, ok := cfg.Overlay[name]
+		if !ok {
+			var err error
+			if src, err = fsys.ReadFile(name); err != nil {
+				return fmt.Errorf("override: %w", err)
+			}
+		}
+		files[i] = override.File{Name: name, Src: src}
+	}
+	changed, err := override.ApplyAll(files, specs)
+	if err != nil {
+		return &diag.Diagnostic{Kind: diag.IllegalArgumentError, Messages: []diag.Message{{Text: err.Error()}}}
+	}
+	overlay := make(map[string][]byte, len(cfg.Overlay)+len(files))
+	for k, v := range cfg.Overlay {
+		overlay[k] = v
+	}
+	for i, f := range files {
+		if changed[i] {
+			overlay[f.Name] = f.Src
+		}
+	}
+	cfg.Overlay = overlay
+	return nil
 }
 
 // sandboxRoot is the module root widened to hold the inputs named on the

@@ -275,7 +275,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 			kt := sym.Type
 			st.pkg.types[k] = kt
 			if kt != nil && !kt.IsAny() && !kt.IsStrLike() {
-				st.errorf(diag.IllegalAttributeError, f, k, "A attribute must be string type, got '%s'", kt)
+				st.errorf(diag.IllegalAttributeError, f, k, "A attribute must be string type, got '%s'", kt).WithCode(diag.IllegalKey, nil)
 			}
 			vt := TAny
 			if en.Value != nil {
@@ -321,7 +321,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 			}
 		}
 		if !kt.IsAny() && !kt.IsStrLike() && kt.Kind != KUnion {
-			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", kt)
+			st.errorf(diag.IllegalAttributeError, f, en.Key, "A attribute must be string type, got '%s'", kt).WithCode(diag.IllegalKey, nil)
 		}
 		return kt, vt
 	}
@@ -366,9 +366,13 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 						for k, u := range cur.union {
 							qs[k] = fmt.Sprintf("%q", u.Name)
 						}
-						st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to 'schemas [%s]'", n, strings.Join(qs, ", "))
+						st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to 'schemas [%s]'", n, strings.Join(qs, ", ")).
+							WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Schema: cur.schema.Name})
 					} else {
-						st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to schema '%s'%s", n, cur.schema.Name, didYouMean(n, cands))
+						d := st.errorf(diag.CompileError, f, id, "Cannot add member '%s' to schema '%s'%s", n, cur.schema.Name, didYouMean(n, cands))
+						sugg := suggestNames(n, cands)
+						d.WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Schema: cur.schema.Name, Suggestions: sugg})
+						addRenameFixes(d, f, id, n, sugg)
 					}
 					attrType = nil
 					failedAt = i
@@ -388,6 +392,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 				keyType = StrLit(n)
 				if cur.nested && !Assignable(keyType, cur.dict.Key) {
 					d := st.errorf(diag.TypeError, f, id, "expected %s, got %s", cur.dict, keyType)
+					typeMismatch(d, f, nil, cur.dict, keyType, n)
 					st.addMsg(d, cur.defLoc, fmt.Sprintf("variable is defined here, its type is %s, but got %s", cur.dict, keyType))
 					failedAt = i
 				}
@@ -466,7 +471,7 @@ func (st *pkgState) entry(en *syntax.ConfigEntry, outer, cev env, cs *Scope, cc 
 	if en.Op == syntax.ADD_ASSIGN && check.Kind != KList {
 		return keyType, vt
 	}
-	st.checkAssignable(f, en.Key, vt, check, loc)
+	st.checkValueAssignable(f, en.Key, en.Value, strings.Join(nameStr, "."), vt, check, loc)
 	return keyType, vt
 }
 
@@ -663,6 +668,7 @@ func (st *pkgState) checkUnpack(f *syntax.File, at syntax.Node, dt *Type, s *Sch
 				}
 			}
 			d := st.errorf(diag.CompileError, f, at, "Cannot add member '%s' to schema '%s'%s", fs.Name, s.Name, didYouMean(fs.Name, cands))
+			d.WithCode(diag.UnknownAttribute, &diag.Args{Name: fs.Name, Schema: s.Name, Suggestions: suggestNames(fs.Name, cands)})
 			st.addMsg(d, fs.Loc, "config attribute is defined here")
 			continue
 		}
@@ -676,6 +682,7 @@ func (st *pkgState) checkUnpack(f *syntax.File, at syntax.Node, dt *Type, s *Sch
 		}
 		if !Assignable(ft, a.Type) {
 			d := st.errorf(diag.TypeError, f, at, "expected %s, got %s", a.Type, ft)
+			typeMismatch(d, f, nil, a.Type, ft, fs.Name)
 			st.addMsg(d, a.Sym.Loc, fmt.Sprintf("variable is defined here, its type is %s, but got %s", a.Type, ft))
 			st.addMsg(d, fs.Loc, "config attribute is defined here")
 		}

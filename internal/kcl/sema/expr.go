@@ -84,7 +84,8 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 		xt := st.expr(e.X, ev, nil)
 		tt := st.typeExpr(f, ev, e.Type)
 		if !xt.IsAny() && !tt.IsAny() && !castable(xt, tt) {
-			st.errorf(diag.TypeError, f, e, "Conversion of type '%s' to type '%s' may be a mistake because neither type sufficiently overlaps with the other", xt, tt)
+			st.errorf(diag.TypeError, f, e, "Conversion of type '%s' to type '%s' may be a mistake because neither type sufficiently overlaps with the other", xt, tt).
+				WithCode(diag.InvalidConversion, &diag.Args{Expected: tt.String(), Actual: xt.String()})
 		}
 		return tt
 	case *syntax.IfExpr:
@@ -109,7 +110,7 @@ func (st *pkgState) expr1(e syntax.Expr, ev env, expected *Type) *Type {
 						if fv.X != nil {
 							at = fv.X
 						}
-						st.errorf(diag.CompileError, f, at, "%s is a invalid format spec", spec)
+						st.errorf(diag.CompileError, f, at, "%s is a invalid format spec", spec).WithCode(diag.InvalidFormatSpec, nil)
 					}
 				}
 			}
@@ -266,7 +267,10 @@ func (st *pkgState) notDefined(f *syntax.File, ev env, n syntax.Node, name strin
 			cands = append(cands, k)
 		}
 	}
-	st.errorf(diag.CompileError, f, n, "name '%s' is not defined%s", name, didYouMean(name, cands))
+	d := st.errorf(diag.CompileError, f, n, "name '%s' is not defined%s", name, didYouMean(name, cands))
+	sugg := suggestNames(name, cands)
+	d.WithCode(diag.UnknownName, &diag.Args{Name: name, Suggestions: sugg})
+	addRenameFixes(d, f, n, name, sugg)
 }
 
 // didYouMean returns `, did you mean '["a", "b"]'?` for close candidates.
@@ -334,7 +338,8 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env,
 		sym := pkg.Scope.Names[n]
 		if sym == nil {
 			st.unresolved(f, name, n, RoleAttr, false, "not found in package")
-			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in 'module '%s''", n, xt.Module)
+			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in 'module '%s''", n, xt.Module).
+				WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Module: xt.Module})
 			return TAny
 		}
 		st.occur(f, name, n, sym, false, RoleAttr)
@@ -351,7 +356,10 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env,
 			for _, a := range xt.Schema.AllAttrs() {
 				cands = append(cands, a.Name)
 			}
-			st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, cands))
+			d := st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, cands))
+			sugg := suggestNames(n, cands)
+			d.WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Schema: xt.Schema.Name, Suggestions: sugg})
+			addRenameFixes(d, f, name, n, sugg)
 			return TAny
 		}
 		st.occur(f, name, n, a.Sym, false, RoleAttr)
@@ -365,7 +373,10 @@ func (st *pkgState) member(f *syntax.File, xt *Type, name *syntax.Ident, ev env,
 			return &Type{Kind: KFunc, Func: &FuncType{Name: "instances", Params: []Param{{Name: "full_pkg", Type: TBool, Optional: true}}, Result: ListOf(InstanceOf(xt.Schema))}}
 		}
 		st.unresolved(f, name, n, RoleAttr, false, "schema type member not found")
-		st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, []string{"instances"}))
+		d := st.errorf(diag.TypeError, f, at, "attribute '%s' not found in '%s'%s", n, xt.Schema.Name, didYouMean(n, []string{"instances"}))
+		sugg := suggestNames(n, []string{"instances"})
+		d.WithCode(diag.UnknownAttribute, &diag.Args{Name: n, Schema: xt.Schema.Name, Suggestions: sugg})
+		addRenameFixes(d, f, name, n, sugg)
 		return TAny
 	case KStr, KStrLit:
 		if t, ok := st.prog.builtins.StrMethods[n]; ok {
@@ -457,7 +468,7 @@ func (st *pkgState) loopVars(f *syntax.File, sc *Scope, vars []*syntax.Ident, it
 		if vars[1] != nil {
 			pos = spanNode{vars[1].End(), vars[1].End()}
 		}
-		st.errorf(diag.CompileError, f, pos, "the number of loop variables is %d, which can only be 1 or 2", len(vars))
+		st.errorf(diag.CompileError, f, pos, "the number of loop variables is %d, which can only be 1 or 2", len(vars)).WithCode(diag.LoopVariables, nil)
 	}
 	var types []*Type
 	switch it.Kind {
@@ -577,7 +588,8 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 	}
 	nPos := len(args)
 	if nPos > len(sig.Params) {
-		st.errorf(diag.CompileError, f, args[len(sig.Params)], "\"%s\" takes %d positional argument but %d were given", name, len(sig.Params), nPos)
+		st.errorf(diag.CompileError, f, args[len(sig.Params)], "\"%s\" takes %d positional argument but %d were given", name, len(sig.Params), nPos).
+			WithCode(diag.ArgumentCount, &diag.Args{Name: name})
 		return
 	}
 	set := map[string]bool{}
@@ -599,7 +611,10 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 			}
 		}
 		if !found {
-			st.errorf(diag.CompileError, f, k.Name, "\"%s\" got an unexpected keyword argument '%s'%s", name, k.Name.Name, didYouMean(k.Name.Name, names))
+			d := st.errorf(diag.CompileError, f, k.Name, "\"%s\" got an unexpected keyword argument '%s'%s", name, k.Name.Name, didYouMean(k.Name.Name, names))
+			sugg := suggestNames(k.Name.Name, names)
+			d.WithCode(diag.UnknownArgument, &diag.Args{Name: k.Name.Name, Schema: name, Suggestions: sugg})
+			addRenameFixes(d, f, k.Name, k.Name.Name, sugg)
 			return
 		}
 		for _, p := range sig.Params {
@@ -628,7 +643,7 @@ func (st *pkgState) checkArgList(f *syntax.File, at syntax.Node, args []syntax.E
 		if required == 1 {
 			plural = ""
 		}
-		st.errorf(diag.CompileError, f, at, "expected %d positional argument%s, found %d", required, plural, required-missing)
+		st.errorf(diag.CompileError, f, at, "expected %d positional argument%s, found %d", required, plural, required-missing).WithCode(diag.ArgumentCount, nil)
 	}
 }
 
@@ -784,7 +799,7 @@ func (st *pkgState) binary(e *syntax.BinaryExpr, ev env, expected *Type) *Type {
 		t, ok = rt, true
 	}
 	if !ok {
-		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt)
+		st.errorf(diag.TypeError, ev.file, e.X, "unsupported operand type(s) for %s: '%s' and '%s'", e.Op, lt, rt).WithCode(diag.UnsupportedOperand, nil)
 	}
 	return t
 }
@@ -887,7 +902,7 @@ func (st *pkgState) checkCompare(f *syntax.File, e *syntax.CompareExpr, op synta
 	if (num(l) && num(r)) || (l.Kind == r.Kind && l.Kind == KStr) || l.Kind == KNone || r.Kind == KNone {
 		return
 	}
-	st.errorf(diag.TypeError, f, e.Left, "unsupported operand type(s) for %s: '%s' and '%s'", op, lt, rt)
+	st.errorf(diag.TypeError, f, e.Left, "unsupported operand type(s) for %s: '%s' and '%s'", op, lt, rt).WithCode(diag.UnsupportedOperand, nil)
 }
 
 // castable reports whether `x as T` can succeed: some member of one side

@@ -22,8 +22,9 @@ const MainPkg = "__main__"
 // Config says what to load.
 type Config struct {
 	// ModRoot is the module root (the directory holding kcl.mod); absolute
-	// imports are resolved under it. Empty means the directory of the first
-	// file.
+	// imports are resolved under it. Empty means loader.ModRoot of the
+	// files with the first file's directory as the working directory: their
+	// kcl.mod directory, else that directory.
 	ModRoot string
 	// Files are the main-package files, in order.
 	Files []string

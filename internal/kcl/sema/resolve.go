@@ -276,8 +276,9 @@ func (st *pkgState) declareSchema(f *syntax.File, name *syntax.Ident, si *Schema
 		Schema: si, Type: &Type{Kind: KSchemaDef, Schema: si}, Global: true, decl: decl}
 	si.Sym = sym
 	if old, ok := st.pkg.Scope.Names[si.Name]; ok {
-		st.errorf(diag.UniqueKeyError, f, decl, "Unique key error name '%s'", si.Name)
-		d := st.errorf(diag.UniqueKeyError, f, name, "Unique key error name '%s'", si.Name)
+		st.errorf(diag.UniqueKeyError, f, decl, "Unique key error name '%s'", si.Name).WithCode(diag.DuplicateName, &diag.Args{Name: si.Name})
+		d := st.errorf(diag.UniqueKeyError, f, name, "Unique key error name '%s'", si.Name).
+			WithCode(diag.DuplicateName, &diag.Args{Name: si.Name})
 		st.addMsg(d, old.Loc, fmt.Sprintf("The variable '%s' is declared here", si.Name))
 	}
 	st.pkg.Scope.Names[si.Name] = sym
@@ -348,9 +349,9 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 			p, t := st.schemaRef(f, s.Parent)
 			switch {
 			case p == nil:
-				st.errorf(diag.IllegalInheritError, f, s.Parent, "invalid schema inherit object type, expect schema, got '%s'", typeNameForMsg(t))
+				st.errorf(diag.IllegalInheritError, f, s.Parent, "invalid schema inherit object type, expect schema, got '%s'", typeNameForMsg(t)).WithCode(diag.InvalidInherit, nil)
 			case p.Kind == SchemaMixin:
-				st.errorf(diag.IllegalInheritError, f, s.Parent, "invalid schema inherit object type, expect schema, got '%s'", p.Name)
+				st.errorf(diag.IllegalInheritError, f, s.Parent, "invalid schema inherit object type, expect schema, got '%s'", p.Name).WithCode(diag.InvalidInherit, &diag.Args{Name: p.Name})
 			default:
 				si.Parent = p
 			}
@@ -366,8 +367,8 @@ func (st *pkgState) linkSchema(si *SchemaInfo) {
 				continue
 			}
 			if !strings.HasSuffix(mi.Name, "Mixin") {
-				st.errorf(diag.NameError, f, m, "a valid mixin name should end with 'Mixin', got '%s'", mi.Name)
-				st.errorf(diag.IllegalInheritError, f, m, "illegal schema mixin object type, expected mixin, got '%s'", mi.Name)
+				st.errorf(diag.NameError, f, m, "a valid mixin name should end with 'Mixin', got '%s'", mi.Name).WithCode(diag.InvalidInherit, &diag.Args{Name: mi.Name})
+				st.errorf(diag.IllegalInheritError, f, m, "illegal schema mixin object type, expected mixin, got '%s'", mi.Name).WithCode(diag.InvalidInherit, &diag.Args{Name: mi.Name})
 				continue
 			}
 			si.Mixins = append(si.Mixins, mi)
@@ -506,7 +507,7 @@ func (st *pkgState) checkCycle(si *SchemaInfo) {
 			text := "There is a circular reference between schemas " + strings.Join(names, ", ")
 			for _, x := range members {
 				if xf := st.prog.fileByName(x.Sym.Loc.File); xf != nil {
-					st.pkg.Diags = append(st.pkg.Diags, &diag.Diagnostic{Kind: diag.CompileError,
+					st.pkg.Diags = append(st.pkg.Diags, &diag.Diagnostic{Kind: diag.CompileError, Code: diag.InheritCycle,
 						Messages: []diag.Message{{Pos: xf.DiagPos(x.Sym.Loc.Start), End: xf.DiagPos(x.Sym.Loc.End), Text: text}}})
 				}
 			}
@@ -551,12 +552,13 @@ func (st *pkgState) checkAttrOverrides(si *SchemaInfo) {
 		}
 		if attrDecl.Type != nil && pa.TypeText != "" && a.TypeText != "" && !pa.Type.IsAny() && a.Type.String() != "any" {
 			if !sameType(pa.Type, a.Type) {
-				st.errorf(diag.TypeError, d.file, attrDecl.Name, "can't change schema field type of '%s' from %s to %s", a.Name, typeDisplay(a.Type), typeDisplay(a.Type))
+				st.errorf(diag.TypeError, d.file, attrDecl.Name, "can't change schema field type of '%s' from %s to %s", a.Name, typeDisplay(a.Type), typeDisplay(a.Type)).
+					WithCode(diag.FieldOverride, &diag.Args{Name: a.Name})
 				continue
 			}
 		}
 		if a.Optional && !pa.Optional {
-			st.errorf(diag.TypeError, d.file, attrDecl.Name, "can't change the required schema attribute of '%s' to optional", a.Name)
+			st.errorf(diag.TypeError, d.file, attrDecl.Name, "can't change the required schema attribute of '%s' to optional", a.Name).WithCode(diag.FieldOverride, &diag.Args{Name: a.Name})
 		}
 	}
 }
@@ -673,7 +675,8 @@ func (st *pkgState) namedType(f *syntax.File, ev env, te *syntax.TypeExpr) *Type
 		sym = pkg.Scope.Names[names[len(names)-1]]
 		if sym == nil {
 			st.unresolved(f, n.Name, n.Name.Name, RoleType, false, "not found in package")
-			st.errorf(diag.TypeError, f, n, "attribute '%s' not found in 'module '%s''", n.Name.Name, psym.Target)
+			st.errorf(diag.TypeError, f, n, "attribute '%s' not found in 'module '%s''", n.Name.Name, psym.Target).
+				WithCode(diag.UnknownAttribute, &diag.Args{Name: n.Name.Name, Module: psym.Target})
 			return TAny
 		}
 		st.occur(f, n.Name, n.Name.Name, sym, false, RoleType)
@@ -761,16 +764,7 @@ func leftmostIdent(e syntax.Expr) *syntax.Ident {
 }
 
 // exprText returns the source text of a node.
-func exprText(f *syntax.File, n syntax.Node) string {
-	if f == nil || n == nil {
-		return ""
-	}
-	a, b := n.Pos().Offset, n.End().Offset
-	if a < 0 || b > len(f.Src) || a > b {
-		return ""
-	}
-	return string(f.Src[a:b])
-}
+func exprText(f *syntax.File, n syntax.Node) string { return f.Text(n) }
 
 // ---------------------------------------------------------------------------
 // Phase 3: resolve statements
@@ -857,7 +851,7 @@ func (st *pkgState) stmt(s syntax.Stmt, ev env) *Type {
 		if before != nil && !before.IsAny() {
 			op := s.Op.BinaryOf()
 			if _, ok := binaryType(op, before.Widen(), vt); !ok {
-				st.errorf(diag.TypeError, f, s.Target, "unsupported operand type(s) for %s: '%s' and '%s'", op, before.Widen(), vt)
+				st.errorf(diag.TypeError, f, s.Target, "unsupported operand type(s) for %s: '%s' and '%s'", op, before.Widen(), vt).WithCode(diag.UnsupportedOperand, nil)
 			}
 		}
 		st.assignTarget(s.Target, s, ev, vt, nil, true)
@@ -915,7 +909,7 @@ func (st *pkgState) importStmt(f *syntax.File, s *syntax.ImportStmt, ev env) {
 		for i, c := range cyc {
 			names[i] = c[strings.LastIndexByte(c, '.')+1:]
 		}
-		st.errorf(diag.CompileError, f, s, "There is a circular reference between modules %s", strings.Join(names, ", "))
+		st.errorf(diag.CompileError, f, s, "There is a circular reference between modules %s", strings.Join(names, ", ")).WithCode(diag.ImportCycle, nil)
 	}
 	if pkg := st.prog.pkgs[sym.Target]; pkg == nil || (!pkg.sysModule && len(pkg.Files) == 0) {
 		if strings.HasPrefix(s.Path, "kcl_plugin") {
@@ -923,10 +917,12 @@ func (st *pkgState) importStmt(f *syntax.File, s *syntax.ImportStmt, ev env) {
 		}
 		mp := st.modulePath(f, s)
 		if refused := st.prog.refused(mp); refused != nil {
-			st.errorf(diag.CannotFindModule, f, s, "Cannot import %s: %v", s.Rawpath, refused)
+			st.errorf(diag.CannotFindModule, f, s, "Cannot import %s: %v", s.Rawpath, refused).
+				WithCode(diag.ModuleNotFound, &diag.Args{Module: s.Rawpath})
 			return
 		}
-		st.errorf(diag.CannotFindModule, f, s, "Cannot find the module %s from %s", s.Rawpath, mp)
+		st.errorf(diag.CannotFindModule, f, s, "Cannot find the module %s from %s", s.Rawpath, mp).
+			WithCode(diag.ModuleNotFound, &diag.Args{Module: s.Rawpath})
 	}
 }
 
@@ -1068,7 +1064,8 @@ func (st *pkgState) assignTarget(t syntax.Expr, s syntax.Stmt, ev env, vt, decla
 		if ev.top {
 			if root := leftmostIdent(rootOf(t)); root != nil {
 				if sym := ev.scope.Lookup(root.Name); sym != nil && (sym.Kind == SymPackage || (sym.Kind == SymVar && sym.Global && !strings.HasPrefix(sym.Name, "_"))) {
-					d := st.errorf(diag.ImmutableError, f, root, "Can not change the value of '%s', because it was declared immutable", root.Name)
+					d := st.errorf(diag.ImmutableError, f, root, "Can not change the value of '%s', because it was declared immutable", root.Name).
+						WithCode(diag.Immutable, &diag.Args{Name: root.Name})
 					loc := sym.Loc
 					if imp, ok := sym.decl.(*syntax.ImportStmt); ok {
 						loc = Location{File: sym.Loc.File, Start: imp.Start, End: imp.Stop}
@@ -1110,12 +1107,14 @@ func (st *pkgState) checkImmutable(f *syntax.File, t *syntax.Ident, s syntax.Stm
 		}
 	}
 	if aug {
-		d := st.errorf(diag.ImmutableError, f, t, "Immutable variable '%s' is modified during compiling", t.Name)
+		d := st.errorf(diag.ImmutableError, f, t, "Immutable variable '%s' is modified during compiling", t.Name).
+			WithCode(diag.Immutable, &diag.Args{Name: t.Name})
 		st.addMsg(d, sym.Loc, fmt.Sprintf("The variable '%s' is declared here firstly", t.Name))
 		return
 	}
 	// the first assignment of the name is its declaration
-	d := st.errorf(diag.ImmutableError, f, t, "Can not change the value of '%s', because it was declared immutable", t.Name)
+	d := st.errorf(diag.ImmutableError, f, t, "Can not change the value of '%s', because it was declared immutable", t.Name).
+		WithCode(diag.Immutable, &diag.Args{Name: t.Name})
 	st.addMsg(d, sym.Loc, fmt.Sprintf("The variable '%s' is declared here", t.Name))
 	d.Messages[len(d.Messages)-1].Note = fmt.Sprintf("change the variable name to '_%s' to make it mutable", t.Name)
 }
@@ -1123,10 +1122,17 @@ func (st *pkgState) checkImmutable(f *syntax.File, t *syntax.Ident, s syntax.Stm
 // checkAssignable reports a TypeError when vt does not fit dst; defLoc, when
 // set, adds the "variable is defined here" message.
 func (st *pkgState) checkAssignable(f *syntax.File, at syntax.Node, vt, dst *Type, defLoc Location) bool {
+	return st.checkValueAssignable(f, at, nil, "", vt, dst, defLoc)
+}
+
+// checkValueAssignable is checkAssignable for the value expression value
+// of the attribute name (both optional): a fix may replace the value.
+func (st *pkgState) checkValueAssignable(f *syntax.File, at, value syntax.Node, name string, vt, dst *Type, defLoc Location) bool {
 	if vt == nil || dst == nil || Assignable(vt, dst) {
 		return true
 	}
 	d := st.errorf(diag.TypeError, f, at, "expected %s, got %s", dst, vt)
+	typeMismatch(d, f, value, dst, vt, name)
 	if defLoc.File != "" {
 		st.addMsg(d, defLoc, fmt.Sprintf("variable is defined here, its type is %s, but got %s", dst, vt))
 	}
@@ -1177,7 +1183,7 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 					continue
 				}
 				reported[defaults[j]] = true
-				d := st.errorf(diag.IllegalParameterError, f, defaults[j], "non-default argument follows default argument")
+				d := st.errorf(diag.IllegalParameterError, f, defaults[j], "non-default argument follows default argument").WithCode(diag.ParameterOrder, nil)
 				d.Messages[0].Note = "A default argument"
 			}
 		}
@@ -1209,7 +1215,8 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 			if si.Index != nil && a != nil && !si.Index.AnyOther {
 				// attributes must agree with the index signature
 				if !Assignable(a.Type, si.Index.Value) {
-					st.errorf(diag.IndexSignatureError, f, b.Name, "the type '%s' of schema attribute '%s' does not meet the index signature definition %s", a.Type, a.Name, indexSigText(si.Index))
+					st.errorf(diag.IndexSignatureError, f, b.Name, "the type '%s' of schema attribute '%s' does not meet the index signature definition %s", a.Type, a.Name, indexSigText(si.Index)).
+						WithCode(diag.IndexSignature, &diag.Args{Name: a.Name})
 				}
 			}
 		default:
@@ -1219,7 +1226,8 @@ func (st *pkgState) schemaBody(s *syntax.SchemaStmt, ev env) {
 	if ix := s.IndexSignature; ix != nil {
 		if ix.KeyName != nil {
 			if si.OwnAttr(ix.KeyName.Name) != nil {
-				st.errorf(diag.IndexSignatureError, f, ix, "index signature attribute name '%s' cannot have the same name as schema attributes", ix.KeyName.Name)
+				st.errorf(diag.IndexSignatureError, f, ix, "index signature attribute name '%s' cannot have the same name as schema attributes", ix.KeyName.Name).
+					WithCode(diag.IndexSignature, &diag.Args{Name: ix.KeyName.Name})
 			}
 			ksym := &Symbol{Name: ix.KeyName.Name, Kind: SymParam, Loc: st.loc(f, ix.KeyName), PkgPath: st.pkg.PkgPath, Type: TStr}
 			sc.define(ksym)
@@ -1298,7 +1306,7 @@ func (st *pkgState) decorator(f *syntax.File, dec *syntax.Decorator, ev env) {
 	}
 	name := exprText(f, dec.Name)
 	if _, ok := st.prog.builtins.Decorators[name]; !ok {
-		st.errorf(diag.CompileError, f, dec.Name, "UnKnown decorator %s", name)
+		st.errorf(diag.CompileError, f, dec.Name, "UnKnown decorator %s", name).WithCode(diag.UnknownDecorator, &diag.Args{Name: name})
 	}
 	for _, a := range dec.Args {
 		st.expr(a, ev, nil)
@@ -1356,6 +1364,7 @@ func (st *pkgState) flushPending() {
 }
 
 func (st *pkgState) finish() {
+	st.unusedImports()
 	for _, fi := range st.pkg.index {
 		fi.sort()
 	}

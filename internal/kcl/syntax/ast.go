@@ -91,6 +91,19 @@ func (f *File) DiagPos(p Pos) diag.Pos {
 	return diag.Pos{File: f.Filename, Line: p.Line, Col: p.CharCol(f.Src), Offset: p.Offset}
 }
 
+// Text returns the source text of n in f ("" when f is nil or n has no
+// valid span in f's source).
+func (f *File) Text(n Node) string {
+	if f == nil || n == nil {
+		return ""
+	}
+	a, b := n.Pos().Offset, n.End().Offset
+	if a < 0 || b > len(f.Src) || a > b {
+		return ""
+	}
+	return string(f.Src[a:b])
+}
+
 // Comment is a `# …` comment; Text includes the leading '#'.
 type Comment struct {
 	Span

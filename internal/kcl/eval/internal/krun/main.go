@@ -1,4 +1,4 @@
-// Command krun runs `konfig-lsp run` through package load without the rest
+// Command krun runs `konfig-lsp run` through package kclrun without the rest
 // of the binary (a development aid for the evaluator).
 package main
 
