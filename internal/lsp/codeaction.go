@@ -27,7 +27,7 @@ import (
 // attributes of a failed instance; and, from the cursor, the missing
 // required attributes of the schema instance around it.
 func (s *server) CodeAction(ctx context.Context, params *protocol.CodeActionParams) ([]protocol.CommandOrCodeAction, error) {
-	snap, path, t, err := s.document(params.TextDocument.URI)
+	snap, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

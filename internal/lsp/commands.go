@@ -70,7 +70,7 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 	}
 	out := []protocol.CodeLens{lens("Preview resources", cmdPreview), lens("Preview diff", cmdDiff)}
 	s.mu.Lock()
-	disabled := s.settings.DisableApply
+	disabled := s.settings().DisableApply
 	s.mu.Unlock()
 	if !disabled {
 		out = append(out, lens("Apply", cmdApply))
@@ -108,7 +108,7 @@ func (s *server) ExecuteCommand(ctx context.Context, params *protocol.ExecuteCom
 		res, err = s.diffCommand(ctx, st)
 	case cmdApply, cmdDestroy:
 		s.mu.Lock()
-		disabled := s.settings.DisableApply
+		disabled := s.settings().DisableApply
 		s.mu.Unlock()
 		if disabled {
 			return nil, fmt.Errorf("%s is disabled by the disableApply setting", params.Command)
@@ -154,7 +154,7 @@ func (s *server) stackOf(arg string) (*konfig.Stack, error) {
 }
 
 func (s *server) compiled(ctx context.Context, st *konfig.Stack) (*stackResult, error) {
-	r := s.compileStack(ctx, s.session.snapshot(), st)
+	r := s.compileStack(ctx, s.requestSnapshot(ctx), st)
 	if r.err != nil {
 		return nil, fmt.Errorf("stack %s does not compile: %w%s", st.Name, r.err, errorDetail(r.err))
 	}
@@ -197,21 +197,21 @@ func stackLabel(st *konfig.Stack) string {
 func (s *server) sensitive() spec.Matcher {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return spec.NewMatcher(s.settings.SensitiveAttributes...)
+	return spec.NewMatcher(s.settings().SensitiveAttributes...)
 }
 
 // previewOptions are the engine's preview options from the settings.
 func (s *server) previewOptions() engine.PreviewOptions {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	return engine.PreviewOptions{ExcludeTypes: append([]string(nil), s.settings.ExcludeTypes...)}
+	return engine.PreviewOptions{ExcludeTypes: append([]string(nil), s.settings().ExcludeTypes...)}
 }
 
 // engineFor returns the stack's engine on the configured cluster, and the
 // cluster as the messages name it (`context "x" of /path/kubeconfig`).
 func (s *server) engineFor(st *konfig.Stack) (*engine.Engine, string, error) {
 	s.mu.Lock()
-	kc := kubernetes.Config{Kubeconfig: s.settings.Kubeconfig, Context: s.settings.Context, Logger: s.log}
+	kc := kubernetes.Config{Kubeconfig: s.settings().Kubeconfig, Context: s.settings().Context, Logger: s.log}
 	s.mu.Unlock()
 	kc.Kubeconfig = kubeconfigPath(kc.Kubeconfig, s.session.snapshot().roots)
 	where := "the current context"

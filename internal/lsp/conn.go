@@ -203,12 +203,18 @@ func handler(s *server, log *slog.Logger) jsonrpc2.Handler {
 		ctx, done := cancels.register(ctx, req.ID())
 		defer done()
 		// Everything received before this request has been applied
-		// (notifications run inline), so the request sees the right
-		// snapshot; later messages need not wait for it. Releasing every
-		// call also keeps its context valid for as long as the
-		// cancellation machinery holds it (a call that is not released is
-		// recycled by jsonrpc2 when its handler returns).
+		// (notifications run inline): the request takes the current
+		// snapshot here, on the read loop, so it sees every message read
+		// before it and none read after, however late the goroutine it is
+		// released to runs. Releasing every call also keeps its context
+		// valid for as long as the cancellation machinery holds it (a call
+		// that is not released is recycled by jsonrpc2 when its handler
+		// returns).
+		ctx = withSnapshot(ctx, s.session.snapshot())
 		jsonrpc2.Async(ctx)
+		if s.opts.onRequest != nil {
+			s.opts.onRequest(method, req.ID())
+		}
 		return run(ctx, req)
 	}
 }

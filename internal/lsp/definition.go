@@ -10,9 +10,9 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/schema"
 )
 
-// document returns the current snapshot with the path and text of u.
-func (s *server) document(u uri.URI) (*snapshot, string, *text, error) {
-	snap := s.session.snapshot()
+// document returns the request's snapshot with the path and text of u.
+func (s *server) document(ctx context.Context, u uri.URI) (*snapshot, string, *text, error) {
+	snap := s.requestSnapshot(ctx)
 	path, err := uriPath(u)
 	if err != nil {
 		return nil, "", nil, err
@@ -38,7 +38,7 @@ type at struct {
 }
 
 func (s *server) at(ctx context.Context, u uri.URI, pos protocol.Position) (*at, error) {
-	snap, path, t, err := s.document(u)
+	snap, path, t, err := s.document(ctx, u)
 	if err != nil {
 		return nil, err
 	}
@@ -91,7 +91,7 @@ func (s *server) Definition(ctx context.Context, params *protocol.DefinitionPara
 // uses in a stack's other files the index does not link) and for local
 // names; from the program alone while the index is being built.
 func (s *server) References(ctx context.Context, params *protocol.ReferenceParams) ([]protocol.Location, error) {
-	snap, path, t, err := s.document(params.TextDocument.URI)
+	snap, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return []protocol.Location{}, err
 	}

@@ -8,9 +8,32 @@
 //	err := lsp.Serve(ctx, stdioReadWriteCloser, lsp.Options{Logger: logger})
 //
 // The server keeps an immutable snapshot of the workspace (open buffers over
-// the disk) that every edit replaces; notifications are applied in wire
-// order, requests run concurrently on the snapshot current when they
-// arrive. Each LSP feature lives in a file of its own.
+// the disk, and the settings) that every edit, file event and settings
+// change replaces; notifications are applied in wire order, requests run
+// concurrently on the snapshot current when they arrive. Each LSP feature
+// lives in a file of its own.
+//
+// # Snapshots and derived state
+//
+// The message loop takes a request's snapshot when it reads the request,
+// before releasing it to run concurrently (conn.go): the request sees every
+// notification read before it and none read after, however late its
+// goroutine runs. A feature is a function of its context, that snapshot and
+// a position (requestSnapshot, document, at).
+//
+// What is derived from a snapshot is asked of it and cached by content in
+// the session's store (store.go), shared by every snapshot: parses (the KCL
+// loader's content-addressed cache, one for the features, the resolver and
+// stack evaluation, with the snapshot as the overlay of open buffers; the
+// store keeps each path's latest two in front of it) and resolved programs
+// by unit (a stack's main package, or a file's package directory). A
+// program records the buffers and the disk events it was built from: the
+// next snapshot uses it as it is when nothing it reads changed, updates it
+// (only the packages touched are resolved again) when something did, and
+// builds it afresh — sharing the unchanged packages of a program of the
+// same module — when the store dropped it. The store is bounded: past the
+// `cacheMemoryMiB` budget (an estimate from the sources' size) the least
+// recently used entries are dropped.
 //
 // # Lifecycle
 //

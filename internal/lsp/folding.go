@@ -12,7 +12,7 @@ import (
 // rules, blocks, configs, lists, lambdas, docstrings, runs of imports and of
 // comment lines.
 func (s *server) FoldingRanges(ctx context.Context, params *protocol.FoldingRangeParams) ([]protocol.FoldingRange, error) {
-	f, t, err := s.fileAST(params.TextDocument.URI)
+	f, t, err := s.fileAST(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

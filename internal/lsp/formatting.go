@@ -14,7 +14,7 @@ import (
 // formatted. A document that does not parse is left alone (no edits): its
 // syntax errors are already shown as diagnostics.
 func (s *server) Formatting(ctx context.Context, params *protocol.DocumentFormattingParams) ([]protocol.TextEdit, error) {
-	_, path, t, err := s.document(params.TextDocument.URI)
+	_, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}
@@ -39,7 +39,7 @@ func (s *server) Formatting(ctx context.Context, params *protocol.DocumentFormat
 // replaced by lines of the formatted text. Formatting the lines that are
 // left out later gives the whole-document result.
 func (s *server) RangeFormatting(ctx context.Context, params *protocol.DocumentRangeFormattingParams) ([]protocol.TextEdit, error) {
-	_, path, t, err := s.document(params.TextDocument.URI)
+	_, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

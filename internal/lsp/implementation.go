@@ -11,7 +11,7 @@ import (
 // directly or not, and the configs that instantiate it, across the
 // workspace (from the workspace index).
 func (s *server) Implementation(ctx context.Context, params *protocol.ImplementationParams) (protocol.DefinitionResult, error) {
-	snap, path, t, err := s.document(params.TextDocument.URI)
+	snap, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return protocol.LocationSlice{}, err
 	}

@@ -13,7 +13,7 @@ import (
 // name assigned without an annotation, and parameter names before the
 // positional arguments of calls.
 func (s *server) InlayHint(ctx context.Context, params *protocol.InlayHintParams) ([]protocol.InlayHint, error) {
-	snap, path, t, err := s.document(params.TextDocument.URI)
+	snap, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

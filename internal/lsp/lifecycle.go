@@ -52,6 +52,20 @@ type initOptions struct {
 	// in the server (default the evaluator's, 256 MiB; 0 or less: the
 	// default).
 	MaxMemory *int64 `json:"maxMemory,omitempty"`
+	// CacheMemoryMiB is the memory budget, in MiB, of the server's cache
+	// of parses and resolved programs (default 256; 0 or less: the
+	// default): past it, the least recently used are dropped and derived
+	// again when next needed. The estimate counts each program alone,
+	// though programs of one module share their unchanged packages.
+	CacheMemoryMiB *int `json:"cacheMemoryMiB,omitempty"`
+}
+
+// cacheMemory is the store's budget in bytes (setting cacheMemoryMiB).
+func (o *initOptions) cacheMemory() int64 {
+	if n := o.CacheMemoryMiB; n != nil && *n > 0 {
+		return int64(*n) << 20
+	}
+	return defaultCacheMemory
 }
 
 func (s *server) Initialize(ctx context.Context, params *protocol.InitializeParams) (*protocol.InitializeResult, error) {
@@ -104,13 +118,15 @@ func (s *server) Initialize(ctx context.Context, params *protocol.InitializePara
 	}, nil
 }
 
+// applySettings makes o the settings in force: a new snapshot carries
+// them.
 func (s *server) applySettings(o initOptions) {
 	s.mu.Lock()
 	s.opts.Debounce = s.baseDebounce
 	if o.DebounceMs != nil && *o.DebounceMs >= 0 {
 		s.opts.Debounce = time.Duration(*o.DebounceMs) * time.Millisecond
 	}
-	s.settings = o
+	s.session.setSettings(o)
 	trustChanged := s.setTrust(o.Trusted)
 	s.mu.Unlock()
 	if trustChanged {

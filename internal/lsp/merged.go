@@ -18,11 +18,11 @@ func (s *server) withOtherDeclarations(snap *snapshot, path string, exp *schema.
 	if u.stack == nil {
 		return exp
 	}
-	t, err := snap.textOf(path)
+	p, err := s.parseFile(snap, sandboxRoot(u), path)
 	if err != nil {
 		return exp
 	}
-	target := topLevelInstanceName(s.parse(path, t.src).file, exp.Block.Start.Offset)
+	target := topLevelInstanceName(p.file, exp.Block.Start.Offset)
 	if target == "" {
 		return exp
 	}
@@ -31,11 +31,11 @@ func (s *server) withOtherDeclarations(snap *snapshot, path string, exp *schema.
 		if f == path {
 			continue
 		}
-		ft, err := s.sandboxedText(snap, sandboxRoot(u), f)
+		pf, err := s.parseFile(snap, sandboxRoot(u), f)
 		if err != nil {
 			continue
 		}
-		for _, st := range s.parse(f, ft.src).file.Stmts {
+		for _, st := range pf.file.Stmts {
 			if name, cfg := declaration(st); name == target && cfg != nil {
 				for _, en := range cfg.Entries {
 					if en != nil && en.Key != nil {

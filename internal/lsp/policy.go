@@ -152,7 +152,7 @@ func (s *server) refreshIndex(ctx context.Context, snap *snapshot, paths ...stri
 // first use).
 func (s *server) stacksIncluding(ctx context.Context, snap *snapshot, path string) []*konfig.Stack {
 	s.mu.Lock()
-	only := s.settings.Stacks
+	only := s.settings().Stacks
 	s.mu.Unlock()
 	var out []*konfig.Stack
 	seen := map[string]bool{}
@@ -213,7 +213,7 @@ func (s *server) pruneResults(snap *snapshot) {
 // for diagnostics.
 func (s *server) stackAllowed(ctx context.Context, snap *snapshot, st *konfig.Stack) bool {
 	s.mu.Lock()
-	only := s.settings.Stacks
+	only := s.settings().Stacks
 	s.mu.Unlock()
 	if len(only) == 0 {
 		return true

@@ -58,7 +58,7 @@ func (s *server) waitIndex(ctx context.Context, snap *snapshot, path string) {
 // renameTargetAt finds what a rename at the position would change, or an
 // error saying why it cannot update every use.
 func (s *server) renameTargetAt(ctx context.Context, u uri.URI, pos protocol.Position) (*renameTarget, error) {
-	snap, path, t, err := s.document(u)
+	snap, path, t, err := s.document(ctx, u)
 	if err != nil {
 		return nil, err
 	}

@@ -18,7 +18,7 @@ const evalDenyReason = "the language server evaluates without side effects"
 // only the variables of the `allowedEnv` setting.
 func (s *server) evalPolicy() sandbox.Policy {
 	s.mu.Lock()
-	env := slices.Clone(s.settings.AllowedEnv)
+	env := slices.Clone(s.settings().AllowedEnv)
 	s.mu.Unlock()
 	return sandbox.Policy{DenyReason: evalDenyReason, AllowEnv: env}
 }

@@ -91,7 +91,17 @@ func (r *recorder) wait(t *testing.T, what string, ok func() bool) {
 		select {
 		case <-ch:
 		case <-deadline:
-			t.Fatalf("timed out waiting for %s", what)
+			r.mu.Lock()
+			var seen []string
+			for _, p := range r.pubs {
+				msgs := make([]string, 0, len(p.diags))
+				for _, d := range p.diags {
+					msgs = append(msgs, fmt.Sprint(d.Message))
+				}
+				seen = append(seen, fmt.Sprintf("%s v%d %q", filepath.Base(string(p.uri)), p.version, msgs))
+			}
+			r.mu.Unlock()
+			t.Fatalf("timed out waiting for %s; published:\n%s", what, strings.Join(seen, "\n"))
 		}
 	}
 }

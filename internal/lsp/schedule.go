@@ -34,7 +34,7 @@ const (
 func (s *server) evalTimeout() time.Duration {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if ms := s.settings.EvalTimeoutMs; ms != nil && *ms > 0 {
+	if ms := s.settings().EvalTimeoutMs; ms != nil && *ms > 0 {
 		return time.Duration(*ms) * time.Millisecond
 	}
 	return defaultEvalTimeout
@@ -45,7 +45,7 @@ func (s *server) evalTimeout() time.Duration {
 func (s *server) maxFileSize() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n := s.settings.MaxFileSize; n != nil && *n > 0 {
+	if n := s.settings().MaxFileSize; n != nil && *n > 0 {
 		return *n
 	}
 	return defaultMaxFileSize
@@ -57,7 +57,7 @@ func (s *server) maxFileSize() int64 {
 func (s *server) maxMemory() int64 {
 	s.mu.Lock()
 	defer s.mu.Unlock()
-	if n := s.settings.MaxMemory; n != nil && *n > 0 {
+	if n := s.settings().MaxMemory; n != nil && *n > 0 {
 		return *n
 	}
 	return value.DefaultMaxMemory

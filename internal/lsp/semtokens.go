@@ -48,7 +48,7 @@ type semToken struct {
 // classified by what it resolves to (schemas, attributes, variables,
 // functions, packages, parameters), with strings, numbers and comments.
 func (s *server) SemanticTokensFull(ctx context.Context, params *protocol.SemanticTokensParams) (*protocol.SemanticTokens, error) {
-	snap, path, t, err := s.document(params.TextDocument.URI)
+	snap, path, t, err := s.document(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}

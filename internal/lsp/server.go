@@ -7,9 +7,8 @@ import (
 	"sync/atomic"
 	"time"
 
+	"go.lsp.dev/jsonrpc2"
 	"go.lsp.dev/protocol"
-
-	"github.com/konfig-lsp/konfig-lsp/internal/kcl/eval"
 )
 
 // Options configure a server.
@@ -43,6 +42,9 @@ type Options struct {
 	// onStackDone, when set (tests), is called when a worker's evaluation
 	// of a stack ends (done or cancelled).
 	onStackDone func(dir string)
+	// onRequest, when set (tests), is called by a request released to run
+	// concurrently, before it is served.
+	onRequest func(method string, id jsonrpc2.ID)
 }
 
 func (o Options) logger() *slog.Logger {
@@ -67,9 +69,10 @@ type server struct {
 	life    lifecycle
 	docSync docSync
 
-	mu       sync.Mutex
-	session  *session
-	settings initOptions
+	mu sync.Mutex
+	// session holds the snapshots — the workspace and the settings — and
+	// the store of what is derived from them (parses, programs).
+	session *session
 	// untrusted: the workspace is not trusted (setting `trusted`), so
 	// nothing is evaluated (trust.go).
 	untrusted atomic.Bool
@@ -82,9 +85,7 @@ type server struct {
 	clientProgress bool
 
 	diags  diagStore
-	parses parseCache
 	stacks stacks
-	progs  programs
 	readFS readSandboxes // the resolver's read-only sandboxes (sandbox.go)
 	// baseDebounce is opts.Debounce as constructed: the delay when the
 	// settings give none.
@@ -107,7 +108,7 @@ func newServer(client protocol.Client, opts Options, stop context.CancelFunc) *s
 	bg, cancel := context.WithCancel(context.Background())
 	s := &server{client: client, opts: opts, baseDebounce: opts.Debounce, log: opts.logger(), stop: stop, bg: bg, bgCancel: cancel}
 	s.session = newSession(s.log)
-	s.stacks.evalCache = eval.NewCache()
+	s.stacks.evalCache = s.session.store.files // one parse cache
 	return s
 }
 

@@ -14,7 +14,7 @@ import (
 // file: imports, schemas (with their attributes), rules, type aliases and
 // top-level values (with their config keys, nested).
 func (s *server) DocumentSymbol(ctx context.Context, params *protocol.DocumentSymbolParams) (protocol.DocumentSymbolResult, error) {
-	f, t, err := s.fileAST(params.TextDocument.URI)
+	f, t, err := s.fileAST(ctx, params.TextDocument.URI)
 	if err != nil {
 		return nil, err
 	}
@@ -23,14 +23,14 @@ func (s *server) DocumentSymbol(ctx context.Context, params *protocol.DocumentSy
 
 // fileAST returns the AST of the file at u (the last good one when the
 // buffer does not parse) with its text.
-func (s *server) fileAST(u uri.URI) (*syntax.File, *text, error) {
-	_, path, t, err := s.document(u)
+func (s *server) fileAST(ctx context.Context, u uri.URI) (*syntax.File, *text, error) {
+	snap, path, t, err := s.document(ctx, u)
 	if err != nil {
 		return nil, nil, err
 	}
 	p := s.parse(path, t.src)
 	if len(p.diags) > 0 {
-		if good := s.lastGood(path); good != nil && string(good.Src) != t.src {
+		if good := s.lastGood(snap, path); good != nil && string(good.Src) != t.src {
 			return good, newText(string(good.Src)), nil
 		}
 	}

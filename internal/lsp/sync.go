@@ -12,6 +12,8 @@ import (
 
 	"go.lsp.dev/protocol"
 	"go.lsp.dev/uri"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/syntax"
 )
 
 // DidOpen opens a document from typed params (in-process callers); the
@@ -224,6 +226,13 @@ func (s *server) applyDidChange(ctx context.Context, u uri.URI, version int32, c
 	}
 	var rejected error
 	outOfSync := s.docSync.outOfSync(path)
+	// The last good syntax tree goes on from the text before the change
+	// (found outside the session's lock: parsing reads the settings).
+	cur := s.session.snapshot().doc(path)
+	var good *syntax.File
+	if cur != nil && cerr == nil {
+		good = s.goodAST(cur)
+	}
 	snap, err := s.session.update(func(docs map[string]*document, _ *[]string) error {
 		old := docs[path]
 		if old == nil {
@@ -249,7 +258,11 @@ func (s *server) applyDidChange(ctx context.Context, u uri.URI, version int32, c
 			rejected = err
 			return errUnchanged
 		}
-		docs[path] = newDocument(old.uri, path, version, src)
+		nd := newDocument(old.uri, path, version, src)
+		if old == cur {
+			nd.lastGood = good
+		}
+		docs[path] = nd
 		return nil
 	})
 	switch {

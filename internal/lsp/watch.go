@@ -170,9 +170,6 @@ func (s *server) filesChanged(paths []string) {
 			s.forgetRepos()
 		}
 	}
-	snap, err := s.session.update(func(map[string]*document, *[]string) error { return nil })
-	if err != nil {
-		return
-	}
+	snap := s.session.filesChanged(paths)
 	s.scheduleDiagnostics(snap, paths...)
 }

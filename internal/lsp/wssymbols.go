@@ -18,7 +18,7 @@ const maxWorkspaceSymbols = 500
 // (boundedly), then answers from the indexes that are ready: no file is
 // parsed for it, nor kept in memory beyond the index's facts.
 func (s *server) Symbols(ctx context.Context, params *protocol.WorkspaceSymbolParams) (protocol.WorkspaceSymbolResult, error) {
-	snap := s.session.snapshot()
+	snap := s.requestSnapshot(ctx)
 	out := protocol.SymbolInformationSlice{}
 	for _, root := range snap.roots {
 		s.waitIndex(ctx, snap, root)

@@ -51,7 +51,7 @@ const cases: { name: string; settings: Settings; want: InitializationOptions }[]
   { name: 'blank stacks are dropped', settings: { stacks: [' ', 'a/b ', ''] }, want: { stacks: ['a/b'] } },
   { name: '~ in kubeconfig is home', settings: { kubeconfig: '~/.kube/other' }, want: { kubeconfig: '/home/dev/.kube/other' } },
   { name: 'spaces around the context are trimmed', settings: { context: ' prod ' }, want: { context: 'prod' } },
-  { name: 'budgets are passed on, rounded', settings: { evalTimeoutMs: 2500.4, maxFileSize: 1000000, maxMemory: 67108864.2 }, want: { evalTimeoutMs: 2500, maxFileSize: 1000000, maxMemory: 67108864 } },
+  { name: 'budgets are passed on, rounded', settings: { evalTimeoutMs: 2500.4, maxFileSize: 1000000, maxMemory: 67108864.2, cacheMemoryMiB: 128 }, want: { evalTimeoutMs: 2500, maxFileSize: 1000000, maxMemory: 67108864, cacheMemoryMiB: 128 } },
   { name: 'unset or non-positive budgets are left to the server', settings: { evalTimeoutMs: 0, maxFileSize: null, maxMemory: -1 }, want: {} },
 ];
 
@@ -172,6 +172,7 @@ test('every server setting, set, reaches the server', () => {
     evalTimeoutMs: 3000,
     maxFileSize: 500000,
     maxMemory: 1048576,
+    cacheMemoryMiB: 64,
   };
   const got = withTrust(initializationOptions(set, '/h', '/ws'), false);
   assert.deepEqual(Object.keys(got).sort(), serverSettingNames().sort());

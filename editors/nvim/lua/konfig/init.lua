@@ -14,6 +14,7 @@
 --       evalTimeoutMs = 10000,          -- time limit of one stack's evaluation
 --       maxFileSize = 2000000,          -- bytes; larger files get syntax checks only
 --       maxMemory = 268435456,          -- bytes; memory budget of one stack's evaluation
+--       cacheMemoryMiB = 256,           -- MiB; memory budget of the cache of parses and programs
 --     },
 --     trusted = true,                   -- workspace trust: false, or a function(root)
 --   })                                  -- returning false, turns evaluation off

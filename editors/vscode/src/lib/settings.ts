@@ -6,7 +6,7 @@
  * internal/lsp/lifecycle.go). Each is contributed as `konfig-lsp.<name>` in
  * package.json; a test checks both lists against the server's.
  */
-export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'allowedEnv', 'evalTimeoutMs', 'maxFileSize', 'maxMemory'] as const;
+export const SERVER_SETTINGS = ['debounceMs', 'stacks', 'kubeconfig', 'context', 'disableApply', 'excludeTypes', 'sensitiveAttributes', 'allowedEnv', 'evalTimeoutMs', 'maxFileSize', 'maxMemory', 'cacheMemoryMiB'] as const;
 
 /** The section the server asks for in workspace/configuration. */
 export const SERVER_SECTION = 'konfig';
@@ -24,6 +24,7 @@ export interface Settings {
   evalTimeoutMs?: number | null;
   maxFileSize?: number | null;
   maxMemory?: number | null;
+  cacheMemoryMiB?: number | null;
 }
 
 /** What the server reads from initializationOptions (internal/lsp/lifecycle.go). */
@@ -41,6 +42,7 @@ export interface InitializationOptions {
   evalTimeoutMs?: number;
   maxFileSize?: number;
   maxMemory?: number;
+  cacheMemoryMiB?: number;
 }
 
 /** A positive whole number setting, rounded; undefined when unset or not positive. */
@@ -133,6 +135,10 @@ export function initializationOptions(s: Settings, home: string, workspaceRoot?:
   const memory = positive(s.maxMemory);
   if (memory !== undefined) {
     o.maxMemory = memory;
+  }
+  const cache = positive(s.cacheMemoryMiB);
+  if (cache !== undefined) {
+    o.cacheMemoryMiB = cache;
   }
   return o;
 }
