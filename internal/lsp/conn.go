@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"log/slog"
@@ -139,6 +140,7 @@ func handler(s *server, log *slog.Logger) jsonrpc2.Handler {
 				err = fmt.Errorf("%w: internal error in %s: %v", jsonrpc2.ErrInternal, req.Method(), p)
 				result = nil
 			}
+			err = rpcError(ctx, err)
 		}()
 		return dispatch(ctx, req)
 	}
@@ -292,4 +294,21 @@ func (r *cancelRegistry) cancel(params []byte, log *slog.Logger) {
 		return
 	}
 	(*cancel)()
+}
+
+// rpcError gives an error a standard JSON-RPC/LSP code: errors that carry
+// one keep it; a request cancelled by the client is RequestCancelled; any
+// other failure of a well-formed request is RequestFailed (never code 0).
+func rpcError(ctx context.Context, err error) error {
+	if err == nil {
+		return nil
+	}
+	var rerr *jsonrpc2.Error
+	if errors.As(err, &rerr) {
+		return err
+	}
+	if ctx.Err() != nil && errors.Is(err, context.Canceled) {
+		return jsonrpc2.NewError(jsonrpc2.Code(protocol.LSPErrorCodesRequestCancelled), err.Error())
+	}
+	return jsonrpc2.NewError(jsonrpc2.Code(protocol.LSPErrorCodesRequestFailed), err.Error())
 }
