@@ -33,6 +33,7 @@ import (
 	"sync"
 	"sync/atomic"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
@@ -156,9 +157,6 @@ func (ix *Index) Files() int {
 	defer ix.mu.RUnlock()
 	return len(ix.files)
 }
-
-// IsSource reports whether the index covers a file of this name.
-func IsSource(path string) bool { return strings.HasSuffix(path, ".k") }
 
 // Progress receives Build's progress: files done of total (first 0 of
 // total once the files are listed; never for a tree without .k files).
@@ -293,7 +291,7 @@ func walk(ctx context.Context, fsys *sandbox.FS, root string) (paths []listed, m
 				}
 			case n == "kcl.mod":
 				mod = true
-			case IsSource(n) && e.Type().IsRegular():
+			case loader.IsKCL(n) && e.Type().IsRegular():
 				l := listed{path: p}
 				if fi, err := e.Info(); err == nil {
 					l.stamp = stamp{Size: fi.Size(), MTime: fi.ModTime().UnixNano()}
@@ -442,7 +440,7 @@ func (ix *Index) uninstall(path string) {
 // Update records new content of path (an edited buffer); it is indexed at
 // the next query.
 func (ix *Index) Update(path string, src []byte) {
-	if !IsSource(path) {
+	if !loader.IsKCL(path) {
 		return
 	}
 	ix.mu.Lock()
@@ -461,7 +459,7 @@ func (ix *Index) Changed(path string) {
 		ix.mu.Unlock()
 		return
 	}
-	if !IsSource(path) {
+	if !loader.IsKCL(path) {
 		return
 	}
 	ix.mu.Lock()

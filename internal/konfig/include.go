@@ -12,6 +12,7 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
@@ -132,7 +133,7 @@ func (r *Repo) FilesChanged(ctx context.Context, paths []string, read ReadFileFu
 	read = readOrDisk(read)
 	dirty := map[string]bool{} // files whose deps must be resolved again
 	for _, p := range paths {
-		if !isKCLFile(p) {
+		if !loader.IsKCL(p) {
 			continue
 		}
 		p, err := filepath.Abs(p)
@@ -451,9 +452,6 @@ func readOrDisk(read ReadFileFunc) ReadFileFunc {
 	}
 	return read
 }
-
-// isKCLFile reports whether p names a KCL source file.
-func isKCLFile(p string) bool { return strings.HasSuffix(p, ".k") }
 
 // scanImports returns the import statements of a KCL file, from its lines:
 // a line starting with `import` and a blank. Imports are top-level

@@ -17,6 +17,7 @@ import (
 	"github.com/konfig-lsp/konfig-lsp/internal/engine"
 	"github.com/konfig-lsp/konfig-lsp/internal/engine/runtime/kubernetes"
 	"github.com/konfig-lsp/konfig-lsp/internal/kcl/diag"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
 	"github.com/konfig-lsp/konfig-lsp/internal/konfig"
 	"github.com/konfig-lsp/konfig-lsp/internal/preview"
 	"github.com/konfig-lsp/konfig-lsp/internal/spec"
@@ -53,7 +54,7 @@ func (s *server) CodeLens(ctx context.Context, params *protocol.CodeLensParams) 
 	}
 	u := s.unitFor(path)
 	arg, _ := json.Marshal(string(params.TextDocument.URI))
-	if u.stack == nil && s.trusted() && strings.HasSuffix(path, ".k") {
+	if u.stack == nil && s.trusted() && loader.IsKCL(path) {
 		if lens := s.affectedLens(ctx, path, arg); lens != nil {
 			return lens, nil
 		}

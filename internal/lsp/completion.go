@@ -449,7 +449,7 @@ func hasKCL(dir string) bool {
 		if d.IsDir() && strings.Count(p, string(filepath.Separator))-depth > 4 {
 			return filepath.SkipDir
 		}
-		if !d.IsDir() && strings.HasSuffix(p, ".k") {
+		if !d.IsDir() && loader.IsKCL(p) {
 			found = true
 			return filepath.SkipAll
 		}

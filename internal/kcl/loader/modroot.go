@@ -28,6 +28,11 @@ func IsSource(name string) bool {
 	return strings.HasSuffix(name, ".k") && !strings.HasSuffix(name, "_test.k") && !strings.HasPrefix(name, "_")
 }
 
+// IsKCL reports whether a path names a KCL file (ends in ".k"), tests and
+// private files included: what the formatter, the workspace index and file
+// watching consider; IsSource is the stricter filter of a package's files.
+func IsKCL(path string) bool { return strings.HasSuffix(path, ".k") }
+
 // FindModRoot returns the nearest directory at or above dir that holds a
 // kcl.mod file, or "" when there is none. It looks at the disk directly:
 // finding the root comes before the sandbox, which is opened at it.
