@@ -192,7 +192,7 @@ func TestLargeFrameContentLength(t *testing.T) {
 	r.initialize()
 	r.write(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(req)+len(req)+40, req) + frame(req))
 	for range 2 {
-		if m := r.response(); string(m.ID) != "10" || code(m) != 0 {
+		if m := r.response(); string(m.ID) != "10" || code(m) != -32803 { // RequestFailed: no such file
 			t.Fatalf("response %s %+v, want id 10", m.ID, m.Error)
 		}
 	}
@@ -205,7 +205,7 @@ func TestLargeFrameContentLength(t *testing.T) {
 	two := req + "\r\n" + frame(req)
 	r.write(fmt.Sprintf("Content-Length: %d\r\n\r\n%s", len(two), two))
 	for range 2 {
-		if m := r.response(); string(m.ID) != "10" || code(m) != 0 {
+		if m := r.response(); string(m.ID) != "10" || code(m) != -32803 { // RequestFailed: no such file
 			t.Fatalf("response %s %+v, want id 10", m.ID, m.Error)
 		}
 	}
