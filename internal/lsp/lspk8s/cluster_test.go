@@ -435,7 +435,7 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 	t.Run("apply declined", func(t *testing.T) {
 		s.client.Reset("")
 		res := run(t, cmdApply)
-		asked, created := s.client.Asked(), s.client.Created()
+		asked, created := s.client.Asked(), s.client.CreatedForRequests()
 		if len(asked) != 1 || !strings.Contains(asked[0], "Apply") {
 			t.Errorf("showMessageRequest: %q, want one question about applying", asked)
 		}
@@ -482,7 +482,7 @@ func lifecycle(t *testing.T, c *k8stest.Cluster, tr transport, rel string) {
 		if again := run(t, cmdApply); again.Summary != "nothing to do" {
 			t.Errorf("second apply: summary %q, want nothing to do", again.Summary)
 		}
-		if asked, created := s.client.Asked(), s.client.Created(); len(asked)+len(created) > 0 {
+		if asked, created := s.client.Asked(), s.client.CreatedForRequests(); len(asked)+len(created) > 0 {
 			t.Errorf("a second apply with nothing to do asked %q, progress %q", asked, created)
 		}
 	})
@@ -698,7 +698,7 @@ func TestDisableApply(t *testing.T) {
 			t.Errorf("%s with disableApply: err = %v, want an error naming the setting", command, err)
 		}
 	}
-	asked, created := s.client.Asked(), s.client.Created()
+	asked, created := s.client.Asked(), s.client.CreatedForRequests()
 	if len(asked)+len(created) > 0 {
 		t.Errorf("asked %q and reported progress %q with disableApply", asked, created)
 	}
@@ -820,7 +820,7 @@ func TestCancelledApply(t *testing.T) {
 	if _, err := s.executeCtx(ctx, cmdApply, u, nil); err == nil {
 		t.Log("the apply finished before the cancellation reached it")
 	}
-	created := s.client.Created()
+	created := s.client.CreatedForRequests()
 	if len(created) != 1 {
 		t.Fatalf("progress tokens %q, want one", created)
 	}

@@ -331,3 +331,26 @@ func (c *Client) WaitProgressEnd(t testing.TB, token string) []map[string]any {
 		}
 	}
 }
+
+// IndexTitle is the title of the workspace index's build progress, which
+// the server reports on its own at start.
+const IndexTitle = "Indexing workspace"
+
+// CreatedForRequests returns the progress tokens created so far, less the
+// workspace index build's (a server-initiated report, not a request's).
+func (c *Client) CreatedForRequests() []string {
+	values := c.ProgressValues()
+	var out []string
+	for _, tok := range c.Created() {
+		index := false
+		for _, v := range values[tok] {
+			if title, _ := v["title"].(string); title == IndexTitle {
+				index = true
+			}
+		}
+		if !index {
+			out = append(out, tok)
+		}
+	}
+	return out
+}
