@@ -182,46 +182,12 @@ func (s *Stack) Program(opts CompileOptions) (*Program, error) {
 // overridden returns overlay with the stack's main files rewritten by the
 // -O specs.
 func (s *Stack) overridden(raw []string, overlay map[string][]byte) (map[string][]byte, error) {
-	specs := make([]override.Spec, 0, len(raw))
-	for _, r := range raw {
-		sp, err := override.Parse(r)
-		if err != nil {
-			return nil, err
-		}
-		if !sp.IsMain() {
-			return nil, fmt.Errorf("override %q: only the stack's main package can be overridden (omit %q or write %s:)", r, sp.Pkg+":", override.MainPkg)
-		}
-		specs = append(specs, sp)
-	}
 	fsys, err := s.Sandbox(sandbox.Policy{DenyReason: "overrides only read the stack's files"})
 	if err != nil {
 		return nil, err
 	}
 	defer fsys.Close()
-	files := make([]override.File, len(s.Files))
-	for i, name := range s.Files {
-		src, ok := overlay[name]
-		if !ok {
-			if src, err = fsys.ReadFile(name); err != nil {
-				return nil, fmt.Errorf("override: %w", err)
-			}
-		}
-		files[i] = override.File{Name: name, Src: src}
-	}
-	changed, err := override.ApplyAll(files, specs)
-	if err != nil {
-		return nil, err
-	}
-	out := make(map[string][]byte, len(overlay)+len(files))
-	for k, v := range overlay {
-		out[k] = v
-	}
-	for i, f := range files {
-		if changed[i] {
-			out[f.Name] = f.Src
-		}
-	}
-	return out, nil
+	return override.Overlay(raw, s.Files, overlay, fsys.ReadFile)
 }
 
 // DefaultDenyReason explains a refused write when CompileOptions.Policy

@@ -1,6 +1,7 @@
 package kclrun
 
 import (
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -197,41 +198,13 @@ func applyOverrides(fsys *sandbox.FS, cfg *Config, raw []string) error {
 	if len(raw) == 0 {
 		return nil
 	}
-	specs := make([]override.Spec, 0, len(raw))
-	for _, r := range raw {
-		sp, err := override.Parse(r)
-		if err != nil {
-			return &diag.Diagnostic{Kind: diag.IllegalArgumentError, Messages: []diag.Message{{Text: err.Error()}}}
-		}
-		if !sp.IsMain() {
-			return &diag.Diagnostic{Kind: diag.IllegalArgumentError, Messages: []diag.Message{{Text: fmt.Sprintf(
-				"override %q: only the main package can be overridden here (omit %q or write %s:)", r, sp.Pkg+":", override.MainPkg)}}}
-		}
-		specs = append(specs, sp)
-	}
-	files := make([]override.File, len(cfg.Files))
-	for i, name := range cfg.Files {
-		src, ok := cfg.Overlay[name]
-		if !ok {
-			var err error
-			if src, err = fsys.ReadFile(name); err != nil {
-				return fmt.Errorf("override: %w", err)
-			}
-		}
-		files[i] = override.File{Name: name, Src: src}
-	}
-	changed, err := override.ApplyAll(files, specs)
-	if err != nil {
+	overlay, err := override.Overlay(raw, cfg.Files, cfg.Overlay, fsys.ReadFile)
+	var serr *override.SpecError
+	if errors.As(err, &serr) {
 		return &diag.Diagnostic{Kind: diag.IllegalArgumentError, Messages: []diag.Message{{Text: err.Error()}}}
 	}
-	overlay := make(map[string][]byte, len(cfg.Overlay)+len(files))
-	for k, v := range cfg.Overlay {
-		overlay[k] = v
-	}
-	for i, f := range files {
-		if changed[i] {
-			overlay[f.Name] = f.Src
-		}
+	if err != nil {
+		return err
 	}
 	cfg.Overlay = overlay
 	return nil

@@ -407,3 +407,54 @@ func deleteLines(src []byte, n syntax.Node) edit {
 	}
 	return edit{start, end, ""}
 }
+
+// SpecError is an error of the specs themselves (they do not parse, name
+// another package than the main one, or cannot be applied), as opposed to
+// an error reading the files.
+type SpecError struct{ Err error }
+
+func (e *SpecError) Error() string { return e.Err.Error() }
+func (e *SpecError) Unwrap() error { return e.Err }
+
+// Overlay returns overlay extended with the main package's files rewritten
+// by the raw specs (in order): each file is read from overlay, else with
+// read. Specs of another package than the main one are refused; errors of
+// the specs are *SpecError. overlay itself is not modified.
+func Overlay(raw []string, files []string, overlay map[string][]byte, read func(name string) ([]byte, error)) (map[string][]byte, error) {
+	specs := make([]Spec, 0, len(raw))
+	for _, r := range raw {
+		sp, err := Parse(r)
+		if err != nil {
+			return nil, &SpecError{err}
+		}
+		if !sp.IsMain() {
+			return nil, &SpecError{fmt.Errorf("override %q: only the main package can be overridden (omit %q or write %s:)", r, sp.Pkg+":", MainPkg)}
+		}
+		specs = append(specs, sp)
+	}
+	fs := make([]File, len(files))
+	for i, name := range files {
+		src, ok := overlay[name]
+		if !ok {
+			var err error
+			if src, err = read(name); err != nil {
+				return nil, fmt.Errorf("override: %w", err)
+			}
+		}
+		fs[i] = File{Name: name, Src: src}
+	}
+	changed, err := ApplyAll(fs, specs)
+	if err != nil {
+		return nil, &SpecError{err}
+	}
+	out := make(map[string][]byte, len(overlay)+len(fs))
+	for k, v := range overlay {
+		out[k] = v
+	}
+	for i, f := range fs {
+		if changed[i] {
+			out[f.Name] = f.Src
+		}
+	}
+	return out, nil
+}
