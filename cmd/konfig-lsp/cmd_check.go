@@ -62,12 +62,12 @@ value that violates it, with the check's own location on the next line. With
 			if err != nil {
 				return fmt.Errorf("check: %w", err)
 			}
-			stacks, err := discoverStacks(cmd, dirs)
+			repos, stacks, err := discoverStacks(cmd, dirs)
 			if err != nil {
 				return fmt.Errorf("check: %w", err)
 			}
 			if affectedBy != "" {
-				if stacks, err = affectedStacks(cmd.Context(), dirs, stacks, affectedBy); err != nil {
+				if stacks, err = affectedStacks(cmd.Context(), repos, stacks, affectedBy); err != nil {
 					return fmt.Errorf("check: --affected-by: %w", err)
 				}
 			}
@@ -130,15 +130,18 @@ value that violates it, with the check's own location on the next line. With
 	return cmd
 }
 
-// discoverStacks returns the stacks below dirs, each once, in order.
-func discoverStacks(cmd *cobra.Command, dirs []string) ([]*konfig.Stack, error) {
+// discoverStacks returns the repositories of dirs and their stacks, each
+// once, in order.
+func discoverStacks(cmd *cobra.Command, dirs []string) ([]*konfig.Repo, []*konfig.Stack, error) {
 	seen := map[string]bool{}
+	var repos []*konfig.Repo
 	var stacks []*konfig.Stack
 	for _, d := range dirs {
 		repo, err := konfig.Discover(cmd.Context(), d)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
+		repos = append(repos, repo)
 		for _, st := range repo.Stacks {
 			if !seen[st.Dir] {
 				seen[st.Dir] = true
@@ -146,7 +149,7 @@ func discoverStacks(cmd *cobra.Command, dirs []string) ([]*konfig.Stack, error) 
 			}
 		}
 	}
-	return stacks, nil
+	return repos, stacks, nil
 }
 
 // displayPath returns path relative to the current directory when below it.
@@ -198,15 +201,11 @@ func shardOf(stacks []*konfig.Stack, i, n int) []*konfig.Stack {
 	return out
 }
 
-// affectedStacks keeps the stacks affected by the git changes since base,
-// found in the repositories of dirs.
-func affectedStacks(ctx context.Context, dirs []string, stacks []*konfig.Stack, base string) ([]*konfig.Stack, error) {
+// affectedStacks keeps the stacks affected by the git changes since base
+// in the repositories already discovered.
+func affectedStacks(ctx context.Context, repos []*konfig.Repo, stacks []*konfig.Stack, base string) ([]*konfig.Stack, error) {
 	keep := map[string]bool{}
-	for _, d := range dirs {
-		repo, err := konfig.Discover(ctx, d)
-		if err != nil {
-			return nil, err
-		}
+	for _, repo := range repos {
 		changes, err := gitChanges(ctx, repo.Root, base)
 		if err != nil {
 			return nil, err
