@@ -175,7 +175,7 @@ func gitChanges(ctx context.Context, dir, spec string) ([]konfig.Change, error) 
 	if base == "" || (twoRevs && head == "") {
 		return nil, fmt.Errorf("--git-diff %q: want BASE or BASE..HEAD", spec)
 	}
-	args := []string{"diff", "--name-status", "-z", "-M", "--end-of-options", base}
+	args := []string{"diff", "--name-status", "-z", "-M", "--no-ext-diff", "--no-textconv", "--end-of-options", base}
 	if twoRevs {
 		args = append(args, head)
 	}
@@ -216,9 +216,11 @@ func gitChanges(ctx context.Context, dir, spec string) ([]konfig.Change, error) 
 }
 
 // git runs git with args in dir and returns its stdout; an error carries
-// git's stderr.
+// git's stderr. The repository is someone else's: no fsmonitor hook, no
+// external diff or text conversion program that its configuration could
+// name is run.
 func git(ctx context.Context, dir string, args ...string) (string, error) {
-	c := exec.CommandContext(ctx, "git", args...)
+	c := exec.CommandContext(ctx, "git", append([]string{"-c", "core.fsmonitor=false"}, args...)...)
 	c.Dir = dir
 	var stdout, stderr bytes.Buffer
 	c.Stdout, c.Stderr = &stdout, &stderr

@@ -210,3 +210,17 @@ func TestCheckShardsAndAffected(t *testing.T) {
 		t.Errorf("check --affected-by HEAD: exit %d, stdout %q, stderr %q", code, out, errOut)
 	}
 }
+
+// TestDepsRunsNoRepositoryHook: a repository whose git configuration names
+// an fsmonitor hook does not get it run by deps --git-diff.
+func TestDepsRunsNoRepositoryHook(t *testing.T) {
+	dir := gitRepo(t)
+	marker := filepath.Join(t.TempDir(), "hook-ran")
+	runGit(t, dir, "config", "core.fsmonitor", "touch "+marker+"; true")
+	if _, errOut, code := execRoot(t, "deps", dir, "--git-diff", "HEAD"); code != 0 {
+		t.Fatalf("deps --git-diff HEAD: exit %d: %s", code, errOut)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Error("deps ran the repository's core.fsmonitor command")
+	}
+}
