@@ -11,6 +11,9 @@ import (
 	"strings"
 
 	"gopkg.in/yaml.v3"
+
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/loader"
+	"github.com/konfig-lsp/konfig-lsp/internal/kcl/sandbox"
 )
 
 // ScaffoldFile is a file a scaffold creates: its absolute path and content.
@@ -70,43 +73,65 @@ func scaffoldStack(dir, from, projectOverride string) ([]ScaffoldFile, error) {
 	if err != nil {
 		return nil, err
 	}
-	projDir := findUp(filepath.Dir(abs), ProjectFile)
+	projDir := findUp(filepath.Dir(abs), ProjectFile, "")
 	if projDir == "" {
 		return nil, fmt.Errorf("%s is in no project (no %s above it): create the project first with 'konfig-lsp init project'", abs, ProjectFile)
 	}
+	fsys, root, err := scaffoldSandbox(projDir)
+	if err != nil {
+		return nil, err
+	}
+	defer fsys.Close()
 	name := filepath.Base(abs)
 	project := projectOverride
 	if project == "" {
-		project = projectName(projDir)
+		project = projectName(fsys, projDir)
 	}
-	if tmpl := findUp(projDir, filepath.Join("templates", "stack")); tmpl != "" {
-		return copyTemplate(filepath.Join(tmpl, "templates", "stack"), abs, map[string]string{"{{project}}": project, "{{stack}}": name})
+	if tmpl := findUp(projDir, filepath.Join("templates", "stack"), root); tmpl != "" {
+		return copyTemplate(fsys, filepath.Join(tmpl, "templates", "stack"), abs, map[string]string{"{{project}}": project, "{{stack}}": name})
 	}
 	src, err := siblingStack(projDir, from)
 	if err != nil {
 		return nil, err
 	}
-	return copyStack(src, abs, map[string]string{filepath.Base(src): name})
+	return copyStack(fsys, src, abs, map[string]string{filepath.Base(src): name})
+}
+
+// scaffoldSandbox opens the read-only sandbox every scaffold reads through,
+// at the Konfig root of dir (its kcl.mod directory, else dir's parent): a
+// link in the repository cannot make a scaffold copy a file from elsewhere
+// on the machine into the workspace.
+func scaffoldSandbox(dir string) (*sandbox.FS, string, error) {
+	root := loader.FindModRoot(dir)
+	if root == "" {
+		root = filepath.Dir(dir)
+	}
+	fsys, err := sandbox.Open(root, sandbox.Policy{DenyReason: "a scaffold only reads the repository"})
+	if err != nil {
+		return nil, "", err
+	}
+	return fsys, root, nil
 }
 
 // projectName is the name in dir's project.yaml, else the directory's.
-func projectName(dir string) string {
+func projectName(fsys *sandbox.FS, dir string) string {
 	var p struct {
 		Name string `yaml:"name"`
 	}
-	if data, err := os.ReadFile(filepath.Join(dir, ProjectFile)); err == nil && yaml.Unmarshal(data, &p) == nil && p.Name != "" {
+	if data, err := fsys.ReadFile(filepath.Join(dir, ProjectFile)); err == nil && yaml.Unmarshal(data, &p) == nil && p.Name != "" {
 		return p.Name
 	}
 	return filepath.Base(dir)
 }
 
-// findUp returns the nearest directory at or above dir holding rel, or "".
-func findUp(dir, rel string) string {
+// findUp returns the nearest directory at or above dir holding rel, not
+// above root (when set), or "".
+func findUp(dir, rel, root string) string {
 	for d := dir; ; d = filepath.Dir(d) {
 		if _, err := os.Stat(filepath.Join(d, rel)); err == nil {
 			return d
 		}
-		if filepath.Dir(d) == d {
+		if filepath.Dir(d) == d || d == root {
 			return ""
 		}
 	}
@@ -153,7 +178,7 @@ func siblingStack(projDir, from string) (string, error) {
 // copyStack copies a stack's own files (stack.yaml, *.k, kcl.yaml,
 // ci-test/settings.yaml) into dst, replacing in the YAML files the whole
 // scalar values named by renames.
-func copyStack(src, dst string, renames map[string]string) ([]ScaffoldFile, error) {
+func copyStack(fsys *sandbox.FS, src, dst string, renames map[string]string) ([]ScaffoldFile, error) {
 	var files []string
 	for _, rel := range []string{StackFile, "kcl.yaml", filepath.Join("ci-test", "settings.yaml")} {
 		if _, err := os.Stat(filepath.Join(src, rel)); err == nil {
@@ -169,7 +194,7 @@ func copyStack(src, dst string, renames map[string]string) ([]ScaffoldFile, erro
 	}
 	var created []ScaffoldFile
 	for _, rel := range files {
-		data, err := os.ReadFile(filepath.Join(src, rel))
+		data, err := fsys.ReadFile(filepath.Join(src, rel))
 		if err != nil {
 			return nil, err
 		}
@@ -218,7 +243,7 @@ func renameScalars(data []byte, renames map[string]string) ([]byte, error) {
 
 // copyTemplate copies the template tree into dst, replacing the
 // placeholders in every file.
-func copyTemplate(tmpl, dst string, vars map[string]string) ([]ScaffoldFile, error) {
+func copyTemplate(fsys *sandbox.FS, tmpl, dst string, vars map[string]string) ([]ScaffoldFile, error) {
 	var created []ScaffoldFile
 	err := filepath.WalkDir(tmpl, func(p string, d fs.DirEntry, err error) error {
 		if err != nil || d.IsDir() {
@@ -228,7 +253,7 @@ func copyTemplate(tmpl, dst string, vars map[string]string) ([]ScaffoldFile, err
 		if err != nil {
 			return err
 		}
-		data, err := os.ReadFile(p)
+		data, err := fsys.ReadFile(p)
 		if err != nil {
 			return err
 		}
@@ -272,6 +297,11 @@ func ScaffoldProject(dir, from, stack string) ([]ScaffoldFile, error) {
 		return nil, fmt.Errorf("--stack %q is not a valid name", stack)
 	}
 	parent := filepath.Dir(abs)
+	fsys, root, err := scaffoldSandbox(abs)
+	if err != nil {
+		return nil, err
+	}
+	defer fsys.Close()
 	var sibling string
 	if from != "" {
 		sibling = filepath.Join(parent, from)
@@ -294,20 +324,20 @@ func ScaffoldProject(dir, from, stack string) ([]ScaffoldFile, error) {
 	created := []ScaffoldFile{{Path: filepath.Join(abs, ProjectFile), Data: []byte("# The project basic info\nname: " + name + "\n")}}
 	stackDir := filepath.Join(abs, stack)
 	var more []ScaffoldFile
-	if tmpl := findUp(parent, filepath.Join("templates", "stack")); tmpl != "" {
-		more, err = copyTemplate(filepath.Join(tmpl, "templates", "stack"), stackDir, map[string]string{"{{project}}": name, "{{stack}}": stack})
+	if tmpl := findUp(parent, filepath.Join("templates", "stack"), root); tmpl != "" {
+		more, err = copyTemplate(fsys, filepath.Join(tmpl, "templates", "stack"), stackDir, map[string]string{"{{project}}": name, "{{stack}}": stack})
 	} else if sibling != "" {
 		src, serr := siblingStack(sibling, "")
 		if serr != nil {
 			return nil, serr
 		}
-		renames := map[string]string{filepath.Base(src): stack, filepath.Base(sibling): name, projectName(sibling): name}
-		if more, err = copyStack(src, stackDir, renames); err != nil {
+		renames := map[string]string{filepath.Base(src): stack, filepath.Base(sibling): name, projectName(fsys, sibling): name}
+		if more, err = copyStack(fsys, src, stackDir, renames); err != nil {
 			return nil, err
 		}
 		// The project's shared KCL (e.g. base/base.k) that its stacks list.
 		var shared []ScaffoldFile
-		shared, err = copySharedKCL(sibling, abs)
+		shared, err = copySharedKCL(fsys, sibling, abs)
 		more = append(more, shared...)
 	} else {
 		return nil, fmt.Errorf("no sibling project next to %s and no templates/stack: give --from", abs)
@@ -320,7 +350,7 @@ func ScaffoldProject(dir, from, stack string) ([]ScaffoldFile, error) {
 
 // copySharedKCL copies the .k files of the project's directories that hold
 // no stack (such as base/), which the stacks' kcl.yaml lists.
-func copySharedKCL(src, dst string) ([]ScaffoldFile, error) {
+func copySharedKCL(fsys *sandbox.FS, src, dst string) ([]ScaffoldFile, error) {
 	entries, err := os.ReadDir(src)
 	if err != nil {
 		return nil, err
@@ -332,7 +362,7 @@ func copySharedKCL(src, dst string) ([]ScaffoldFile, error) {
 		}
 		ks, _ := filepath.Glob(filepath.Join(src, e.Name(), "*.k"))
 		for _, k := range ks {
-			data, err := os.ReadFile(k)
+			data, err := fsys.ReadFile(k)
 			if err != nil {
 				return nil, err
 			}
