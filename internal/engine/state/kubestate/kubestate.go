@@ -55,6 +55,11 @@ const DefaultLeaseDuration = 30 * time.Second
 // limited to 1 MiB.
 const ChunkSize = 512 << 10
 
+// MaxStateSize bounds a state read from the cluster once decompressed: the
+// Secrets are the cluster's answer, and a small gzip can expand a
+// thousandfold.
+const MaxStateSize = 256 << 20
+
 // Labels and annotations on the objects.
 const (
 	labelManaged  = "app.kubernetes.io/managed-by"
@@ -195,9 +200,12 @@ func (b *Backend) Load() (*state.State, error) {
 	if err != nil {
 		return nil, fmt.Errorf("read state %s: %w", b, err)
 	}
-	data, err := io.ReadAll(io.LimitReader(zr, 1<<30))
+	data, err := io.ReadAll(io.LimitReader(zr, MaxStateSize+1))
 	if err != nil {
 		return nil, fmt.Errorf("read state %s: %w", b, err)
+	}
+	if len(data) > MaxStateSize {
+		return nil, fmt.Errorf("read state %s: it expands to more than %d MiB, which no state of ours reaches (the Secrets were edited?)", b, MaxStateSize>>20)
 	}
 	return state.Decode(data, b.String())
 }
