@@ -148,16 +148,7 @@ func FindStackDir(path string) string {
 	if err != nil {
 		return ""
 	}
-	for d := abs; ; {
-		if fileExists(filepath.Join(d, StackFile)) {
-			return d
-		}
-		parent := filepath.Dir(d)
-		if parent == d {
-			return ""
-		}
-		d = parent
-	}
+	return findUp(abs, StackFile, "")
 }
 
 type nameFile struct {
